@@ -68,6 +68,9 @@ class ConfigError(Exception):
         self.problem = problem
         super().__init__(f"{path}: {problem}" if path else problem)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.problem))
+
 
 # --------------------------------------------------------------------------- value objects
 
@@ -774,8 +777,8 @@ def _known(code: str, known: list[str], path: str, noun: str) -> None:
         return
     close = difflib.get_close_matches(code, known, n=3, cutoff=0.5)
     if close:
-        listed = ", ".join(close)
-        raise ConfigError(path, f"unknown {noun} {code!r}; did you mean: {listed}?")
+        listed = " or ".join(repr(c) for c in close)
+        raise ConfigError(path, f"unknown {noun} {code!r}; did you mean {listed}?")
     shown = ", ".join(known[:6])
     more = f" and {len(known) - 6} more" if len(known) > 6 else ""
     raise ConfigError(path, f"unknown {noun} {code!r}; known: {shown}{more}")
@@ -807,7 +810,12 @@ def _zone_info(name: str, path: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         pass
-    close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+    available = zoneinfo.available_timezones()
+    if not available:
+        raise ConfigError(
+            path, f"cannot load time zone {name!r}: no time zone database; pip install tzdata"
+        )
+    close = difflib.get_close_matches(name, sorted(available), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else "; use an IANA name like 'Asia/Jakarta'"
     raise ConfigError(path, f"unknown time zone {name!r}{hint}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import pickle
 from collections.abc import Callable
 from datetime import time
 from pathlib import Path
@@ -337,7 +338,7 @@ MISTAKES = [
         "service of an unknown agency",
         _set("services[0].agency", "DUKCAPL"),
         "services[0].agency",
-        "unknown agency 'DUKCAPL'; did you mean: DUKCAPIL?",
+        "unknown agency 'DUKCAPL'; did you mean 'DUKCAPIL'?",
     ),
     (
         "counter with an unknown service",
@@ -470,6 +471,12 @@ def test_each_mistake_names_its_key_path(
     assert message.startswith(f"{key_path}: ")
     assert gist in message
     assert "\n" not in message
+
+
+def test_a_config_error_survives_pickling_for_worker_processes() -> None:
+    error = ConfigError("zones[1].code", "'A' is already used by zones[0]")
+    copied = pickle.loads(pickle.dumps(error))
+    assert (copied.path, copied.problem, str(copied)) == (error.path, error.problem, str(error))
 
 
 # --------------------------------------------------------------------------- file problems
