@@ -1,0 +1,260 @@
+"""Officers, admins and devices, and turning a bearer token into an `Actor` (no Flask).
+
+Passwords are hashed with Argon2id. Tokens are 256-bit random strings; only their SHA-256 is
+stored, so a copy of the database does not let anyone sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, insert, select, update
+
+from core.config import Settings
+from core.handlers import Actor, utc_now
+from core.repository import as_utc
+from core.store import UnitOfWork, auth_sessions, devices, users
+from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
+
+ROLES = ("officer", "admin")
+DEVICE_KINDS = ("kiosk", "display")
+SESSION_HOURS = 14  # one long working day, opening to closing, with margin
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD = 8
+
+_hasher = PasswordHasher()
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, settings: Settings, uow: UnitOfWork, clock=utc_now) -> None:  # type: ignore[no-untyped-def]
+        self.settings = settings
+        self.uow = uow
+        self.clock = clock
+
+    # ------------------------------------------------------------------ users
+    def add_user(
+        self, username: str, password: str, role: str, counters: list[int] | None = None
+    ) -> None:
+        if not NAME_PATTERN.match(username):
+            raise InvalidRequest(
+                f"Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
+            )
+        if role not in ROLES:
+            raise InvalidRequest(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
+        if len(password) < MIN_PASSWORD:
+            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+        for number in counters or []:
+            try:
+                self.settings.counter(number)
+            except KeyError:
+                raise InvalidRequest(
+                    f"There is no counter {number} in the configuration."
+                ) from None
+        with self.uow.writing() as conn:
+            if conn.execute(select(users.c.id).where(users.c.username == username)).first():
+                raise InvalidRequest(f"A user named {username!r} already exists.")
+            conn.execute(
+                insert(users).values(
+                    username=username,
+                    password_hash=_hasher.hash(password),
+                    role=role,
+                    counters=list(counters or []),
+                    active=True,
+                    created_at=self.clock(),
+                )
+            )
+
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+        with self.uow.writing() as conn:
+            done = conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(password_hash=_hasher.hash(password))
+            ).rowcount
+        if not done:
+            raise NotFound(f"No user named {username!r}.")
+
+    def set_active(self, username: str, active: bool) -> int:
+        """Enable or disable a user; disabling revokes their sessions. Returns the user id."""
+        with self.uow.writing() as conn:
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            if user_id is None:
+                raise NotFound(f"No user named {username!r}.")
+            conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+            if not active:
+                conn.execute(
+                    update(auth_sessions)
+                    .where(auth_sessions.c.user_id == user_id)
+                    .values(revoked=True)
+                )
+            return int(user_id)
+
+    def user_count(self) -> int:
+        with self.uow.reading() as conn:
+            return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with self.uow.reading() as conn:
+            return [
+                {"username": r.username, "role": r.role, "counters": r.counters, "active": r.active}
+                for r in conn.execute(select(users).order_by(users.c.username))
+            ]
+
+    # ------------------------------------------------------------------ sessions
+    def login(self, username: str, password: str, counter: int | None) -> tuple[str, Actor]:
+        """Check the password and open a session; officers must name an allowed counter."""
+        with self.uow.reading() as conn:
+            user = conn.execute(select(users).where(users.c.username == username)).first()
+        if user is None or not _password_ok(user.password_hash, password):
+            raise Unauthorized("Wrong username or password.")
+        if not user.active:
+            raise Forbidden(f"The account {username!r} is disabled; ask an admin.")
+        if user.role == "officer":
+            if counter is None:
+                raise InvalidRequest("Choose the counter you are working at.")
+            try:
+                self.settings.counter(counter)
+            except KeyError:
+                raise NotFound(f"There is no counter {counter}.") from None
+            if user.counters and counter not in user.counters:
+                allowed = ", ".join(str(c) for c in user.counters)
+                raise Forbidden(f"{username} may work at counters {allowed}, not at {counter}.")
+        elif counter is not None:
+            try:
+                self.settings.counter(counter)
+            except KeyError:
+                raise NotFound(f"There is no counter {counter}.") from None
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self.uow.writing() as conn:
+            conn.execute(
+                insert(auth_sessions).values(
+                    token_hash=token_hash(token),
+                    user_id=user.id,
+                    counter=counter,
+                    created_at=now,
+                    expires_at=now + timedelta(hours=SESSION_HOURS),
+                    revoked=False,
+                )
+            )
+        return token, Actor(user.role, user.username, counter=counter)
+
+    def logout(self, token: str) -> None:
+        with self.uow.writing() as conn:
+            conn.execute(
+                update(auth_sessions)
+                .where(auth_sessions.c.token_hash == token_hash(token))
+                .values(revoked=True)
+            )
+
+    def counters_for(self, username: str) -> list[int]:
+        with self.uow.reading() as conn:
+            allowed = conn.execute(
+                select(users.c.counters).where(users.c.username == username)
+            ).scalar_one_or_none()
+        numbers = [c.number for c in self.settings.counters]
+        return [n for n in numbers if not allowed or n in allowed]
+
+    # ------------------------------------------------------------------ devices
+    def add_device(
+        self, name: str, kind: str, zone: str | None = None, kiosk: str | None = None
+    ) -> str:
+        """Register a kiosk or display and return its token (shown once, stored hashed)."""
+        if not NAME_PATTERN.match(name):
+            raise InvalidRequest(
+                f"Device name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
+            )
+        if kind not in DEVICE_KINDS:
+            raise InvalidRequest(f"Device kind must be one of {', '.join(DEVICE_KINDS)}.")
+        if kind == "display":
+            zone = zone or self.settings.zones[0].code
+            try:
+                self.settings.zone(zone)
+            except KeyError:
+                known = ", ".join(z.code for z in self.settings.zones)
+                raise InvalidRequest(f"Unknown zone {zone!r}; known zones: {known}.") from None
+        if kind == "kiosk":
+            kiosk = kiosk or self.settings.kiosks[0].code if self.settings.kiosks else kiosk
+            try:
+                self.settings.kiosk(kiosk)  # type: ignore[arg-type]
+            except KeyError:
+                known = ", ".join(k.code for k in self.settings.kiosks)
+                raise InvalidRequest(f"Unknown kiosk {kiosk!r}; known kiosks: {known}.") from None
+        token = secrets.token_urlsafe(32)
+        with self.uow.writing() as conn:
+            if conn.execute(select(devices.c.id).where(devices.c.name == name)).first():
+                raise InvalidRequest(f"A device named {name!r} already exists.")
+            conn.execute(
+                insert(devices).values(
+                    name=name,
+                    kind=kind,
+                    zone=zone if kind == "display" else None,
+                    kiosk=kiosk if kind == "kiosk" else None,
+                    token_hash=token_hash(token),
+                    active=True,
+                    created_at=self.clock(),
+                )
+            )
+        return token
+
+    # ------------------------------------------------------------------ authentication
+    def authenticate(self, token: str | None) -> Actor:
+        """The actor behind a bearer token, or Unauthorized with the reason."""
+        if not token:
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+        digest = token_hash(token)
+        with self.uow.reading() as conn:
+            session = conn.execute(
+                select(auth_sessions, users.c.username, users.c.role, users.c.active)
+                .join(users, users.c.id == auth_sessions.c.user_id)
+                .where(auth_sessions.c.token_hash == digest)
+            ).first()
+            if session is not None:
+                if session.revoked or not session.active:
+                    raise Unauthorized("This session has ended; sign in again.")
+                if as_utc(session.expires_at) < self.clock():  # type: ignore[operator]
+                    raise Unauthorized("This session has expired; sign in again.")
+                return Actor(session.role, session.username, counter=session.counter)
+            device = conn.execute(select(devices).where(devices.c.token_hash == digest)).first()
+        if device is None:
+            raise Unauthorized("Unknown or revoked token; sign in again.")
+        if not device.active:
+            raise Unauthorized(f"The device {device.name!r} has been disabled.")
+        return Actor(device.kind, device.name, zone=device.zone, kiosk=device.kiosk)
+
+    def session_user_id(self, token: str) -> int | None:
+        with self.uow.reading() as conn:
+            return conn.execute(
+                select(auth_sessions.c.user_id).where(
+                    auth_sessions.c.token_hash == token_hash(token)
+                )
+            ).scalar_one_or_none()
+
+
+def _password_ok(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def session_expiry(now: datetime) -> datetime:
+    return now + timedelta(hours=SESSION_HOURS)

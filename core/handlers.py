@@ -1,0 +1,976 @@
+"""One method per use case: open a unit of work, change the domain, commit, then publish.
+
+`QueueService` is the whole central behaviour of a mall. The REST API, the Socket.IO hub, the
+CLI and the tests all go through it; none of them holds SQL or business rules of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import statistics
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from core import announcement, numbering, repository
+from core.config import Settings
+from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged
+from core.queueing import choose_next, estimate_wait_minutes, next_streak
+from core.store import (
+    UnitOfWork,
+    audit_log,
+    counter_state,
+    mall_state,
+    print_jobs,
+    service_state,
+    ticket_events,
+    tickets,
+)
+from core.tickets import (
+    CounterBusy,
+    CounterClosed,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    Priority,
+    QuotaReached,
+    ServiceClosed,
+    Ticket,
+    TicketStatus,
+    allowed_actions,
+)
+
+log = logging.getLogger(__name__)
+
+COUNTER_STATUSES = ("open", "break", "closed")
+RECENT_CALLS = 10
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: decided by authentication, never by the request body."""
+
+    kind: str  # officer | admin | kiosk | display | system
+    name: str
+    counter: int | None = None
+    zone: str | None = None
+    kiosk: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind in ("admin", "system")
+
+
+SYSTEM = Actor("system", "system")
+
+
+class Publisher(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+
+class InMemoryPublisher:
+    """Keeps events and fans them out to subscribers in-process (tests, single server)."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.subscribers: list[Callable[[Event], None]] = []
+
+    def subscribe(self, subscriber: Callable[[Event], None]) -> None:
+        self.subscribers.append(subscriber)
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+        for subscriber in self.subscribers:
+            try:
+                subscriber(event)
+            except Exception:  # a broken listener must not undo a committed change
+                log.exception("event subscriber failed for %s", event.name)
+
+
+@dataclass
+class _Change:
+    """What one unit of work did, to be versioned, recorded and published at commit."""
+
+    conn: Connection
+    ticket_actions: list[tuple[Ticket, str, TicketStatus | None, str | None, Actor]] = field(
+        default_factory=list
+    )
+    counters_changed: list[int] = field(default_factory=list)
+    printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Availability:
+    open: bool
+    reason_code: str | None = None  # closed_by_admin | outside_hours | quota_reached | mall_closed
+    reason: str | None = None
+
+
+class QueueService:
+    def __init__(
+        self,
+        settings: Settings,
+        uow: UnitOfWork,
+        publisher: Publisher | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.uow = uow
+        self.publisher = publisher or InMemoryPublisher()
+        self.clock = clock
+        self.mall = settings.mall.code
+        # Held from the version bump until the events are published, so this process emits
+        # versions in order. Other processes interleave through the shared message queue; a
+        # client that sees a gap asks for a snapshot.
+        self._publish_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ infrastructure
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return numbering.local_day(self.now(), self.settings.mall.tz)
+
+    def ensure_ready(self) -> None:
+        """Create tables and the mall's state rows (idempotent)."""
+        self.uow.create_all()
+        with self.uow.writing() as conn:
+            if (
+                conn.execute(select(mall_state).where(mall_state.c.mall == self.mall)).first()
+                is None
+            ):
+                conn.execute(insert(mall_state).values(mall=self.mall, version=0))
+            known = set(repository.counter_rows(conn, self.mall))
+            for counter in self.settings.counters:
+                if counter.number not in known:
+                    conn.execute(
+                        insert(counter_state).values(
+                            mall=self.mall,
+                            number=counter.number,
+                            status="closed",
+                            priority_streak=0,
+                            updated_at=self.now(),
+                        )
+                    )
+
+    @contextmanager
+    def _change(self) -> Iterator[_Change]:
+        locked = False
+        events: list[Event] = []
+        try:
+            with self.uow.writing() as conn:
+                change = _Change(conn)
+                yield change
+                count = (
+                    len(change.ticket_actions)
+                    + len(change.counters_changed)
+                    + len(change.printer_changes)
+                )
+                if count:
+                    self._publish_lock.acquire()
+                    locked = True
+                    events = self._record(change, count)
+            for event in events:
+                self.publisher.publish(event)
+        finally:
+            if locked:
+                self._publish_lock.release()
+
+    def _record(self, change: _Change, count: int) -> list[Event]:
+        conn = change.conn
+        version = (
+            conn.execute(
+                update(mall_state)
+                .where(mall_state.c.mall == self.mall)
+                .values(version=mall_state.c.version + count)
+                .returning(mall_state.c.version)
+            ).scalar_one()
+            - count
+        )
+        now = self.now()
+        events: list[Event] = []
+        waiting = repository.waiting_counts(conn, self.mall, self.today().isoformat())
+        for ticket, action, from_status, from_service, actor in change.ticket_actions:
+            version += 1
+            conn.execute(
+                insert(ticket_events).values(
+                    mall=self.mall,
+                    ticket_seq=ticket.seq,
+                    action=action,
+                    from_status=from_status.value if from_status else None,
+                    to_status=ticket.status.value,
+                    service=from_service or ticket.service,
+                    to_service=ticket.service if from_service else None,
+                    counter=ticket.counter,
+                    officer=actor.name,
+                    at=now,
+                    version=version,
+                )
+            )
+            touched = {ticket.service, from_service} - {None}
+            events.append(
+                TICKET_EVENTS[action](
+                    mall=self.mall,
+                    version=version,
+                    ticket=self._public_view(conn, ticket, action=action),
+                    ticket_id=ticket.id,
+                    waiting={s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
+                    counter=self._counter_view(conn, ticket.counter) if ticket.counter else None,
+                )
+            )
+        for number in change.counters_changed:
+            version += 1
+            events.append(
+                CounterUpdated(self.mall, version, counter=self._counter_view(conn, number))
+            )
+        for kiosk, ok, message in change.printer_changes:
+            version += 1
+            events.append(
+                PrinterStatusChanged(self.mall, version, kiosk=kiosk, ok=ok, message=message)
+            )
+        return events
+
+    def version(self) -> int:
+        with self.uow.reading() as conn:
+            return int(
+                conn.execute(
+                    select(mall_state.c.version).where(mall_state.c.mall == self.mall)
+                ).scalar_one()
+            )
+
+    def _audit(self, actor: Actor, action: str, detail: str) -> None:
+        with self.uow.writing() as conn:
+            conn.execute(
+                insert(audit_log).values(
+                    mall=self.mall, at=self.now(), actor=actor.name, action=action, detail=detail
+                )
+            )
+
+    def _refuse(self, actor: Actor, action: str, message: str) -> Forbidden:
+        self._audit(actor, f"refused:{action}", message)
+        return Forbidden(message)
+
+    def _require_kind(self, actor: Actor, action: str, *kinds: str) -> None:
+        if actor.kind not in kinds and not actor.is_admin:
+            raise self._refuse(actor, action, f"A {actor.kind} may not {action.replace('_', ' ')}.")
+
+    # ------------------------------------------------------------------ availability
+    def availability(self, conn: Connection, service_code: str) -> Availability:
+        service = self.settings.service(service_code)
+        closed = conn.execute(
+            select(service_state.c.closed_reason).where(
+                service_state.c.mall == self.mall, service_state.c.service == service_code
+            )
+        ).scalar_one_or_none()
+        if closed:
+            return Availability(False, "closed_by_admin", closed)
+        local = self.now().astimezone(self.settings.mall.tz)
+        hours = self.settings.service_hours(service_code, local.weekday())
+        if hours is None:
+            return Availability(False, "mall_closed", "Tutup hari ini / Closed today")
+        if not hours.contains(local.time()):
+            span = f"{hours.start:%H:%M}-{hours.end:%H:%M}"
+            return Availability(
+                False, "outside_hours", f"Jam layanan {span} / Service hours {span}"
+            )
+        if service.daily_quota is not None:
+            issued = numbering.issued_count(conn, self.mall, service_code, local.date())
+            if issued >= service.daily_quota:
+                return Availability(
+                    False, "quota_reached", f"Kuota hari ini habis ({service.daily_quota})"
+                )
+        return Availability(True)
+
+    # ------------------------------------------------------------------ issuing
+    def issue_ticket(
+        self,
+        service_code: str,
+        priority: str | None,
+        actor: Actor,
+        channel: str = "kiosk",
+    ) -> dict[str, Any]:
+        self._require_kind(actor, "issue_ticket", "kiosk", "officer")
+        try:
+            service = self.settings.service(service_code)
+        except KeyError:
+            raise NotFound(
+                f"Unknown service {service_code!r}; GET /api/v1/services lists the codes."
+            ) from None
+        try:
+            level = Priority(priority) if priority else None
+        except ValueError:
+            raise InvalidRequest(
+                f"Unknown priority {priority!r}; use null, "
+                + ", ".join(repr(p.value) for p in Priority)
+                + "."
+            ) from None
+        with self._change() as change:
+            conn = change.conn
+            now = self.now()
+            day = numbering.local_day(now, self.settings.mall.tz)
+            state = self.availability(conn, service.code)
+            if not state.open and state.reason_code != "quota_reached":
+                raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
+            number = numbering.claim_next_number(conn, self.mall, service.code, day)
+            if service.daily_quota is not None and number > service.daily_quota:
+                # Raising rolls the claimed number back with the transaction: no gap.
+                raise QuotaReached(
+                    f"{service.name} has reached today's quota of {service.daily_quota} tickets."
+                )
+            ticket = Ticket(
+                id=secrets.token_urlsafe(12),
+                service=service.code,
+                prefix=service.prefix,
+                sequence=number,
+                day=day.isoformat(),
+                issued_at=now,
+                arrived_at=now,
+                priority=level,
+            )
+            repository.insert_ticket(conn, self.mall, ticket, channel, actor.name)
+            change.ticket_actions.append((ticket, "issue", None, None, actor))
+            view = self._public_view(conn, ticket, with_position=True)
+        return view
+
+    # ------------------------------------------------------------------ calling
+    def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:
+        counter = self._counter_for(actor, counter_number, "call_next")
+        with self._change() as change:
+            conn = change.conn
+            state = self._counter_row(conn, counter.number, for_update=True)
+            self._ensure_can_call(conn, counter.number, state)
+            head_priority, head_normal = repository.queue_heads(
+                conn,
+                self.mall,
+                self.today().isoformat(),
+                counter.services,
+                skip_locked=not self.uow.is_sqlite,
+            )
+            chosen = choose_next(
+                head_priority,
+                head_normal,
+                state.priority_streak,
+                self.settings.calling.priority_ratio,
+            )
+            if chosen is None:
+                return None
+            ticket = repository.load_ticket(conn, self.mall, chosen.ticket_id, for_update=True)
+            conn.execute(
+                update(counter_state)
+                .where(counter_state.c.mall == self.mall, counter_state.c.number == counter.number)
+                .values(priority_streak=next_streak(state.priority_streak, chosen))
+            )
+            return self._apply(change, ticket, "call", actor, counter=counter.number)
+
+    def call_ticket(self, ticket_id: str, counter_number: int, actor: Actor) -> dict[str, Any]:
+        """An officer calls one specific waiting ticket (a visitor who came back, say)."""
+        counter = self._counter_for(actor, counter_number, "call_ticket")
+        with self._change() as change:
+            conn = change.conn
+            state = self._counter_row(conn, counter.number, for_update=True)
+            ticket = repository.load_ticket(conn, self.mall, ticket_id, for_update=True)
+            if ticket.service not in counter.services and not actor.is_admin:
+                raise self._refuse(
+                    actor,
+                    "call_ticket",
+                    f"{counter.name} does not serve {ticket.service}; ticket {ticket.number} "
+                    "belongs to another counter's queue.",
+                )
+            self._ensure_can_call(conn, counter.number, state)
+            return self._apply(change, ticket, "call", actor, counter=counter.number)
+
+    def _ensure_can_call(self, conn: Connection, number: int, state: Any) -> None:
+        if state.status != "open":
+            raise CounterClosed(
+                f"Counter {number} is {state.status}; open it before calling visitors."
+            )
+        active = repository.active_ticket_at(conn, self.mall, number)
+        if active is not None:
+            raise CounterBusy(
+                f"Counter {number} still has ticket {active.number} ({active.status.value}); "
+                "finish it, mark it no-show, hold or transfer it first."
+            )
+
+    # ------------------------------------------------------------------ ticket actions
+    def act(self, ticket_id: str, action: str, actor: Actor) -> dict[str, Any]:
+        """recall | start | finish | no_show | hold | resume | cancel"""
+        if action not in ("recall", "start", "finish", "no_show", "hold", "resume", "cancel"):
+            raise InvalidRequest(f"Unknown action {action!r}.")
+        self._require_kind(actor, action, "officer")
+        with self._change() as change:
+            ticket = repository.load_ticket(change.conn, self.mall, ticket_id, for_update=True)
+            self._ensure_owner(actor, ticket, action)
+            return self._apply(change, ticket, action, actor)
+
+    def transfer(self, ticket_id: str, service_code: str, actor: Actor) -> dict[str, Any]:
+        self._require_kind(actor, "transfer", "officer")
+        try:
+            target = self.settings.service(service_code)
+        except KeyError:
+            raise NotFound(f"Unknown service {service_code!r} to transfer to.") from None
+        with self._change() as change:
+            ticket = repository.load_ticket(change.conn, self.mall, ticket_id, for_update=True)
+            self._ensure_owner(actor, ticket, "transfer")
+            return self._apply(change, ticket, "transfer", actor, service=target.code)
+
+    def _ensure_owner(self, actor: Actor, ticket: Ticket, action: str) -> None:
+        if actor.is_admin:
+            return
+        if ticket.counter is not None:
+            if ticket.counter != actor.counter:
+                raise self._refuse(
+                    actor,
+                    action,
+                    f"Ticket {ticket.number} belongs to counter {ticket.counter}; you are signed "
+                    f"into counter {actor.counter}.",
+                )
+            return
+        counter = self.settings.counter(actor.counter) if actor.counter else None
+        if counter is None or ticket.service not in counter.services:
+            raise self._refuse(
+                actor,
+                action,
+                f"Ticket {ticket.number} waits for {ticket.service}, which counter "
+                f"{actor.counter} does not serve.",
+            )
+
+    def _apply(
+        self,
+        change: _Change,
+        ticket: Ticket,
+        action: str,
+        actor: Actor,
+        *,
+        counter: int | None = None,
+        service: str | None = None,
+    ) -> dict[str, Any]:
+        now = self.now()
+        from_status, from_service, from_counter = ticket.status, ticket.service, ticket.counter
+        match action:
+            case "call":
+                ticket.call(counter, now)  # type: ignore[arg-type]
+            case "recall":
+                ticket.recall(now)
+            case "start":
+                ticket.start(now)
+            case "finish":
+                ticket.finish(now)
+            case "no_show":
+                ticket.mark_no_show(now)
+            case "hold":
+                ticket.hold()
+            case "resume":
+                ticket.resume()
+            case "cancel":
+                ticket.cancel(now)
+            case "transfer":
+                ticket.transfer(service)  # type: ignore[arg-type]
+        repository.save_ticket(change.conn, ticket)
+        # The event row keeps the counter the action happened at, even when the ticket leaves it.
+        recorded = ticket if ticket.counter is not None else _at_counter(ticket, from_counter)
+        change.ticket_actions.append(
+            (recorded, action, from_status, from_service if action == "transfer" else None, actor)
+        )
+        return self._officer_view(change.conn, ticket)
+
+    # ------------------------------------------------------------------ counters & services
+    def open_counter(self, number: int, actor: Actor) -> dict[str, Any]:
+        return self.set_counter_status(number, "open", None, actor)
+
+    def set_counter_status(
+        self, number: int, status: str, reason: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        counter = self._counter_for(actor, number, "set_counter_status")
+        if status not in COUNTER_STATUSES:
+            raise InvalidRequest(f"Counter status must be one of {', '.join(COUNTER_STATUSES)}.")
+        if reason is not None and len(reason) > 200:
+            raise InvalidRequest("The reason is longer than 200 characters; shorten it.")
+        with self._change() as change:
+            self._counter_row(change.conn, counter.number, for_update=True)
+            change.conn.execute(
+                update(counter_state)
+                .where(counter_state.c.mall == self.mall, counter_state.c.number == counter.number)
+                .values(
+                    status=status,
+                    reason=reason if status != "open" else None,
+                    officer=actor.name if status == "open" else None,
+                    updated_at=self.now(),
+                )
+            )
+            change.counters_changed.append(counter.number)
+            return self._counter_view(change.conn, counter.number)
+
+    def set_service_closed(self, service_code: str, reason: str | None, actor: Actor) -> None:
+        """An admin closes a service for the day (or reopens it with reason None)."""
+        self._require_kind(actor, "close_service")
+        self.settings.service(service_code)
+        with self.uow.writing() as conn:
+            conn.execute(
+                service_state.delete().where(
+                    service_state.c.mall == self.mall, service_state.c.service == service_code
+                )
+            )
+            if reason:
+                conn.execute(
+                    insert(service_state).values(
+                        mall=self.mall, service=service_code, closed_reason=reason
+                    )
+                )
+
+    def _counter_for(self, actor: Actor, number: int, action: str):  # type: ignore[no-untyped-def]
+        try:
+            counter = self.settings.counter(number)
+        except KeyError:
+            raise NotFound(f"No counter number {number}.") from None
+        if actor.is_admin:
+            return counter
+        if actor.kind != "officer":
+            raise self._refuse(actor, action, f"A {actor.kind} cannot act for a counter.")
+        if actor.counter != number:
+            raise self._refuse(
+                actor,
+                action,
+                f"You are signed into counter {actor.counter}, not counter {number}.",
+            )
+        return counter
+
+    def _counter_row(self, conn: Connection, number: int, *, for_update: bool = False) -> Any:
+        query = select(counter_state).where(
+            counter_state.c.mall == self.mall, counter_state.c.number == number
+        )
+        if for_update:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"No state for counter {number}; restart the server to create it.")
+        return row
+
+    # ------------------------------------------------------------------ printing
+    def start_print_job(self, ticket_id: str, kiosk: str, actor: Actor) -> int:
+        with self.uow.writing() as conn:
+            ticket = repository.load_ticket(conn, self.mall, ticket_id)
+            return int(
+                conn.execute(
+                    insert(print_jobs).values(
+                        mall=self.mall,
+                        ticket_seq=ticket.seq,
+                        kiosk=kiosk,
+                        status="pending",
+                        requested_by=actor.name,
+                        created_at=self.now(),
+                    )
+                ).inserted_primary_key[0]
+            )
+
+    def finish_print_job(self, job_id: int, ok: bool, error: str | None) -> None:
+        with self._change() as change:
+            job = change.conn.execute(select(print_jobs).where(print_jobs.c.id == job_id)).one()
+            change.conn.execute(
+                update(print_jobs)
+                .where(print_jobs.c.id == job_id)
+                .values(status="printed" if ok else "failed", error=error, finished_at=self.now())
+            )
+            previous = change.conn.execute(
+                select(print_jobs.c.status)
+                .where(
+                    print_jobs.c.kiosk == job.kiosk,
+                    print_jobs.c.id < job_id,
+                    print_jobs.c.status != "pending",
+                )
+                .order_by(print_jobs.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if previous != ("printed" if ok else "failed") or not ok:
+                change.printer_changes.append((job.kiosk, ok, error or "OK"))
+
+    def printer_status(self, kiosk: str, ok: bool, message: str) -> None:
+        with self._change() as change:
+            change.printer_changes.append((kiosk, ok, message))
+
+    def print_jobs_for(self, ticket_id: str) -> list[dict[str, Any]]:
+        with self.uow.reading() as conn:
+            ticket = repository.load_ticket(conn, self.mall, ticket_id)
+            rows = conn.execute(
+                select(print_jobs)
+                .where(print_jobs.c.ticket_seq == ticket.seq)
+                .order_by(print_jobs.c.id)
+            )
+            return [
+                {
+                    "id": r.id,
+                    "kiosk": r.kiosk,
+                    "status": r.status,
+                    "error": r.error,
+                    "created_at": _iso(repository.as_utc(r.created_at)),
+                }
+                for r in rows
+            ]
+
+    # ------------------------------------------------------------------ reading
+    def ticket(self, ticket_id: str) -> Ticket:
+        with self.uow.reading() as conn:
+            return repository.load_ticket(conn, self.mall, ticket_id)
+
+    def ticket_status(self, ticket_id: str) -> dict[str, Any]:
+        """The visitor's view by the unguessable id: no personal data, position and estimate."""
+        with self.uow.reading() as conn:
+            ticket = repository.load_ticket(conn, self.mall, ticket_id)
+            return self._public_view(conn, ticket, with_position=True)
+
+    def officer_ticket(self, ticket_id: str) -> dict[str, Any]:
+        with self.uow.reading() as conn:
+            return self._officer_view(conn, repository.load_ticket(conn, self.mall, ticket_id))
+
+    def services_overview(self) -> list[dict[str, Any]]:
+        with self.uow.reading() as conn:
+            return self._services(conn, [s.code for s in self.settings.services])
+
+    def counter_state(self, number: int, actor: Actor) -> dict[str, Any]:
+        """Everything an officer's terminal shows: current ticket, waiting list, own figures."""
+        counter = self._counter_for(actor, number, "view_counter")
+        day = self.today().isoformat()
+        with self.uow.reading() as conn:
+            current = repository.active_ticket_at(conn, self.mall, number)
+            held = conn.execute(
+                select(tickets)
+                .where(
+                    tickets.c.mall == self.mall,
+                    tickets.c.day == day,
+                    tickets.c.counter == number,
+                    tickets.c.status == TicketStatus.ON_HOLD.value,
+                )
+                .order_by(tickets.c.seq)
+            ).all()
+            waiting_rows = conn.execute(
+                select(tickets)
+                .where(
+                    tickets.c.mall == self.mall,
+                    tickets.c.day == day,
+                    tickets.c.service.in_(counter.services),
+                    tickets.c.status == TicketStatus.WAITING.value,
+                )
+                .order_by(tickets.c.arrived_at, tickets.c.seq)
+            ).all()
+            now = self.now()
+            waiting = [
+                {
+                    "id": row.id,
+                    "number": repository.ticket_from_row(row).number,
+                    "service": row.service,
+                    "priority": row.priority,
+                    "waiting_minutes": _minutes_between(repository.as_utc(row.arrived_at), now),
+                    "transferred": bool(row.transfers),
+                }
+                for row in waiting_rows
+            ]
+            figures = self._counter_figures(conn, number, day)
+            return {
+                "counter": self._counter_view(conn, number),
+                "current": self._officer_view(conn, current) if current else None,
+                "on_hold": [self._officer_view(conn, repository.ticket_from_row(r)) for r in held],
+                "waiting": waiting,
+                "figures": figures,
+                "services": [
+                    {"code": s.code, "name": s.name, "name_en": s.name_en, "agency": s.agency}
+                    for s in self.settings.services
+                ],
+                "version": self._version(conn),
+            }
+
+    def _counter_figures(self, conn: Connection, number: int, day: str) -> dict[str, Any]:
+        rows = conn.execute(
+            select(ticket_events.c.action, func.count())
+            .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+            .where(
+                ticket_events.c.mall == self.mall,
+                ticket_events.c.counter == number,
+                tickets.c.day == day,
+                ticket_events.c.action.in_(["finish", "no_show"]),
+            )
+            .group_by(ticket_events.c.action)
+        )
+        counts = dict(rows.all())
+        durations = conn.execute(
+            select(tickets.c.started_at, tickets.c.finished_at).where(
+                tickets.c.mall == self.mall,
+                tickets.c.day == day,
+                tickets.c.counter == number,
+                tickets.c.status == TicketStatus.DONE.value,
+                tickets.c.started_at.is_not(None),
+            )
+        ).all()
+        minutes = [
+            (repository.as_utc(f) - repository.as_utc(s)).total_seconds() / 60  # type: ignore[operator]
+            for s, f in durations
+        ]
+        return {
+            "served": int(counts.get("finish", 0)),
+            "no_show": int(counts.get("no_show", 0)),
+            "average_service_minutes": round(statistics.mean(minutes), 1) if minutes else None,
+        }
+
+    def snapshot(self, zone: str | None = None) -> dict[str, Any]:
+        """The whole visible state, consistent with `version` (one read transaction)."""
+        if zone is not None:
+            try:
+                self.settings.zone(zone)
+            except KeyError:
+                raise NotFound(f"No display zone {zone!r}.") from None
+        counters = [c for c in self.settings.counters if zone is None or c.zone == zone]
+        numbers = [c.number for c in counters]
+        services = (
+            sorted({s for c in counters for s in c.services})
+            if zone
+            else [s.code for s in self.settings.services]
+        )
+        with self.uow.reading() as conn:
+            version = self._version(conn)
+            calls = self._recent_calls(conn, numbers)
+            return {
+                "version": version,
+                "mall": {
+                    "code": self.mall,
+                    "name": self.settings.mall.name,
+                    "running_text": self.settings.mall.running_text,
+                    "timezone": self.settings.mall.timezone,
+                },
+                "zone": zone,
+                "server_time": _iso(self.now()),
+                "calls": calls,
+                "counters": [self._counter_view(conn, n) for n in numbers],
+                "services": self._services(conn, services),
+            }
+
+    def _recent_calls(self, conn: Connection, counters: list[int]) -> list[dict[str, Any]]:
+        day = self.today().isoformat()
+        rows = conn.execute(
+            select(
+                ticket_events,
+                tickets.c.prefix,
+                tickets.c.sequence,
+                tickets.c.service.label("now_service"),
+            )
+            .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+            .where(
+                ticket_events.c.mall == self.mall,
+                ticket_events.c.action.in_(["call", "recall"]),
+                ticket_events.c.counter.in_(counters),
+                tickets.c.day == day,
+            )
+            .order_by(ticket_events.c.id.desc())
+            .limit(RECENT_CALLS)
+        ).all()
+        return [
+            self._call_view(
+                row.prefix,
+                row.sequence,
+                row.service,
+                row.counter,
+                repository.as_utc(row.at),
+                row.action == "recall",
+                row.version,
+            )
+            for row in rows
+        ]
+
+    def _call_view(
+        self,
+        prefix: str,
+        sequence: int,
+        service_code: str,
+        counter_number: int,
+        at: datetime | None,
+        recall: bool,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        counter = self.settings.counter(counter_number)
+        service = self.settings.service(service_code)
+        agency = self.settings.agency(counter.agency)
+        template = self.settings.announcement.template
+        return {
+            "number": f"{prefix}{sequence:03d}",
+            "service": service.code,
+            "service_name": service.name,
+            "counter": counter.number,
+            "counter_name": counter.name,
+            "agency": agency.code,
+            "agency_name": agency.name,
+            "zone": counter.zone,
+            "at": _iso(at),
+            "recall": recall,
+            "version": version,
+            "speech": announcement.build_call_phrase(
+                template, prefix, sequence, counter.name, counter.number
+            ),
+            "text": announcement.display_call_text(
+                template, prefix, sequence, counter.name, counter.number
+            ),
+        }
+
+    def _services(self, conn: Connection, codes: list[str]) -> list[dict[str, Any]]:
+        day = self.today()
+        waiting = repository.waiting_counts(conn, self.mall, day.isoformat())
+        counters = repository.counter_rows(conn, self.mall)
+        result = []
+        for code in codes:
+            service = self.settings.service(code)
+            agency = self.settings.agency(service.agency)
+            state = self.availability(conn, code)
+            issued = numbering.issued_count(conn, self.mall, code, day)
+            result.append(
+                {
+                    "code": service.code,
+                    "name": service.name,
+                    "name_en": service.name_en,
+                    "agency": agency.code,
+                    "agency_name": agency.name,
+                    "agency_name_en": agency.name_en,
+                    "prefix": service.prefix,
+                    "open": state.open,
+                    "closed_reason_code": state.reason_code,
+                    "closed_reason": state.reason,
+                    "waiting": waiting.get(code, 0),
+                    "eta_minutes": self._eta(conn, code, waiting.get(code, 0), counters),
+                    "quota_left": (
+                        max(0, service.daily_quota - issued) if service.daily_quota else None
+                    ),
+                }
+            )
+        return result
+
+    def _eta(
+        self, conn: Connection, service_code: str, ahead: int, counters: dict[int, Any]
+    ) -> int | None:
+        service = self.settings.service(service_code)
+        open_counters = sum(
+            1
+            for c in self.settings.counters_serving(service_code)
+            if counters.get(c.number) is not None and counters[c.number].status == "open"
+        )
+        recent = repository.recent_service_minutes(
+            conn, self.mall, self.today().isoformat(), service_code
+        )
+        pace = statistics.median(recent) if len(recent) >= 3 else service.default_service_minutes
+        return estimate_wait_minutes(ahead, pace, open_counters)
+
+    def _version(self, conn: Connection) -> int:
+        return int(
+            conn.execute(
+                select(mall_state.c.version).where(mall_state.c.mall == self.mall)
+            ).scalar_one()
+        )
+
+    # ------------------------------------------------------------------ views
+    def status_url(self, ticket_id: str) -> str:
+        return f"{self.settings.mall.public_base_url.rstrip('/')}/t/{ticket_id}"
+
+    def _public_view(
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        *,
+        with_position: bool = False,
+        action: str | None = None,
+    ) -> dict[str, Any]:
+        service = self.settings.service(ticket.service)
+        agency = self.settings.agency(service.agency)
+        view: dict[str, Any] = {
+            "number": ticket.number,
+            "service": service.code,
+            "service_name": service.name,
+            "service_name_en": service.name_en,
+            "agency": agency.code,
+            "agency_name": agency.name,
+            "agency_name_en": agency.name_en,
+            "status": ticket.status.value,
+            "priority": ticket.priority is not None,
+            "counter": ticket.counter,
+            "counter_name": self.settings.counter(ticket.counter).name if ticket.counter else None,
+            "issued_at": _iso(ticket.issued_at),
+            "called_at": _iso(ticket.called_at),
+            "transferred": bool(ticket.transfers),
+        }
+        if action in ("call", "recall") and ticket.counter:
+            view["announcement"] = self._call_view(
+                ticket.prefix,
+                ticket.sequence,
+                ticket.service,
+                ticket.counter,
+                ticket.called_at,
+                action == "recall",
+            )
+        if with_position:
+            ahead = repository.people_ahead(conn, self.mall, ticket)
+            counters = repository.counter_rows(conn, self.mall)
+            view["id"] = ticket.id
+            view["ahead"] = ahead
+            view["eta_minutes"] = (
+                self._eta(conn, ticket.service, ahead, counters)
+                if ticket.status == TicketStatus.WAITING
+                else None
+            )
+            view["status_url"] = self.status_url(ticket.id)
+        return view
+
+    def _officer_view(self, conn: Connection, ticket: Ticket) -> dict[str, Any]:
+        view = self._public_view(conn, ticket, with_position=True)
+        view["priority_level"] = ticket.priority.value if ticket.priority else None
+        view["arrived_at"] = _iso(ticket.arrived_at)
+        view["started_at"] = _iso(ticket.started_at)
+        view["finished_at"] = _iso(ticket.finished_at)
+        view["call_count"] = ticket.call_count
+        view["transfers"] = list(ticket.transfers)
+        view["waiting_minutes"] = _minutes_between(ticket.arrived_at, self.now())
+        view["allowed_actions"] = allowed_actions(ticket.status)
+        return view
+
+    def _counter_view(self, conn: Connection, number: int) -> dict[str, Any]:
+        counter = self.settings.counter(number)
+        row = self._counter_row(conn, number)
+        current = repository.active_ticket_at(conn, self.mall, number)
+        return {
+            "number": counter.number,
+            "name": counter.name,
+            "zone": counter.zone,
+            "agency": counter.agency,
+            "agency_name": self.settings.agency(counter.agency).name,
+            "services": list(counter.services),
+            "status": row.status,
+            "reason": row.reason,
+            "current": (
+                {
+                    "number": current.number,
+                    "status": current.status.value,
+                    "service": current.service,
+                }
+                if current
+                else None
+            ),
+        }
+
+
+def _at_counter(ticket: Ticket, counter: int | None) -> Ticket:
+    """A copy of `ticket` that still names the counter it just left (for the event row)."""
+    from dataclasses import replace
+
+    return replace(ticket, counter=counter, transfers=list(ticket.transfers))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _minutes_between(start: datetime | None, end: datetime) -> int:
+    if start is None:
+        return 0
+    return max(0, int((end - start) / timedelta(minutes=1)))

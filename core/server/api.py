@@ -1,0 +1,338 @@
+"""The public JSON API, `/api/v1`: thin views over `QueueService` and `Accounts`.
+
+Every error is `{"error": {"code", "message"}}`; domain errors map to a status here and nowhere
+else. Views parse input, name the actor, call one use case and shape the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from core.accounts import Accounts, Unauthorized
+from core.handlers import Actor, QueueService
+from core.store import idempotency_keys
+from core.tickets import (
+    CounterBusy,
+    CounterClosed,
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    QuotaReached,
+    ServiceClosed,
+)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STATUS_FOR: dict[type[DomainError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    InvalidRequest: 400,
+    IllegalTransition: 409,
+    CounterBusy: 409,
+    CounterClosed: 409,
+    ServiceClosed: 409,
+    QuotaReached: 409,
+}
+
+TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "cancel")
+
+
+def queue() -> QueueService:
+    return current_app.extensions["antrian.queue"]
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["antrian.accounts"]
+
+
+def error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+@api.errorhandler(DomainError)
+def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
+    status = next((s for kind, s in STATUS_FOR.items() if isinstance(exc, kind)), 409)
+    response, status = error(status, exc.code, exc.message)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="antrian"'
+    return response, status
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    return error(
+        exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or ""
+    )
+
+
+def request_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return session.get("token")
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        g.actor = accounts().authenticate(request_token())
+    return g.actor
+
+
+def json_body() -> dict[str, Any]:
+    if not request.data:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return data
+
+
+def _optional_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"'{key}' must be a string or null.")
+    return value
+
+
+def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
+    """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back."""
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return produce()
+    if len(key) > 80:
+        raise InvalidRequest("Idempotency-Key must be at most 80 characters.")
+    uow = queue().uow
+    try:
+        with uow.writing() as conn:
+            conn.execute(
+                insert(idempotency_keys).values(
+                    key=key, actor=actor.name, status_code=0, created_at=datetime.now(UTC)
+                )
+            )
+    except IntegrityError:
+        with uow.reading() as conn:
+            row = conn.execute(
+                select(idempotency_keys).where(
+                    idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name
+                )
+            ).one()
+        if row.status_code == 0:
+            return {
+                "error": {"code": "in_progress", "message": "The same request is still running."}
+            }, 409
+        return row.body, row.status_code
+    try:
+        body, status = produce()
+    except DomainError as exc:
+        # A refusal is not stored: the client may fix the cause and try the same key again.
+        with uow.writing() as conn:
+            conn.execute(
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name
+                )
+            )
+        raise exc
+    with uow.writing() as conn:
+        conn.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name)
+            .values(status_code=status, body=body)
+        )
+    return body, status
+
+
+# ---------------------------------------------------------------------- public
+@api.get("/services")
+def list_services():  # type: ignore[no-untyped-def]
+    return jsonify({"services": queue().services_overview()})
+
+
+@api.get("/tickets/<ticket_id>")
+def ticket_status(ticket_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(queue().ticket_status(ticket_id))
+
+
+@api.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    return jsonify({"ok": True, "version": queue().version()})
+
+
+@api.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    from core.server.openapi import openapi_document
+
+    return jsonify(openapi_document())
+
+
+# ---------------------------------------------------------------------- auth
+@api.post("/auth/login")
+def login():  # type: ignore[no-untyped-def]
+    data = json_body()
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise InvalidRequest("Send 'username' and 'password' as strings.")
+    counter = data.get("counter")
+    if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):
+        raise InvalidRequest("'counter' must be a counter number or null.")
+    token, actor = accounts().login(username, password, counter)
+    if actor.kind == "officer" and actor.counter is not None:
+        queue().open_counter(actor.counter, actor)
+    return jsonify(
+        {"token": token, "role": actor.kind, "username": actor.name, "counter": actor.counter}
+    )
+
+
+@api.post("/auth/logout")
+def logout():  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    token = request_token()
+    if actor.kind == "officer" and actor.counter is not None:
+        queue().set_counter_status(actor.counter, "closed", None, actor)
+    accounts().logout(token)  # type: ignore[arg-type]
+    session.pop("token", None)
+    return "", 204
+
+
+@api.get("/auth/me")
+def me():  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    return jsonify(
+        {
+            "kind": actor.kind,
+            "name": actor.name,
+            "counter": actor.counter,
+            "zone": actor.zone,
+            "kiosk": actor.kiosk,
+        }
+    )
+
+
+# ---------------------------------------------------------------------- tickets
+@api.post("/tickets")
+def issue_ticket():  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    data = json_body()
+    service = data.get("service")
+    if not isinstance(service, str) or not service:
+        raise InvalidRequest('Send \'service\' with a service code, e.g. {"service": "KTP"}.')
+    priority = _optional_str(data, "priority")
+
+    def produce() -> tuple[Any, int]:
+        view = queue().issue_ticket(service, priority, actor, channel=actor.kind)
+        printing = current_app.extensions.get("antrian.printing")
+        if printing is not None and actor.kind == "kiosk" and actor.kiosk:
+            view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor)
+        return view, 201
+
+    body, status = idempotent(actor, produce)
+    return jsonify(body), status
+
+
+@api.post("/tickets/<ticket_id>/<action>")
+def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    if action == "transfer":
+        data = json_body()
+        service = data.get("service")
+        if not isinstance(service, str) or not service:
+            raise InvalidRequest('Send the target service: {"service": CODE}.')
+        body, status = idempotent(actor, lambda: (queue().transfer(ticket_id, service, actor), 200))
+        return jsonify(body), status
+    if action == "call":
+        if actor.counter is None and not actor.is_admin:
+            raise Forbidden("Sign into a counter to call tickets.")
+        counter = actor.counter or json_body().get("counter")
+        body, status = idempotent(
+            actor,
+            lambda: (queue().call_ticket(ticket_id, counter, actor), 200),  # type: ignore[arg-type]
+        )
+        return jsonify(body), status
+    if action == "reprint":
+        printing = current_app.extensions.get("antrian.printing")
+        if not actor.is_admin:
+            raise Forbidden("Only an admin can reprint a ticket.")
+        kiosk = json_body().get("kiosk")
+        if printing is None:
+            raise NotFound("No printers are configured.")
+        return jsonify(printing.print_ticket(ticket_id, kiosk, actor))
+    if action not in TICKET_ACTIONS:
+        raise NotFound(
+            f"Unknown action {action!r}; use one of {', '.join(TICKET_ACTIONS)}, call, transfer."
+        )
+    body, status = idempotent(
+        actor, lambda: (queue().act(ticket_id, action.replace("-", "_"), actor), 200)
+    )
+    return jsonify(body), status
+
+
+@api.get("/tickets/<ticket_id>/print-jobs")
+def ticket_print_jobs(ticket_id: str):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    if actor.kind not in ("officer", "admin"):
+        raise Forbidden("Only officers and admins see print jobs.")
+    return jsonify({"print_jobs": queue().print_jobs_for(ticket_id)})
+
+
+# ---------------------------------------------------------------------- counters
+@api.post("/counters/<int:counter>/call-next")
+def call_next(counter: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+
+    def produce() -> tuple[Any, int]:
+        ticket = queue().call_next(counter, actor)
+        return (ticket, 200) if ticket is not None else (None, 204)
+
+    body, status = idempotent(actor, produce)
+    if status == 204:
+        return "", 204
+    return jsonify(body), status
+
+
+@api.get("/counters/<int:counter>")
+def counter_state(counter: int):  # type: ignore[no-untyped-def]
+    return jsonify(queue().counter_state(counter, current_actor()))
+
+
+@api.post("/counters/<int:counter>/status")
+def counter_status(counter: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    data = json_body()
+    status = data.get("status")
+    if not isinstance(status, str):
+        raise InvalidRequest('Send {"status": "open"|"break"|"closed", "reason": ...}.')
+    return jsonify(
+        queue().set_counter_status(counter, status, _optional_str(data, "reason"), actor)
+    )
+
+
+# ---------------------------------------------------------------------- displays
+@api.get("/snapshot")
+def snapshot():  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    if actor.kind not in ("display", "officer", "admin", "kiosk"):
+        raise Forbidden("This token cannot read the snapshot.")
+    zone = request.args.get("zone") or (actor.zone if actor.kind == "display" else None)
+    if actor.kind == "display" and zone != actor.zone:
+        raise Forbidden(f"This display belongs to zone {actor.zone}, not {zone}.")
+    return jsonify(queue().snapshot(zone))
+
+
+# ---------------------------------------------------------------------- admin
+@api.post("/services/<code>/availability")
+def service_availability(code: str):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    if not actor.is_admin:
+        raise Forbidden("Only an admin can open or close a service.")
+    data = json_body()
+    queue().set_service_closed(code, _optional_str(data, "closed_reason"), actor)
+    return jsonify(next(s for s in queue().services_overview() if s["code"] == code))

@@ -1,0 +1,144 @@
+"""The composition root: the only place that knows every part and wires them together."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, redirect, request, url_for
+from flask_socketio import SocketIO
+from sqlalchemy import insert, select
+
+from core.accounts import Accounts
+from core.config import Settings, load_settings
+from core.handlers import InMemoryPublisher, QueueService, utc_now
+from core.server.api import api
+from core.server.hub import Hub
+from core.store import UnitOfWork, app_settings, make_engine
+
+log = logging.getLogger(__name__)
+
+# Threading + simple-websocket: plain threads work with every database driver and need no
+# monkey-patching; bench/bench_async_modes.py holds the measurement behind this choice.
+ASYNC_MODE = "threading"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    config_path: str | None = None,
+    test_config: Mapping[str, Any] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    printer_factory: Callable[..., Any] | None = None,
+) -> Flask:
+    settings = settings or load_settings(config_path)
+    app = Flask(
+        __name__,
+        static_folder=str(Path(__file__).parent / "static"),
+        static_url_path="/static",
+        template_folder=str(Path(__file__).parent / "templates"),
+    )
+    app.config.update(
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    engine = make_engine(settings.database_url)
+    uow = UnitOfWork(engine)
+    publisher = InMemoryPublisher()
+    queue = QueueService(settings, uow, publisher, clock=clock)
+    queue.ensure_ready()
+    accounts = Accounts(settings, uow, clock=clock)
+    app.secret_key = settings.secret_key or _stored_secret(uow)
+
+    socketio = SocketIO(
+        app,
+        async_mode=ASYNC_MODE,
+        message_queue=settings.message_queue,
+        cors_allowed_origins=[],  # same origin only: pages are served by this server
+        logger=False,
+        engineio_logger=False,
+        ping_interval=10,
+        ping_timeout=10,
+    )
+    hub = Hub(socketio, queue, accounts)
+    hub.register()
+    publisher.subscribe(hub.publish)
+
+    app.extensions["antrian.settings"] = settings
+    app.extensions["antrian.queue"] = queue
+    app.extensions["antrian.accounts"] = accounts
+    app.extensions["antrian.hub"] = hub
+    app.extensions["antrian.socketio"] = socketio
+    app.extensions["antrian.engine"] = engine
+
+    from core.server.printing import KioskPrinting
+
+    printing = KioskPrinting(settings, queue, printer_factory=printer_factory)
+    app.extensions["antrian.printing"] = printing
+
+    app.register_blueprint(api)
+    _register_front_ends(app, socketio)
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        return redirect(url_for("counter.page"))
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify({"ok": True})
+
+    @app.get("/api/v1/ping")
+    def ping():  # type: ignore[no-untyped-def]
+        # The trivial endpoint the benchmark compares real work against.
+        return jsonify({"pong": True})
+
+    @app.after_request
+    def _no_sniff(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _register_front_ends(app: Flask, socketio: SocketIO) -> None:
+    """Each front-end brings a blueprint and, optionally, its own socket handlers."""
+    import importlib
+
+    for name in ("kiosk", "counter", "display"):
+        try:
+            module = importlib.import_module(f"{name}.views")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{name}.views":
+                raise
+            continue
+        app.register_blueprint(module.blueprint)
+        init_socketio = getattr(module, "init_socketio", None)
+        if init_socketio is not None:
+            init_socketio(socketio, app)
+
+
+def _stored_secret(uow: UnitOfWork) -> str:
+    """A signing key made once and kept in the database, so every process shares it."""
+    with uow.writing() as conn:
+        value = conn.execute(
+            select(app_settings.c.value).where(app_settings.c.key == "secret_key")
+        ).scalar_one_or_none()
+        if value is None:
+            value = secrets.token_hex(32)
+            conn.execute(insert(app_settings).values(key="secret_key", value=value))
+    return value
+
+
+def socketio_of(app: Flask) -> SocketIO:
+    return app.extensions["antrian.socketio"]

@@ -1,0 +1,150 @@
+"""`antrian`: run the server, manage accounts and devices, check a configuration."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import secrets
+import sys
+
+from core.config import ConfigError, load_settings
+from core.tickets import DomainError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="antrian", description="Antrian queue server")
+    parser.add_argument(
+        "--config", help="path to config.yaml (default: ./config.yaml or $ANTRIAN_CONFIG)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+
+    commands.add_parser("check-config", help="validate the configuration and exit")
+
+    user = commands.add_parser("user", help="officer and admin accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    user_add = user_commands.add_parser("add", help="add an account")
+    user_add.add_argument("name")
+    user_add.add_argument("--role", choices=["officer", "admin"], required=True)
+    user_add.add_argument("--counters", default="", help="comma-separated counters (default: any)")
+    for verb in ("disable", "enable", "password"):
+        user_commands.add_parser(verb).add_argument("name")
+    user_commands.add_parser("list")
+
+    device = commands.add_parser("device", help="kiosk and display devices")
+    device_commands = device.add_subparsers(dest="device_command", required=True)
+    device_add = device_commands.add_parser("add", help="register a device; prints its token once")
+    device_add.add_argument("name")
+    device_add.add_argument("--kind", choices=["kiosk", "display"], required=True)
+    device_add.add_argument("--zone", help="display zone (displays)")
+    device_add.add_argument("--kiosk", help="kiosk code from config.yaml (kiosks)")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings(args.config)
+        if args.command == "check-config":
+            _build_app(settings)
+            print(
+                f"OK: {settings.mall.name}, {len(settings.services)} services, "
+                f"{len(settings.counters)} counters."
+            )
+            return 0
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port)
+        app = _build_app(settings)
+        accounts = app.extensions["antrian.accounts"]
+        if args.command == "user":
+            return _user(accounts, args)
+        return _device(accounts, args, settings)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _build_app(settings):  # type: ignore[no-untyped-def]
+    from core.server.app import create_app
+
+    return create_app(settings)
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(prompt)
+    if first != getpass.getpass("Repeat the password: "):
+        raise DomainError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def _user(accounts, args) -> int:  # type: ignore[no-untyped-def]
+    match args.user_command:
+        case "add":
+            counters = (
+                [int(c) for c in args.counters.split(",") if c.strip()] if args.counters else []
+            )
+            accounts.add_user(args.name, _read_password(), args.role, counters)
+            print(f"Added {args.role} {args.name!r}.")
+        case "disable" | "enable":
+            accounts.set_active(args.name, args.user_command == "enable")
+            print(f"{args.name!r} is now {args.user_command}d.")
+        case "password":
+            accounts.set_password(args.name, _read_password("New password: "))
+            print(f"Password of {args.name!r} changed.")
+        case "list":
+            for row in accounts.list_users():
+                counters = ",".join(map(str, row["counters"])) or "any"
+                state = "active" if row["active"] else "disabled"
+                print(f"{row['username']:20} {row['role']:8} counters={counters} {state}")
+    return 0
+
+
+def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
+    token = accounts.add_device(args.name, args.kind, zone=args.zone, kiosk=args.kiosk)
+    base = settings.mall.public_base_url.rstrip("/")
+    page = "kiosk" if args.kind == "kiosk" else "display"
+    print(f"Device {args.name!r} ({args.kind}) registered. Its token, shown only this once:\n")
+    print(f"    {token}\n")
+    print("Open this setup address once on the device; it keeps the token:\n")
+    print(f"    {base}/{page}/setup#{token}\n")
+    return 0
+
+
+def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
+    from core.server.app import create_app, socketio_of
+
+    app = create_app(settings)
+    accounts = app.extensions["antrian.accounts"]
+    if accounts.user_count() == 0:
+        password = secrets.token_urlsafe(9)
+        accounts.add_user("admin", password, "admin")
+        print(
+            "\n  First start: the database had no accounts, so an admin was created.\n"
+            f"    username: admin\n    password: {password}\n"
+            "  It is shown only now. Sign in at the counter page, then add officers:\n"
+            "    antrian user add siti --role officer --counters 1,2\n"
+            "  and devices (kiosks, displays):\n"
+            "    antrian device add kiosk-lobby --kind kiosk --kiosk K1\n",
+            flush=True,
+        )
+    base = f"http://{host}:{port}"
+    print(
+        f"  Antrian for {settings.mall.name} on {base}  (kiosk: {base}/kiosk, "
+        f"counter: {base}/counter, display: {base}/display)\n",
+        flush=True,
+    )
+    socketio_of(app).run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

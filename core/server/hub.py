@@ -1,0 +1,119 @@
+"""The Socket.IO hub: authenticates connections, puts them in rooms, relays committed events.
+
+The server, never the client, decides the rooms:
+- every signed-in device or person joins `mall:<code>` and gets every event with its `version`;
+- officers also join `counter:<n>` and `user:<name>` (so a disabled account can be cut off);
+- a visitor's status page connects with `{"ticket": id}` and joins only `ticket:<id>` and the
+  service's public room, where it hears that the queue moved.
+On connect each client gets `snapshot`; a client that sees a version gap emits `snapshot` and
+gets a fresh one back as the acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, disconnect, join_room
+
+from core.accounts import Accounts, Unauthorized
+from core.events import Event, TicketEvent
+from core.handlers import Actor, QueueService
+from core.tickets import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self, socketio: SocketIO, queue: QueueService, accounts: Accounts) -> None:
+        self.socketio = socketio
+        self.queue = queue
+        self.accounts = accounts
+        self.mall_room = f"mall:{queue.mall}"
+        self._sids: dict[str, Actor] = {}
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------- outgoing
+    def publish(self, event: Event) -> None:
+        """Relay one committed event (called in version order by QueueService)."""
+        payload = event.payload()
+        self.socketio.emit(event.name, payload, to=self.mall_room)
+        if isinstance(event, TicketEvent) and event.ticket_id:
+            self.socketio.emit(event.name, payload, to=f"ticket:{event.ticket_id}")
+            for service in event.waiting:
+                self.socketio.emit("queue.moved", {"service": service}, to=f"service:{service}")
+
+    def end_sessions_of(self, username: str) -> None:
+        """Cut the live connections of a user whose account was disabled or who signed out."""
+        self.socketio.emit("session.ended", {"reason": "signed_out"}, to=f"user:{username}")
+        with self._lock:
+            sids = [sid for sid, actor in self._sids.items() if actor.name == username]
+        for sid in sids:
+            self.socketio.server.disconnect(sid, namespace="/")
+
+    def connected_count(self) -> int:
+        with self._lock:
+            return len(self._sids)
+
+    # -------------------------------------------------------------- incoming
+    def register(self) -> None:
+        socketio = self.socketio
+
+        @socketio.on("connect")
+        def on_connect(auth: dict[str, Any] | None = None) -> bool:
+            auth = auth if isinstance(auth, dict) else {}
+            ticket_id = auth.get("ticket")
+            if ticket_id and not auth.get("token"):
+                return self._connect_ticket_page(str(ticket_id))
+            try:
+                actor = self.accounts.authenticate(auth.get("token"))
+            except Unauthorized as exc:
+                # python-socketio sends this message to the client as the refusal reason.
+                from socketio.exceptions import ConnectionRefusedError
+
+                raise ConnectionRefusedError(exc.message) from None
+            rooms = [self.mall_room]
+            if actor.kind == "officer":
+                rooms += [f"counter:{actor.counter}", f"user:{actor.name}"]
+            if actor.kind == "display" and actor.zone:
+                rooms.append(f"zone:{actor.zone}")
+            if actor.kind == "kiosk" and actor.kiosk:
+                rooms.append(f"kiosk:{actor.kiosk}")
+            # Snapshot first, then join: an event committed between the two would otherwise
+            # arrive before the snapshot it follows. A client drops events older than its
+            # snapshot's version and asks again on a gap, so this order is safe.
+            snapshot = self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+            for room in rooms:
+                join_room(room)
+            with self._lock:
+                self._sids[request.sid] = actor  # type: ignore[attr-defined]
+            socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
+            return True
+
+        @socketio.on("disconnect")
+        def on_disconnect(*_args: Any) -> None:
+            with self._lock:
+                self._sids.pop(request.sid, None)  # type: ignore[attr-defined]
+
+        @socketio.on("snapshot")
+        def on_snapshot(_data: Any = None) -> dict[str, Any]:
+            with self._lock:
+                actor = self._sids.get(request.sid)  # type: ignore[attr-defined]
+            if actor is None:
+                disconnect()
+                return {"error": {"code": "unauthorized", "message": "Not signed in."}}
+            return self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+
+    def _connect_ticket_page(self, ticket_id: str) -> bool:
+        try:
+            status = self.queue.ticket_status(ticket_id)
+        except DomainError:
+            from socketio.exceptions import ConnectionRefusedError
+
+            raise ConnectionRefusedError("Unknown ticket.") from None
+        join_room(f"ticket:{ticket_id}")
+        join_room(f"service:{status['service']}")
+        self.socketio.emit("ticket.status", status, to=request.sid)  # type: ignore[attr-defined]
+        return True

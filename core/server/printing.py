@@ -1,0 +1,108 @@
+"""Kiosk printing: the ticket is already committed; print it, record the job, report health.
+
+A failed print never loses the ticket: the answer tells the kiosk to show it on screen with
+its QR code, and a `printer.status` event tells the counters and admins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
+from printers.jobs import print_with_timeout
+
+from core.config import ConfigError, Settings
+from core.handlers import Actor, QueueService
+from core.tickets import NotFound
+from printers.layout import PaperWidth, TicketSlip, render_ticket
+
+log = logging.getLogger(__name__)
+
+FOOTER = "Silakan menunggu panggilan"
+
+
+class KioskPrinting:
+    def __init__(
+        self,
+        settings: Settings,
+        queue: QueueService,
+        printer_factory: Callable[[PrinterSpec], TicketPrinter] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.queue = queue
+        factory = printer_factory or build_printer
+        self.specs: dict[str, PrinterSpec] = {}
+        self.printers: dict[str, TicketPrinter] = {}
+        for kiosk in settings.kiosks:
+            if kiosk.printer is None:
+                continue
+            try:
+                spec = PrinterSpec.from_mapping(kiosk.printer, kiosk.printer_path)
+            except PrinterConfigError as exc:
+                # Reported like every other configuration mistake: one line, the key path.
+                raise ConfigError("", str(exc)) from None
+            self.specs[kiosk.code] = spec
+            self.printers[kiosk.code] = factory(spec)
+
+    def slip(self, ticket_id: str) -> TicketSlip:
+        view = self.queue.ticket_status(ticket_id)
+        mall = self.settings.mall
+        issued = datetime.fromisoformat(view["issued_at"].replace("Z", "+00:00"))
+        return TicketSlip(
+            mall_name=mall.name,
+            mall_address=mall.address,
+            agency_name=view["agency_name"],
+            service_name=view["service_name"],
+            number=view["number"],
+            issued_at=issued.astimezone(mall.tz),
+            timezone_label=_zone_label(mall.timezone),
+            ahead=view["ahead"],
+            eta_minutes=view["eta_minutes"],
+            status_url=view["status_url"],
+            footer=FOOTER,
+            priority_label="PRIORITAS" if view["priority"] else None,
+        )
+
+    def print_ticket(self, ticket_id: str, kiosk: str | None, actor: Actor) -> dict[str, Any]:
+        """Print (or reprint) a committed ticket at a kiosk and record the job."""
+        if kiosk is None or kiosk not in self.printers:
+            known = ", ".join(self.printers) or "none"
+            raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
+        spec = self.specs[kiosk]
+        job = self.queue.start_print_job(ticket_id, kiosk, actor)
+        try:
+            data = render_ticket(
+                self.slip(ticket_id),
+                PaperWidth.MM58 if spec.paper == 58 else PaperWidth.MM80,
+                native_qr=spec.native_qr,
+            )
+        except Exception as exc:  # a layout bug must not hide the ticket from the visitor
+            log.exception("rendering ticket %s failed", ticket_id)
+            outcome_ok, error = False, f"could not render the ticket: {exc}"
+        else:
+            outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
+            outcome_ok, error = outcome.ok, outcome.error
+        self.queue.finish_print_job(job, outcome_ok, error)
+        return {
+            "job": job,
+            "status": "printed" if outcome_ok else "failed",
+            "error": error,
+            # The kiosk shows the ticket with its QR so the visitor can photograph it.
+            "show_on_screen": not outcome_ok,
+        }
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        result = {}
+        for kiosk, printer in self.printers.items():
+            state = printer.check(self.specs[kiosk].timeout_seconds)
+            result[kiosk] = {"ok": state.ok, "message": state.message}
+        return result
+
+
+def _zone_label(timezone: str) -> str:
+    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
+        timezone, timezone
+    )

@@ -1,0 +1,262 @@
+"""Tables, the engine and the unit of work (SQLAlchemy 2.x Core, no Flask).
+
+SQLite (WAL) is the embedded default; PostgreSQL is the production path. Every write runs in
+`UnitOfWork.writing()`: on SQLite it opens with `BEGIN IMMEDIATE`, so two processes on one file
+serialize at the start of the transaction instead of failing on upgrade from a read lock.
+Reads use a deferred transaction, which WAL lets run beside a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.pool import NullPool
+
+metadata = MetaData()
+
+# Bigint ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+mall_state = Table(
+    "mall_state",
+    metadata,
+    Column("mall", String(64), primary_key=True),
+    # Bumped by every change inside its transaction: live clients detect gaps with it.
+    Column("version", BigInteger, nullable=False, default=0),
+)
+
+daily_sequences = Table(
+    "daily_sequences",
+    metadata,
+    Column("mall", String(64), primary_key=True),
+    Column("service", String(32), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("seq", Id, primary_key=True, autoincrement=True),
+    Column("id", String(32), nullable=False, unique=True),  # unguessable, public
+    Column("mall", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("origin_service", String(32), nullable=False),
+    Column("prefix", String(3), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", String(16)),
+    Column("counter", Integer),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("arrived_at", DateTime(timezone=True), nullable=False),
+    Column("called_at", DateTime(timezone=True)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("call_count", Integer, nullable=False, default=0),
+    Column("transfers", JSON, nullable=False, default=list),
+    Column("channel", String(16), nullable=False, default="kiosk"),
+    Column("issued_by", String(64)),
+    UniqueConstraint("mall", "day", "origin_service", "sequence", name="uq_ticket_number"),
+    Index("ix_tickets_queue", "mall", "service", "status", "priority", "arrived_at"),
+    Index("ix_tickets_counter", "mall", "counter", "status"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mall", String(64), nullable=False),
+    Column("ticket_seq", Id, ForeignKey("tickets.seq"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("to_service", String(32)),
+    Column("counter", Integer),
+    Column("officer", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("ix_ticket_events_ticket", "ticket_seq"),
+    Index("ix_ticket_events_mall_at", "mall", "at"),
+)
+
+counter_state = Table(
+    "counter_state",
+    metadata,
+    Column("mall", String(64), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("status", String(16), nullable=False, default="closed"),  # open | break | closed
+    Column("reason", String(200)),
+    Column("officer", String(64)),
+    Column("priority_streak", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+service_state = Table(
+    "service_state",
+    metadata,
+    Column("mall", String(64), primary_key=True),
+    Column("service", String(32), primary_key=True),
+    Column("closed_reason", String(200)),  # set by an admin; null = follows its hours
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # officer | admin
+    Column("counters", JSON, nullable=False, default=list),  # empty: any counter
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # kiosk | display
+    Column("zone", String(32)),
+    Column("kiosk", String(32)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("counter", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mall", String(64), nullable=False),
+    Column("ticket_seq", Id, ForeignKey("tickets.seq"), nullable=False),
+    Column("kiosk", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | printed | failed
+    Column("error", Text),
+    Column("requested_by", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mall", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A client's retry of the same request (a double tap, a resend after a network drop)
+    # returns the first answer instead of acting twice.
+    Column("key", String(80), primary_key=True),
+    Column("actor", String(64), primary_key=True),
+    Column("status_code", Integer, nullable=False),  # 0 while the first attempt runs
+    Column("body", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+app_settings = Table(
+    "app_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine tuned for the backend; no connection is opened here."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            echo=echo,
+            # One short-lived connection per unit of work keeps many threads honest with the
+            # file lock and avoids sharing a pysqlite connection across threads.
+            poolclass=NullPool if ":memory:" not in url else None,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control from pysqlite so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class UnitOfWork:
+    """Opens transactions: `writing()` for changes, `reading()` for consistent reads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def create_all(self) -> None:
+        metadata.create_all(self.engine)

@@ -1,0 +1,208 @@
+"""The ticket entity and its lifecycle rules (pure Python: no Flask, no SQLAlchemy).
+
+A ticket guards its own transitions: every method either moves it to a legal next state or raises
+`IllegalTransition` with a message an officer can act on. The web layer turns domain errors into
+HTTP answers; nothing outside this module decides which moves are legal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    ON_HOLD = "on_hold"
+
+
+class Priority(StrEnum):
+    """Visitors the law asks us to serve first (lansia, disabilitas, ibu hamil)."""
+
+    ELDERLY = "lansia"
+    DISABILITY = "disabilitas"
+    PREGNANT = "ibu_hamil"
+
+
+FINAL_STATUSES = frozenset({TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED})
+ACTIVE_AT_COUNTER = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})
+
+
+class DomainError(Exception):
+    """A rule of the mall was broken: `code` is stable for API clients, the message for people."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+
+
+class ServiceClosed(DomainError):
+    code = "service_closed"
+
+
+class QuotaReached(DomainError):
+    code = "quota_reached"
+
+
+class CounterBusy(DomainError):
+    code = "counter_busy"
+
+
+class CounterClosed(DomainError):
+    code = "counter_closed"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+
+# Which actions are legal from which status; the single source of truth for the lifecycle.
+# `transfer` moves the visitor to another service's queue: the status returns to waiting.
+TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus | None]] = {
+    "call": (frozenset({TicketStatus.WAITING}), TicketStatus.CALLED),
+    "recall": (frozenset({TicketStatus.CALLED}), TicketStatus.CALLED),
+    "start": (frozenset({TicketStatus.CALLED}), TicketStatus.SERVING),
+    "finish": (frozenset({TicketStatus.SERVING}), TicketStatus.DONE),
+    "no_show": (frozenset({TicketStatus.CALLED}), TicketStatus.NO_SHOW),
+    "hold": (frozenset({TicketStatus.CALLED, TicketStatus.SERVING}), TicketStatus.ON_HOLD),
+    "resume": (frozenset({TicketStatus.ON_HOLD}), TicketStatus.WAITING),
+    "cancel": (
+        frozenset({TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.ON_HOLD}),
+        TicketStatus.CANCELLED,
+    ),
+    "transfer": (
+        frozenset({TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD}),
+        TicketStatus.WAITING,
+    ),
+}
+
+_ACTION_WORDS = {
+    "call": "called",
+    "recall": "recalled",
+    "start": "started",
+    "finish": "finished",
+    "no_show": "marked as no-show",
+    "hold": "put on hold",
+    "resume": "resumed",
+    "cancel": "cancelled",
+    "transfer": "transferred",
+}
+
+
+def allowed_actions(status: TicketStatus) -> list[str]:
+    """The actions an officer may take on a ticket in `status` (drives the counter's buttons)."""
+    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+
+
+@dataclass
+class Ticket:
+    """One visitor's place in one service's queue for one local day."""
+
+    id: str
+    service: str
+    prefix: str
+    sequence: int
+    day: str  # the mall's local date, ISO format: numbering restarts each day
+    issued_at: datetime
+    arrived_at: datetime  # kept across transfers: the visitor never loses their place in time
+    status: TicketStatus = TicketStatus.WAITING
+    priority: Priority | None = None
+    counter: int | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    call_count: int = 0
+    transfers: list[str] = field(default_factory=list)  # services it came from, oldest first
+    seq: int | None = None  # storage row id; the order of issue within a day
+
+    @property
+    def number(self) -> str:
+        return format_number(self.prefix, self.sequence)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def _move(self, action: str) -> TicketStatus:
+        sources, target = TRANSITIONS[action]
+        if self.status not in sources:
+            raise IllegalTransition(
+                f"Ticket {self.number} is {self.status.value}; it cannot be "
+                f"{_ACTION_WORDS[action]}. Allowed now: "
+                f"{', '.join(allowed_actions(self.status)) or 'nothing (the ticket is closed)'}."
+            )
+        assert target is not None
+        self.status = target
+        return target
+
+    def call(self, counter: int, now: datetime) -> None:
+        self._move("call")
+        self.counter = counter
+        self.called_at = now
+        self.call_count += 1
+
+    def recall(self, now: datetime) -> None:
+        self._move("recall")
+        self.called_at = now
+        self.call_count += 1
+
+    def start(self, now: datetime) -> None:
+        self._move("start")
+        self.started_at = now
+
+    def finish(self, now: datetime) -> None:
+        self._move("finish")
+        self.finished_at = now
+
+    def mark_no_show(self, now: datetime) -> None:
+        self._move("no_show")
+        self.finished_at = now
+
+    def hold(self) -> None:
+        # The counter keeps the ticket while the visitor fetches a missing document.
+        self._move("hold")
+
+    def resume(self) -> None:
+        # Back into the queue with the original arrival time: first in line again.
+        self._move("resume")
+        self.counter = None
+        self.started_at = None
+
+    def cancel(self, now: datetime) -> None:
+        self._move("cancel")
+        self.finished_at = now
+
+    def transfer(self, service: str) -> None:
+        if service == self.service:
+            raise InvalidRequest(f"Ticket {self.number} is already in service {service}.")
+        self._move("transfer")
+        self.transfers.append(self.service)
+        self.service = service
+        self.counter = None
+        self.called_at = None
+        self.started_at = None
+
+
+def format_number(prefix: str, sequence: int) -> str:
+    """`A` + 7 -> `A007`: three digits keep numbers aligned; wider when a day needs it."""
+    return f"{prefix}{sequence:03d}"

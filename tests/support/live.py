@@ -1,0 +1,150 @@
+"""A real Antrian server in its own process on 127.0.0.1, for socket and browser tests.
+
+The server runs `antrian serve` exactly as an operator would, on a copy of the demo mall whose
+hours cover the whole day (tests run at any hour), with its own SQLite file. Tests create
+accounts and devices through `Accounts` on the same database file.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from core.accounts import Accounts
+from core.config import load_settings
+from core.store import UnitOfWork, make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_DAY = "00:00-23:59"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_all_day_config(directory: Path, port: int, **overrides: Any) -> Path:
+    """The demo mall, open all day every day, with dummy printers unless overridden."""
+    data = yaml.safe_load((ROOT / "config.yaml").read_text())
+    data["mall"]["opening_hours"] = {day: ALL_DAY for day in data["mall"]["opening_hours"]}
+    data["mall"]["public_base_url"] = f"http://127.0.0.1:{port}"
+    for service in data["services"]:
+        service.pop("hours", None)
+    data["database_url"] = f"sqlite:///{directory / 'antrian.db'}"
+    for key, value in overrides.items():
+        data[key] = value
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return path
+
+
+class LiveServer:
+    def __init__(self, directory: Path, port: int | None = None, **config_overrides: Any) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.config_path = write_all_day_config(directory, self.port, **config_overrides)
+        self.settings = load_settings(self.config_path, environ={})
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = directory / "server.log"
+        self._accounts: Accounts | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self, timeout: float = 20) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
+        env["PYTHONUNBUFFERED"] = "1"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "core.server.cli",
+                "--config",
+                str(self.config_path),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.base_url}/healthz", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(
+            f"server did not answer in {timeout}s:\n{self.log_path.read_text()[-3000:]}"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    # ------------------------------------------------------------ accounts
+    @property
+    def accounts(self) -> Accounts:
+        if self._accounts is None:
+            self._accounts = Accounts(
+                self.settings, UnitOfWork(make_engine(self.settings.database_url))
+            )
+        return self._accounts
+
+    def add_officer(
+        self, name: str, password: str = "rahasia-123", counters: list[int] | None = None
+    ) -> None:
+        self.accounts.add_user(name, password, "officer", counters or [])
+
+    def add_admin(self, name: str = "admin", password: str = "rahasia-admin") -> None:
+        self.accounts.add_user(name, password, "admin")
+
+    def login(self, name: str, password: str = "rahasia-123", counter: int | None = None) -> str:
+        response = requests.post(
+            f"{self.base_url}/api/v1/auth/login",
+            json={"username": name, "password": password, "counter": counter},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def device_token(
+        self, name: str, kind: str, zone: str | None = None, kiosk: str | None = None
+    ) -> str:
+        return self.accounts.add_device(name, kind, zone=zone, kiosk=kiosk)
+
+    def api(
+        self, method: str, path: str, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(
+            method, f"{self.base_url}/api/v1{path}", headers=headers, timeout=10, **kwargs
+        )
