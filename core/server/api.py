@@ -59,10 +59,13 @@ def error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
+def status_for(exc: DomainError) -> int:
+    return next((s for kind, s in STATUS_FOR.items() if isinstance(exc, kind)), 409)
+
+
 @api.errorhandler(DomainError)
 def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
-    status = next((s for kind, s in STATUS_FOR.items() if isinstance(exc, kind)), 409)
-    response, status = error(status, exc.code, exc.message)
+    response, status = error(status_for(exc), exc.code, exc.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="antrian"'
     return response, status
@@ -238,7 +241,6 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     return jsonify(body), status
 
 
-@api.post("/tickets/<ticket_id>/<action>")
 def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     if action == "transfer":
@@ -273,6 +275,17 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         actor, lambda: (queue().act(ticket_id, action.replace("-", "_"), actor), 200)
     )
     return jsonify(body), status
+
+
+# One explicit route per action, so the URL map (and the OpenAPI document) name each of them.
+for _action in (*TICKET_ACTIONS, "call", "transfer", "reprint"):
+    api.add_url_rule(
+        f"/tickets/<ticket_id>/{_action}",
+        f"ticket_{_action.replace('-', '_')}",
+        ticket_action,
+        methods=["POST"],
+        defaults={"action": _action},
+    )
 
 
 @api.get("/tickets/<ticket_id>/print-jobs")

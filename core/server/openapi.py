@@ -74,7 +74,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/tickets": {
             "post": _op(
-                "Issue a ticket (kiosk, officer or admin). Send Idempotency-Key to make retries safe.",
+                "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries safe.",
                 {"201": "The ticket", "400": "Bad input", **REFUSALS},
                 body={
                     "type": "object",

@@ -1,0 +1,71 @@
+/*
+ * The live connection every Antrian page shares: the database is the truth, the socket a hint.
+ *
+ * On connect the server sends `snapshot` (the full state with its `version`). Every later event
+ * carries the next version. An event at or below the version we hold is stale and dropped; an
+ * event that skips a version means we missed something, so we ask for a fresh snapshot instead
+ * of guessing. While disconnected the page is told "offline" and Socket.IO keeps retrying.
+ *
+ *   const live = AntrianLive.connect({
+ *     auth: {token: "..."} or {ticket: "..."},
+ *     onSnapshot(snapshot) {...}, onEvent(name, payload) {...},
+ *     onStatus(state, detail) {...},   // "online" | "offline" | "refused"
+ *   });
+ */
+(function (global) {
+  "use strict";
+
+  const VERSIONED = /^(ticket|counter|printer)\./;
+
+  function connect(options) {
+    const onSnapshot = options.onSnapshot || function () {};
+    const onEvent = options.onEvent || function () {};
+    const onStatus = options.onStatus || function () {};
+    const socket = global.io({
+      auth: options.auth,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 3000,
+    });
+    const live = { socket: socket, version: null, resyncing: false };
+
+    function applySnapshot(snapshot) {
+      if (!snapshot || snapshot.error) { return; }
+      live.version = snapshot.version;
+      live.resyncing = false;
+      onSnapshot(snapshot);
+    }
+
+    live.resync = function () {
+      if (live.resyncing || !socket.connected) { return; }
+      live.resyncing = true;
+      socket.timeout(5000).emit("snapshot", null, function (err, snapshot) {
+        live.resyncing = false;
+        if (err) { socket.disconnect().connect(); return; }
+        applySnapshot(snapshot);
+      });
+    };
+
+    socket.on("connect", function () { onStatus("online"); });
+    socket.on("disconnect", function (reason) { onStatus("offline", reason); });
+    socket.on("connect_error", function (err) {
+      // A refused sign-in is final until someone fixes it; a network error is retried.
+      if (socket.active) { onStatus("offline", err.message); }
+      else { onStatus("refused", err.message); }
+    });
+    socket.on("snapshot", applySnapshot);
+    socket.on("session.ended", function () { onStatus("refused", "session ended"); });
+    socket.onAny(function (name, payload) {
+      if (!VERSIONED.test(name) || !payload || typeof payload.version !== "number") {
+        if (!VERSIONED.test(name) && name !== "snapshot") { onEvent(name, payload); }
+        return;
+      }
+      if (live.version === null || payload.version <= live.version) { return; }
+      if (payload.version !== live.version + 1) { live.resync(); return; }
+      live.version = payload.version;
+      onEvent(name, payload);
+    });
+    return live;
+  }
+
+  global.AntrianLive = { connect: connect };
+})(window);
