@@ -1,0 +1,122 @@
+"""The direction of dependencies, checked by reading every module's imports with `ast`.
+
+- the domain (tickets, queueing, events, config, announcement) imports neither Flask nor
+  SQLAlchemy;
+- only core/server/ may import Flask inside core/;
+- printers/ imports nothing from core but the ticket model;
+- the front-ends (kiosk/, counter/, display/) never touch SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = ["core/tickets.py", "core/queueing.py", "core/events.py", "core/config.py"]
+DOMAIN += ["core/announcement.py"]
+FRONT_ENDS = ["kiosk", "counter", "display"]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, relative imports resolved to absolute names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts)
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.add(target)
+            # `from core import handlers` imports core.handlers.
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", None) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(str(node.args[0].value))
+    return found
+
+
+def python_files(*folders: str) -> list[Path]:
+    files: list[Path] = []
+    for folder in folders:
+        base = ROOT / folder
+        if base.is_file():
+            files.append(base)
+        elif base.is_dir():
+            files.extend(sorted(base.rglob("*.py")))
+    return files
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_the_helper_sees_the_imports_of_known_modules():
+    assert "core.tickets" in imported_modules(ROOT / "core/handlers.py")
+    assert "sqlalchemy" in imported_modules(ROOT / "core/store.py")
+    assert "flask" in imported_modules(ROOT / "core/server/app.py")
+
+
+@pytest.mark.parametrize("relative", DOMAIN)
+def test_the_domain_imports_neither_flask_nor_sqlalchemy(relative: str):
+    path = ROOT / relative
+    assert path.exists(), f"{relative} is part of the domain and should exist"
+    banned = {
+        n for n in imported_modules(path) if top(n) in {"flask", "flask_socketio", "sqlalchemy"}
+    }
+    assert not banned, f"{relative} imports {sorted(banned)}; the domain stays framework-free"
+
+
+def test_only_core_server_imports_flask():
+    offenders = {}
+    for path in python_files("core"):
+        if "server" in path.relative_to(ROOT / "core").parts[:-1]:
+            continue
+        names = {n for n in imported_modules(path) if top(n) in {"flask", "flask_socketio"}}
+        if names:
+            offenders[str(path.relative_to(ROOT))] = sorted(names)
+    assert not offenders, f"Flask belongs in core/server/ only: {offenders}"
+
+
+def test_printers_import_only_the_ticket_model_from_core():
+    offenders = {}
+    for path in python_files("printers"):
+        names = {
+            n
+            for n in imported_modules(path)
+            if top(n) == "core" and n not in {"core", "core.tickets"}
+        }
+        if names:
+            offenders[str(path.relative_to(ROOT))] = sorted(names)
+    assert not offenders, f"printers/ may import only core.tickets: {offenders}"
+
+
+def test_front_ends_do_not_use_sqlalchemy():
+    offenders = {}
+    for path in python_files(*FRONT_ENDS):
+        names = {n for n in imported_modules(path) if top(n) == "sqlalchemy"}
+        if names:
+            offenders[str(path.relative_to(ROOT))] = sorted(names)
+    assert not offenders, f"front-ends go through core, never SQL: {offenders}"
