@@ -63,6 +63,9 @@ def create_app(
         app,
         async_mode=ASYNC_MODE,
         message_queue=settings.message_queue,
+        # Pub/sub channels are global to a Redis server: one channel per mall keeps
+        # deployments that share a Redis from hearing each other.
+        channel=f"antrian-{settings.mall.code}",
         cors_allowed_origins=[],  # same origin only: pages are served by this server
         logger=False,
         engineio_logger=False,

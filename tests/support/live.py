@@ -35,13 +35,12 @@ def free_port() -> int:
 def write_all_day_config(directory: Path, port: int, **overrides: Any) -> Path:
     """The demo mall, open all day every day, with dummy printers unless overridden."""
     data = yaml.safe_load((ROOT / "config.yaml").read_text())
+    data["database_url"] = f"sqlite:///{directory / 'antrian.db'}"
+    data.update(overrides)
     data["mall"]["opening_hours"] = {day: ALL_DAY for day in data["mall"]["opening_hours"]}
     data["mall"]["public_base_url"] = f"http://127.0.0.1:{port}"
     for service in data["services"]:
         service.pop("hours", None)
-    data["database_url"] = f"sqlite:///{directory / 'antrian.db'}"
-    for key, value in overrides.items():
-        data[key] = value
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     return path
