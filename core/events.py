@@ -104,6 +104,16 @@ class PrinterStatusChanged(Event):
     name = "printer.status"
 
 
+@dataclass(frozen=True)
+class ServiceUpdated(Event):
+    """An admin opened or closed a service; `service` is its overview row (open, reason,
+    waiting, estimate), so kiosks grey it out or bring it back without a reload."""
+
+    service: dict[str, Any] = field(default_factory=dict)
+
+    name = "service.updated"
+
+
 TICKET_EVENTS: dict[str, type[TicketEvent]] = {
     "issue": TicketIssued,
     "call": TicketCalled,

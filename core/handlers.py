@@ -20,7 +20,13 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from core import announcement, numbering, repository
 from core.config import Settings
-from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged
+from core.events import (
+    TICKET_EVENTS,
+    CounterUpdated,
+    Event,
+    PrinterStatusChanged,
+    ServiceUpdated,
+)
 from core.queueing import choose_next, estimate_wait_minutes, next_streak
 from core.store import (
     UnitOfWork,
@@ -107,6 +113,7 @@ class _Change:
     )
     counters_changed: list[int] = field(default_factory=list)
     printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
+    services_changed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,7 @@ class QueueService:
                     len(change.ticket_actions)
                     + len(change.counters_changed)
                     + len(change.printer_changes)
+                    + len(change.services_changed)
                 )
                 if count:
                     self._publish_lock.acquire()
@@ -237,6 +245,11 @@ class QueueService:
             version += 1
             events.append(
                 PrinterStatusChanged(self.mall, version, kiosk=kiosk, ok=ok, message=message)
+            )
+        for code in change.services_changed:
+            version += 1
+            events.append(
+                ServiceUpdated(self.mall, version, service=self._services(conn, [code])[0])
             )
         return events
 
@@ -514,7 +527,8 @@ class QueueService:
         """An admin closes a service for the day (or reopens it with reason None)."""
         self._require_kind(actor, "close_service")
         self.settings.service(service_code)
-        with self.uow.writing() as conn:
+        with self._change() as change:
+            conn = change.conn
             conn.execute(
                 service_state.delete().where(
                     service_state.c.mall == self.mall, service_state.c.service == service_code
@@ -526,6 +540,7 @@ class QueueService:
                         mall=self.mall, service=service_code, closed_reason=reason
                     )
                 )
+            change.services_changed.append(service_code)
 
     def _counter_for(self, actor: Actor, number: int, action: str):  # type: ignore[no-untyped-def]
         try:
