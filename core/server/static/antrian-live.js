@@ -10,12 +10,17 @@
  *     auth: {token: "..."} or {ticket: "..."},
  *     onSnapshot(snapshot) {...}, onEvent(name, payload) {...},
  *     onStatus(state, detail) {...},   // "online" | "offline" | "refused"
+ *     versioned: false,                 // optional, see below
  *   });
+ *
+ * A visitor's ticket page ({ticket: id}) gets no snapshot, only its own ticket's events and
+ * `queue.moved`; it re-reads its ticket on each, so it passes `versioned: false` to receive
+ * every event as it comes.
  */
 (function (global) {
   "use strict";
 
-  const VERSIONED = /^(ticket|counter|printer)\./;
+  const VERSIONED = /^(ticket|counter|printer|service)\./;
 
   function connect(options) {
     const onSnapshot = options.onSnapshot || function () {};
@@ -55,6 +60,10 @@
     socket.on("snapshot", applySnapshot);
     socket.on("session.ended", function () { onStatus("refused", "session ended"); });
     socket.onAny(function (name, payload) {
+      if (options.versioned === false) {
+        if (name !== "snapshot") { onEvent(name, payload); }
+        return;
+      }
       if (!VERSIONED.test(name) || !payload || typeof payload.version !== "number") {
         if (!VERSIONED.test(name) && name !== "snapshot") { onEvent(name, payload); }
         return;
