@@ -341,6 +341,19 @@ def snapshot():  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------------- admin
+@api.post("/users/<username>/disable")
+def disable_user(username: str):  # type: ignore[no-untyped-def]
+    """Disable an account: its sessions are revoked and its live connections cut at once."""
+    actor = current_actor()
+    if not actor.is_admin:
+        raise Forbidden("Only an admin can disable a user.")
+    accounts().set_active(username, False)
+    hub = current_app.extensions.get("antrian.hub")
+    if hub is not None:
+        hub.end_sessions_of(username)
+    return jsonify({"username": username, "active": False})
+
+
 @api.post("/services/<code>/availability")
 def service_availability(code: str):  # type: ignore[no-untyped-def]
     actor = current_actor()

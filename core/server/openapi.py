@@ -177,6 +177,13 @@ def openapi_document() -> dict[str, Any]:
                 params=[_path_param("code")],
             )
         },
+        "/api/v1/users/{username}/disable": {
+            "post": _op(
+                "Disable an account (admin): revokes its sessions, ends its live connections",
+                {"200": "Disabled", **REFUSALS},
+                params=[_path_param("username")],
+            )
+        },
         "/api/v1/auth/login": {
             "post": _op(
                 "Sign in; officers name their counter",
