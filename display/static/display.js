@@ -1,0 +1,489 @@
+/*
+ * The hallway display: renders one zone's snapshot, applies live events, announces calls.
+ *
+ * State comes only from the server: the snapshot (on every connect and after a version gap,
+ * handled by AntrianLive) replaces everything; events then patch it. Events about another
+ * zone's counters are ignored here, but AntrianLive still advances the version with them.
+ *
+ * Every call and recall is announced in arrival order, one at a time: a chime (generated with
+ * WebAudio), then the phrase the server built (`announcement.speech`), spoken by the browser's
+ * Indonesian voice if it has one, else by the server's espeak-ng WAV, else shown as text. Each
+ * step has a safety timeout, so a stuck voice never blocks the queue.
+ *
+ * For tests and remote checks, `window.antrianDisplay` is a read-only view:
+ *   .spoken  phrases whose voice actually started, in order
+ *   .state   a copy of what the screen shows, the connection state and the announcement log
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("display-config").textContent);
+
+  const DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
+  const MONTHS = [
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+  ];
+  const ZONE_LABELS = {
+    "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
+  };
+  const STATUS_TEXT = { open: "Buka", break: "Istirahat", closed: "Tutup" };
+
+  const MAX_CALLS = 10;              // what the snapshot holds
+  const RECENT_SHOWN = 8;            // below the newest call
+  const MISSED_CALL_SECONDS = 60;    // calls found by a resync younger than this are announced
+  const CHIME_MS = 1900;
+  const CHIME_TIMEOUT_MS = 4000;
+  const VOICE_START_TIMEOUT_MS = 8000;
+  const GAP_MS = 500;
+  const TEXT_HOLD_MS = 4000;
+
+  const $ = (id) => document.getElementById(id);
+  const now = () => performance.now();
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const state = {
+    connection: "connecting",
+    detail: null,
+    version: null,
+    mall: null,
+    calls: [],
+    counters: [],
+    services: [],
+    serverOffsetMs: 0,
+    snapshots: 0,
+  };
+
+  // ---------------------------------------------------------------- snapshot and events
+  function inZone(item) { return Boolean(item) && item.zone === config.zone; }
+  function hasCounter(number) { return state.counters.some((c) => c.number === number); }
+
+  function onSnapshot(snapshot) {
+    const previous = state.snapshots ? state.version : null;
+    // Display tokens get their zone only; an admin's preview gets the mall and filters here.
+    const counters = snapshot.counters.filter(inZone);
+    const numbers = new Set(counters.map((c) => c.number));
+    const codes = new Set();
+    counters.forEach((c) => c.services.forEach((s) => codes.add(s)));
+    state.version = snapshot.version;
+    state.mall = snapshot.mall;
+    state.counters = counters;
+    state.services = snapshot.services.filter((s) => codes.has(s.code));
+    state.calls = snapshot.calls.filter((c) => numbers.has(c.counter)).slice(0, MAX_CALLS);
+    state.serverOffsetMs = Date.parse(snapshot.server_time) - Date.now();
+    state.snapshots += 1;
+    setConnection("online");
+    render();
+    tick();
+    if (previous !== null) {
+      // Calls made while we were away (a gap or a reconnect) are still worth saying if fresh.
+      const serverNow = Date.now() + state.serverOffsetMs;
+      state.calls
+        .filter((c) => typeof c.version === "number" && c.version > previous)
+        .filter((c) => serverNow - Date.parse(c.at) < MISSED_CALL_SECONDS * 1000)
+        .reverse()
+        .forEach(announce);
+    }
+  }
+
+  function onEvent(name, payload) {
+    if (!payload || typeof payload.version !== "number") { return; }
+    state.version = payload.version;
+    let changed = false;
+    if (payload.counter && inZone(payload.counter)) {
+      const index = state.counters.findIndex((c) => c.number === payload.counter.number);
+      if (index >= 0) { state.counters[index] = payload.counter; changed = true; }
+    }
+    if (payload.waiting) {
+      Object.keys(payload.waiting).forEach((code) => {
+        const service = state.services.find((s) => s.code === code);
+        if (service) { service.waiting = payload.waiting[code]; changed = true; }
+      });
+    }
+    const call = payload.ticket && payload.ticket.announcement;
+    if ((name === "ticket.called" || name === "ticket.recalled") && inZone(call)
+        && hasCounter(call.counter)) {
+      const entry = Object.assign({}, call, { version: payload.version });
+      state.calls.unshift(entry);
+      state.calls.length = Math.min(state.calls.length, MAX_CALLS);
+      changed = true;
+      render();
+      flash();
+      announce(entry);
+      return;
+    }
+    if (changed) { render(); }
+  }
+
+  // ---------------------------------------------------------------- rendering
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function render() {
+    renderMall();
+    renderNow();
+    renderRecent();
+    renderCounters();
+    renderServices();
+  }
+
+  let tickerText = null;
+
+  function renderMall() {
+    if (!state.mall) { return; }
+    $("mall-name").textContent = state.mall.name;
+    const ticker = $("running-text");
+    const text = state.mall.running_text || "";
+    if (tickerText !== text) {
+      tickerText = text;
+      ticker.textContent = text;
+      ticker.style.setProperty("--ticker-seconds", Math.max(20, text.length * 0.18) + "s");
+    }
+    ticker.parentElement.hidden = !text;
+  }
+
+  function renderNow() {
+    const call = state.calls[0];
+    const agency = $("now-agency");
+    if (!call) {
+      $("now-number").textContent = "—";
+      $("now-counter").textContent = "";
+      agency.replaceChildren("Belum ada panggilan ", element("span", "en", "No calls yet"));
+      return;
+    }
+    $("now-number").textContent = call.number;
+    $("now-counter").textContent = call.counter_name;
+    agency.replaceChildren(
+      call.agency_name,
+      element("div", "now-service", call.service_name),
+    );
+  }
+
+  function renderRecent() {
+    const list = $("recent");
+    const rows = state.calls.slice(1, 1 + RECENT_SHOWN).map((call) => {
+      const row = element("li");
+      row.dataset.number = call.number;
+      row.dataset.counter = call.counter;
+      row.append(element("span", "number", call.number));
+      const where = element("span", "where", call.counter_name);
+      if (call.recall) { where.append(element("span", "tag", "ulang")); }
+      row.append(where);
+      return row;
+    });
+    if (!rows.length) {
+      rows.push(element("li", "empty", "—"));
+    }
+    list.replaceChildren(...rows);
+  }
+
+  function renderCounters() {
+    $("counters").replaceChildren(...state.counters.map((counter) => {
+      const tile = element("li");
+      tile.dataset.counter = counter.number;
+      tile.dataset.status = counter.status;
+      tile.append(element("span", "name", counter.name));
+      tile.append(element("span", "current", counter.current ? counter.current.number : "—"));
+      tile.append(element("span", "state", STATUS_TEXT[counter.status] || counter.status));
+      return tile;
+    }));
+  }
+
+  function renderServices() {
+    $("services").replaceChildren(...state.services.map((service) => {
+      const row = element("li", service.open ? "" : "closed");
+      row.dataset.service = service.code;
+      row.append(element("span", "name", service.name));
+      row.append(element("span", "count", service.open || service.waiting
+        ? String(service.waiting) : "tutup"));
+      return row;
+    }));
+  }
+
+  function flash() {
+    const panel = $("now");
+    panel.classList.remove("flash");
+    void panel.offsetWidth; // restart the animation
+    panel.classList.add("flash");
+  }
+
+  function setConnection(connection, detail) {
+    state.connection = connection;
+    state.detail = detail || null;
+    document.body.dataset.connection = connection;
+    const mark = $("connection");
+    mark.hidden = connection === "online";
+    const text = $("connection-text");
+    if (connection === "refused") {
+      text.replaceChildren("Layar ditolak server: " + (detail || "") + " ",
+        element("span", "en", "Display refused; an admin must set it up again."));
+    } else {
+      text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
+    }
+  }
+
+  // ---------------------------------------------------------------- date and clock
+  function pad(n) { return String(n).padStart(2, "0"); }
+
+  function wallClock(date) {
+    try {
+      const parts = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: config.timezone, hourCycle: "h23", year: "numeric", month: "numeric",
+        day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+      }).formatToParts(date).forEach((p) => { parts[p.type] = Number(p.value); });
+      return parts;
+    } catch (err) {
+      // No time zone data: WIB is UTC+7 all year.
+      const wib = new Date(date.getTime() + 7 * 3600 * 1000);
+      return {
+        year: wib.getUTCFullYear(), month: wib.getUTCMonth() + 1, day: wib.getUTCDate(),
+        hour: wib.getUTCHours(), minute: wib.getUTCMinutes(), second: wib.getUTCSeconds(),
+      };
+    }
+  }
+
+  function tick() {
+    const p = wallClock(new Date(Date.now() + state.serverOffsetMs));
+    const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+    const label = ZONE_LABELS[config.timezone] || "";
+    $("clock-time").textContent = `${pad(p.hour % 24)}.${pad(p.minute)} ${label}`.trim();
+    $("clock-date").textContent = `${DAYS[weekday]}, ${p.day} ${MONTHS[p.month - 1]} ${p.year}`;
+  }
+
+  function startClock() {
+    tick();
+    setTimeout(function next() {
+      tick();
+      setTimeout(next, 1000 - (Date.now() % 1000) + 5);
+    }, 1000 - (Date.now() % 1000) + 5);
+  }
+
+  // ---------------------------------------------------------------- announcements
+  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
+  let audioContext = null;
+
+  function announce(call) {
+    announcer.queue.push({
+      phrase: call.speech, text: call.text, number: call.number, counter: call.counter,
+      recall: Boolean(call.recall), queuedAt: now(),
+    });
+    if (!announcer.busy) { runQueue(); }
+  }
+
+  async function runQueue() {
+    announcer.busy = true;
+    try {
+      while (announcer.queue.length) {
+        const item = announcer.queue.shift();
+        announcer.current = item;
+        try {
+          await playOne(item);
+        } catch (err) {
+          console.warn("announcement failed", err);
+        }
+        announcer.current = null;
+        await sleep(GAP_MS);
+      }
+    } finally {
+      announcer.busy = false;
+    }
+  }
+
+  async function playOne(item) {
+    const entry = {
+      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
+      mode: null, queuedAt: item.queuedAt, chimeAt: now(), startedAt: null, endedAt: null,
+    };
+    announcer.history.push(entry);
+    if (announcer.history.length > 50) { announcer.history.shift(); }
+    await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS)]);
+    $("now-text").hidden = true;
+    let mode = chooseMode();
+    let voiced = false;
+    if (mode === "browser") {
+      voiced = await speakInBrowser(item, entry);
+      if (!voiced && config.serverSpeech) { mode = "server"; }
+    }
+    if (mode === "server" && !voiced) {
+      voiced = await playServerVoice(item, entry);
+    }
+    entry.mode = voiced ? mode : "text";
+    if (!voiced) {
+      const caption = $("now-text");
+      caption.textContent = item.text;
+      caption.hidden = false;
+      entry.startedAt = now();
+      await sleep(TEXT_HOLD_MS);
+    }
+    entry.endedAt = now();
+  }
+
+  function started(item, entry) {
+    if (entry.startedAt !== null) { return; }
+    entry.startedAt = now();
+    announcer.spoken.push(item.phrase);
+  }
+
+  function indonesianVoice() {
+    if (!("speechSynthesis" in window)) { return null; }
+    const voices = window.speechSynthesis.getVoices();
+    return voices.find((v) => /^id([-_]|$)/i.test(v.lang) && v.localService)
+      || voices.find((v) => /^id([-_]|$)/i.test(v.lang)) || null;
+  }
+
+  function chooseMode() {
+    const hasSynth = "speechSynthesis" in window;
+    switch (config.voice) {
+      case "off": return "text";
+      case "server": return config.serverSpeech ? "server" : "text";
+      case "browser": return hasSynth ? "browser" : "text";
+      default:
+        if (hasSynth && indonesianVoice()) { return "browser"; }
+        return config.serverSpeech ? "server" : "text";
+    }
+  }
+
+  function speakInBrowser(item, entry) {
+    return new Promise((resolve) => {
+      const synth = window.speechSynthesis;
+      const utterance = new SpeechSynthesisUtterance(item.phrase);
+      utterance.lang = "id-ID";
+      const voice = indonesianVoice();
+      if (voice) { utterance.voice = voice; }
+      utterance.rate = 0.9;
+      let done = false;
+      let timer = null;
+      const finish = () => {
+        if (done) { return; }
+        done = true;
+        clearTimeout(timer);
+        resolve(entry.startedAt !== null);
+      };
+      utterance.onstart = () => {
+        started(item, entry);
+        clearTimeout(timer);
+        // Chrome sometimes never fires `end`: give up after a generous reading time.
+        timer = setTimeout(() => { synth.cancel(); finish(); }, 4000 + item.phrase.length * 150);
+      };
+      utterance.onend = finish;
+      utterance.onerror = finish;
+      timer = setTimeout(() => { synth.cancel(); finish(); }, VOICE_START_TIMEOUT_MS);
+      synth.cancel();
+      synth.speak(utterance);
+    });
+  }
+
+  function playServerVoice(item, entry) {
+    return new Promise((resolve) => {
+      const audio = $("voice");
+      const query = new URLSearchParams({ number: item.number, counter: String(item.counter) });
+      let done = false;
+      let timer = null;
+      const arm = (ms) => { clearTimeout(timer); timer = setTimeout(finish, ms); };
+      const onPlaying = () => {
+        started(item, entry);
+        if (Number.isFinite(audio.duration)) { arm(audio.duration * 1000 + 3000); }
+      };
+      function finish() {
+        if (done) { return; }
+        done = true;
+        clearTimeout(timer);
+        audio.removeEventListener("playing", onPlaying);
+        audio.removeEventListener("ended", finish);
+        audio.removeEventListener("error", finish);
+        audio.pause();
+        resolve(entry.startedAt !== null);
+      }
+      audio.addEventListener("playing", onPlaying);
+      audio.addEventListener("ended", finish);
+      audio.addEventListener("error", finish);
+      arm(VOICE_START_TIMEOUT_MS);
+      audio.src = config.speechUrl + "?" + query.toString();
+      const playing = audio.play();
+      if (playing) { playing.catch(finish); }
+    });
+  }
+
+  function chime() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return Promise.resolve(); }
+    try {
+      audioContext = audioContext || new Context();
+    } catch (err) {
+      return Promise.resolve();
+    }
+    const context = audioContext;
+    const ready = context.state === "suspended" ? context.resume() : Promise.resolve();
+    return ready.then(() => {
+      if (context.state !== "running") { return undefined; }
+      const start = context.currentTime + 0.05;
+      // A falling three-note bell, G5 E5 C5, each with a soft octave overtone.
+      [[784, 0], [659, 0.45], [523, 0.9]].forEach(([frequency, offset]) => {
+        tone(context, frequency, start + offset, 0.3);
+        tone(context, frequency * 2, start + offset, 0.06);
+      });
+      return sleep(CHIME_MS);
+    });
+  }
+
+  function tone(context, frequency, at, volume) {
+    const oscillator = context.createOscillator();
+    const gain = context.createGain();
+    oscillator.type = "sine";
+    oscillator.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(volume, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 1.1);
+    oscillator.connect(gain).connect(context.destination);
+    oscillator.start(at);
+    oscillator.stop(at + 1.2);
+  }
+
+  // ---------------------------------------------------------------- the read-only hook
+  function publicState() {
+    return JSON.parse(JSON.stringify({
+      connection: state.connection,
+      detail: state.detail,
+      version: state.version,
+      zone: config.zone,
+      voice: config.voice,
+      serverSpeech: config.serverSpeech,
+      calls: state.calls,
+      counters: state.counters,
+      services: state.services,
+      announcing: announcer.current ? announcer.current.phrase : null,
+      queued: announcer.queue.map((item) => item.phrase),
+      announcements: announcer.history,
+    }));
+  }
+
+  window.antrianDisplay = Object.freeze({
+    get spoken() { return announcer.spoken.slice(); },
+    get state() { return publicState(); },
+  });
+
+  // ---------------------------------------------------------------- start
+  if ("speechSynthesis" in window) {
+    window.speechSynthesis.getVoices(); // voices load lazily; ask early
+  }
+  setConnection("connecting");
+  startClock();
+  window.AntrianLive.connect({
+    auth: { token: config.token },
+    onSnapshot: onSnapshot,
+    onEvent: onEvent,
+    onStatus: function (status, detail) {
+      if (status === "online") {
+        if (state.connection !== "online") { setConnection("syncing"); }
+      } else {
+        setConnection(status, detail);
+      }
+    },
+  });
+})();
