@@ -180,7 +180,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/users/{username}/disable": {
             "post": _op(
                 "Disable an account (admin): revokes its sessions, ends its live connections",
-                {"200": "Disabled", **REFUSALS},
+                {
+                    "200": "Disabled",
+                    "401": "Not signed in",
+                    "403": "Not an admin",
+                    "404": "No such user",
+                },
                 params=[_path_param("username")],
             )
         },
