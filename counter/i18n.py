@@ -1,0 +1,206 @@
+"""Every label of the counter terminal, in Bahasa Indonesia first and English second.
+
+This is the only translation table of the counter pages: templates render the Indonesian text
+through `t()`, and the same table goes to the page's script for the language toggle and for
+everything drawn at run time. `{name}` placeholders are filled by both sides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+TEXTS: dict[str, dict[str, str]] = {
+    # ---------------------------------------------------------------- common
+    "app.name": {"id": "Antrian", "en": "Antrian"},
+    "app.title": {"id": "Terminal Loket", "en": "Counter terminal"},
+    "lang.toggle": {"id": "English", "en": "Bahasa Indonesia"},
+    "lang.toggle_hint": {"id": "Ganti bahasa", "en": "Change language"},
+    # ---------------------------------------------------------------- sign-in
+    "login.title": {"id": "Masuk petugas loket", "en": "Counter officer sign-in"},
+    "login.username": {"id": "Nama pengguna", "en": "Username"},
+    "login.password": {"id": "Kata sandi", "en": "Password"},
+    "login.counter": {"id": "Loket", "en": "Counter"},
+    "login.choose_counter": {"id": "Pilih loket…", "en": "Choose a counter…"},
+    "login.submit": {"id": "Masuk", "en": "Sign in"},
+    "login.wrong": {
+        "id": "Nama pengguna atau kata sandi salah.",
+        "en": "Wrong username or password.",
+    },
+    "login.disabled": {
+        "id": "Akun ini dinonaktifkan. Hubungi admin.",
+        "en": "This account is disabled. Ask an admin.",
+    },
+    "login.not_allowed": {
+        "id": "Anda tidak diizinkan bertugas di loket {counter}. Loket Anda: {allowed}.",
+        "en": "You may not work at counter {counter}. Your counters: {allowed}.",
+    },
+    "login.no_counter": {
+        "id": "Pilih loket tempat Anda bertugas.",
+        "en": "Choose the counter you are working at.",
+    },
+    "login.unknown_counter": {
+        "id": "Loket {counter} tidak ada.",
+        "en": "There is no counter {counter}.",
+    },
+    "login.signed_out": {"id": "Anda sudah keluar.", "en": "You have signed out."},
+    "login.session_ended": {
+        "id": "Sesi Anda sudah berakhir. Silakan masuk lagi.",
+        "en": "Your session has ended. Please sign in again.",
+    },
+    # ---------------------------------------------------------------- header
+    "header.officer": {"id": "Petugas", "en": "Officer"},
+    "header.sign_out": {"id": "Keluar", "en": "Sign out"},
+    "header.services": {"id": "Layanan", "en": "Services"},
+    # ---------------------------------------------------------------- counter status
+    "status.label": {"id": "Status loket", "en": "Counter status"},
+    "status.open": {"id": "Buka", "en": "Open"},
+    "status.break": {"id": "Istirahat", "en": "On break"},
+    "status.closed": {"id": "Tutup", "en": "Closed"},
+    "status.open_button": {"id": "Buka loket", "en": "Open counter"},
+    "status.break_button": {"id": "Istirahat", "en": "Take a break"},
+    "status.close_button": {"id": "Tutup loket", "en": "Close counter"},
+    "status.reason": {"id": "Alasan istirahat", "en": "Break reason"},
+    "status.reason_hint": {
+        "id": "mis. salat, makan siang, rapat",
+        "en": "e.g. prayer, lunch, meeting",
+    },
+    # ---------------------------------------------------------------- current ticket
+    "current.title": {"id": "Tiket saat ini", "en": "Current ticket"},
+    "current.none": {
+        "id": "Belum ada tiket. Tekan N untuk memanggil berikutnya.",
+        "en": "No ticket. Press N to call the next visitor.",
+    },
+    "current.waited": {"id": "Menunggu {minutes} menit", "en": "Waited {minutes} min"},
+    "current.serving_for": {
+        "id": "Dilayani {minutes} menit",
+        "en": "Being served for {minutes} min",
+    },
+    "current.called_times": {"id": "Dipanggil {count}×", "en": "Called {count}×"},
+    "current.transfers": {"id": "Riwayat alih layanan", "en": "Transfer history"},
+    "current.no_transfers": {"id": "Belum pernah dialihkan", "en": "Never transferred"},
+    "ticket.status.waiting": {"id": "Menunggu", "en": "Waiting"},
+    "ticket.status.called": {"id": "Dipanggil", "en": "Called"},
+    "ticket.status.serving": {"id": "Sedang dilayani", "en": "Being served"},
+    "ticket.status.on_hold": {"id": "Ditunda", "en": "On hold"},
+    "ticket.status.done": {"id": "Selesai", "en": "Done"},
+    "ticket.status.no_show": {"id": "Tidak hadir", "en": "No-show"},
+    "ticket.status.cancelled": {"id": "Dibatalkan", "en": "Cancelled"},
+    "priority.mark": {"id": "Prioritas", "en": "Priority"},
+    "priority.lansia": {"id": "Lansia", "en": "Elderly"},
+    "priority.disabilitas": {"id": "Disabilitas", "en": "Disability"},
+    "priority.ibu_hamil": {"id": "Ibu hamil", "en": "Pregnant"},
+    "ticket.transferred": {"id": "dialihkan", "en": "transferred"},
+    # ---------------------------------------------------------------- actions
+    "action.call_next": {"id": "Panggil berikutnya", "en": "Call next"},
+    "action.recall": {"id": "Panggil ulang", "en": "Call again"},
+    "action.start": {"id": "Mulai layani", "en": "Start service"},
+    "action.finish": {"id": "Selesai", "en": "Finish"},
+    "action.no_show": {"id": "Tidak hadir", "en": "No-show"},
+    "action.hold": {"id": "Tunda", "en": "Hold"},
+    "action.resume": {"id": "Lanjutkan", "en": "Resume"},
+    "action.transfer": {"id": "Alihkan layanan", "en": "Transfer"},
+    "action.call": {"id": "Panggil", "en": "Call"},
+    "action.shortcut": {"id": "Pintasan: {key}", "en": "Shortcut: {key}"},
+    # ---------------------------------------------------------------- lists
+    "waiting.title": {"id": "Antrean menunggu", "en": "Waiting"},
+    "waiting.empty": {"id": "Tidak ada yang menunggu.", "en": "Nobody is waiting."},
+    "waiting.number": {"id": "Nomor", "en": "Number"},
+    "waiting.service": {"id": "Layanan", "en": "Service"},
+    "waiting.time": {"id": "Menunggu", "en": "Waiting"},
+    "waiting.minutes": {"id": "{minutes} mnt", "en": "{minutes} min"},
+    "waiting.count": {"id": "{count} orang", "en": "{count} people"},
+    "on_hold.title": {"id": "Ditunda di loket ini", "en": "On hold at this counter"},
+    "on_hold.empty": {"id": "Tidak ada tiket yang ditunda.", "en": "No ticket on hold."},
+    # ---------------------------------------------------------------- figures
+    "figures.title": {"id": "Kinerja hari ini", "en": "Today's figures"},
+    "figures.served": {"id": "Dilayani", "en": "Served"},
+    "figures.no_show": {"id": "Tidak hadir", "en": "No-shows"},
+    "figures.average": {"id": "Rata-rata layanan", "en": "Average service"},
+    "figures.minutes": {"id": "{minutes} menit", "en": "{minutes} min"},
+    "figures.none": {"id": "—", "en": "—"},
+    # ---------------------------------------------------------------- transfer picker
+    "transfer.title": {
+        "id": "Alihkan {number} ke layanan lain",
+        "en": "Transfer {number} to another service",
+    },
+    "transfer.search": {"id": "Cari layanan", "en": "Search services"},
+    "transfer.search_hint": {
+        "id": "Ketik nama, kode atau instansi…",
+        "en": "Type a name, code or agency…",
+    },
+    "transfer.none": {"id": "Tidak ada layanan yang cocok.", "en": "No service matches."},
+    "transfer.cancel": {"id": "Batal", "en": "Cancel"},
+    # ---------------------------------------------------------------- connection & messages
+    "offline.banner": {
+        "id": "Koneksi ke server terputus. Mencoba menyambung kembali…",
+        "en": "Connection to the server lost. Reconnecting…",
+    },
+    "signed_out.title": {"id": "Anda sudah keluar", "en": "You are signed out"},
+    "signed_out.body": {
+        "id": "Sesi terminal ini sudah berakhir.",
+        "en": "This terminal's session has ended.",
+    },
+    "signed_out.link": {"id": "Masuk lagi", "en": "Sign in again"},
+    "msg.sending": {"id": "Mengirim…", "en": "Sending…"},
+    "msg.retrying": {
+        "id": "Server tidak terjangkau; mengirim ulang dengan aman…",
+        "en": "Server unreachable; retrying safely…",
+    },
+    "msg.not_sent": {
+        "id": "Tindakan tidak terkirim karena server tidak terjangkau. Coba lagi.",
+        "en": "Not sent: the server is unreachable. Try again.",
+    },
+    "msg.nobody_waiting": {"id": "Tidak ada yang menunggu.", "en": "Nobody is waiting."},
+    "msg.done.call": {"id": "{number} dipanggil.", "en": "{number} called."},
+    "msg.done.recall": {"id": "{number} dipanggil ulang.", "en": "{number} called again."},
+    "msg.done.start": {"id": "{number} sedang dilayani.", "en": "Serving {number}."},
+    "msg.done.finish": {"id": "{number} selesai.", "en": "{number} finished."},
+    "msg.done.no_show": {
+        "id": "{number} dicatat tidak hadir.",
+        "en": "{number} marked as no-show.",
+    },
+    "msg.done.hold": {"id": "{number} ditunda.", "en": "{number} put on hold."},
+    "msg.done.resume": {
+        "id": "{number} kembali ke antrean.",
+        "en": "{number} is back in the queue.",
+    },
+    "msg.done.transfer": {
+        "id": "{number} dialihkan ke {service}.",
+        "en": "{number} transferred to {service}.",
+    },
+    "msg.done.status": {"id": "Status loket: {status}.", "en": "Counter status: {status}."},
+    "error.illegal_transition": {
+        "id": "Tindakan ini tidak berlaku untuk status tiket sekarang.",
+        "en": "This action does not fit the ticket's current state.",
+    },
+    "error.counter_busy": {
+        "id": "Selesaikan dulu tiket yang sedang aktif di loket ini.",
+        "en": "Finish the ticket that is active at this counter first.",
+    },
+    "error.counter_closed": {
+        "id": "Loket tidak buka; buka loket dulu.",
+        "en": "The counter is not open; open it first.",
+    },
+    "error.forbidden": {"id": "Anda tidak berhak melakukan ini.", "en": "You may not do this."},
+    "error.not_found": {"id": "Tidak ditemukan.", "en": "Not found."},
+    "error.invalid_request": {"id": "Permintaan tidak valid.", "en": "Invalid request."},
+    "error.in_progress": {
+        "id": "Permintaan yang sama masih diproses.",
+        "en": "The same request is still running.",
+    },
+    "error.other": {"id": "Ditolak server.", "en": "Refused by the server."},
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The label `key` in `lang` (Indonesian when missing), with `{name}` placeholders filled."""
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    for name, value in params.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text

@@ -1,0 +1,73 @@
+/*
+ * The counter pages' labels: one table (counter/i18n.py) rendered by the server in Bahasa
+ * Indonesia and switched here. Elements carry data-i18n="key" (text), data-i18n-params='{...}',
+ * data-i18n-placeholder="key" and data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
+ */
+(function (global) {
+  "use strict";
+
+  const STORAGE_KEY = "antrian.lang";
+  const LANGUAGES = ["id", "en"];
+  const texts = JSON.parse(document.getElementById("antrian-texts").textContent);
+  const listeners = [];
+  let lang = "id";
+  try {
+    const stored = global.localStorage.getItem(STORAGE_KEY);
+    if (LANGUAGES.indexOf(stored) >= 0) { lang = stored; }
+  } catch (err) { /* storage blocked: stay in Bahasa Indonesia */ }
+
+  function t(key, params) {
+    const entry = texts[key];
+    let text = entry ? (entry[lang] || entry.id) : key;
+    if (params) {
+      Object.keys(params).forEach(function (name) {
+        text = text.split("{" + name + "}").join(String(params[name]));
+      });
+    }
+    return text;
+  }
+
+  function apply(root) {
+    root = root || document;
+    root.querySelectorAll("[data-i18n]").forEach(function (el) {
+      let params = null;
+      if (el.dataset.i18nParams) {
+        try { params = JSON.parse(el.dataset.i18nParams); } catch (err) { params = null; }
+      }
+      el.textContent = t(el.dataset.i18n, params);
+    });
+    root.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) {
+      el.placeholder = t(el.dataset.i18nPlaceholder);
+    });
+    root.querySelectorAll("[data-i18n-title]").forEach(function (el) {
+      el.title = t(el.dataset.i18nTitle);
+    });
+    document.documentElement.lang = lang;
+  }
+
+  function setLanguage(next) {
+    if (LANGUAGES.indexOf(next) < 0) { return; }
+    lang = next;
+    try { global.localStorage.setItem(STORAGE_KEY, lang); } catch (err) { /* not kept */ }
+    apply(document);
+    listeners.forEach(function (listener) { listener(lang); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (lang !== "id") { apply(document); }
+    document.querySelectorAll("[data-lang-toggle]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        setLanguage(lang === "id" ? "en" : "id");
+      });
+    });
+  });
+
+  global.AntrianI18n = {
+    t: t,
+    has: function (key) { return Object.prototype.hasOwnProperty.call(texts, key); },
+    apply: apply,
+    setLanguage: setLanguage,
+    language: function () { return lang; },
+    onChange: function (listener) { listeners.push(listener); },
+  };
+})(window);

@@ -1,0 +1,576 @@
+/*
+ * The officer's counter terminal.
+ *
+ * The database is the truth: the page shows GET /api/v1/counters/<n> and fetches it again
+ * whenever the socket (through the shared antrian-live.js) hints that something concerning this
+ * counter changed, and after every (re)connect. Every user action is one POST with its own
+ * Idempotency-Key; when the request fails at the network level it is retried with the same key
+ * for a short while, so it is applied once or, if the server stays away, reported as not sent.
+ */
+(function () {
+  "use strict";
+
+  const t = window.AntrianI18n.t;
+  const config = JSON.parse(document.getElementById("terminal-config").textContent);
+  const urls = config.urls;
+  const RETRY_WINDOW_MS = 30000;
+  const REQUEST_TIMEOUT_MS = 8000;
+  const OK_MESSAGE_MS = 8000;
+  const TICKING_MS = 20000;
+
+  const $ = function (id) { return document.getElementById(id); };
+  const view = {
+    data: config.state,
+    fetchedAt: performance.now(),
+    clockOffset: 0, // server time minus this browser's time, from the socket's snapshot
+    busy: false,
+    signedOut: false,
+    message: null,
+  };
+  let live = null;
+  const actionByKey = {};
+  Object.keys(config.shortcuts).forEach(function (action) {
+    actionByKey[config.shortcuts[action]] = action;
+  });
+
+  // ------------------------------------------------------------------ helpers
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function newKey() {
+    // crypto.getRandomValues works on plain-http LAN addresses too (randomUUID does not).
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    const hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); });
+    return "counter-" + config.counter + "-" + hex.join("");
+  }
+
+  function authHeaders(extra) {
+    const headers = { Authorization: "Bearer " + config.token, Accept: "application/json" };
+    return Object.assign(headers, extra || {});
+  }
+
+  async function timedFetch(url, options) {
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    try {
+      return await fetch(url, Object.assign({ credentials: "same-origin" }, options, {
+        signal: controller.signal,
+      }));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function readJson(response) {
+    if (response.status === 204) { return null; }
+    try { return await response.json(); } catch (err) { return null; }
+  }
+
+  function serviceInfo(code) {
+    const found = (view.data.services || []).find(function (s) { return s.code === code; });
+    return found || { code: code, name: code, name_en: code, agency: "" };
+  }
+
+  function serviceName(code) {
+    const info = serviceInfo(code);
+    return window.AntrianI18n.language() === "en" && info.name_en ? info.name_en : info.name;
+  }
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attrs[name]; }
+      else if (name === "className") { node.className = attrs[name]; }
+      else { node.setAttribute(name, attrs[name]); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+
+  function minutesSince(iso) {
+    if (!iso) { return null; }
+    const now = Date.now() + view.clockOffset;
+    return Math.max(0, Math.floor((now - Date.parse(iso)) / 60000));
+  }
+
+  function minutesBetween(fromIso, toIso) {
+    return Math.max(0, Math.floor((Date.parse(toIso) - Date.parse(fromIso)) / 60000));
+  }
+
+  function priorityLabel(level) {
+    return level ? t("priority.mark") + " · " + t("priority." + level) : t("priority.mark");
+  }
+
+  // ------------------------------------------------------------------ messages and states
+  function showMessage(key, params, kind, detail) {
+    view.message = { key: key, params: params || {}, kind: kind || "info", detail: detail || "",
+                     at: Date.now() };
+    renderMessage();
+    if (kind === "ok") {
+      const shown = view.message;
+      setTimeout(function () {
+        if (view.message === shown) { view.message = null; renderMessage(); }
+      }, OK_MESSAGE_MS);
+    }
+  }
+
+  function renderMessage() {
+    const box = $("message");
+    const message = view.message;
+    if (!message) { box.hidden = true; box.replaceChildren(); return; }
+    box.hidden = false;
+    box.dataset.kind = message.kind;
+    box.replaceChildren(el("span", { text: t(message.key, message.params) }));
+    if (message.detail) {
+      box.appendChild(el("span", { className: "detail", lang: "en", text: message.detail }));
+    }
+  }
+
+  function showRefusal(payload, status) {
+    const error = (payload && payload.error) || {};
+    const code = error.code || "";
+    const key = code && window.AntrianI18n.has("error." + code) ? "error." + code : "error.other";
+    showMessage(key, {}, "error", error.message || "HTTP " + status);
+  }
+
+  function setOffline(offline) {
+    $("offline-banner").hidden = !offline || view.signedOut;
+    document.body.classList.toggle("is-offline", offline && !view.signedOut);
+  }
+
+  function signOut() {
+    if (view.signedOut) { return; }
+    view.signedOut = true;
+    if (live) { live.socket.disconnect(); }
+    setOffline(false);
+    const dialog = $("transfer-dialog");
+    if (dialog.open) { dialog.close(); }
+    $("signed-out").hidden = false;
+    document.body.classList.add("is-signed-out");
+    render();
+  }
+
+  // ------------------------------------------------------------------ reading the state
+  let refreshing = null;
+  let refreshAgain = false;
+
+  function refresh() {
+    if (view.signedOut) { return Promise.resolve(); }
+    if (refreshing) { refreshAgain = true; return refreshing; }
+    refreshing = (async function () {
+      do {
+        refreshAgain = false;
+        let response;
+        try {
+          response = await timedFetch(urls.state, { headers: authHeaders() });
+        } catch (err) {
+          return; // offline: the socket's reconnect brings a snapshot and another refresh
+        }
+        if (response.status === 401) { signOut(); return; }
+        if (!response.ok) { return; }
+        const data = await readJson(response);
+        if (data) {
+          view.data = data;
+          view.fetchedAt = performance.now();
+          render();
+        }
+      } while (refreshAgain);
+    })().finally(function () { refreshing = null; });
+    return refreshing;
+  }
+
+  // ------------------------------------------------------------------ drawing
+  function canCall() {
+    const data = view.data;
+    return !view.busy && !view.signedOut && data.counter.status === "open" && !data.current;
+  }
+
+  function allowed(ticket, action) {
+    return !view.busy && !view.signedOut && !!ticket &&
+      (ticket.allowed_actions || []).indexOf(action) >= 0;
+  }
+
+  function render() {
+    const data = view.data;
+    renderStatus(data.counter);
+    renderCurrent(data.current);
+    renderWaiting(data.waiting);
+    renderHeld(data.on_hold);
+    renderFigures(data.figures);
+    document.querySelectorAll("button[data-action]").forEach(function (button) {
+      const action = button.dataset.action;
+      button.disabled = action === "call_next" ? !canCall() : !allowed(data.current, action);
+      button.title = t("action.shortcut", { key: button.dataset.key });
+    });
+    const status = data.counter.status;
+    const idle = view.busy || view.signedOut;
+    $("btn-open").disabled = idle || status === "open";
+    $("btn-break").disabled = idle || status === "break";
+    $("btn-close").disabled = idle || status === "closed";
+    document.body.classList.toggle("is-busy", view.busy);
+  }
+
+  function renderStatus(counter) {
+    const badge = $("counter-status");
+    badge.dataset.status = counter.status;
+    const text = $("counter-status-text");
+    text.dataset.i18n = "status." + counter.status;
+    text.textContent = t("status." + counter.status);
+    $("counter-status-reason").textContent = counter.status !== "open" && counter.reason
+      ? counter.reason : "";
+  }
+
+  function renderCurrent(ticket) {
+    const card = $("current");
+    card.dataset.empty = ticket ? "false" : "true";
+    $("current-empty").hidden = !!ticket;
+    if (!ticket) {
+      card.removeAttribute("data-status");
+      $("current-number").textContent = "—";
+      ["current-service", "current-status", "current-waited", "current-serving",
+       "current-calls", "current-transfers"].forEach(function (id) { $(id).textContent = ""; });
+      $("current-priority").hidden = true;
+      return;
+    }
+    card.dataset.status = ticket.status;
+    $("current-number").textContent = ticket.number;
+    $("current-service").textContent = serviceName(ticket.service);
+    $("current-status").textContent = t("ticket.status." + ticket.status);
+    const priority = $("current-priority");
+    priority.hidden = !ticket.priority;
+    priority.textContent = ticket.priority ? priorityLabel(ticket.priority_level) : "";
+    const waited = ticket.called_at
+      ? minutesBetween(ticket.arrived_at, ticket.called_at)
+      : ticket.waiting_minutes;
+    $("current-waited").textContent = t("current.waited", { minutes: waited });
+    $("current-serving").textContent = ticket.started_at
+      ? t("current.serving_for", { minutes: minutesSince(ticket.started_at) }) : "";
+    $("current-calls").textContent = ticket.call_count > 1
+      ? t("current.called_times", { count: ticket.call_count }) : "";
+    const history = ticket.transfers || [];
+    $("current-transfers").textContent = history.length
+      ? history.concat([ticket.service]).map(serviceName).join(" → ")
+      : t("current.no_transfers");
+  }
+
+  function renderWaiting(waiting) {
+    const body = $("waiting-list");
+    const elapsed = Math.floor((performance.now() - view.fetchedAt) / 60000);
+    const callable = canCall();
+    body.replaceChildren.apply(body, waiting.map(function (entry) {
+      const numberCell = el("td", { className: "number" }, [
+        el("span", { text: entry.number }),
+        entry.priority
+          ? el("span", { className: "priority-mark", title: priorityLabel(entry.priority),
+                         text: "★ " + t("priority." + entry.priority) })
+          : null,
+        entry.transferred
+          ? el("span", { className: "transferred", text: "↪ " + t("ticket.transferred") })
+          : null,
+      ]);
+      const call = el("button", { type: "button", className: "call-one", "data-ticket": entry.id,
+                                   text: t("action.call") });
+      call.disabled = !callable;
+      call.addEventListener("click", function () { callTicket(entry); });
+      return el("tr", { "data-ticket": entry.id, "data-number": entry.number,
+                        className: entry.priority ? "priority" : "" }, [
+        numberCell,
+        el("td", { text: serviceName(entry.service) }),
+        el("td", { className: "minutes",
+                   text: t("waiting.minutes", { minutes: entry.waiting_minutes + elapsed }) }),
+        el("td", {}, [call]),
+      ]);
+    }));
+    $("waiting-empty").hidden = waiting.length > 0;
+    $("waiting-table").hidden = waiting.length === 0;
+    $("waiting-count").textContent = t("waiting.count", { count: waiting.length });
+  }
+
+  function renderHeld(held) {
+    const list = $("on-hold-list");
+    list.replaceChildren.apply(list, held.map(function (ticket, index) {
+      const resume = el("button", { type: "button", className: "resume",
+                                     text: t("action.resume") });
+      if (index === 0) { resume.appendChild(el("kbd", { text: config.shortcuts.resume })); }
+      resume.disabled = !allowed(ticket, "resume");
+      resume.addEventListener("click", function () { ticketAction(ticket, "resume"); });
+      const transfer = el("button", { type: "button", className: "transfer",
+                                       text: t("action.transfer") });
+      transfer.disabled = !allowed(ticket, "transfer");
+      transfer.addEventListener("click", function () { openTransfer(ticket); });
+      return el("li", { "data-ticket": ticket.id, "data-number": ticket.number }, [
+        el("strong", { text: ticket.number }),
+        el("span", { text: serviceName(ticket.service) }),
+        resume,
+        transfer,
+      ]);
+    }));
+    $("on-hold-empty").hidden = held.length > 0;
+  }
+
+  function renderFigures(figures) {
+    $("figure-served").textContent = String(figures.served);
+    $("figure-no-show").textContent = String(figures.no_show);
+    $("figure-average").textContent = figures.average_service_minutes === null
+      ? t("figures.none")
+      : t("figures.minutes", { minutes: figures.average_service_minutes });
+  }
+
+  // ------------------------------------------------------------------ acting
+  async function perform(url, body, onDone) {
+    if (view.busy || view.signedOut) { return; }
+    view.busy = true;
+    render();
+    const key = newKey();
+    const deadline = Date.now() + RETRY_WINDOW_MS;
+    let delay = 300;
+    try {
+      for (;;) {
+        let response = null;
+        try {
+          response = await timedFetch(url, {
+            method: "POST",
+            headers: authHeaders({ "Content-Type": "application/json", "Idempotency-Key": key }),
+            body: JSON.stringify(body || {}),
+          });
+        } catch (err) {
+          response = null; // refused, reset or timed out: the server may or may not have acted
+        }
+        const payload = response ? await readJson(response) : null;
+        const inProgress = response && response.status === 409 && payload && payload.error &&
+          payload.error.code === "in_progress";
+        const unreachable = !response || [502, 503, 504].indexOf(response.status) >= 0;
+        if (unreachable || inProgress) {
+          if (Date.now() + delay > deadline) {
+            showMessage("msg.not_sent", {}, "error");
+            return;
+          }
+          // The same key again: the server answers a request it already ran with that answer.
+          showMessage("msg.retrying", {}, "warn");
+          await sleep(delay);
+          delay = Math.min(delay * 2, 2000);
+          continue;
+        }
+        if (response.status === 401) { signOut(); return; }
+        if (!response.ok) { showRefusal(payload, response.status); return; }
+        showOwnChange(payload);
+        onDone(response.status, payload);
+        return;
+      }
+    } finally {
+      view.busy = false;
+      render();
+      refresh();
+    }
+  }
+
+  function showOwnChange(ticket) {
+    // Draw our own change at once; the refresh that follows brings the rest.
+    if (!ticket || !ticket.id || !ticket.allowed_actions) { return; }
+    const active = ticket.counter === config.counter &&
+      (ticket.status === "called" || ticket.status === "serving");
+    if (active) {
+      view.data = Object.assign({}, view.data, { current: ticket });
+    } else if (view.data.current && view.data.current.id === ticket.id) {
+      view.data = Object.assign({}, view.data, { current: null });
+    }
+  }
+
+  function ticketUrl(ticket, action) {
+    return urls.tickets + "/" + encodeURIComponent(ticket.id) + "/" + action.replace("_", "-");
+  }
+
+  function callNext() {
+    return perform(urls.callNext, null, function (status, ticket) {
+      if (status === 204 || !ticket) { showMessage("msg.nobody_waiting", {}, "info"); }
+      else { showMessage("msg.done.call", { number: ticket.number }, "ok"); }
+    });
+  }
+
+  function callTicket(entry) {
+    return perform(ticketUrl(entry, "call"), null, function (status, ticket) {
+      showMessage("msg.done.call", { number: ticket.number }, "ok");
+    });
+  }
+
+  function ticketAction(ticket, action) {
+    return perform(ticketUrl(ticket, action), null, function () {
+      showMessage("msg.done." + action, { number: ticket.number }, "ok");
+    });
+  }
+
+  function setStatus(status) {
+    const reason = status === "break" ? $("break-reason").value.trim() || null : null;
+    return perform(urls.status, { status: status, reason: reason }, function () {
+      showMessage("msg.done.status", { status: t("status." + status) }, "ok");
+    });
+  }
+
+  function trigger(action) {
+    const data = view.data;
+    if (action === "call_next") {
+      if (canCall()) { callNext(); }
+      return;
+    }
+    if (action === "resume") {
+      const held = data.on_hold[0];
+      if (held && allowed(held, "resume")) { ticketAction(held, "resume"); }
+      return;
+    }
+    if (!allowed(data.current, action)) { return; }
+    if (action === "transfer") { openTransfer(data.current); return; }
+    ticketAction(data.current, action);
+  }
+
+  // ------------------------------------------------------------------ transfer picker
+  let transferTicket = null;
+
+  function normalize(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function pickerMatches() {
+    const words = normalize($("transfer-search").value).split(/\s+/).filter(Boolean);
+    return (view.data.services || []).filter(function (service) {
+      if (!transferTicket || service.code === transferTicket.service) { return false; }
+      const haystack = normalize([service.code, service.name, service.name_en,
+                                  service.agency].join(" "));
+      return words.every(function (word) { return haystack.indexOf(word) >= 0; });
+    });
+  }
+
+  function renderPicker() {
+    if (!transferTicket) { return; }
+    $("transfer-title").textContent = t("transfer.title", { number: transferTicket.number });
+    const matches = pickerMatches();
+    const list = $("transfer-list");
+    const english = window.AntrianI18n.language() === "en";
+    list.replaceChildren.apply(list, matches.map(function (service) {
+      const button = el("button", { type: "button", className: "pick",
+                                     "data-service": service.code }, [
+        el("strong", { text: english && service.name_en ? service.name_en : service.name }),
+        el("small", { text: service.code + " · " + service.agency }),
+      ]);
+      button.addEventListener("click", function () { chooseTransfer(service); });
+      return el("li", {}, [button]);
+    }));
+    $("transfer-empty").hidden = matches.length > 0;
+  }
+
+  function openTransfer(ticket) {
+    if (!ticket || view.busy || view.signedOut) { return; }
+    transferTicket = ticket;
+    $("transfer-search").value = "";
+    renderPicker();
+    $("transfer-dialog").showModal();
+    $("transfer-search").focus();
+  }
+
+  function chooseTransfer(service) {
+    const ticket = transferTicket;
+    $("transfer-dialog").close();
+    if (!ticket) { return; }
+    perform(ticketUrl(ticket, "transfer"), { service: service.code }, function () {
+      showMessage("msg.done.transfer",
+                  { number: ticket.number, service: serviceName(service.code) }, "ok");
+    });
+  }
+
+  $("transfer-search").addEventListener("input", renderPicker);
+  $("transfer-search").addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      event.preventDefault(); // the dialog's form would close without choosing
+      const first = pickerMatches()[0];
+      if (first) { chooseTransfer(first); }
+    } else if (event.key === "ArrowDown") {
+      event.preventDefault();
+      const button = $("transfer-list").querySelector("button");
+      if (button) { button.focus(); }
+    }
+  });
+  $("transfer-list").addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+    event.preventDefault();
+    const buttons = Array.from($("transfer-list").querySelectorAll("button"));
+    const index = buttons.indexOf(document.activeElement) + (event.key === "ArrowDown" ? 1 : -1);
+    if (index < 0) { $("transfer-search").focus(); }
+    else if (buttons[index]) { buttons[index].focus(); }
+  });
+  $("transfer-dialog").addEventListener("close", function () { transferTicket = null; });
+
+  // ------------------------------------------------------------------ wiring
+  document.querySelectorAll("button[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () { trigger(button.dataset.action); });
+  });
+  document.querySelectorAll("button[data-status-action]").forEach(function (button) {
+    button.addEventListener("click", function () { setStatus(button.dataset.statusAction); });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) { return; }
+    if (view.signedOut || $("transfer-dialog").open) { return; }
+    const target = event.target;
+    if (target && (target.isContentEditable ||
+                   ["INPUT", "TEXTAREA", "SELECT"].indexOf(target.tagName) >= 0)) { return; }
+    const action = actionByKey[(event.key || "").toUpperCase()];
+    if (!action) { return; }
+    event.preventDefault();
+    trigger(action);
+  });
+
+  $("logout-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    let response;
+    try {
+      response = await timedFetch(urls.logout, { method: "POST",
+                                                 headers: { Accept: "application/json" } });
+    } catch (err) {
+      showMessage("msg.not_sent", {}, "error");
+      return;
+    }
+    const body = await readJson(response);
+    signOut();
+    window.location.assign((body && body.next) || urls.login);
+  });
+
+  window.AntrianI18n.onChange(function () {
+    render();
+    renderMessage();
+    renderPicker();
+  });
+  setInterval(function () { if (!view.signedOut) { render(); } }, TICKING_MS);
+
+  live = window.AntrianLive.connect({
+    auth: { token: config.token },
+    onSnapshot: function (snapshot) {
+      if (snapshot.server_time) {
+        view.clockOffset = Date.parse(snapshot.server_time) - Date.now();
+      }
+      refresh();
+    },
+    onEvent: function (name, payload) {
+      if (concernsThisCounter(name, payload || {})) { refresh(); }
+    },
+    onStatus: function (state) {
+      if (view.signedOut) { return; }
+      if (state === "refused") { signOut(); }
+      else { setOffline(state === "offline"); }
+    },
+  });
+
+  function concernsThisCounter(name, payload) {
+    const mine = view.data.counter.services;
+    if (name === "counter.updated") {
+      return !!payload.counter && payload.counter.number === config.counter;
+    }
+    if (name.indexOf("ticket.") !== 0) { return false; }
+    const ticket = payload.ticket || {};
+    if (ticket.counter === config.counter) { return true; }
+    if (payload.counter && payload.counter.number === config.counter) { return true; }
+    if (mine.indexOf(ticket.service) >= 0) { return true; }
+    return Object.keys(payload.waiting || {}).some(function (s) { return mine.indexOf(s) >= 0; });
+  }
+
+  window.AntrianTerminal = { view: view, live: live, refresh: refresh };
+  render();
+})();
