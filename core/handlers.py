@@ -114,6 +114,9 @@ class _Change:
     counters_changed: list[int] = field(default_factory=list)
     printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
     services_changed: list[str] = field(default_factory=list)
+    # Refusals found inside the transaction: audited after it rolls back (on SQLite a second
+    # write transaction inside the first would wait for itself).
+    refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class QueueService:
     def _change(self) -> Iterator[_Change]:
         locked = False
         events: list[Event] = []
+        change: _Change | None = None
         try:
             with self.uow.writing() as conn:
                 change = _Change(conn)
@@ -190,6 +194,10 @@ class QueueService:
                     events = self._record(change, count)
             for event in events:
                 self.publisher.publish(event)
+        except Forbidden:
+            for actor, action, detail in change.refusals if change else []:
+                self._audit(actor, action, detail)
+            raise
         finally:
             if locked:
                 self._publish_lock.release()
@@ -269,8 +277,13 @@ class QueueService:
                 )
             )
 
-    def _refuse(self, actor: Actor, action: str, message: str) -> Forbidden:
-        self._audit(actor, f"refused:{action}", message)
+    def _refuse(
+        self, actor: Actor, action: str, message: str, change: _Change | None = None
+    ) -> Forbidden:
+        if change is not None:
+            change.refusals.append((actor, f"refused:{action}", message))
+        else:
+            self._audit(actor, f"refused:{action}", message)
         return Forbidden(message)
 
     def _require_kind(self, actor: Actor, action: str, *kinds: str) -> None:
@@ -398,6 +411,7 @@ class QueueService:
                     "call_ticket",
                     f"{counter.name} does not serve {ticket.service}; ticket {ticket.number} "
                     "belongs to another counter's queue.",
+                    change,
                 )
             self._ensure_can_call(conn, counter.number, state)
             return self._apply(change, ticket, "call", actor, counter=counter.number)
@@ -422,7 +436,7 @@ class QueueService:
         self._require_kind(actor, action, "officer")
         with self._change() as change:
             ticket = repository.load_ticket(change.conn, self.mall, ticket_id, for_update=True)
-            self._ensure_owner(actor, ticket, action)
+            self._ensure_owner(actor, ticket, action, change)
             return self._apply(change, ticket, action, actor)
 
     def transfer(self, ticket_id: str, service_code: str, actor: Actor) -> dict[str, Any]:
@@ -433,10 +447,10 @@ class QueueService:
             raise NotFound(f"Unknown service {service_code!r} to transfer to.") from None
         with self._change() as change:
             ticket = repository.load_ticket(change.conn, self.mall, ticket_id, for_update=True)
-            self._ensure_owner(actor, ticket, "transfer")
+            self._ensure_owner(actor, ticket, "transfer", change)
             return self._apply(change, ticket, "transfer", actor, service=target.code)
 
-    def _ensure_owner(self, actor: Actor, ticket: Ticket, action: str) -> None:
+    def _ensure_owner(self, actor: Actor, ticket: Ticket, action: str, change: _Change) -> None:
         if actor.is_admin:
             return
         if ticket.counter is not None:
@@ -446,6 +460,7 @@ class QueueService:
                     action,
                     f"Ticket {ticket.number} belongs to counter {ticket.counter}; you are signed "
                     f"into counter {actor.counter}.",
+                    change,
                 )
             return
         counter = self.settings.counter(actor.counter) if actor.counter else None
@@ -455,6 +470,7 @@ class QueueService:
                 action,
                 f"Ticket {ticket.number} waits for {ticket.service}, which counter "
                 f"{actor.counter} does not serve.",
+                change,
             )
 
     def _apply(
@@ -526,7 +542,10 @@ class QueueService:
     def set_service_closed(self, service_code: str, reason: str | None, actor: Actor) -> None:
         """An admin closes a service for the day (or reopens it with reason None)."""
         self._require_kind(actor, "close_service")
-        self.settings.service(service_code)
+        try:
+            self.settings.service(service_code)
+        except KeyError:
+            raise NotFound(f"Unknown service {service_code!r}.") from None
         with self._change() as change:
             conn = change.conn
             conn.execute(
