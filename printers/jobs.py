@@ -1,0 +1,59 @@
+"""Running one print with a hard deadline, so a stuck driver never stalls the kiosk.
+
+No persistence here: the caller (core) records the outcome wherever it keeps tickets.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from printers.devices import PrinterError, TicketPrinter
+
+__all__ = ["GRACE_SECONDS", "PrintOutcome", "print_with_timeout"]
+
+logger = logging.getLogger(__name__)
+
+# Extra time given to a driver past `timeout`, so that its own, more precise error (e.g. "did
+# not take the ticket within 5 s (812 of 900 bytes sent)") wins over the generic one here.
+GRACE_SECONDS = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class PrintOutcome:
+    ok: bool
+    error: str | None
+    duration_ms: float
+
+
+def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> PrintOutcome:
+    """Print `data`, giving up after `timeout` seconds (plus `GRACE_SECONDS`). Never raises.
+
+    The print runs in a daemon thread. Python cannot stop a thread that is blocked inside a
+    driver (a USB write, an unplugged device node), so such a thread is abandoned: it ends when
+    the driver returns, and the caller has its answer long before.
+    """
+    started = time.monotonic()
+    result: list[str | None] = []
+
+    def run() -> None:
+        try:
+            printer.print_bytes(data, timeout)
+            result.append(None)
+        except PrinterError as error:
+            result.append(str(error) or type(error).__name__)
+        except Exception as error:  # a driver bug must not take the kiosk down
+            logger.exception("printer %r failed unexpectedly", printer)
+            result.append(f"unexpected printer error: {type(error).__name__}: {error}")
+
+    worker = threading.Thread(target=run, name=f"print-{type(printer).__name__}", daemon=True)
+    worker.start()
+    worker.join(max(timeout, 0) + GRACE_SECONDS)
+    duration_ms = (time.monotonic() - started) * 1000
+    if not result:
+        # The list is only appended to by the worker, so an empty one means it is still busy.
+        return PrintOutcome(False, f"printer did not finish within {timeout:g} s", duration_ms)
+    error = result[0]
+    return PrintOutcome(error is None, error, duration_ms)

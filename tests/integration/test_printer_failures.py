@@ -1,0 +1,427 @@
+"""Printers that fail: refused, silent, stuck or dropping connections, and bad configuration.
+
+Every fake printer here listens on 127.0.0.1 only and stops with its test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from printers.devices import (
+    PAPER_STATUS_REQUEST,
+    CupsPrinter,
+    FilePrinter,
+    NetworkPrinter,
+    PrinterConfigError,
+    PrinterSpec,
+    RecordingPrinter,
+    SerialPrinter,
+    UsbPrinter,
+    build_printer,
+)
+from printers.jobs import GRACE_SECONDS, print_with_timeout
+from printers.layout import PaperWidth, TicketSlip, render_ticket
+
+TIMEOUT = 1.0
+# How late an outcome may come: the grace period, plus room for a busy CI machine.
+LATENESS = GRACE_SECONDS + 0.5
+
+PAPER_OK, PAPER_NEAR_END, PAPER_OUT = 0x12, 0x1E, 0x7E
+
+TICKET = render_ticket(
+    TicketSlip(
+        mall_name="Mal Pelayanan Publik Kota Bandung",
+        mall_address="Jl. Jenderal Sudirman No. 123",
+        agency_name="Dukcapil",
+        service_name="Perekaman KTP-el",
+        number="A012",
+        issued_at=datetime(2026, 11, 28, 3, 42, tzinfo=UTC),
+        timezone_label="WIB",
+        ahead=3,
+        eta_minutes=15,
+        status_url="https://antrian.example.go.id/t/8f3a2c1e9b",
+        footer="Silakan menunggu panggilan",
+        priority_label=None,
+    ),
+    PaperWidth.MM80,
+    native_qr=False,  # the raster QR code makes a ticket of several kilobytes
+)
+
+
+class FakePrinter:
+    """A raw-TCP printer on 127.0.0.1 that answers DLE EOT 4 with `status` (None: never),
+    and closes a connection once it has read `drop_after` bytes."""
+
+    def __init__(
+        self, status: int | None = PAPER_OK, drop_after: int | None = None, one_shot: bool = False
+    ) -> None:
+        self.status = status
+        self.drop_after = drop_after
+        self.one_shot = one_shot
+        self.received = bytearray()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port: int = self._listener.getsockname()[1]
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> FakePrinter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stopping.set()
+        self._thread.join(5)
+        self._listener.close()
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with connection:
+                self._talk(connection)
+            if self.one_shot:
+                self._listener.close()  # the printer is gone, as after a power cut
+                return
+
+    def _talk(self, connection: socket.socket) -> None:
+        connection.settimeout(0.05)
+        seen = bytearray()
+        while not self._stopping.is_set():
+            wanted = 4096
+            if self.drop_after is not None:
+                wanted = min(wanted, self.drop_after - len(seen))
+                if wanted <= 0:
+                    return  # closing with unread data makes the kernel reset the connection
+            try:
+                chunk = connection.recv(wanted)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            before = seen.count(PAPER_STATUS_REQUEST)
+            seen += chunk
+            self.received += chunk
+            if self.status is not None:
+                for _ in range(seen.count(PAPER_STATUS_REQUEST) - before):
+                    connection.sendall(bytes([self.status]))
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def stuck_printer() -> Iterator[int]:
+    """A printer whose connections are accepted by the kernel but never read: its buffers
+    are tiny, so a long job stalls, and it never answers a status query."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def timed_print(printer: object, data: bytes = TICKET) -> tuple[bool, str, float]:
+    started = time.monotonic()
+    outcome = print_with_timeout(printer, data, TIMEOUT)  # type: ignore[arg-type]
+    elapsed = time.monotonic() - started
+    return outcome.ok, outcome.error or "", elapsed
+
+
+# --- a printer that works, for contrast -------------------------------------------------------
+
+
+def test_a_ready_printer_gets_the_whole_ticket_between_two_status_queries() -> None:
+    with FakePrinter() as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, error, _ = timed_print(network)
+        health = network.check(TIMEOUT)
+
+    assert (ok, error) == (True, "")
+    assert bytes(printer.received).startswith(PAPER_STATUS_REQUEST + TICKET + PAPER_STATUS_REQUEST)
+    assert health.ok and "is ready" in health.message
+
+
+def test_a_printer_low_on_paper_still_prints_but_says_so() -> None:
+    with FakePrinter(status=PAPER_NEAR_END) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, _, _ = timed_print(network)
+        health = network.check(TIMEOUT)
+
+    assert ok
+    assert health.ok and "running low" in health.message
+
+
+# --- refused ----------------------------------------------------------------------------------
+
+
+def test_a_refused_connection_fails_at_once_with_the_address(closed_port: int) -> None:
+    network = NetworkPrinter("127.0.0.1", closed_port)
+
+    ok, error, elapsed = timed_print(network)
+    health = network.check(TIMEOUT)
+
+    assert not ok
+    assert error == f"printer 127.0.0.1:{closed_port} refused the connection"
+    assert elapsed < TIMEOUT
+    assert not health.ok and not health.reachable
+    assert "refused" in health.message
+
+
+# --- stuck ------------------------------------------------------------------------------------
+
+
+def test_a_printer_that_never_reads_times_out_mid_ticket(stuck_printer: int) -> None:
+    network = NetworkPrinter("127.0.0.1", stuck_printer, status_query=False)
+    long_job = TICKET * 400  # megabytes: more than every buffer between here and there
+
+    ok, error, elapsed = timed_print(network, long_job)
+
+    assert not ok
+    assert f"did not take the ticket within {TIMEOUT:g} s" in error
+    sent = int(error.split("(")[1].split(" of ")[0])
+    assert 0 < sent < len(long_job)
+    assert TIMEOUT * 0.9 <= elapsed <= TIMEOUT + LATENESS
+
+
+def test_a_printer_that_never_answers_the_status_query_times_out(stuck_printer: int) -> None:
+    network = NetworkPrinter("127.0.0.1", stuck_printer)
+
+    ok, error, elapsed = timed_print(network)
+    health = network.check(TIMEOUT)
+
+    assert not ok
+    assert error == f"printer 127.0.0.1:{stuck_printer} did not answer within {TIMEOUT:g} s"
+    assert elapsed <= TIMEOUT + LATENESS
+    assert not health.ok
+    assert health.reachable, "the connection was accepted, so something is there"
+
+
+def test_a_printer_that_reads_the_ticket_but_never_confirms_it_times_out() -> None:
+    with FakePrinter(status=None) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, error, elapsed = timed_print(network)
+        health = network.check(TIMEOUT)
+
+    assert not ok
+    assert "did not answer within" in error
+    assert elapsed <= TIMEOUT + LATENESS
+    assert not health.ok
+
+
+# --- dropped ----------------------------------------------------------------------------------
+
+
+def test_a_printer_that_drops_mid_ticket_and_goes_away_is_reported() -> None:
+    with FakePrinter(drop_after=120, one_shot=True) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, error, elapsed = timed_print(network)
+        time.sleep(0.1)  # let the fake printer close its listener
+        health = network.check(TIMEOUT)
+
+    assert not ok
+    assert error.startswith(f"connection to printer 127.0.0.1:{printer.port} dropped")
+    assert len(printer.received) == 120
+    assert elapsed <= TIMEOUT + LATENESS
+    assert not health.ok and not health.reachable
+
+
+def test_a_drop_during_a_long_job_says_how_far_it_got() -> None:
+    long_job = TICKET * 400
+
+    with FakePrinter(drop_after=120) as printer:
+        ok, error, elapsed = timed_print(NetworkPrinter("127.0.0.1", printer.port), long_job)
+
+    assert not ok
+    prefix = f"connection to printer 127.0.0.1:{printer.port} dropped after "
+    assert error.startswith(prefix) and error.endswith(f" of {len(long_job)} bytes")
+    assert 120 <= int(error.removeprefix(prefix).split()[0]) < len(long_job)
+    assert elapsed <= TIMEOUT + LATENESS
+
+
+def test_a_printer_without_paper_is_not_sent_the_ticket() -> None:
+    with FakePrinter(status=PAPER_OUT) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, error, _ = timed_print(network)
+        health = network.check(TIMEOUT)
+
+    assert not ok
+    assert error == f"printer 127.0.0.1:{printer.port} is out of paper"
+    assert TICKET not in bytes(printer.received)
+    assert not health.ok and health.reachable
+
+
+# --- drivers that block or break --------------------------------------------------------------
+
+
+def test_a_driver_that_blocks_is_abandoned_after_the_timeout() -> None:
+    slow = RecordingPrinter(delay=TIMEOUT * 5)
+
+    ok, error, elapsed = timed_print(slow)
+
+    assert not ok
+    assert error == f"printer did not finish within {TIMEOUT:g} s"
+    assert elapsed <= TIMEOUT + LATENESS
+
+
+def test_a_device_node_nobody_reads_is_abandoned_after_the_timeout(tmp_path) -> None:
+    fifo = tmp_path / "lp0"
+    os.mkfifo(fifo)  # opening a FIFO for writing blocks until a reader comes, like a dead device
+
+    ok, error, elapsed = timed_print(FilePrinter(str(fifo)))
+    # Let the abandoned writer finish, so that no thread outlives the test.
+    with open(fifo, "rb") as reader:
+        reader.read()
+
+    assert not ok
+    assert "did not finish within" in error
+    assert elapsed <= TIMEOUT + LATENESS
+
+
+def test_a_failing_fake_reports_its_failure_and_is_unhealthy() -> None:
+    fake = RecordingPrinter(failure="printer cover is open")
+
+    ok, error, _ = timed_print(fake)
+
+    assert (ok, error) == (False, "printer cover is open")
+    assert fake.jobs == []
+    assert not fake.check(TIMEOUT).ok
+
+
+def test_an_unexpected_driver_exception_becomes_an_outcome() -> None:
+    class Broken:
+        def print_bytes(self, data: bytes, timeout: float) -> None:
+            raise RuntimeError("driver bug")
+
+    ok, error, _ = timed_print(Broken())
+
+    assert not ok
+    assert "unexpected printer error" in error and "driver bug" in error
+
+
+def test_a_missing_device_node_is_named(tmp_path) -> None:
+    missing = tmp_path / "no-such-dir" / "lp0"
+    printer = FilePrinter(str(missing))
+
+    ok, error, _ = timed_print(printer)
+
+    assert not ok
+    assert error == f"printer device {missing} does not exist (is the printer plugged in?)"
+    assert not printer.check(TIMEOUT).ok
+
+
+def test_a_file_printer_appends_each_ticket(tmp_path) -> None:
+    target = tmp_path / "tickets.bin"
+    printer = FilePrinter(str(target))
+
+    assert timed_print(printer)[0] and timed_print(printer)[0]
+    assert target.read_bytes() == TICKET * 2
+
+
+def test_a_cups_queue_that_does_not_exist_is_reported() -> None:
+    printer = CupsPrinter("antrian-no-such-queue")
+
+    ok, error, _ = timed_print(printer)
+
+    assert not ok
+    assert "antrian-no-such-queue" in error or "lp command is missing" in error
+    assert not printer.check(TIMEOUT).ok
+
+
+def test_usb_and_serial_printers_that_cannot_be_opened_fail_with_a_reason() -> None:
+    for printer in (UsbPrinter(0x04B8, 0x0E28), SerialPrinter("/dev/antrian-no-such-tty")):
+        ok, error, _ = timed_print(printer)
+        health = printer.check(TIMEOUT)
+
+        assert not ok
+        assert error, f"{printer!r} failed without a reason"
+        assert not health.ok and not health.reachable
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"kind": "network", "host": "192.0.2.1", "port": "abc"},
+            "kiosks[0].printer.port: must be an integer 1-65535, got 'abc'",
+        ),
+        (
+            {"kind": "network", "host": "192.0.2.1", "port": 70000},
+            "kiosks[0].printer.port: must be an integer 1-65535, got 70000 (int)",
+        ),
+        (
+            {"kind": "lpt"},
+            "kiosks[0].printer.kind: unknown kind 'lpt'; "
+            "use one of network, usb, serial, file, cups, dummy",
+        ),
+        ({"kind": "network"}, "kiosks[0].printer.host: required for a network printer"),
+        ({"kind": "usb", "vendor_id": "0x04b8"}, "kiosks[0].printer.product_id: required"),
+        ({"kind": "usb", "vendor_id": "zz", "product_id": 1}, "kiosks[0].printer.vendor_id:"),
+        ({"kind": "serial"}, "kiosks[0].printer.device: required for a serial printer"),
+        ({"kind": "file"}, "kiosks[0].printer.device: required for a file printer"),
+        ({"kind": "cups"}, "kiosks[0].printer.queue: required for a cups printer"),
+        ({"kind": "dummy", "paper": 57}, "kiosks[0].printer.paper: must be 80 or 58"),
+        ({"kind": "dummy", "timeout_seconds": 0}, "kiosks[0].printer.timeout_seconds:"),
+        ({"kind": "dummy", "native_qr": "yes"}, "kiosks[0].printer.native_qr: must be true"),
+        ({"kind": "dummy", "profile": "TM-X"}, "kiosks[0].printer.profile: unknown printer"),
+        ({"kind": "dummy", "prot": 9100}, "kiosks[0].printer.prot: unknown key"),
+        ({"host": "192.0.2.1"}, "kiosks[0].printer.kind: required"),
+    ],
+)
+def test_a_bad_printer_entry_names_the_key_that_is_wrong(entry: dict, message: str) -> None:
+    with pytest.raises(PrinterConfigError) as caught:
+        PrinterSpec.from_mapping(entry, "kiosks[0].printer")
+
+    assert str(caught.value).startswith(message)
+
+
+def test_a_good_printer_entry_builds_the_printer_it_describes() -> None:
+    specs = {
+        "network": {"kind": "network", "host": "192.0.2.1"},
+        "usb": {"kind": "usb", "vendor_id": "0x04b8", "product_id": 3624, "paper": 58},
+        "serial": {"kind": "serial", "device": "/dev/ttyUSB0", "baudrate": 19200},
+        "file": {"kind": "file", "device": "/dev/usb/lp0"},
+        "cups": {"kind": "cups", "queue": "kiosk"},
+        "dummy": {"kind": "dummy", "timeout_seconds": 2, "native_qr": False},
+    }
+    types = {
+        "network": NetworkPrinter,
+        "usb": UsbPrinter,
+        "serial": SerialPrinter,
+        "file": FilePrinter,
+        "cups": CupsPrinter,
+        "dummy": RecordingPrinter,
+    }
+
+    built = {
+        kind: build_printer(PrinterSpec.from_mapping(entry, f"kiosks[{kind}].printer"))
+        for kind, entry in specs.items()
+    }
+
+    assert {kind: type(printer) for kind, printer in built.items()} == types
+    network = built["network"]
+    assert isinstance(network, NetworkPrinter) and network.port == 9100
+    usb = PrinterSpec.from_mapping(specs["usb"], "p")
+    assert (usb.vendor_id, usb.product_id, usb.paper_width) == (0x04B8, 3624, PaperWidth.MM58)
+    assert PrinterSpec.from_mapping(specs["dummy"], "p").timeout_seconds == 2.0
