@@ -1,0 +1,572 @@
+/*
+ * The self-service kiosk: agency -> service -> confirm -> number, by touch only.
+ *
+ * The server is the truth. Service rows (open, waiting, estimate, quota) come from the snapshot
+ * on connect, from the `waiting` counts every ticket event carries, from `service.updated`, and
+ * from GET /api/v1/services when something they depend on changed. A ticket exists only when
+ * POST /api/v1/tickets answered 201: any other outcome shows an error, never a number. The
+ * confirm button is disabled on the first tap and every confirm screen has its own
+ * Idempotency-Key, so impatient taps and retries after a lost answer give one ticket.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const i18n = AntrianI18n.create(config.labels, "id");
+  const t = i18n.t;
+  const $ = function (id) { return document.getElementById(id); };
+
+  // A confirm button that appears under a finger still tapping the service card is not armed
+  // until the screen has settled.
+  const CONFIRM_ARM_MS = 300;
+  const ISSUE_TIMEOUT_MS = 30000;
+  const HOURS_REFRESH_MS = 60000;
+
+  const state = {
+    services: new Map(),
+    screen: "home",
+    agency: null,
+    priority: null,
+    confirm: null, // {service, priority, key}
+    issuing: false,
+    issued: null,
+    failure: null, // {kind, retry}
+    online: null,
+    eventsSeen: 0,
+  };
+  config.services.forEach(function (row) { state.services.set(row.code, row); });
+  const agencies = new Map(config.agencies.map(function (a) { return [a.code, a]; }));
+
+  // ------------------------------------------------------------------ small helpers
+  function make(tag, className, text) {
+    const element = document.createElement(tag);
+    if (className) { element.className = className; }
+    if (text !== undefined) { element.textContent = text; }
+    return element;
+  }
+
+  function newKey() {
+    // crypto.randomUUID needs a secure context; kiosks often run on plain http in a LAN.
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return "kiosk-" + (config.kiosk || "x") + "-" +
+      Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function people(n) { return t("people", { n: n }); }
+
+  function eta(minutes) {
+    return minutes === null || minutes === undefined ? t("eta_unknown") : t("minutes", { n: minutes });
+  }
+
+  function reasonText(row) {
+    const code = row.closed_reason_code;
+    let text = code ? t("reason_" + code) : (row.closed_reason || "");
+    if (code === "closed_by_admin" && row.closed_reason) {
+      text += ": " + row.closed_reason;
+    } else if (code === "outside_hours") {
+      const span = /\d{2}:\d{2}-\d{2}:\d{2}/.exec(row.closed_reason || "");
+      if (span) { text += " (" + t("service_hours", { span: span[0] }) + ")"; }
+    }
+    return text;
+  }
+
+  function logo(agency, className) {
+    const mark = make("span", "logo " + (className || ""), agency.letters);
+    mark.style.setProperty("--agency", agency.color);
+    mark.style.setProperty("--logo-ink", agency.ink);
+    mark.setAttribute("aria-hidden", "true");
+    return mark;
+  }
+
+  function agencyBanner(container, agency) {
+    container.textContent = "";
+    container.append(logo(agency, "logo-small"), make("span", "agency-banner-name", i18n.name(agency)));
+  }
+
+  function portrait() { return window.innerHeight >= window.innerWidth; }
+
+  function layoutGrid(grid, count, kind) {
+    let cols;
+    if (kind === "agencies") {
+      cols = portrait() ? (count <= 6 ? 2 : 3) : (count <= 6 ? 3 : 4);
+    } else {
+      cols = portrait() ? (count <= 6 ? 1 : 2) : (count <= 2 ? count : count <= 4 ? 2 : 3);
+    }
+    grid.dataset.cols = String(Math.max(cols, 1));
+    grid.style.setProperty("--cols", String(Math.max(cols, 1)));
+    grid.style.setProperty("--rows", String(Math.max(Math.ceil(count / cols), 1)));
+  }
+
+  // ------------------------------------------------------------------ screens
+  function show(screen) {
+    state.screen = screen;
+    document.body.dataset.screen = screen;
+    document.querySelectorAll(".screen").forEach(function (section) {
+      section.hidden = section.id !== "screen-" + screen;
+    });
+    armIdle();
+  }
+
+  function goHome() {
+    state.agency = null;
+    state.confirm = null;
+    state.failure = null;
+    state.issued = null;
+    show("home");
+    renderHome();
+  }
+
+  /* Back to the start for the next visitor: Indonesian, not in priority mode. */
+  function reset() {
+    state.priority = null;
+    if (i18n.lang !== "id") { i18n.set("id"); }
+    goHome();
+    renderAll();
+  }
+
+  // Home: tiles are built once and updated in place, so a tile never vanishes under a finger.
+  const tiles = new Map();
+
+  function buildHome() {
+    const grid = $("agencies");
+    grid.textContent = "";
+    config.agencies.forEach(function (agency) {
+      const tile = make("button", "agency-tile");
+      tile.type = "button";
+      tile.dataset.agency = agency.code;
+      tile.style.setProperty("--agency", agency.color);
+      const name = make("span", "agency-name");
+      const meta = make("span", "agency-meta");
+      tile.append(logo(agency), meta, name);
+      tile.addEventListener("click", function () { openAgency(agency.code); });
+      grid.append(tile);
+      tiles.set(agency.code, { tile: tile, name: name, meta: meta });
+    });
+    layoutGrid(grid, config.agencies.length, "agencies");
+  }
+
+  function renderHome() {
+    config.agencies.forEach(function (agency) {
+      const parts = tiles.get(agency.code);
+      const rows = agency.services.map(function (c) { return state.services.get(c); }).filter(Boolean);
+      const open = rows.filter(function (r) { return r.open; });
+      const waiting = rows.reduce(function (n, r) { return n + (r.waiting || 0); }, 0);
+      parts.name.textContent = i18n.name(agency);
+      parts.meta.textContent = open.length
+        ? t("services_count", { n: rows.length }) + " · " + t("waiting") + " " + waiting
+        : t("all_closed");
+      parts.tile.classList.toggle("is-closed", open.length === 0);
+      parts.tile.dataset.waiting = String(waiting);
+    });
+    const priority = state.priority;
+    $("priority-open").hidden = Boolean(priority);
+    $("priority-mode").hidden = !priority;
+    if (priority) {
+      $("priority-mode-text").textContent = t("priority_mode", { kind: t("priority_" + priority) });
+    }
+    document.body.classList.toggle("is-priority", Boolean(priority));
+  }
+
+  // Services of one agency.
+  const cards = new Map();
+
+  function openAgency(code) {
+    const agency = agencies.get(code);
+    if (!agency) { return; }
+    state.agency = code;
+    agencyBanner($("services-agency"), agency);
+    const grid = $("services");
+    grid.textContent = "";
+    cards.clear();
+    agency.services.forEach(function (serviceCode) {
+      const card = make("button", "service-card");
+      card.type = "button";
+      card.dataset.service = serviceCode;
+      card.style.setProperty("--agency", agency.color);
+      const head = make("span", "service-head");
+      const prefix = make("span", "service-prefix");
+      const name = make("span", "service-name");
+      head.append(prefix, name);
+      const stats = make("span", "service-stats");
+      const values = {};
+      ["waiting", "eta", "quota_left"].forEach(function (key) {
+        const stat = make("span", "stat");
+        const label = make("span", "stat-label");
+        label.dataset.t = key;
+        const value = make("span", "stat-value");
+        value.dataset.stat = key;
+        stat.append(label, value);
+        stats.append(stat);
+        values[key] = value;
+      });
+      const closed = make("span", "service-closed");
+      const closedLabel = make("strong", "closed-label");
+      closedLabel.dataset.t = "closed";
+      const reason = make("span", "closed-reason");
+      closed.append(closedLabel, reason);
+      card.append(head, stats, closed);
+      card.addEventListener("click", function () { chooseService(serviceCode); });
+      grid.append(card);
+      cards.set(serviceCode, { card: card, prefix: prefix, name: name, values: values, reason: reason });
+    });
+    layoutGrid(grid, agency.services.length, "services");
+    i18n.apply(grid);
+    renderServices();
+    show("services");
+  }
+
+  function renderServices() {
+    cards.forEach(function (parts, code) {
+      const row = state.services.get(code);
+      if (!row) { return; }
+      parts.prefix.textContent = row.prefix;
+      parts.name.textContent = i18n.name(row);
+      parts.values.waiting.textContent = people(row.waiting);
+      parts.values.eta.textContent = eta(row.eta_minutes);
+      parts.values.quota_left.textContent =
+        row.quota_left === null || row.quota_left === undefined ? t("quota_unlimited") : String(row.quota_left);
+      parts.reason.textContent = row.open ? "" : reasonText(row);
+      parts.card.classList.toggle("is-closed", !row.open);
+      parts.card.setAttribute("aria-disabled", row.open ? "false" : "true");
+      parts.card.dataset.open = row.open ? "true" : "false";
+    });
+  }
+
+  function chooseService(code) {
+    const row = state.services.get(code);
+    if (!row || !row.open || state.issuing) {
+      const parts = cards.get(code);
+      if (parts) { // a closed service: a short shake says "not this one", nothing else happens
+        parts.card.classList.remove("shake");
+        void parts.card.offsetWidth;
+        parts.card.classList.add("shake");
+      }
+      return;
+    }
+    state.confirm = { service: code, priority: state.priority, key: newKey() };
+    state.failure = null;
+    const take = $("confirm-take");
+    take.disabled = true;
+    $("confirm-cancel").disabled = false;
+    $("confirm-busy").hidden = true;
+    renderConfirm();
+    show("confirm");
+    const confirm = state.confirm;
+    setTimeout(function () {
+      if (state.confirm === confirm && !state.issuing) { take.disabled = false; }
+    }, CONFIRM_ARM_MS);
+  }
+
+  function renderConfirm() {
+    const confirm = state.confirm;
+    if (!confirm) { return; }
+    const row = state.services.get(confirm.service);
+    agencyBanner($("confirm-agency"), agencies.get(row.agency));
+    $("confirm-service").textContent = i18n.name(row);
+    $("confirm-waiting").textContent = people(row.waiting);
+    $("confirm-eta").textContent = eta(row.eta_minutes);
+    const badge = $("confirm-priority");
+    badge.hidden = !confirm.priority;
+    if (confirm.priority) {
+      badge.textContent = t("priority_badge") + " · " + t("priority_" + confirm.priority);
+    }
+  }
+
+  // ------------------------------------------------------------------ issuing
+  function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  async function postTicket(confirm) {
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, ISSUE_TIMEOUT_MS);
+    try {
+      const response = await fetch("/api/v1/tickets", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "Authorization": "Bearer " + config.token,
+          "Idempotency-Key": confirm.key,
+        },
+        body: JSON.stringify({ service: confirm.service, priority: confirm.priority }),
+        credentials: "same-origin",
+        signal: controller.signal,
+      });
+      let body = null;
+      try { body = await response.json(); } catch (err) { body = null; }
+      return { status: response.status, body: body };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function take() {
+    const confirm = state.confirm;
+    if (!confirm || state.issuing) { return; }
+    state.issuing = true;
+    $("confirm-take").disabled = true;
+    $("confirm-cancel").disabled = true;
+    $("confirm-busy").hidden = false;
+    if (state.screen !== "confirm") { show("confirm"); }
+    let outcome = null;
+    try {
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        outcome = await postTicket(confirm);
+        // The same key still running (a retry while the first request prints): ask again.
+        const inProgress = outcome.status === 409 && outcome.body && outcome.body.error &&
+          outcome.body.error.code === "in_progress";
+        if (!inProgress) { break; }
+        await sleep(1000);
+      }
+    } catch (err) {
+      outcome = null;
+    }
+    state.issuing = false;
+    if (state.confirm !== confirm) { return; } // the kiosk was reset meanwhile
+    if (outcome && outcome.status === 201 && outcome.body && outcome.body.number) {
+      showIssued(outcome.body);
+    } else {
+      showFailure(outcome);
+    }
+  }
+
+  function showIssued(view) {
+    state.issued = view;
+    state.confirm = null;
+    renderIssued();
+    show("issued");
+    refreshServices();
+  }
+
+  function renderIssued() {
+    const view = state.issued;
+    if (!view) { return; }
+    const failed = Boolean(view.print && view.print.show_on_screen);
+    $("issued-number").textContent = view.number;
+    $("issued-service").textContent = i18n.name(view, "service_name");
+    $("issued-agency").textContent = i18n.name(view, "agency_name");
+    $("issued-ahead").textContent = people(view.ahead);
+    $("issued-eta").textContent = eta(view.eta_minutes);
+    const qr = $("issued-qr");
+    const source = config.qr_url + encodeURIComponent(view.id) + ".svg";
+    if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }
+    $("print-failed").hidden = !failed;
+    $("screen-issued").classList.toggle("print-failed-screen", failed);
+    const badge = $("issued-priority");
+    badge.hidden = !view.priority;
+    badge.textContent = t("priority_badge");
+  }
+
+  function showFailure(outcome) {
+    let kind = "network";
+    if (outcome) {
+      const code = outcome.body && outcome.body.error ? outcome.body.error.code : null;
+      kind = code === "service_closed" ? "closed" : code === "quota_reached" ? "quota" : "other";
+    }
+    // A lost answer may hide a ticket the server did issue: retrying with the same key
+    // returns that ticket instead of a second one. A refusal will not change by retrying.
+    state.failure = { kind: kind, retry: kind === "network" || kind === "other" };
+    renderFailure();
+    show("error");
+    refreshServices();
+  }
+
+  function renderFailure() {
+    if (!state.failure) { return; }
+    $("error-detail").textContent = t("issue_failed_" + state.failure.kind);
+    $("error-retry").hidden = !state.failure.retry;
+  }
+
+  // ------------------------------------------------------------------ live data
+  function renderAll() {
+    renderHome();
+    renderServices();
+    renderConfirm();
+    renderIssued();
+    renderFailure();
+  }
+
+  function replaceServices(rows) {
+    if (!Array.isArray(rows)) { return; }
+    rows.forEach(function (row) { state.services.set(row.code, row); });
+    renderHome();
+    renderServices();
+    if (!state.issuing) { renderConfirm(); }
+  }
+
+  function patchService(code, changes) {
+    const row = state.services.get(code);
+    if (!row) { return; }
+    state.services.set(code, Object.assign({}, row, changes));
+  }
+
+  let refreshTimer = null;
+  let refreshing = false;
+
+  function scheduleRefresh(delay) {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refreshServices, delay);
+  }
+
+  async function refreshServices() {
+    if (refreshing) { scheduleRefresh(300); return; }
+    refreshing = true;
+    const seen = state.eventsSeen;
+    try {
+      const response = await fetch("/api/v1/services", { credentials: "same-origin" });
+      if (!response.ok) { return; }
+      const body = await response.json();
+      // An event that arrived meanwhile may be newer than this answer: ask again instead.
+      if (state.eventsSeen !== seen) { scheduleRefresh(200); return; }
+      replaceServices(body.services);
+    } catch (err) {
+      // Offline: the socket reports it; the snapshot on reconnect brings everything back.
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  function onEvent(name, payload) {
+    if (!payload) { return; }
+    if (name.indexOf("ticket.") === 0) {
+      state.eventsSeen += 1;
+      Object.keys(payload.waiting || {}).forEach(function (code) {
+        patchService(code, { waiting: payload.waiting[code] });
+      });
+      renderHome();
+      renderServices();
+      // Estimates and quotas moved too; one read catches up with a burst of events.
+      scheduleRefresh(700);
+    } else if (name === "service.updated" && payload.service) {
+      state.eventsSeen += 1;
+      state.services.set(payload.service.code, payload.service);
+      renderHome();
+      renderServices();
+    } else if (name === "counter.updated") {
+      state.eventsSeen += 1;
+      scheduleRefresh(200); // estimates depend on how many counters are open
+    } else if (name === "printer.status" && payload.kiosk === config.kiosk) {
+      $("printer-warning").hidden = Boolean(payload.ok);
+    }
+  }
+
+  function onStatus(status) {
+    const online = status === "online";
+    state.online = online;
+    document.body.dataset.online = online ? "online" : status;
+    const overlay = $("offline");
+    overlay.hidden = online;
+    const refused = status === "refused";
+    $("offline-title").dataset.t = refused ? "setup_title" : "offline_title";
+    $("offline-detail").dataset.t = refused ? "setup_refused" : "offline_detail";
+    i18n.apply(overlay);
+  }
+
+  // ------------------------------------------------------------------ idle and clock
+  let idleTimer = null;
+  let countdownTimer = null;
+
+  function idleSeconds() {
+    if (state.screen === "issued") {
+      const failed = state.issued && state.issued.print && state.issued.print.show_on_screen;
+      return failed ? config.idle_seconds.issued_print_failed : config.idle_seconds.issued;
+    }
+    return config.idle_seconds.screen;
+  }
+
+  function armIdle() {
+    clearTimeout(idleTimer);
+    clearInterval(countdownTimer);
+    $("issued-countdown").textContent = "";
+    const atRest = state.screen === "home" && !state.priority && i18n.lang === "id";
+    if (atRest) { return; }
+    const seconds = idleSeconds();
+    const deadline = Date.now() + seconds * 1000;
+    idleTimer = setTimeout(function () {
+      if (state.issuing) { armIdle(); return; } // never walk away from a ticket being issued
+      reset();
+    }, seconds * 1000);
+    if (state.screen === "issued") {
+      const tick = function () {
+        const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+        $("issued-countdown").textContent = t("returning", { n: left });
+      };
+      tick();
+      countdownTimer = setInterval(tick, 1000);
+    }
+  }
+
+  function tickClock() {
+    try {
+      $("clock").textContent = new Date().toLocaleTimeString("id-ID", {
+        hour: "2-digit", minute: "2-digit", timeZone: config.timezone,
+      });
+    } catch (err) {
+      $("clock").textContent = "";
+    }
+  }
+
+  // ------------------------------------------------------------------ wiring
+  $("lang").addEventListener("click", function () {
+    i18n.set(i18n.other());
+    renderAll();
+    armIdle();
+  });
+  $("priority-open").addEventListener("click", function () { show("priority"); });
+  document.querySelectorAll("[data-priority]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      state.priority = button.dataset.priority;
+      goHome();
+    });
+  });
+  $("priority-stop").addEventListener("click", function () {
+    state.priority = null;
+    renderHome();
+    armIdle();
+  });
+  document.querySelectorAll("[data-go=home]").forEach(function (button) {
+    button.addEventListener("click", goHome);
+  });
+  $("confirm-take").addEventListener("click", take);
+  $("confirm-cancel").addEventListener("click", function () {
+    if (state.issuing) { return; }
+    const agency = state.agency;
+    state.confirm = null;
+    if (agency) { openAgency(agency); } else { goHome(); }
+  });
+  $("issued-done").addEventListener("click", reset);
+  $("error-back").addEventListener("click", function () {
+    const agency = state.agency;
+    state.confirm = null;
+    state.failure = null;
+    if (agency) { openAgency(agency); } else { goHome(); }
+  });
+  $("error-retry").addEventListener("click", function () {
+    if (state.confirm) { take(); }
+  });
+
+  // Touch only: no context menu, no pinch or double-tap zoom, no text selection.
+  document.addEventListener("contextmenu", function (event) { event.preventDefault(); });
+  document.addEventListener("pointerdown", function () {
+    if (state.screen !== "home" || state.priority || i18n.lang !== "id") { armIdle(); }
+  }, true);
+  window.addEventListener("resize", function () {
+    layoutGrid($("agencies"), config.agencies.length, "agencies");
+    if (state.agency) { layoutGrid($("services"), cards.size, "services"); }
+  });
+
+  buildHome();
+  i18n.apply();
+  renderHome();
+  tickClock();
+  setInterval(tickClock, 10000);
+  // Service hours open and close with the clock, which no event announces.
+  setInterval(refreshServices, HOURS_REFRESH_MS);
+
+  const live = AntrianLive.connect({
+    auth: { token: config.token },
+    onSnapshot: function (snapshot) { replaceServices(snapshot.services); },
+    onEvent: onEvent,
+    onStatus: onStatus,
+  });
+  window.antrianKiosk = { live: live, state: state };
+})();

@@ -1,0 +1,187 @@
+/*
+ * A visitor's ticket, live on their phone: number, service, status, people ahead, estimate.
+ *
+ * The page connects with {ticket: id}; the server puts it in that ticket's room and its
+ * service's room. It re-reads GET /api/v1/tickets/<id> whenever its ticket or its queue moves,
+ * and reconnects after a transfer so the server moves it to the new service's room. When the
+ * ticket is called the counter is shown large, with a beep and a vibration where allowed.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const STORED_LANGUAGE = "antrian.lang";
+  let language = "id";
+  try { language = localStorage.getItem(STORED_LANGUAGE) === "en" ? "en" : "id"; } catch (err) { /* private mode */ }
+  const i18n = AntrianI18n.create(config.labels, language);
+  const t = i18n.t;
+  const $ = function (id) { return document.getElementById(id); };
+  const url = "/api/v1/tickets/" + encodeURIComponent(config.ticket_id);
+
+  const MESSAGES = {
+    done: "thank_you",
+    no_show: "no_show_detail",
+    cancelled: "cancelled_detail",
+    on_hold: "on_hold_detail",
+  };
+  const FINAL = ["done", "no_show", "cancelled"];
+
+  let ticket = config.ticket;
+  let alerts = 0;
+  let audio = null;
+  let soundOn = false;
+
+  function render() {
+    const status = ticket.status;
+    document.body.dataset.status = status;
+    $("number").textContent = ticket.number;
+    $("service").textContent = i18n.name(ticket, "service_name");
+    $("agency").textContent = i18n.name(ticket, "agency_name");
+    const pill = $("status");
+    pill.dataset.status = status;
+    pill.textContent = t("status_" + status) +
+      (ticket.transferred && status === "waiting" ? " · " + t("transferred") : "");
+
+    $("waiting-box").hidden = status !== "waiting";
+    if (status === "waiting") {
+      $("ahead").textContent = t("people", { n: ticket.ahead });
+      $("eta").textContent = ticket.eta_minutes === null || ticket.eta_minutes === undefined
+        ? t("eta_unknown") : t("minutes", { n: ticket.eta_minutes });
+    }
+
+    const atCounter = status === "called" || status === "serving";
+    $("called-box").hidden = !atCounter;
+    if (atCounter) {
+      $("called-lead").textContent = t(status === "called" ? "go_to" : "being_served_at");
+      $("called-counter").textContent = ticket.counter_name || "";
+    }
+
+    $("message-box").hidden = !MESSAGES[status];
+    $("message").textContent = MESSAGES[status] ? t(MESSAGES[status]) : "";
+    $("sound-row").hidden = FINAL.indexOf(status) >= 0;
+    $("sound").dataset.t = soundOn ? "sound_ready" : "sound_on";
+    $("sound").textContent = t($("sound").dataset.t);
+    document.title = ticket.number + " · " + t("status_title");
+  }
+
+  function apply(view, eventName) {
+    if (!view || !view.number) { return; }
+    const before = ticket.status;
+    ticket = view;
+    render();
+    if ((view.status === "called" && before !== "called") || eventName === "ticket.recalled") {
+      notify();
+    }
+  }
+
+  // One read at a time; events that arrive meanwhile make one more read (a recall wins,
+  // so its beep is not lost).
+  let reading = false;
+  let queued = null;
+
+  async function refresh(eventName) {
+    if (reading) {
+      queued = queued === "ticket.recalled" ? queued : eventName;
+      return;
+    }
+    reading = true;
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (response.ok) { apply(await response.json(), eventName); }
+    } catch (err) {
+      // Offline: the connection status says so, and a reconnect brings a fresh status.
+    } finally {
+      reading = false;
+      if (queued) {
+        const next = queued;
+        queued = null;
+        refresh(next);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ sound and vibration
+  function audioContext() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return null; }
+    if (!audio) {
+      try { audio = new Context(); } catch (err) { return null; }
+    }
+    if (audio.state === "suspended") { audio.resume().catch(function () {}); }
+    return audio;
+  }
+
+  function beep(times) {
+    const context = audioContext();
+    if (!context) { return; }
+    const start = context.currentTime + 0.05;
+    for (let i = 0; i < times; i += 1) {
+      const at = start + i * 0.4;
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.type = "sine";
+      oscillator.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.5, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.3);
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start(at);
+      oscillator.stop(at + 0.32);
+    }
+  }
+
+  function vibrate(pattern) {
+    if (typeof navigator.vibrate === "function") {
+      try { navigator.vibrate(pattern); } catch (err) { /* not allowed without a tap */ }
+    }
+  }
+
+  function notify() {
+    alerts += 1;
+    document.body.dataset.alerts = String(alerts);
+    vibrate([300, 150, 300, 150, 600]);
+    beep(3);
+    const box = $("called-box");
+    box.classList.remove("flash");
+    void box.offsetWidth;
+    box.classList.add("flash");
+  }
+
+  // ------------------------------------------------------------------ wiring
+  $("sound").addEventListener("click", function () {
+    // Browsers allow sound only after a tap: this tap unlocks it for the call later.
+    soundOn = true;
+    beep(1);
+    vibrate(80);
+    render();
+  });
+
+  $("lang").addEventListener("click", function () {
+    i18n.set(i18n.other());
+    try { localStorage.setItem(STORED_LANGUAGE, i18n.lang); } catch (err) { /* private mode */ }
+    render();
+  });
+
+  i18n.apply();
+  render();
+
+  const live = AntrianLive.connect({
+    auth: { ticket: config.ticket_id },
+    versioned: false,
+    onEvent: function (name, payload) {
+      if (name === "ticket.status") {
+        apply(payload, name);
+      } else if (name === "ticket.transferred") {
+        refresh(name);
+        // The server chooses the rooms on connect: reconnecting moves us to the new queue.
+        live.socket.disconnect().connect();
+      } else if (name.indexOf("ticket.") === 0 || name === "queue.moved") {
+        refresh(name);
+      }
+    },
+    onStatus: function (status) {
+      $("offline").hidden = status === "online";
+    },
+  });
+  window.antrianTicket = { live: live };
+})();
