@@ -1,0 +1,124 @@
+"""Ten counters racing call-next over one queue: every visitor is called exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from core import numbering, repository
+from core.config import Settings
+from core.handlers import InMemoryPublisher, QueueService
+from core.store import UnitOfWork, make_engine, ticket_events, tickets
+from core.tickets import Priority, Ticket
+from tests.conftest import KIOSK, FakeClock, officer
+from tests.integration.pg import all_day, counters_for
+
+COUNTERS = 10
+WAITING = 500
+
+
+def line_up(queue: QueueService, clock: FakeClock, how_many: int) -> list[str]:
+    """`how_many` KTP visitors, one a second; every fifth is a priority visitor.
+
+    Stored in one transaction through the repository: the race under test is call-next.
+    """
+    day = queue.today()
+    ids = []
+    with queue.uow.writing() as conn:
+        for i in range(how_many):
+            moment = clock.now + timedelta(seconds=i)
+            ticket = Ticket(
+                id=f"t{i:04d}",
+                service="KTP",
+                prefix="A",
+                sequence=numbering.claim_next_number(conn, queue.mall, "KTP", day),
+                day=day.isoformat(),
+                issued_at=moment,
+                arrived_at=moment,
+                priority=Priority.ELDERLY if i % 5 == 0 else None,
+            )
+            repository.insert_ticket(conn, queue.mall, ticket, "kiosk", KIOSK.name)
+            ids.append(ticket.id)
+    clock.advance(seconds=how_many)
+    return ids
+
+
+def test_racing_counters_call_every_ticket_exactly_once(
+    demo_settings: Settings, database_url: str, clock: FakeClock
+):
+    settings = all_day(
+        demo_settings,
+        database_url=database_url,
+        no_quotas=True,
+        counters=counters_for("KTP", COUNTERS),
+    )
+    engine = make_engine(database_url)
+    publisher = InMemoryPublisher()
+    queue = QueueService(settings, UnitOfWork(engine), publisher, clock=clock)
+    queue.ensure_ready()
+    issued = line_up(queue, clock, WAITING)
+    for number in range(1, COUNTERS + 1):
+        queue.open_counter(number, officer(number))
+
+    start = threading.Barrier(COUNTERS)
+    calls: dict[int, list[str]] = {n: [] for n in range(1, COUNTERS + 1)}
+    errors: list[BaseException] = []
+
+    def still_waiting() -> int:
+        with queue.uow.reading() as conn:
+            rows = conn.execute(select(tickets.c.id).where(tickets.c.status == "waiting"))
+            return len(rows.all())
+
+    def counter_desk(number: int) -> None:
+        actor = officer(number)
+        try:
+            start.wait()
+            while True:
+                called = queue.call_next(number, actor)
+                if called is None:
+                    # On PostgreSQL a head row locked by a racing counter is skipped; a counter
+                    # that saw only locked rows may try again while anybody still waits.
+                    if still_waiting() == 0:
+                        return
+                    continue
+                calls[number].append(called["id"])
+                # The counter must be done with a visitor before it may call the next.
+                if len(calls[number]) % 5 == 0:
+                    queue.act(called["id"], "start", actor)
+                    queue.act(called["id"], "finish", actor)
+                else:
+                    queue.act(called["id"], "no_show", actor)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    desks = [threading.Thread(target=counter_desk, args=(n,)) for n in calls]
+    for desk in desks:
+        desk.start()
+    for desk in desks:
+        desk.join(timeout=120)
+    try:
+        assert not errors, errors[:3]
+        called_ids = [ticket for per_counter in calls.values() for ticket in per_counter]
+        duplicates = [t for t, n in Counter(called_ids).items() if n > 1]
+        assert not duplicates
+        assert sorted(called_ids) == sorted(issued)
+        # The work really was shared between the counters.
+        assert sum(1 for per_counter in calls.values() if per_counter) >= 2
+        with queue.uow.reading() as conn:
+            call_rows = conn.execute(
+                select(ticket_events.c.ticket_seq, ticket_events.c.counter).where(
+                    ticket_events.c.action == "call"
+                )
+            ).all()
+            statuses = Counter(row.status for row in conn.execute(select(tickets.c.status)))
+        assert len(call_rows) == WAITING
+        assert len({row.ticket_seq for row in call_rows}) == WAITING
+        assert statuses["waiting"] == 0
+        assert statuses["done"] + statuses["no_show"] == WAITING
+        versions = [e.version for e in publisher.events]
+        assert versions == list(range(1, len(versions) + 1))
+    finally:
+        engine.dispose()
