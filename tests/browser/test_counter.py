@@ -1,0 +1,278 @@
+"""The officer's counter terminal in Debian's Chromium, against a real server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "rahasia-123"
+ADMIN_NAME = "kepala"  # the server itself creates "admin" on first start
+LIVE = 10_000  # ms: upper bound for a live update to reach the page
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Any]:
+    opened: list[BrowserContext] = []
+
+    def new_page() -> Page:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        opened.append(context)
+        return context.new_page()
+
+    yield new_page
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def admin(live_server: LiveServer) -> str:
+    live_server.add_admin(ADMIN_NAME)
+    return live_server.login(ADMIN_NAME, "rahasia-admin")
+
+
+def issue(server: LiveServer, admin: str, service: str, count: int = 1) -> list[dict[str, Any]]:
+    tickets = []
+    for _ in range(count):
+        response = server.api("POST", "/tickets", admin, json={"service": service})
+        assert response.status_code == 201, response.text
+        tickets.append(response.json())
+    return tickets
+
+
+def sign_in(page: Page, server: LiveServer, counter: int, name: str | None = None) -> str:
+    name = name or f"petugas-{uuid.uuid4().hex[:6]}"
+    server.add_officer(name, PASSWORD, [counter])
+    page.goto(f"{server.base_url}/counter")
+    expect(page).to_have_url(f"{server.base_url}/counter/login")
+    page.get_by_label("Nama pengguna").fill(name)
+    page.get_by_label("Kata sandi").fill(PASSWORD)
+    page.get_by_label("Loket").select_option(str(counter))
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(f"{server.base_url}/counter")
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
+    return name
+
+
+def button(page: Page, label: str) -> Any:
+    return page.locator("button[data-action]", has_text=label)
+
+
+def test_an_officer_signs_in_calls_recalls_and_finishes(
+    live_server: LiveServer, admin: str, contexts: Any, artifacts: Path
+) -> None:
+    first, second = issue(live_server, admin, "KTP", 2)
+    page = contexts()
+    sign_in(page, live_server, 1)
+    expect(page.locator("#waiting-list tr")).to_have_count(2)
+    expect(button(page, "Selesai")).to_be_disabled()
+
+    button(page, "Panggil berikutnya").click()
+    expect(page.locator("#current-number")).to_have_text(first["number"])
+    expect(page.locator("#current-service")).to_have_text("Perekaman & Cetak KTP-el")
+    expect(page.locator("#current-status")).to_have_text("Dipanggil")
+    expect(page.locator("#waiting-list tr")).to_have_count(1)
+    expect(button(page, "Panggil berikutnya")).to_be_disabled()
+    expect(button(page, "Selesai")).to_be_disabled()  # not before service started
+
+    button(page, "Panggil ulang").click()
+    expect(page.locator("#current-calls")).to_have_text("Dipanggil 2×")
+
+    button(page, "Mulai layani").click()
+    expect(page.locator("#current-status")).to_have_text("Sedang dilayani")
+    expect(button(page, "Panggil ulang")).to_be_disabled()
+
+    button(page, "Selesai").click()
+    expect(page.locator("#current-empty")).to_be_visible()
+    expect(page.locator("#figure-served")).to_have_text("1")
+    expect(button(page, "Panggil berikutnya")).to_be_enabled()
+    expect(page.locator("#waiting-list tr")).to_have_attribute("data-number", second["number"])
+    page.screenshot(path=str(artifacts / "counter-terminal.png"))
+
+    # English on request, kept across a reload.
+    page.get_by_role("button", name="English").click()
+    expect(button(page, "Call next")).to_be_visible()
+    page.reload()
+    expect(button(page, "Call next")).to_be_visible()
+    expect(page.locator("#figures-title")).to_have_text("Today's figures")
+
+
+def test_keyboard_shortcuts_drive_the_terminal(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    first, second, third = issue(live_server, admin, "SIM", 3)
+    page = contexts()
+    sign_in(page, live_server, 7)
+    expect(page.locator("#btn-call-next kbd")).to_have_text("N")
+    current = page.locator("#current-number")
+
+    page.keyboard.press("n")
+    expect(current).to_have_text(first["number"])
+    page.keyboard.press("r")
+    expect(page.locator("#current-calls")).to_have_text("Dipanggil 2×")
+    page.keyboard.press("s")
+    expect(page.locator("#current-status")).to_have_text("Sedang dilayani")
+    page.keyboard.press("f")
+    expect(page.locator("#figure-served")).to_have_text("1")
+
+    page.keyboard.press("n")
+    expect(current).to_have_text(second["number"])
+    page.keyboard.press("x")
+    expect(page.locator("#figure-no-show")).to_have_text("1")
+
+    page.keyboard.press("n")
+    expect(current).to_have_text(third["number"])
+    page.keyboard.press("h")
+    expect(page.locator("#on-hold-list li")).to_have_attribute("data-number", third["number"])
+    expect(page.locator("#current-empty")).to_be_visible()
+
+    # Letters typed into a field are text, not shortcuts.
+    page.locator("#break-reason").fill("")
+    page.locator("#break-reason").press_sequentially("Nanti")
+    expect(page.locator("#current-empty")).to_be_visible()
+
+    page.locator("body").click()
+    page.keyboard.press("u")
+    expect(page.locator("#on-hold-list li")).to_have_count(0)
+    expect(page.locator("#waiting-list tr")).to_have_attribute("data-number", third["number"])
+
+
+def test_transfer_with_the_searchable_picker_and_call_a_chosen_ticket(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    (ticket,) = issue(live_server, admin, "KTP")
+    page = contexts()
+    sign_in(page, live_server, 3)  # Loket 3 serves KTP and KIA
+
+    page.keyboard.press("n")
+    expect(page.locator("#current-number")).to_have_text(ticket["number"])
+    page.keyboard.press("t")
+    picker = page.locator("#transfer-dialog")
+    expect(picker).to_be_visible()
+    search = page.get_by_role("searchbox")
+    search.fill("identitas anak")
+    expect(picker.locator("button.pick")).to_have_count(1)
+    expect(picker.locator("button.pick")).to_have_attribute("data-service", "KIA")
+    search.fill("zzz-nothing")
+    expect(page.locator("#transfer-empty")).to_be_visible()
+    search.fill("kia")
+    search.press("Enter")
+    expect(picker).to_be_hidden()
+
+    # The ticket waits again, now for KIA, marked as transferred; call it from the list.
+    row = page.locator(f'#waiting-list tr[data-number="{ticket["number"]}"]')
+    expect(row).to_contain_text("Kartu Identitas Anak")
+    expect(row).to_contain_text("dialihkan")
+    row.get_by_role("button", name="Panggil").click()
+    expect(page.locator("#current-number")).to_have_text(ticket["number"])
+    expect(page.locator("#current-transfers")).to_have_text(
+        "Perekaman & Cetak KTP-el → Kartu Identitas Anak (KIA)"
+    )
+    status = live_server.api("GET", f"/tickets/{ticket['id']}").json()
+    assert (status["service"], status["status"], status["counter"]) == ("KIA", "called", 3)
+
+
+def test_another_counter_sees_the_change_live(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    one, two = contexts(), contexts()
+    sign_in(one, live_server, 1)
+    sign_in(two, live_server, 2)  # both serve KTP
+    expect(two.locator("#waiting-empty")).to_be_visible()
+
+    first, second = issue(live_server, admin, "KTP", 2)
+    expect(two.locator("#waiting-list tr")).to_have_count(2, timeout=LIVE)
+    expect(one.locator("#waiting-list tr")).to_have_count(2, timeout=LIVE)
+
+    one.keyboard.press("n")
+    expect(one.locator("#current-number")).to_have_text(first["number"])
+    expect(two.locator("#waiting-list tr")).to_have_count(1, timeout=LIVE)
+    expect(two.locator("#waiting-list tr")).to_have_attribute("data-number", second["number"])
+
+    two.keyboard.press("n")
+    expect(two.locator("#current-number")).to_have_text(second["number"])
+    expect(one.locator("#waiting-empty")).to_be_visible(timeout=LIVE)
+
+    response = live_server.api(
+        "POST", "/tickets", admin, json={"service": "KTP", "priority": "lansia"}
+    )
+    elderly = one.locator(f'#waiting-list tr[data-number="{response.json()["number"]}"]')
+    expect(elderly).to_contain_text("Lansia", timeout=LIVE)
+    expect(elderly).to_have_class("priority")
+
+
+def test_the_offline_banner_shows_while_the_server_is_away_and_an_action_is_sent_once(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    first, second = issue(live_server, admin, "SKCK", 2)
+    page = contexts()
+    sign_in(page, live_server, 9)
+    banner = page.locator("#offline-banner")
+    expect(banner).to_be_hidden()
+
+    keys: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            keys.append(request.headers.get("idempotency-key"))
+            if request.url.endswith("/call-next")
+            else None
+        ),
+    )
+    live_server.stop()
+    expect(banner).to_be_visible(timeout=LIVE)
+    expect(banner).to_contain_text("Koneksi ke server terputus")
+
+    # Pressed while offline: kept and retried with the same Idempotency-Key.
+    page.keyboard.press("n")
+    expect(page.locator("#message")).to_contain_text("mengirim ulang", timeout=LIVE)
+
+    live_server.start()
+    expect(banner).to_be_hidden(timeout=20_000)
+    expect(page.locator("#current-number")).to_have_text(first["number"], timeout=LIVE)
+    expect(page.locator("#waiting-list tr")).to_have_attribute("data-number", second["number"])
+    second_status = live_server.api("GET", f"/tickets/{second['id']}").json()
+    assert second_status["status"] == "waiting"
+    assert len(keys) >= 2, "the action was not retried"
+    assert len(set(keys)) == 1 and keys[0], f"retries must reuse one key: {keys}"
+
+
+def test_a_reload_keeps_the_session_and_signing_out_ends_it(
+    live_server: LiveServer, contexts: Any
+) -> None:
+    page = contexts()
+    name = sign_in(page, live_server, 21)
+    page.reload()
+    expect(page).to_have_url(f"{live_server.base_url}/counter")
+    expect(page.locator("#officer-name")).to_have_text(name)
+    expect(page.locator("#counter-name")).to_have_text("Loket 21")
+
+    page.get_by_role("button", name="Keluar").click()
+    expect(page).to_have_url(f"{live_server.base_url}/counter/login?notice=signed_out")
+    expect(page.locator("#login-notice")).to_have_text("Anda sudah keluar.")
+    page.goto(f"{live_server.base_url}/counter")
+    expect(page).to_have_url(f"{live_server.base_url}/counter/login")
+
+
+def test_an_officer_disabled_by_an_admin_sees_the_signed_out_state(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    page = contexts()
+    name = sign_in(page, live_server, 24)
+    expect(page.locator("#signed-out")).to_be_hidden()
+
+    response = live_server.api("POST", f"/users/{name}/disable", admin)
+    assert response.status_code == 200
+
+    expect(page.locator("#signed-out")).to_be_visible(timeout=LIVE)
+    expect(page.locator("#signed-out-title")).to_have_text("Anda sudah keluar")
+    expect(button(page, "Panggil berikutnya")).to_be_disabled()
+    expect(page.locator("#offline-banner")).to_be_hidden()
