@@ -1,0 +1,252 @@
+"""Printing at the kiosk: a ticket is committed first, then printed; a failed print loses nothing.
+
+The app is built by `create_app` with the demo mall at a fixed opening hour; kiosks get the
+printers each test configures (real network printers on 127.0.0.1, or a recording fake injected
+through `printer_factory`). Requests go through the Flask test client with real bearer tokens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.config import Kiosk, Settings
+from core.events import PrinterStatusChanged
+from core.server.app import create_app
+from printers.devices import PrinterSpec, RecordingPrinter, build_printer
+from printers.jobs import GRACE_SECONDS
+from printers.reader import read_ticket
+from tests.conftest import FakeClock
+
+TIMEOUT = 1.0
+ADMIN_PASSWORD = "rahasia-admin-1"
+
+
+def kiosk(code: str, printer: dict[str, Any] | None) -> Kiosk:
+    return Kiosk(code=code, name=f"Anjungan {code}", zone="A", printer=printer, printer_path="test")
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connections are refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def silent_printer() -> Iterator[int]:
+    """Something on 127.0.0.1 that accepts connections but never reads or answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+class Mall:
+    """One app, its test client, and tokens for a kiosk device and an admin."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.client: FlaskClient = app.test_client()
+        accounts = app.extensions["antrian.accounts"]
+        self.kiosk_token = accounts.add_device("kiosk-k1", "kiosk", kiosk="K1")
+        accounts.add_user("admin", ADMIN_PASSWORD, "admin")
+        response = self.client.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.get_json()
+        self.admin_token = response.get_json()["token"]
+
+    @property
+    def events(self) -> list[Any]:
+        return self.app.extensions["antrian.queue"].publisher.events
+
+    def printer_events(self) -> list[PrinterStatusChanged]:
+        return [e for e in self.events if isinstance(e, PrinterStatusChanged)]
+
+    def post(self, path: str, token: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        return self.client.post(f"/api/v1{path}", headers=headers, **kwargs)
+
+    def get(self, path: str, token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.client.get(f"/api/v1{path}", headers=headers)
+
+    def issue(self, service: str = "KTP", **kwargs: Any) -> Any:
+        return self.post("/tickets", self.kiosk_token, json={"service": service}, **kwargs)
+
+    def print_jobs(self, ticket_id: str) -> list[dict[str, Any]]:
+        response = self.get(f"/tickets/{ticket_id}/print-jobs", self.admin_token)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["print_jobs"]
+
+
+@pytest.fixture
+def make_mall(demo_settings: Settings, sqlite_url: str) -> Iterator[Callable[..., Mall]]:
+    engines = []
+
+    def build(
+        printer: dict[str, Any] | None,
+        printer_factory: Callable[[PrinterSpec], Any] | None = None,
+    ) -> Mall:
+        settings = dataclasses.replace(
+            demo_settings,
+            database_url=sqlite_url,
+            kiosks=(kiosk("K1", printer), kiosk("K2", {"kind": "dummy"})),
+        )
+        app = create_app(settings, clock=FakeClock(), printer_factory=printer_factory)
+        engines.append(app.extensions["antrian.engine"])
+        return Mall(app)
+
+    yield build
+    for engine in engines:
+        engine.dispose()
+
+
+def test_an_unreachable_network_printer_fails_the_print_but_not_the_ticket(
+    make_mall: Callable[..., Mall], closed_port: int
+) -> None:
+    mall = make_mall(
+        {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": TIMEOUT}
+    )
+
+    response = mall.issue()
+
+    assert response.status_code == 201
+    ticket = response.get_json()
+    assert ticket["number"] == "A001"
+    assert ticket["print"]["status"] == "failed"
+    assert ticket["print"]["show_on_screen"] is True
+    assert "refused" in ticket["print"]["error"]
+    saved = mall.get(f"/tickets/{ticket['id']}")
+    assert saved.status_code == 200
+    assert saved.get_json()["status"] == "waiting"
+    [job] = mall.print_jobs(ticket["id"])
+    assert job["id"] == ticket["print"]["job"]
+    assert job["kiosk"] == "K1"
+    assert job["status"] == "failed"
+    assert "refused" in job["error"]
+    [event] = mall.printer_events()
+    assert (event.kiosk, event.ok) == ("K1", False)
+    assert "refused" in event.message
+
+
+def test_a_printer_that_accepts_but_never_answers_fails_within_its_timeout(
+    make_mall: Callable[..., Mall], silent_printer: int
+) -> None:
+    mall = make_mall(
+        {
+            "kind": "network",
+            "host": "127.0.0.1",
+            "port": silent_printer,
+            "timeout_seconds": TIMEOUT,
+        }
+    )
+
+    started = time.monotonic()
+    response = mall.issue()
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["print"]["status"] == "failed"
+    assert body["print"]["show_on_screen"] is True
+    assert "did not answer" in body["print"]["error"]
+    # The deadline holds: the kiosk hears back soon after the printer's timeout.
+    assert elapsed < TIMEOUT + GRACE_SECONDS + 1.5
+    [job] = mall.print_jobs(body["id"])
+    assert job["status"] == "failed"
+    assert [(e.kiosk, e.ok) for e in mall.printer_events()] == [("K1", False)]
+
+
+def test_a_working_printer_prints_the_ticket_with_its_number_and_qr(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printers: dict[str, RecordingPrinter] = {}
+
+    def factory(spec: PrinterSpec) -> Any:
+        printer = build_printer(spec)
+        printers[str(len(printers))] = printer  # K1 first, then K2 (configuration order)
+        return printer
+
+    mall = make_mall({"kind": "dummy", "paper": 80}, printer_factory=factory)
+
+    body = mall.issue().get_json()
+
+    assert body["print"] == {
+        "job": body["print"]["job"],
+        "status": "printed",
+        "error": None,
+        "show_on_screen": False,
+    }
+    k1 = printers["0"]
+    assert isinstance(k1, RecordingPrinter)
+    assert len(k1.jobs) == 1 and not printers["1"].jobs
+    printed = read_ticket(k1.jobs[0])
+    assert "A001" in printed.text
+    assert printed.qr_payloads == [body["status_url"].encode()]
+    assert printed.ends_with_cut
+    [job] = mall.print_jobs(body["id"])
+    assert job["status"] == "printed" and job["error"] is None
+
+
+def test_a_retried_request_with_the_same_key_prints_once(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    key = {"Idempotency-Key": "kiosk-K1-retry-1"}
+
+    first = mall.issue(headers=key)
+    again = mall.issue(headers=key)
+
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert len(printer.jobs) == 1
+    assert len(mall.print_jobs(first.get_json()["id"])) == 1
+
+
+def test_an_admin_reprints_a_ticket_and_the_printer_recovering_is_announced(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter(failure="paper jam")
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    ticket = mall.issue().get_json()
+    assert ticket["print"]["status"] == "failed"
+    assert ticket["print"]["error"] == "paper jam"
+
+    printer.failure = None
+    response = mall.post(f"/tickets/{ticket['id']}/reprint", mall.admin_token, json={"kiosk": "K1"})
+
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "printed"
+    assert len(printer.jobs) == 1
+    jobs = mall.print_jobs(ticket["id"])
+    assert [j["status"] for j in jobs] == ["failed", "printed"]
+    assert [(e.kiosk, e.ok) for e in mall.printer_events()] == [("K1", False), ("K1", True)]
+
+
+def test_only_an_admin_reprints_and_only_at_a_kiosk_with_a_printer(
+    make_mall: Callable[..., Mall],
+) -> None:
+    mall = make_mall({"kind": "dummy"})
+    ticket = mall.issue().get_json()
+
+    by_kiosk = mall.post(f"/tickets/{ticket['id']}/reprint", mall.kiosk_token, json={"kiosk": "K1"})
+    nowhere = mall.post(f"/tickets/{ticket['id']}/reprint", mall.admin_token, json={"kiosk": "K9"})
+
+    assert by_kiosk.status_code == 403
+    assert nowhere.status_code == 404
+    assert "K9" in nowhere.get_json()["error"]["message"]
+    assert len(mall.print_jobs(ticket["id"])) == 1
