@@ -468,12 +468,27 @@
     get state() { return publicState(); },
   });
 
+  // ---------------------------------------------------------------- nightly refresh
+  // A TV runs for months. Once a night, while the hall is empty and the server answers, the
+  // page reloads itself: it picks up an upgraded page and renews its sign-in cookie.
+  const loadedAt = Date.now();
+
+  function refreshAtNight() {
+    const hour = wallClock(new Date(Date.now() + state.serverOffsetMs)).hour;
+    const idle = !announcer.busy && state.connection === "online";
+    if (hour !== 3 || !idle || Date.now() - loadedAt < 12 * 3600 * 1000) { return; }
+    fetch(location.href, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
+      .then((response) => { if (response.ok) { location.reload(); } })
+      .catch(() => {});
+  }
+
   // ---------------------------------------------------------------- start
   if ("speechSynthesis" in window) {
     window.speechSynthesis.getVoices(); // voices load lazily; ask early
   }
   setConnection("connecting");
   startClock();
+  setInterval(refreshAtNight, 10 * 60 * 1000);
   window.AntrianLive.connect({
     auth: { token: config.token },
     onSnapshot: onSnapshot,
