@@ -1,0 +1,94 @@
+"""GET /api/v1/openapi.json documents every /api/v1 route the app serves, with every method."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from core.config import Settings
+from core.server.app import create_app
+from tests.conftest import FakeClock
+from tests.integration.pg import RecordingPrinter
+
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock, printer_factory=RecordingPrinter)
+    yield app
+    app.extensions["antrian.engine"].dispose()
+
+
+@pytest.fixture
+def document(app: Flask) -> dict:
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def openapi_path(rule: str) -> str:
+    """`/api/v1/counters/<int:counter>/call-next` -> `/api/v1/counters/{counter}/call-next`."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def served_routes(app: Flask) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        methods = {m.lower() for m in (rule.methods or set()) - IMPLICIT_METHODS}
+        routes.setdefault(openapi_path(rule.rule), set()).update(methods)
+    return routes
+
+
+def test_path_conversion():
+    assert openapi_path("/api/v1/counters/<int:counter>") == "/api/v1/counters/{counter}"
+    assert openapi_path("/api/v1/tickets/<ticket_id>/call") == "/api/v1/tickets/{ticket_id}/call"
+
+
+def test_the_document_is_openapi_3(document: dict):
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"]
+    assert document["info"]["version"]
+    assert isinstance(document["paths"], dict) and document["paths"]
+
+
+def test_every_served_route_and_method_is_documented(app: Flask, document: dict):
+    served = served_routes(app)
+    assert "/api/v1/counters/{counter}/call-next" in served
+    missing = {
+        f"{method.upper()} {path}"
+        for path, methods in served.items()
+        for method in methods
+        if method not in document["paths"].get(path, {})
+    }
+    assert not missing, f"routes the OpenAPI document does not describe: {sorted(missing)}"
+
+
+def test_the_document_describes_no_route_that_is_not_served(app: Flask, document: dict):
+    served = served_routes(app)
+    extra = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS and method not in served.get(path, set())
+    }
+    assert not extra, f"documented but not served: {sorted(extra)}"
+
+
+def test_every_operation_has_responses_and_declares_its_path_parameters(document: dict):
+    for path, item in document["paths"].items():
+        names = set(re.findall(r"{([^}]+)}", path))
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            assert operation.get("responses"), f"{method} {path} has no responses"
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, f"{method} {path}: path parameters {declared} != {names}"
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
