@@ -1,0 +1,388 @@
+"""The kiosk in Debian's Chromium against a real server: by touch, live, and honest when it fails.
+
+Each test runs its own server (`live_server`) and signs a kiosk in the way an installer does:
+by opening `/kiosk/setup#TOKEN` once.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Browser, Page, Route, expect
+
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PORTRAIT = {"width": 1080, "height": 1920}
+LANDSCAPE = {"width": 1920, "height": 1080}
+MIN_TARGET_PX = 64
+
+
+def open_kiosk(browser: Browser, server: LiveServer, viewport: dict[str, int] = PORTRAIT) -> Page:
+    token = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+    context = browser.new_context(viewport=viewport, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/kiosk/setup#{token}")
+    expect(page.locator("body")).to_have_attribute("data-online", "online")
+    return page
+
+
+@pytest.fixture
+def kiosk(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    page = open_kiosk(browser, live_server)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def admin_token(live_server: LiveServer) -> str:
+    # The server made its own "admin" on first start; tests use another one.
+    live_server.add_admin("kepala-mpp")
+    return live_server.login("kepala-mpp", "rahasia-admin")
+
+
+def service(server: LiveServer, code: str) -> dict[str, Any]:
+    rows = server.api("GET", "/services").json()["services"]
+    return next(row for row in rows if row["code"] == code)
+
+
+def take_number(page: Page, agency: str, service_code: str) -> None:
+    page.locator(f"[data-agency={agency}]").click()
+    page.locator(f"[data-service={service_code}]").click()
+    page.locator("#confirm-take").click()
+
+
+def issued_ticket_id(page: Page) -> str:
+    source = page.locator("#issued-qr").get_attribute("src") or ""
+    match = re.search(r"/kiosk/qr/([^/]+)\.svg$", source)
+    assert match, source
+    return match.group(1)
+
+
+def ticket_posts(page: Page) -> list[dict[str, str]]:
+    """Headers of every POST /api/v1/tickets the page sends from now on."""
+    seen: list[dict[str, str]] = []
+    page.on(
+        "request",
+        lambda request: (
+            seen.append(request.headers)
+            if request.method == "POST" and request.url.endswith("/api/v1/tickets")
+            else None
+        ),
+    )
+    return seen
+
+
+def test_a_visitor_takes_a_number_by_touch(kiosk: Page, live_server: LiveServer) -> None:
+    # The setup address signed the kiosk in and dropped the token from the address bar.
+    expect(kiosk).to_have_url(f"{live_server.base_url}/kiosk/")
+    expect(kiosk.locator("h1:visible")).to_have_text("Pilih instansi")
+
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    card = kiosk.locator("[data-service=KTP]")
+    expect(card).to_contain_text("Perekaman & Cetak KTP-el")
+    expect(card).to_contain_text("Sisa kuota")
+    card.click()
+    expect(kiosk.locator("#confirm-service")).to_have_text("Perekaman & Cetak KTP-el")
+    kiosk.locator("#confirm-take").click()
+
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
+    issued = kiosk.locator("#screen-issued")
+    expect(issued).to_contain_text("Silakan menunggu panggilan")
+    expect(issued).to_contain_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
+    expect(kiosk.locator("#issued-ahead")).to_have_text("0 orang")
+    expect(kiosk.locator("#print-failed")).to_be_hidden()
+    row = service(live_server, "KTP")
+    assert (row["waiting"], row["quota_left"]) == (1, 149)
+
+    # The QR code on screen opens this ticket's status page.
+    ticket_id = issued_ticket_id(kiosk)
+    kiosk.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
+    decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
+    assert decoded == [f"{live_server.base_url}/t/{ticket_id}"]
+
+    kiosk.locator("#issued-done").click()
+    expect(kiosk.locator("body")).to_have_attribute("data-screen", "home")
+
+
+def test_the_english_toggle_changes_every_label(kiosk: Page) -> None:
+    toggle = kiosk.locator("#lang")
+    expect(toggle).to_have_text("English")
+
+    toggle.click()
+
+    expect(kiosk.locator("h1:visible")).to_have_text("Choose an agency")
+    expect(kiosk.locator("#priority-open")).to_contain_text("Priority Queue")
+    expect(kiosk.locator("[data-agency=DISDUKCAPIL]")).to_contain_text(
+        "Population and Civil Registry Office"
+    )
+    expect(toggle).to_have_text("Bahasa Indonesia")
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    card = kiosk.locator("[data-service=KTP]")
+    expect(card).to_contain_text("Electronic ID card")
+    expect(card).to_contain_text("Waiting")
+    expect(card).to_contain_text("Quota left")
+    expect(kiosk.locator("#screen-services .back")).to_contain_text("Back")
+
+    toggle.click()
+    expect(card).to_contain_text("Perekaman & Cetak KTP-el")
+    expect(card).to_contain_text("Menunggu")
+
+
+def test_a_closed_service_is_greyed_with_its_reason_and_cannot_be_taken(
+    kiosk: Page, live_server: LiveServer, admin_token: str
+) -> None:
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    card = kiosk.locator("[data-service=KIA]")
+    expect(card).to_have_attribute("data-open", "true")
+    posts = ticket_posts(kiosk)
+
+    closed = live_server.api(
+        "POST",
+        "/services/KIA/availability",
+        admin_token,
+        json={"closed_reason": "Blangko KIA habis"},
+    )
+    assert closed.status_code == 200
+
+    # Live, without a reload: greyed, with the reason.
+    expect(card).to_have_attribute("data-open", "false")
+    expect(card).to_have_class(re.compile(r"\bis-closed\b"))
+    expect(card).to_contain_text("TUTUP")
+    expect(card).to_contain_text("Blangko KIA habis")
+    assert card.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(229, 231, 235)"
+
+    # A tap does nothing: no confirm screen, no request, no ticket.
+    card.click(force=True)
+    card.dispatch_event("click")
+    expect(kiosk.locator("body")).to_have_attribute("data-screen", "services")
+    expect(kiosk.locator("#screen-confirm")).to_be_hidden()
+    assert posts == []
+    assert service(live_server, "KIA")["quota_left"] == 60
+
+    reopened = live_server.api(
+        "POST", "/services/KIA/availability", admin_token, json={"closed_reason": None}
+    )
+    assert reopened.status_code == 200
+    expect(card).to_have_attribute("data-open", "true")
+    expect(card).not_to_contain_text("Blangko KIA habis")
+
+
+def test_double_and_impatient_taps_issue_one_ticket(kiosk: Page, live_server: LiveServer) -> None:
+    posts = ticket_posts(kiosk)
+    kiosk.locator("[data-agency=POLRESTA]").click()
+    kiosk.locator("[data-service=SIM]").click()
+
+    kiosk.locator("#confirm-take").dblclick()
+
+    expect(kiosk.locator("#issued-number")).to_have_text("G001")
+    assert len(posts) == 1
+    assert service(live_server, "SIM")["waiting"] == 1
+
+    # A finger tapping three times as fast as the screen can take it, at the same spot.
+    kiosk.locator("#issued-done").click()
+    kiosk.locator("[data-agency=POLRESTA]").click()
+    kiosk.locator("[data-service=SIM]").click()
+    take = kiosk.locator("#confirm-take")
+    expect(take).to_be_enabled()
+    box = take.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for _ in range(3):
+        kiosk.mouse.click(x, y)
+
+    expect(kiosk.locator("#issued-number")).to_have_text("G002")
+    assert len(posts) == 2
+    # Each confirm screen sent its own key.
+    keys = [headers.get("idempotency-key") for headers in posts]
+    assert all(keys) and keys[0] != keys[1]
+    assert service(live_server, "SIM")["waiting"] == 2
+
+
+def test_a_lost_answer_shows_an_error_and_the_retry_returns_the_same_ticket(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    posts = ticket_posts(kiosk)
+    answers: list[int] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        # The request reaches the server (a ticket is issued), but the answer never arrives.
+        response = route.fetch()
+        answers.append(response.status)
+        if len(answers) == 1:
+            route.abort("connectionreset")
+        else:
+            route.fulfill(response=response)
+
+    kiosk.route("**/api/v1/tickets", lose_the_first_answer)
+    take_number(kiosk, "SAMSAT", "PKB")
+
+    error = kiosk.locator("#screen-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Nomor belum diambil")
+    expect(kiosk.locator("#issued-number")).to_have_text("")
+    assert answers == [201]
+
+    kiosk.locator("#error-retry").click()
+
+    expect(kiosk.locator("#issued-number")).to_be_visible()
+    number = kiosk.locator("#issued-number").inner_text()
+    assert answers == [201, 201]
+    assert posts[0]["idempotency-key"] == posts[1]["idempotency-key"]
+    row = service(live_server, "PKB")
+    assert row["waiting"] == 1  # one ticket, shown after the retry
+    ticket = live_server.api("GET", f"/tickets/{issued_ticket_id(kiosk)}").json()
+    assert ticket["number"] == number
+
+
+def test_a_ticket_issued_elsewhere_updates_the_waiting_count_live(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    kiosk.evaluate("window.notReloaded = true")
+    tile = kiosk.locator("[data-agency=DISDUKCAPIL]")
+    expect(tile).to_have_attribute("data-waiting", "0")
+    tile.click()
+    waiting = kiosk.locator("[data-service=KK] [data-stat=waiting]")
+    expect(waiting).to_have_text("0 orang")
+
+    other_kiosk = live_server.device_token("kiosk-lantai-2", "kiosk", kiosk="K2")
+    for expected in ("1 orang", "2 orang"):
+        response = live_server.api("POST", "/tickets", other_kiosk, json={"service": "KK"})
+        assert response.status_code == 201
+        expect(waiting).to_have_text(expected)
+
+    expect(kiosk.locator("[data-service=KK] [data-stat=quota_left]")).to_have_text("118")
+    expect(tile).to_have_attribute("data-waiting", "2")
+    assert kiosk.evaluate("window.notReloaded") is True
+
+
+def test_the_kiosk_says_plainly_when_the_server_is_unreachable(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    offline = kiosk.locator("#offline")
+    expect(offline).to_be_hidden()
+
+    live_server.stop()
+    expect(offline).to_be_visible()
+    expect(offline).to_contain_text("Tidak terhubung ke server")
+
+    live_server.start()
+    expect(offline).to_be_hidden(timeout=15_000)
+    # Back to work: a ticket can be taken again.
+    take_number(kiosk, "PLN", "LISTRIK")
+    expect(kiosk.locator("#issued-number")).to_have_text(re.compile(r"^[A-Z]+001$"))
+
+
+def test_a_kiosk_that_is_not_set_up_explains_how(browser: Browser, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport=PORTRAIT)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base_url}/kiosk/")
+        expect(page.locator("h1")).to_have_text("Anjungan belum dipasang")
+        expect(page.locator("body")).to_contain_text(
+            "antrian device add kiosk-lobby --kind kiosk --kiosk K1"
+        )
+        expect(page.locator("body")).to_contain_text("/kiosk/setup#TOKEN")
+        page.locator("#lang").click()
+        expect(page.locator("h1")).to_have_text("This kiosk is not set up yet")
+    finally:
+        context.close()
+
+
+def test_the_priority_path_issues_a_priority_ticket(kiosk: Page, live_server: LiveServer) -> None:
+    kiosk.locator("#priority-open").click()
+    expect(kiosk.locator("#screen-priority")).to_contain_text("lansia")
+    kiosk.locator("[data-priority=ibu_hamil]").click()
+    expect(kiosk.locator("#priority-mode")).to_contain_text("Mode prioritas: Ibu hamil")
+
+    kiosk.locator("[data-agency=BPJSKES]").click()
+    kiosk.locator("[data-service=JKN]").click()
+    expect(kiosk.locator("#confirm-priority")).to_have_text("PRIORITAS · Ibu hamil")
+    kiosk.locator("#confirm-take").click()
+
+    expect(kiosk.locator("#issued-priority")).to_be_visible()
+    ticket = live_server.api("GET", f"/tickets/{issued_ticket_id(kiosk)}").json()
+    assert ticket["priority"] is True
+    assert ticket["number"] == kiosk.locator("#issued-number").inner_text()
+
+    kiosk.locator("#issued-done").click()
+    expect(kiosk.locator("#priority-open")).to_be_visible()
+    expect(kiosk.locator("#priority-mode")).to_be_hidden()
+
+
+def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
+    server = LiveServer(
+        tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
+    )
+    server.start()
+    try:
+        page = open_kiosk(browser, server)
+        take_number(page, "DISDUKCAPIL", "IKD")
+
+        expect(page.locator("#issued-number")).to_have_text("F001")
+        failed = page.locator("#print-failed")
+        expect(failed).to_be_visible()
+        expect(failed).to_contain_text("Printer gagal mencetak")
+        expect(failed).to_contain_text("foto")
+        expect(page.locator("#issued-qr")).to_be_visible()
+        # The printer's trouble also shows in the kiosk's header (printer.status event).
+        expect(page.locator("#printer-warning")).to_be_visible()
+        # Kept on screen longer than a printed ticket (20 s) for the photo.
+        countdown = page.locator("#issued-countdown").inner_text()
+        assert int(re.search(r"\d+", countdown).group()) > 60  # type: ignore[union-attr]
+        page.context.close()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name,viewport", [("portrait", PORTRAIT), ("landscape", LANDSCAPE)])
+def test_every_screen_fits_without_scrolling_with_large_targets(
+    browser: Browser, live_server: LiveServer, artifacts: Path, name: str, viewport: dict[str, int]
+) -> None:
+    page = open_kiosk(browser, live_server, viewport)
+
+    def check(screen: str) -> None:
+        expect(page.locator("body")).to_have_attribute("data-screen", screen)
+        overflow = page.evaluate(
+            "() => [document.documentElement.scrollWidth - innerWidth,"
+            " document.documentElement.scrollHeight - innerHeight]"
+        )
+        assert overflow == [0, 0], f"{screen} scrolls in {name}"
+        small = page.evaluate(
+            """min => [...document.querySelectorAll('button')]
+                .filter(b => b.offsetParent !== null)
+                .map(b => [b.textContent.trim().slice(0, 30), b.getBoundingClientRect()])
+                .filter(([, r]) => r.width < min || r.height < min)
+                .map(([text, r]) => `${text}: ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+            MIN_TARGET_PX,
+        )
+        assert small == [], f"targets under {MIN_TARGET_PX} px on {screen}: {small}"
+        page.screenshot(path=str(artifacts / f"kiosk-{name}-{screen}.png"))
+
+    check("home")
+    page.locator("[data-agency=DISDUKCAPIL]").click()
+    check("services")
+    page.locator("[data-service=KTP]").click()
+    check("confirm")
+    page.locator("#confirm-take").click()
+    expect(page.locator("#issued-number")).to_have_text("A001")
+    page.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    check("issued")
+    page.locator("#issued-done").click()
+    page.locator("#priority-open").click()
+    check("priority")
+    page.context.close()
