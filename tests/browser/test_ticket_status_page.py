@@ -1,0 +1,144 @@
+"""The visitor's ticket page (/t/<id>, opened from the QR code) on a phone-sized Chromium page.
+
+Tickets are issued by a kiosk device and moved by officers through the API, exactly as the
+counters do it; the page must follow without a reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def kiosk_token(live_server: LiveServer) -> str:
+    return live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+
+
+def issue(server: LiveServer, token: str, service: str) -> dict[str, Any]:
+    response = server.api("POST", "/tickets", token, json={"service": service})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def officer_at(server: LiveServer, name: str, counter: int) -> str:
+    server.add_officer(name, counters=[counter])
+    return server.login(name, counter=counter)
+
+
+def act(server: LiveServer, token: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    response = server.api("POST", path, token, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_page_follows_the_ticket_until_it_is_called_and_finished(
+    phone: Page, live_server: LiveServer, kiosk_token: str, artifacts: Path
+) -> None:
+    first = issue(live_server, kiosk_token, "KTP")
+    mine = issue(live_server, kiosk_token, "KTP")
+
+    phone.goto(mine["status_url"])
+    expect(phone.locator("#number")).to_have_text("A002")
+    expect(phone.locator("#service")).to_have_text("Perekaman & Cetak KTP-el")
+    expect(phone.locator("#status")).to_have_text("Menunggu")
+    expect(phone.locator("#ahead")).to_have_text("1 orang")
+    expect(phone.locator("#called-box")).to_be_hidden()
+    phone.evaluate("window.notReloaded = true")
+    phone.screenshot(path=str(artifacts / "ticket-status-waiting.png"))
+
+    # The visitor ahead is called: the queue moved, so this page re-reads its place.
+    siti = officer_at(live_server, "siti", 1)
+    called = act(live_server, siti, "/counters/1/call-next")
+    assert called["number"] == first["number"]
+    expect(phone.locator("#ahead")).to_have_text("0 orang")
+    act(live_server, siti, f"/tickets/{first['id']}/start")
+    act(live_server, siti, f"/tickets/{first['id']}/finish")
+
+    # Now it is this ticket's turn: the counter in large type, with a beep and vibration.
+    called = act(live_server, siti, "/counters/1/call-next")
+    assert called["id"] == mine["id"]
+    expect(phone.locator("#status")).to_have_text("Dipanggil")
+    expect(phone.locator("#called-box")).to_be_visible()
+    expect(phone.locator("#called-lead")).to_have_text("Silakan menuju")
+    expect(phone.locator("#called-counter")).to_have_text("Loket 1")
+    expect(phone.locator("body")).to_have_attribute("data-alerts", "1")
+    phone.screenshot(path=str(artifacts / "ticket-status-called.png"))
+    font_px = phone.locator("#called-counter").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)"
+    )
+    assert font_px >= 40
+
+    # A recall alerts again.
+    act(live_server, siti, f"/tickets/{mine['id']}/recall")
+    expect(phone.locator("body")).to_have_attribute("data-alerts", "2")
+
+    act(live_server, siti, f"/tickets/{mine['id']}/start")
+    expect(phone.locator("#status")).to_have_text("Sedang dilayani")
+    expect(phone.locator("#called-lead")).to_have_text("Anda sedang dilayani di")
+
+    act(live_server, siti, f"/tickets/{mine['id']}/finish")
+    expect(phone.locator("#message")).to_have_text("Terima kasih atas kunjungan Anda.")
+    expect(phone.locator("#called-box")).to_be_hidden()
+
+    phone.locator("#lang").click()
+    expect(phone.locator("#message")).to_have_text("Thank you for your visit.")
+    expect(phone.locator("#status")).to_have_text("Finished")
+    phone.screenshot(path=str(artifacts / "ticket-status-finished-en.png"))
+    expect(phone.locator("#service")).to_have_text("Electronic ID card (recording and printing)")
+    assert phone.evaluate("window.notReloaded") is True
+    # Nothing personal on the page, and nobody else's ticket.
+    assert first["number"] not in phone.locator("main").inner_text()
+
+
+def test_a_transferred_ticket_follows_its_new_queue(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    already_in_kk = issue(live_server, kiosk_token, "KK")
+    mine = issue(live_server, kiosk_token, "KTP")
+    phone.goto(mine["status_url"])
+    expect(phone.locator("#ahead")).to_have_text("0 orang")
+
+    siti = officer_at(live_server, "siti", 1)
+    act(live_server, siti, "/counters/1/call-next")
+    expect(phone.locator("#called-counter")).to_have_text("Loket 1")
+    act(live_server, siti, f"/tickets/{mine['id']}/transfer", json={"service": "KK"})
+
+    expect(phone.locator("#service")).to_have_text("Kartu Keluarga (Baru & Perubahan)")
+    expect(phone.locator("#status")).to_contain_text("Menunggu")
+    expect(phone.locator("#ahead")).to_have_text("1 orang")
+
+    # Only a page that moved to the KK queue's room hears that the KK queue moved.
+    budi = officer_at(live_server, "budi", 4)
+    called = act(live_server, budi, "/counters/4/call-next")
+    assert called["id"] == already_in_kk["id"]
+    expect(phone.locator("#ahead")).to_have_text("0 orang")
+
+
+def test_an_unknown_ticket_gets_a_friendly_404_page(
+    phone: Page, live_server: LiveServer, artifacts: Path
+) -> None:
+    response = phone.goto(f"{live_server.base_url}/t/tidak-ada-tiket-ini")
+
+    assert response is not None and response.status == 404
+    expect(phone.locator("h1")).to_have_text("Nomor antrean tidak ditemukan")
+    phone.screenshot(path=str(artifacts / "ticket-status-404.png"))
+    phone.locator("#lang").click()
+    expect(phone.locator("h1")).to_have_text("Queue number not found")
