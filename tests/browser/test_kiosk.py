@@ -386,3 +386,28 @@ def test_every_screen_fits_without_scrolling_with_large_targets(
     page.locator("#priority-open").click()
     check("priority")
     page.context.close()
+
+
+def test_after_a_short_idle_time_the_kiosk_is_ready_for_the_next_visitor(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    token = live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True)
+    context.clock.install()  # real time flows; the test jumps ahead instead of sleeping
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base_url}/kiosk/setup#{token}")
+        expect(page.locator("body")).to_have_attribute("data-online", "online")
+        page.locator("#lang").click()
+        take_number(page, "KEMENAG", "NIKAH")
+        expect(page.locator("#issued-number")).to_have_text(re.compile(r"\d{3}$"))
+        expect(page.locator("#issued-countdown")).to_have_text("Back to the start in 20 s")
+
+        page.clock.fast_forward(10_000)
+        expect(page.locator("body")).to_have_attribute("data-screen", "issued")
+        page.clock.fast_forward(11_000)
+
+        expect(page.locator("body")).to_have_attribute("data-screen", "home")
+        expect(page.locator("h1:visible")).to_have_text("Pilih instansi")  # Indonesian again
+    finally:
+        context.close()
