@@ -209,6 +209,32 @@ def test_another_counter_sees_the_change_live(
     expect(elderly).to_have_class("priority")
 
 
+def test_the_hallway_display_shows_the_call_and_the_break_live(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    display = contexts()
+    token = live_server.device_token("display-lantai-1", "display", zone="A")
+    display.goto(f"{live_server.base_url}/display/setup#{token}")
+    display.wait_for_url("**/display/")
+    display.goto(f"{live_server.base_url}/display/?voice=off")
+    tile = display.locator('#counters li[data-counter="5"]')
+    expect(tile).to_have_attribute("data-status", "closed")
+
+    (ticket,) = issue(live_server, admin, "AKTA")
+    page = contexts()
+    sign_in(page, live_server, 5)
+    expect(tile).to_have_attribute("data-status", "open", timeout=LIVE)
+
+    page.keyboard.press("n")
+    expect(display.locator("#now-number")).to_have_text(ticket["number"], timeout=LIVE)
+
+    page.locator("#break-reason").fill("Salat Zuhur")
+    page.get_by_role("button", name="Istirahat", exact=True).click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "break")
+    expect(page.locator("#counter-status-reason")).to_have_text("Salat Zuhur")
+    expect(tile).to_have_attribute("data-status", "break", timeout=LIVE)
+
+
 def test_the_offline_banner_shows_while_the_server_is_away_and_an_action_is_sent_once(
     live_server: LiveServer, admin: str, contexts: Any
 ) -> None:
