@@ -32,7 +32,8 @@ def open_kiosk(browser: Browser, server: LiveServer, viewport: dict[str, int] = 
     context = browser.new_context(viewport=viewport, has_touch=True)
     page = context.new_page()
     page.goto(f"{server.base_url}/kiosk/setup#{token}")
-    expect(page.locator("body")).to_have_attribute("data-online", "online")
+    # Sign-in, page load and the first snapshot; generous for a busy CI machine.
+    expect(page.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
     return page
 
 
@@ -397,7 +398,7 @@ def test_after_a_short_idle_time_the_kiosk_is_ready_for_the_next_visitor(
     page = context.new_page()
     try:
         page.goto(f"{live_server.base_url}/kiosk/setup#{token}")
-        expect(page.locator("body")).to_have_attribute("data-online", "online")
+        expect(page.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
         page.locator("#lang").click()
         take_number(page, "KEMENAG", "NIKAH")
         expect(page.locator("#issued-number")).to_have_text(re.compile(r"\d{3}$"))
