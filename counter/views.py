@@ -203,13 +203,10 @@ def logout():  # type: ignore[no-untyped-def]
 
 def _ranges(numbers: list[int]) -> str:
     """[1, 2, 3, 7] -> '1-3, 7': short enough for a counter list on a sign-in page."""
-    parts: list[str] = []
-    start = previous = None
-    for number in [*sorted(numbers), None]:
-        if start is not None and (number is None or number != previous + 1):  # type: ignore[operator]
-            parts.append(str(start) if start == previous else f"{start}-{previous}")
-            start = None
-        if number is not None and start is None:
-            start = number
-        previous = number
-    return ", ".join(parts)
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

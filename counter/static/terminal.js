@@ -114,13 +114,25 @@
     }
   }
 
+  function localParams(params) {
+    // {label: key} and {service: code} values are drawn in the language shown now.
+    const local = {};
+    Object.keys(params).forEach(function (name) {
+      const value = params[name];
+      if (value && value.label) { local[name] = t(value.label); }
+      else if (value && value.service) { local[name] = serviceName(value.service); }
+      else { local[name] = value; }
+    });
+    return local;
+  }
+
   function renderMessage() {
     const box = $("message");
     const message = view.message;
     if (!message) { box.hidden = true; box.replaceChildren(); return; }
     box.hidden = false;
     box.dataset.kind = message.kind;
-    box.replaceChildren(el("span", { text: t(message.key, message.params) }));
+    box.replaceChildren(el("span", { text: t(message.key, localParams(message.params)) }));
     if (message.detail) {
       box.appendChild(el("span", { className: "detail", lang: "en", text: message.detail }));
     }
@@ -402,7 +414,7 @@
   function setStatus(status) {
     const reason = status === "break" ? $("break-reason").value.trim() || null : null;
     return perform(urls.status, { status: status, reason: reason }, function () {
-      showMessage("msg.done.status", { status: t("status." + status) }, "ok");
+      showMessage("msg.done.status", { status: { label: "status." + status } }, "ok");
     });
   }
 
@@ -472,7 +484,7 @@
     if (!ticket) { return; }
     perform(ticketUrl(ticket, "transfer"), { service: service.code }, function () {
       showMessage("msg.done.transfer",
-                  { number: ticket.number, service: serviceName(service.code) }, "ok");
+                  { number: ticket.number, service: { service: service.code } }, "ok");
     });
   }
 
