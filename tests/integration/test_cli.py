@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import yaml
 
 from core.accounts import Accounts, Unauthorized
 from core.config import load_settings
+from core.server import cli
 from core.store import UnitOfWork, make_engine
 from tests.support.live import ROOT, LiveServer, free_port, write_all_day_config
 
@@ -27,6 +29,28 @@ def antrian(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedPr
         text=True,
         timeout=60,
     )
+
+
+def run_main(
+    config: Path, *args: str, stdin: str = "", capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """The same command in this process (quicker): exit code, stdout, stderr."""
+    capsys.readouterr()
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        code = cli.main(["--config", str(config), *args])
+    finally:
+        sys.stdin = saved
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def no_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in this process read only the config file, like the subprocesses."""
+    for name in [n for n in os.environ if n.startswith("ANTRIAN_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -52,23 +76,20 @@ def test_user_add_reads_the_password_from_stdin(config: Path, accounts: Accounts
     with pytest.raises(Unauthorized):
         accounts.login("siti", "another-password", 4)
 
-    listed = antrian(config, "user", "list")
-    assert "siti" in listed.stdout and "officer" in listed.stdout
 
-
-def test_user_add_with_counters_and_a_short_password(config: Path, accounts: Accounts):
-    result = antrian(
-        config, "user", "add", "budi", "--role", "officer", "--counters", "2,3", stdin="pw\n"
-    )
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "Error: The password needs at least 8 characters."
-    ]
-    result = antrian(
-        config, "user", "add", "budi", "--role", "officer", "--counters", "2,3", stdin="12345678\n"
-    )
-    assert result.returncode == 0, result.stderr
+def test_user_add_with_counters_and_a_short_password(
+    config: Path, accounts: Accounts, capsys: pytest.CaptureFixture[str]
+):
+    args = ("user", "add", "budi", "--role", "officer", "--counters", "2,3")
+    code, _, err = run_main(config, *args, stdin="pw\n", capsys=capsys)
+    assert code == 1
+    assert err.strip().splitlines() == ["Error: The password needs at least 8 characters."]
+    code, out, err = run_main(config, *args, stdin="12345678\n", capsys=capsys)
+    assert code == 0, err
     assert accounts.counters_for("budi") == [2, 3]
+    code, out, _ = run_main(config, "user", "list", capsys=capsys)
+    assert code == 0
+    assert "budi" in out and "counters=2,3" in out
 
 
 def test_device_add_prints_a_token_once_that_then_authenticates(config: Path, accounts: Accounts):
@@ -84,9 +105,17 @@ def test_device_add_prints_a_token_once_that_then_authenticates(config: Path, ac
     actor = accounts.authenticate(token)
     assert (actor.kind, actor.name, actor.zone) == ("display", "display-lantai-1", "A")
 
-    again = antrian(config, "device", "add", "display-lantai-1", "--kind", "display")
-    assert again.returncode == 1
-    assert "already exists" in again.stderr
+
+def test_a_device_name_is_used_once(config: Path, capsys: pytest.CaptureFixture[str]):
+    args = ("device", "add", "kiosk-lobby", "--kind", "kiosk", "--kiosk", "K1")
+    assert run_main(config, *args, capsys=capsys)[0] == 0
+    code, out, err = run_main(config, *args, capsys=capsys)
+    assert code == 1
+    assert "already exists" in err
+    code, _, err = run_main(
+        config, "device", "add", "tv-9", "--kind", "display", "--zone", "Q", capsys=capsys
+    )
+    assert (code, "Unknown zone 'Q'" in err) == (1, True)
 
 
 def broken(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
@@ -109,6 +138,15 @@ def unknown_printer(data: dict) -> None:
     data["kiosks"][0]["printer"] = {"kind": "laser"}
 
 
+def test_check_config_reports_a_broken_file_in_one_line_and_exits_2(tmp_path: Path):
+    result = antrian(broken(tmp_path, duplicate_prefix), "check-config")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: services[1].prefix: 'A'")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
@@ -117,31 +155,33 @@ def unknown_printer(data: dict) -> None:
         (unknown_printer, ["laser"]),
     ],
 )
-def test_check_config_reports_a_broken_file_in_one_line(tmp_path: Path, change, words):  # type: ignore[no-untyped-def]
-    result = antrian(broken(tmp_path, change), "check-config")
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
+def test_each_config_mistake_is_one_line(  # type: ignore[no-untyped-def]
+    tmp_path: Path, change, words, capsys: pytest.CaptureFixture[str]
+):
+    code, out, err = run_main(broken(tmp_path, change), "check-config", capsys=capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
     assert lines[0].startswith("Configuration error: ")
     for word in words:
         assert word in lines[0]
-    assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_check_config_on_unreadable_yaml_and_missing_files(tmp_path: Path):
+def test_check_config_on_unreadable_yaml_and_missing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     bad = tmp_path / "bad.yaml"
     bad.write_text("mall: [unclosed\n")
     for path in (bad, tmp_path / "missing.yaml"):
-        result = antrian(path, "check-config")
-        assert result.returncode == 2
-        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert "Traceback" not in result.stderr
+        code, _, err = run_main(path, "check-config", capsys=capsys)
+        assert code == 2
+        assert len(err.strip().splitlines()) == 1, err
 
 
-def test_check_config_accepts_the_demo(config: Path):
-    result = antrian(config, "check-config")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: Mal Pelayanan Publik Merdeka Kota Malang")
+def test_check_config_accepts_the_demo(config: Path, capsys: pytest.CaptureFixture[str]):
+    code, out, err = run_main(config, "check-config", capsys=capsys)
+    assert code == 0, err
+    assert out.startswith("OK: Mal Pelayanan Publik Merdeka Kota Malang")
 
 
 def test_the_first_start_prints_how_the_admin_signs_in(tmp_path: Path):
