@@ -255,8 +255,13 @@ class UnitOfWork:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                # One snapshot for the whole read (PostgreSQL's default READ COMMITTED gives
+                # each statement its own), so a snapshot's contents match its version.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     def create_all(self) -> None:
         metadata.create_all(self.engine)
