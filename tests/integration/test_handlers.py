@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.config import Settings
 from core.events import CounterUpdated, Event, TicketCalled, TicketEvent, TicketIssued
@@ -656,3 +656,25 @@ def test_days_are_kept_apart_in_time(queue: QueueService, clock: FakeClock):
     assert ticket["issued_at"] == "2026-11-24T02:00:00Z"
     clock.advance(hours=1)
     assert queue.ticket(ticket["id"]).arrived_at == clock.now - timedelta(hours=1)
+
+
+def test_a_read_sees_one_moment_even_while_others_commit(
+    demo_settings: Settings, database_url: str, clock: FakeClock
+):
+    # A snapshot's contents must match its version, on SQLite and on PostgreSQL alike.
+    engine = make_engine(database_url)
+    queue = QueueService(
+        dataclasses.replace(demo_settings, database_url=database_url),
+        UnitOfWork(engine),
+        clock=clock,
+    )
+    queue.ensure_ready()
+    try:
+        with queue.uow.reading() as conn:
+            assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 0
+            issue(queue)  # committed by another connection meanwhile
+            assert len(conn.execute(select(tickets)).all()) == 0
+            assert queue._version(conn) == 0
+        assert queue.version() == 1
+    finally:
+        engine.dispose()
