@@ -650,7 +650,7 @@ def test_counter_status_open_break_closed(queue: QueueService):
         queue.set_counter_status(99, "open", None, ADMIN)
 
 
-def test_days_are_kept_apart_in_time(queue: QueueService, clock: FakeClock):
+def test_times_are_stored_and_shown_in_utc(queue: QueueService, clock: FakeClock):
     # Arrival times are stored in UTC and shown in UTC ISO format.
     ticket = issue(queue)
     assert ticket["issued_at"] == "2026-11-24T02:00:00Z"
