@@ -81,14 +81,14 @@ class Hub:
                 rooms.append(f"zone:{actor.zone}")
             if actor.kind == "kiosk" and actor.kiosk:
                 rooms.append(f"kiosk:{actor.kiosk}")
-            # Snapshot first, then join: an event committed between the two would otherwise
-            # arrive before the snapshot it follows. A client drops events older than its
-            # snapshot's version and asks again on a gap, so this order is safe.
-            snapshot = self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+            # Join first, then read the snapshot: every change committed after the read reaches
+            # this client as an event. Events that overtake the snapshot are held by the client
+            # and replayed past its version (static/antrian-live.js), so nothing falls between.
             for room in rooms:
                 join_room(room)
             with self._lock:
                 self._sids[request.sid] = actor  # type: ignore[attr-defined]
+            snapshot = self.queue.snapshot(actor.zone if actor.kind == "display" else None)
             socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
             return True
 

@@ -32,12 +32,25 @@
       reconnectionDelayMax: 3000,
     });
     const live = { socket: socket, version: null, resyncing: false };
+    // Events that arrive before the first snapshot of a connection: kept, then replayed past
+    // the snapshot's version, so a change committed while we connected is not lost.
+    let early = [];
 
     function applySnapshot(snapshot) {
       if (!snapshot || snapshot.error) { return; }
       live.version = snapshot.version;
       live.resyncing = false;
       onSnapshot(snapshot);
+      const held = early.sort(function (a, b) { return a.payload.version - b.payload.version; });
+      early = [];
+      held.forEach(function (item) { applyVersioned(item.name, item.payload); });
+    }
+
+    function applyVersioned(name, payload) {
+      if (payload.version <= live.version) { return; }
+      if (payload.version !== live.version + 1) { live.resync(); return; }
+      live.version = payload.version;
+      onEvent(name, payload);
     }
 
     live.resync = function () {
@@ -51,7 +64,12 @@
     };
 
     socket.on("connect", function () { onStatus("online"); });
-    socket.on("disconnect", function (reason) { onStatus("offline", reason); });
+    socket.on("disconnect", function (reason) {
+      // The next connection starts from its own snapshot.
+      live.version = null;
+      early = [];
+      onStatus("offline", reason);
+    });
     socket.on("connect_error", function (err) {
       // A refused sign-in is final until someone fixes it; a network error is retried.
       if (socket.active) { onStatus("offline", err.message); }
@@ -68,10 +86,8 @@
         if (!VERSIONED.test(name) && name !== "snapshot") { onEvent(name, payload); }
         return;
       }
-      if (live.version === null || payload.version <= live.version) { return; }
-      if (payload.version !== live.version + 1) { live.resync(); return; }
-      live.version = payload.version;
-      onEvent(name, payload);
+      if (live.version === null) { early.push({ name: name, payload: payload }); return; }
+      applyVersioned(name, payload);
     });
     return live;
   }
