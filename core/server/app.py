@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,9 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,
+        # A kiosk or a hallway TV is set up once and then runs for months; its session cookie
+        # is renewed on every page load. Officers' tokens expire on their own after a shift.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=400),
     )
     if test_config:
         app.config.update(test_config)
