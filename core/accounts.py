@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +29,11 @@ DEVICE_KINDS = ("kiosk", "display")
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
+# A process trusts a token it has just checked for this long instead of reading the database on
+# every request. Revocations made through this process (logout, disabling a user) take effect
+# at once; one made by another process (the CLI, a second server) within this many seconds.
+TOKEN_CACHE_SECONDS = 2.0
+TOKEN_CACHE_SIZE = 4096
 
 _hasher = PasswordHasher()
 
@@ -44,6 +51,9 @@ class Accounts:
         self.settings = settings
         self.uow = uow
         self.clock = clock
+        # token digest -> (monotonic deadline, session expiry or None for devices, actor)
+        self._recent: dict[str, tuple[float, datetime | None, Actor]] = {}
+        self._recent_lock = threading.Lock()
 
     # ------------------------------------------------------------------ users
     def add_user(
@@ -105,7 +115,9 @@ class Accounts:
                     .where(auth_sessions.c.user_id == user_id)
                     .values(revoked=True)
                 )
-            return int(user_id)
+        if not active:
+            self._forget(lambda actor: actor.kind in ROLES and actor.name == username)
+        return int(user_id)
 
     def user_count(self) -> int:
         with self.uow.reading() as conn:
@@ -158,12 +170,14 @@ class Accounts:
         return token, Actor(user.role, user.username, counter=counter)
 
     def logout(self, token: str) -> None:
+        digest = token_hash(token)
         with self.uow.writing() as conn:
             conn.execute(
                 update(auth_sessions)
-                .where(auth_sessions.c.token_hash == token_hash(token))
+                .where(auth_sessions.c.token_hash == digest)
                 .values(revoked=True)
             )
+        self._recent.pop(digest, None)
 
     def counters_for(self, username: str) -> list[int]:
         with self.uow.reading() as conn:
@@ -217,10 +231,35 @@ class Accounts:
 
     # ------------------------------------------------------------------ authentication
     def authenticate(self, token: str | None) -> Actor:
-        """The actor behind a bearer token, or Unauthorized with the reason."""
+        """The actor behind a bearer token, or Unauthorized with the reason.
+
+        A token checked in the last `TOKEN_CACHE_SECONDS` is not read again (every API request
+        authenticates, and a database read per request was a large share of its cost); a
+        session's own expiry is still checked on every call. Refusals are never cached.
+        """
         if not token:
             raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
         digest = token_hash(token)
+        recent = self._recent.get(digest)
+        if recent is not None:
+            deadline, expires, actor = recent
+            if time.monotonic() < deadline and (expires is None or self.clock() <= expires):
+                return actor
+            self._recent.pop(digest, None)
+        actor, expires = self._read_token(digest)
+        with self._recent_lock:
+            if len(self._recent) >= TOKEN_CACHE_SIZE:
+                self._recent.clear()
+            self._recent[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, expires, actor)
+        return actor
+
+    def _forget(self, matches) -> None:  # type: ignore[no-untyped-def]
+        """Drop remembered tokens whose actor `matches` (after revoking them)."""
+        with self._recent_lock:
+            for digest in [d for d, (_, _, actor) in self._recent.items() if matches(actor)]:
+                del self._recent[digest]
+
+    def _read_token(self, digest: str) -> tuple[Actor, datetime | None]:
         with self.uow.reading() as conn:
             session = conn.execute(
                 select(auth_sessions, users.c.username, users.c.role, users.c.active)
@@ -230,15 +269,16 @@ class Accounts:
             if session is not None:
                 if session.revoked or not session.active:
                     raise Unauthorized("This session has ended; sign in again.")
-                if as_utc(session.expires_at) < self.clock():  # type: ignore[operator]
+                expires = as_utc(session.expires_at)
+                if expires < self.clock():  # type: ignore[operator]
                     raise Unauthorized("This session has expired; sign in again.")
-                return Actor(session.role, session.username, counter=session.counter)
+                return Actor(session.role, session.username, counter=session.counter), expires
             device = conn.execute(select(devices).where(devices.c.token_hash == digest)).first()
         if device is None:
             raise Unauthorized("Unknown or revoked token; sign in again.")
         if not device.active:
             raise Unauthorized(f"The device {device.name!r} has been disabled.")
-        return Actor(device.kind, device.name, zone=device.zone, kiosk=device.kiosk)
+        return Actor(device.kind, device.name, zone=device.zone, kiosk=device.kiosk), None
 
     def session_user_id(self, token: str) -> int | None:
         with self.uow.reading() as conn:

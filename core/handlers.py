@@ -215,7 +215,13 @@ class QueueService:
         )
         now = self.now()
         events: list[Event] = []
-        waiting = repository.waiting_counts(conn, self.mall, self.today().isoformat())
+        touched_services = {
+            service
+            for ticket, _, _, from_service, _ in change.ticket_actions
+            for service in (ticket.service, from_service)
+            if service
+        }
+        waiting = self._waiting_counts(conn, touched_services)
         for ticket, action, from_status, from_service, actor in change.ticket_actions:
             version += 1
             conn.execute(
@@ -260,6 +266,23 @@ class QueueService:
                 ServiceUpdated(self.mall, version, service=self._services(conn, [code])[0])
             )
         return events
+
+    def _waiting_counts(self, conn: Connection, services: set[str]) -> dict[str, int]:
+        """Today's waiting tickets of just these services, read through the queue index.
+        Counting all services on every change walked every ticket the mall ever issued."""
+        if not services:
+            return {}
+        rows = conn.execute(
+            select(tickets.c.service, func.count())
+            .where(
+                tickets.c.mall == self.mall,
+                tickets.c.service.in_(sorted(services)),
+                tickets.c.status == TicketStatus.WAITING.value,
+                tickets.c.day == self.today().isoformat(),
+            )
+            .group_by(tickets.c.service)
+        )
+        return {service: int(count) for service, count in rows}
 
     def version(self) -> int:
         with self.uow.reading() as conn:
