@@ -562,6 +562,28 @@ class QueueService:
             change.counters_changed.append(counter.number)
             return self._counter_view(change.conn, counter.number)
 
+    def close_counters_of(self, username: str, actor: Actor) -> list[int]:
+        """Close every counter `username` has open (their account was disabled)."""
+        self._require_kind(actor, "close_counters")
+        with self._change() as change:
+            numbers = list(
+                change.conn.execute(
+                    select(counter_state.c.number).where(
+                        counter_state.c.mall == self.mall,
+                        counter_state.c.officer == username,
+                        counter_state.c.status != "closed",
+                    )
+                ).scalars()
+            )
+            if numbers:
+                change.conn.execute(
+                    update(counter_state)
+                    .where(counter_state.c.mall == self.mall, counter_state.c.number.in_(numbers))
+                    .values(status="closed", reason=None, officer=None, updated_at=self.now())
+                )
+            change.counters_changed.extend(numbers)
+        return numbers
+
     def set_service_closed(self, service_code: str, reason: str | None, actor: Actor) -> None:
         """An admin closes a service for the day (or reopens it with reason None)."""
         self._require_kind(actor, "close_service")

@@ -7,7 +7,6 @@ to `/api/v1` with the session's bearer token and listens on Socket.IO through th
 
 from __future__ import annotations
 
-from contextlib import suppress
 from typing import Any
 
 from flask import (
@@ -23,6 +22,7 @@ from flask import (
 
 from core.accounts import Accounts, Unauthorized
 from core.handlers import Actor, QueueService
+from core.server import sessions
 from core.server.pages import page_actor, page_token
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 from counter.i18n import TEXTS, t
@@ -151,7 +151,7 @@ def login_submit():  # type: ignore[no-untyped-def]
         return _render_login(400, ("login.no_counter", {}), username=username)
     accounts = _accounts()
     try:
-        token, actor = accounts.login(username, password, counter)
+        token, actor = sessions.sign_in(username, password, counter)
     except Unauthorized:
         return _render_login(401, ("login.wrong", {}), username=username, counter=counter)
     except NotFound as exc:
@@ -174,8 +174,6 @@ def login_submit():  # type: ignore[no-untyped-def]
         return _render_login(403, error, exc.message, username, counter)
     except InvalidRequest as exc:
         return _render_login(400, ("login.no_counter", {}), exc.message, username, counter)
-    if actor.kind == "officer":
-        _queue().open_counter(counter, actor)
     session.clear()
     session["token"] = token
     return redirect(url_for("counter.page"), code=303)
@@ -186,14 +184,7 @@ def logout():  # type: ignore[no-untyped-def]
     token = session.get("token")
     actor = page_actor("officer")
     if actor is not None and token:
-        if actor.kind == "officer" and actor.counter is not None:
-            # Signing out must work even when the counter cannot be closed.
-            with suppress(DomainError):
-                _queue().set_counter_status(actor.counter, "closed", None, actor)
-        _accounts().logout(token)
-        hub = current_app.extensions.get("antrian.hub")
-        if hub is not None:
-            hub.end_sessions_of(actor.name)
+        sessions.sign_out(token, actor)
     session.clear()
     target = url_for("counter.login", notice="signed_out")
     if request.accept_mimetypes.best == "application/json":

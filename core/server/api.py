@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.accounts import Accounts, Unauthorized
 from core.handlers import Actor, QueueService
+from core.server import sessions
 from core.store import idempotency_keys
 from core.tickets import (
     CounterBusy,
@@ -187,9 +188,7 @@ def login():  # type: ignore[no-untyped-def]
     counter = data.get("counter")
     if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):
         raise InvalidRequest("'counter' must be a counter number or null.")
-    token, actor = accounts().login(username, password, counter)
-    if actor.kind == "officer" and actor.counter is not None:
-        queue().open_counter(actor.counter, actor)
+    token, actor = sessions.sign_in(username, password, counter)
     return jsonify(
         {"token": token, "role": actor.kind, "username": actor.name, "counter": actor.counter}
     )
@@ -198,10 +197,7 @@ def login():  # type: ignore[no-untyped-def]
 @api.post("/auth/logout")
 def logout():  # type: ignore[no-untyped-def]
     actor = current_actor()
-    token = request_token()
-    if actor.kind == "officer" and actor.counter is not None:
-        queue().set_counter_status(actor.counter, "closed", None, actor)
-    accounts().logout(token)  # type: ignore[arg-type]
+    sessions.sign_out(request_token(), actor)  # type: ignore[arg-type]
     session.pop("token", None)
     return "", 204
 
@@ -347,10 +343,7 @@ def disable_user(username: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     if not actor.is_admin:
         raise Forbidden("Only an admin can disable a user.")
-    accounts().set_active(username, False)
-    hub = current_app.extensions.get("antrian.hub")
-    if hub is not None:
-        hub.end_sessions_of(username)
+    sessions.disable(username, actor)
     return jsonify({"username": username, "active": False})
 
 

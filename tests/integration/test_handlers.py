@@ -678,3 +678,20 @@ def test_a_read_sees_one_moment_even_while_others_commit(
         assert queue.version() == 1
     finally:
         engine.dispose()
+
+
+def test_disabling_an_officer_closes_the_counters_they_had_open(
+    queue: QueueService, publisher: InMemoryPublisher
+):
+    queue.open_counter(1, officer(1, "rina"))
+    queue.open_counter(2, officer(2, "budi"))
+
+    closed = queue.close_counters_of("rina", ADMIN)
+
+    assert closed == [1]
+    states = {c["number"]: c["status"] for c in queue.snapshot("A")["counters"]}
+    assert states[1] == "closed" and states[2] == "open"
+    assert isinstance(publisher.events[-1], CounterUpdated)
+    assert publisher.events[-1].counter["number"] == 1
+    with pytest.raises(Forbidden):
+        queue.close_counters_of("budi", officer(1, "rina"))

@@ -1,0 +1,51 @@
+"""Signing officers in and out of a counter: one rule for the API and the terminal's form.
+
+Signing in at a counter opens it (the displays show it as open); signing out closes it and
+cuts the officer's live connections; an admin disabling an account does the same.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from flask import current_app
+
+from core.accounts import Accounts
+from core.handlers import Actor, QueueService
+from core.tickets import DomainError
+
+
+def _queue() -> QueueService:
+    return current_app.extensions["antrian.queue"]
+
+
+def _accounts() -> Accounts:
+    return current_app.extensions["antrian.accounts"]
+
+
+def _end_live_connections(username: str) -> None:
+    hub = current_app.extensions.get("antrian.hub")
+    if hub is not None:
+        hub.end_sessions_of(username)
+
+
+def sign_in(username: str, password: str, counter: int | None) -> tuple[str, Actor]:
+    token, actor = _accounts().login(username, password, counter)
+    if actor.kind == "officer" and actor.counter is not None:
+        _queue().open_counter(actor.counter, actor)
+    return token, actor
+
+
+def sign_out(token: str, actor: Actor) -> None:
+    if actor.kind == "officer" and actor.counter is not None:
+        # Signing out must work even when the counter cannot be closed.
+        with suppress(DomainError):
+            _queue().set_counter_status(actor.counter, "closed", None, actor)
+    _accounts().logout(token)
+    _end_live_connections(actor.name)
+
+
+def disable(username: str, admin: Actor) -> None:
+    _accounts().set_active(username, False)
+    _queue().close_counters_of(username, admin)
+    _end_live_connections(username)
