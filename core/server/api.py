@@ -7,7 +7,7 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.accounts import Accounts, Unauthorized
 from core.handlers import Actor, QueueService
+from core.repository import as_utc
 from core.server import sessions
 from core.store import idempotency_keys
 from core.tickets import (
@@ -44,6 +45,9 @@ STATUS_FOR: dict[type[DomainError], int] = {
     ServiceClosed: 409,
     QuotaReached: 409,
 }
+
+# A first attempt that has not answered after this long is taken to have died.
+ABANDONED_AFTER_SECONDS = 60
 
 TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "cancel")
 
@@ -124,17 +128,30 @@ def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[An
                 )
             )
     except IntegrityError:
-        with uow.reading() as conn:
+        with uow.writing() as conn:
             row = conn.execute(
                 select(idempotency_keys).where(
                     idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name
                 )
             ).one()
-        if row.status_code == 0:
+            now = datetime.now(UTC)
+            abandoned = row.status_code == 0 and (
+                now - as_utc(row.created_at) > timedelta(seconds=ABANDONED_AFTER_SECONDS)
+            )
+            if abandoned:
+                # The first attempt died without an answer (a crash, a killed process): this
+                # retry takes the key over instead of being told "in progress" forever.
+                conn.execute(
+                    update(idempotency_keys)
+                    .where(idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name)
+                    .values(created_at=now)
+                )
+        if row.status_code == 0 and not abandoned:
             return {
                 "error": {"code": "in_progress", "message": "The same request is still running."}
             }, 409
-        return row.body, row.status_code
+        if not abandoned:
+            return row.body, row.status_code
     try:
         body, status = produce()
     except DomainError as exc:
@@ -229,7 +246,7 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     def produce() -> tuple[Any, int]:
         view = queue().issue_ticket(service, priority, actor, channel=actor.kind)
         printing = current_app.extensions.get("antrian.printing")
-        if printing is not None and actor.kind == "kiosk" and actor.kiosk:
+        if printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk):
             view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor)
         return view, 201
 

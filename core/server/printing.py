@@ -11,12 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
-from printers.jobs import print_with_timeout
-
 from core.config import ConfigError, Settings
 from core.handlers import Actor, QueueService
 from core.tickets import NotFound
+from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
+from printers.jobs import print_with_timeout
 from printers.layout import PaperWidth, TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,9 @@ class KioskPrinting:
                 raise ConfigError("", str(exc)) from None
             self.specs[kiosk.code] = spec
             self.printers[kiosk.code] = factory(spec)
+
+    def has_printer(self, kiosk: str | None) -> bool:
+        return kiosk is not None and kiosk in self.printers
 
     def slip(self, ticket_id: str) -> TicketSlip:
         view = self.queue.ticket_status(ticket_id)

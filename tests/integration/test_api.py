@@ -314,6 +314,42 @@ def test_a_refused_request_may_be_retried_with_the_same_key(api: Api, kiosk: str
     assert (status, body["number"]) == (201, "A001")
 
 
+def test_a_key_whose_first_attempt_died_is_taken_over_after_a_minute(api: Api, kiosk: str):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from core.store import idempotency_keys
+
+    uow = api.app.extensions["antrian.queue"].uow
+    with uow.writing() as conn:  # what a process killed mid-request leaves behind
+        conn.execute(
+            insert(idempotency_keys).values(
+                key="died",
+                actor="kiosk-lobby",
+                status_code=0,
+                created_at=datetime.now(UTC) - timedelta(seconds=30),
+            )
+        )
+    key = {"Idempotency-Key": "died"}
+    assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP"}, headers=key), 409)
+    with uow.writing() as conn:
+        conn.execute(
+            idempotency_keys.update().values(created_at=datetime.now(UTC) - timedelta(minutes=2))
+        )
+    status, body = api("POST", "/tickets", kiosk, json={"service": "KTP"}, headers=key)
+    assert (status, body["number"]) == (201, "A001")
+    assert api("POST", "/tickets", kiosk, json={"service": "KTP"}, headers=key)[1] == body
+
+
+def test_a_kiosk_without_a_printer_still_gets_its_ticket(api: Api):
+    printing = api.app.extensions["antrian.printing"]
+    printing.printers.pop("K2")
+    token = api.device("kiosk-lantai-2", "kiosk", kiosk="K2")
+    status, body = api("POST", "/tickets", token, json={"service": "KTP"})
+    assert status == 201 and "print" not in body
+
+
 # ---------------------------------------------------------------------------- calling
 def test_call_next_calls_then_204_when_nobody_waits(api: Api, kiosk: str, siti: str):
     ticket = api.issue(kiosk)
