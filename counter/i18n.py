@@ -134,6 +134,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.none": {"id": "Tidak ada layanan yang cocok.", "en": "No service matches."},
     "transfer.cancel": {"id": "Batal", "en": "Cancel"},
     # ---------------------------------------------------------------- connection & messages
+    "printer.failed": {
+        "id": "Printer anjungan {kiosk} bermasalah: {message}. Pengunjung melihat tiketnya di layar.",
+        "en": "Kiosk {kiosk} printer problem: {message}. Visitors see their ticket on screen.",
+    },
     "offline.banner": {
         "id": "Koneksi ke server terputus. Mencoba menyambung kembali…",
         "en": "Connection to the server lost. Reconnecting…",

@@ -145,6 +145,20 @@
     showMessage(key, {}, "error", error.message || "HTTP " + status);
   }
 
+  // Kiosk printers in trouble, by kiosk code: officers tell visitors to use the on-screen QR.
+  const printerProblems = {};
+
+  function showPrinterStatus(payload) {
+    if (payload.ok) { delete printerProblems[payload.kiosk]; }
+    else { printerProblems[payload.kiosk] = payload.message; }
+    const banner = $("printer-banner");
+    const kiosks = Object.keys(printerProblems);
+    banner.hidden = kiosks.length === 0;
+    banner.replaceChildren.apply(banner, kiosks.map(function (kiosk) {
+      return el("div", { text: t("printer.failed", { kiosk: kiosk, message: printerProblems[kiosk] }) });
+    }));
+  }
+
   function setOffline(offline) {
     $("offline-banner").hidden = !offline || view.signedOut;
     document.body.classList.toggle("is-offline", offline && !view.signedOut);
@@ -561,6 +575,7 @@
       refresh();
     },
     onEvent: function (name, payload) {
+      if (name === "printer.status") { showPrinterStatus(payload); return; }
       if (concernsThisCounter(name, payload || {})) { refresh(); }
     },
     onStatus: function (state) {

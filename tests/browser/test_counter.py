@@ -310,3 +310,40 @@ def test_an_officer_disabled_by_an_admin_sees_the_signed_out_state(
     expect(page.locator("#signed-out-title")).to_have_text("Anda sudah keluar")
     expect(button(page, "Panggil berikutnya")).to_be_disabled()
     expect(page.locator("#offline-banner")).to_be_hidden()
+
+
+def test_a_kiosk_printer_failure_is_shown_on_the_terminal(tmp_path: Path, contexts: Any) -> None:
+    from tests.support.live import free_port
+
+    dead_port = free_port()  # nothing listens here: the printer "is switched off"
+    server = LiveServer(
+        tmp_path,
+        kiosks=[
+            {
+                "code": "K1",
+                "name": "Anjungan Pintu Utama",
+                "zone": "A",
+                "printer": {
+                    "kind": "network",
+                    "host": "127.0.0.1",
+                    "port": dead_port,
+                    "paper": 80,
+                    "timeout_seconds": 2,
+                },
+            }
+        ],
+    )
+    server.start()
+    try:
+        page = contexts()
+        sign_in(page, server, 1)
+        banner = page.locator("#printer-banner")
+        expect(banner).to_be_hidden()
+        kiosk = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+        response = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
+        assert response.status_code == 201, response.text
+        assert response.json()["print"]["status"] == "failed"
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("K1")
+    finally:
+        server.stop()
