@@ -181,6 +181,59 @@ def test_two_calls_in_a_row_are_announced_one_after_the_other(live_server, conte
     assert two["startedAt"] > one["endedAt"]
 
 
+FAKE_INDONESIAN_VOICE = """
+(() => {
+  // A stand-in for a TV whose browser has an Indonesian voice: it "speaks" for 300 ms.
+  const voice = {name: "Bahasa Indonesia", lang: "id-ID", localService: true, default: false};
+  window.utterances = [];
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+  Object.defineProperty(window, "speechSynthesis", {value: {
+    getVoices: () => [{name: "English", lang: "en-US", localService: true}, voice],
+    cancel: () => {},
+    speak(u) {
+      window.utterances.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
+      setTimeout(() => u.onstart && u.onstart(), 10);
+      setTimeout(() => u.onend && u.onend(), 300);
+    },
+  }});
+})();
+"""
+
+
+def test_a_browser_with_an_indonesian_voice_speaks_itself(live_server, context, display_a):
+    context.add_init_script(FAKE_INDONESIAN_VOICE)
+    officer = officer_at(live_server, 3)
+    ticket = issue(live_server, officer, "KTP")
+    page = open_display(context, live_server, display_a)
+
+    call_next(live_server, officer, 3)
+    wait_until_quiet(page, 1)
+
+    expected = phrase(live_server, ticket["number"], 3)
+    assert page.evaluate("window.utterances") == [
+        {"text": expected, "lang": "id-ID", "voice": "Bahasa Indonesia"}
+    ]
+    assert page.evaluate("window.antrianDisplay.spoken") == [expected]
+    assert display_state(page)["announcements"][0]["mode"] == "browser"
+
+
+def test_without_a_voice_the_call_is_written_on_screen(live_server, context, display_a):
+    officer = officer_at(live_server, 3)
+    ticket = issue(live_server, officer, "KTP")
+    page = open_display(context, live_server, display_a, "/display/?voice=off")
+
+    call_next(live_server, officer, 3)
+    page.wait_for_function(
+        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    )
+
+    assert page.evaluate("window.antrianDisplay.spoken") == []
+    assert display_state(page)["announcements"][0]["mode"] == "text"
+    caption = page.locator("#now-text")
+    assert caption.is_visible()
+    assert caption.inner_text() == f"Nomor antrean {ticket['number']}, silakan menuju Loket 3"
+
+
 # ---------------------------------------------------------------------- zones
 def test_a_counter_of_the_other_zone_never_appears(live_server, context, display_a):
     live_server.add_admin("kepala")  # "admin" is made by the server's first start
