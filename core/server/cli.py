@@ -123,6 +123,11 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     from core.server.app import create_app, socketio_of
 
     app = create_app(settings)
+    # Fan-out to many screens: emit from a relay thread, and let a thread keep the GIL for
+    # 20 ms instead of 5 so one emit loop is not cut up by the writer threads it wakes
+    # (bench/RESULTS-fanout.md has the measurements).
+    app.extensions["antrian.hub"].start_relay()
+    sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
     if accounts.user_count() == 0:
         password = secrets.token_urlsafe(9)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from queue import SimpleQueue
 from typing import Any
 
 from flask import request
@@ -34,10 +35,41 @@ class Hub:
         self.mall_room = f"mall:{queue.mall}"
         self._sids: dict[str, Actor] = {}
         self._lock = threading.Lock()
+        self._outbox: SimpleQueue[Event | None] | None = None
 
     # -------------------------------------------------------------- outgoing
+    def start_relay(self) -> None:
+        """Emit from one background thread instead of the request that committed the change.
+
+        In threading mode a fan-out to hundreds of connections takes tens of milliseconds;
+        with the relay the officer's request returns at once and QueueService's publish lock
+        is not held meanwhile (bench/RESULTS-fanout.md). One thread keeps version order.
+        `antrian serve` turns it on; in-process tests keep the direct, synchronous path.
+        """
+        if self._outbox is None:
+            self._outbox = SimpleQueue()
+            self.socketio.start_background_task(self._relay, self._outbox)
+
+    def stop_relay(self) -> None:
+        if self._outbox is not None:
+            self._outbox.put(None)
+            self._outbox = None
+
+    def _relay(self, outbox: SimpleQueue[Event | None]) -> None:
+        while (event := outbox.get()) is not None:
+            try:
+                self._emit(event)
+            except Exception:  # one failed emit must not stop the relay
+                log.exception("relaying %s failed", event.name)
+
     def publish(self, event: Event) -> None:
         """Relay one committed event (called in version order by QueueService)."""
+        if self._outbox is not None:
+            self._outbox.put(event)
+        else:
+            self._emit(event)
+
+    def _emit(self, event: Event) -> None:
         payload = event.payload()
         self.socketio.emit(event.name, payload, to=self.mall_room)
         if isinstance(event, TicketEvent) and event.ticket_id:
