@@ -131,7 +131,7 @@ def speech_wav():  # type: ignore[no-untyped-def]
     if audio is None:
         return _error(404, "no_speech", "This server cannot synthesize speech (espeak-ng).")
     response = Response(audio, mimetype="audio/wav")
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 
