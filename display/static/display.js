@@ -298,11 +298,12 @@
   async function playOne(item) {
     const entry = {
       phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
-      mode: null, queuedAt: item.queuedAt, chimeAt: now(), startedAt: null, endedAt: null,
+      mode: null, chime: null, queuedAt: item.queuedAt, chimeAt: now(), startedAt: null,
+      endedAt: null,
     };
     announcer.history.push(entry);
     if (announcer.history.length > 50) { announcer.history.shift(); }
-    await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS)]);
+    entry.chime = await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS).then(() => false)]);
     $("now-text").hidden = true;
     let mode = chooseMode();
     let voiced = false;
@@ -412,23 +413,23 @@
 
   function chime() {
     const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) { return Promise.resolve(); }
+    if (!Context) { return Promise.resolve(false); }
     try {
       audioContext = audioContext || new Context();
     } catch (err) {
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     const context = audioContext;
     const ready = context.state === "suspended" ? context.resume() : Promise.resolve();
     return ready.then(() => {
-      if (context.state !== "running") { return undefined; }
+      if (context.state !== "running") { return false; }
       const start = context.currentTime + 0.05;
       // A falling three-note bell, G5 E5 C5, each with a soft octave overtone.
       [[784, 0], [659, 0.45], [523, 0.9]].forEach(([frequency, offset]) => {
         tone(context, frequency, start + offset, 0.3);
         tone(context, frequency * 2, start + offset, 0.06);
       });
-      return sleep(CHIME_MS);
+      return sleep(CHIME_MS).then(() => true);
     });
   }
 

@@ -130,6 +130,7 @@ def test_a_call_is_on_screen_within_a_second_and_is_spoken(live_server, context,
     assert page.evaluate("window.antrianDisplay.spoken") == [
         phrase(live_server, ticket["number"], 3)
     ]
+    assert state["announcements"][0]["chime"] is True
     assert state["announcements"][0]["mode"] in ("browser", "server")
     # No ticket id (the visitor's private link) ever reaches a display.
     assert ticket["id"] not in page.content()
