@@ -190,10 +190,13 @@
         try {
           response = await timedFetch(urls.state, { headers: authHeaders() });
         } catch (err) {
-          return; // offline: the socket's reconnect brings a snapshot and another refresh
+          // Offline: the socket's reconnect brings a snapshot and another refresh. But a
+          // refresh asked for meanwhile (our own action just succeeded) must still run.
+          if (refreshAgain) { continue; }
+          return;
         }
         if (response.status === 401) { signOut(); return; }
-        if (!response.ok) { return; }
+        if (!response.ok) { if (refreshAgain) { continue; } return; }
         const data = await readJson(response);
         if (data) {
           view.data = data;
