@@ -117,6 +117,8 @@ class _Change:
     # Refusals found inside the transaction: audited after it rolls back (on SQLite a second
     # write transaction inside the first would wait for itself).
     refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
+    # Public views a use case already built, by ticket id, so the event does not build them again.
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ class QueueService:
                 TICKET_EVENTS[action](
                     mall=self.mall,
                     version=version,
-                    ticket=self._public_view(conn, ticket, action=action),
+                    ticket=change.views.get(ticket.id)
+                    or self._public_view(conn, ticket, action=action),
                     ticket_id=ticket.id,
                     waiting={s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
                     counter=self._counter_view(conn, ticket.counter) if ticket.counter else None,
@@ -314,7 +317,9 @@ class QueueService:
             raise self._refuse(actor, action, f"A {actor.kind} may not {action.replace('_', ' ')}.")
 
     # ------------------------------------------------------------------ availability
-    def availability(self, conn: Connection, service_code: str) -> Availability:
+    def availability(
+        self, conn: Connection, service_code: str, *, check_quota: bool = True
+    ) -> Availability:
         service = self.settings.service(service_code)
         closed = conn.execute(
             select(service_state.c.closed_reason).where(
@@ -332,7 +337,7 @@ class QueueService:
             return Availability(
                 False, "outside_hours", f"Jam layanan {span} / Service hours {span}"
             )
-        if service.daily_quota is not None:
+        if check_quota and service.daily_quota is not None:
             issued = numbering.issued_count(conn, self.mall, service_code, local.date())
             if issued >= service.daily_quota:
                 return Availability(
@@ -367,8 +372,9 @@ class QueueService:
             conn = change.conn
             now = self.now()
             day = numbering.local_day(now, self.settings.mall.tz)
-            state = self.availability(conn, service.code)
-            if not state.open and state.reason_code != "quota_reached":
+            # The quota is checked on the claimed number below, in the same transaction.
+            state = self.availability(conn, service.code, check_quota=False)
+            if not state.open:
                 raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
             number = numbering.claim_next_number(conn, self.mall, service.code, day)
             if service.daily_quota is not None and number > service.daily_quota:
@@ -388,7 +394,18 @@ class QueueService:
             )
             repository.insert_ticket(conn, self.mall, ticket, channel, actor.name)
             change.ticket_actions.append((ticket, "issue", None, None, actor))
-            view = self._public_view(conn, ticket, with_position=True)
+            change.views[ticket.id] = self._public_view(conn, ticket)
+            # The newest arrival: everyone else waiting for the service is ahead of it.
+            ahead = self._waiting_counts(conn, {service.code}).get(service.code, 1) - 1
+            view = {
+                **change.views[ticket.id],
+                "id": ticket.id,
+                "ahead": ahead,
+                "eta_minutes": self._eta(
+                    conn, service.code, ahead, repository.counter_rows(conn, self.mall)
+                ),
+                "status_url": self.status_url(ticket.id),
+            }
         return view
 
     # ------------------------------------------------------------------ calling

@@ -87,6 +87,9 @@ WORKER = textwrap.dedent(
         time.sleep(0.005)
     for _ in range(count):
         print(queue.issue_ticket("IKD", None, kiosk)["number"], flush=True)
+        # Visitors arrive, they do not loop: a pause lets the other process's waiting
+        # writer in, so the two really interleave instead of one finishing first.
+        time.sleep(0.002)
     """
 )
 
