@@ -68,43 +68,13 @@ class BenchServer(LiveServer):
         self.command = command
         self.extra_env = env or {}
 
+    def command_line(self) -> list[str]:
+        if self.command is None:
+            return super().command_line()
+        return self.command(self.config_path, self.port)
+
     def start(self, timeout: float = 30) -> None:
-        if self.command is None and not self.extra_env:
-            super().start(timeout)
-            return
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
-        env.update(PYTHONUNBUFFERED="1", **self.extra_env)
-        argv = (
-            self.command(self.config_path, self.port)
-            if self.command
-            else [
-                sys.executable,
-                "-m",
-                "core.server.cli",
-                "--config",
-                str(self.config_path),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ]
-        )
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()[-3000:]}")
-            status, _ = Client(self.port).get_quietly("/healthz")
-            if status == 200:
-                return
-            time.sleep(0.1)
-        self.stop()
-        tail = self.log_path.read_text()[-3000:]
-        raise RuntimeError(f"server did not answer in {timeout}s:\n{tail}")
+        super().start(timeout)  # gunicorn and gevent take longer to come up
 
     def cpu_seconds(self) -> float:
         """User + system CPU time so far of the server and its child processes (gunicorn's

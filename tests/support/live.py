@@ -56,29 +56,22 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = directory / "server.log"
         self._accounts: Accounts | None = None
+        self.extra_env: dict[str, str] = {}  # more environment for the server process
 
     # ------------------------------------------------------------ lifecycle
+    def command_line(self) -> list[str]:
+        """How the server is started: `antrian serve`, as an operator runs it."""
+        return [
+            sys.executable, "-m", "core.server.cli", "--config", str(self.config_path),
+            "serve", "--host", "127.0.0.1", "--port", str(self.port),
+        ]  # fmt: skip
+
     def start(self, timeout: float = 20) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
-        env["PYTHONUNBUFFERED"] = "1"
+        env.update(PYTHONUNBUFFERED="1", **self.extra_env)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "core.server.cli",
-                "--config",
-                str(self.config_path),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            self.command_line(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -89,6 +82,7 @@ class LiveServer:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError(
             f"server did not answer in {timeout}s:\n{self.log_path.read_text()[-3000:]}"
         )
