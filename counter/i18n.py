@@ -135,7 +135,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.cancel": {"id": "Batal", "en": "Cancel"},
     # ---------------------------------------------------------------- connection & messages
     "printer.failed": {
-        "id": "Printer anjungan {kiosk} bermasalah: {message}. Pengunjung melihat tiketnya di layar.",
+        "id": "Printer anjungan {kiosk} bermasalah: {message}. Tiket tampil di layar anjungan.",
         "en": "Kiosk {kiosk} printer problem: {message}. Visitors see their ticket on screen.",
     },
     "offline.banner": {
