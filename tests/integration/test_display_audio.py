@@ -204,10 +204,10 @@ def test_the_page_tells_the_page_whether_the_server_can_speak(app, client, monke
 
 def test_the_page_and_its_assets_are_served_and_ask_for_sign_in(client):
     page = client.get("/display/")
-    script = client.get("/display/static/display.js")
-    style = client.get("/display/static/display.css")
-
     assert page.status_code == 401
     assert "/display/setup#TOKEN" in page.get_data(as_text=True)
-    assert script.status_code == 200 and b"antrianDisplay" in script.data
-    assert style.status_code == 200 and b"@media (orientation: portrait)" in style.data
+    # Static files stream from disk: close the responses so the files are closed too.
+    with client.get("/display/static/display.js") as script:
+        assert script.status_code == 200 and b"antrianDisplay" in script.data
+    with client.get("/display/static/display.css") as style:
+        assert style.status_code == 200 and b"@media (orientation: portrait)" in style.data

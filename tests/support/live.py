@@ -69,10 +69,10 @@ class LiveServer:
     def start(self, timeout: float = 20) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
         env.update(PYTHONUNBUFFERED="1", **self.extra_env)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command_line(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                self.command_line(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
