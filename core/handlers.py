@@ -10,6 +10,7 @@ import logging
 import secrets
 import statistics
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 COUNTER_STATUSES = ("open", "break", "closed")
 RECENT_CALLS = 10
+ESTIMATE_INPUTS_SECONDS = 5.0
 
 
 def utc_now() -> datetime:
@@ -119,6 +121,8 @@ class _Change:
     refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
     # Public views a use case already built, by ticket id, so the event does not build them again.
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Waiting counts a use case read after its last change, so the event does not count again.
+    waiting: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,9 @@ class QueueService:
         # versions in order. Other processes interleave through the shared message queue; a
         # client that sees a gap asks for a snapshot.
         self._publish_lock = threading.Lock()
+        # Estimate inputs with the moment they expire: see _eta().
+        self._paces: dict[tuple[str, str], tuple[float, float]] = {}
+        self._open_counters_cache: tuple[float, frozenset[int]] | None = None
 
     # ------------------------------------------------------------------ infrastructure
     def now(self) -> datetime:
@@ -194,6 +201,7 @@ class QueueService:
                     self._publish_lock.acquire()
                     locked = True
                     events = self._record(change, count)
+            self._forget_estimate_inputs(change)
             for event in events:
                 self.publisher.publish(event)
         except Forbidden:
@@ -206,15 +214,7 @@ class QueueService:
 
     def _record(self, change: _Change, count: int) -> list[Event]:
         conn = change.conn
-        version = (
-            conn.execute(
-                update(mall_state)
-                .where(mall_state.c.mall == self.mall)
-                .values(version=mall_state.c.version + count)
-                .returning(mall_state.c.version)
-            ).scalar_one()
-            - count
-        )
+        version = repository.advance_version(conn, self.mall, count)
         now = self.now()
         events: list[Event] = []
         touched_services = {
@@ -223,23 +223,29 @@ class QueueService:
             for service in (ticket.service, from_service)
             if service
         }
-        waiting = self._waiting_counts(conn, touched_services)
+        waiting = {
+            service: change.waiting[service]
+            if service in change.waiting
+            else self._waiting_count(conn, service)
+            for service in touched_services
+        }
         for ticket, action, from_status, from_service, actor in change.ticket_actions:
             version += 1
-            conn.execute(
-                insert(ticket_events).values(
-                    mall=self.mall,
-                    ticket_seq=ticket.seq,
-                    action=action,
-                    from_status=from_status.value if from_status else None,
-                    to_status=ticket.status.value,
-                    service=from_service or ticket.service,
-                    to_service=ticket.service if from_service else None,
-                    counter=ticket.counter,
-                    officer=actor.name,
-                    at=now,
-                    version=version,
-                )
+            repository.insert_ticket_event(
+                conn,
+                {
+                    "mall": self.mall,
+                    "ticket_seq": ticket.seq,
+                    "action": action,
+                    "from_status": from_status.value if from_status else None,
+                    "to_status": ticket.status.value,
+                    "service": from_service or ticket.service,
+                    "to_service": ticket.service if from_service else None,
+                    "counter": ticket.counter,
+                    "officer": actor.name,
+                    "at": now,
+                    "version": version,
+                },
             )
             touched = {ticket.service, from_service} - {None}
             events.append(
@@ -270,30 +276,14 @@ class QueueService:
             )
         return events
 
-    def _waiting_counts(self, conn: Connection, services: set[str]) -> dict[str, int]:
-        """Today's waiting tickets of just these services, read through the queue index.
-        Counting all services on every change walked every ticket the mall ever issued."""
-        if not services:
-            return {}
-        rows = conn.execute(
-            select(tickets.c.service, func.count())
-            .where(
-                tickets.c.mall == self.mall,
-                tickets.c.service.in_(sorted(services)),
-                tickets.c.status == TicketStatus.WAITING.value,
-                tickets.c.day == self.today().isoformat(),
-            )
-            .group_by(tickets.c.service)
-        )
-        return {service: int(count) for service, count in rows}
+    def _waiting_count(self, conn: Connection, service: str) -> int:
+        """Today's waiting tickets of one service, read through the queue index (counting
+        all services on every change walked every ticket the mall ever issued)."""
+        return repository.waiting_count(conn, self.mall, self.today().isoformat(), service)
 
     def version(self) -> int:
         with self.uow.reading() as conn:
-            return int(
-                conn.execute(
-                    select(mall_state.c.version).where(mall_state.c.mall == self.mall)
-                ).scalar_one()
-            )
+            return repository.version(conn, self.mall)
 
     def _audit(self, actor: Actor, action: str, detail: str) -> None:
         with self.uow.writing() as conn:
@@ -321,11 +311,7 @@ class QueueService:
         self, conn: Connection, service_code: str, *, check_quota: bool = True
     ) -> Availability:
         service = self.settings.service(service_code)
-        closed = conn.execute(
-            select(service_state.c.closed_reason).where(
-                service_state.c.mall == self.mall, service_state.c.service == service_code
-            )
-        ).scalar_one_or_none()
+        closed = repository.service_closed_reason(conn, self.mall, service_code)
         if closed:
             return Availability(False, "closed_by_admin", closed)
         local = self.now().astimezone(self.settings.mall.tz)
@@ -395,15 +381,15 @@ class QueueService:
             repository.insert_ticket(conn, self.mall, ticket, channel, actor.name)
             change.ticket_actions.append((ticket, "issue", None, None, actor))
             change.views[ticket.id] = self._public_view(conn, ticket)
-            # The newest arrival: everyone else waiting for the service is ahead of it.
-            ahead = self._waiting_counts(conn, {service.code}).get(service.code, 1) - 1
+            # Counted after the insert, so the event reuses it; the newest arrival has
+            # everyone else waiting for the service ahead of it.
+            change.waiting[service.code] = self._waiting_count(conn, service.code)
+            ahead = change.waiting[service.code] - 1
             view = {
                 **change.views[ticket.id],
                 "id": ticket.id,
                 "ahead": ahead,
-                "eta_minutes": self._eta(
-                    conn, service.code, ahead, repository.counter_rows(conn, self.mall)
-                ),
+                "eta_minutes": self._eta(conn, service.code, ahead),
                 "status_url": self.status_url(ticket.id),
             }
         return view
@@ -431,10 +417,8 @@ class QueueService:
             if chosen is None:
                 return None
             ticket = repository.load_ticket(conn, self.mall, chosen.ticket_id, for_update=True)
-            conn.execute(
-                update(counter_state)
-                .where(counter_state.c.mall == self.mall, counter_state.c.number == counter.number)
-                .values(priority_streak=next_streak(state.priority_streak, chosen))
+            repository.set_priority_streak(
+                conn, self.mall, counter.number, next_streak(state.priority_streak, chosen)
             )
             return self._apply(change, ticket, "call", actor, counter=counter.number)
 
@@ -641,12 +625,7 @@ class QueueService:
         return counter
 
     def _counter_row(self, conn: Connection, number: int, *, for_update: bool = False) -> Any:
-        query = select(counter_state).where(
-            counter_state.c.mall == self.mall, counter_state.c.number == number
-        )
-        if for_update:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        row = repository.counter_row(conn, self.mall, number, for_update=for_update)
         if row is None:
             raise NotFound(f"No state for counter {number}; restart the server to create it.")
         return row
@@ -916,7 +895,6 @@ class QueueService:
     def _services(self, conn: Connection, codes: list[str]) -> list[dict[str, Any]]:
         day = self.today()
         waiting = repository.waiting_counts(conn, self.mall, day.isoformat())
-        counters = repository.counter_rows(conn, self.mall)
         result = []
         for code in codes:
             service = self.settings.service(code)
@@ -936,7 +914,7 @@ class QueueService:
                     "closed_reason_code": state.reason_code,
                     "closed_reason": state.reason,
                     "waiting": waiting.get(code, 0),
-                    "eta_minutes": self._eta(conn, code, waiting.get(code, 0), counters),
+                    "eta_minutes": self._eta(conn, code, waiting.get(code, 0)),
                     "quota_left": (
                         max(0, service.daily_quota - issued) if service.daily_quota else None
                     ),
@@ -944,27 +922,47 @@ class QueueService:
             )
         return result
 
-    def _eta(
-        self, conn: Connection, service_code: str, ahead: int, counters: dict[int, Any]
-    ) -> int | None:
-        service = self.settings.service(service_code)
-        open_counters = sum(
-            1
-            for c in self.settings.counters_serving(service_code)
-            if counters.get(c.number) is not None and counters[c.number].status == "open"
+    def _eta(self, conn: Connection, service_code: str, ahead: int) -> int | None:
+        open_counters = self._open_counters(conn)
+        serving = sum(
+            1 for c in self.settings.counters_serving(service_code) if c.number in open_counters
         )
-        recent = repository.recent_service_minutes(
-            conn, self.mall, self.today().isoformat(), service_code
-        )
-        pace = statistics.median(recent) if len(recent) >= 3 else service.default_service_minutes
-        return estimate_wait_minutes(ahead, pace, open_counters)
+        return estimate_wait_minutes(ahead, self._pace(conn, service_code), serving)
+
+    # The estimate's inputs (open counters, recent pace) are asked for by every issue and
+    # every status page, and move by the minute: each is kept for a few seconds. A change
+    # committed by this process forgets them at once; another process's within seconds.
+    def _open_counters(self, conn: Connection) -> frozenset[int]:
+        cached = self._open_counters_cache
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        numbers = frozenset(repository.open_counters(conn, self.mall))
+        self._open_counters_cache = (time.monotonic() + ESTIMATE_INPUTS_SECONDS, numbers)
+        return numbers
+
+    def _pace(self, conn: Connection, service_code: str) -> float:
+        """Minutes per visitor: the median of today's recent services, else the default."""
+        key = (self.today().isoformat(), service_code)
+        cached = self._paces.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        recent = repository.recent_service_minutes(conn, self.mall, key[0], service_code)
+        if len(recent) >= 3:
+            pace = statistics.median(recent)
+        else:
+            pace = self.settings.service(service_code).default_service_minutes
+        self._paces[key] = (time.monotonic() + ESTIMATE_INPUTS_SECONDS, pace)
+        return pace
+
+    def _forget_estimate_inputs(self, change: _Change) -> None:
+        if change.counters_changed:
+            self._open_counters_cache = None
+        for ticket, action, _, _, _ in change.ticket_actions:
+            if action == "finish":
+                self._paces.pop((ticket.day, ticket.service), None)
 
     def _version(self, conn: Connection) -> int:
-        return int(
-            conn.execute(
-                select(mall_state.c.version).where(mall_state.c.mall == self.mall)
-            ).scalar_one()
-        )
+        return repository.version(conn, self.mall)
 
     # ------------------------------------------------------------------ views
     def status_url(self, ticket_id: str) -> str:
@@ -1007,11 +1005,10 @@ class QueueService:
             )
         if with_position:
             ahead = repository.people_ahead(conn, self.mall, ticket)
-            counters = repository.counter_rows(conn, self.mall)
             view["id"] = ticket.id
             view["ahead"] = ahead
             view["eta_minutes"] = (
-                self._eta(conn, ticket.service, ahead, counters)
+                self._eta(conn, ticket.service, ahead)
                 if ticket.status == TicketStatus.WAITING
                 else None
             )

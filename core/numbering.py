@@ -10,10 +10,39 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.store import daily_sequences
+
+
+def _claim_statement(insert):  # type: ignore[no-untyped-def]
+    # Built once per dialect with bind parameters (see core/repository.py for why).
+    return (
+        insert(daily_sequences)
+        .values(
+            mall=bindparam("claim_mall"),
+            service=bindparam("claim_service"),
+            day=bindparam("claim_day"),
+            last_number=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["mall", "service", "day"],
+            set_={"last_number": daily_sequences.c.last_number + 1},
+        )
+        .returning(daily_sequences.c.last_number)
+    )
+
+
+_CLAIM = {
+    "postgresql": _claim_statement(postgresql.insert),
+    "sqlite": _claim_statement(sqlite.insert),
+}
+_ISSUED = select(daily_sequences.c.last_number).where(
+    daily_sequences.c.mall == bindparam("mall"),
+    daily_sequences.c.service == bindparam("service"),
+    daily_sequences.c.day == bindparam("day"),
+)
 
 
 def local_day(moment: datetime, tz: tzinfo) -> date:
@@ -23,26 +52,12 @@ def local_day(moment: datetime, tz: tzinfo) -> date:
 
 def claim_next_number(conn: Connection, mall: str, service: str, day: date) -> int:
     """Reserve and return the next number of `service` on `day` inside the open transaction."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(daily_sequences).values(
-        mall=mall, service=service, day=day.isoformat(), last_number=1
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["mall", "service", "day"],
-        set_={"last_number": daily_sequences.c.last_number + 1},
-    ).returning(daily_sequences.c.last_number)
-    return int(conn.execute(statement).scalar_one())
+    params = {"claim_mall": mall, "claim_service": service, "claim_day": day.isoformat()}
+    return int(conn.execute(_CLAIM[conn.dialect.name], params).scalar_one())
 
 
 def issued_count(conn: Connection, mall: str, service: str, day: date) -> int:
     """How many numbers `service` has given out on `day` (for quotas)."""
-    value = conn.execute(
-        daily_sequences.select()
-        .with_only_columns(daily_sequences.c.last_number)
-        .where(
-            daily_sequences.c.mall == mall,
-            daily_sequences.c.service == service,
-            daily_sequences.c.day == day.isoformat(),
-        )
-    ).scalar_one_or_none()
+    params = {"mall": mall, "service": service, "day": day.isoformat()}
+    value = conn.execute(_ISSUED, params).scalar_one_or_none()
     return int(value or 0)

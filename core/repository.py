@@ -1,15 +1,130 @@
-"""Loading and saving tickets and counters: the only place that maps rows to entities."""
+"""Loading and saving tickets and counters: the only place that maps rows to entities.
+
+The statements of the frequent paths (issuing, calling, the events of every change) are built
+once, here, with bind parameters. Building a SQLAlchemy statement and its cache key costs
+several times what SQLite spends running it; a prebuilt statement memoizes its cache key, so
+each execution only binds values and finds its compiled form in the engine's cache
+(bench/RESULTS-server.md has the measurements).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from core.queueing import Candidate
-from core.store import counter_state, tickets
+from core.store import counter_state, mall_state, service_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, NotFound, Priority, Ticket, TicketStatus
+
+WAITING = TicketStatus.WAITING.value
+DONE = TicketStatus.DONE.value
+
+_MALL = bindparam("mall")
+_DAY = bindparam("day")
+
+_LOAD_TICKET = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
+_LOAD_TICKET_FOR_UPDATE = _LOAD_TICKET.with_for_update()
+_INSERT_TICKET = insert(tickets)
+# The SET clause comes from the keys of the parameters passed with it.
+_SAVE_TICKET = update(tickets).where(tickets.c.seq == bindparam("ticket_seq"))
+
+
+def _queue_head(is_priority: bool, skip_locked: bool) -> Any:
+    query = (
+        select(tickets.c.id, tickets.c.arrived_at, tickets.c.seq)
+        .where(
+            tickets.c.mall == _MALL,
+            tickets.c.day == _DAY,
+            tickets.c.service.in_(bindparam("services", expanding=True)),
+            tickets.c.status == WAITING,
+            tickets.c.priority.is_not(None) if is_priority else tickets.c.priority.is_(None),
+        )
+        .order_by(tickets.c.arrived_at, tickets.c.seq)
+        .limit(1)
+    )
+    return query.with_for_update(skip_locked=True) if skip_locked else query
+
+
+_QUEUE_HEADS = {
+    skip_locked: (_queue_head(True, skip_locked), _queue_head(False, skip_locked))
+    for skip_locked in (False, True)
+}
+_ACTIVE_AT_COUNTER = (
+    select(tickets)
+    .where(
+        tickets.c.mall == _MALL,
+        tickets.c.counter == bindparam("counter"),
+        tickets.c.status.in_([s.value for s in ACTIVE_AT_COUNTER]),
+    )
+    .order_by(tickets.c.called_at.desc())
+    .limit(1)
+)
+_WAITING_COUNTS = (
+    select(tickets.c.service, func.count())
+    .where(tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == WAITING)
+    .group_by(tickets.c.service)
+)
+_WAITING_COUNT_OF = select(func.count()).where(
+    tickets.c.mall == _MALL,
+    tickets.c.day == _DAY,
+    tickets.c.service == bindparam("service"),
+    tickets.c.status == WAITING,
+)
+_PEOPLE_AHEAD = select(func.count()).where(
+    tickets.c.mall == _MALL,
+    tickets.c.day == _DAY,
+    tickets.c.service == bindparam("service"),
+    tickets.c.status == WAITING,
+    or_(
+        tickets.c.arrived_at < bindparam("arrived_at", type_=tickets.c.arrived_at.type),
+        and_(
+            tickets.c.arrived_at == bindparam("same_arrival", type_=tickets.c.arrived_at.type),
+            tickets.c.seq < bindparam("ticket_seq"),
+        ),
+    ),
+)
+_RECENT_SERVICE_TIMES = (
+    select(tickets.c.started_at, tickets.c.finished_at)
+    .where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.service == bindparam("service"),
+        tickets.c.status == DONE,
+        tickets.c.started_at.is_not(None),
+    )
+    .order_by(tickets.c.finished_at.desc())
+    .limit(bindparam("limit"))
+)
+_COUNTER_ROWS = select(counter_state).where(counter_state.c.mall == _MALL)
+_OPEN_COUNTERS = select(counter_state.c.number).where(
+    counter_state.c.mall == _MALL, counter_state.c.status == "open"
+)
+_COUNTER_ROW = select(counter_state).where(
+    counter_state.c.mall == _MALL, counter_state.c.number == bindparam("number")
+)
+_COUNTER_ROW_FOR_UPDATE = _COUNTER_ROW.with_for_update()
+# Bind names in an UPDATE must differ from its column names (those name the SET values).
+_SET_PRIORITY_STREAK = (
+    update(counter_state)
+    .where(
+        counter_state.c.mall == bindparam("in_mall"),
+        counter_state.c.number == bindparam("counter_number"),
+    )
+    .values(priority_streak=bindparam("streak"))
+)
+_SERVICE_CLOSED_REASON = select(service_state.c.closed_reason).where(
+    service_state.c.mall == _MALL, service_state.c.service == bindparam("service")
+)
+_VERSION = select(mall_state.c.version).where(mall_state.c.mall == _MALL)
+_BUMP_VERSION = (
+    update(mall_state)
+    .where(mall_state.c.mall == bindparam("in_mall"))
+    .values(version=mall_state.c.version + bindparam("steps"))
+    .returning(mall_state.c.version)
+)
+_INSERT_TICKET_EVENT = insert(ticket_events)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -43,10 +158,8 @@ def ticket_from_row(row: Any) -> Ticket:
 
 
 def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool = False) -> Ticket:
-    query = select(tickets).where(tickets.c.mall == mall, tickets.c.id == ticket_id)
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _LOAD_TICKET_FOR_UPDATE if for_update else _LOAD_TICKET
+    row = conn.execute(query, {"mall": mall, "id": ticket_id}).first()
     if row is None:
         raise NotFound(f"No ticket with id {ticket_id!r}.")
     return ticket_from_row(row)
@@ -54,24 +167,28 @@ def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool
 
 def insert_ticket(conn: Connection, mall: str, ticket: Ticket, channel: str, issued_by: str) -> int:
     result = conn.execute(
-        tickets.insert().values(
-            id=ticket.id,
-            mall=mall,
-            day=ticket.day,
-            service=ticket.service,
-            origin_service=ticket.service,
-            prefix=ticket.prefix,
-            sequence=ticket.sequence,
-            status=ticket.status.value,
-            priority=ticket.priority.value if ticket.priority else None,
-            counter=ticket.counter,
-            issued_at=ticket.issued_at,
-            arrived_at=ticket.arrived_at,
-            call_count=0,
-            transfers=[],
-            channel=channel,
-            issued_by=issued_by,
-        )
+        _INSERT_TICKET,
+        {
+            "id": ticket.id,
+            "mall": mall,
+            "day": ticket.day,
+            "service": ticket.service,
+            "origin_service": ticket.service,
+            "prefix": ticket.prefix,
+            "sequence": ticket.sequence,
+            "status": ticket.status.value,
+            "priority": ticket.priority.value if ticket.priority else None,
+            "counter": ticket.counter,
+            "issued_at": ticket.issued_at,
+            "arrived_at": ticket.arrived_at,
+            "called_at": None,
+            "started_at": None,
+            "finished_at": None,
+            "call_count": 0,
+            "transfers": [],
+            "channel": channel,
+            "issued_by": issued_by,
+        },
     )
     seq = int(result.inserted_primary_key[0])
     ticket.seq = seq
@@ -80,18 +197,18 @@ def insert_ticket(conn: Connection, mall: str, ticket: Ticket, channel: str, iss
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:
     conn.execute(
-        update(tickets)
-        .where(tickets.c.seq == ticket.seq)
-        .values(
-            service=ticket.service,
-            status=ticket.status.value,
-            counter=ticket.counter,
-            called_at=ticket.called_at,
-            started_at=ticket.started_at,
-            finished_at=ticket.finished_at,
-            call_count=ticket.call_count,
-            transfers=list(ticket.transfers),
-        )
+        _SAVE_TICKET,
+        {
+            "ticket_seq": ticket.seq,
+            "service": ticket.service,
+            "status": ticket.status.value,
+            "counter": ticket.counter,
+            "called_at": ticket.called_at,
+            "started_at": ticket.started_at,
+            "finished_at": ticket.finished_at,
+            "call_count": ticket.call_count,
+            "transfers": list(ticket.transfers),
+        },
     )
 
 
@@ -104,22 +221,9 @@ def queue_heads(
     different head instead of waiting on, then colliding over, the same row.
     """
     heads: list[Candidate | None] = []
-    for is_priority in (True, False):
-        query = (
-            select(tickets.c.id, tickets.c.arrived_at, tickets.c.seq)
-            .where(
-                tickets.c.mall == mall,
-                tickets.c.day == day,
-                tickets.c.service.in_(services),
-                tickets.c.status == TicketStatus.WAITING.value,
-                tickets.c.priority.is_not(None) if is_priority else tickets.c.priority.is_(None),
-            )
-            .order_by(tickets.c.arrived_at, tickets.c.seq)
-            .limit(1)
-        )
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        row = conn.execute(query).first()
+    params = {"mall": mall, "day": day, "services": list(services)}
+    for is_priority, query in zip((True, False), _QUEUE_HEADS[skip_locked], strict=True):
+        row = conn.execute(query, params).first()
         heads.append(
             Candidate(row.id, as_utc(row.arrived_at), row.seq, is_priority)  # type: ignore[arg-type]
             if row
@@ -129,68 +233,41 @@ def queue_heads(
 
 
 def active_ticket_at(conn: Connection, mall: str, counter: int) -> Ticket | None:
-    row = conn.execute(
-        select(tickets)
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.counter == counter,
-            tickets.c.status.in_([s.value for s in ACTIVE_AT_COUNTER]),
-        )
-        .order_by(tickets.c.called_at.desc())
-        .limit(1)
-    ).first()
+    row = conn.execute(_ACTIVE_AT_COUNTER, {"mall": mall, "counter": counter}).first()
     return ticket_from_row(row) if row else None
 
 
 def waiting_counts(conn: Connection, mall: str, day: str) -> dict[str, int]:
-    rows = conn.execute(
-        select(tickets.c.service, func.count())
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.day == day,
-            tickets.c.status == TicketStatus.WAITING.value,
-        )
-        .group_by(tickets.c.service)
-    )
+    rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
     return {service: int(count) for service, count in rows}
+
+
+def waiting_count(conn: Connection, mall: str, day: str, service: str) -> int:
+    """One service's waiting tickets of `day`, read through the queue index."""
+    params = {"mall": mall, "day": day, "service": service}
+    return int(conn.execute(_WAITING_COUNT_OF, params).scalar_one())
 
 
 def people_ahead(conn: Connection, mall: str, ticket: Ticket) -> int:
     if ticket.status != TicketStatus.WAITING:
         return 0
-    return int(
-        conn.execute(
-            select(func.count()).where(
-                tickets.c.mall == mall,
-                tickets.c.day == ticket.day,
-                tickets.c.service == ticket.service,
-                tickets.c.status == TicketStatus.WAITING.value,
-                or_(
-                    tickets.c.arrived_at < ticket.arrived_at,
-                    and_(tickets.c.arrived_at == ticket.arrived_at, tickets.c.seq < ticket.seq),
-                ),
-            )
-        ).scalar_one()
-    )
+    params = {
+        "mall": mall,
+        "day": ticket.day,
+        "service": ticket.service,
+        "arrived_at": ticket.arrived_at,
+        "same_arrival": ticket.arrived_at,
+        "ticket_seq": ticket.seq,
+    }
+    return int(conn.execute(_PEOPLE_AHEAD, params).scalar_one())
 
 
 def recent_service_minutes(
     conn: Connection, mall: str, day: str, service: str, limit: int = 20
 ) -> list[float]:
-    rows = conn.execute(
-        select(tickets.c.started_at, tickets.c.finished_at)
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.day == day,
-            tickets.c.service == service,
-            tickets.c.status == TicketStatus.DONE.value,
-            tickets.c.started_at.is_not(None),
-        )
-        .order_by(tickets.c.finished_at.desc())
-        .limit(limit)
-    )
+    params = {"mall": mall, "day": day, "service": service, "limit": limit}
     minutes = []
-    for started, finished in rows:
+    for started, finished in conn.execute(_RECENT_SERVICE_TIMES, params):
         started, finished = as_utc(started), as_utc(finished)
         if started and finished:
             minutes.append((finished - started).total_seconds() / 60)
@@ -198,7 +275,36 @@ def recent_service_minutes(
 
 
 def counter_rows(conn: Connection, mall: str) -> dict[int, Any]:
-    return {
-        row.number: row
-        for row in conn.execute(select(counter_state).where(counter_state.c.mall == mall))
-    }
+    return {row.number: row for row in conn.execute(_COUNTER_ROWS, {"mall": mall})}
+
+
+def open_counters(conn: Connection, mall: str) -> set[int]:
+    return set(conn.execute(_OPEN_COUNTERS, {"mall": mall}).scalars())
+
+
+def counter_row(conn: Connection, mall: str, number: int, *, for_update: bool = False) -> Any:
+    query = _COUNTER_ROW_FOR_UPDATE if for_update else _COUNTER_ROW
+    return conn.execute(query, {"mall": mall, "number": number}).first()
+
+
+def set_priority_streak(conn: Connection, mall: str, number: int, streak: int) -> None:
+    params = {"in_mall": mall, "counter_number": number, "streak": streak}
+    conn.execute(_SET_PRIORITY_STREAK, params)
+
+
+def service_closed_reason(conn: Connection, mall: str, service: str) -> str | None:
+    params = {"mall": mall, "service": service}
+    return conn.execute(_SERVICE_CLOSED_REASON, params).scalar_one_or_none()
+
+
+def version(conn: Connection, mall: str) -> int:
+    return int(conn.execute(_VERSION, {"mall": mall}).scalar_one())
+
+
+def advance_version(conn: Connection, mall: str, steps: int) -> int:
+    """Add `steps` to the mall's version inside the open transaction; returns the old one."""
+    return int(conn.execute(_BUMP_VERSION, {"in_mall": mall, "steps": steps}).scalar_one()) - steps
+
+
+def insert_ticket_event(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(_INSERT_TICKET_EVENT, values)

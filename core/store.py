@@ -78,7 +78,9 @@ tickets = Table(
     Column("channel", String(16), nullable=False, default="kiosk"),
     Column("issued_by", String(64)),
     UniqueConstraint("mall", "day", "origin_service", "sequence", name="uq_ticket_number"),
-    Index("ix_tickets_queue", "mall", "service", "status", "priority", "arrived_at"),
+    # The day's queue of a service: queue heads, waiting counts and people ahead read only
+    # index entries (the day leads, so yesterday's leftovers are never walked).
+    Index("ix_tickets_day_queue", "mall", "day", "service", "status", "priority", "arrived_at"),
     Index("ix_tickets_counter", "mall", "counter", "status"),
 )
 
@@ -202,6 +204,10 @@ app_settings = Table(
 )
 
 
+# Indexes replaced by better ones, dropped on start from databases that still have them.
+OBSOLETE_INDEXES = ("ix_tickets_queue",)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine tuned for the backend; no connection is opened here."""
     if url.startswith("sqlite"):
@@ -279,4 +285,12 @@ class UnitOfWork:
                 yield conn
 
     def create_all(self) -> None:
+        """Create missing tables and indexes; drop indexes an earlier version made."""
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for name in OBSOLETE_INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+            # create_all makes a table's indexes only with the table itself.
+            for table in metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.config import Settings
 from core.events import CounterUpdated, Event, TicketCalled, TicketEvent, TicketIssued
-from core.handlers import Actor, InMemoryPublisher, QueueService
+from core.handlers import ESTIMATE_INPUTS_SECONDS, Actor, InMemoryPublisher, QueueService
 from core.store import UnitOfWork, audit_log, daily_sequences, make_engine, ticket_events, tickets
 from core.tickets import (
     CounterBusy,
@@ -608,6 +608,25 @@ def test_wait_estimate_uses_the_default_pace_then_recent_service_times(
     assert (ktp["waiting"], ktp["eta_minutes"]) == (6, 6)
 
 
+def test_estimate_inputs_changed_by_another_process_apply_within_seconds(
+    make_queue, settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """This process forgets its cached estimate inputs when it changes them (above); a
+    change made by another process on the same database shows once the cache expires."""
+    here, elsewhere = make_queue(settings), make_queue(settings)
+    moment = [1000.0]
+    monkeypatch.setattr("core.handlers.time.monotonic", lambda: moment[0])
+    here.open_counter(1, officer(1))
+    issue(here)
+    last = issue(here)
+    assert here.ticket_status(last["id"])["eta_minutes"] == 6  # 1 ahead, KTP's 6 min, 1 open
+    elsewhere.open_counter(2, officer(2))
+    moment[0] += ESTIMATE_INPUTS_SECONDS - 1
+    assert here.ticket_status(last["id"])["eta_minutes"] == 6
+    moment[0] += 2
+    assert here.ticket_status(last["id"])["eta_minutes"] == 3  # now 2 counters share it
+
+
 def test_ticket_status_is_the_public_view(queue: QueueService):
     ticket = issue(queue, priority="ibu_hamil")
     status = queue.ticket_status(ticket["id"])
@@ -695,3 +714,24 @@ def test_disabling_an_officer_closes_the_counters_they_had_open(
     assert publisher.events[-1].counter["number"] == 1
     with pytest.raises(Forbidden):
         queue.close_counters_of("budi", officer(1, "rina"))
+
+
+def test_start_up_replaces_the_queue_index_of_an_earlier_version(settings: Settings, clock):
+    """Tables made by an earlier version keep their data; their indexes are brought up to
+    date (create_all alone only makes the indexes of tables it creates)."""
+    from sqlalchemy import inspect
+
+    engine = make_engine(settings.database_url)
+    first = QueueService(settings, UnitOfWork(engine), clock=clock)
+    first.ensure_ready()
+    issued = issue(first)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_tickets_day_queue")
+        conn.exec_driver_sql(
+            "CREATE INDEX ix_tickets_queue ON tickets (mall, service, status, priority, arrived_at)"
+        )
+    QueueService(settings, UnitOfWork(engine), clock=clock).ensure_ready()
+    names = {index["name"] for index in inspect(engine).get_indexes("tickets")}
+    assert "ix_tickets_day_queue" in names and "ix_tickets_queue" not in names
+    assert first.ticket_status(issued["id"])["number"] == issued["number"]
+    engine.dispose()
