@@ -1,10 +1,13 @@
 """Fan-out latency: from an officer's call-next to each connected screen's `ticket.called`.
 
 A real server (`antrian serve`, via tests.support.live.LiveServer) on 127.0.0.1; several client
-processes each hold many real python-socketio clients (threads), so the client side is not the
-bottleneck of one Python interpreter. Most clients sign in with display or kiosk tokens and sit
-in the mall room (they hear every call); some are visitors' ticket pages that hear only their
-own ticket.
+processes each hold many real python-socketio clients, so the client side is not the bottleneck
+of one Python interpreter. By default they are python-socketio's AsyncClient (one event loop
+per process; `pip install -e '.[bench]'`); `--client python-socketio` uses its threaded Client,
+which starts an OS thread for every message it receives, and `--client raw` speaks the protocol
+directly. All of them share the two cores with the server. Most clients sign in with display
+or kiosk tokens and sit in the mall room (they hear every call); some are visitors' ticket pages
+that hear only their own ticket.
 
 Latency is measured from just before the call-next request is sent to the moment a client's
 handler runs. Both sides read time.monotonic_ns(): on Linux CLOCK_MONOTONIC is one clock for
@@ -19,6 +22,7 @@ Every loop is bounded: connections by a deadline, calls by --calls, waiting by t
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import multiprocessing as mp
@@ -56,7 +60,7 @@ class Plan:
     index: int
     port: int
     clients: list[dict[str, str]]  # each an auth dict: {"token": ...} or {"ticket": ...}
-    library: str = "python-socketio"  # or "raw"
+    library: str = "python-socketio"  # or "python-socketio-async", "raw"
     connect_parallel: int = 10
 
 
@@ -74,6 +78,9 @@ class Report:
 
 def client_process(plan: Plan, ready: Any, go_home: Any, results: Any) -> None:
     """Connect every client of the plan, report ready, record receipts until told to stop."""
+    if plan.library == "python-socketio-async":
+        asyncio.run(async_client_process(plan, ready, go_home, results))
+        return
     report = Report(plan.index)
     lock = threading.Lock()
     clients: list[Any] = []
@@ -128,6 +135,57 @@ def client_process(plan: Plan, ready: Any, go_home: Any, results: Any) -> None:
         thread.start()
     for thread in closers:
         thread.join(10)
+
+
+async def async_client_process(plan: Plan, ready: Any, go_home: Any, results: Any) -> None:
+    """The same with python-socketio's asyncio client: one event loop holds every client of
+    the process and a received event runs as a task, where the threaded client starts an
+    OS thread for each message."""
+    import socketio
+
+    report = Report(plan.index)
+    clients: list[Any] = []
+    stopping = False
+    gate = asyncio.Semaphore(plan.connect_parallel)
+
+    async def make(auth: dict[str, str]) -> None:
+        is_page = "ticket" in auth
+        client = socketio.AsyncClient(reconnection=False)
+
+        @client.on("ticket.called")
+        async def on_called(payload: dict[str, Any]) -> None:
+            report.receipts.append((is_page, payload["ticket"]["number"], time.monotonic_ns()))
+
+        @client.on("disconnect")
+        async def on_disconnect(*_args: Any) -> None:
+            if not stopping:
+                report.disconnects += 1
+
+        async with gate:
+            try:
+                await client.connect(
+                    f"http://127.0.0.1:{plan.port}",
+                    auth=auth,
+                    transports=["websocket"],
+                    wait_timeout=30,
+                )
+            except Exception as exc:  # report every refused or timed-out client
+                report.failures.append(f"{type(exc).__name__}: {exc}")
+                return
+        clients.append(client)
+        report.connected += 1
+        if is_page:
+            report.ticket_pages += 1
+        else:
+            report.mall_clients += 1
+
+    await asyncio.wait_for(asyncio.gather(*(make(auth) for auth in plan.clients)), CONNECT_TIMEOUT)
+    ready.put((plan.index, report.connected, report.failures[:3]))
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, go_home.wait, 600)
+    stopping = True
+    results.put(report)
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
 
 
 def socketio_client(
@@ -460,9 +518,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between calls")
     parser.add_argument(
         "--client",
-        choices=["python-socketio", "raw"],
-        default="python-socketio",
-        help="client library: python-socketio, or the protocol spoken directly (lighter)",
+        choices=["python-socketio", "python-socketio-async", "raw"],
+        default="python-socketio-async",
+        help="client: python-socketio's threaded Client, its AsyncClient (one event loop per "
+        "process, aiohttp), or the protocol spoken directly (lighter)",
     )
     parser.add_argument("--mode", choices=["counters", "one-counter"], default="counters")
     parser.add_argument("--settle", type=float, default=3.0, help="wait after the last call")
