@@ -71,10 +71,14 @@ class Hub:
 
     def _emit(self, event: Event) -> None:
         payload = event.payload()
-        self.socketio.emit(event.name, payload, to=self.mall_room)
-        if isinstance(event, TicketEvent) and event.ticket_id:
+        is_ticket_event = isinstance(event, TicketEvent) and bool(event.ticket_id)
+        # The visitor's own page first: one socket, before the hundreds of the mall room.
+        # No client is in both rooms, so the order between them changes nothing it sees.
+        if is_ticket_event:
             self.socketio.emit(event.name, payload, to=f"ticket:{event.ticket_id}")
-            for service in event.waiting:
+        self.socketio.emit(event.name, payload, to=self.mall_room)
+        if is_ticket_event:
+            for service in event.waiting:  # type: ignore[attr-defined]
                 self.socketio.emit("queue.moved", {"service": service}, to=f"service:{service}")
 
     def end_sessions_of(self, username: str) -> None:
