@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 COUNTER_STATUSES = ("open", "break", "closed")
 RECENT_CALLS = 10
 ESTIMATE_INPUTS_SECONDS = 5.0
+# Call-next on PostgreSQL when every waiting visitor is locked by other counters' calls.
+LOCKED_HEADS_RETRY_SECONDS = 0.01
+LOCKED_HEADS_PATIENCE_SECONDS = 2.0
 
 
 def utc_now() -> datetime:
@@ -396,7 +399,26 @@ class QueueService:
 
     # ------------------------------------------------------------------ calling
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:
+        """The next visitor for the counter, or None when nobody waits for its services."""
         counter = self._counter_for(actor, counter_number, "call_next")
+        deadline = time.monotonic() + LOCKED_HEADS_PATIENCE_SECONDS
+        while True:
+            called = self._call_next_once(counter, actor)
+            if called is not None or self.uow.is_sqlite or time.monotonic() > deadline:
+                return called
+            # PostgreSQL skips the rows other counters have locked (SKIP LOCKED). If visitors
+            # still wait, they are all being called elsewhere right now: once those calls
+            # commit (or roll back, leaving them waiting) the answer is certain.
+            if not self._anyone_waiting(counter.services):
+                return None
+            time.sleep(LOCKED_HEADS_RETRY_SECONDS)
+
+    def _anyone_waiting(self, services: tuple[str, ...]) -> bool:
+        with self.uow.reading() as conn:
+            day = self.today().isoformat()
+            return any(repository.waiting_count(conn, self.mall, day, s) for s in services)
+
+    def _call_next_once(self, counter: Any, actor: Actor) -> dict[str, Any] | None:
         with self._change() as change:
             conn = change.conn
             state = self._counter_row(conn, counter.number, for_update=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core import numbering, repository
@@ -66,6 +68,7 @@ def test_racing_counters_call_every_ticket_exactly_once(
     start = threading.Barrier(COUNTERS)
     calls: dict[int, list[str]] = {n: [] for n in range(1, COUNTERS + 1)}
     errors: list[BaseException] = []
+    left_over: list[int] = []  # waiting tickets when a counter was told nobody waits
 
     def still_waiting() -> int:
         with queue.uow.reading() as conn:
@@ -79,11 +82,10 @@ def test_racing_counters_call_every_ticket_exactly_once(
             while True:
                 called = queue.call_next(number, actor)
                 if called is None:
-                    # On PostgreSQL a head row locked by a racing counter is skipped; a counter
-                    # that saw only locked rows may try again while anybody still waits.
-                    if still_waiting() == 0:
-                        return
-                    continue
+                    # "Nobody waits" must be true: on PostgreSQL call-next skips the rows
+                    # racing counters have locked, and waits for them instead of answering 204.
+                    left_over.append(still_waiting())
+                    return
                 calls[number].append(called["id"])
                 # The counter must be done with a visitor before it may call the next.
                 if len(calls[number]) % 5 == 0:
@@ -101,6 +103,7 @@ def test_racing_counters_call_every_ticket_exactly_once(
         desk.join(timeout=120)
     try:
         assert not errors, errors[:3]
+        assert left_over == [0] * COUNTERS
         called_ids = [ticket for per_counter in calls.values() for ticket in per_counter]
         duplicates = [t for t, n in Counter(called_ids).items() if n > 1]
         assert not duplicates
@@ -120,5 +123,67 @@ def test_racing_counters_call_every_ticket_exactly_once(
         assert statuses["done"] + statuses["no_show"] == WAITING
         versions = [e.version for e in publisher.events]
         assert versions == list(range(1, len(versions) + 1))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_call_next_waits_for_a_visitor_locked_by_another_counter(
+    demo_settings: Settings, postgres_url: str, clock: FakeClock
+):
+    """The only waiting visitor is locked by another counter's call that then fails (rolls
+    back): call-next must not answer "nobody waits" while the visitor is still there."""
+    settings = all_day(
+        demo_settings, database_url=postgres_url, no_quotas=True, counters=counters_for("KTP", 2)
+    )
+    engine = make_engine(postgres_url)
+    queue = QueueService(settings, UnitOfWork(engine), clock=clock)
+    queue.ensure_ready()
+    (waiting,) = line_up(queue, clock, 1)
+    queue.open_counter(1, officer(1))
+    try:
+        other_counter = engine.connect()
+        other_call = other_counter.begin()
+        other_counter.execute(select(tickets).where(tickets.c.id == waiting).with_for_update())
+        answer: list[dict | None] = []
+        caller = threading.Thread(target=lambda: answer.append(queue.call_next(1, officer(1))))
+        caller.start()
+        time.sleep(0.3)
+        assert caller.is_alive(), "answered while the only visitor was locked elsewhere"
+        other_call.rollback()
+        other_counter.close()
+        caller.join(5)
+        assert answer and answer[0] is not None and answer[0]["id"] == waiting
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_call_next_answers_nobody_once_the_other_counter_took_the_last_visitor(
+    demo_settings: Settings, postgres_url: str, clock: FakeClock
+):
+    settings = all_day(
+        demo_settings, database_url=postgres_url, no_quotas=True, counters=counters_for("KTP", 2)
+    )
+    engine = make_engine(postgres_url)
+    queue = QueueService(settings, UnitOfWork(engine), clock=clock)
+    queue.ensure_ready()
+    (waiting,) = line_up(queue, clock, 1)
+    queue.open_counter(1, officer(1))
+    try:
+        other_counter = engine.connect()
+        other_call = other_counter.begin()
+        other_counter.execute(select(tickets).where(tickets.c.id == waiting).with_for_update())
+        answer: list[dict | None] = []
+        caller = threading.Thread(target=lambda: answer.append(queue.call_next(1, officer(1))))
+        caller.start()
+        time.sleep(0.2)
+        other_counter.execute(
+            tickets.update().where(tickets.c.id == waiting).values(status="called", counter=2)
+        )
+        other_call.commit()
+        other_counter.close()
+        caller.join(5)
+        assert answer == [None]
     finally:
         engine.dispose()
