@@ -690,6 +690,23 @@ class QueueService:
             if previous != ("printed" if ok else "failed") or not ok:
                 change.printer_changes.append((job.kiosk, ok, error or "OK"))
 
+    def last_print_outcome(self, kiosk: str) -> tuple[bool, str] | None:
+        """(printed?, error or "OK") of the kiosk's last finished print job, if it has one."""
+        with self.uow.reading() as conn:
+            row = conn.execute(
+                select(print_jobs.c.status, print_jobs.c.error)
+                .where(
+                    print_jobs.c.mall == self.mall,
+                    print_jobs.c.kiosk == kiosk,
+                    print_jobs.c.status != "pending",
+                )
+                .order_by(print_jobs.c.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        return row.status == "printed", row.error or "OK"
+
     def printer_status(self, kiosk: str, ok: bool, message: str) -> None:
         with self._change() as change:
             change.printer_changes.append((kiosk, ok, message))

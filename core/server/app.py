@@ -90,6 +90,7 @@ def create_app(
 
     printing = KioskPrinting(settings, queue, printer_factory=printer_factory)
     app.extensions["antrian.printing"] = printing
+    hub.printing = printing
 
     app.register_blueprint(api)
     _register_front_ends(app, socketio)

@@ -36,6 +36,9 @@ class Hub:
         self._sids: dict[str, Actor] = {}
         self._lock = threading.Lock()
         self._outbox: SimpleQueue[Event | None] | None = None
+        # Kiosk printing (set by the app): a kiosk's snapshot says how its printer is, and
+        # the printer is asked again in the background when the kiosk connects.
+        self.printing: Any = None
 
     # -------------------------------------------------------------- outgoing
     def start_relay(self) -> None:
@@ -81,6 +84,12 @@ class Hub:
             for service in event.waiting:  # type: ignore[attr-defined]
                 self.socketio.emit("queue.moved", {"service": service}, to=f"service:{service}")
 
+    def _probe_printer(self, kiosk: str | None) -> None:
+        try:
+            self.printing.probe(kiosk)
+        except Exception:  # a probe must never take the connection down with it
+            log.exception("probing the printer of kiosk %s failed", kiosk)
+
     def end_sessions_of(self, username: str) -> None:
         """Cut the live connections of a user whose account was disabled or who signed out."""
         self.socketio.emit("session.ended", {"reason": "signed_out"}, to=f"user:{username}")
@@ -125,7 +134,11 @@ class Hub:
             with self._lock:
                 self._sids[request.sid] = actor  # type: ignore[attr-defined]
             snapshot = self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+            if actor.kind == "kiosk" and self.printing is not None:
+                snapshot["printer"] = self.printing.known_state(actor.kiosk)
             socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
+            if actor.kind == "kiosk" and self.printing is not None:
+                socketio.start_background_task(self._probe_printer, actor.kiosk)
             return True
 
         @socketio.on("disconnect")

@@ -7,6 +7,7 @@ its QR code, and a `printer.status` event tells the counters and admins.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,10 @@ class KioskPrinting:
                 raise ConfigError("", str(exc)) from None
             self.specs[kiosk.code] = spec
             self.printers[kiosk.code] = factory(spec)
+        # What this process last learnt of each printer (a print or a probe): ok, message.
+        self._known: dict[str, tuple[bool, str]] = {}
+        self._printing: set[str] = set()
+        self._lock = threading.Lock()
 
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
@@ -75,6 +80,15 @@ class KioskPrinting:
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
         spec = self.specs[kiosk]
         job = self.queue.start_print_job(ticket_id, kiosk, actor)
+        with self._lock:
+            self._printing.add(kiosk)
+        try:
+            return self._print(ticket_id, kiosk, spec, job)
+        finally:
+            with self._lock:
+                self._printing.discard(kiosk)
+
+    def _print(self, ticket_id: str, kiosk: str, spec: PrinterSpec, job: int) -> dict[str, Any]:
         try:
             data = render_ticket(
                 self.slip(ticket_id),
@@ -88,6 +102,8 @@ class KioskPrinting:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
             outcome_ok, error = outcome.ok, outcome.error
         self.queue.finish_print_job(job, outcome_ok, error)
+        with self._lock:
+            self._known[kiosk] = (outcome_ok, error or "OK")
         return {
             "job": job,
             "status": "printed" if outcome_ok else "failed",
@@ -95,6 +111,35 @@ class KioskPrinting:
             # The kiosk shows the ticket with its QR so the visitor can photograph it.
             "show_on_screen": not outcome_ok,
         }
+
+    def known_state(self, kiosk: str | None) -> dict[str, Any] | None:
+        """The kiosk's printer as last seen (by this process, else by its last print job);
+        None for a kiosk without a printer. Never touches the printer."""
+        if kiosk is None or kiosk not in self.printers:
+            return None
+        with self._lock:
+            known = self._known.get(kiosk)
+        if known is None:
+            known = self.queue.last_print_outcome(kiosk)
+        ok, message = known if known is not None else (True, "")
+        return {"kiosk": kiosk, "ok": ok, "message": message}
+
+    def probe(self, kiosk: str | None) -> None:
+        """Ask the kiosk's printer whether it can print (paper, cover, connection) and, when
+        the answer differs from what was known, publish `printer.status` like a failed print
+        would: the kiosk shows its warning before a visitor takes a number, counters see it.
+        Skipped while the printer is printing (the print reports its own outcome)."""
+        if kiosk is None or kiosk not in self.printers:
+            return
+        with self._lock:
+            if kiosk in self._printing:
+                return
+        before = self.known_state(kiosk)
+        health = self.printers[kiosk].check(self.specs[kiosk].timeout_seconds)
+        with self._lock:
+            self._known[kiosk] = (health.ok, health.message)
+        if before is None or before["ok"] != health.ok:
+            self.queue.printer_status(kiosk, health.ok, health.message)
 
     def health(self) -> dict[str, dict[str, Any]]:
         result = {}

@@ -564,7 +564,11 @@
 
   const live = AntrianLive.connect({
     auth: { token: config.token },
-    onSnapshot: function (snapshot) { replaceServices(snapshot.services); },
+    onSnapshot: function (snapshot) {
+      replaceServices(snapshot.services);
+      // How the printer was last seen; the server asks it again and sends printer.status.
+      if (snapshot.printer) { $("printer-warning").hidden = snapshot.printer.ok !== false; }
+    },
     onEvent: onEvent,
     onStatus: onStatus,
   });

@@ -350,6 +350,28 @@ def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_
         server.stop()
 
 
+def test_a_broken_printer_shows_its_warning_before_anyone_takes_a_number(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
+    server = LiveServer(
+        tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
+    )
+    server.start()
+    try:
+        page = open_kiosk(browser, server)
+        # Asked when the kiosk connected; nobody has printed anything yet.
+        expect(page.locator("#printer-warning")).to_be_visible()
+        page.reload()
+        expect(page.locator("#printer-warning")).to_be_visible()  # from the snapshot
+        page.context.close()
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("name,viewport", [("portrait", PORTRAIT), ("landscape", LANDSCAPE)])
 def test_every_screen_fits_without_scrolling_with_large_targets(
     browser: Browser, live_server: LiveServer, artifacts: Path, name: str, viewport: dict[str, int]

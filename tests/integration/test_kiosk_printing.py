@@ -250,3 +250,73 @@ def test_only_an_admin_reprints_and_only_at_a_kiosk_with_a_printer(
     assert nowhere.status_code == 404
     assert "K9" in nowhere.get_json()["error"]["message"]
     assert len(mall.print_jobs(ticket["id"])) == 1
+
+
+def connect_kiosk(mall: Mall) -> Any:
+    socketio = mall.app.extensions["antrian.socketio"]
+    return socketio.test_client(mall.app, auth={"token": mall.kiosk_token})
+
+
+def wait_for(client: Any, name: str, seen: list[dict[str, Any]], timeout: float = 5.0) -> list:
+    """Packets named `name` among what the client got so far (kept in `seen`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen += client.get_received()
+        found = [packet["args"][0] for packet in seen if packet["name"] == name]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_a_kiosk_learns_of_a_broken_printer_as_soon_as_it_connects(
+    make_mall: Callable[..., Mall], closed_port: int
+) -> None:
+    mall = make_mall(
+        {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": TIMEOUT}
+    )
+    seen: list[dict[str, Any]] = []
+    client = connect_kiosk(mall)
+    [snapshot] = wait_for(client, "snapshot", seen)
+    assert snapshot["printer"] == {"kiosk": "K1", "ok": True, "message": ""}  # nothing known
+    # Nobody has taken a number yet: the printer is asked when the kiosk connects.
+    [status] = wait_for(client, "printer.status", seen)
+    assert (status["kiosk"], status["ok"]) == ("K1", False)
+    assert "refused" in status["message"]
+    assert [e.ok for e in mall.printer_events()] == [False]  # counters hear it too
+    client.disconnect()
+
+    # Reconnecting (a reload) shows the warning from the snapshot; unchanged, no new event.
+    seen = []
+    again = connect_kiosk(mall)
+    [snapshot] = wait_for(again, "snapshot", seen)
+    assert snapshot["printer"]["ok"] is False
+    assert wait_for(again, "printer.status", seen, timeout=TIMEOUT + 1) == []
+    assert len(mall.printer_events()) == 1
+    again.disconnect()
+
+
+def test_a_printer_that_recovered_is_announced_when_the_kiosk_connects(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter(failure="out of paper")
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    assert mall.issue().get_json()["print"]["status"] == "failed"
+    printer.failure = None  # paper put in
+
+    seen: list[dict[str, Any]] = []
+    client = connect_kiosk(mall)
+    [snapshot] = wait_for(client, "snapshot", seen)
+    assert snapshot["printer"] == {"kiosk": "K1", "ok": False, "message": "out of paper"}
+    [status] = wait_for(client, "printer.status", seen)
+    assert status["ok"] is True
+    client.disconnect()
+
+
+def test_a_display_gets_no_printer_state(make_mall: Callable[..., Mall]) -> None:
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: RecordingPrinter())
+    token = mall.app.extensions["antrian.accounts"].add_device("layar-a", "display", zone="A")
+    socketio = mall.app.extensions["antrian.socketio"]
+    client = socketio.test_client(mall.app, auth={"token": token})
+    [snapshot] = wait_for(client, "snapshot", [])
+    assert "printer" not in snapshot
+    client.disconnect()
