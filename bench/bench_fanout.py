@@ -75,6 +75,13 @@ class Report:
     receipts: list[tuple[bool, str, int]] = field(default_factory=list)
     disconnects: int = 0  # dropped by the server before the run ended
 
+    def count_connected(self, is_page: bool) -> None:
+        self.connected += 1
+        if is_page:
+            self.ticket_pages += 1
+        else:
+            self.mall_clients += 1
+
 
 def client_process(plan: Plan, ready: Any, go_home: Any, results: Any) -> None:
     """Connect every client of the plan, report ready, record receipts until told to stop."""
@@ -109,11 +116,7 @@ def client_process(plan: Plan, ready: Any, go_home: Any, results: Any) -> None:
             return
         with lock:
             clients.append(client)
-            report.connected += 1
-            if is_page:
-                report.ticket_pages += 1
-            else:
-                report.mall_clients += 1
+            report.count_connected(is_page)
 
     pending = list(enumerate(plan.clients))
     deadline = time.monotonic() + CONNECT_TIMEOUT
@@ -173,11 +176,7 @@ async def async_client_process(plan: Plan, ready: Any, go_home: Any, results: An
                 report.failures.append(f"{type(exc).__name__}: {exc}")
                 return
         clients.append(client)
-        report.connected += 1
-        if is_page:
-            report.ticket_pages += 1
-        else:
-            report.mall_clients += 1
+        report.count_connected(is_page)
 
     await asyncio.wait_for(asyncio.gather(*(make(auth) for auth in plan.clients)), CONNECT_TIMEOUT)
     ready.put((plan.index, report.connected, report.failures[:3]))

@@ -321,7 +321,8 @@ def test_the_priority_path_issues_a_priority_ticket(kiosk: Page, live_server: Li
     expect(kiosk.locator("#priority-mode")).to_be_hidden()
 
 
-def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_path: Path) -> None:
+def server_with_an_unreachable_printer(tmp_path: Path) -> LiveServer:
+    """A server whose kiosk K1 prints to a port on 127.0.0.1 where nothing listens."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
@@ -330,6 +331,11 @@ def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_
         tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
     )
     server.start()
+    return server
+
+
+def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_path: Path) -> None:
+    server = server_with_an_unreachable_printer(tmp_path)
     try:
         page = open_kiosk(browser, server)
         take_number(page, "DISDUKCAPIL", "IKD")
@@ -353,14 +359,7 @@ def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_
 def test_a_broken_printer_shows_its_warning_before_anyone_takes_a_number(
     browser: Browser, tmp_path: Path
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
-    server = LiveServer(
-        tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
-    )
-    server.start()
+    server = server_with_an_unreachable_printer(tmp_path)
     try:
         page = open_kiosk(browser, server)
         # Asked when the kiosk connected; nobody has printed anything yet.

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, RootTransaction, select
 
 from core import numbering, repository
 from core.config import Settings
@@ -127,12 +129,22 @@ def test_racing_counters_call_every_ticket_exactly_once(
         engine.dispose()
 
 
-@pytest.mark.postgres
-def test_call_next_waits_for_a_visitor_locked_by_another_counter(
+@dataclass
+class LockedVisitor:
+    """One waiting KTP visitor, locked by another counter's call still in progress, and
+    counter 1 pressing call-next meanwhile (in a thread)."""
+
+    ticket_id: str
+    other_counter: Connection
+    other_call: RootTransaction
+    caller: threading.Thread
+    answer: list[dict | None]
+
+
+@pytest.fixture
+def locked_visitor(
     demo_settings: Settings, postgres_url: str, clock: FakeClock
-):
-    """The only waiting visitor is locked by another counter's call that then fails (rolls
-    back): call-next must not answer "nobody waits" while the visitor is still there."""
+) -> Iterator[LockedVisitor]:
     settings = all_day(
         demo_settings, database_url=postgres_url, no_quotas=True, counters=counters_for("KTP", 2)
     )
@@ -141,49 +153,42 @@ def test_call_next_waits_for_a_visitor_locked_by_another_counter(
     queue.ensure_ready()
     (waiting,) = line_up(queue, clock, 1)
     queue.open_counter(1, officer(1))
+    other_counter = engine.connect()
+    other_call = other_counter.begin()
+    other_counter.execute(select(tickets).where(tickets.c.id == waiting).with_for_update())
+    answer: list[dict | None] = []
+    caller = threading.Thread(target=lambda: answer.append(queue.call_next(1, officer(1))))
+    caller.start()
     try:
-        other_counter = engine.connect()
-        other_call = other_counter.begin()
-        other_counter.execute(select(tickets).where(tickets.c.id == waiting).with_for_update())
-        answer: list[dict | None] = []
-        caller = threading.Thread(target=lambda: answer.append(queue.call_next(1, officer(1))))
-        caller.start()
-        time.sleep(0.3)
-        assert caller.is_alive(), "answered while the only visitor was locked elsewhere"
-        other_call.rollback()
+        yield LockedVisitor(waiting, other_counter, other_call, caller, answer)
+    finally:
         other_counter.close()
         caller.join(5)
-        assert answer and answer[0] is not None and answer[0]["id"] == waiting
-    finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_call_next_waits_for_a_visitor_locked_by_another_counter(locked_visitor: LockedVisitor):
+    """The other counter's call then fails (rolls back): call-next must not have answered
+    "nobody waits" while the visitor was still there."""
+    time.sleep(0.3)
+    assert locked_visitor.caller.is_alive(), "answered while the visitor was locked elsewhere"
+    locked_visitor.other_call.rollback()
+    locked_visitor.caller.join(5)
+    [called] = locked_visitor.answer
+    assert called is not None and called["id"] == locked_visitor.ticket_id
 
 
 @pytest.mark.postgres
 def test_call_next_answers_nobody_once_the_other_counter_took_the_last_visitor(
-    demo_settings: Settings, postgres_url: str, clock: FakeClock
+    locked_visitor: LockedVisitor,
 ):
-    settings = all_day(
-        demo_settings, database_url=postgres_url, no_quotas=True, counters=counters_for("KTP", 2)
+    time.sleep(0.2)
+    locked_visitor.other_counter.execute(
+        tickets.update()
+        .where(tickets.c.id == locked_visitor.ticket_id)
+        .values(status="called", counter=2)
     )
-    engine = make_engine(postgres_url)
-    queue = QueueService(settings, UnitOfWork(engine), clock=clock)
-    queue.ensure_ready()
-    (waiting,) = line_up(queue, clock, 1)
-    queue.open_counter(1, officer(1))
-    try:
-        other_counter = engine.connect()
-        other_call = other_counter.begin()
-        other_counter.execute(select(tickets).where(tickets.c.id == waiting).with_for_update())
-        answer: list[dict | None] = []
-        caller = threading.Thread(target=lambda: answer.append(queue.call_next(1, officer(1))))
-        caller.start()
-        time.sleep(0.2)
-        other_counter.execute(
-            tickets.update().where(tickets.c.id == waiting).values(status="called", counter=2)
-        )
-        other_call.commit()
-        other_counter.close()
-        caller.join(5)
-        assert answer == [None]
-    finally:
-        engine.dispose()
+    locked_visitor.other_call.commit()
+    locked_visitor.caller.join(5)
+    assert locked_visitor.answer == [None]
