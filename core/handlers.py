@@ -153,7 +153,7 @@ class QueueService:
         # client that sees a gap asks for a snapshot.
         self._publish_lock = threading.Lock()
         # Estimate inputs with the moment they expire: see _eta().
-        self._paces: dict[tuple[str, str], tuple[float, float]] = {}
+        self._paces: dict[str, tuple[str, float, float]] = {}  # service: (day, expiry, pace)
         self._open_counters_cache: tuple[float, frozenset[int]] | None = None
 
     # ------------------------------------------------------------------ infrastructure
@@ -981,16 +981,17 @@ class QueueService:
 
     def _pace(self, conn: Connection, service_code: str) -> float:
         """Minutes per visitor: the median of today's recent services, else the default."""
-        key = (self.today().isoformat(), service_code)
-        cached = self._paces.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        recent = repository.recent_service_minutes(conn, self.mall, key[0], service_code)
+        day = self.today().isoformat()
+        cached = self._paces.get(service_code)
+        if cached is not None and cached[0] == day and cached[1] > time.monotonic():
+            return cached[2]
+        recent = repository.recent_service_minutes(conn, self.mall, day, service_code)
         if len(recent) >= 3:
             pace = statistics.median(recent)
         else:
             pace = self.settings.service(service_code).default_service_minutes
-        self._paces[key] = (time.monotonic() + ESTIMATE_INPUTS_SECONDS, pace)
+        # One entry per service (the day inside it), so the cache never outgrows the mall.
+        self._paces[service_code] = (day, time.monotonic() + ESTIMATE_INPUTS_SECONDS, pace)
         return pace
 
     def _forget_estimate_inputs(self, change: _Change) -> None:
@@ -998,7 +999,7 @@ class QueueService:
             self._open_counters_cache = None
         for ticket, action, _, _, _ in change.ticket_actions:
             if action == "finish":
-                self._paces.pop((ticket.day, ticket.service), None)
+                self._paces.pop(ticket.service, None)
 
     def _version(self, conn: Connection) -> int:
         return repository.version(conn, self.mall)
