@@ -34,6 +34,9 @@ class Hub:
         self.accounts = accounts
         self.mall_room = f"mall:{queue.mall}"
         self._sids: dict[str, Actor] = {}
+        # The zone whose snapshot each connection gets: a display's own; for an admin or an
+        # officer previewing a display page, the zone it asked for (None: the whole mall).
+        self._view_zones: dict[str, str | None] = {}
         self._lock = threading.Lock()
         self._outbox: SimpleQueue[Event | None] | None = None
         # Kiosk printing (set by the app): a kiosk's snapshot says how its printer is, and
@@ -84,6 +87,22 @@ class Hub:
             for service in event.waiting:  # type: ignore[attr-defined]
                 self.socketio.emit("queue.moved", {"service": service}, to=f"service:{service}")
 
+    def _view_zone(self, actor: Actor, asked: Any) -> str | None:
+        """A display sees its own zone, whatever it asks; an admin or officer may preview one
+        zone's display (its snapshot then holds that zone's latest calls, not the mall's)."""
+        if actor.kind == "display":
+            return actor.zone
+        if asked is None or actor.kind not in ("admin", "officer"):
+            return None
+        zones = [zone.code for zone in self.queue.settings.zones]
+        if asked not in zones:
+            from socketio.exceptions import ConnectionRefusedError
+
+            raise ConnectionRefusedError(
+                f"Unknown display zone {asked!r}; zones: {', '.join(zones)}."
+            )
+        return str(asked)
+
     def _probe_printer(self, kiosk: str | None) -> None:
         try:
             self.printing.probe(kiosk)
@@ -126,6 +145,7 @@ class Hub:
                 rooms.append(f"zone:{actor.zone}")
             if actor.kind == "kiosk" and actor.kiosk:
                 rooms.append(f"kiosk:{actor.kiosk}")
+            view_zone = self._view_zone(actor, auth.get("zone"))
             # Join first, then read the snapshot: every change committed after the read reaches
             # this client as an event. Events that overtake the snapshot are held by the client
             # and replayed past its version (static/antrian-live.js), so nothing falls between.
@@ -133,7 +153,8 @@ class Hub:
                 join_room(room)
             with self._lock:
                 self._sids[request.sid] = actor  # type: ignore[attr-defined]
-            snapshot = self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+                self._view_zones[request.sid] = view_zone  # type: ignore[attr-defined]
+            snapshot = self.queue.snapshot(view_zone)
             if actor.kind == "kiosk" and self.printing is not None:
                 snapshot["printer"] = self.printing.known_state(actor.kiosk)
             socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
@@ -145,15 +166,17 @@ class Hub:
         def on_disconnect(*_args: Any) -> None:
             with self._lock:
                 self._sids.pop(request.sid, None)  # type: ignore[attr-defined]
+                self._view_zones.pop(request.sid, None)  # type: ignore[attr-defined]
 
         @socketio.on("snapshot")
         def on_snapshot(_data: Any = None) -> dict[str, Any]:
             with self._lock:
                 actor = self._sids.get(request.sid)  # type: ignore[attr-defined]
+                view_zone = self._view_zones.get(request.sid)  # type: ignore[attr-defined]
             if actor is None:
                 disconnect()
                 return {"error": {"code": "unauthorized", "message": "Not signed in."}}
-            return self.queue.snapshot(actor.zone if actor.kind == "display" else None)
+            return self.queue.snapshot(view_zone)
 
     def _connect_ticket_page(self, ticket_id: str) -> bool:
         try:

@@ -61,7 +61,7 @@
 
   function onSnapshot(snapshot) {
     const previous = state.snapshots ? state.version : null;
-    // Display tokens get their zone only; an admin's preview gets the mall and filters here.
+    // The server sends this zone's snapshot; filtering again keeps the page to its zone.
     const counters = snapshot.counters.filter(inZone);
     const numbers = new Set(counters.map((c) => c.number));
     const codes = new Set();
@@ -491,7 +491,8 @@
   startClock();
   setInterval(refreshAtNight, 10 * 60 * 1000);
   window.AntrianLive.connect({
-    auth: { token: config.token },
+    // A display's token binds its zone; an admin's preview asks for the zone it shows.
+    auth: { token: config.token, zone: config.zone },
     onSnapshot: onSnapshot,
     onEvent: onEvent,
     onStatus: function (status, detail) {

@@ -197,3 +197,42 @@ def test_an_unknown_ticket_page_is_refused(server: LiveServer):
             transports=["websocket"],
             wait_timeout=WAIT,
         )
+
+
+def test_an_admin_previews_one_zone_and_a_display_keeps_its_own(
+    server: LiveServer, kiosk: str, listeners: list[Listener]
+):
+    server.add_admin("kepala-zona", "rahasia-admin")
+    admin = server.login("kepala-zona", "rahasia-admin")
+    # A call in each zone, zone B's first: the mall's newest call is zone A's.
+    for counter in (24, 4):
+        service = server.settings.counter(counter).services[0]
+        api_ok(server, "POST", f"/counters/{counter}/status", admin, json={"status": "open"})
+        api_ok(server, "POST", "/tickets", kiosk, json={"service": service})
+        api_ok(server, "POST", f"/counters/{counter}/call-next", admin)
+    preview = listener(listeners)
+    preview.connect(server, {"token": admin, "zone": "B"})
+    snapshot = preview.wait_for("snapshot")
+    zone_b = {c.number for c in server.settings.counters if c.zone == "B"}
+    assert snapshot["zone"] == "B"
+    assert {c["number"] for c in snapshot["counters"]} == zone_b
+    assert snapshot["calls"] and {call["zone"] for call in snapshot["calls"]} == {"B"}
+
+    # A display's token binds its zone: asking for another changes nothing.
+    display = listener(listeners)
+    display.connect(
+        server, {"token": server.device_token("layar-zona-a", "display", "A"), "zone": "B"}
+    )
+    assert display.wait_for("snapshot")["zone"] == "A"
+
+    refused = socketio.Client(reconnection=False)
+    reasons: list[Any] = []
+    refused.on("connect_error", reasons.append)
+    with pytest.raises(SocketConnectionError):
+        refused.connect(
+            server.base_url,
+            auth={"token": admin, "zone": "Z"},
+            transports=["websocket"],
+            wait_timeout=WAIT,
+        )
+    assert "Unknown display zone 'Z'" in str(reasons)
