@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, insert, select, update
 
 from core import announcement, numbering, repository
-from core.config import Settings
+from core.config import Counter, Settings
 from core.events import (
     TICKET_EVENTS,
     CounterUpdated,
@@ -418,7 +418,7 @@ class QueueService:
             day = self.today().isoformat()
             return any(repository.waiting_count(conn, self.mall, day, s) for s in services)
 
-    def _call_next_once(self, counter: Any, actor: Actor) -> dict[str, Any] | None:
+    def _call_next_once(self, counter: Counter, actor: Actor) -> dict[str, Any] | None:
         with self._change() as change:
             conn = change.conn
             state = self._counter_row(conn, counter.number, for_update=True)
@@ -677,32 +677,14 @@ class QueueService:
                 .where(print_jobs.c.id == job_id)
                 .values(status="printed" if ok else "failed", error=error, finished_at=self.now())
             )
-            previous = change.conn.execute(
-                select(print_jobs.c.status)
-                .where(
-                    print_jobs.c.kiosk == job.kiosk,
-                    print_jobs.c.id < job_id,
-                    print_jobs.c.status != "pending",
-                )
-                .order_by(print_jobs.c.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-            if previous != ("printed" if ok else "failed") or not ok:
+            previous = _last_finished_print_job(change.conn, self.mall, job.kiosk, job_id)
+            if (previous.status if previous else None) != ("printed" if ok else "failed") or not ok:
                 change.printer_changes.append((job.kiosk, ok, error or "OK"))
 
     def last_print_outcome(self, kiosk: str) -> tuple[bool, str] | None:
         """(printed?, error or "OK") of the kiosk's last finished print job, if it has one."""
         with self.uow.reading() as conn:
-            row = conn.execute(
-                select(print_jobs.c.status, print_jobs.c.error)
-                .where(
-                    print_jobs.c.mall == self.mall,
-                    print_jobs.c.kiosk == kiosk,
-                    print_jobs.c.status != "pending",
-                )
-                .order_by(print_jobs.c.id.desc())
-                .limit(1)
-            ).first()
+            row = _last_finished_print_job(conn, self.mall, kiosk)
         if row is None:
             return None
         return row.status == "printed", row.error or "OK"
@@ -1090,6 +1072,20 @@ class QueueService:
                 else None
             ),
         }
+
+
+def _last_finished_print_job(
+    conn: Connection, mall: str, kiosk: str, before_id: int | None = None
+) -> Any:
+    """The kiosk's latest print job that printed or failed (before `before_id`, if given)."""
+    query = select(print_jobs.c.status, print_jobs.c.error).where(
+        print_jobs.c.mall == mall,
+        print_jobs.c.kiosk == kiosk,
+        print_jobs.c.status != "pending",
+    )
+    if before_id is not None:
+        query = query.where(print_jobs.c.id < before_id)
+    return conn.execute(query.order_by(print_jobs.c.id.desc()).limit(1)).first()
 
 
 def _at_counter(ticket: Ticket, counter: int | None) -> Ticket:
