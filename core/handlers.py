@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, func, insert, select, update
 
 from core import announcement, numbering, repository
-from core.config import Counter, Settings
+from core.config import Counter, Service, Settings
 from core.events import (
     TICKET_EVENTS,
     CounterUpdated,
@@ -42,6 +42,7 @@ from core.store import (
 from core.tickets import (
     CounterBusy,
     CounterClosed,
+    DomainError,
     Forbidden,
     InvalidRequest,
     NotFound,
@@ -126,6 +127,22 @@ class _Change:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Waiting counts a use case read after its last change, so the event does not count again.
     waiting: dict[str, int] = field(default_factory=dict)
+    # Waiting counts right after one ticket's action, by ticket id, where several tickets of a
+    # service changed in one unit of work (issued together): each event tells its own moment.
+    waiting_at: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _IssueRequest:
+    """One visitor's ticket request, waiting to be issued in the next transaction."""
+
+    service: Service
+    priority: Priority | None
+    actor: Actor
+    channel: str
+    view: dict[str, Any] | None = None
+    error: BaseException | None = None
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,10 @@ class QueueService:
         # Estimate inputs with the moment they expire: see _eta().
         self._paces: dict[str, tuple[str, float, float]] = {}  # service: (day, expiry, pace)
         self._open_counters_cache: tuple[float, frozenset[int]] | None = None
+        # Issuers waiting for the next group commit (SQLite), and the one that runs it.
+        self._issue_queue: list[_IssueRequest] = []
+        self._issue_queue_lock = threading.Lock()
+        self._issue_leader = threading.Lock()
 
     # ------------------------------------------------------------------ infrastructure
     def now(self) -> datetime:
@@ -258,7 +279,8 @@ class QueueService:
                     ticket=change.views.get(ticket.id)
                     or self._public_view(conn, ticket, action=action),
                     ticket_id=ticket.id,
-                    waiting={s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
+                    waiting=change.waiting_at.get(ticket.id)
+                    or {s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
                     counter=self._counter_view(conn, ticket.counter) if ticket.counter else None,
                 )
             )
@@ -357,45 +379,117 @@ class QueueService:
                 + ", ".join(repr(p.value) for p in Priority)
                 + "."
             ) from None
-        with self._change() as change:
-            conn = change.conn
-            now = self.now()
-            day = numbering.local_day(now, self.settings.mall.tz)
-            # The quota is checked on the claimed number below, in the same transaction.
-            state = self.availability(conn, service.code, check_quota=False)
-            if not state.open:
-                raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
-            number = numbering.claim_next_number(conn, self.mall, service.code, day)
-            if service.daily_quota is not None and number > service.daily_quota:
-                # Raising rolls the claimed number back with the transaction: no gap.
-                raise QuotaReached(
-                    f"{service.name} has reached today's quota of {service.daily_quota} tickets."
-                )
-            ticket = Ticket(
-                id=secrets.token_urlsafe(12),
-                service=service.code,
-                prefix=service.prefix,
-                sequence=number,
-                day=day.isoformat(),
-                issued_at=now,
-                arrived_at=now,
-                priority=level,
-            )
-            repository.insert_ticket(conn, self.mall, ticket, channel, actor.name)
-            change.ticket_actions.append((ticket, "issue", None, None, actor))
-            change.views[ticket.id] = self._public_view(conn, ticket)
-            # Counted after the insert, so the event reuses it; the newest arrival has
-            # everyone else waiting for the service ahead of it.
-            change.waiting[service.code] = self._waiting_count(conn, service.code)
-            ahead = change.waiting[service.code] - 1
+        request = _IssueRequest(service, level, actor, channel)
+        if self.uow.is_sqlite:
+            self._issue_together(request)
+        else:
+            # PostgreSQL: each issuer in its own transaction; the number's row lock orders
+            # issuers of one service while other services' issuers run alongside.
+            self._issue_batch([request])
+        if request.error is not None:
+            raise request.error
+        assert request.view is not None
+        return request.view
+
+    def _issue_together(self, request: _IssueRequest) -> None:
+        """Group commit: SQLite runs one writer at a time, so issuers that queue up behind the
+        writer are issued together, in arrival order, in the next transaction."""
+        with self._issue_queue_lock:
+            self._issue_queue.append(request)
+        with self._issue_leader:
+            if request.done:  # an earlier leader took it along
+                return
+            with self._issue_queue_lock:
+                batch, self._issue_queue = self._issue_queue, []
+            self._issue_batch(batch)
+
+    def _issue_batch(self, batch: list[_IssueRequest]) -> None:
+        """Issue every request of `batch` in one transaction. A refusal (closed, quota) is
+        that request's own answer; a failure of the transaction is every request's."""
+        try:
+            with self._change() as change:
+                conn = change.conn
+                now = self.now()
+                day = numbering.local_day(now, self.settings.mall.tz)
+                # A service refused once in the batch is refused to the rest of it alike.
+                refusals: dict[str, tuple[type[DomainError], str]] = {}
+                issued: list[tuple[_IssueRequest, Ticket]] = []
+                for request in batch:
+                    service = request.service
+                    if service.code not in refusals:
+                        state = self.availability(conn, service.code, check_quota=False)
+                        if not state.open:
+                            refusals[service.code] = (
+                                ServiceClosed,
+                                f"{service.name} is not taking tickets now: {state.reason}.",
+                            )
+                    if service.code in refusals:
+                        kind, message = refusals[service.code]
+                        request.error = kind(message)
+                        continue
+                    ticket = Ticket(
+                        id=secrets.token_urlsafe(12),
+                        service=service.code,
+                        prefix=service.prefix,
+                        sequence=numbering.claim_next_number(conn, self.mall, service.code, day),
+                        day=day.isoformat(),
+                        issued_at=now,
+                        arrived_at=now,
+                        priority=request.priority,
+                    )
+                    if service.daily_quota is not None and ticket.sequence > service.daily_quota:
+                        # Hand the number back in the same transaction: no gap.
+                        numbering.release_last_number(conn, self.mall, service.code, day)
+                        refusals[service.code] = (
+                            QuotaReached,
+                            f"{service.name} has reached today's quota of "
+                            f"{service.daily_quota} tickets.",
+                        )
+                        request.error = QuotaReached(refusals[service.code][1])
+                        continue
+                    actor = request.actor
+                    repository.insert_ticket(conn, self.mall, ticket, request.channel, actor.name)
+                    change.ticket_actions.append((ticket, "issue", None, None, actor))
+                    change.views[ticket.id] = self._public_view(conn, ticket)
+                    issued.append((request, ticket))
+                views = self._issued_views(conn, change, issued)
+        except BaseException as exc:  # rolled back: nobody of the batch got a number
+            for request in batch:
+                if request.error is None:
+                    request.error = exc
+        else:
+            for request, view in views:
+                request.view = view
+        finally:
+            for request in batch:
+                request.done = True
+
+    def _issued_views(
+        self, conn: Connection, change: _Change, issued: list[tuple[_IssueRequest, Ticket]]
+    ) -> list[tuple[_IssueRequest, dict[str, Any]]]:
+        """Each new ticket's answer and event: everyone waiting for its service when it was
+        issued is ahead of it. One count per service serves the whole batch."""
+        remaining: dict[str, int] = {}
+        for _, ticket in issued:
+            remaining[ticket.service] = remaining.get(ticket.service, 0) + 1
+        for code in remaining:
+            change.waiting[code] = self._waiting_count(conn, code)
+        views = []
+        for request, ticket in issued:
+            # Tickets of the batch issued after this one are not yet waiting when it is.
+            waiting = change.waiting[ticket.service] - remaining[ticket.service] + 1
+            remaining[ticket.service] -= 1
+            change.waiting_at[ticket.id] = {ticket.service: waiting}
+            ahead = waiting - 1
             view = {
                 **change.views[ticket.id],
                 "id": ticket.id,
                 "ahead": ahead,
-                "eta_minutes": self._eta(conn, service.code, ahead),
+                "eta_minutes": self._eta(conn, ticket.service, ahead),
                 "status_url": self.status_url(ticket.id),
             }
-        return view
+            views.append((request, view))
+        return views
 
     # ------------------------------------------------------------------ calling
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.store import daily_sequences
@@ -38,6 +38,15 @@ _CLAIM = {
     "postgresql": _claim_statement(postgresql.insert),
     "sqlite": _claim_statement(sqlite.insert),
 }
+_RELEASE = (
+    update(daily_sequences)
+    .where(
+        daily_sequences.c.mall == bindparam("in_mall"),
+        daily_sequences.c.service == bindparam("in_service"),
+        daily_sequences.c.day == bindparam("in_day"),
+    )
+    .values(last_number=daily_sequences.c.last_number - 1)
+)
 _ISSUED = select(daily_sequences.c.last_number).where(
     daily_sequences.c.mall == bindparam("mall"),
     daily_sequences.c.service == bindparam("service"),
@@ -54,6 +63,12 @@ def claim_next_number(conn: Connection, mall: str, service: str, day: date) -> i
     """Reserve and return the next number of `service` on `day` inside the open transaction."""
     params = {"claim_mall": mall, "claim_service": service, "claim_day": day.isoformat()}
     return int(conn.execute(_CLAIM[conn.dialect.name], params).scalar_one())
+
+
+def release_last_number(conn: Connection, mall: str, service: str, day: date) -> None:
+    """Give back the number just claimed in this transaction (a refused issue)."""
+    params = {"in_mall": mall, "in_service": service, "in_day": day.isoformat()}
+    conn.execute(_RELEASE, params)
 
 
 def issued_count(conn: Connection, mall: str, service: str, day: date) -> int:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 
+from core.config import Settings
+from core.handlers import InMemoryPublisher, QueueService
+from core.store import UnitOfWork, make_engine
+from tests.conftest import FakeClock
 from tests.integration.pg import postgres_schema
 
 BACKENDS = [
@@ -29,3 +34,26 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
     else:
         with postgres_schema() as url:
             yield url
+
+
+def service_with(settings: Settings, code: str, **changes: object) -> Settings:
+    services = tuple(
+        dataclasses.replace(s, **changes) if s.code == code else s for s in settings.services
+    )
+    return dataclasses.replace(settings, services=services)
+
+
+@pytest.fixture
+def make_queue(clock: FakeClock) -> Iterator:
+    engines = []
+
+    def build(settings: Settings, publisher: InMemoryPublisher | None = None) -> QueueService:
+        engine = make_engine(settings.database_url)
+        engines.append(engine)
+        service = QueueService(settings, UnitOfWork(engine), publisher, clock=clock)
+        service.ensure_ready()
+        return service
+
+    yield build
+    for engine in engines:
+        engine.dispose()

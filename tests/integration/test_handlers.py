@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,31 +25,9 @@ from core.tickets import (
     TicketStatus,
 )
 from tests.conftest import ADMIN, KIOSK, FakeClock, officer
+from tests.integration.conftest import service_with
 
 DISPLAY_A = Actor("display", "display-a", zone="A")
-
-
-def service_with(settings: Settings, code: str, **changes: object) -> Settings:
-    services = tuple(
-        dataclasses.replace(s, **changes) if s.code == code else s for s in settings.services
-    )
-    return dataclasses.replace(settings, services=services)
-
-
-@pytest.fixture
-def make_queue(clock: FakeClock) -> Iterator:
-    engines = []
-
-    def build(settings: Settings, publisher: InMemoryPublisher | None = None) -> QueueService:
-        engine = make_engine(settings.database_url)
-        engines.append(engine)
-        service = QueueService(settings, UnitOfWork(engine), publisher, clock=clock)
-        service.ensure_ready()
-        return service
-
-    yield build
-    for engine in engines:
-        engine.dispose()
 
 
 def issue(queue: QueueService, service: str = "KTP", priority: str | None = None) -> dict:

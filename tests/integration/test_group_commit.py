@@ -1,0 +1,126 @@
+"""Group commit on SQLite: visitors who queue behind a writer are issued in one transaction.
+
+Each test holds the database's write lock while kiosk threads ask for tickets, so the first
+asker leads a transaction of its own and the others queue up behind it; releasing the lock
+lets them through. What must hold is what holds one issue at a time: numbers without gaps or
+duplicates, each visitor's own answer or refusal, consecutive versions, and the event of each
+ticket telling the queue as it was when that ticket joined it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from core import repository
+from core.config import Settings
+from core.events import TicketIssued
+from core.handlers import InMemoryPublisher, QueueService
+from core.store import daily_sequences, tickets
+from core.tickets import QuotaReached, ServiceClosed
+from tests.conftest import ADMIN, KIOSK
+from tests.integration.conftest import service_with
+
+QUEUED_UP_SECONDS = 0.3
+
+
+def issue_while_writing(queue: QueueService, codes: list[str]) -> tuple[list[Any], int]:
+    """Issue one ticket per code from its own thread while a write is open; return each
+    thread's answer (or the error it got) and how many transactions the issuers committed."""
+    answers: list[Any] = [None] * len(codes)
+    commits = 0
+
+    def count_commit(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    def ask(index: int, code: str) -> None:
+        try:
+            answers[index] = queue.issue_ticket(code, None, KIOSK)
+        except Exception as exc:  # the refusal is this visitor's answer
+            answers[index] = exc
+
+    threads = [threading.Thread(target=ask, args=(i, c)) for i, c in enumerate(codes)]
+    with queue.uow.writing():
+        threads[0].start()
+        time.sleep(QUEUED_UP_SECONDS)  # the first asker leads, and waits for the lock
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(QUEUED_UP_SECONDS)  # the others queue up behind it
+        event.listen(queue.uow.engine, "commit", count_commit)
+    for thread in threads:
+        thread.join(10)
+    event.remove(queue.uow.engine, "commit", count_commit)
+    return answers, commits - 1  # less the holder's own
+
+
+def test_visitors_queued_behind_a_writer_are_issued_together(
+    queue: QueueService, publisher: InMemoryPublisher
+):
+    answers, commits = issue_while_writing(queue, ["KTP"] * 6)
+
+    assert commits == 2  # the leader alone, then the five who queued behind it
+    numbers = sorted(a["number"] for a in answers)
+    assert numbers == ["A001", "A002", "A003", "A004", "A005", "A006"]
+    # Whoever got number n had the n - 1 earlier tickets ahead.
+    assert all(a["ahead"] == int(a["number"][1:]) - 1 for a in answers)
+    issued = [e for e in publisher.events if isinstance(e, TicketIssued)]
+    assert [e.version for e in issued] == list(range(issued[0].version, issued[0].version + 6))
+    # Each event tells the queue as it stood when its ticket joined, not the batch's end.
+    assert [e.payload()["waiting"]["KTP"] for e in issued] == [1, 2, 3, 4, 5, 6]
+    assert [e.payload()["ticket"]["number"] for e in issued] == numbers
+
+
+def test_a_refusal_answers_only_its_own_visitor_and_uses_no_number(settings: Settings, make_queue):
+    queue = make_queue(service_with(settings, "KTP", daily_quota=3))
+    queue.set_service_closed("KK", "Blangko habis", ADMIN)
+
+    answers, commits = issue_while_writing(queue, ["KTP", "KTP", "KK", "KTP", "KTP", "IKD"])
+
+    assert commits == 2
+    tickets_given = sorted(a["number"] for a in answers if isinstance(a, dict))
+    assert tickets_given == ["A001", "A002", "A003", "F001"]
+    refusals = [a for a in answers if isinstance(a, Exception)]
+    assert sorted(type(r).__name__ for r in refusals) == [
+        "QuotaReached",
+        "ServiceClosed",
+    ]
+    assert any(isinstance(r, ServiceClosed) and "Blangko habis" in str(r) for r in refusals)
+    assert any(isinstance(r, QuotaReached) and "quota of 3" in str(r) for r in refusals)
+    with queue.uow.reading() as conn:
+        claimed = dict(
+            conn.execute(select(daily_sequences.c.service, daily_sequences.c.last_number)).all()
+        )
+        assert claimed == {"KTP": 3, "IKD": 1}  # the refused claim was handed back
+        assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 4
+    # With a larger quota the next number follows on: no gap.
+    larger = make_queue(service_with(settings, "KTP", daily_quota=5))
+    assert larger.issue_ticket("KTP", None, KIOSK)["number"] == "A004"
+
+
+def test_a_failed_transaction_fails_everyone_in_it_and_leaves_no_trace(
+    queue: QueueService, publisher: InMemoryPublisher, monkeypatch: pytest.MonkeyPatch
+):
+    real_insert = repository.insert_ticket
+    inserts = 0
+
+    def failing_second_batch(*args: Any, **kwargs: Any) -> int:
+        nonlocal inserts
+        inserts += 1
+        if inserts == 3:  # the second ticket of the second transaction
+            raise OSError("disk full")
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "insert_ticket", failing_second_batch)
+    answers, commits = issue_while_writing(queue, ["KTP"] * 4)
+
+    assert commits == 1
+    assert answers[0]["number"] == "A001"  # the leader, in a transaction of its own
+    assert all(isinstance(a, OSError) and "disk full" in str(a) for a in answers[1:])
+    assert len([e for e in publisher.events if isinstance(e, TicketIssued)]) == 1
+    monkeypatch.setattr(repository, "insert_ticket", real_insert)
+    assert queue.issue_ticket("KTP", None, KIOSK)["number"] == "A002"
