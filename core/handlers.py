@@ -413,10 +413,12 @@ class QueueService:
                 day = numbering.local_day(now, self.settings.mall.tz)
                 # A service refused once in the batch is refused to the rest of it alike.
                 refusals: dict[str, tuple[type[DomainError], str]] = {}
+                checked: set[str] = set()
                 issued: list[tuple[_IssueRequest, Ticket]] = []
                 for request in batch:
                     service = request.service
-                    if service.code not in refusals:
+                    if service.code not in checked:
+                        checked.add(service.code)
                         state = self.availability(conn, service.code, check_quota=False)
                         if not state.open:
                             refusals[service.code] = (
