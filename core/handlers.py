@@ -90,23 +90,34 @@ class Publisher(Protocol):
     def publish(self, event: Event) -> None: ...
 
 
-class InMemoryPublisher:
-    """Keeps events and fans them out to subscribers in-process (tests, single server)."""
+class FanOut:
+    """Hands each event to the subscribers in this process (the server's Socket.IO hub)."""
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
         self.subscribers: list[Callable[[Event], None]] = []
 
     def subscribe(self, subscriber: Callable[[Event], None]) -> None:
         self.subscribers.append(subscriber)
 
     def publish(self, event: Event) -> None:
-        self.events.append(event)
         for subscriber in self.subscribers:
             try:
                 subscriber(event)
             except Exception:  # a broken listener must not undo a committed change
                 log.exception("event subscriber failed for %s", event.name)
+
+
+class InMemoryPublisher(FanOut):
+    """A fan-out that also keeps every event it saw: for tests and tools, never the server,
+    whose events would pile up for as long as it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+        super().publish(event)
 
 
 @dataclass
@@ -162,7 +173,7 @@ class QueueService:
     ) -> None:
         self.settings = settings
         self.uow = uow
-        self.publisher = publisher or InMemoryPublisher()
+        self.publisher = publisher or FanOut()
         self.clock = clock
         self.mall = settings.mall.code
         # Held from the version bump until the events are published, so this process emits

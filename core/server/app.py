@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from core.accounts import Accounts
 from core.config import Settings, load_settings
-from core.handlers import InMemoryPublisher, QueueService, utc_now
+from core.handlers import FanOut, QueueService, utc_now
 from core.server.api import api
 from core.server.hub import Hub
 from core.store import UnitOfWork, app_settings, make_engine
@@ -56,7 +56,7 @@ def create_app(
 
     engine = make_engine(settings.database_url)
     uow = UnitOfWork(engine)
-    publisher = InMemoryPublisher()
+    publisher = FanOut()
     queue = QueueService(settings, uow, publisher, clock=clock)
     queue.ensure_ready()
     accounts = Accounts(settings, uow, clock=clock)

@@ -287,6 +287,17 @@ def test_outside_service_hours_is_409(api: Api, kiosk: str, clock: FakeClock):
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP"}), 409, "service_closed")
 
 
+def test_the_server_relays_events_without_keeping_them(api: Api, kiosk: str):
+    """A server runs for months: its events go to the hub and are not kept in memory."""
+    relayed: list[str] = []
+    publisher = api.app.extensions["antrian.queue"].publisher
+    publisher.subscribe(lambda event: relayed.append(event.name))
+    for _ in range(3):
+        api.issue(kiosk)
+    assert relayed.count("ticket.issued") == 3
+    assert not hasattr(publisher, "events")
+
+
 def test_an_idempotency_key_retry_returns_the_same_ticket(api: Api, kiosk: str):
     key = {"Idempotency-Key": "kiosk-lobby-tap-0001"}
     first = api("POST", "/tickets", kiosk, json={"service": "KTP"}, headers=key)

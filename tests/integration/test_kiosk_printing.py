@@ -59,6 +59,8 @@ class Mall:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.client: FlaskClient = app.test_client()
+        self.events: list[Any] = []  # what the server relayed, from now on
+        app.extensions["antrian.queue"].publisher.subscribe(self.events.append)
         accounts = app.extensions["antrian.accounts"]
         self.kiosk_token = accounts.add_device("kiosk-k1", "kiosk", kiosk="K1")
         accounts.add_user("admin", ADMIN_PASSWORD, "admin")
@@ -67,10 +69,6 @@ class Mall:
         )
         assert response.status_code == 200, response.get_json()
         self.admin_token = response.get_json()["token"]
-
-    @property
-    def events(self) -> list[Any]:
-        return self.app.extensions["antrian.queue"].publisher.events
 
     def printer_events(self) -> list[PrinterStatusChanged]:
         return [e for e in self.events if isinstance(e, PrinterStatusChanged)]
