@@ -264,10 +264,10 @@ class QueueService:
             else self._waiting_count(conn, service)
             for service in touched_services
         }
+        rows: list[dict[str, Any]] = []
         for ticket, action, from_status, from_service, actor in change.ticket_actions:
             version += 1
-            repository.insert_ticket_event(
-                conn,
+            rows.append(
                 {
                     "mall": self.mall,
                     "ticket_seq": ticket.seq,
@@ -280,7 +280,7 @@ class QueueService:
                     "officer": actor.name,
                     "at": now,
                     "version": version,
-                },
+                }
             )
             touched = {ticket.service, from_service} - {None}
             events.append(
@@ -295,6 +295,8 @@ class QueueService:
                     counter=self._counter_view(conn, ticket.counter) if ticket.counter else None,
                 )
             )
+        if rows:
+            repository.insert_ticket_events(conn, rows)
         for number in change.counters_changed:
             version += 1
             events.append(
@@ -460,11 +462,13 @@ class QueueService:
                         )
                         request.error = QuotaReached(refusals[service.code][1])
                         continue
-                    actor = request.actor
-                    repository.insert_ticket(conn, self.mall, ticket, request.channel, actor.name)
-                    change.ticket_actions.append((ticket, "issue", None, None, actor))
-                    change.views[ticket.id] = self._public_view(conn, ticket)
                     issued.append((request, ticket))
+                repository.insert_tickets(
+                    conn, self.mall, [(t, r.channel, r.actor.name) for r, t in issued]
+                )
+                for request, ticket in issued:
+                    change.ticket_actions.append((ticket, "issue", None, None, request.actor))
+                    change.views[ticket.id] = self._public_view(conn, ticket)
                 views = self._issued_views(conn, change, issued)
         except BaseException as exc:  # rolled back: nobody of the batch got a number
             for request in batch:

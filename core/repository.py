@@ -26,7 +26,8 @@ _DAY = bindparam("day")
 
 _LOAD_TICKET = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
 _LOAD_TICKET_FOR_UPDATE = _LOAD_TICKET.with_for_update()
-_INSERT_TICKET = insert(tickets)
+# Rows come back in the order of the parameters: each new ticket learns its own seq.
+_INSERT_TICKETS = insert(tickets).returning(tickets.c.seq, sort_by_parameter_order=True)
 # The SET clause comes from the keys of the parameters passed with it.
 _SAVE_TICKET = update(tickets).where(tickets.c.seq == bindparam("ticket_seq"))
 
@@ -165,9 +166,11 @@ def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool
     return ticket_from_row(row)
 
 
-def insert_ticket(conn: Connection, mall: str, ticket: Ticket, channel: str, issued_by: str) -> int:
-    result = conn.execute(
-        _INSERT_TICKET,
+def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str]]) -> None:
+    """Insert new tickets, each with its channel and issuer, with one call; sets their `seq`."""
+    if not new:
+        return
+    rows = [
         {
             "id": ticket.id,
             "mall": mall,
@@ -188,11 +191,12 @@ def insert_ticket(conn: Connection, mall: str, ticket: Ticket, channel: str, iss
             "transfers": [],
             "channel": channel,
             "issued_by": issued_by,
-        },
-    )
-    seq = int(result.inserted_primary_key[0])
-    ticket.seq = seq
-    return seq
+        }
+        for ticket, channel, issued_by in new
+    ]
+    seqs = conn.execute(_INSERT_TICKETS, rows).scalars().all()
+    for (ticket, _, _), seq in zip(new, seqs, strict=True):
+        ticket.seq = int(seq)
 
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:
@@ -306,5 +310,6 @@ def advance_version(conn: Connection, mall: str, steps: int) -> int:
     return int(conn.execute(_BUMP_VERSION, {"in_mall": mall, "steps": steps}).scalar_one()) - steps
 
 
-def insert_ticket_event(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(_INSERT_TICKET_EVENT, values)
+def insert_ticket_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Append one unit of work's event rows with one call (executemany)."""
+    conn.execute(_INSERT_TICKET_EVENT, rows)

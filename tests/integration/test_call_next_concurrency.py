@@ -44,7 +44,7 @@ def line_up(queue: QueueService, clock: FakeClock, how_many: int) -> list[str]:
                 arrived_at=moment,
                 priority=Priority.ELDERLY if i % 5 == 0 else None,
             )
-            repository.insert_ticket(conn, queue.mall, ticket, "kiosk", KIOSK.name)
+            repository.insert_tickets(conn, queue.mall, [(ticket, "kiosk", KIOSK.name)])
             ids.append(ticket.id)
     clock.advance(seconds=how_many)
     return ids

@@ -105,22 +105,22 @@ def test_a_refusal_answers_only_its_own_visitor_and_uses_no_number(settings: Set
 def test_a_failed_transaction_fails_everyone_in_it_and_leaves_no_trace(
     queue: QueueService, publisher: InMemoryPublisher, monkeypatch: pytest.MonkeyPatch
 ):
-    real_insert = repository.insert_ticket
+    real_insert = repository.insert_tickets
     inserts = 0
 
-    def failing_second_batch(*args: Any, **kwargs: Any) -> int:
+    def failing_second_batch(*args: Any, **kwargs: Any) -> None:
         nonlocal inserts
         inserts += 1
-        if inserts == 3:  # the second ticket of the second transaction
+        if inserts == 2:  # the second transaction, after it claimed its numbers
             raise OSError("disk full")
-        return real_insert(*args, **kwargs)
+        real_insert(*args, **kwargs)
 
-    monkeypatch.setattr(repository, "insert_ticket", failing_second_batch)
+    monkeypatch.setattr(repository, "insert_tickets", failing_second_batch)
     answers, commits = issue_while_writing(queue, ["KTP"] * 4)
 
     assert commits == 1
     assert answers[0]["number"] == "A001"  # the leader, in a transaction of its own
     assert all(isinstance(a, OSError) and "disk full" in str(a) for a in answers[1:])
     assert len([e for e in publisher.events if isinstance(e, TicketIssued)]) == 1
-    monkeypatch.setattr(repository, "insert_ticket", real_insert)
+    monkeypatch.setattr(repository, "insert_tickets", real_insert)
     assert queue.issue_ticket("KTP", None, KIOSK)["number"] == "A002"
