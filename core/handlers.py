@@ -11,7 +11,7 @@ import secrets
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -346,12 +346,24 @@ class QueueService:
 
     # ------------------------------------------------------------------ availability
     def availability(
-        self, conn: Connection, service_code: str, *, check_quota: bool = True
+        self,
+        conn: Connection,
+        service_code: str,
+        *,
+        check_quota: bool = True,
+        closed: Mapping[str, str] | None = None,
+        issued: Mapping[str, int] | None = None,
     ) -> Availability:
+        """Whether `service_code` takes tickets now, and why not. `closed` (reasons by service)
+        and `issued` (today's numbers by service) may come read for many services at once;
+        without them this service's own are read."""
         service = self.settings.service(service_code)
-        closed = repository.service_closed_reason(conn, self.mall, service_code)
-        if closed:
-            return Availability(False, "closed_by_admin", closed)
+        if closed is None:
+            reason = repository.service_closed_reason(conn, self.mall, service_code)
+        else:
+            reason = closed.get(service_code)
+        if reason:
+            return Availability(False, "closed_by_admin", reason)
         local = self.now().astimezone(self.settings.mall.tz)
         hours = self.settings.service_hours(service_code, local.weekday())
         if hours is None:
@@ -362,8 +374,11 @@ class QueueService:
                 False, "outside_hours", f"Jam layanan {span} / Service hours {span}"
             )
         if check_quota and service.daily_quota is not None:
-            issued = numbering.issued_count(conn, self.mall, service_code, local.date())
-            if issued >= service.daily_quota:
+            if issued is None:
+                count = numbering.issued_count(conn, self.mall, service_code, local.date())
+            else:
+                count = issued.get(service_code, 0)
+            if count >= service.daily_quota:
                 return Availability(
                     False, "quota_reached", f"Kuota hari ini habis ({service.daily_quota})"
                 )
@@ -427,12 +442,15 @@ class QueueService:
                 # A service refused once in the batch is refused to the rest of it alike.
                 refusals: dict[str, tuple[type[DomainError], str]] = {}
                 checked: set[str] = set()
+                closed = repository.closed_reasons(conn, self.mall)
                 issued: list[tuple[_IssueRequest, Ticket]] = []
                 for request in batch:
                     service = request.service
                     if service.code not in checked:
                         checked.add(service.code)
-                        state = self.availability(conn, service.code, check_quota=False)
+                        state = self.availability(
+                            conn, service.code, check_quota=False, closed=closed
+                        )
                         if not state.open:
                             refusals[service.code] = (
                                 ServiceClosed,
@@ -489,8 +507,10 @@ class QueueService:
         remaining: dict[str, int] = {}
         for _, ticket in issued:
             remaining[ticket.service] = remaining.get(ticket.service, 0) + 1
+        day = issued[0][1].day if issued else self.today().isoformat()
+        counts = repository.waiting_counts(conn, self.mall, day, list(remaining))
         for code in remaining:
-            change.waiting[code] = self._waiting_count(conn, code)
+            change.waiting[code] = counts.get(code, 0)
         views = []
         for request, ticket in issued:
             # Tickets of the batch issued after this one are not yet waiting when it is.
@@ -1027,12 +1047,14 @@ class QueueService:
     def _services(self, conn: Connection, codes: list[str]) -> list[dict[str, Any]]:
         day = self.today()
         waiting = repository.waiting_counts(conn, self.mall, day.isoformat())
+        closed = repository.closed_reasons(conn, self.mall)
+        issued_today = numbering.issued_counts(conn, self.mall, day)
         result = []
         for code in codes:
             service = self.settings.service(code)
             agency = self.settings.agency(service.agency)
-            state = self.availability(conn, code)
-            issued = numbering.issued_count(conn, self.mall, code, day)
+            state = self.availability(conn, code, closed=closed, issued=issued_today)
+            issued = issued_today.get(code, 0)
             result.append(
                 {
                     "code": service.code,

@@ -71,6 +71,17 @@ def release_last_number(conn: Connection, mall: str, service: str, day: date) ->
     conn.execute(_RELEASE, params)
 
 
+_ISSUED_BY_SERVICE = select(daily_sequences.c.service, daily_sequences.c.last_number).where(
+    daily_sequences.c.mall == bindparam("mall"), daily_sequences.c.day == bindparam("day")
+)
+
+
+def issued_counts(conn: Connection, mall: str, day: date) -> dict[str, int]:
+    """How many numbers each service has given out on `day` (services without any: absent)."""
+    params = {"mall": mall, "day": day.isoformat()}
+    return {code: int(n) for code, n in conn.execute(_ISSUED_BY_SERVICE, params)}
+
+
 def issued_count(conn: Connection, mall: str, service: str, day: date) -> int:
     """How many numbers `service` has given out on `day` (for quotas)."""
     params = {"mall": mall, "service": service, "day": day.isoformat()}

@@ -67,6 +67,9 @@ _WAITING_COUNTS = (
     .where(tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == WAITING)
     .group_by(tickets.c.service)
 )
+_WAITING_COUNTS_OF = _WAITING_COUNTS.where(
+    tickets.c.service.in_(bindparam("services", expanding=True))
+)
 _WAITING_COUNT_OF = select(func.count()).where(
     tickets.c.mall == _MALL,
     tickets.c.day == _DAY,
@@ -117,6 +120,9 @@ _SET_PRIORITY_STREAK = (
 )
 _SERVICE_CLOSED_REASON = select(service_state.c.closed_reason).where(
     service_state.c.mall == _MALL, service_state.c.service == bindparam("service")
+)
+_CLOSED_REASONS = select(service_state.c.service, service_state.c.closed_reason).where(
+    service_state.c.mall == _MALL, service_state.c.closed_reason.is_not(None)
 )
 _VERSION = select(mall_state.c.version).where(mall_state.c.mall == _MALL)
 _BUMP_VERSION = (
@@ -241,8 +247,15 @@ def active_ticket_at(conn: Connection, mall: str, counter: int) -> Ticket | None
     return ticket_from_row(row) if row else None
 
 
-def waiting_counts(conn: Connection, mall: str, day: str) -> dict[str, int]:
-    rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
+def waiting_counts(
+    conn: Connection, mall: str, day: str, services: list[str] | None = None
+) -> dict[str, int]:
+    """Waiting tickets of `day` by service: of every service, or only of `services`."""
+    if services is None:
+        rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
+    else:
+        params = {"mall": mall, "day": day, "services": services}
+        rows = conn.execute(_WAITING_COUNTS_OF, params)
     return {service: int(count) for service, count in rows}
 
 
@@ -299,6 +312,11 @@ def set_priority_streak(conn: Connection, mall: str, number: int, streak: int) -
 def service_closed_reason(conn: Connection, mall: str, service: str) -> str | None:
     params = {"mall": mall, "service": service}
     return conn.execute(_SERVICE_CLOSED_REASON, params).scalar_one_or_none()
+
+
+def closed_reasons(conn: Connection, mall: str) -> dict[str, str]:
+    """The reason of each service an admin closed (a handful at most, often none)."""
+    return {code: reason for code, reason in conn.execute(_CLOSED_REASONS, {"mall": mall})}
 
 
 def version(conn: Connection, mall: str) -> int:
