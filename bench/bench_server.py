@@ -44,6 +44,7 @@ from common import (  # noqa: E402
     bench_overrides,
     machine_note,
     markdown_table,
+    merged,
     run_phase,
     summarize_stacks,
     timed,
@@ -399,6 +400,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--phases", default="ping,issue,print,call", help="comma-separated: ping,issue,print,call"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="ping and issue alternate in this many slices of duration/rounds each, so both "
+        "meet the same machine (it is shared and its speed drifts)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
@@ -457,27 +465,35 @@ def run(server: BenchServer, args: argparse.Namespace) -> str:
     port, n = server.port, args.clients
 
     phases: dict[str, PhaseResult] = {}
+    slices: dict[str, list[PhaseResult]] = {}
 
-    def phase(key: str, name: str, steps: list[Any]) -> None:
-        print(f"{name}: {len(steps)} clients, {args.duration:g} s", flush=True)
+    def phase(key: str, name: str, steps: list[Any], duration: float = args.duration) -> None:
+        print(f"{name}: {len(steps)} clients, {duration:g} s", flush=True)
         profiler = None
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             assert server.process is not None
-            profiler = Profiler(server.process.pid, args.profile / f"{key}.txt", args.duration)
-        phases[key] = run_phase(name, steps, args.duration, server)
+            path = args.profile / f"{key}-{len(slices.get(key, []))}.txt"
+            profiler = Profiler(server.process.pid, path, duration)
+        slices.setdefault(key, []).append(run_phase(name, steps, duration, server))
+        phases[key] = merged(slices[key])
         if profiler:
             profiler.wait()
             summary = summarize_stacks(profiler.path)
-            (args.profile / f"{key}.summary.txt").write_text(summary + "\n")
+            profiler.path.with_suffix(".summary.txt").write_text(summary + "\n")
 
     wanted = set(args.phases.split(","))
     issuers: list[Issue] = []
-    if "ping" in wanted:
-        phase("ping", "ping (trivial)", [Ping(port) for _ in range(n)])
+    pingers = [Ping(port) for _ in range(n)]
     if "issue" in wanted:
         issuers += [Issue(port, kiosk_token, sequence, i * 7) for i in range(n)]
-        phase("issue", f"issue ticket ({issuer_kind})", issuers[-n:])
+    # Ping and issue take turns, so a slower or busier stretch of the machine falls on both.
+    rounds = max(1, args.rounds)
+    for _ in range(rounds):
+        if "ping" in wanted:
+            phase("ping", "ping (trivial)", pingers, args.duration / rounds)
+        if "issue" in wanted:
+            phase("issue", f"issue ticket ({issuer_kind})", issuers[-n:], args.duration / rounds)
     if "print" in wanted:
         issuers += [Issue(port, print_token, sequence, i * 5) for i in range(n)]
         phase("print", "issue + dummy print", issuers[-n:])
@@ -490,7 +506,7 @@ def run(server: BenchServer, args: argparse.Namespace) -> str:
 
     issued = [item for issuer in issuers for item in issuer.issued]
     checks = verify(server, issued, loops)
-    return render(args, phases, issuers, loops, checks)
+    return render(args, phases, issuers, loops, checks, slices)
 
 
 def render(
@@ -499,6 +515,7 @@ def render(
     issuers: list[Issue],
     loops: list[CounterLoop],
     checks: list[tuple[str, bool, str]],
+    slices: dict[str, list[PhaseResult]],
 ) -> str:
     rows = [
         [
@@ -536,7 +553,14 @@ def render(
         ]
     if issue and ping:
         ratio = issue.throughput / ping.throughput if ping.throughput else 0.0
-        summary.append(f"Ratio issue/ping throughput: **{ratio:.2f}**.")
+        by_round = [
+            f"{i.throughput / p.throughput:.2f}"
+            for i, p in zip(slices["issue"], slices["ping"], strict=True)
+            if p.throughput
+        ]
+        summary.append(
+            f"Ratio issue/ping throughput: **{ratio:.2f}** (round by round: {', '.join(by_round)})."
+        )
         targets.append(("issuing >= 0.5 x ping throughput", ratio >= 0.5, f"{ratio:.2f}"))
     if calling:
         total = (calling.requests + calling.other_requests) / calling.duration
@@ -555,7 +579,9 @@ def render(
     dry = [loop.counter for loop in loops if loop.empty]
     follow = sum(loop.follow_up_errors for loop in loops)
     lines = [
-        f"## Server benchmark ({args.server}, {args.clients} clients, {args.duration:g} s/phase)",
+        f"## Server benchmark ({args.server}, {args.clients} clients, {args.duration:g} s/phase"
+        + (f", ping and issue in {args.rounds} alternating rounds" if args.rounds > 1 else "")
+        + ")",
         "",
         f"Machine: {machine_note()}.",
         "",

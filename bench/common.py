@@ -188,6 +188,19 @@ class PhaseResult:
         return self.server_cpu_s * 1000 / total
 
 
+def merged(parts: Sequence[PhaseResult]) -> PhaseResult:
+    """One phase run in several slices (interleaved with another phase), as one result."""
+    whole = PhaseResult(parts[0].name, sum(p.duration for p in parts))
+    for part in parts:
+        whole.latencies_ms += part.latencies_ms
+        whole.requests += part.requests
+        whole.errors += part.errors
+        whole.other_requests += part.other_requests
+        if part.server_cpu_s is not None:
+            whole.server_cpu_s = (whole.server_cpu_s or 0.0) + part.server_cpu_s
+    return whole
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100); NaN for no values."""
     if not values:
