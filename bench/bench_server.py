@@ -554,7 +554,7 @@ def render(
     if issue and ping:
         ratio = issue.throughput / ping.throughput if ping.throughput else 0.0
         by_round = [
-            f"{i.throughput / p.throughput:.2f}"
+            f"{i.throughput / p.throughput:.2f} ({i.throughput:.0f}/{p.throughput:.0f})"
             for i, p in zip(slices["issue"], slices["ping"], strict=True)
             if p.throughput
         ]
