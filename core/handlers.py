@@ -439,46 +439,19 @@ class QueueService:
                 conn = change.conn
                 now = self.now()
                 day = numbering.local_day(now, self.settings.mall.tz)
-                # A service refused once in the batch is refused to the rest of it alike.
-                refusals: dict[str, tuple[type[DomainError], str]] = {}
-                checked: set[str] = set()
                 closed = repository.closed_reasons(conn, self.mall)
+                # A service refused once in the batch is refused to the rest of it alike.
+                refused: dict[str, DomainError] = {}
                 issued: list[tuple[_IssueRequest, Ticket]] = []
                 for request in batch:
-                    service = request.service
-                    if service.code not in checked:
-                        checked.add(service.code)
-                        state = self.availability(
-                            conn, service.code, check_quota=False, closed=closed
-                        )
-                        if not state.open:
-                            refusals[service.code] = (
-                                ServiceClosed,
-                                f"{service.name} is not taking tickets now: {state.reason}.",
-                            )
-                    if service.code in refusals:
-                        kind, message = refusals[service.code]
-                        request.error = kind(message)
+                    code = request.service.code
+                    if code in refused:  # the same refusal, as its own exception for its thread
+                        request.error = type(refused[code])(refused[code].message)
                         continue
-                    ticket = Ticket(
-                        id=secrets.token_urlsafe(12),
-                        service=service.code,
-                        prefix=service.prefix,
-                        sequence=numbering.claim_next_number(conn, self.mall, service.code, day),
-                        day=day.isoformat(),
-                        issued_at=now,
-                        arrived_at=now,
-                        priority=request.priority,
-                    )
-                    if service.daily_quota is not None and ticket.sequence > service.daily_quota:
-                        # Hand the number back in the same transaction: no gap.
-                        numbering.release_last_number(conn, self.mall, service.code, day)
-                        refusals[service.code] = (
-                            QuotaReached,
-                            f"{service.name} has reached today's quota of "
-                            f"{service.daily_quota} tickets.",
-                        )
-                        request.error = QuotaReached(refusals[service.code][1])
+                    try:
+                        ticket = self._new_ticket(conn, request, closed, now, day)
+                    except (ServiceClosed, QuotaReached) as refusal:
+                        refused[code] = request.error = refusal
                         continue
                     issued.append((request, ticket))
                 repository.insert_tickets(
@@ -498,6 +471,37 @@ class QueueService:
         finally:
             for request in batch:
                 request.done = True
+
+    def _new_ticket(
+        self,
+        conn: Connection,
+        request: _IssueRequest,
+        closed: Mapping[str, str],
+        now: datetime,
+        day: date,
+    ) -> Ticket:
+        """Claim the next number of the request's service, or refuse it without using one."""
+        service = request.service
+        state = self.availability(conn, service.code, check_quota=False, closed=closed)
+        if not state.open:
+            raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
+        number = numbering.claim_next_number(conn, self.mall, service.code, day)
+        if service.daily_quota is not None and number > service.daily_quota:
+            # Hand the number back in the same transaction: no gap.
+            numbering.release_last_number(conn, self.mall, service.code, day)
+            raise QuotaReached(
+                f"{service.name} has reached today's quota of {service.daily_quota} tickets."
+            )
+        return Ticket(
+            id=secrets.token_urlsafe(12),
+            service=service.code,
+            prefix=service.prefix,
+            sequence=number,
+            day=day.isoformat(),
+            issued_at=now,
+            arrived_at=now,
+            priority=request.priority,
+        )
 
     def _issued_views(
         self, conn: Connection, change: _Change, issued: list[tuple[_IssueRequest, Ticket]]

@@ -3,7 +3,8 @@
 One atomic upsert claims the next number: `INSERT ... ON CONFLICT DO UPDATE SET last_number =
 last_number + 1 RETURNING last_number`. The row lock it takes (PostgreSQL) or the write lock of
 `BEGIN IMMEDIATE` (SQLite) makes concurrent issuers queue up, and since the claim lives in the
-same transaction as the ticket row, a refused or failed issue rolls the number back: no gaps.
+same transaction as the ticket row, a failed issue rolls the number back and a refused one (over
+the quota) hands it back in that transaction: no gaps.
 """
 
 from __future__ import annotations
