@@ -97,7 +97,8 @@ def current_actor() -> Actor:
 
 
 def json_body() -> dict[str, Any]:
-    if not request.data:
+    # get_data, not .data: .data first runs the form parser over the body.
+    if not request.get_data(cache=True):
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
