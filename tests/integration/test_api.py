@@ -273,6 +273,12 @@ def test_issuing_refusals(api: Api, kiosk: str, display_a: str, admin: str):
     assert_error(api("POST", "/tickets", kiosk, json={}), 400, "invalid_request")
     assert_error(api("POST", "/tickets", kiosk, json=["KTP"]), 400, "invalid_request")
     assert_error(api("POST", "/tickets", kiosk, data="service=KTP"), 400)
+    # A form-encoded body is told what to send instead, not that 'service' is missing.
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    message = assert_error(
+        api("POST", "/tickets", kiosk, data="service=KTP", headers=form), 400, "invalid_request"
+    )
+    assert "JSON object" in message
     assert_error(api("POST", "/tickets", kiosk, json={"service": 7}), 400)
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP", "priority": 1}), 400)
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP", "priority": "vip"}), 400)
