@@ -26,8 +26,9 @@ _DAY = bindparam("day")
 
 _LOAD_TICKET = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
 _LOAD_TICKET_FOR_UPDATE = _LOAD_TICKET.with_for_update()
-# Rows come back in the order of the parameters: each new ticket learns its own seq.
-_INSERT_TICKETS = insert(tickets).returning(tickets.c.seq, sort_by_parameter_order=True)
+# Each new ticket learns its seq by its public id: asking for the rows in parameter order
+# instead made SQLAlchemy send one INSERT per ticket on SQLite.
+_INSERT_TICKETS = insert(tickets).returning(tickets.c.id, tickets.c.seq)
 # The SET clause comes from the keys of the parameters passed with it.
 _SAVE_TICKET = update(tickets).where(tickets.c.seq == bindparam("ticket_seq"))
 
@@ -200,9 +201,9 @@ def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str
         }
         for ticket, channel, issued_by in new
     ]
-    seqs = conn.execute(_INSERT_TICKETS, rows).scalars().all()
-    for (ticket, _, _), seq in zip(new, seqs, strict=True):
-        ticket.seq = int(seq)
+    seqs = dict(conn.execute(_INSERT_TICKETS, rows).all())
+    for ticket, _, _ in new:
+        ticket.seq = int(seqs[ticket.id])
 
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:

@@ -20,7 +20,7 @@ from core import repository
 from core.config import Settings
 from core.events import TicketIssued
 from core.handlers import InMemoryPublisher, QueueService
-from core.store import daily_sequences, tickets
+from core.store import daily_sequences, ticket_events, tickets
 from core.tickets import QuotaReached, ServiceClosed
 from tests.conftest import ADMIN, KIOSK
 from tests.integration.conftest import service_with
@@ -73,6 +73,35 @@ def test_visitors_queued_behind_a_writer_are_issued_together(
     # Each event tells the queue as it stood when its ticket joined, not the batch's end.
     assert [e.payload()["waiting"]["KTP"] for e in issued] == [1, 2, 3, 4, 5, 6]
     assert [e.payload()["ticket"]["number"] for e in issued] == numbers
+
+
+def test_a_batch_writes_its_tickets_with_one_statement(queue: QueueService):
+    ticket_inserts = 0
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal ticket_inserts
+        ticket_inserts += statement.startswith("INSERT INTO tickets")
+
+    event.listen(queue.uow.engine, "before_cursor_execute", count)
+    try:
+        answers, commits = issue_while_writing(queue, ["KTP", "KK", "KTP", "IKD", "KTP"])
+    finally:
+        event.remove(queue.uow.engine, "before_cursor_execute", count)
+
+    assert commits == 2
+    assert ticket_inserts == 2  # one per transaction, however many tickets it holds
+    assert sorted(a["number"] for a in answers) == ["A001", "A002", "A003", "B001", "F001"]
+    # Each ticket's event row points at that ticket (its seq came back by its id): in version
+    # order, a service's events meet its numbers in order, each once.
+    with queue.uow.reading() as conn:
+        rows = conn.execute(
+            select(tickets.c.service, tickets.c.sequence, ticket_events.c.service.label("said"))
+            .join(ticket_events, ticket_events.c.ticket_seq == tickets.c.seq)
+            .order_by(ticket_events.c.version)
+        ).all()
+    assert all(row.service == row.said for row in rows)
+    assert [row.sequence for row in rows if row.service == "KTP"] == [1, 2, 3]
+    assert len(rows) == 5
 
 
 def test_a_refusal_answers_only_its_own_visitor_and_uses_no_number(settings: Settings, make_queue):
