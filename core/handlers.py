@@ -512,9 +512,8 @@ class QueueService:
         for _, ticket in issued:
             remaining[ticket.service] = remaining.get(ticket.service, 0) + 1
         day = issued[0][1].day if issued else self.today().isoformat()
-        counts = repository.waiting_counts(conn, self.mall, day, list(remaining))
         for code in remaining:
-            change.waiting[code] = counts.get(code, 0)
+            change.waiting[code] = repository.waiting_count(conn, self.mall, day, code)
         views = []
         for request, ticket in issued:
             # Tickets of the batch issued after this one are not yet waiting when it is.

@@ -14,7 +14,7 @@ from datetime import date, datetime, tzinfo
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.store import daily_sequences
+from core.store import Prepared, daily_sequences
 
 
 def _claim_statement(insert):  # type: ignore[no-untyped-def]
@@ -36,10 +36,10 @@ def _claim_statement(insert):  # type: ignore[no-untyped-def]
 
 
 _CLAIM = {
-    "postgresql": _claim_statement(postgresql.insert),
-    "sqlite": _claim_statement(sqlite.insert),
+    "postgresql": Prepared(_claim_statement(postgresql.insert)),
+    "sqlite": Prepared(_claim_statement(sqlite.insert)),
 }
-_RELEASE = (
+_RELEASE = Prepared(
     update(daily_sequences)
     .where(
         daily_sequences.c.mall == bindparam("in_mall"),
@@ -63,13 +63,13 @@ def local_day(moment: datetime, tz: tzinfo) -> date:
 def claim_next_number(conn: Connection, mall: str, service: str, day: date) -> int:
     """Reserve and return the next number of `service` on `day` inside the open transaction."""
     params = {"claim_mall": mall, "claim_service": service, "claim_day": day.isoformat()}
-    return int(conn.execute(_CLAIM[conn.dialect.name], params).scalar_one())
+    return int(_CLAIM[conn.dialect.name].scalar(conn, params))
 
 
 def release_last_number(conn: Connection, mall: str, service: str, day: date) -> None:
     """Give back the number just claimed in this transaction (a refused issue)."""
     params = {"in_mall": mall, "in_service": service, "in_day": day.isoformat()}
-    conn.execute(_RELEASE, params)
+    _RELEASE.run(conn, params)
 
 
 _ISSUED_BY_SERVICE = select(daily_sequences.c.service, daily_sequences.c.last_number).where(

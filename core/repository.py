@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from core.queueing import Candidate
-from core.store import counter_state, mall_state, service_state, ticket_events, tickets
+from core.store import Prepared, counter_state, mall_state, service_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, NotFound, Priority, Ticket, TicketStatus
 
 WAITING = TicketStatus.WAITING.value
@@ -26,9 +26,10 @@ _DAY = bindparam("day")
 
 _LOAD_TICKET = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
 _LOAD_TICKET_FOR_UPDATE = _LOAD_TICKET.with_for_update()
-# Each new ticket learns its seq by its public id: asking for the rows in parameter order
-# instead made SQLAlchemy send one INSERT per ticket on SQLite.
-_INSERT_TICKETS = insert(tickets).returning(tickets.c.id, tickets.c.seq)
+_INSERT_TICKET = Prepared(
+    insert(tickets).returning(tickets.c.seq),
+    columns=[c.name for c in tickets.c if c.name != "seq"],
+)
 # The SET clause comes from the keys of the parameters passed with it.
 _SAVE_TICKET = update(tickets).where(tickets.c.seq == bindparam("ticket_seq"))
 
@@ -71,11 +72,13 @@ _WAITING_COUNTS = (
 _WAITING_COUNTS_OF = _WAITING_COUNTS.where(
     tickets.c.service.in_(bindparam("services", expanding=True))
 )
-_WAITING_COUNT_OF = select(func.count()).where(
-    tickets.c.mall == _MALL,
-    tickets.c.day == _DAY,
-    tickets.c.service == bindparam("service"),
-    tickets.c.status == WAITING,
+_WAITING_COUNT_OF = Prepared(
+    select(func.count()).where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.service == bindparam("service"),
+        tickets.c.status == WAITING,
+    )
 )
 _PEOPLE_AHEAD = select(func.count()).where(
     tickets.c.mall == _MALL,
@@ -122,17 +125,21 @@ _SET_PRIORITY_STREAK = (
 _SERVICE_CLOSED_REASON = select(service_state.c.closed_reason).where(
     service_state.c.mall == _MALL, service_state.c.service == bindparam("service")
 )
-_CLOSED_REASONS = select(service_state.c.service, service_state.c.closed_reason).where(
-    service_state.c.mall == _MALL, service_state.c.closed_reason.is_not(None)
+_CLOSED_REASONS = Prepared(
+    select(service_state.c.service, service_state.c.closed_reason).where(
+        service_state.c.mall == _MALL, service_state.c.closed_reason.is_not(None)
+    )
 )
 _VERSION = select(mall_state.c.version).where(mall_state.c.mall == _MALL)
-_BUMP_VERSION = (
+_BUMP_VERSION = Prepared(
     update(mall_state)
     .where(mall_state.c.mall == bindparam("in_mall"))
     .values(version=mall_state.c.version + bindparam("steps"))
     .returning(mall_state.c.version)
 )
-_INSERT_TICKET_EVENT = insert(ticket_events)
+_INSERT_TICKET_EVENT = Prepared(
+    insert(ticket_events), columns=[c.name for c in ticket_events.c if c.name != "id"]
+)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -174,11 +181,9 @@ def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool
 
 
 def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str]]) -> None:
-    """Insert new tickets, each with its channel and issuer, with one call; sets their `seq`."""
-    if not new:
-        return
-    rows = [
-        {
+    """Insert new tickets, each with its channel and issuer; sets their `seq`."""
+    for ticket, channel, issued_by in new:
+        row = {
             "id": ticket.id,
             "mall": mall,
             "day": ticket.day,
@@ -199,11 +204,7 @@ def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str
             "channel": channel,
             "issued_by": issued_by,
         }
-        for ticket, channel, issued_by in new
-    ]
-    seqs = dict(conn.execute(_INSERT_TICKETS, rows).all())
-    for ticket, _, _ in new:
-        ticket.seq = int(seqs[ticket.id])
+        ticket.seq = int(_INSERT_TICKET.scalar(conn, row))
 
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:
@@ -263,7 +264,7 @@ def waiting_counts(
 def waiting_count(conn: Connection, mall: str, day: str, service: str) -> int:
     """One service's waiting tickets of `day`, read through the queue index."""
     params = {"mall": mall, "day": day, "service": service}
-    return int(conn.execute(_WAITING_COUNT_OF, params).scalar_one())
+    return int(_WAITING_COUNT_OF.scalar(conn, params))
 
 
 def people_ahead(conn: Connection, mall: str, ticket: Ticket) -> int:
@@ -317,7 +318,7 @@ def service_closed_reason(conn: Connection, mall: str, service: str) -> str | No
 
 def closed_reasons(conn: Connection, mall: str) -> dict[str, str]:
     """The reason of each service an admin closed (a handful at most, often none)."""
-    return {code: reason for code, reason in conn.execute(_CLOSED_REASONS, {"mall": mall})}
+    return dict(_CLOSED_REASONS.rows(conn, {"mall": mall}))
 
 
 def version(conn: Connection, mall: str) -> int:
@@ -326,9 +327,9 @@ def version(conn: Connection, mall: str) -> int:
 
 def advance_version(conn: Connection, mall: str, steps: int) -> int:
     """Add `steps` to the mall's version inside the open transaction; returns the old one."""
-    return int(conn.execute(_BUMP_VERSION, {"in_mall": mall, "steps": steps}).scalar_one()) - steps
+    return int(_BUMP_VERSION.scalar(conn, {"in_mall": mall, "steps": steps})) - steps
 
 
 def insert_ticket_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Append one unit of work's event rows with one call (executemany)."""
-    conn.execute(_INSERT_TICKET_EVENT, rows)
+    _INSERT_TICKET_EVENT.run_many(conn, rows)

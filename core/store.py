@@ -9,8 +9,10 @@ Reads use a deferred transaction, which WAL lets run beside a writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Dialect,
     Engine,
     ForeignKey,
     Index,
@@ -31,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.sql.expression import Executable
 
 metadata = MetaData()
 
@@ -243,6 +247,102 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass(frozen=True)
+class _DriverForm:
+    """A statement as its driver takes it: the SQL text and how to lay out its values."""
+
+    sql: str
+    # For each placeholder in order (or by name): the caller's key, or None for a literal,
+    # the literal's value, and the column type's conversion for this driver.
+    slots: tuple[tuple[str, str | None, Any, Callable[[Any], Any] | None], ...]
+    positional: bool
+
+    def values(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        laid_out = []
+        for name, key, literal, convert in self.slots:
+            value = literal if key is None else params[key]
+            laid_out.append((name, convert(value) if convert and value is not None else value))
+        if self.positional:
+            return [value for _, value in laid_out]
+        return dict(laid_out)
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on the driver's own cursor.
+
+    For the statements every ticket runs (its number, its row, the mall's version and its
+    event): SQLAlchemy's `Connection.execute` spent about 60 µs of interpreter time around
+    each of them where SQLite itself spent 7 (bench/RESULTS-server.md). The statement is still
+    written once, in SQLAlchemy, and its values still pass through the column types' bind
+    conversions; only the per-execution bookkeeping is skipped. That rules out what needs it:
+    expanding `IN` lists, and result columns that need converting (dates on SQLite), which
+    are refused here when first compiled. Rows come back as plain tuples. SQLAlchemy's
+    statement events and echo do not see these statements.
+    """
+
+    def __init__(self, statement: Executable, *, columns: Sequence[str] | None = None) -> None:
+        """`columns`: for an INSERT without `.values()`, the columns each row gives (by name)."""
+        self.statement = statement
+        self.columns = list(columns) if columns is not None else None
+        self._forms: dict[str, _DriverForm] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        form = self._form(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(form.sql, form.values(params))
+            return cursor.fetchall() if cursor.description else []
+        finally:
+            cursor.close()
+
+    def run(self, conn: Connection, params: Mapping[str, Any]) -> None:
+        self.rows(conn, params)
+
+    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the one row the statement returns."""
+        rows = self.rows(conn, params)
+        if len(rows) != 1:
+            raise LookupError(f"expected one row, got {len(rows)}: {self._form(conn.dialect).sql}")
+        return rows[0][0]
+
+    def run_many(self, conn: Connection, many: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per mapping with one driver call (no rows come back)."""
+        form = self._form(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(form.sql, [form.values(params) for params in many])
+        finally:
+            cursor.close()
+
+    def _form(self, dialect: Dialect) -> _DriverForm:
+        form = self._forms.get(dialect.name)
+        if form is None:
+            form = self._forms[dialect.name] = self._compile(dialect)
+        return form
+
+    def _compile(self, dialect: Dialect) -> _DriverForm:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
+        for column in getattr(self.statement, "exported_columns", ()):
+            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+                raise TypeError(
+                    f"{column.name!r} needs converting when read on {dialect.name}; "
+                    "run this statement through Connection.execute instead"
+                )
+        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        if any(bind.expanding for bind in by_name.values()):
+            raise TypeError("expanding IN parameters are compiled per call; use execute")
+        names = compiled.positiontup if compiled.positional else list(by_name)
+        slots = []
+        for name in names or ():
+            bind = by_name[name]
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.required:
+                slots.append((name, bind.key, None, convert))
+            else:
+                slots.append((name, None, bind.effective_value, convert))
+        return _DriverForm(compiled.string, tuple(slots), compiled.positional)
 
 
 class UnitOfWork:
