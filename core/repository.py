@@ -4,7 +4,9 @@ The statements of the frequent paths (issuing, calling, the events of every chan
 once, here, with bind parameters. Building a SQLAlchemy statement and its cache key costs
 several times what SQLite spends running it; a prebuilt statement memoizes its cache key, so
 each execution only binds values and finds its compiled form in the engine's cache
-(bench/RESULTS-server.md has the measurements).
+(bench/RESULTS-server.md has the measurements). The statements every issued ticket runs, and
+every change's version bump and event rows, go one step further as `Prepared` statements:
+compiled once and run on the driver's cursor (core/store.py says what that rules out).
 """
 
 from __future__ import annotations
@@ -68,9 +70,6 @@ _WAITING_COUNTS = (
     select(tickets.c.service, func.count())
     .where(tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == WAITING)
     .group_by(tickets.c.service)
-)
-_WAITING_COUNTS_OF = _WAITING_COUNTS.where(
-    tickets.c.service.in_(bindparam("services", expanding=True))
 )
 _WAITING_COUNT_OF = Prepared(
     select(func.count()).where(
@@ -249,15 +248,9 @@ def active_ticket_at(conn: Connection, mall: str, counter: int) -> Ticket | None
     return ticket_from_row(row) if row else None
 
 
-def waiting_counts(
-    conn: Connection, mall: str, day: str, services: list[str] | None = None
-) -> dict[str, int]:
-    """Waiting tickets of `day` by service: of every service, or only of `services`."""
-    if services is None:
-        rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
-    else:
-        params = {"mall": mall, "day": day, "services": services}
-        rows = conn.execute(_WAITING_COUNTS_OF, params)
+def waiting_counts(conn: Connection, mall: str, day: str) -> dict[str, int]:
+    """Waiting tickets of `day`, by service."""
+    rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
     return {service: int(count) for service, count in rows}
 
 
