@@ -387,13 +387,14 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
-def machine_note() -> str:
+def machine_note(*, client_and_server: bool = True) -> str:
     import platform
 
-    return (
+    note = (
         f"{os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}; client and server share the machine"
+        f"{platform.system()} {platform.release()}"
     )
+    return note + "; client and server share the machine" if client_and_server else note
 
 
 __all__ = [
