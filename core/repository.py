@@ -32,8 +32,19 @@ _INSERT_TICKET = Prepared(
     insert(tickets).returning(tickets.c.seq),
     columns=[c.name for c in tickets.c if c.name != "seq"],
 )
-# The SET clause comes from the keys of the parameters passed with it.
-_SAVE_TICKET = update(tickets).where(tickets.c.seq == bindparam("ticket_seq"))
+_SAVE_TICKET = Prepared(
+    update(tickets).where(tickets.c.seq == bindparam("ticket_seq")),
+    columns=[
+        "service",
+        "status",
+        "counter",
+        "called_at",
+        "started_at",
+        "finished_at",
+        "call_count",
+        "transfers",
+    ],
+)
 
 
 def _queue_head(is_priority: bool, skip_locked: bool) -> Any:
@@ -113,7 +124,7 @@ _COUNTER_ROW = select(counter_state).where(
 )
 _COUNTER_ROW_FOR_UPDATE = _COUNTER_ROW.with_for_update()
 # Bind names in an UPDATE must differ from its column names (those name the SET values).
-_SET_PRIORITY_STREAK = (
+_SET_PRIORITY_STREAK = Prepared(
     update(counter_state)
     .where(
         counter_state.c.mall == bindparam("in_mall"),
@@ -207,8 +218,8 @@ def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str
 
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:
-    conn.execute(
-        _SAVE_TICKET,
+    _SAVE_TICKET.run(
+        conn,
         {
             "ticket_seq": ticket.seq,
             "service": ticket.service,
@@ -301,7 +312,7 @@ def counter_row(conn: Connection, mall: str, number: int, *, for_update: bool = 
 
 def set_priority_streak(conn: Connection, mall: str, number: int, streak: int) -> None:
     params = {"in_mall": mall, "counter_number": number, "streak": streak}
-    conn.execute(_SET_PRIORITY_STREAK, params)
+    _SET_PRIORITY_STREAK.run(conn, params)
 
 
 def service_closed_reason(conn: Connection, mall: str, service: str) -> str | None:
