@@ -77,7 +77,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class TimeRange:
-    """Opening hours on one day, ``start`` included and ``end`` excluded."""
+    """Opening hours on one day, ``start`` included and ``end`` excluded. An ``end`` of
+    ``time.max`` (written ``24:00``) runs to midnight, the day's last minute included."""
 
     start: time
     end: time
@@ -85,10 +86,11 @@ class TimeRange:
     def contains(self, t: time) -> bool:
         """Whether the local wall-clock time ``t`` falls within the range."""
         t = t.replace(tzinfo=None)
-        return self.start <= t < self.end
+        return self.start <= t and (t < self.end or self.end == time.max)
 
     def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+        end = "24:00" if self.end == time.max else f"{self.end:%H:%M}"
+        return f"{self.start:%H:%M}-{end}"
 
 
 @dataclass(frozen=True)
@@ -661,9 +663,12 @@ def _parse_range(value: Any, path: str) -> TimeRange | None:
     if not match:
         raise ConfigError(path, f"{expected}, got {value!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ConfigError(path, f"{value!r} is not a valid time of day (00:00 to 23:59)")
-    start, end = time(h1, m1), time(h2, m2)
+    until_midnight = (h2, m2) == (24, 0)
+    if h1 > 23 or m1 > 59 or m2 > 59 or (h2 > 23 and not until_midnight):
+        raise ConfigError(
+            path, f"{value!r} is not a valid time of day (00:00 to 23:59, or 24:00 as an end)"
+        )
+    start, end = time(h1, m1), time.max if until_midnight else time(h2, m2)
     if end < start:
         raise ConfigError(path, f"{value!r} ends before it starts")
     if end == start:

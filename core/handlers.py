@@ -369,7 +369,7 @@ class QueueService:
         if hours is None:
             return Availability(False, "mall_closed", "Tutup hari ini / Closed today")
         if not hours.contains(local.time()):
-            span = f"{hours.start:%H:%M}-{hours.end:%H:%M}"
+            span = str(hours)
             return Availability(
                 False, "outside_hours", f"Jam layanan {span} / Service hours {span}"
             )

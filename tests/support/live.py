@@ -23,7 +23,7 @@ from core.config import load_settings
 from core.store import UnitOfWork, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_DAY = "00:00-23:59"
+ALL_DAY = "00:00-24:00"
 
 
 def free_port() -> int:

@@ -177,6 +177,16 @@ def test_a_time_range_includes_its_start_and_excludes_its_end() -> None:
     assert not hours.contains(time(7, 59))
 
 
+def test_hours_may_run_until_midnight_written_24_00() -> None:
+    data = minimal()
+    data["mall"]["opening_hours"]["mon"] = "00:00-24:00"
+    hours = parse(data).mall.opening_hours[0]
+    assert hours is not None and str(hours) == "00:00-24:00"
+    assert hours.contains(time(0)) and hours.contains(time(23, 59, 59, 999999))
+    late = TimeRange(time(20), time.max)
+    assert not late.contains(time(19, 59)) and late.contains(time(23, 59, 30))
+
+
 def test_optional_keys_get_sensible_defaults() -> None:
     settings = parse(minimal())
     ktp, agency, counter = settings.service("KTP"), settings.agency("DUKCAPIL"), settings.counter(1)
@@ -381,6 +391,18 @@ MISTAKES = [
     (
         "hours past midnight",
         _set("mall.opening_hours.mon", "07:30-25:00"),
+        "mall.opening_hours.mon",
+        "not a valid time of day",
+    ),
+    (
+        "hours ending past midnight",
+        _set("mall.opening_hours.mon", "20:00-24:30"),
+        "mall.opening_hours.mon",
+        "or 24:00 as an end",
+    ),
+    (
+        "hours starting at 24:00",
+        _set("mall.opening_hours.mon", "24:00-24:00"),
         "mall.opening_hours.mon",
         "not a valid time of day",
     ),
