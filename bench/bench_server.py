@@ -5,6 +5,7 @@ officers into counters 1..20 and registers a kiosk, then runs fixed-length phase
 
   ping        GET /api/v1/ping from 8 keep-alive clients (the trivial endpoint)
   issue       POST /api/v1/tickets from 8 kiosk clients, spread over the services of 1..20
+  keyed       the same with a fresh Idempotency-Key on each request, as the kiosk page sends
   issue+print the same at a kiosk with the demo's dummy printer (renders and records a job)
   call-next   20 racing counters; each loop is call-next, then start and finish the ticket
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from http.client import HTTPException
 from pathlib import Path
@@ -71,18 +73,24 @@ class Ping(Step):
 
 
 class Issue(Step):
-    def __init__(self, port: int, token: str, services: list[str], offset: int) -> None:
+    def __init__(
+        self, port: int, token: str, services: list[str], offset: int, *, keyed: bool = False
+    ) -> None:
         self.client = Client(port, token)
         self.services = itertools.islice(itertools.cycle(services), offset, None)
+        self.keyed = keyed  # send an Idempotency-Key, as the kiosk page does
         self.issued: list[tuple[str, str, str]] = []  # (service, number, id)
         self.statuses: Counter[int] = Counter()
         self.refusals: Counter[str] = Counter()
 
     def run(self) -> tuple[float, bool, int]:
         service = next(self.services)
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if self.keyed else None
         try:
             ms, status, body = timed(
-                lambda: self.client.request("POST", "/api/v1/tickets", {"service": service})
+                lambda: self.client.request(
+                    "POST", "/api/v1/tickets", {"service": service}, headers=headers
+                )
             )
         except (OSError, HTTPException):
             self.client.close()
@@ -398,7 +406,9 @@ def main(argv: list[str] | None = None) -> int:
         "--queue-per-counter", type=int, default=120, help="visitors waiting per counter"
     )
     parser.add_argument(
-        "--phases", default="ping,issue,print,call", help="comma-separated: ping,issue,print,call"
+        "--phases",
+        default="ping,issue,keyed,print,call",
+        help="comma-separated: ping,issue,keyed,print,call",
     )
     parser.add_argument(
         "--rounds",
@@ -494,6 +504,9 @@ def run(server: BenchServer, args: argparse.Namespace) -> str:
             phase("ping", "ping (trivial)", pingers, args.duration / rounds)
         if "issue" in wanted:
             phase("issue", f"issue ticket ({issuer_kind})", issuers[-n:], args.duration / rounds)
+    if "keyed" in wanted:
+        issuers += [Issue(port, kiosk_token, sequence, i * 3, keyed=True) for i in range(n)]
+        phase("keyed", "issue with Idempotency-Key (as the kiosk page)", issuers[-n:])
     if "print" in wanted:
         issuers += [Issue(port, print_token, sequence, i * 5) for i in range(n)]
         phase("print", "issue + dummy print", issuers[-n:])

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from core import announcement, numbering, repository
+from core import announcement, idempotency, numbering, repository
 from core.config import Counter, Service, Settings
 from core.events import (
     TICKET_EVENTS,
@@ -151,7 +151,12 @@ class _IssueRequest:
     priority: Priority | None
     actor: Actor
     channel: str
+    # The client's Idempotency-Key, claimed in the same transaction as the ticket; with
+    # `keep_answer` the answer is stored on it there too (else the caller stores it later).
+    key: str | None = None
+    keep_answer: bool = True
     view: dict[str, Any] | None = None
+    replay: idempotency.Claim | None = None  # the key was used before: no ticket now
     error: BaseException | None = None
     done: bool = False
 
@@ -392,6 +397,32 @@ class QueueService:
         actor: Actor,
         channel: str = "kiosk",
     ) -> dict[str, Any]:
+        service, level = self._issue_input(service_code, priority, actor)
+        view = self._issue(_IssueRequest(service, level, actor, channel))
+        assert isinstance(view, dict)  # without a key there is nothing to replay
+        return view
+
+    def issue_ticket_once(
+        self,
+        service_code: str,
+        priority: str | None,
+        actor: Actor,
+        key: str,
+        *,
+        channel: str = "kiosk",
+        keep_answer: bool = True,
+    ) -> dict[str, Any] | idempotency.Claim:
+        """Issue a ticket for a request with an Idempotency-Key, claimed in the ticket's own
+        transaction: the new ticket's view, or (the key was used before) what the first
+        attempt did. With `keep_answer` the view is stored as the key's answer right there;
+        a caller that adds to the answer (a kiosk's print outcome) stores it itself."""
+        service, level = self._issue_input(service_code, priority, actor)
+        request = _IssueRequest(service, level, actor, channel, key=key, keep_answer=keep_answer)
+        return self._issue(request)
+
+    def _issue_input(
+        self, service_code: str, priority: str | None, actor: Actor
+    ) -> tuple[Service, Priority | None]:
         self._require_kind(actor, "issue_ticket", "kiosk", "officer")
         try:
             service = self.settings.service(service_code)
@@ -407,7 +438,9 @@ class QueueService:
                 + ", ".join(repr(p.value) for p in Priority)
                 + "."
             ) from None
-        request = _IssueRequest(service, level, actor, channel)
+        return service, level
+
+    def _issue(self, request: _IssueRequest) -> dict[str, Any] | idempotency.Claim:
         if self.uow.is_sqlite:
             self._issue_together(request)
         else:
@@ -416,6 +449,8 @@ class QueueService:
             self._issue_batch([request])
         if request.error is not None:
             raise request.error
+        if request.replay is not None:
+            return request.replay
         assert request.view is not None
         return request.view
 
@@ -445,13 +480,20 @@ class QueueService:
                 issued: list[tuple[_IssueRequest, Ticket]] = []
                 for request in batch:
                     code = request.service.code
-                    if code in refused:  # the same refusal, as its own exception for its thread
-                        request.error = type(refused[code])(refused[code].message)
-                        continue
+                    if request.key is not None:
+                        claim = idempotency.claim_in(conn, request.key, request.actor.name)
+                        if claim.state != "new":  # a retry: the first attempt's answer
+                            request.replay = claim
+                            continue
                     try:
+                        if code in refused:  # the same refusal, as its own exception
+                            raise type(refused[code])(refused[code].message)
                         ticket = self._new_ticket(conn, request, closed, now, day)
                     except (ServiceClosed, QuotaReached) as refusal:
-                        refused[code] = request.error = refusal
+                        refused.setdefault(code, refusal)
+                        request.error = refusal
+                        if request.key is not None:  # the client may fix it and resend the key
+                            idempotency.forget_in(conn, request.key, request.actor.name)
                         continue
                     issued.append((request, ticket))
                 repository.insert_tickets(
@@ -461,6 +503,9 @@ class QueueService:
                     change.ticket_actions.append((ticket, "issue", None, None, request.actor))
                     change.views[ticket.id] = self._public_view(conn, ticket)
                 views = self._issued_views(conn, change, issued)
+                for request, view in views:
+                    if request.key is not None and request.keep_answer:
+                        idempotency.answer_in(conn, request.key, request.actor.name, 201, view)
         except BaseException as exc:  # rolled back: nobody of the batch got a number
             for request in batch:
                 if request.error is None:

@@ -7,19 +7,15 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from core import idempotency
 from core.accounts import Accounts, Unauthorized
 from core.handlers import Actor, QueueService
-from core.repository import as_utc
 from core.server import sessions
-from core.store import idempotency_keys
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -45,9 +41,6 @@ STATUS_FOR: dict[type[DomainError], int] = {
     ServiceClosed: 409,
     QuotaReached: 409,
 }
-
-# A first attempt that has not answered after this long is taken to have died.
-ABANDONED_AFTER_SECONDS = 60
 
 TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "cancel")
 
@@ -113,63 +106,38 @@ def _optional_str(data: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key and len(key) > 80:
+        raise InvalidRequest("Idempotency-Key must be at most 80 characters.")
+    return key or None
+
+
+def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
+    """What a retry gets: the first attempt's answer, or that it has not answered yet."""
+    if first.state == "running":
+        return {
+            "error": {"code": "in_progress", "message": "The same request is still running."}
+        }, 409
+    return first.body, first.status
+
+
 def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
     """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back."""
-    key = request.headers.get("Idempotency-Key")
-    if not key:
+    key = idempotency_key()
+    if key is None:
         return produce()
-    if len(key) > 80:
-        raise InvalidRequest("Idempotency-Key must be at most 80 characters.")
     uow = queue().uow
-    try:
-        with uow.writing() as conn:
-            conn.execute(
-                insert(idempotency_keys).values(
-                    key=key, actor=actor.name, status_code=0, created_at=datetime.now(UTC)
-                )
-            )
-    except IntegrityError:
-        with uow.writing() as conn:
-            row = conn.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name
-                )
-            ).one()
-            now = datetime.now(UTC)
-            abandoned = row.status_code == 0 and (
-                now - as_utc(row.created_at) > timedelta(seconds=ABANDONED_AFTER_SECONDS)
-            )
-            if abandoned:
-                # The first attempt died without an answer (a crash, a killed process): this
-                # retry takes the key over instead of being told "in progress" forever.
-                conn.execute(
-                    update(idempotency_keys)
-                    .where(idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name)
-                    .values(created_at=now)
-                )
-        if row.status_code == 0 and not abandoned:
-            return {
-                "error": {"code": "in_progress", "message": "The same request is still running."}
-            }, 409
-        if not abandoned:
-            return row.body, row.status_code
+    first = idempotency.claim(uow, key, actor.name)
+    if first.state != "new":
+        return first_answer(first)
     try:
         body, status = produce()
-    except DomainError as exc:
-        # A refusal is not stored: the client may fix the cause and try the same key again.
-        with uow.writing() as conn:
-            conn.execute(
-                delete(idempotency_keys).where(
-                    idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name
-                )
-            )
-        raise exc
-    with uow.writing() as conn:
-        conn.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.key == key, idempotency_keys.c.actor == actor.name)
-            .values(status_code=status, body=body)
-        )
+    except DomainError:
+        # A refusal is not kept: the client may fix the cause and try the same key again.
+        idempotency.forget(uow, key, actor.name)
+        raise
+    idempotency.answer(uow, key, actor.name, status, body)
     return body, status
 
 
@@ -243,16 +211,26 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     if not isinstance(service, str) or not service:
         raise InvalidRequest('Send \'service\' with a service code, e.g. {"service": "KTP"}.')
     priority = _optional_str(data, "priority")
-
-    def produce() -> tuple[Any, int]:
+    key = idempotency_key()
+    printing = current_app.extensions.get("antrian.printing")
+    prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
+    if key is None:
         view = queue().issue_ticket(service, priority, actor, channel=actor.kind)
-        printing = current_app.extensions.get("antrian.printing")
-        if printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk):
-            view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor)
-        return view, 201
-
-    body, status = idempotent(actor, produce)
-    return jsonify(body), status
+    else:
+        # The key is claimed in the ticket's own transaction; without a print outcome to add,
+        # the answer is stored there too.
+        outcome = queue().issue_ticket_once(
+            service, priority, actor, key, channel=actor.kind, keep_answer=not prints
+        )
+        if isinstance(outcome, idempotency.Claim):
+            body, status = first_answer(outcome)
+            return jsonify(body), status
+        view = outcome
+    if prints:
+        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor)
+        if key is not None:
+            idempotency.answer(queue().uow, key, actor.name, 201, view)
+    return jsonify(view), 201
 
 
 def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]

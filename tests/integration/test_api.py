@@ -322,6 +322,17 @@ def test_an_idempotency_key_retry_returns_the_same_ticket(api: Api, kiosk: str):
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP"}, headers=too_long), 400)
 
 
+def test_an_officer_issuing_with_a_key_gets_the_same_ticket_on_retry(api: Api, siti: str):
+    # No printer: the answer is stored in the ticket's own transaction.
+    key = {"Idempotency-Key": "desk-tap-1"}
+    first = api("POST", "/tickets", siti, json={"service": "KTP"}, headers=key)
+    retry = api("POST", "/tickets", siti, json={"service": "KTP"}, headers=key)
+    assert first[0] == retry[0] == 201
+    assert retry[1] == first[1] and "print" not in first[1]
+    ktp = {s["code"]: s for s in api("GET", "/services")[1]["services"]}["KTP"]
+    assert ktp["waiting"] == 1
+
+
 def test_a_refused_request_may_be_retried_with_the_same_key(api: Api, kiosk: str, admin: str):
     key = {"Idempotency-Key": "retry-after-refusal"}
     api("POST", "/services/KTP/availability", admin, json={"closed_reason": "Tutup"})

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from core import repository
+from core import idempotency, repository
 from core.config import Settings
 from core.events import TicketIssued
 from core.handlers import InMemoryPublisher, QueueService
@@ -28,19 +28,27 @@ from tests.integration.conftest import service_with
 QUEUED_UP_SECONDS = 0.3
 
 
-def issue_while_writing(queue: QueueService, codes: list[str]) -> tuple[list[Any], int]:
+def issue_while_writing(
+    queue: QueueService, codes: list[str], keys: list[str | None] | None = None
+) -> tuple[list[Any], int]:
     """Issue one ticket per code from its own thread while a write is open; return each
-    thread's answer (or the error it got) and how many transactions the issuers committed."""
+    thread's answer (or the error it got) and how many transactions the issuers committed.
+    `keys`: the Idempotency-Key each request carries (None: none)."""
     answers: list[Any] = [None] * len(codes)
     commits = 0
+    keys = keys or [None] * len(codes)
 
     def count_commit(_conn: object) -> None:
         nonlocal commits
         commits += 1
 
     def ask(index: int, code: str) -> None:
+        key = keys[index]
         try:
-            answers[index] = queue.issue_ticket(code, None, KIOSK)
+            if key is None:
+                answers[index] = queue.issue_ticket(code, None, KIOSK)
+            else:
+                answers[index] = queue.issue_ticket_once(code, None, KIOSK, key)
         except Exception as exc:  # the refusal is this visitor's answer
             answers[index] = exc
 
@@ -142,3 +150,47 @@ def test_a_failed_transaction_fails_everyone_in_it_and_leaves_no_trace(
     assert len([e for e in publisher.events if isinstance(e, TicketIssued)]) == 1
     monkeypatch.setattr(repository, "insert_tickets", real_insert)
     assert queue.issue_ticket("KTP", None, KIOSK)["number"] == "A002"
+
+
+def test_idempotency_keys_are_claimed_and_answered_in_the_batch(queue: QueueService):
+    queue.set_service_closed("KK", "Blangko habis", ADMIN)
+    earlier = queue.issue_ticket_once("KTP", None, KIOSK, "tap-earlier")
+    assert isinstance(earlier, dict) and earlier["number"] == "A001"
+
+    answers, commits = issue_while_writing(
+        queue,
+        ["KTP", "KTP", "IKD", "KK", "KTP", "IKD"],
+        keys=["tap-earlier", "tap-a", "tap-b", "tap-c", "tap-a", None],
+    )
+
+    assert commits == 2  # keys add no transaction of their own
+    replay, first_a, b, closed, second_a, unkeyed = answers
+    assert isinstance(replay, idempotency.Claim) and replay.state == "answered"
+    assert replay.body == earlier  # the first answer, and no second ticket
+    assert first_a["number"] == "A002" and b["number"] == "F001"
+    assert isinstance(closed, ServiceClosed)
+    # The same key twice in one batch: the later one is told the first is still running.
+    assert isinstance(second_a, idempotency.Claim) and second_a.state == "running"
+    assert unkeyed["number"] == "F002"
+    # Answers were stored with their tickets; the refused key was given up.
+    again = queue.issue_ticket_once("KTP", None, KIOSK, "tap-a")
+    assert isinstance(again, idempotency.Claim) and again.body == first_a
+    queue.set_service_closed("KK", None, ADMIN)
+    retried = queue.issue_ticket_once("KK", None, KIOSK, "tap-c")
+    assert isinstance(retried, dict) and retried["number"] == "B001"
+    with queue.uow.reading() as conn:
+        assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 5
+
+
+def test_a_failed_batch_keeps_none_of_its_keys(
+    queue: QueueService, monkeypatch: pytest.MonkeyPatch
+):
+    def failing(*_args: Any, **_kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(repository, "insert_tickets", failing)
+    with pytest.raises(OSError):
+        queue.issue_ticket_once("KTP", None, KIOSK, "tap-lost")
+    monkeypatch.undo()
+    retried = queue.issue_ticket_once("KTP", None, KIOSK, "tap-lost")
+    assert isinstance(retried, dict) and retried["number"] == "A001"

@@ -1,0 +1,110 @@
+"""Idempotency keys: a client's retry of the same request gets the first answer (SQL, no Flask).
+
+A request that carries an `Idempotency-Key` (the kiosk page and the counter terminal send one
+with every action) first claims the key: one row per key and client, status 0 while the first
+attempt runs. The attempt then stores its answer on the row, or gives the key up when it was
+refused, so the client may fix the cause and send the same key again. Each step is a short
+write of its own, apart from the work in between, which has its own transaction.
+
+These run around every kiosk ticket, so the frequent statements are `Prepared`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.repository import as_utc
+from core.store import Prepared, UnitOfWork, idempotency_keys
+
+# A first attempt that has not answered after this long is taken to have died.
+ABANDONED_AFTER_SECONDS = 60
+
+_KEY = idempotency_keys.c.key == bindparam("in_key")
+_ACTOR = idempotency_keys.c.actor == bindparam("in_actor")
+
+
+def _claim_statement(insert):  # type: ignore[no-untyped-def]
+    return (
+        insert(idempotency_keys)
+        .values(
+            key=bindparam("in_key"),
+            actor=bindparam("in_actor"),
+            status_code=0,
+            created_at=bindparam("at", type_=idempotency_keys.c.created_at.type),
+        )
+        .on_conflict_do_nothing()
+        .returning(idempotency_keys.c.status_code)
+    )
+
+
+# Claiming never raises on a taken key: the insert does nothing and returns no row. On
+# PostgreSQL it first waits for a transaction that is inserting the same key to end.
+_CLAIM = {
+    "postgresql": Prepared(_claim_statement(postgresql.insert)),
+    "sqlite": Prepared(_claim_statement(sqlite.insert)),
+}
+_ANSWER = Prepared(update(idempotency_keys).where(_KEY, _ACTOR), columns=["status_code", "body"])
+_FORGET = Prepared(delete(idempotency_keys).where(_KEY, _ACTOR))
+_FIRST_ATTEMPT = select(
+    idempotency_keys.c.status_code, idempotency_keys.c.body, idempotency_keys.c.created_at
+).where(_KEY, _ACTOR)
+_TAKE_OVER = update(idempotency_keys).where(_KEY, _ACTOR).values(created_at=bindparam("at"))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a request found when it claimed its key."""
+
+    state: str  # "new": this request runs | "running": the first has not answered yet
+    #             | "answered": `status` and `body` are the first attempt's answer
+    status: int = 0
+    body: Any = None
+
+
+def claim(uow: UnitOfWork, key: str, actor: str) -> Claim:
+    """Claim `key` for `actor`'s request, or find what the first attempt with it did."""
+    with uow.writing() as conn:
+        return claim_in(conn, key, actor)
+
+
+def claim_in(conn: Connection, key: str, actor: str) -> Claim:
+    """`claim` inside a write transaction the caller holds (issuing claims in its batch)."""
+    now = datetime.now(UTC)
+    params = {"in_key": key, "in_actor": actor, "at": now}
+    if _CLAIM[conn.dialect.name].rows(conn, params):
+        return Claim("new")
+    first = conn.execute(_FIRST_ATTEMPT, params).one()
+    if first.status_code != 0:
+        return Claim("answered", first.status_code, first.body)
+    started = as_utc(first.created_at) or now
+    if now - started > timedelta(seconds=ABANDONED_AFTER_SECONDS):
+        # The first attempt died without an answer (a crash, a killed process): this retry
+        # takes the key over instead of being told "in progress" forever.
+        conn.execute(_TAKE_OVER, params)
+        return Claim("new")
+    return Claim("running")
+
+
+def answer(uow: UnitOfWork, key: str, actor: str, status: int, body: Any) -> None:
+    """Keep the answer of the request that claimed `key`, for its retries."""
+    with uow.writing() as conn:
+        answer_in(conn, key, actor, status, body)
+
+
+def answer_in(conn: Connection, key: str, actor: str, status: int, body: Any) -> None:
+    _ANSWER.run(conn, {"in_key": key, "in_actor": actor, "status_code": status, "body": body})
+
+
+def forget(uow: UnitOfWork, key: str, actor: str) -> None:
+    """Give `key` up after a refusal: the client may fix the cause and send it again."""
+    with uow.writing() as conn:
+        forget_in(conn, key, actor)
+
+
+def forget_in(conn: Connection, key: str, actor: str) -> None:
+    _FORGET.run(conn, {"in_key": key, "in_actor": actor})

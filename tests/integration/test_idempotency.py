@@ -1,0 +1,77 @@
+"""Idempotency keys on SQLite and PostgreSQL: claim, answer, forget, take over, and a race.
+
+The API tests drive the same functions through HTTP (a retry gets the same ticket, a refusal
+frees the key, a dead attempt is taken over); these check the storage underneath, on both
+databases, and that two attempts racing with one key never both run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from core import idempotency
+from core.store import UnitOfWork, idempotency_keys, make_engine
+
+
+@pytest.fixture
+def uow(database_url: str) -> Iterator[UnitOfWork]:
+    unit = UnitOfWork(make_engine(database_url))
+    unit.create_all()
+    yield unit
+    unit.engine.dispose()
+
+
+def test_a_key_runs_once_and_its_answer_comes_back(uow: UnitOfWork):
+    assert idempotency.claim(uow, "tap-1", "kiosk-lobby").state == "new"
+    assert idempotency.claim(uow, "tap-1", "kiosk-lobby").state == "running"
+    body = {"number": "A001", "ahead": 0, "print": {"status": "printed"}}
+    idempotency.answer(uow, "tap-1", "kiosk-lobby", 201, body)
+
+    again = idempotency.claim(uow, "tap-1", "kiosk-lobby")
+    assert (again.state, again.status, again.body) == ("answered", 201, body)
+    # Keys belong to one client: another may use the same one.
+    assert idempotency.claim(uow, "tap-1", "kiosk-east").state == "new"
+
+
+def test_a_forgotten_key_may_run_again(uow: UnitOfWork):
+    assert idempotency.claim(uow, "tap-2", "kiosk-lobby").state == "new"
+    idempotency.forget(uow, "tap-2", "kiosk-lobby")
+    assert idempotency.claim(uow, "tap-2", "kiosk-lobby").state == "new"
+
+
+def test_an_attempt_silent_for_a_minute_is_taken_over(uow: UnitOfWork):
+    assert idempotency.claim(uow, "tap-3", "kiosk-lobby").state == "new"
+    long_ago = datetime.now(UTC) - timedelta(seconds=idempotency.ABANDONED_AFTER_SECONDS + 5)
+    with uow.writing() as conn:
+        conn.execute(update(idempotency_keys).values(created_at=long_ago))
+
+    assert idempotency.claim(uow, "tap-3", "kiosk-lobby").state == "new"
+    # Taking over restarts the clock: a retry right after is told to wait.
+    assert idempotency.claim(uow, "tap-3", "kiosk-lobby").state == "running"
+    with uow.reading() as conn:
+        taken_at = conn.execute(select(idempotency_keys.c.created_at)).scalar_one()
+    assert taken_at.replace(tzinfo=UTC) > long_ago + timedelta(seconds=30)
+
+
+def test_racing_attempts_with_one_key_let_exactly_one_run(uow: UnitOfWork):
+    states: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def attempt() -> None:
+        start.wait()
+        state = idempotency.claim(uow, "double-tap", "kiosk-lobby").state
+        with lock:
+            states.append(state)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(states) == ["new"] + ["running"] * 7
