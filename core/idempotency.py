@@ -3,8 +3,10 @@
 A request that carries an `Idempotency-Key` (the kiosk page and the counter terminal send one
 with every action) first claims the key: one row per key and client, status 0 while the first
 attempt runs. The attempt then stores its answer on the row, or gives the key up when it was
-refused, so the client may fix the cause and send the same key again. Each step is a short
-write of its own, apart from the work in between, which has its own transaction.
+refused, so the client may fix the cause and send the same key again. For most actions each
+step is a short write of its own around the action's transaction; issuing a ticket does all
+three inside the ticket's own transaction (`claim_in`, `answer_in`, `forget_in`), so a
+ticket and its key commit or vanish together.
 
 These run around every kiosk ticket, so the frequent statements are `Prepared`.
 """
@@ -76,9 +78,13 @@ def claim_in(conn: Connection, key: str, actor: str) -> Claim:
     """`claim` inside a write transaction the caller holds (issuing claims in its batch)."""
     now = datetime.now(UTC)
     params = {"in_key": key, "in_actor": actor, "at": now}
-    if _CLAIM[conn.dialect.name].rows(conn, params):
-        return Claim("new")
-    first = conn.execute(_FIRST_ATTEMPT, params).one()
+    first = None
+    while first is None:
+        if _CLAIM[conn.dialect.name].rows(conn, params):
+            return Claim("new")
+        # Gone again (PostgreSQL): the first attempt was refused and gave the key up between
+        # the two statements. Claim it afresh.
+        first = conn.execute(_FIRST_ATTEMPT, params).one_or_none()
     if first.status_code != 0:
         return Claim("answered", first.status_code, first.body)
     started = as_utc(first.created_at) or now
