@@ -4,9 +4,10 @@ A request that carries an `Idempotency-Key` (the kiosk page and the counter term
 with every action) first claims the key: one row per key and client, status 0 while the first
 attempt runs. The attempt then stores its answer on the row, or gives the key up when it was
 refused, so the client may fix the cause and send the same key again. For most actions each
-step is a short write of its own around the action's transaction; issuing a ticket does all
-three inside the ticket's own transaction (`claim_in`, `answer_in`, `forget_in`), so a
-ticket and its key commit or vanish together.
+step is a short write of its own around the action's transaction. Issuing a ticket claims
+or gives up the key inside the ticket's own transaction (`claim_in`, `forget_in`), so a
+ticket and its key commit or vanish together, and stores the answer there too
+(`answer_in`) unless a print outcome is still to be added to it.
 
 These run around every kiosk ticket, so the frequent statements are `Prepared`.
 """
