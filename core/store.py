@@ -284,11 +284,14 @@ class Prepared:
     conversions; only the per-execution bookkeeping is skipped. That rules out what needs it:
     expanding `IN` lists, and result columns that need converting (dates on SQLite), which
     are refused here when first compiled. Rows come back as plain tuples. SQLAlchemy's
-    statement events and echo do not see these statements.
+    statement events and echo do not see these statements, and their errors are the driver's
+    own exceptions, not wrapped by SQLAlchemy (a connection the driver lost is found by the
+    pool's pre-ping at its next checkout; the transaction still rolls back as usual).
     """
 
     def __init__(self, statement: Executable, *, columns: Sequence[str] | None = None) -> None:
-        """`columns`: for an INSERT without `.values()`, the columns each row gives (by name)."""
+        """`columns`: for an INSERT or UPDATE without `.values()`, the columns it sets, by
+        name; each execution gives their values under those names."""
         self.statement = statement
         self.columns = list(columns) if columns is not None else None
         self._forms: dict[str, _DriverForm] = {}

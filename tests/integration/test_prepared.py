@@ -20,14 +20,17 @@ COLUMNS = [c.name for c in tickets.c if c.name != "seq"]
 
 
 @pytest.fixture
-def conn(database_url: str) -> Iterator[Connection]:
-    uow = UnitOfWork(make_engine(database_url))
-    uow.create_all()
-    try:
-        with uow.writing() as connection:
-            yield connection
-    finally:
-        uow.engine.dispose()
+def uow(database_url: str) -> Iterator[UnitOfWork]:
+    unit = UnitOfWork(make_engine(database_url))
+    unit.create_all()
+    yield unit
+    unit.engine.dispose()
+
+
+@pytest.fixture
+def conn(uow: UnitOfWork) -> Iterator[Connection]:
+    with uow.writing() as connection:
+        yield connection
 
 
 def ticket_row(number: int, **changes: object) -> dict[str, object]:
@@ -112,3 +115,17 @@ def test_statements_the_cursor_cannot_run_right_are_refused(conn: Connection):
         dates = Prepared(select(tickets.c.issued_at))
         with pytest.raises(TypeError, match="'issued_at' needs converting when read on sqlite"):
             dates.rows(conn, {})
+
+
+def test_a_driver_error_rolls_the_transaction_back_and_leaves_the_pool_usable(uow: UnitOfWork):
+    prepared = Prepared(insert(tickets).returning(tickets.c.seq), columns=COLUMNS)
+    with uow.writing() as conn:
+        prepared.scalar(conn, ticket_row(1))
+    driver_error = uow.engine.dialect.dbapi.IntegrityError
+    with pytest.raises(driver_error), uow.writing() as conn:
+        prepared.scalar(conn, ticket_row(2))  # written, then undone with the rest
+        prepared.scalar(conn, ticket_row(1))  # ticket 1 again (same id and number): refused
+    with uow.writing() as conn:
+        prepared.scalar(conn, ticket_row(3))
+        ids = conn.execute(select(tickets.c.id).order_by(tickets.c.seq)).scalars().all()
+    assert ids == ["t1", "t3"]
