@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select, update
 
 from core import idempotency
+from core.repository import as_utc
 from core.store import UnitOfWork, idempotency_keys, make_engine
 
 
@@ -55,7 +56,7 @@ def test_an_attempt_silent_for_a_minute_is_taken_over(uow: UnitOfWork):
     assert idempotency.claim(uow, "tap-3", "kiosk-lobby").state == "running"
     with uow.reading() as conn:
         taken_at = conn.execute(select(idempotency_keys.c.created_at)).scalar_one()
-    assert taken_at.replace(tzinfo=UTC) > long_ago + timedelta(seconds=30)
+    assert as_utc(taken_at) > long_ago + timedelta(seconds=30)
 
 
 def test_racing_attempts_with_one_key_let_exactly_one_run(uow: UnitOfWork):

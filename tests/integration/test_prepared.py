@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from core.repository import as_utc
 from core.store import Prepared, UnitOfWork, make_engine, mall_state, tickets
 
 ISSUED_AT = datetime(2026, 11, 28, 1, 2, 3, 456789, tzinfo=UTC)
@@ -72,7 +73,7 @@ def test_rows_written_through_the_cursor_read_back_as_sqlalchemy_wrote_them(conn
     assert mine == theirs
     # Dates and JSON went through the column types' conversions, not the driver's defaults.
     assert rows[0].transfers == ["KK"]
-    assert rows[0].issued_at.replace(tzinfo=UTC) == ISSUED_AT
+    assert as_utc(rows[0].issued_at) == ISSUED_AT
 
 
 def test_literal_values_in_the_statement_are_sent_along(conn: Connection):
