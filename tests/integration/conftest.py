@@ -36,6 +36,15 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[st
             yield url
 
 
+@pytest.fixture
+def uow(database_url: str) -> Iterator[UnitOfWork]:
+    """The tables, on each backend, with no mall in them: for storage-level tests."""
+    unit = UnitOfWork(make_engine(database_url))
+    unit.create_all()
+    yield unit
+    unit.engine.dispose()
+
+
 def service_with(settings: Settings, code: str, **changes: object) -> Settings:
     services = tuple(
         dataclasses.replace(s, **changes) if s.code == code else s for s in settings.services

@@ -8,23 +8,13 @@ databases, and that two attempts racing with one key never both run.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from core import idempotency
 from core.repository import as_utc
-from core.store import UnitOfWork, idempotency_keys, make_engine
-
-
-@pytest.fixture
-def uow(database_url: str) -> Iterator[UnitOfWork]:
-    unit = UnitOfWork(make_engine(database_url))
-    unit.create_all()
-    yield unit
-    unit.engine.dispose()
+from core.store import UnitOfWork, idempotency_keys
 
 
 def test_a_key_runs_once_and_its_answer_comes_back(uow: UnitOfWork):

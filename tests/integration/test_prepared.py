@@ -14,18 +14,10 @@ import pytest
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from core.repository import as_utc
-from core.store import Prepared, UnitOfWork, make_engine, mall_state, tickets
+from core.store import Prepared, UnitOfWork, mall_state, tickets
 
 ISSUED_AT = datetime(2026, 11, 28, 1, 2, 3, 456789, tzinfo=UTC)
 COLUMNS = [c.name for c in tickets.c if c.name != "seq"]
-
-
-@pytest.fixture
-def uow(database_url: str) -> Iterator[UnitOfWork]:
-    unit = UnitOfWork(make_engine(database_url))
-    unit.create_all()
-    yield unit
-    unit.engine.dispose()
 
 
 @pytest.fixture
