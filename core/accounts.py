@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, update
 
 from core.config import Settings
-from core.handlers import Actor, utc_now
+from core.context import Actor, utc_now
 from core.repository import as_utc
 from core.store import UnitOfWork, auth_sessions, devices, users
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound

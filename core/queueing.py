@@ -47,18 +47,3 @@ def choose_next(
 def next_streak(previous_streak: int, called: Candidate) -> int:
     """The counter's priority streak after calling `called`."""
     return previous_streak + 1 if called.is_priority else 0
-
-
-def estimate_wait_minutes(
-    people_ahead: int, average_service_minutes: float, open_counters: int
-) -> int | None:
-    """An honest first model: the queue ahead shared by the open counters at the recent pace.
-
-    None when no counter serving the service is open: any number would be a guess.
-    """
-    if open_counters <= 0:
-        return None
-    if people_ahead <= 0:
-        return 0
-    minutes = people_ahead * average_service_minutes / open_counters
-    return max(1, round(minutes))

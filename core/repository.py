@@ -310,6 +310,17 @@ def counter_row(conn: Connection, mall: str, number: int, *, for_update: bool = 
     return conn.execute(query, {"mall": mall, "number": number}).first()
 
 
+def existing_counter_row(
+    conn: Connection, mall: str, number: int, *, for_update: bool = False
+) -> Any:
+    """The counter's state row; NotFound if start-up never created it (a counter added to
+    config.yaml while the server ran)."""
+    row = counter_row(conn, mall, number, for_update=for_update)
+    if row is None:
+        raise NotFound(f"No state for counter {number}; restart the server to create it.")
+    return row
+
+
 def set_priority_streak(conn: Connection, mall: str, number: int, streak: int) -> None:
     params = {"in_mall": mall, "counter_number": number, "streak": streak}
     _SET_PRIORITY_STREAK.run(conn, params)

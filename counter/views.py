@@ -21,7 +21,8 @@ from flask import (
 )
 
 from core.accounts import Accounts, Unauthorized
-from core.handlers import Actor, QueueService
+from core.context import Actor
+from core.handlers import QueueService
 from core.server import sessions
 from core.server.pages import page_actor, page_token
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound

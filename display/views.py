@@ -22,7 +22,7 @@ from flask import (
 from core import announcement, speech
 from core.accounts import Accounts, Unauthorized
 from core.config import Settings
-from core.handlers import Actor
+from core.context import Actor
 from core.server.api import error
 from core.server.pages import add_device_setup, page_actor, page_token
 

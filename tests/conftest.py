@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from core.bus import InMemoryPublisher
 from core.config import Settings, load_settings
-from core.handlers import Actor, InMemoryPublisher, QueueService
+from core.context import Actor
+from core.handlers import QueueService
 from core.store import UnitOfWork, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent

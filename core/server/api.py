@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from core import idempotency
 from core.accounts import Accounts, Unauthorized
-from core.handlers import Actor, QueueService
+from core.context import Actor
+from core.handlers import QueueService
 from core.server import sessions
 from core.tickets import (
     CounterBusy,

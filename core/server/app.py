@@ -14,8 +14,10 @@ from flask_socketio import SocketIO
 from sqlalchemy import insert, select
 
 from core.accounts import Accounts
+from core.bus import FanOut
 from core.config import Settings, load_settings
-from core.handlers import FanOut, QueueService, utc_now
+from core.context import utc_now
+from core.handlers import QueueService
 from core.server.api import api
 from core.server.hub import Hub
 from core.store import UnitOfWork, app_settings, make_engine

@@ -20,8 +20,9 @@ from flask import request
 from flask_socketio import SocketIO, disconnect, join_room
 
 from core.accounts import Accounts, Unauthorized
+from core.context import Actor
 from core.events import Event, TicketEvent
-from core.handlers import Actor, QueueService
+from core.handlers import QueueService
 from core.tickets import DomainError
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from flask import (
 )
 
 from core.accounts import Accounts, Unauthorized
-from core.handlers import Actor
+from core.context import Actor
 from core.tickets import Forbidden, InvalidRequest
 
 

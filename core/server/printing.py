@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from core.config import ConfigError, Settings
-from core.handlers import Actor, QueueService
+from core.context import Actor
+from core.handlers import QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
 from printers.jobs import print_with_timeout

@@ -11,7 +11,8 @@ from contextlib import suppress
 from flask import current_app
 
 from core.accounts import Accounts
-from core.handlers import Actor, QueueService
+from core.context import Actor
+from core.handlers import QueueService
 from core.tickets import DomainError
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.bus import InMemoryPublisher
 from core.config import Settings
-from core.handlers import InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import UnitOfWork, make_engine
 from tests.conftest import FakeClock
 from tests.integration.pg import postgres_schema

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Connection, RootTransaction, select
 
 from core import numbering, repository
+from core.bus import InMemoryPublisher
 from core.config import Settings
-from core.handlers import InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import UnitOfWork, make_engine, ticket_events, tickets
 from core.tickets import Priority, Ticket
 from tests.conftest import KIOSK, FakeClock, officer

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from core.bus import InMemoryPublisher
 from core.config import Settings
-from core.handlers import InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import UnitOfWork, daily_sequences, make_engine, ticket_events, tickets
 from core.tickets import QuotaReached, TicketStatus
 from tests.conftest import KIOSK, FakeClock, officer

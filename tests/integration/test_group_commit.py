@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from core import idempotency, repository
+from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.events import TicketIssued
-from core.handlers import InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import daily_sequences, ticket_events, tickets
 from core.tickets import QuotaReached, ServiceClosed
 from tests.conftest import ADMIN, KIOSK

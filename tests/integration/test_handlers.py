@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.bus import InMemoryPublisher
 from core.config import Settings
+from core.context import Actor
+from core.estimate import ESTIMATE_INPUTS_SECONDS
 from core.events import CounterUpdated, Event, TicketCalled, TicketEvent, TicketIssued
-from core.handlers import ESTIMATE_INPUTS_SECONDS, Actor, InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import UnitOfWork, audit_log, daily_sequences, make_engine, ticket_events, tickets
 from core.tickets import (
     CounterBusy,
@@ -592,7 +595,7 @@ def test_estimate_inputs_changed_by_another_process_apply_within_seconds(
     change made by another process on the same database shows once the cache expires."""
     here, elsewhere = make_queue(settings), make_queue(settings)
     moment = [1000.0]
-    monkeypatch.setattr("core.handlers.time.monotonic", lambda: moment[0])
+    monkeypatch.setattr("core.estimate.time.monotonic", lambda: moment[0])
     here.open_counter(1, officer(1))
     issue(here)
     last = issue(here)

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core.bus import InMemoryPublisher
 from core.config import Settings, load_settings
-from core.handlers import InMemoryPublisher, QueueService
+from core.handlers import QueueService
 from core.store import UnitOfWork, daily_sequences, make_engine, tickets
 from tests.conftest import KIOSK, FakeClock
 from tests.integration.pg import all_day
@@ -73,7 +74,8 @@ WORKER = textwrap.dedent(
     from pathlib import Path
 
     from core.config import load_settings
-    from core.handlers import Actor, QueueService
+    from core.context import Actor
+    from core.handlers import QueueService
     from core.store import UnitOfWork, make_engine
 
     config, go, count, name = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

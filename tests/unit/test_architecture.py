@@ -120,3 +120,51 @@ def test_front_ends_do_not_use_sqlalchemy():
         if names:
             offenders[str(path.relative_to(ROOT))] = sorted(names)
     assert not offenders, f"front-ends go through core, never SQL: {offenders}"
+
+
+def calls_named(path: Path, *names: str) -> set[str]:
+    """Names of `names` that `path` calls as functions or methods (`x.writing()`, `insert()`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in names:
+                found.add(name)
+    return found
+
+
+def test_read_models_never_write():
+    """core/views/ builds what screens show; a write there would hide a use case."""
+    offenders = {}
+    for path in python_files("core/views"):
+        writes = calls_named(path, "writing", "insert", "update", "delete", "changing")
+        if writes:
+            offenders[str(path.relative_to(ROOT))] = sorted(writes)
+    assert python_files("core/views"), "the read models live in core/views/"
+    assert not offenders, f"read models must not write: {offenders}"
+
+
+def test_use_cases_do_not_depend_on_the_server_or_the_front_ends():
+    offenders = {}
+    for path in python_files("core/usecases", "core/views", "core/estimate.py"):
+        names = {
+            n
+            for n in imported_modules(path)
+            if n.startswith("core.server")
+            or top(n) in {*FRONT_ENDS, "printers", "core.handlers"}
+            or n == "core.handlers"
+        }
+        if names:
+            offenders[str(path.relative_to(ROOT))] = sorted(names)
+    assert not offenders, f"use cases and views sit below the server: {offenders}"
+
+
+def test_only_the_composition_root_builds_the_queue_service():
+    builders = sorted(
+        str(path.relative_to(ROOT))
+        for path in python_files("core", "kiosk", "counter", "display", "printers")
+        if "QueueService" in calls_named(path, "QueueService")
+        or "MallContext" in calls_named(path, "MallContext")
+    )
+    assert builders == ["core/handlers.py", "core/server/app.py"]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.queueing import Candidate, choose_next, estimate_wait_minutes, next_streak
+from core.estimate import estimate_wait_minutes
+from core.queueing import Candidate, choose_next, next_streak
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

@@ -1,0 +1,89 @@
+"""What every use case and every read model shares: who asks, the mall's parts, the clock.
+
+`MallContext` is built once by the composition root (or a test) and handed to the command
+modules in `core/usecases/` and the read models in `core/views/`. It holds no business rule of
+its own; it only answers "which mall, which database, what time is it, where do events go".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from core import numbering
+from core.bus import FanOut, Publisher
+from core.config import Settings
+from core.store import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.estimate import WaitEstimator
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: decided by authentication, never by the request body."""
+
+    kind: str  # officer | admin | kiosk | display | system
+    name: str
+    counter: int | None = None
+    zone: str | None = None
+    kiosk: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind in ("admin", "system")
+
+
+SYSTEM = Actor("system", "system")
+
+
+class MallContext:
+    """One mall's settings, database, event publisher and clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        uow: UnitOfWork,
+        publisher: Publisher | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        from core.estimate import WaitEstimator  # the estimator reads through this context
+
+        self.settings = settings
+        self.uow = uow
+        self.publisher: Publisher = publisher or FanOut()
+        self.clock = clock
+        self.mall = settings.mall.code
+        # Held from the version bump until the events are published, so this process emits
+        # versions in order (core/usecases/unit.py). Other processes interleave through the
+        # shared message queue; a client that sees a gap asks for a snapshot.
+        self.publish_lock = threading.Lock()
+        self.estimator: WaitEstimator = WaitEstimator(self)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return numbering.local_day(self.now(), self.settings.mall.tz)
+
+    def status_url(self, ticket_id: str) -> str:
+        """The visitor's status page, printed as the ticket's QR code."""
+        return f"{self.settings.mall.public_base_url.rstrip('/')}/t/{ticket_id}"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A UTC instant as the API writes it (`...Z`), or None."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def minutes_between(start: datetime | None, end: datetime) -> int:
+    if start is None:
+        return 0
+    return max(0, int((end - start) / timedelta(minutes=1)))

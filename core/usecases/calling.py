@@ -1,0 +1,111 @@
+"""A counter calls the next visitor, or one chosen waiting ticket.
+
+The story: lock the counter's row (two terminals of one counter call one after the other),
+make sure it is open and free, take the heads of its services' queues, let the call-order
+rule choose (core/queueing.py: priority first, never starving the others), remember the
+counter's priority streak and call the ticket.
+
+On PostgreSQL the queue heads are read `FOR UPDATE SKIP LOCKED`, so racing counters each get
+a different visitor; when every waiting visitor is locked by other counters' calls, call-next
+waits until those calls commit or roll back instead of answering "nobody waits".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection
+
+from core import repository
+from core.config import Counter
+from core.context import Actor, MallContext
+from core.queueing import choose_next, next_streak
+from core.tickets import CounterBusy, CounterClosed
+from core.usecases.ticket_actions import apply
+from core.usecases.unit import changing, counter_for, refuse
+
+LOCKED_HEADS_RETRY_SECONDS = 0.01
+LOCKED_HEADS_PATIENCE_SECONDS = 2.0
+
+
+def call_next(ctx: MallContext, counter_number: int, actor: Actor) -> dict[str, Any] | None:
+    """The next visitor for the counter, or None when nobody waits for its services."""
+    counter = counter_for(ctx, actor, counter_number, "call_next")
+    deadline = time.monotonic() + LOCKED_HEADS_PATIENCE_SECONDS
+    while True:
+        called = _call_next_once(ctx, counter, actor)
+        if called is not None or ctx.uow.is_sqlite or time.monotonic() > deadline:
+            return called
+        # PostgreSQL skips the rows other counters have locked (SKIP LOCKED). If visitors
+        # still wait, they are all being called elsewhere right now: once those calls
+        # commit (or roll back, leaving them waiting) the answer is certain.
+        if not _anyone_waiting(ctx, counter.services):
+            return None
+        time.sleep(LOCKED_HEADS_RETRY_SECONDS)
+
+
+def call_ticket(
+    ctx: MallContext, ticket_id: str, counter_number: int, actor: Actor
+) -> dict[str, Any]:
+    """An officer calls one specific waiting ticket (a visitor who came back, say)."""
+    counter = counter_for(ctx, actor, counter_number, "call_ticket")
+    with changing(ctx) as change:
+        conn = change.conn
+        state = repository.existing_counter_row(conn, ctx.mall, counter.number, for_update=True)
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id, for_update=True)
+        if ticket.service not in counter.services and not actor.is_admin:
+            raise refuse(
+                ctx,
+                actor,
+                "call_ticket",
+                f"{counter.name} does not serve {ticket.service}; ticket {ticket.number} "
+                "belongs to another counter's queue.",
+                change,
+            )
+        _ensure_can_call(ctx, conn, counter.number, state)
+        return apply(ctx, change, ticket, "call", actor, counter=counter.number)
+
+
+def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[str, Any] | None:
+    with changing(ctx) as change:
+        conn = change.conn
+        state = repository.existing_counter_row(conn, ctx.mall, counter.number, for_update=True)
+        _ensure_can_call(ctx, conn, counter.number, state)
+        head_priority, head_normal = repository.queue_heads(
+            conn,
+            ctx.mall,
+            ctx.today().isoformat(),
+            counter.services,
+            skip_locked=not ctx.uow.is_sqlite,
+        )
+        chosen = choose_next(
+            head_priority,
+            head_normal,
+            state.priority_streak,
+            ctx.settings.calling.priority_ratio,
+        )
+        if chosen is None:
+            return None
+        ticket = repository.load_ticket(conn, ctx.mall, chosen.ticket_id, for_update=True)
+        repository.set_priority_streak(
+            conn, ctx.mall, counter.number, next_streak(state.priority_streak, chosen)
+        )
+        return apply(ctx, change, ticket, "call", actor, counter=counter.number)
+
+
+def _anyone_waiting(ctx: MallContext, services: tuple[str, ...]) -> bool:
+    with ctx.uow.reading() as conn:
+        day = ctx.today().isoformat()
+        return any(repository.waiting_count(conn, ctx.mall, day, s) for s in services)
+
+
+def _ensure_can_call(ctx: MallContext, conn: Connection, number: int, state: Any) -> None:
+    if state.status != "open":
+        raise CounterClosed(f"Counter {number} is {state.status}; open it before calling visitors.")
+    active = repository.active_ticket_at(conn, ctx.mall, number)
+    if active is not None:
+        raise CounterBusy(
+            f"Counter {number} still has ticket {active.number} ({active.status.value}); "
+            "finish it, mark it no-show, hold or transfer it first."
+        )

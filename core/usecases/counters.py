@@ -1,0 +1,70 @@
+"""A counter opens, goes on break or closes; a disabled officer's counters close.
+
+The counter's row remembers who opened it, so disabling an account can close exactly the
+counters that officer left open (and the displays stop showing them as open).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from core import repository
+from core.context import Actor, MallContext
+from core.store import counter_state
+from core.tickets import InvalidRequest
+from core.usecases.unit import changing, counter_for, require_kind
+from core.views.counters import counter_view
+
+COUNTER_STATUSES = ("open", "break", "closed")
+MAX_REASON_LENGTH = 200
+
+
+def set_counter_status(
+    ctx: MallContext, number: int, status: str, reason: str | None, actor: Actor
+) -> dict[str, Any]:
+    counter = counter_for(ctx, actor, number, "set_counter_status")
+    if status not in COUNTER_STATUSES:
+        raise InvalidRequest(f"Counter status must be one of {', '.join(COUNTER_STATUSES)}.")
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidRequest(
+            f"The reason is longer than {MAX_REASON_LENGTH} characters; shorten it."
+        )
+    with changing(ctx) as change:
+        repository.existing_counter_row(change.conn, ctx.mall, counter.number, for_update=True)
+        change.conn.execute(
+            update(counter_state)
+            .where(counter_state.c.mall == ctx.mall, counter_state.c.number == counter.number)
+            .values(
+                status=status,
+                reason=reason if status != "open" else None,
+                officer=actor.name if status == "open" else None,
+                updated_at=ctx.now(),
+            )
+        )
+        change.counters_changed.append(counter.number)
+        return counter_view(ctx, change.conn, counter.number)
+
+
+def close_counters_of(ctx: MallContext, username: str, actor: Actor) -> list[int]:
+    """Close every counter `username` has open (their account was disabled)."""
+    require_kind(ctx, actor, "close_counters")
+    with changing(ctx) as change:
+        numbers = list(
+            change.conn.execute(
+                select(counter_state.c.number).where(
+                    counter_state.c.mall == ctx.mall,
+                    counter_state.c.officer == username,
+                    counter_state.c.status != "closed",
+                )
+            ).scalars()
+        )
+        if numbers:
+            change.conn.execute(
+                update(counter_state)
+                .where(counter_state.c.mall == ctx.mall, counter_state.c.number.in_(numbers))
+                .values(status="closed", reason=None, officer=None, updated_at=ctx.now())
+            )
+        change.counters_changed.extend(numbers)
+    return numbers

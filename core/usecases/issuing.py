@@ -1,0 +1,252 @@
+"""A visitor takes a ticket.
+
+The story: check who asks and what for; claim the service's next number inside the ticket's
+own transaction (refusing, without using a number, when the service is closed or its quota is
+reached); insert the ticket; answer with its view, the people ahead and the estimate.
+
+SQLite has one writer at a time, so issuers that queue up behind it are issued together in
+the next transaction (group commit, in arrival order): a refusal answers only its own
+visitor, a failed transaction fails everyone in it and issues none of them, and each event
+still carries the queue as it was when its own ticket joined. PostgreSQL keeps one
+transaction per issuer; the number's row lock orders issuers of one service.
+
+A request with an Idempotency-Key claims the key in the same transaction as its ticket: a
+ticket and its key commit or vanish together, and a retry gets the first attempt's answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from core import idempotency, numbering, repository
+from core.availability import availability
+from core.config import Service
+from core.context import Actor, MallContext
+from core.tickets import (
+    DomainError,
+    InvalidRequest,
+    NotFound,
+    Priority,
+    QuotaReached,
+    ServiceClosed,
+    Ticket,
+)
+from core.usecases.unit import Change, changing, require_kind
+from core.views.tickets import public_view
+
+
+@dataclass(eq=False)
+class IssueRequest:
+    """One visitor's ticket request, waiting to be issued in the next transaction."""
+
+    service: Service
+    priority: Priority | None
+    actor: Actor
+    channel: str
+    # The client's Idempotency-Key, claimed in the same transaction as the ticket; with
+    # `keep_answer` the answer is stored on it there too (else the caller stores it later).
+    key: str | None = None
+    keep_answer: bool = True
+    view: dict[str, Any] | None = None
+    replay: idempotency.Claim | None = None  # the key was used before: no ticket now
+    error: BaseException | None = None
+    done: bool = False
+
+
+class TicketIssuer:
+    def __init__(self, ctx: MallContext) -> None:
+        self.ctx = ctx
+        # Issuers waiting for the next group commit (SQLite), and the one that runs it.
+        self._queue: list[IssueRequest] = []
+        self._queue_lock = threading.Lock()
+        self._leader = threading.Lock()
+
+    def issue_ticket(
+        self, service_code: str, priority: str | None, actor: Actor, channel: str = "kiosk"
+    ) -> dict[str, Any]:
+        service, level = self._validated(service_code, priority, actor)
+        view = self._issue(IssueRequest(service, level, actor, channel))
+        assert isinstance(view, dict)  # without a key there is nothing to replay
+        return view
+
+    def issue_ticket_once(
+        self,
+        service_code: str,
+        priority: str | None,
+        actor: Actor,
+        key: str,
+        *,
+        channel: str = "kiosk",
+        keep_answer: bool = True,
+    ) -> dict[str, Any] | idempotency.Claim:
+        """Issue a ticket for a request with an Idempotency-Key, claimed in the ticket's own
+        transaction: the new ticket's view, or (the key was used before) what the first
+        attempt did. With `keep_answer` the view is stored as the key's answer right there;
+        a caller that adds to the answer (a kiosk's print outcome) stores it itself."""
+        service, level = self._validated(service_code, priority, actor)
+        request = IssueRequest(service, level, actor, channel, key=key, keep_answer=keep_answer)
+        return self._issue(request)
+
+    def _validated(
+        self, service_code: str, priority: str | None, actor: Actor
+    ) -> tuple[Service, Priority | None]:
+        require_kind(self.ctx, actor, "issue_ticket", "kiosk", "officer")
+        try:
+            service = self.ctx.settings.service(service_code)
+        except KeyError:
+            raise NotFound(
+                f"Unknown service {service_code!r}; GET /api/v1/services lists the codes."
+            ) from None
+        try:
+            level = Priority(priority) if priority else None
+        except ValueError:
+            raise InvalidRequest(
+                f"Unknown priority {priority!r}; use null, "
+                + ", ".join(repr(p.value) for p in Priority)
+                + "."
+            ) from None
+        return service, level
+
+    def _issue(self, request: IssueRequest) -> dict[str, Any] | idempotency.Claim:
+        if self.ctx.uow.is_sqlite:
+            self._issue_together(request)
+        else:
+            self._issue_batch([request])
+        if request.error is not None:
+            raise request.error
+        if request.replay is not None:
+            return request.replay
+        assert request.view is not None
+        return request.view
+
+    def _issue_together(self, request: IssueRequest) -> None:
+        """Group commit: join the queue; the first to get the leader lock issues everyone
+        queued so far, in arrival order, in one transaction."""
+        with self._queue_lock:
+            self._queue.append(request)
+        with self._leader:
+            if request.done:  # an earlier leader took it along
+                return
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
+            self._issue_batch(batch)
+
+    def _issue_batch(self, batch: list[IssueRequest]) -> None:
+        """Issue every request of `batch` in one transaction. A refusal (closed, quota) is
+        that request's own answer; a failure of the transaction is every request's."""
+        ctx = self.ctx
+        try:
+            with changing(ctx) as change:
+                conn = change.conn
+                now = ctx.now()
+                day = numbering.local_day(now, ctx.settings.mall.tz)
+                closed = repository.closed_reasons(conn, ctx.mall)
+                # A service refused once in the batch is refused to the rest of it alike.
+                refused: dict[str, DomainError] = {}
+                issued: list[tuple[IssueRequest, Ticket]] = []
+                for request in batch:
+                    code = request.service.code
+                    if request.key is not None:
+                        claim = idempotency.claim_in(conn, request.key, request.actor.name)
+                        if claim.state != "new":  # a retry: the first attempt's answer
+                            request.replay = claim
+                            continue
+                    try:
+                        if code in refused:  # the same refusal, as its own exception
+                            raise type(refused[code])(refused[code].message)
+                        ticket = self._new_ticket(conn, request, closed, now, day)
+                    except (ServiceClosed, QuotaReached) as refusal:
+                        refused.setdefault(code, refusal)
+                        request.error = refusal
+                        if request.key is not None:  # the client may fix it and resend the key
+                            idempotency.forget_in(conn, request.key, request.actor.name)
+                        continue
+                    issued.append((request, ticket))
+                repository.insert_tickets(
+                    conn, ctx.mall, [(t, r.channel, r.actor.name) for r, t in issued]
+                )
+                for request, ticket in issued:
+                    change.record_ticket(ticket, "issue", request.actor)
+                    change.views[ticket.id] = public_view(ctx, conn, ticket)
+                views = self._issued_views(change, issued)
+                for request, view in views:
+                    if request.key is not None and request.keep_answer:
+                        idempotency.answer_in(conn, request.key, request.actor.name, 201, view)
+        except BaseException as exc:  # rolled back: nobody of the batch got a number
+            for request in batch:
+                if request.error is None:
+                    request.error = exc
+        else:
+            for request, view in views:
+                request.view = view
+        finally:
+            for request in batch:
+                request.done = True
+
+    def _new_ticket(
+        self,
+        conn: Connection,
+        request: IssueRequest,
+        closed: Mapping[str, str],
+        now: datetime,
+        day: date,
+    ) -> Ticket:
+        """Claim the next number of the request's service, or refuse it without using one."""
+        ctx = self.ctx
+        service = request.service
+        state = availability(ctx, conn, service.code, check_quota=False, closed=closed)
+        if not state.open:
+            raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
+        number = numbering.claim_next_number(conn, ctx.mall, service.code, day)
+        if service.daily_quota is not None and number > service.daily_quota:
+            # Hand the number back in the same transaction: no gap.
+            numbering.release_last_number(conn, ctx.mall, service.code, day)
+            raise QuotaReached(
+                f"{service.name} has reached today's quota of {service.daily_quota} tickets."
+            )
+        return Ticket(
+            id=secrets.token_urlsafe(12),
+            service=service.code,
+            prefix=service.prefix,
+            sequence=number,
+            day=day.isoformat(),
+            issued_at=now,
+            arrived_at=now,
+            priority=request.priority,
+        )
+
+    def _issued_views(
+        self, change: Change, issued: list[tuple[IssueRequest, Ticket]]
+    ) -> list[tuple[IssueRequest, dict[str, Any]]]:
+        """Each new ticket's answer and event: everyone waiting for its service when it was
+        issued is ahead of it. One count per service serves the whole batch."""
+        ctx, conn = self.ctx, change.conn
+        remaining: dict[str, int] = {}
+        for _, ticket in issued:
+            remaining[ticket.service] = remaining.get(ticket.service, 0) + 1
+        day = issued[0][1].day if issued else ctx.today().isoformat()
+        for code in remaining:
+            change.waiting[code] = repository.waiting_count(conn, ctx.mall, day, code)
+        views = []
+        for request, ticket in issued:
+            # Tickets of the batch issued after this one are not yet waiting when it is.
+            waiting = change.waiting[ticket.service] - remaining[ticket.service] + 1
+            remaining[ticket.service] -= 1
+            change.waiting_at[ticket.id] = {ticket.service: waiting}
+            ahead = waiting - 1
+            view = {
+                **change.views[ticket.id],
+                "id": ticket.id,
+                "ahead": ahead,
+                "eta_minutes": ctx.estimator.minutes(conn, ticket.service, ahead),
+                "status_url": ctx.status_url(ticket.id),
+            }
+            views.append((request, view))
+        return views

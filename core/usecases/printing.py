@@ -1,0 +1,52 @@
+"""A kiosk prints a ticket: each attempt is a print job, and the printer's health is news.
+
+A job is recorded before the bytes go out and finished after, so a ticket whose printing
+failed is visible (and can be reprinted). Counters and admins hear of a printer when its
+state changes, and of every failure.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from core import repository
+from core.context import Actor, MallContext
+from core.store import print_jobs
+from core.usecases.unit import changing
+from core.views.printing import last_finished_print_job
+
+
+def start_print_job(ctx: MallContext, ticket_id: str, kiosk: str, actor: Actor) -> int:
+    with ctx.uow.writing() as conn:
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        return int(
+            conn.execute(
+                insert(print_jobs).values(
+                    mall=ctx.mall,
+                    ticket_seq=ticket.seq,
+                    kiosk=kiosk,
+                    status="pending",
+                    requested_by=actor.name,
+                    created_at=ctx.now(),
+                )
+            ).inserted_primary_key[0]
+        )
+
+
+def finish_print_job(ctx: MallContext, job_id: int, ok: bool, error: str | None) -> None:
+    with changing(ctx) as change:
+        job = change.conn.execute(select(print_jobs).where(print_jobs.c.id == job_id)).one()
+        change.conn.execute(
+            update(print_jobs)
+            .where(print_jobs.c.id == job_id)
+            .values(status="printed" if ok else "failed", error=error, finished_at=ctx.now())
+        )
+        previous = last_finished_print_job(change.conn, ctx.mall, job.kiosk, job_id)
+        if (previous.status if previous else None) != ("printed" if ok else "failed") or not ok:
+            change.printer_changes.append((job.kiosk, ok, error or "OK"))
+
+
+def printer_status(ctx: MallContext, kiosk: str, ok: bool, message: str) -> None:
+    """A probe of the kiosk's printer found it `ok` or not: tell the screens."""
+    with changing(ctx) as change:
+        change.printer_changes.append((kiosk, ok, message))

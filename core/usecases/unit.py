@@ -1,0 +1,208 @@
+"""The machinery every use case shares, written once.
+
+`changing(ctx)` opens a write transaction and hands the use case a `Change` to note what it
+did. At commit the mall's `version` is bumped once for all of it, each ticket action becomes
+an append-only row in `ticket_events`, and one event per fact is published after the commit,
+in version order (the publish lock is held from the bump until the events are out). Refusals
+found inside the transaction are audited after it rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from core import repository
+from core.config import Counter
+from core.context import Actor, MallContext
+from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged, ServiceUpdated
+from core.store import audit_log
+from core.tickets import Forbidden, NotFound, Ticket, TicketStatus
+from core.views.counters import counter_view
+from core.views.services import services
+from core.views.tickets import public_view
+
+
+@dataclass
+class Change:
+    """What one unit of work did, to be versioned, recorded and published at commit."""
+
+    conn: Connection
+    ticket_actions: list[tuple[Ticket, str, TicketStatus | None, str | None, Actor]] = field(
+        default_factory=list
+    )
+    counters_changed: list[int] = field(default_factory=list)
+    printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
+    services_changed: list[str] = field(default_factory=list)
+    # Refusals found inside the transaction: audited after it rolls back (on SQLite a second
+    # write transaction inside the first would wait for itself).
+    refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
+    # Public views a use case already built, by ticket id, so the event does not build them again.
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Waiting counts a use case read after its last change, so the event does not count again.
+    waiting: dict[str, int] = field(default_factory=dict)
+    # Waiting counts right after one ticket's action, by ticket id, where several tickets of a
+    # service changed in one unit of work (issued together): each event tells its own moment.
+    waiting_at: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def record_ticket(
+        self,
+        ticket: Ticket,
+        action: str,
+        actor: Actor,
+        from_status: TicketStatus | None = None,
+        from_service: str | None = None,
+    ) -> None:
+        self.ticket_actions.append((ticket, action, from_status, from_service, actor))
+
+    @property
+    def fact_count(self) -> int:
+        return (
+            len(self.ticket_actions)
+            + len(self.counters_changed)
+            + len(self.printer_changes)
+            + len(self.services_changed)
+        )
+
+
+@contextmanager
+def changing(ctx: MallContext) -> Iterator[Change]:
+    """A unit of work whose facts are versioned, recorded and published at commit."""
+    locked = False
+    events: list[Event] = []
+    change: Change | None = None
+    try:
+        with ctx.uow.writing() as conn:
+            change = Change(conn)
+            yield change
+            count = change.fact_count
+            if count:
+                ctx.publish_lock.acquire()
+                locked = True
+                events = _record(ctx, change, count)
+        ctx.estimator.forget(
+            bool(change.counters_changed),
+            (t.service for t, action, _, _, _ in change.ticket_actions if action == "finish"),
+        )
+        for event in events:
+            ctx.publisher.publish(event)
+    except Forbidden:
+        for actor, action, detail in change.refusals if change else []:
+            audit(ctx, actor, action, detail)
+        raise
+    finally:
+        if locked:
+            ctx.publish_lock.release()
+
+
+def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
+    conn = change.conn
+    mall = ctx.mall
+    version = repository.advance_version(conn, mall, count)
+    now = ctx.now()
+    events: list[Event] = []
+    touched_services = {
+        service
+        for ticket, _, _, from_service, _ in change.ticket_actions
+        for service in (ticket.service, from_service)
+        if service
+    }
+    day = ctx.today().isoformat()
+    waiting = {
+        service: change.waiting[service]
+        if service in change.waiting
+        else repository.waiting_count(conn, mall, day, service)
+        for service in touched_services
+    }
+    rows: list[dict[str, Any]] = []
+    for ticket, action, from_status, from_service, actor in change.ticket_actions:
+        version += 1
+        rows.append(
+            {
+                "mall": mall,
+                "ticket_seq": ticket.seq,
+                "action": action,
+                "from_status": from_status.value if from_status else None,
+                "to_status": ticket.status.value,
+                "service": from_service or ticket.service,
+                "to_service": ticket.service if from_service else None,
+                "counter": ticket.counter,
+                "officer": actor.name,
+                "at": now,
+                "version": version,
+            }
+        )
+        touched = {ticket.service, from_service} - {None}
+        events.append(
+            TICKET_EVENTS[action](
+                mall=mall,
+                version=version,
+                ticket=change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
+                ticket_id=ticket.id,
+                waiting=change.waiting_at.get(ticket.id) or {s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
+                counter=counter_view(ctx, conn, ticket.counter) if ticket.counter else None,
+            )
+        )
+    if rows:
+        repository.insert_ticket_events(conn, rows)
+    for number in change.counters_changed:
+        version += 1
+        events.append(CounterUpdated(mall, version, counter=counter_view(ctx, conn, number)))
+    for kiosk, ok, message in change.printer_changes:
+        version += 1
+        events.append(PrinterStatusChanged(mall, version, kiosk=kiosk, ok=ok, message=message))
+    for code in change.services_changed:
+        version += 1
+        events.append(ServiceUpdated(mall, version, service=services(ctx, conn, [code])[0]))
+    return events
+
+
+# ---------------------------------------------------------------------- refusals and audit
+def audit(ctx: MallContext, actor: Actor, action: str, detail: str) -> None:
+    with ctx.uow.writing() as conn:
+        conn.execute(
+            insert(audit_log).values(
+                mall=ctx.mall, at=ctx.now(), actor=actor.name, action=action, detail=detail
+            )
+        )
+
+
+def refuse(
+    ctx: MallContext, actor: Actor, action: str, message: str, change: Change | None = None
+) -> Forbidden:
+    """A Forbidden to raise, audited: after the rollback when inside `change`, else now."""
+    if change is not None:
+        change.refusals.append((actor, f"refused:{action}", message))
+    else:
+        audit(ctx, actor, f"refused:{action}", message)
+    return Forbidden(message)
+
+
+def require_kind(ctx: MallContext, actor: Actor, action: str, *kinds: str) -> None:
+    """Only these kinds of actor (and admins) may do `action`."""
+    if actor.kind not in kinds and not actor.is_admin:
+        raise refuse(ctx, actor, action, f"A {actor.kind} may not {action.replace('_', ' ')}.")
+
+
+def counter_for(ctx: MallContext, actor: Actor, number: int, action: str) -> Counter:
+    """The counter `actor` may act for: an officer only the one they are signed into."""
+    try:
+        counter = ctx.settings.counter(number)
+    except KeyError:
+        raise NotFound(f"No counter number {number}.") from None
+    if actor.is_admin:
+        return counter
+    if actor.kind != "officer":
+        raise refuse(ctx, actor, action, f"A {actor.kind} cannot act for a counter.")
+    if actor.counter != number:
+        raise refuse(
+            ctx,
+            actor,
+            action,
+            f"You are signed into counter {actor.counter}, not counter {number}.",
+        )
+    return counter

@@ -1,0 +1,87 @@
+"""One call as the hall sees and hears it, and the recent calls a display starts with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from core import announcement, repository
+from core.context import iso
+from core.store import ticket_events, tickets
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+RECENT_CALLS = 10
+
+
+def call_view(
+    ctx: MallContext,
+    prefix: str,
+    sequence: int,
+    service_code: str,
+    counter_number: int,
+    at: datetime | None,
+    recall: bool,
+    version: int | None = None,
+) -> dict[str, Any]:
+    settings = ctx.settings
+    counter = settings.counter(counter_number)
+    service = settings.service(service_code)
+    agency = settings.agency(counter.agency)
+    template = settings.announcement.template
+    return {
+        "number": f"{prefix}{sequence:03d}",
+        "service": service.code,
+        "service_name": service.name,
+        "counter": counter.number,
+        "counter_name": counter.name,
+        "agency": agency.code,
+        "agency_name": agency.name,
+        "zone": counter.zone,
+        "at": iso(at),
+        "recall": recall,
+        "version": version,
+        "speech": announcement.build_call_phrase(
+            template, prefix, sequence, counter.name, counter.number
+        ),
+        "text": announcement.display_call_text(
+            template, prefix, sequence, counter.name, counter.number
+        ),
+    }
+
+
+def recent_calls(ctx: MallContext, conn: Connection, counters: list[int]) -> list[dict[str, Any]]:
+    """Today's latest calls and recalls at `counters`, newest first."""
+    rows = conn.execute(
+        select(
+            ticket_events,
+            tickets.c.prefix,
+            tickets.c.sequence,
+            tickets.c.service.label("now_service"),
+        )
+        .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+        .where(
+            ticket_events.c.mall == ctx.mall,
+            ticket_events.c.action.in_(["call", "recall"]),
+            ticket_events.c.counter.in_(counters),
+            tickets.c.day == ctx.today().isoformat(),
+        )
+        .order_by(ticket_events.c.id.desc())
+        .limit(RECENT_CALLS)
+    ).all()
+    return [
+        call_view(
+            ctx,
+            row.prefix,
+            row.sequence,
+            row.service,
+            row.counter,
+            repository.as_utc(row.at),
+            row.action == "recall",
+            row.version,
+        )
+        for row in rows
+    ]

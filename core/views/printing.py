@@ -1,0 +1,57 @@
+"""Print jobs as the kiosk and the officer see them (read-only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select
+
+from core import repository
+from core.context import iso
+from core.store import print_jobs
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+
+def last_finished_print_job(
+    conn: Connection, mall: str, kiosk: str, before_id: int | None = None
+) -> Any:
+    """The kiosk's latest print job that printed or failed (before `before_id`, if given)."""
+    query = select(print_jobs.c.status, print_jobs.c.error).where(
+        print_jobs.c.mall == mall,
+        print_jobs.c.kiosk == kiosk,
+        print_jobs.c.status != "pending",
+    )
+    if before_id is not None:
+        query = query.where(print_jobs.c.id < before_id)
+    return conn.execute(query.order_by(print_jobs.c.id.desc()).limit(1)).first()
+
+
+def last_print_outcome(ctx: MallContext, kiosk: str) -> tuple[bool, str] | None:
+    """(printed?, error or "OK") of the kiosk's last finished print job, if it has one."""
+    with ctx.uow.reading() as conn:
+        row = last_finished_print_job(conn, ctx.mall, kiosk)
+    if row is None:
+        return None
+    return row.status == "printed", row.error or "OK"
+
+
+def print_jobs_for(ctx: MallContext, ticket_id: str) -> list[dict[str, Any]]:
+    with ctx.uow.reading() as conn:
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        rows = conn.execute(
+            select(print_jobs)
+            .where(print_jobs.c.ticket_seq == ticket.seq)
+            .order_by(print_jobs.c.id)
+        )
+        return [
+            {
+                "id": r.id,
+                "kiosk": r.kiosk,
+                "status": r.status,
+                "error": r.error,
+                "created_at": iso(repository.as_utc(r.created_at)),
+            }
+            for r in rows
+        ]

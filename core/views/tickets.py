@@ -1,0 +1,97 @@
+"""A ticket as its visitor sees it (status page, events) and as an officer sees it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from core import repository
+from core.context import iso, minutes_between
+from core.tickets import Ticket, TicketStatus, allowed_actions
+from core.views.calls import call_view
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+
+def public_view(
+    ctx: MallContext,
+    conn: Connection,
+    ticket: Ticket,
+    *,
+    with_position: bool = False,
+    action: str | None = None,
+) -> dict[str, Any]:
+    """No personal data (the system stores none) and no id unless `with_position` (the id
+    is the visitor's key to their page: it goes only to them, never into a broadcast)."""
+    settings = ctx.settings
+    service = settings.service(ticket.service)
+    agency = settings.agency(service.agency)
+    view: dict[str, Any] = {
+        "number": ticket.number,
+        "service": service.code,
+        "service_name": service.name,
+        "service_name_en": service.name_en,
+        "agency": agency.code,
+        "agency_name": agency.name,
+        "agency_name_en": agency.name_en,
+        "status": ticket.status.value,
+        "priority": ticket.priority is not None,
+        "counter": ticket.counter,
+        "counter_name": settings.counter(ticket.counter).name if ticket.counter else None,
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "transferred": bool(ticket.transfers),
+    }
+    if action in ("call", "recall") and ticket.counter:
+        view["announcement"] = call_view(
+            ctx,
+            ticket.prefix,
+            ticket.sequence,
+            ticket.service,
+            ticket.counter,
+            ticket.called_at,
+            action == "recall",
+        )
+    if with_position:
+        ahead = repository.people_ahead(conn, ctx.mall, ticket)
+        view["id"] = ticket.id
+        view["ahead"] = ahead
+        view["eta_minutes"] = (
+            ctx.estimator.minutes(conn, ticket.service, ahead)
+            if ticket.status == TicketStatus.WAITING
+            else None
+        )
+        view["status_url"] = ctx.status_url(ticket.id)
+    return view
+
+
+def officer_view(ctx: MallContext, conn: Connection, ticket: Ticket) -> dict[str, Any]:
+    view = public_view(ctx, conn, ticket, with_position=True)
+    view["priority_level"] = ticket.priority.value if ticket.priority else None
+    view["arrived_at"] = iso(ticket.arrived_at)
+    view["started_at"] = iso(ticket.started_at)
+    view["finished_at"] = iso(ticket.finished_at)
+    view["call_count"] = ticket.call_count
+    view["transfers"] = list(ticket.transfers)
+    view["waiting_minutes"] = minutes_between(ticket.arrived_at, ctx.now())
+    view["allowed_actions"] = allowed_actions(ticket.status)
+    return view
+
+
+def load(ctx: MallContext, ticket_id: str) -> Ticket:
+    with ctx.uow.reading() as conn:
+        return repository.load_ticket(conn, ctx.mall, ticket_id)
+
+
+def ticket_status(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
+    """The visitor's view by the unguessable id: no personal data, position and estimate."""
+    with ctx.uow.reading() as conn:
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        return public_view(ctx, conn, ticket, with_position=True)
+
+
+def officer_ticket(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
+    with ctx.uow.reading() as conn:
+        return officer_view(ctx, conn, repository.load_ticket(conn, ctx.mall, ticket_id))
