@@ -90,18 +90,40 @@ _WAITING_COUNT_OF = Prepared(
         tickets.c.status == WAITING,
     )
 )
-_PEOPLE_AHEAD = select(func.count()).where(
-    tickets.c.mall == _MALL,
-    tickets.c.day == _DAY,
-    tickets.c.service == bindparam("service"),
-    tickets.c.status == WAITING,
-    or_(
-        tickets.c.arrived_at < bindparam("arrived_at", type_=tickets.c.arrived_at.type),
-        and_(
-            tickets.c.arrived_at == bindparam("same_arrival", type_=tickets.c.arrived_at.type),
-            tickets.c.seq < bindparam("ticket_seq"),
+_WAITING_SPLIT_OF = Prepared(
+    # count(priority) counts only the priority tickets (the column is NULL for the others).
+    select(func.count(), func.count(tickets.c.priority)).where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.service == bindparam("service"),
+        tickets.c.status == WAITING,
+    )
+)
+
+
+def _ahead_in_group(is_priority: bool) -> Any:
+    """Waiting tickets of the same service and group (priority or not) that arrived first."""
+    return select(func.count()).where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.service == bindparam("service"),
+        tickets.c.status == WAITING,
+        tickets.c.priority.is_not(None) if is_priority else tickets.c.priority.is_(None),
+        or_(
+            tickets.c.arrived_at < bindparam("arrived_at", type_=tickets.c.arrived_at.type),
+            and_(
+                tickets.c.arrived_at == bindparam("same_arrival", type_=tickets.c.arrived_at.type),
+                tickets.c.seq < bindparam("ticket_seq"),
+            ),
         ),
-    ),
+    )
+
+
+_AHEAD_IN_GROUP = {is_priority: _ahead_in_group(is_priority) for is_priority in (True, False)}
+_COUNTER_STREAKS = Prepared(
+    select(counter_state.c.number, counter_state.c.status, counter_state.c.priority_streak).where(
+        counter_state.c.mall == _MALL
+    )
 )
 _RECENT_SERVICE_TIMES = (
     select(tickets.c.started_at, tickets.c.finished_at)
@@ -271,9 +293,16 @@ def waiting_count(conn: Connection, mall: str, day: str, service: str) -> int:
     return int(_WAITING_COUNT_OF.scalar(conn, params))
 
 
-def people_ahead(conn: Connection, mall: str, ticket: Ticket) -> int:
-    if ticket.status != TicketStatus.WAITING:
-        return 0
+def waiting_split(conn: Connection, mall: str, day: str, service: str) -> tuple[int, int]:
+    """One service's waiting tickets of `day`: (normal, priority)."""
+    params = {"mall": mall, "day": day, "service": service}
+    total, priority = _WAITING_SPLIT_OF.rows(conn, params)[0]
+    return int(total) - int(priority), int(priority)
+
+
+def ahead_in_group(conn: Connection, mall: str, ticket: Ticket) -> int:
+    """Waiting tickets of the ticket's service and group (priority or not) that arrived
+    before it: the ones the call order surely puts first."""
     params = {
         "mall": mall,
         "day": ticket.day,
@@ -282,7 +311,16 @@ def people_ahead(conn: Connection, mall: str, ticket: Ticket) -> int:
         "same_arrival": ticket.arrived_at,
         "ticket_seq": ticket.seq,
     }
-    return int(conn.execute(_PEOPLE_AHEAD, params).scalar_one())
+    query = _AHEAD_IN_GROUP[ticket.priority is not None]
+    return int(conn.execute(query, params).scalar_one())
+
+
+def counter_streaks(conn: Connection, mall: str) -> dict[int, tuple[str, int]]:
+    """Each counter's (status, priority streak)."""
+    return {
+        number: (status, int(streak))
+        for number, status, streak in _COUNTER_STREAKS.rows(conn, {"mall": mall})
+    }
 
 
 def recent_service_minutes(

@@ -29,6 +29,7 @@ from core import idempotency, numbering, repository
 from core.availability import availability
 from core.config import Service
 from core.context import Actor, MallContext
+from core.position import people_ahead_of_new
 from core.tickets import (
     DomainError,
     InvalidRequest,
@@ -225,22 +226,16 @@ class TicketIssuer:
     def _issued_views(
         self, change: Change, issued: list[tuple[IssueRequest, Ticket]]
     ) -> list[tuple[IssueRequest, dict[str, Any]]]:
-        """Each new ticket's answer and event: everyone waiting for its service when it was
-        issued is ahead of it. One count per service serves the whole batch."""
+        """Each new ticket's answer and event: its place in the call order when it joined,
+        and the estimate from that place. One count per service serves the whole batch."""
         ctx, conn = self.ctx, change.conn
-        remaining: dict[str, int] = {}
-        for _, ticket in issued:
-            remaining[ticket.service] = remaining.get(ticket.service, 0) + 1
-        day = issued[0][1].day if issued else ctx.today().isoformat()
-        for code in remaining:
-            change.waiting[code] = repository.waiting_count(conn, ctx.mall, day, code)
+        places = people_ahead_of_new(ctx, conn, (ticket for _, ticket in issued))
         views = []
         for request, ticket in issued:
+            ahead, waiting = places[ticket.id]
             # Tickets of the batch issued after this one are not yet waiting when it is.
-            waiting = change.waiting[ticket.service] - remaining[ticket.service] + 1
-            remaining[ticket.service] -= 1
             change.waiting_at[ticket.id] = {ticket.service: waiting}
-            ahead = waiting - 1
+            change.waiting[ticket.service] = waiting  # the last one's is the count at commit
             view = {
                 **change.views[ticket.id],
                 "id": ticket.id,

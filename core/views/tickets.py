@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from core import repository
 from core.context import iso, minutes_between
+from core.position import people_ahead
 from core.tickets import Ticket, TicketStatus, allowed_actions
 from core.views.calls import call_view
 
@@ -55,7 +56,7 @@ def public_view(
             action == "recall",
         )
     if with_position:
-        ahead = repository.people_ahead(conn, ctx.mall, ticket)
+        ahead = people_ahead(ctx, conn, ticket)
         view["id"] = ticket.id
         view["ahead"] = ahead
         view["eta_minutes"] = (

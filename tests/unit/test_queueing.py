@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.estimate import estimate_wait_minutes
-from core.queueing import Candidate, choose_next, next_streak
+from core.queueing import (
+    Candidate,
+    call_order,
+    choose_next,
+    next_streak,
+    people_ahead_in_call_order,
+)
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
@@ -123,3 +131,54 @@ def test_wait_estimate_shares_the_queue_between_open_counters():
     assert estimate_wait_minutes(0, 6.0, 2) == 0
     assert estimate_wait_minutes(4, 6.0, 2) == 12
     assert estimate_wait_minutes(1, 0.2, 3) == 1  # never promises "0" to someone waiting
+
+
+@given(
+    priority=st.integers(0, 12),
+    normal=st.integers(0, 12),
+    streak=st.integers(0, 5),
+    ratio=st.integers(1, 4),
+)
+def test_the_call_order_is_what_choose_next_calls_one_by_one(
+    priority: int, normal: int, streak: int, ratio: int
+):
+    waiting = [candidate(f"p{i}", i, i, True) for i in range(priority)]
+    waiting += [candidate(f"n{i}", i, 100 + i, False) for i in range(normal)]
+    called = []
+    heads = {
+        "p": [c for c in waiting if c.is_priority],
+        "n": [c for c in waiting if not c.is_priority],
+    }
+    current = streak
+    while heads["p"] or heads["n"]:
+        chosen = choose_next(
+            heads["p"][0] if heads["p"] else None,
+            heads["n"][0] if heads["n"] else None,
+            current,
+            ratio,
+        )
+        assert chosen is not None
+        heads["p" if chosen.is_priority else "n"].pop(0)
+        current = next_streak(current, chosen)
+        called.append(chosen.ticket_id)
+    order = call_order(
+        [c for c in waiting if c.is_priority],
+        [c for c in waiting if not c.is_priority],
+        streak,
+        ratio,
+    )
+    assert [c.ticket_id for c in order] == called
+    # Counting the people ahead of any one ticket agrees with its place in the list.
+    for place, ticket in enumerate(order):
+        same = int(ticket.ticket_id[1:])
+        other = normal if ticket.is_priority else priority
+        assert people_ahead_in_call_order(ticket.is_priority, same, other, streak, ratio) == place
+
+
+def test_a_priority_visitor_behind_two_normal_visitors_has_nobody_ahead():
+    assert people_ahead_in_call_order(True, 0, 2, 0, 2) == 0
+    # ...and the normal visitors each have the priority visitor ahead of them.
+    assert people_ahead_in_call_order(False, 0, 1, 0, 2) == 1
+    assert people_ahead_in_call_order(False, 1, 1, 0, 2) == 2
+    # A counter that just called two priority visitors calls a normal one next.
+    assert people_ahead_in_call_order(True, 0, 2, 2, 2) == 1
