@@ -41,11 +41,12 @@ def people_ahead(ctx: MallContext, conn: Connection, ticket: Ticket) -> int:
         return 0
     normal, priority = repository.waiting_split(conn, ctx.mall, ticket.day, ticket.service)
     is_priority = ticket.priority is not None
+    other = normal if is_priority else priority
     return people_ahead_in_call_order(
         is_priority,
         repository.ahead_in_group(conn, ctx.mall, ticket),
-        normal if is_priority else priority,
-        service_streak(ctx, conn, ticket.service),
+        other,
+        service_streak(ctx, conn, ticket.service) if other else 0,
         ctx.settings.calling.priority_ratio,
     )
 
@@ -59,24 +60,22 @@ def people_ahead_of_new(
     batch = list(issued)
     ratio = ctx.settings.calling.priority_ratio
     running: dict[str, list[int]] = {}  # service: [normal, priority] waiting before the batch
-    streaks: dict[str, int] = {}
+    streaks: dict[str, int] = {}  # read only where both groups wait: else it changes nothing
     for ticket in batch:
         if ticket.service not in running:
             normal, priority = repository.waiting_split(conn, ctx.mall, ticket.day, ticket.service)
             running[ticket.service] = [normal, priority]
-            streaks[ticket.service] = service_streak(ctx, conn, ticket.service)
     for ticket in batch:  # the batch's own tickets were counted: take them off
         running[ticket.service][ticket.priority is not None] -= 1
     result = {}
     for ticket in batch:
         counts = running[ticket.service]
         is_priority = ticket.priority is not None
+        other = counts[not is_priority]
+        if other and ticket.service not in streaks:
+            streaks[ticket.service] = service_streak(ctx, conn, ticket.service)
         ahead = people_ahead_in_call_order(
-            is_priority,
-            counts[is_priority],
-            counts[not is_priority],
-            streaks[ticket.service],
-            ratio,
+            is_priority, counts[is_priority], other, streaks.get(ticket.service, 0), ratio
         )
         counts[is_priority] += 1
         result[ticket.id] = (ahead, counts[0] + counts[1])
