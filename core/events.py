@@ -90,6 +90,13 @@ class TicketResumed(TicketEvent):
 
 
 @dataclass(frozen=True)
+class TicketRequeued(TicketEvent):
+    """A held ticket went back to the shared queue, keeping its arrival time."""
+
+    name = "ticket.requeued"
+
+
+@dataclass(frozen=True)
 class TicketTransferred(TicketEvent):
     name = "ticket.transferred"
 
@@ -136,6 +143,7 @@ TICKET_EVENTS: dict[str, type[TicketEvent]] = {
     "no_show": TicketNoShow,
     "hold": TicketOnHold,
     "resume": TicketResumed,
+    "requeue": TicketRequeued,
     "transfer": TicketTransferred,
     "cancel": TicketCancelled,
 }

@@ -78,14 +78,17 @@ class InvalidRequest(DomainError):
 
 # Which actions are legal from which status; the single source of truth for the lifecycle.
 # `transfer` moves the visitor to another service's queue: the status returns to waiting.
+# `call` also brings back a no-show of the same day (the visitor was only in the toilet);
+# `resume` gives a held ticket back to its own counter, `requeue` returns it to the queue.
 TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus | None]] = {
-    "call": (frozenset({TicketStatus.WAITING}), TicketStatus.CALLED),
+    "call": (frozenset({TicketStatus.WAITING, TicketStatus.NO_SHOW}), TicketStatus.CALLED),
     "recall": (frozenset({TicketStatus.CALLED}), TicketStatus.CALLED),
     "start": (frozenset({TicketStatus.CALLED}), TicketStatus.SERVING),
     "finish": (frozenset({TicketStatus.SERVING}), TicketStatus.DONE),
     "no_show": (frozenset({TicketStatus.CALLED}), TicketStatus.NO_SHOW),
     "hold": (frozenset({TicketStatus.CALLED, TicketStatus.SERVING}), TicketStatus.ON_HOLD),
-    "resume": (frozenset({TicketStatus.ON_HOLD}), TicketStatus.WAITING),
+    "resume": (frozenset({TicketStatus.ON_HOLD}), TicketStatus.CALLED),
+    "requeue": (frozenset({TicketStatus.ON_HOLD}), TicketStatus.WAITING),
     "cancel": (
         frozenset({TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.ON_HOLD}),
         TicketStatus.CANCELLED,
@@ -104,6 +107,7 @@ _ACTION_WORDS = {
     "no_show": "marked as no-show",
     "hold": "put on hold",
     "resume": "resumed",
+    "requeue": "returned to the queue",
     "cancel": "cancelled",
     "transfer": "transferred",
 }
@@ -159,6 +163,7 @@ class Ticket:
         self._move("call")
         self.counter = counter
         self.called_at = now
+        self.finished_at = None  # a no-show called back is open again
         self.call_count += 1
 
     def recall(self, now: datetime) -> None:
@@ -182,9 +187,17 @@ class Ticket:
         # The counter keeps the ticket while the visitor fetches a missing document.
         self._move("hold")
 
-    def resume(self) -> None:
-        # Back into the queue with the original arrival time: first in line again.
+    def resume(self, now: datetime) -> None:
+        # The visitor is back with the missing document: called again at the same counter,
+        # which must be free (the use case checks), never handed to another counter.
         self._move("resume")
+        self.called_at = now
+        self.started_at = None
+        self.call_count += 1
+
+    def requeue(self) -> None:
+        # Back into the shared queue with the original arrival time: first in line again.
+        self._move("requeue")
         self.counter = None
         self.started_at = None
 

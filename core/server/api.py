@@ -43,7 +43,7 @@ STATUS_FOR: dict[type[DomainError], int] = {
     QuotaReached: 409,
 }
 
-TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "cancel")
+TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "requeue", "cancel")
 
 
 def queue() -> QueueService:

@@ -61,7 +61,8 @@ def openapi_document() -> dict[str, Any]:
         "finish": "Finish serving",
         "no-show": "The called visitor did not come",
         "hold": "Put the ticket on hold (the visitor fetches a document)",
-        "resume": "Put a held ticket back in the queue, keeping its arrival time",
+        "resume": "Take a held ticket back at its own counter (called again there)",
+        "requeue": "Put a held ticket back in the shared queue, keeping its arrival time",
         "cancel": "Cancel the ticket",
     }
     paths: dict[str, Any] = {

@@ -15,13 +15,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import Connection
-
 from core import repository
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.queueing import choose_next, next_streak
-from core.tickets import CounterBusy, CounterClosed
+from core.tickets import IllegalTransition, TicketStatus
+from core.usecases.counters import ensure_can_call
 from core.usecases.ticket_actions import apply
 from core.usecases.unit import changing, counter_for, refuse
 
@@ -48,7 +47,8 @@ def call_next(ctx: MallContext, counter_number: int, actor: Actor) -> dict[str, 
 def call_ticket(
     ctx: MallContext, ticket_id: str, counter_number: int, actor: Actor
 ) -> dict[str, Any]:
-    """An officer calls one specific waiting ticket (a visitor who came back, say)."""
+    """An officer calls one chosen ticket: a waiting one out of turn, or today's no-show
+    who turned up after all."""
     counter = counter_for(ctx, actor, counter_number, "call_ticket")
     with changing(ctx) as change:
         conn = change.conn
@@ -63,7 +63,12 @@ def call_ticket(
                 "belongs to another counter's queue.",
                 change,
             )
-        _ensure_can_call(ctx, conn, counter.number, state)
+        if ticket.status == TicketStatus.NO_SHOW and ticket.day != ctx.today().isoformat():
+            raise IllegalTransition(
+                f"Ticket {ticket.number} was a no-show on {ticket.day}; only today's no-shows "
+                "can be called back."
+            )
+        ensure_can_call(ctx, conn, counter.number, state)
         return apply(ctx, change, ticket, "call", actor, counter=counter.number)
 
 
@@ -71,7 +76,7 @@ def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[st
     with changing(ctx) as change:
         conn = change.conn
         state = repository.existing_counter_row(conn, ctx.mall, counter.number, for_update=True)
-        _ensure_can_call(ctx, conn, counter.number, state)
+        ensure_can_call(ctx, conn, counter.number, state)
         head_priority, head_normal = repository.queue_heads(
             conn,
             ctx.mall,
@@ -98,14 +103,3 @@ def _anyone_waiting(ctx: MallContext, services: tuple[str, ...]) -> bool:
     with ctx.uow.reading() as conn:
         day = ctx.today().isoformat()
         return any(repository.waiting_count(conn, ctx.mall, day, s) for s in services)
-
-
-def _ensure_can_call(ctx: MallContext, conn: Connection, number: int, state: Any) -> None:
-    if state.status != "open":
-        raise CounterClosed(f"Counter {number} is {state.status}; open it before calling visitors.")
-    active = repository.active_ticket_at(conn, ctx.mall, number)
-    if active is not None:
-        raise CounterBusy(
-            f"Counter {number} still has ticket {active.number} ({active.status.value}); "
-            "finish it, mark it no-show, hold or transfer it first."
-        )

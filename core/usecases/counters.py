@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from core import repository
 from core.context import Actor, MallContext
 from core.store import counter_state
-from core.tickets import InvalidRequest
+from core.tickets import CounterBusy, CounterClosed, InvalidRequest
 from core.usecases.unit import changing, counter_for, require_kind
 from core.views.counters import counter_view
 
@@ -68,3 +68,15 @@ def close_counters_of(ctx: MallContext, username: str, actor: Actor) -> list[int
             )
         change.counters_changed.extend(numbers)
     return numbers
+
+
+def ensure_can_call(ctx: MallContext, conn: Connection, number: int, state: Any) -> None:
+    """A counter calls (or takes back a held visitor) only while open and free."""
+    if state.status != "open":
+        raise CounterClosed(f"Counter {number} is {state.status}; open it before calling visitors.")
+    active = repository.active_ticket_at(conn, ctx.mall, number)
+    if active is not None:
+        raise CounterBusy(
+            f"Counter {number} still has ticket {active.number} ({active.status.value}); "
+            "finish it, mark it no-show, hold or transfer it first."
+        )

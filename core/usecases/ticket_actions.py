@@ -1,4 +1,6 @@
-"""An officer acts on a ticket: recall, start, finish, no-show, hold, resume, cancel, transfer.
+"""An officer acts on a ticket: recall, start, finish, no-show, hold, resume (take a held
+visitor back at this counter), requeue (send a held visitor back to the queue), cancel,
+transfer.
 
 The story: lock the ticket, make sure it is this officer's to act on (at their counter, or
 waiting for a service their counter serves), let the entity apply its own transition rules,
@@ -12,22 +14,40 @@ from typing import Any
 
 from core import repository
 from core.context import Actor, MallContext
-from core.tickets import InvalidRequest, NotFound, Ticket
+from core.tickets import InvalidRequest, NotFound, Ticket, TicketStatus
+from core.usecases.counters import ensure_can_call
 from core.usecases.unit import Change, changing, refuse, require_kind
 from core.views.tickets import officer_view
 
-ACTIONS = ("recall", "start", "finish", "no_show", "hold", "resume", "cancel")
+ACTIONS = ("recall", "start", "finish", "no_show", "hold", "resume", "requeue", "cancel")
 
 
 def act(ctx: MallContext, ticket_id: str, action: str, actor: Actor) -> dict[str, Any]:
-    """recall | start | finish | no_show | hold | resume | cancel"""
+    """recall | start | finish | no_show | hold | resume | requeue | cancel"""
     if action not in ACTIONS:
         raise InvalidRequest(f"Unknown action {action!r}.")
     require_kind(ctx, actor, action, "officer")
     with changing(ctx) as change:
-        ticket = repository.load_ticket(change.conn, ctx.mall, ticket_id, for_update=True)
+        conn = change.conn
+        if action == "resume":
+            _take_back_at_own_counter(ctx, actor, change, ticket_id)
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id, for_update=True)
         ensure_owner(ctx, actor, ticket, action, change)
         return apply(ctx, change, ticket, action, actor)
+
+
+def _take_back_at_own_counter(
+    ctx: MallContext, actor: Actor, change: Change, ticket_id: str
+) -> None:
+    """Taking a held visitor back is a call at their own counter: it must be open and free.
+    The counter's row is locked before the ticket's, in the order calling locks them."""
+    held = repository.load_ticket(change.conn, ctx.mall, ticket_id)
+    ensure_owner(ctx, actor, held, "resume", change)
+    if held.status == TicketStatus.ON_HOLD and held.counter is not None:
+        state = repository.existing_counter_row(
+            change.conn, ctx.mall, held.counter, for_update=True
+        )
+        ensure_can_call(ctx, change.conn, held.counter, state)
 
 
 def transfer(ctx: MallContext, ticket_id: str, service_code: str, actor: Actor) -> dict[str, Any]:
@@ -101,7 +121,9 @@ def apply(
         case "hold":
             ticket.hold()
         case "resume":
-            ticket.resume()
+            ticket.resume(now)
+        case "requeue":
+            ticket.requeue()
         case "cancel":
             ticket.cancel(now)
         case "transfer":

@@ -9,12 +9,15 @@ from sqlalchemy import Connection, func, select
 
 from core import repository
 from core.context import minutes_between
+from core.queueing import call_order
 from core.store import ticket_events, tickets
-from core.tickets import TicketStatus
+from core.tickets import Ticket, TicketStatus, format_number
 from core.views.tickets import officer_view
 
 if TYPE_CHECKING:
     from core.context import MallContext
+
+RECENT_NO_SHOWS = 10
 
 
 def counter_view(ctx: MallContext, conn: Connection, number: int) -> dict[str, Any]:
@@ -44,48 +47,21 @@ def counter_view(ctx: MallContext, conn: Connection, number: int) -> dict[str, A
 
 def counter_state(ctx: MallContext, number: int) -> dict[str, Any]:
     """Everything an officer's terminal shows: current ticket, held tickets, the waiting
-    list, the counter's own figures. The caller has checked the officer may see it."""
+    list in the order this counter will call it, today's no-shows it may call back, the
+    counter's own figures. The caller has checked the officer may see it."""
     counter = ctx.settings.counter(number)
     day = ctx.today().isoformat()
     with ctx.uow.reading() as conn:
         current = repository.active_ticket_at(conn, ctx.mall, number)
-        held = conn.execute(
-            select(tickets)
-            .where(
-                tickets.c.mall == ctx.mall,
-                tickets.c.day == day,
-                tickets.c.counter == number,
-                tickets.c.status == TicketStatus.ON_HOLD.value,
-            )
-            .order_by(tickets.c.seq)
-        ).all()
-        waiting_rows = conn.execute(
-            select(tickets)
-            .where(
-                tickets.c.mall == ctx.mall,
-                tickets.c.day == day,
-                tickets.c.service.in_(counter.services),
-                tickets.c.status == TicketStatus.WAITING.value,
-            )
-            .order_by(tickets.c.arrived_at, tickets.c.seq)
-        ).all()
-        now = ctx.now()
-        waiting = [
-            {
-                "id": row.id,
-                "number": repository.ticket_from_row(row).number,
-                "service": row.service,
-                "priority": row.priority,
-                "waiting_minutes": minutes_between(repository.as_utc(row.arrived_at), now),
-                "transferred": bool(row.transfers),
-            }
-            for row in waiting_rows
-        ]
+        held = _tickets_at_counter(ctx, conn, number, day, TicketStatus.ON_HOLD)
+        no_shows = _tickets_at_counter(ctx, conn, number, day, TicketStatus.NO_SHOW)[::-1]
+        state = repository.existing_counter_row(conn, ctx.mall, number)
         return {
             "counter": counter_view(ctx, conn, number),
             "current": officer_view(ctx, conn, current) if current else None,
-            "on_hold": [officer_view(ctx, conn, repository.ticket_from_row(r)) for r in held],
-            "waiting": waiting,
+            "on_hold": [officer_view(ctx, conn, t) for t in held],
+            "no_shows": [officer_view(ctx, conn, t) for t in no_shows[:RECENT_NO_SHOWS]],
+            "waiting": _waiting_in_call_order(ctx, conn, counter.services, day, state),
             "figures": counter_figures(ctx, conn, number, day),
             "services": [
                 {"code": s.code, "name": s.name, "name_en": s.name_en, "agency": s.agency}
@@ -93,6 +69,61 @@ def counter_state(ctx: MallContext, number: int) -> dict[str, Any]:
             ],
             "version": repository.version(conn, ctx.mall),
         }
+
+
+def _tickets_at_counter(
+    ctx: MallContext, conn: Connection, number: int, day: str, status: TicketStatus
+) -> list[Ticket]:
+    rows = conn.execute(
+        select(tickets)
+        .where(
+            tickets.c.mall == ctx.mall,
+            tickets.c.day == day,
+            tickets.c.counter == number,
+            tickets.c.status == status.value,
+        )
+        .order_by(tickets.c.seq)
+    ).all()
+    return [repository.ticket_from_row(row) for row in rows]
+
+
+def _waiting_in_call_order(
+    ctx: MallContext, conn: Connection, services: tuple[str, ...], day: str, state: Any
+) -> list[dict[str, Any]]:
+    """The counter's waiting visitors in the order it will call them (its own priority
+    streak included), each with its place and why it stands there."""
+    rows = conn.execute(
+        select(tickets)
+        .where(
+            tickets.c.mall == ctx.mall,
+            tickets.c.day == day,
+            tickets.c.service.in_(services),
+            tickets.c.status == TicketStatus.WAITING.value,
+        )
+        .order_by(tickets.c.arrived_at, tickets.c.seq)
+    ).all()
+    order = call_order(
+        [r for r in rows if r.priority],
+        [r for r in rows if not r.priority],
+        state.priority_streak,
+        ctx.settings.calling.priority_ratio,
+    )
+    now = ctx.now()
+    return [
+        {
+            "id": row.id,
+            "number": format_number(row.prefix, row.sequence),
+            "service": row.service,
+            "priority": row.priority,
+            "position": place,
+            # Why it stands where it does: priority visitors go first (within the fairness
+            # ratio); a transferred visitor keeps the arrival time of their first ticket.
+            "reason": "priority" if row.priority else ("transferred" if row.transfers else None),
+            "waiting_minutes": minutes_between(repository.as_utc(row.arrived_at), now),
+            "transferred": bool(row.transfers),
+        }
+        for place, row in enumerate(order, start=1)
+    ]
 
 
 def counter_figures(ctx: MallContext, conn: Connection, number: int, day: str) -> dict[str, Any]:

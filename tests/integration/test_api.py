@@ -435,7 +435,9 @@ def test_the_whole_life_of_a_ticket_through_the_api(api: Api, kiosk: str, siti: 
         ("recall", "called"),
         ("start", "serving"),
         ("hold", "on_hold"),
-        ("resume", "waiting"),
+        ("resume", "called"),  # back at the same counter
+        ("hold", "on_hold"),
+        ("requeue", "waiting"),  # back in the shared queue
     ]
     for action, status in expected:
         code, body = api("POST", f"/tickets/{tid}/{action}", siti)

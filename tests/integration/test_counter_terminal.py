@@ -194,8 +194,8 @@ def test_no_show_hold_resume_call_a_specific_ticket_and_transfer(
     assert moved.json()["transfers"] == ["SKCK"]
     assert moved.json()["status"] == "waiting"
 
-    # Resume: back in the queue with its arrival time, so first in line again.
-    assert act(server, token, second["id"], "resume").json()["status"] == "waiting"
+    # Requeue: back in the queue with its arrival time, so first in line again.
+    assert act(server, token, second["id"], "requeue").json()["status"] == "waiting"
     view = state(server, token, 9)
     assert view["on_hold"] == []
     assert [w["number"] for w in view["waiting"]] == [second["number"]]

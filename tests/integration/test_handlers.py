@@ -306,7 +306,7 @@ def test_no_show(queue: QueueService):
         queue.act(ticket["id"], "start", officer(1))
 
 
-def test_hold_frees_the_counter_and_resume_puts_the_visitor_first_again(
+def test_hold_frees_the_counter_and_requeue_puts_the_visitor_first_again(
     queue: QueueService, clock: FakeClock
 ):
     first = issue(queue)
@@ -320,11 +320,52 @@ def test_hold_frees_the_counter_and_resume_puts_the_visitor_first_again(
     # The counter is free: the next visitor can be called while the first fetches a document.
     assert queue.call_next(1, officer(1))["id"] == second["id"]
     with pytest.raises(Forbidden):
-        queue.act(first["id"], "resume", officer(2))
-    resumed = queue.act(first["id"], "resume", officer(1))
-    assert (resumed["status"], resumed["counter"], resumed["ahead"]) == ("waiting", None, 0)
+        queue.act(first["id"], "requeue", officer(2))
+    requeued = queue.act(first["id"], "requeue", officer(1))
+    assert (requeued["status"], requeued["counter"], requeued["ahead"]) == ("waiting", None, 0)
     queue.act(second["id"], "no_show", officer(1))
     assert queue.call_next(1, officer(1))["id"] == first["id"]
+
+
+def test_resume_takes_the_held_visitor_back_at_the_same_counter_only(
+    queue: QueueService, clock: FakeClock
+):
+    first, second = issue(queue), issue(queue)
+    queue.open_counter(1, officer(1))
+    queue.call_next(1, officer(1))
+    queue.act(first["id"], "hold", officer(1))
+    queue.call_next(1, officer(1))  # the counter serves the next visitor meanwhile
+    with pytest.raises(CounterBusy, match="A002"):
+        queue.act(first["id"], "resume", officer(1))
+    with pytest.raises(Forbidden):
+        queue.act(first["id"], "resume", officer(2))
+    queue.act(second["id"], "start", officer(1))
+    queue.act(second["id"], "finish", officer(1))
+    clock.advance(minutes=3)
+    resumed = queue.act(first["id"], "resume", officer(1))
+    assert (resumed["status"], resumed["counter"], resumed["call_count"]) == ("called", 1, 2)
+    # Nobody else could have called it: it never went back to the shared queue.
+    assert queue.counter_state(1, officer(1))["current"]["id"] == first["id"]
+
+
+def test_a_no_show_of_today_can_be_called_back_not_one_of_yesterday(
+    queue: QueueService, clock: FakeClock
+):
+    missed = issue(queue)
+    queue.open_counter(1, officer(1))
+    queue.call_next(1, officer(1))
+    queue.act(missed["id"], "no_show", officer(1))
+    state = queue.counter_state(1, officer(1))
+    assert [t["number"] for t in state["no_shows"]] == [missed["number"]]
+    back = queue.call_ticket(missed["id"], 1, officer(1))
+    assert (back["status"], back["counter"]) == ("called", 1)
+    queue.act(missed["id"], "no_show", officer(1))
+
+    clock.advance(days=1)
+    queue.open_counter(1, officer(1))
+    with pytest.raises(IllegalTransition, match="only today's no-shows"):
+        queue.call_ticket(missed["id"], 1, officer(1))
+    assert queue.counter_state(1, officer(1))["no_shows"] == []
 
 
 def test_cancel_a_waiting_ticket_and_a_held_one(queue: QueueService):
@@ -404,7 +445,7 @@ def test_every_transition_writes_an_append_only_event_row(queue: QueueService, c
         ("recall", lambda: queue.act(ticket["id"], "recall", officer(1))),
         ("start", lambda: queue.act(ticket["id"], "start", officer(1))),
         ("hold", lambda: queue.act(ticket["id"], "hold", officer(1))),
-        ("resume", lambda: queue.act(ticket["id"], "resume", officer(1))),
+        ("requeue", lambda: queue.act(ticket["id"], "requeue", officer(1))),
         ("call", lambda: queue.call_next(1, officer(1))),
         ("transfer", lambda: queue.transfer(ticket["id"], "KIA", officer(1))),
         ("call", lambda: queue.call_next(3, officer(3))),

@@ -28,19 +28,21 @@ EXPECTED_TARGET = {
     "finish": TicketStatus.DONE,
     "no_show": TicketStatus.NO_SHOW,
     "hold": TicketStatus.ON_HOLD,
-    "resume": TicketStatus.WAITING,
+    "resume": TicketStatus.CALLED,
+    "requeue": TicketStatus.WAITING,
     "cancel": TicketStatus.CANCELLED,
     "transfer": TicketStatus.WAITING,
 }
 
 EXPECTED_SOURCES = {
-    "call": {TicketStatus.WAITING},
+    "call": {TicketStatus.WAITING, TicketStatus.NO_SHOW},
     "recall": {TicketStatus.CALLED},
     "start": {TicketStatus.CALLED},
     "finish": {TicketStatus.SERVING},
     "no_show": {TicketStatus.CALLED},
     "hold": {TicketStatus.CALLED, TicketStatus.SERVING},
     "resume": {TicketStatus.ON_HOLD},
+    "requeue": {TicketStatus.ON_HOLD},
     "cancel": {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.ON_HOLD},
     "transfer": {TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD},
 }
@@ -75,7 +77,9 @@ def perform(ticket: Ticket, action: str) -> None:
         case "hold":
             ticket.hold()
         case "resume":
-            ticket.resume()
+            ticket.resume(LATER)
+        case "requeue":
+            ticket.requeue()
         case "cancel":
             ticket.cancel(LATER)
         case "transfer":
@@ -91,9 +95,10 @@ def test_the_transition_table_is_the_documented_lifecycle():
         assert target == EXPECTED_TARGET[action], action
 
 
-def test_closed_tickets_allow_nothing():
-    for status in FINAL_STATUSES:
-        assert allowed_actions(status) == []
+def test_closed_tickets_allow_nothing_but_calling_back_a_no_show():
+    assert allowed_actions(TicketStatus.DONE) == []
+    assert allowed_actions(TicketStatus.CANCELLED) == []
+    assert allowed_actions(TicketStatus.NO_SHOW) == ["call"]
     assert {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED} == FINAL_STATUSES
 
 
@@ -129,7 +134,7 @@ def test_an_illegal_move_is_refused_and_changes_nothing(action: str, status: Tic
     assert "Allowed now:" in message
     for allowed in allowed_actions(status):
         assert allowed in message
-    if status in FINAL_STATUSES:
+    if not allowed_actions(status):
         assert "closed" in message
     assert refused.value.code == "illegal_transition"
     assert refused.value.message == message
@@ -168,13 +173,33 @@ def test_serving_records_start_and_finish():
     assert ticket.is_final
 
 
-def test_resume_returns_to_the_queue_with_the_original_arrival():
+def test_resume_calls_the_held_ticket_again_at_its_own_counter():
+    ticket = make_ticket()
+    ticket.call(5, T0)
+    ticket.start(T0)
+    ticket.hold()
+    ticket.resume(LATER)
+    assert (ticket.status, ticket.counter) == (TicketStatus.CALLED, 5)
+    assert (ticket.called_at, ticket.started_at, ticket.call_count) == (LATER, None, 2)
+
+
+def test_a_no_show_called_back_is_open_again():
+    ticket = make_ticket()
+    ticket.call(5, T0)
+    ticket.mark_no_show(T0)
+    assert ticket.is_final
+    ticket.call(6, LATER)
+    assert (ticket.status, ticket.counter, ticket.finished_at) == (TicketStatus.CALLED, 6, None)
+    assert not ticket.is_final
+
+
+def test_requeue_returns_to_the_queue_with_the_original_arrival():
     ticket = make_ticket()
     ticket.call(5, LATER)
     ticket.start(LATER)
     ticket.hold()
     assert ticket.counter == 5  # the counter keeps a held ticket
-    ticket.resume()
+    ticket.requeue()
     assert ticket.status == TicketStatus.WAITING
     assert ticket.counter is None
     assert ticket.started_at is None
