@@ -107,6 +107,13 @@ class TicketCancelled(TicketEvent):
 
 
 @dataclass(frozen=True)
+class TicketUnserved(TicketEvent):
+    """The day closed before the visitor was served."""
+
+    name = "ticket.unserved"
+
+
+@dataclass(frozen=True)
 class CounterUpdated(Event):
     counter: dict[str, Any] = field(default_factory=dict)
 
@@ -146,4 +153,5 @@ TICKET_EVENTS: dict[str, type[TicketEvent]] = {
     "requeue": TicketRequeued,
     "transfer": TicketTransferred,
     "cancel": TicketCancelled,
+    "close_day": TicketUnserved,
 }

@@ -22,6 +22,7 @@ from core.context import Actor, MallContext, utc_now
 from core.store import UnitOfWork
 from core.tickets import Ticket
 from core.usecases import calling, counters, printing, services, setup, ticket_actions
+from core.usecases.closing import DayCloser
 from core.usecases.issuing import TicketIssuer
 from core.usecases.unit import counter_for
 from core.views import counters as counter_views
@@ -46,6 +47,7 @@ class QueueService:
         self.clock = clock
         self.mall = self.ctx.mall
         self._issuer = TicketIssuer(self.ctx)
+        self._day = DayCloser(self.ctx)
 
     def now(self) -> datetime:
         return self.ctx.now()
@@ -54,15 +56,23 @@ class QueueService:
         return self.ctx.today()
 
     def ensure_ready(self) -> None:
+        """Tables and state rows, then whatever days ended while the server was down."""
         setup.ensure_ready(self.ctx)
+        self._day.close_now()
 
     def status_url(self, ticket_id: str) -> str:
         return self.ctx.status_url(ticket_id)
 
     # ------------------------------------------------------------------ commands
+    # Each first runs what a day that ended since the last command left to do (closing.py).
+    def close_ended_days(self) -> int:
+        """Close every ended day now (the server runs this every minute)."""
+        return self._day.close_now()
+
     def issue_ticket(
         self, service_code: str, priority: str | None, actor: Actor, channel: str = "kiosk"
     ) -> dict[str, Any]:
+        self._day.before_command()
         return self._issuer.issue_ticket(service_code, priority, actor, channel)
 
     def issue_ticket_once(
@@ -75,34 +85,43 @@ class QueueService:
         channel: str = "kiosk",
         keep_answer: bool = True,
     ) -> dict[str, Any] | idempotency.Claim:
+        self._day.before_command()
         return self._issuer.issue_ticket_once(
             service_code, priority, actor, key, channel=channel, keep_answer=keep_answer
         )
 
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:
+        self._day.before_command()
         return calling.call_next(self.ctx, counter_number, actor)
 
     def call_ticket(self, ticket_id: str, counter_number: int, actor: Actor) -> dict[str, Any]:
+        self._day.before_command()
         return calling.call_ticket(self.ctx, ticket_id, counter_number, actor)
 
     def act(self, ticket_id: str, action: str, actor: Actor) -> dict[str, Any]:
+        self._day.before_command()
         return ticket_actions.act(self.ctx, ticket_id, action, actor)
 
     def transfer(self, ticket_id: str, service_code: str, actor: Actor) -> dict[str, Any]:
+        self._day.before_command()
         return ticket_actions.transfer(self.ctx, ticket_id, service_code, actor)
 
     def open_counter(self, number: int, actor: Actor) -> dict[str, Any]:
+        self._day.before_command()
         return counters.set_counter_status(self.ctx, number, "open", None, actor)
 
     def set_counter_status(
         self, number: int, status: str, reason: str | None, actor: Actor
     ) -> dict[str, Any]:
+        self._day.before_command()
         return counters.set_counter_status(self.ctx, number, status, reason, actor)
 
     def close_counters_of(self, username: str, actor: Actor) -> list[int]:
+        self._day.before_command()
         return counters.close_counters_of(self.ctx, username, actor)
 
     def set_service_closed(self, service_code: str, reason: str | None, actor: Actor) -> None:
+        self._day.before_command()
         services.set_service_closed(self.ctx, service_code, reason, actor)
 
     def start_print_job(self, ticket_id: str, kiosk: str, actor: Actor) -> int:

@@ -20,6 +20,9 @@ class TicketStatus(StrEnum):
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
     ON_HOLD = "on_hold"
+    # The day ended before the visitor was served: a final state of its own, so reports count
+    # these apart from no-shows and cancellations, and the phone page can say so kindly.
+    UNSERVED = "unserved"
 
 
 class Priority(StrEnum):
@@ -30,7 +33,9 @@ class Priority(StrEnum):
     PREGNANT = "ibu_hamil"
 
 
-FINAL_STATUSES = frozenset({TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED})
+FINAL_STATUSES = frozenset(
+    {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.UNSERVED}
+)
 ACTIVE_AT_COUNTER = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})
 
 
@@ -97,7 +102,15 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus | None]] = {
         frozenset({TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD}),
         TicketStatus.WAITING,
     ),
+    # Not an officer's action: the system closes the day (core/usecases/closing.py).
+    "close_day": (
+        frozenset(
+            {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD}
+        ),
+        TicketStatus.UNSERVED,
+    ),
 }
+OFFICER_ACTIONS = tuple(action for action in TRANSITIONS if action != "close_day")
 
 _ACTION_WORDS = {
     "call": "called",
@@ -110,12 +123,13 @@ _ACTION_WORDS = {
     "requeue": "returned to the queue",
     "cancel": "cancelled",
     "transfer": "transferred",
+    "close_day": "closed with the day",
 }
 
 
 def allowed_actions(status: TicketStatus) -> list[str]:
     """The actions an officer may take on a ticket in `status` (drives the counter's buttons)."""
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return [action for action in OFFICER_ACTIONS if status in TRANSITIONS[action][0]]
 
 
 @dataclass
@@ -203,6 +217,11 @@ class Ticket:
 
     def cancel(self, now: datetime) -> None:
         self._move("cancel")
+        self.finished_at = now
+
+    def close_with_the_day(self, now: datetime) -> None:
+        # The counter is kept: the event row tells where the visitor was left.
+        self._move("close_day")
         self.finished_at = now
 
     def transfer(self, service: str) -> None:

@@ -127,6 +127,9 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     # 20 ms instead of 5 so one emit loop is not cut up by the writer threads it wakes
     # (bench/RESULTS-fanout.md has the measurements).
     app.extensions["antrian.hub"].start_relay()
+    from core.server import housekeeping
+
+    housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
     if accounts.user_count() == 0:

@@ -63,13 +63,14 @@ def test_numbering_restarts_at_local_midnight_and_history_is_kept(queue: QueueSe
     assert [t["number"] for t in today] == ["A001", "A002", "A003"]
     assert queue.ticket(today[0]["id"]).day == "2026-11-25"
     assert queue.version() > version_before  # the mall's version never restarts
-    # Yesterday is kept: tickets with their final states and every event row.
+    # Yesterday is kept: tickets with their final states and every event row; those nobody
+    # served ended with the day.
     old = [queue.ticket(t["id"]) for t in yesterday]
     assert [t.day for t in old] == ["2026-11-24"] * 3
     assert [t.status for t in old] == [
         TicketStatus.DONE,
-        TicketStatus.WAITING,
-        TicketStatus.WAITING,
+        TicketStatus.UNSERVED,
+        TicketStatus.UNSERVED,
     ]
     with queue.uow.reading() as conn:
         days = {
@@ -81,11 +82,13 @@ def test_numbering_restarts_at_local_midnight_and_history_is_kept(queue: QueueSe
         actions = [row.action for row in conn.execute(select(ticket_events.c.action))]
     assert actions.count("issue") == 6
     assert actions.count("finish") == 1
+    assert actions.count("close_day") == 2
 
     # Today's queue and displays start empty of yesterday's visitors.
     ktp = {s["code"]: s for s in queue.services_overview()}["KTP"]
     assert (ktp["waiting"], ktp["quota_left"], ktp["open"]) == (3, 0, False)
     assert queue.snapshot("A")["calls"] == []
+    queue.open_counter(1, officer(1))  # closed with yesterday
     assert queue.call_next(1, officer(1))["id"] == today[0]["id"]
     assert queue.counter_state(1, officer(1))["figures"]["served"] == 0
 

@@ -32,6 +32,7 @@ EXPECTED_TARGET = {
     "requeue": TicketStatus.WAITING,
     "cancel": TicketStatus.CANCELLED,
     "transfer": TicketStatus.WAITING,
+    "close_day": TicketStatus.UNSERVED,
 }
 
 EXPECTED_SOURCES = {
@@ -45,6 +46,12 @@ EXPECTED_SOURCES = {
     "requeue": {TicketStatus.ON_HOLD},
     "cancel": {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.ON_HOLD},
     "transfer": {TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.ON_HOLD},
+    "close_day": {
+        TicketStatus.WAITING,
+        TicketStatus.CALLED,
+        TicketStatus.SERVING,
+        TicketStatus.ON_HOLD,
+    },
 }
 
 
@@ -84,6 +91,8 @@ def perform(ticket: Ticket, action: str) -> None:
             ticket.cancel(LATER)
         case "transfer":
             ticket.transfer("KK")
+        case "close_day":
+            ticket.close_with_the_day(LATER)
         case _:
             raise AssertionError(action)
 
@@ -99,7 +108,9 @@ def test_closed_tickets_allow_nothing_but_calling_back_a_no_show():
     assert allowed_actions(TicketStatus.DONE) == []
     assert allowed_actions(TicketStatus.CANCELLED) == []
     assert allowed_actions(TicketStatus.NO_SHOW) == ["call"]
-    assert {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED} == FINAL_STATUSES
+    assert allowed_actions(TicketStatus.UNSERVED) == []
+    final = {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED, TicketStatus.UNSERVED}
+    assert final == FINAL_STATUSES
 
 
 LEGAL = [
@@ -118,7 +129,8 @@ def test_a_legal_move_reaches_its_target(action: str, status: TicketStatus):
     ticket = make_ticket(status, counter=3 if status != TicketStatus.WAITING else None)
     perform(ticket, action)
     assert ticket.status == EXPECTED_TARGET[action]
-    assert action in allowed_actions(status)
+    # Closing the day is the system's, never a button on an officer's terminal.
+    assert (action in allowed_actions(status)) == (action != "close_day")
 
 
 @pytest.mark.parametrize(("action", "status"), ILLEGAL)

@@ -1,0 +1,174 @@
+"""The day ends: tickets nobody served are closed, counters are released.
+
+Without this a day never ended: after midnight yesterday's called tickets blocked their
+counters, waiting ones stayed "7 ahead" for days and held ones vanished into a queue nobody
+could call. A day closes `SERVE_AFTER_CLOSING` after the last service of that day stops
+issuing (officers still serve the visitors who took a number before closing), and in any
+case once the next local day has begun. Every ticket still open then ends `unserved` with an
+event row of its own (reports count them; the visitor's page says so), and counters left
+open or on break are closed, once, when the day closes.
+
+It runs from a background task of the server every minute, and before the first command of a
+new day in each process (`DayCloser.before_command`), so a server that slept through
+midnight is right before it answers. Several processes may run it at once: the mall's
+"closed through" marker is read and advanced under a row lock (a write lock on SQLite), so
+only one of them closes the counters.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core import repository
+from core.context import SYSTEM
+from core.store import app_settings, counter_state, daily_sequences, tickets
+from core.tickets import TicketStatus
+from core.usecases.unit import changing
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+log = logging.getLogger(__name__)
+
+SERVE_AFTER_CLOSING = timedelta(hours=1)
+OPEN_STATUSES = (
+    TicketStatus.WAITING.value,
+    TicketStatus.CALLED.value,
+    TicketStatus.SERVING.value,
+    TicketStatus.ON_HOLD.value,
+)
+
+
+def day_closes_at(ctx: MallContext, day: date) -> datetime:
+    """When `day` closes, in the mall's time zone: the latest end of that weekday's hours
+    (the mall's and each service's) plus `SERVE_AFTER_CLOSING`, at the latest midnight."""
+    settings = ctx.settings
+    tz = settings.mall.tz
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tz)
+    weekday = day.weekday()
+    ends = [
+        hours.end
+        for hours in [settings.mall.opening_hours.get(weekday)]
+        + [settings.service_hours(s.code, weekday) for s in settings.services]
+        if hours is not None
+    ]
+    if not ends:  # closed all day: nothing to serve
+        return datetime.combine(day, time(0), tz)
+    if time.max in ends:
+        return midnight
+    return min(midnight, datetime.combine(day, max(ends), tz) + SERVE_AFTER_CLOSING)
+
+
+def last_closed_day(ctx: MallContext) -> date:
+    """The latest day that has ended by now: today once it closed, else yesterday."""
+    local = ctx.now().astimezone(ctx.settings.mall.tz)
+    today = local.date()
+    return today if local >= day_closes_at(ctx, today) else today - timedelta(days=1)
+
+
+def close_ended_days(ctx: MallContext) -> int:
+    """Close every ended day that still has open tickets; the number of tickets closed."""
+    through = last_closed_day(ctx)
+    closed = 0
+    with changing(ctx) as change:
+        conn = change.conn
+        marker = _lock_marker(ctx, conn)
+        for day in _days_to_sweep(ctx, conn, marker, through):
+            for row in conn.execute(
+                select(tickets)
+                .where(
+                    tickets.c.mall == ctx.mall,
+                    tickets.c.day == day,
+                    tickets.c.status.in_(OPEN_STATUSES),
+                )
+                .order_by(tickets.c.seq)
+            ):
+                ticket = repository.ticket_from_row(row)
+                from_status = ticket.status
+                ticket.close_with_the_day(ctx.now())
+                repository.save_ticket(conn, ticket)
+                change.record_ticket(ticket, "close_day", SYSTEM, from_status)
+                closed += 1
+        if marker is None or marker < through.isoformat():
+            # The day closes now, once: counters left open or on break close with it.
+            numbers = list(
+                conn.execute(
+                    select(counter_state.c.number).where(
+                        counter_state.c.mall == ctx.mall, counter_state.c.status != "closed"
+                    )
+                ).scalars()
+            )
+            if numbers:
+                conn.execute(
+                    update(counter_state)
+                    .where(counter_state.c.mall == ctx.mall, counter_state.c.number.in_(numbers))
+                    .values(status="closed", reason=None, officer=None, updated_at=ctx.now())
+                )
+            change.counters_changed.extend(numbers)
+            conn.execute(
+                update(app_settings)
+                .where(app_settings.c.key == _marker_key(ctx))
+                .values(value=through.isoformat())
+            )
+    if closed:
+        log.info("closed the day through %s: %d tickets unserved", through, closed)
+    return closed
+
+
+def _marker_key(ctx: MallContext) -> str:
+    return f"closed_through:{ctx.mall}"
+
+
+def _lock_marker(ctx: MallContext, conn: Connection) -> str | None:
+    """The last day closed ("" never), read under a lock until this transaction ends."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(app_settings).values(key=_marker_key(ctx), value="").on_conflict_do_nothing()
+    )
+    value = conn.execute(
+        select(app_settings.c.value).where(app_settings.c.key == _marker_key(ctx)).with_for_update()
+    ).scalar_one()
+    return value or None
+
+
+def _days_to_sweep(
+    ctx: MallContext, conn: Connection, marker: str | None, through: date
+) -> list[str]:
+    """Days that had tickets, from the last one closed (a no-show called back after the
+    close may have reopened a ticket there) through `through`."""
+    query = (
+        select(daily_sequences.c.day)
+        .distinct()
+        .where(daily_sequences.c.mall == ctx.mall, daily_sequences.c.day <= through.isoformat())
+    )
+    if marker:
+        query = query.where(daily_sequences.c.day >= marker)
+    return sorted(conn.execute(query).scalars())
+
+
+class DayCloser:
+    """Runs `close_ended_days` before the first command after a day ended, once per process."""
+
+    def __init__(self, ctx: MallContext) -> None:
+        self.ctx = ctx
+        self._closed_through: date | None = None
+        self._lock = threading.Lock()
+
+    def before_command(self) -> None:
+        if self._closed_through != last_closed_day(self.ctx):
+            self.close_now(only_if_due=True)
+
+    def close_now(self, *, only_if_due: bool = False) -> int:
+        with self._lock:
+            through = last_closed_day(self.ctx)
+            if only_if_due and self._closed_through == through:
+                return 0  # another thread closed it while this one waited
+            closed = close_ended_days(self.ctx)
+            self._closed_through = through
+            return closed

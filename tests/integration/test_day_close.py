@@ -1,0 +1,133 @@
+"""The day ends: unserved tickets close with an event, counters are released, the visitor
+is told; at the day's closing time, at the first command of a new day and after a restart."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from core.bus import InMemoryPublisher
+from core.config import Settings
+from core.handlers import QueueService
+from core.server import housekeeping
+from core.store import ticket_events
+from core.tickets import CounterClosed, TicketStatus
+from core.usecases.closing import day_closes_at
+from tests.conftest import KIOSK, FakeClock, officer
+
+# Tuesday 24 November 2026: the demo's last service (IKD, with the mall) issues until 15:30.
+CLOSING_PLUS_GRACE = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # 16:30 WIB
+
+
+@pytest.fixture
+def queue(
+    make_queue, settings: Settings, database_url: str, publisher: InMemoryPublisher
+) -> QueueService:
+    """The demo mall on each backend (the marker's row lock matters on PostgreSQL)."""
+    return make_queue(dataclasses.replace(settings, database_url=database_url), publisher)
+
+
+def issue(queue: QueueService, service: str = "KTP") -> dict:
+    return queue.issue_ticket(service, None, KIOSK)
+
+
+def a_busy_afternoon(queue: QueueService) -> dict[str, dict]:
+    """Counter 1 serving one visitor, one held, one called at counter 2, two waiting."""
+    tickets = {name: issue(queue) for name in ("serving", "held", "called", "waiting", "last")}
+    queue.open_counter(1, officer(1))
+    queue.open_counter(2, officer(2))
+    queue.call_ticket(tickets["held"]["id"], 1, officer(1))
+    queue.act(tickets["held"]["id"], "hold", officer(1))
+    queue.call_ticket(tickets["serving"]["id"], 1, officer(1))
+    queue.act(tickets["serving"]["id"], "start", officer(1))
+    queue.call_ticket(tickets["called"]["id"], 2, officer(2))
+    return tickets
+
+
+def test_the_day_closes_an_hour_after_its_last_service_stops_issuing(queue: QueueService):
+    day = datetime(2026, 11, 24).date()
+    assert day_closes_at(queue.ctx, day).astimezone(UTC) == CLOSING_PLUS_GRACE
+    saturday = datetime(2026, 11, 28).date()  # the demo mall closes at 12:00 on Saturdays
+    assert day_closes_at(queue.ctx, saturday).hour == 13
+
+
+def test_at_closing_time_every_open_ticket_ends_unserved_with_an_event(
+    queue: QueueService, clock: FakeClock, publisher: InMemoryPublisher
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE.replace(minute=29)
+    assert housekeeping.run_once(queue) == 0  # officers still serve the last visitors
+    clock.now = CLOSING_PLUS_GRACE
+    published = len(publisher.events)
+
+    assert housekeeping.run_once(queue) == 5
+    for ticket in tickets.values():
+        status = queue.ticket_status(ticket["id"])
+        assert (status["status"], status["ahead"], status["eta_minutes"]) == (
+            "unserved",
+            0,
+            None,
+        )
+    with queue.uow.reading() as conn:
+        rows = conn.execute(
+            select(ticket_events.c.from_status, ticket_events.c.officer).where(
+                ticket_events.c.action == "close_day"
+            )
+        ).all()
+    assert sorted(r.from_status for r in rows) == [
+        "called",
+        "on_hold",
+        "serving",
+        "waiting",
+        "waiting",
+    ]
+    assert {r.officer for r in rows} == {"system"}
+    names = [e.name for e in publisher.events[published:]]
+    assert names.count("ticket.unserved") == 5
+    assert names.count("counter.updated") == 2
+    # Counters are released and closed with the day; nothing is left on them.
+    for number in (1, 2):
+        state = queue.counter_state(number, officer(number))
+        assert state["counter"]["status"] == "closed"
+        assert (state["current"], state["on_hold"], state["waiting"]) == (None, [], [])
+    # Running again changes nothing and does not close counters opened since.
+    queue.open_counter(1, officer(1))
+    assert housekeeping.run_once(queue) == 0
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "open"
+
+
+def test_the_first_command_of_a_new_day_closes_yesterday_first(
+    queue: QueueService, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 08:00 WIB the next morning
+    today = issue(queue)  # no housekeeping ran overnight: this command closes yesterday
+    assert queue.ticket(tickets["called"]["id"]).status == TicketStatus.UNSERVED
+    assert queue.ticket_status(today["id"])["status"] == "waiting"
+    try:
+        queue.call_next(2, officer(2))
+    except CounterClosed:
+        pass
+    else:  # pragma: no cover - the counter was left open yesterday
+        raise AssertionError("yesterday's open counter should have closed with the day")
+    queue.open_counter(2, officer(2))
+    # Yesterday's called ticket no longer blocks the counter.
+    assert queue.call_next(2, officer(2))["id"] == today["id"]
+
+
+def test_a_no_show_called_back_after_the_close_is_closed_again(
+    queue: QueueService, clock: FakeClock
+):
+    missed = issue(queue)
+    queue.open_counter(1, officer(1))
+    queue.call_next(1, officer(1))
+    queue.act(missed["id"], "no_show", officer(1))
+    clock.now = CLOSING_PLUS_GRACE
+    housekeeping.run_once(queue)
+    queue.open_counter(1, officer(1))
+    queue.call_ticket(missed["id"], 1, officer(1))  # still the same local day
+    assert housekeeping.run_once(queue) == 1
+    assert queue.ticket(missed["id"]).status == TicketStatus.UNSERVED
