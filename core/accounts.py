@@ -34,6 +34,7 @@ MIN_PASSWORD = 8
 # at once; one made by another process (the CLI, a second server) within this many seconds.
 TOKEN_CACHE_SECONDS = 2.0
 TOKEN_CACHE_SIZE = 4096
+MAX_TOKEN_LENGTH = 512  # ours are 43 characters; a longer one is not worth hashing
 
 _hasher = PasswordHasher()
 
@@ -239,6 +240,8 @@ class Accounts:
         """
         if not token:
             raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+            raise Unauthorized("That is not a token of this server; sign in again.")
         digest = token_hash(token)
         recent = self._recent.get(digest)
         if recent is not None:

@@ -11,6 +11,7 @@ compiled once and run on the driver's cursor (core/store.py says what that rules
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.queueing import Candidate
 from core.store import Prepared, counter_state, mall_state, service_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, NotFound, Priority, Ticket, TicketStatus
 
+TICKET_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 WAITING = TicketStatus.WAITING.value
 DONE = TicketStatus.DONE.value
 
@@ -205,6 +207,10 @@ def ticket_from_row(row: Any) -> Ticket:
 
 
 def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool = False) -> Ticket:
+    if not isinstance(ticket_id, str) or not TICKET_ID.fullmatch(ticket_id):
+        # Ids are URL-safe tokens: anything else (a NUL byte, a megabyte) is no ticket of ours,
+        # and must not reach a driver that rejects it with an error of its own.
+        raise NotFound(f"No ticket with id {str(ticket_id)[:40]!r}.")
     query = _LOAD_TICKET_FOR_UPDATE if for_update else _LOAD_TICKET
     row = conn.execute(query, {"mall": mall, "id": ticket_id}).first()
     if row is None:

@@ -16,7 +16,7 @@ from core import idempotency
 from core.accounts import Accounts, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
-from core.server import sessions
+from core.server import sessions, validation
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -91,13 +91,7 @@ def current_actor() -> Actor:
 
 
 def json_body() -> dict[str, Any]:
-    # get_data, not .data: .data first runs the form parser over the body.
-    if not request.get_data(cache=True):
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
-    return data
+    return validation.json_object()
 
 
 def _optional_str(data: dict[str, Any], key: str) -> str | None:
@@ -247,6 +241,8 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         if actor.counter is None and not actor.is_admin:
             raise Forbidden("Sign into a counter to call tickets.")
         counter = actor.counter or json_body().get("counter")
+        if isinstance(counter, bool) or not isinstance(counter, int):
+            raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
         body, status = idempotent(
             actor,
             lambda: (queue().call_ticket(ticket_id, counter, actor), 200),  # type: ignore[arg-type]
@@ -257,6 +253,8 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         if not actor.is_admin:
             raise Forbidden("Only an admin can reprint a ticket.")
         kiosk = json_body().get("kiosk")
+        if not isinstance(kiosk, str):
+            raise InvalidRequest('Send the kiosk that prints: {"kiosk": CODE}.')
         if printing is None:
             raise NotFound("No printers are configured.")
         return jsonify(printing.print_ticket(ticket_id, kiosk, actor))

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, jsonify, redirect, request, url_for
 from flask_socketio import SocketIO
 from sqlalchemy import insert, select
+from werkzeug.exceptions import HTTPException
 
 from core.accounts import Accounts
 from core.bus import FanOut
@@ -20,6 +21,7 @@ from core.context import utc_now
 from core.handlers import QueueService
 from core.server.api import api
 from core.server.hub import Hub
+from core.server.validation import nul_in_request
 from core.store import UnitOfWork, app_settings, make_engine
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,25 @@ def create_app(
         # The trivial endpoint the benchmark compares real work against.
         return jsonify({"pong": True})
 
+    @app.before_request
+    def _refuse_nul_bytes():  # type: ignore[no-untyped-def]
+        where = nul_in_request()
+        if where is not None:
+            return _error_response(400, "invalid_request", f"{where} contains a NUL character.")
+        return None
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        # Routing errors (no such path, wrong method) happen before a blueprint is chosen:
+        # under /api/ they must still be the API's JSON error, not an HTML page.
+        if request.path.startswith("/api/"):
+            code = (exc.name or "error").lower().replace(" ", "_")
+            response = _error_response(exc.code or 500, code, exc.description or "")
+            if exc.code == 405 and getattr(exc, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+            return response
+        return exc
+
     @app.after_request
     def _no_sniff(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -118,6 +139,12 @@ def create_app(
         return response
 
     return app
+
+
+def _error_response(status: int, code: str, message: str):  # type: ignore[no-untyped-def]
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
 
 
 def _register_front_ends(app: Flask, socketio: SocketIO) -> None:

@@ -131,7 +131,7 @@ class Hub:
             auth = auth if isinstance(auth, dict) else {}
             ticket_id = auth.get("ticket")
             if ticket_id and not auth.get("token"):
-                return self._connect_ticket_page(str(ticket_id))
+                return self._connect_ticket_page(ticket_id)
             try:
                 actor = self.accounts.authenticate(auth.get("token"))
             except Unauthorized as exc:
@@ -179,9 +179,9 @@ class Hub:
                 return {"error": {"code": "unauthorized", "message": "Not signed in."}}
             return self.queue.snapshot(view_zone)
 
-    def _connect_ticket_page(self, ticket_id: str) -> bool:
+    def _connect_ticket_page(self, ticket_id: Any) -> bool:
         try:
-            status = self.queue.ticket_status(ticket_id)
+            status = self.queue.ticket_status(ticket_id)  # refuses ids that are not ours
         except DomainError:
             from socketio.exceptions import ConnectionRefusedError
 

@@ -13,13 +13,13 @@ from flask import (
     current_app,
     jsonify,
     render_template,
-    request,
     session,
     url_for,
 )
 
 from core.accounts import Accounts, Unauthorized
 from core.context import Actor
+from core.server.validation import json_object
 from core.tickets import Forbidden, InvalidRequest
 
 
@@ -61,9 +61,8 @@ def add_device_setup(blueprint: Blueprint, kind: str, page_endpoint: str) -> Non
         )
 
     def device_session():  # type: ignore[no-untyped-def]
-        data = request.get_json(silent=True) or {}
-        token = data.get("token")
         try:
+            token = json_object().get("token")
             if not isinstance(token, str) or not token:
                 raise InvalidRequest("The setup address has no token after '#'.")
             actor = _accounts().authenticate(token)

@@ -6,7 +6,8 @@ from sqlalchemy import insert
 
 from core.context import Actor, MallContext
 from core.store import service_state
-from core.tickets import NotFound
+from core.tickets import InvalidRequest, NotFound
+from core.usecases.counters import MAX_REASON_LENGTH
 from core.usecases.unit import changing, require_kind
 
 
@@ -14,6 +15,10 @@ def set_service_closed(
     ctx: MallContext, service_code: str, reason: str | None, actor: Actor
 ) -> None:
     require_kind(ctx, actor, "close_service")
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidRequest(
+            f"The reason is longer than {MAX_REASON_LENGTH} characters; shorten it."
+        )
     try:
         ctx.settings.service(service_code)
     except KeyError:

@@ -1,0 +1,84 @@
+"""Untrusted bytes become typed values here, at the edge, before any use case sees them.
+
+Every refusal is a clear 400 that says what to fix, never a 500: a body nested thousands of
+levels deep (Python's JSON parser recurses), a NUL byte (PostgreSQL rejects it inside text,
+with an error of its own), a number with thousands of digits (Python refuses to convert it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from core.tickets import InvalidRequest
+
+NUL = "\x00"
+MAX_NESTING = 32  # our bodies are flat objects; anything deeper is not for us
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body as an object ({} when empty), or InvalidRequest saying why."""
+    # get_data, not .data: .data first runs the form parser over the body.
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    if _nesting(raw) > MAX_NESTING:
+        raise InvalidRequest("The request body is nested too deeply; send a flat JSON object.")
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # defence in depth: _nesting counts brackets, not strings
+        raise InvalidRequest("The request body is nested too deeply.") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    field = _field_with_nul(data)
+    if field is not None:
+        raise InvalidRequest(f"'{field}' contains a NUL character; remove it.")
+    return data
+
+
+def _nesting(raw: bytes) -> int:
+    """The deepest bracket nesting in `raw`, brackets inside strings included: an upper
+    bound, cheap, and never recursive."""
+    depth = deepest = 0
+    for byte in raw:
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _field_with_nul(value: Any, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path or "body" if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                return f"{path}.{key}" if path else key
+            found = _field_with_nul(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _field_with_nul(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def nul_in_request() -> str | None:
+    """Which part of the address or form holds a NUL byte, if any."""
+    if NUL in request.path:
+        return "the address"
+    for key, value in request.args.items(multi=True):
+        if NUL in key or NUL in value:
+            return f"the query parameter '{key.replace(NUL, '')}'"
+    if request.mimetype == "application/x-www-form-urlencoded":
+        # Read the raw body (cached), not request.form: parsing the form would consume the
+        # body that a JSON view reads later.
+        raw = request.get_data(cache=True)
+        if b"%00" in raw or b"\x00" in raw:
+            return "a form field"
+    return None

@@ -1,0 +1,141 @@
+"""Bad input always gets a clear 4xx that says what to fix, never a 500: on SQLite and on
+PostgreSQL (which rejects NUL bytes in text with an error of its own)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from core.accounts import Accounts
+from core.config import Settings
+from core.server.app import create_app, socketio_of
+from tests.conftest import FakeClock
+from tests.integration.test_api import PASSWORD, Api, quick_hashes  # noqa: F401
+
+
+@pytest.fixture
+def app(settings: Settings, database_url: str, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app(
+        dataclasses.replace(settings, database_url=database_url),
+        clock=clock,
+        test_config={"TESTING": True},
+    )
+    accounts: Accounts = app.extensions["antrian.accounts"]
+    accounts.add_user("siti", PASSWORD, "officer")
+    accounts.add_user("admin", PASSWORD, "admin")
+    yield app
+    app.extensions["antrian.engine"].dispose()
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app)
+
+
+def assert_clear_refusal(status: int, body: Any, *words: str) -> None:
+    assert 400 <= status < 500, (status, body)
+    assert isinstance(body, dict) and set(body["error"]) == {"code", "message"}, body
+    for word in words:
+        assert word in body["error"]["message"], body
+
+
+def test_deeply_nested_json_is_refused_not_crashed(api: Api):
+    kiosk = api.device("kiosk-lobby", "kiosk", kiosk="K1")
+    for path, token in (("/tickets", kiosk), ("/auth/login", None)):
+        status, body = api(
+            "POST", path, token, data="[" * 20000, headers={"Content-Type": "application/json"}
+        )
+        assert_clear_refusal(status, body, "nested")
+
+
+def test_a_json_array_where_an_object_belongs_is_refused(app: Flask):
+    client = app.test_client()
+    response = client.post("/kiosk/session", json=[1])
+    assert response.status_code == 400
+    assert "JSON object" in response.get_json()["error"]["message"]
+
+
+def test_a_counter_number_with_thousands_of_digits_is_refused(app: Flask):
+    client = app.test_client()
+    form = {"username": "siti", "password": PASSWORD, "counter": "1" * 5000}
+    response = client.post("/counter/login", data=form)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tickets/abc%00def",
+        "/t/abc%00def",
+        "/kiosk/qr/abc%00def",
+        "/api/v1/tickets/abc%00def/start",
+    ],
+)
+def test_a_nul_byte_in_an_address_is_a_clear_400(app: Flask, path: str):
+    response = app.test_client().open(path, method="POST" if path.endswith("start") else "GET")
+    assert response.status_code == 400, response.data[:300]
+    assert b"NUL" in response.data
+
+
+def test_nul_bytes_and_long_texts_in_fields_are_refused(api: Api):
+    status, body = api("POST", "/auth/login", json={"username": "si\x00ti", "password": PASSWORD})
+    assert_clear_refusal(status, body, "username", "NUL")
+    admin = api.login("admin")
+    siti = api.login("siti", counter=1)
+    status, body = api(
+        "POST", "/counters/1/status", siti, json={"status": "break", "reason": "sho\x00lat"}
+    )
+    assert_clear_refusal(status, body, "reason", "NUL")
+    status, body = api(
+        "POST", "/services/KTP/availability", admin, json={"closed_reason": "x" * 201}
+    )
+    assert_clear_refusal(status, body, "200 characters")
+    status, body = api(
+        "POST", "/services/KTP/availability", admin, json={"closed_reason": "ti\x00dak"}
+    )
+    assert_clear_refusal(status, body, "closed_reason", "NUL")
+
+
+def test_fields_of_the_wrong_type_are_refused(api: Api):
+    admin = api.login("admin")
+    kiosk = api.device("kiosk-lobby", "kiosk", kiosk="K1")
+    ticket = api.issue(kiosk)
+    status, body = api("POST", f"/tickets/{ticket['id']}/call", admin, json={"counter": [1]})
+    assert_clear_refusal(status, body, "counter")
+    status, body = api("POST", f"/tickets/{ticket['id']}/reprint", admin, json={"kiosk": ["K1"]})
+    assert_clear_refusal(status, body, "kiosk")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/api/v1/no-such-thing", 404), ("DELETE", "/api/v1/services", 405)],
+)
+def test_routing_errors_under_the_api_are_json(app: Flask, method: str, path: str, status: int):
+    response = app.test_client().open(path, method=method)
+    assert response.status_code == status
+    assert response.is_json
+    assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+def test_a_socket_token_that_is_not_a_string_is_refused(app: Flask):
+    client = socketio_of(app).test_client(app, auth={"token": 12345})
+    assert not client.is_connected()
+    client = socketio_of(app).test_client(app, auth={"ticket": "abc\x00def"})
+    assert not client.is_connected()
+
+
+def test_a_real_token_still_connects(app: Flask, api: Api):
+    client = socketio_of(app).test_client(app, auth={"token": api.login("admin")})
+    assert client.is_connected()
+    client.disconnect()
+
+
+def test_a_nul_byte_in_a_form_field_is_a_clear_400(app: Flask):
+    form = {"username": "si\x00ti", "password": PASSWORD, "counter": "1"}
+    response = app.test_client().post("/counter/login", data=form)
+    assert response.status_code == 400
+    assert b"NUL" in response.data
