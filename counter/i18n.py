@@ -103,6 +103,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "action.resume": {"id": "Lanjutkan", "en": "Resume"},
     "action.transfer": {"id": "Alihkan layanan", "en": "Transfer"},
     "action.call": {"id": "Panggil", "en": "Call"},
+    "action.call_ticket": {"id": "Panggil {number}", "en": "Call {number}"},
     "action.shortcut": {"id": "Pintasan: {key}", "en": "Shortcut: {key}"},
     # ---------------------------------------------------------------- lists
     "waiting.title": {"id": "Antrean menunggu", "en": "Waiting"},
@@ -110,6 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "waiting.number": {"id": "Nomor", "en": "Number"},
     "waiting.service": {"id": "Layanan", "en": "Service"},
     "waiting.time": {"id": "Menunggu", "en": "Waiting"},
+    "waiting.actions": {"id": "Tindakan", "en": "Action"},
     "waiting.minutes": {"id": "{minutes} mnt", "en": "{minutes} min"},
     "waiting.count": {"id": "{count} orang", "en": "{count} people"},
     "on_hold.title": {"id": "Ditunda di loket ini", "en": "On hold at this counter"},
@@ -119,7 +121,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "figures.served": {"id": "Dilayani", "en": "Served"},
     "figures.no_show": {"id": "Tidak hadir", "en": "No-shows"},
     "figures.average": {"id": "Rata-rata layanan", "en": "Average service"},
-    "figures.minutes": {"id": "{minutes} menit", "en": "{minutes} min"},
+    "figures.minutes_unit": {"id": "menit", "en": "min"},
     "figures.none": {"id": "—", "en": "—"},
     # ---------------------------------------------------------------- transfer picker
     "transfer.title": {
