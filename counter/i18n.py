@@ -69,9 +69,17 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # ---------------------------------------------------------------- current ticket
     "current.title": {"id": "Tiket saat ini", "en": "Current ticket"},
-    "current.none": {
+    "current.none.open": {
         "id": "Belum ada tiket. Tekan N untuk memanggil berikutnya.",
         "en": "No ticket. Press N to call the next visitor.",
+    },
+    "current.none.break": {
+        "id": "Loket sedang istirahat. Buka loket untuk memanggil lagi.",
+        "en": "The counter is on a break. Open it to call again.",
+    },
+    "current.none.closed": {
+        "id": "Loket tutup. Buka loket untuk memanggil.",
+        "en": "The counter is closed. Open it to call.",
     },
     "current.waited": {"id": "Menunggu {minutes} menit", "en": "Waited {minutes} min"},
     "current.serving_for": {
@@ -160,6 +168,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Not sent: the server is unreachable. Try again.",
     },
     "msg.nobody_waiting": {"id": "Tidak ada yang menunggu.", "en": "Nobody is waiting."},
+    "msg.cannot_call.break": {
+        "id": "Loket sedang istirahat. Buka loket dulu untuk memanggil berikutnya.",
+        "en": "The counter is on a break. Open it first to call the next visitor.",
+    },
+    "msg.cannot_call.closed": {
+        "id": "Loket tutup. Buka loket dulu untuk memanggil berikutnya.",
+        "en": "The counter is closed. Open it first to call the next visitor.",
+    },
     "msg.done.call": {"id": "{number} dipanggil.", "en": "{number} called."},
     "msg.done.recall": {"id": "{number} dipanggil ulang.", "en": "{number} called again."},
     "msg.done.start": {"id": "{number} sedang dilayani.", "en": "Serving {number}."},

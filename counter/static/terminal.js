@@ -247,6 +247,9 @@
     text.textContent = t("status." + counter.status);
     $("counter-status-reason").textContent = counter.status !== "open" && counter.reason
       ? counter.reason : "";
+    const empty = $("current-empty");
+    empty.dataset.i18n = "current.none." + counter.status;
+    empty.textContent = t(empty.dataset.i18n);
   }
 
   function renderCurrent(ticket) {
@@ -443,10 +446,19 @@
     });
   }
 
+  function explainNoCall() {
+    // A key press that cannot call says why; a request already running needs no words.
+    if (view.busy || view.signedOut) { return; }
+    const status = view.data.counter.status;
+    if (status !== "open") { showMessage("msg.cannot_call." + status, {}, "warn"); }
+    else if (view.data.current) { showMessage("error.counter_busy", {}, "warn"); }
+  }
+
   function trigger(action) {
     const data = view.data;
     if (action === "call_next") {
       if (canCall()) { callNext(); }
+      else { explainNoCall(); }
       return;
     }
     if (action === "resume") {

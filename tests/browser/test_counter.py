@@ -414,6 +414,41 @@ def test_the_terminal_fits_a_laptop_screen_with_long_service_names_and_a_ticket_
         assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
 
 
+def test_call_next_during_a_break_says_why_nothing_happens(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    issue(live_server, admin, "SKCK")
+    page = contexts()
+    sign_in(page, live_server, 10)
+    page.locator("#break-reason").fill("Salat Asar")
+    page.get_by_role("button", name="Istirahat", exact=True).click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "break")
+    expect(page.locator("#message")).to_contain_text("Status loket: Istirahat")
+
+    page.locator("body").click()
+    page.keyboard.press("n")
+    message = page.locator("#message")
+    expect(message).to_have_text(
+        "Loket sedang istirahat. Buka loket dulu untuk memanggil berikutnya."
+    )
+    expect(message).to_have_attribute("data-kind", "warn")
+    expect(page.locator("#current-empty")).to_be_visible()  # nobody was called
+
+    page.get_by_role("button", name="English").click()
+    expect(message).to_have_text(
+        "The counter is on a break. Open it first to call the next visitor."
+    )
+
+    # Busy with a ticket: N names the reason too.
+    page.get_by_role("button", name="Open counter").click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
+    page.locator("body").click()
+    page.keyboard.press("n")
+    expect(page.locator("#current-status")).to_have_text("Called")
+    page.keyboard.press("n")
+    expect(message).to_have_text("Finish the ticket that is active at this counter first.")
+
+
 def test_the_terminal_names_its_buttons_and_headers_for_screen_readers(
     live_server: LiveServer, admin: str, contexts: Any
 ) -> None:
