@@ -433,3 +433,16 @@ def test_after_a_short_idle_time_the_kiosk_is_ready_for_the_next_visitor(
         expect(page.locator("h1:visible")).to_have_text("Pilih instansi")  # Indonesian again
     finally:
         context.close()
+
+
+def test_switching_language_on_the_services_screen_renames_the_agency_banner(kiosk: Page) -> None:
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    banner = kiosk.locator("#services-agency .agency-banner-name")
+    expect(banner).to_have_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
+
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("h1:visible")).to_have_text("Choose a service")
+    expect(banner).to_have_text("Population and Civil Registry Office")
+
+    kiosk.locator("#lang").click()
+    expect(banner).to_have_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
