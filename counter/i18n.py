@@ -2,7 +2,8 @@
 
 This is the only translation table of the counter pages: templates render the Indonesian text
 through `t()`, and the same table goes to the page's script for the language toggle and for
-everything drawn at run time. `{name}` placeholders are filled by both sides.
+everything drawn at run time. `{name}` placeholders are filled by both sides. A label counting
+`{count}` may have a singular `<key>_one`, used for a count of one ("1 person", not "1 people").
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "waiting.actions": {"id": "Tindakan", "en": "Action"},
     "waiting.minutes": {"id": "{minutes} mnt", "en": "{minutes} min"},
     "waiting.count": {"id": "{count} orang", "en": "{count} people"},
+    "waiting.count_one": {"id": "{count} orang", "en": "{count} person"},
     "on_hold.title": {"id": "Ditunda di loket ini", "en": "On hold at this counter"},
     "on_hold.empty": {"id": "Tidak ada tiket yang ditunda.", "en": "No ticket on hold."},
     # ---------------------------------------------------------------- figures
@@ -219,6 +221,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The label `key` in `lang` (Indonesian when missing), with `{name}` placeholders filled."""
+    if params.get("count") == 1 and f"{key}_one" in TEXTS:
+        key = f"{key}_one"
     entry = TEXTS.get(key)
     if entry is None:
         return key

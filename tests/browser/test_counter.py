@@ -471,3 +471,17 @@ def test_the_terminal_names_its_buttons_and_headers_for_screen_readers(
     expect(page.get_by_role("button", name=f"Call {second['number']}", exact=True)).to_be_enabled()
     page.get_by_role("button", name=f"Call {second['number']}", exact=True).click()
     expect(page.locator("#current-number")).to_have_text(second["number"])
+
+
+def test_the_waiting_count_is_singular_for_one_person_in_english(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    issue(live_server, admin, "PINDAH")
+    page = contexts()
+    sign_in(page, live_server, 4)
+    count = page.locator("#waiting-count")
+    expect(count).to_have_text("1 orang")
+    page.get_by_role("button", name="English").click()
+    expect(count).to_have_text("1 person")
+    issue(live_server, admin, "PINDAH")
+    expect(count).to_have_text("2 people")

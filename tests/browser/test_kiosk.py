@@ -446,3 +446,26 @@ def test_switching_language_on_the_services_screen_renames_the_agency_banner(kio
 
     kiosk.locator("#lang").click()
     expect(banner).to_have_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
+
+
+def test_english_counts_are_singular_for_one(kiosk: Page, live_server: LiveServer) -> None:
+    other_kiosk = live_server.device_token("kiosk-lantai-2", "kiosk", kiosk="K2")
+    response = live_server.api("POST", "/tickets", other_kiosk, json={"service": "PKB"})
+    assert response.status_code == 201
+    kiosk.locator("#lang").click()
+
+    # Samsat offers one service, and one visitor waits for it.
+    samsat = kiosk.locator("[data-agency=SAMSAT]")
+    expect(samsat).to_contain_text("1 service ·")
+    expect(kiosk.locator("[data-agency=KEMENAG]")).to_contain_text("2 services ·")
+    samsat.click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("1 person")
+    kiosk.locator("[data-service=PKB]").click()
+    expect(kiosk.locator("#confirm-waiting")).to_have_text("1 person")
+    kiosk.locator("#confirm-take").click()
+    expect(kiosk.locator("#issued-ahead")).to_have_text("1 person")
+    kiosk.locator("#issued-done").click()  # back in Indonesian, which has no plural
+    kiosk.locator("[data-agency=SAMSAT]").click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 orang")
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 people")
