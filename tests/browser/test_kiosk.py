@@ -469,3 +469,39 @@ def test_english_counts_are_singular_for_one(kiosk: Page, live_server: LiveServe
     expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 orang")
     kiosk.locator("#lang").click()
     expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 people")
+
+
+def test_the_mall_name_stays_whole_in_portrait_while_the_printer_warning_shows(
+    browser: Browser, tmp_path: Path, artifacts: Path
+) -> None:
+    server = server_with_an_unreachable_printer(tmp_path)
+    try:
+        page = open_kiosk(browser, server, PORTRAIT)
+        expect(page.locator("#printer-warning")).to_be_visible()
+        for language in ("id", "en"):
+            if language == "en":
+                page.locator("#lang").click()
+                expect(page.locator("#printer-warning")).to_have_text(
+                    "The kiosk printer has a problem"
+                )
+            page.screenshot(path=str(artifacts / f"kiosk-portrait-printer-{language}.png"))
+            name = page.locator(".brand-name")
+            expect(name).to_have_text(server.settings.mall.name)
+            # Not cut off by an ellipsis or by the edge of the bar.
+            clipped = name.evaluate("n => n.scrollWidth > n.clientWidth")
+            assert clipped is False, language
+            box, bar = name.bounding_box(), page.locator("header.bar").bounding_box()
+            assert box and bar and box["x"] >= bar["x"], (language, box)
+            assert box["x"] + box["width"] <= bar["x"] + bar["width"], (language, box, bar)
+            warning = page.locator("#printer-warning").bounding_box()
+            assert warning is not None
+            overlaps = not (
+                warning["x"] >= box["x"] + box["width"]
+                or box["x"] >= warning["x"] + warning["width"]
+                or warning["y"] >= box["y"] + box["height"]
+                or box["y"] >= warning["y"] + warning["height"]
+            )
+            assert not overlaps, (language, box, warning)
+        page.context.close()
+    finally:
+        server.stop()
