@@ -99,6 +99,11 @@ def create_app(
     def index():  # type: ignore[no-untyped-def]
         return redirect(url_for("counter.page"))
 
+    @app.get("/favicon.ico")
+    def favicon():  # type: ignore[no-untyped-def]
+        # Browsers ask for it on their own; the pages link the SVG drawn from the same design.
+        return app.send_static_file("favicon.ico")
+
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         return jsonify({"ok": True})
