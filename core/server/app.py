@@ -17,6 +17,7 @@ from core.accounts import Accounts
 from core.config import Settings, load_settings
 from core.handlers import FanOut, QueueService, utc_now
 from core.server.api import api
+from core.server.assets import StaticAssets
 from core.server.hub import Hub
 from core.store import UnitOfWork, app_settings, make_engine
 
@@ -94,6 +95,7 @@ def create_app(
 
     app.register_blueprint(api)
     _register_front_ends(app, socketio)
+    StaticAssets(app)  # versioned asset addresses, cache headers and gzip for static files
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]

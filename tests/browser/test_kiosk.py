@@ -505,3 +505,41 @@ def test_the_mall_name_stays_whole_in_portrait_while_the_printer_warning_shows(
         page.context.close()
     finally:
         server.stop()
+
+
+def test_the_kiosk_gets_its_assets_gzipped_once_then_from_the_browser_cache(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_kiosk(browser, live_server)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        script: dict[str, Any] = {}  # requestId -> the response's headers (lower-case names)
+        from_cache: list[str] = []
+        cdp.on(
+            "Network.responseReceived",
+            lambda event: (
+                script.update(
+                    {
+                        event["requestId"]: {
+                            k.lower(): v for k, v in event["response"]["headers"].items()
+                        }
+                    }
+                )
+                if "/static/vendor/socket.io.min.js?v=" in event["response"]["url"]
+                else None
+            ),
+        )
+        cdp.on(
+            "Network.requestServedFromCache", lambda event: from_cache.append(event["requestId"])
+        )
+        # Opened again, as a kiosk reloads its page: the script comes from the browser's cache.
+        page.goto(f"{live_server.base_url}/kiosk/")
+        expect(page.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
+        ((request_id, headers),) = script.items()
+        assert request_id in from_cache
+        # What the server sent the first time, kept by the cache: gzipped and immutable.
+        assert headers["content-encoding"] == "gzip"
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    finally:
+        page.context.close()
