@@ -2,7 +2,8 @@
 
 This is the only translation table of the counter pages: templates render the Indonesian text
 through `t()`, and the same table goes to the page's script for the language toggle and for
-everything drawn at run time. `{name}` placeholders are filled by both sides.
+everything drawn at run time. `{name}` placeholders are filled by both sides. A label counting
+`{count}` may have a singular `<key>_one`, used for a count of one ("1 person", not "1 people").
 """
 
 from __future__ import annotations
@@ -69,9 +70,17 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # ---------------------------------------------------------------- current ticket
     "current.title": {"id": "Tiket saat ini", "en": "Current ticket"},
-    "current.none": {
+    "current.none.open": {
         "id": "Belum ada tiket. Tekan N untuk memanggil berikutnya.",
         "en": "No ticket. Press N to call the next visitor.",
+    },
+    "current.none.break": {
+        "id": "Loket sedang istirahat. Buka loket untuk memanggil lagi.",
+        "en": "The counter is on a break. Open it to call again.",
+    },
+    "current.none.closed": {
+        "id": "Loket tutup. Buka loket untuk memanggil.",
+        "en": "The counter is closed. Open it to call.",
     },
     "current.waited": {"id": "Menunggu {minutes} menit", "en": "Waited {minutes} min"},
     "current.serving_for": {
@@ -103,6 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "action.resume": {"id": "Lanjutkan", "en": "Resume"},
     "action.transfer": {"id": "Alihkan layanan", "en": "Transfer"},
     "action.call": {"id": "Panggil", "en": "Call"},
+    "action.call_ticket": {"id": "Panggil {number}", "en": "Call {number}"},
     "action.shortcut": {"id": "Pintasan: {key}", "en": "Shortcut: {key}"},
     # ---------------------------------------------------------------- lists
     "waiting.title": {"id": "Antrean menunggu", "en": "Waiting"},
@@ -110,8 +120,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "waiting.number": {"id": "Nomor", "en": "Number"},
     "waiting.service": {"id": "Layanan", "en": "Service"},
     "waiting.time": {"id": "Menunggu", "en": "Waiting"},
+    "waiting.actions": {"id": "Tindakan", "en": "Action"},
     "waiting.minutes": {"id": "{minutes} mnt", "en": "{minutes} min"},
     "waiting.count": {"id": "{count} orang", "en": "{count} people"},
+    "waiting.count_one": {"id": "{count} orang", "en": "{count} person"},
     "on_hold.title": {"id": "Ditunda di loket ini", "en": "On hold at this counter"},
     "on_hold.empty": {"id": "Tidak ada tiket yang ditunda.", "en": "No ticket on hold."},
     # ---------------------------------------------------------------- figures
@@ -119,7 +131,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "figures.served": {"id": "Dilayani", "en": "Served"},
     "figures.no_show": {"id": "Tidak hadir", "en": "No-shows"},
     "figures.average": {"id": "Rata-rata layanan", "en": "Average service"},
-    "figures.minutes": {"id": "{minutes} menit", "en": "{minutes} min"},
+    "figures.minutes_unit": {"id": "menit", "en": "min"},
     "figures.none": {"id": "—", "en": "—"},
     # ---------------------------------------------------------------- transfer picker
     "transfer.title": {
@@ -158,6 +170,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Not sent: the server is unreachable. Try again.",
     },
     "msg.nobody_waiting": {"id": "Tidak ada yang menunggu.", "en": "Nobody is waiting."},
+    "msg.cannot_call.break": {
+        "id": "Loket sedang istirahat. Buka loket dulu untuk memanggil berikutnya.",
+        "en": "The counter is on a break. Open it first to call the next visitor.",
+    },
+    "msg.cannot_call.closed": {
+        "id": "Loket tutup. Buka loket dulu untuk memanggil berikutnya.",
+        "en": "The counter is closed. Open it first to call the next visitor.",
+    },
     "msg.done.call": {"id": "{number} dipanggil.", "en": "{number} called."},
     "msg.done.recall": {"id": "{number} dipanggil ulang.", "en": "{number} called again."},
     "msg.done.start": {"id": "{number} sedang dilayani.", "en": "Serving {number}."},
@@ -201,6 +221,8 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The label `key` in `lang` (Indonesian when missing), with `{name}` placeholders filled."""
+    if params.get("count") == 1 and f"{key}_one" in TEXTS:
+        key = f"{key}_one"
     entry = TEXTS.get(key)
     if entry is None:
         return key

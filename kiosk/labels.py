@@ -3,7 +3,8 @@
 One table for the whole front-end. Templates render the Indonesian text first (so a page is
 readable before its script runs) and mark each element with `data-t="<key>"`; the pages'
 scripts switch languages from the same table, which they receive as JSON. `{name}` fields are
-filled in by the scripts.
+filled in by the scripts. A label counting `{n}` may have a singular `<key>_one`, used when n is
+1 (English only: Indonesian nouns do not change with the count).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "language_name": "English",
         "minutes": "{n} min",
         "people": "{n} people",
+        "people_one": "{n} person",
         "back": "Back",
         "cancel": "Cancel",
         "offline_title": "Not connected to the server",
@@ -136,6 +138,7 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_badge": "PRIORITY",
         "priority_stop": "Not priority",
         "services_count": "{n} services",
+        "services_count_one": "{n} service",
         "all_closed": "All services closed",
         "waiting": "Waiting",
         "eta": "Estimated wait",

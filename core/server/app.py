@@ -20,6 +20,7 @@ from core.config import Settings, load_settings
 from core.context import utc_now
 from core.handlers import QueueService
 from core.server.api import api
+from core.server.assets import StaticAssets
 from core.server.hub import Hub
 from core.server.validation import nul_in_request
 from core.store import UnitOfWork, app_settings, make_engine
@@ -98,10 +99,16 @@ def create_app(
 
     app.register_blueprint(api)
     _register_front_ends(app, socketio)
+    StaticAssets(app)  # versioned asset addresses, cache headers and gzip for static files
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
         return redirect(url_for("counter.page"))
+
+    @app.get("/favicon.ico")
+    def favicon():  # type: ignore[no-untyped-def]
+        # Browsers ask for it on their own; the pages link the SVG drawn from the same design.
+        return app.send_static_file("favicon.ico")
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
  * The counter pages' labels: one table (counter/i18n.py) rendered by the server in Bahasa
  * Indonesia and switched here. Elements carry data-i18n="key" (text), data-i18n-params='{...}',
  * data-i18n-placeholder="key" and data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
+ * A {count} of one picks the key's singular form, "<key>_one", when the table has it.
  */
 (function (global) {
   "use strict";
@@ -17,6 +18,7 @@
   } catch (err) { /* storage blocked: stay in Bahasa Indonesia */ }
 
   function t(key, params) {
+    if (params && params.count === 1 && texts[key + "_one"]) { key += "_one"; }
     const entry = texts[key];
     let text = entry ? (entry[lang] || entry.id) : key;
     if (params) {

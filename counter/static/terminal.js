@@ -247,6 +247,9 @@
     text.textContent = t("status." + counter.status);
     $("counter-status-reason").textContent = counter.status !== "open" && counter.reason
       ? counter.reason : "";
+    const empty = $("current-empty");
+    empty.dataset.i18n = "current.none." + counter.status;
+    empty.textContent = t(empty.dataset.i18n);
   }
 
   function renderCurrent(ticket) {
@@ -290,21 +293,24 @@
       const numberCell = el("td", { className: "number" }, [
         el("span", { text: entry.number }),
         entry.priority
-          ? el("span", { className: "priority-mark", title: priorityLabel(entry.priority),
+          ? el("span", { className: "mark priority-mark", title: priorityLabel(entry.priority),
                          text: "★ " + t("priority." + entry.priority) })
           : null,
         entry.transferred
-          ? el("span", { className: "transferred", text: "↪ " + t("ticket.transferred") })
+          ? el("span", { className: "mark transferred", text: "↪ " + t("ticket.transferred") })
           : null,
       ]);
+      // The visible word is short; the accessible name says which ticket it calls.
       const call = el("button", { type: "button", className: "call-one", "data-ticket": entry.id,
+                                   "aria-label": t("action.call_ticket", { number: entry.number }),
                                    text: t("action.call") });
       call.disabled = !callable;
       call.addEventListener("click", function () { callTicket(entry); });
+      const name = serviceName(entry.service);
       return el("tr", { "data-ticket": entry.id, "data-number": entry.number,
                         className: entry.priority ? "priority" : "" }, [
         numberCell,
-        el("td", { text: serviceName(entry.service) }),
+        el("td", { className: "service", title: name }, [el("span", { text: name })]),
         el("td", { className: "minutes",
                    text: t("waiting.minutes", { minutes: entry.waiting_minutes + elapsed }) }),
         el("td", {}, [call]),
@@ -327,11 +333,11 @@
                                        text: t("action.transfer") });
       transfer.disabled = !allowed(ticket, "transfer");
       transfer.addEventListener("click", function () { openTransfer(ticket); });
+      const name = serviceName(ticket.service);
       return el("li", { "data-ticket": ticket.id, "data-number": ticket.number }, [
         el("strong", { text: ticket.number }),
-        el("span", { text: serviceName(ticket.service) }),
-        resume,
-        transfer,
+        el("span", { className: "service", title: name, text: name }),
+        el("div", { className: "held-actions" }, [resume, transfer]),
       ]);
     }));
     $("on-hold-empty").hidden = held.length > 0;
@@ -340,9 +346,14 @@
   function renderFigures(figures) {
     $("figure-served").textContent = String(figures.served);
     $("figure-no-show").textContent = String(figures.no_show);
-    $("figure-average").textContent = figures.average_service_minutes === null
-      ? t("figures.none")
-      : t("figures.minutes", { minutes: figures.average_service_minutes });
+    const average = $("figure-average");
+    if (figures.average_service_minutes === null) {
+      average.textContent = t("figures.none");
+    } else {
+      average.replaceChildren(
+        document.createTextNode(String(figures.average_service_minutes) + " "),
+        el("small", { className: "unit", text: t("figures.minutes_unit") }));
+    }
   }
 
   // ------------------------------------------------------------------ acting
@@ -435,10 +446,19 @@
     });
   }
 
+  function explainNoCall() {
+    // A key press that cannot call says why; a request already running needs no words.
+    if (view.busy || view.signedOut) { return; }
+    const status = view.data.counter.status;
+    if (status !== "open") { showMessage("msg.cannot_call." + status, {}, "warn"); }
+    else if (view.data.current) { showMessage("error.counter_busy", {}, "warn"); }
+  }
+
   function trigger(action) {
     const data = view.data;
     if (action === "call_next") {
       if (canCall()) { callNext(); }
+      else { explainNoCall(); }
       return;
     }
     if (action === "resume") {

@@ -1,7 +1,8 @@
 /*
  * The kiosk front-end's labels: one table (kiosk/labels.py, handed to the page as JSON), two
  * languages. Elements marked `data-t="key"` are filled from it; scripts call `t(key, values)`
- * for text they build, with `{name}` fields filled from `values`.
+ * for text they build, with `{name}` fields filled from `values`. A count of one picks the
+ * key's singular form, `<key>_one`, where the language has one ("1 person", not "1 people").
  */
 (function (global) {
   "use strict";
@@ -18,6 +19,9 @@
 
     i18n.t = function (key, values) {
       const table = labels[i18n.lang] || labels.id;
+      if (values && values.n === 1 && Object.prototype.hasOwnProperty.call(table, key + "_one")) {
+        key += "_one";
+      }
       const text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : labels.id[key];
       return format(text === undefined ? key : text, values);
     };

@@ -379,6 +379,7 @@
   // ------------------------------------------------------------------ live data
   function renderAll() {
     renderHome();
+    if (state.agency) { agencyBanner($("services-agency"), agencies.get(state.agency)); }
     renderServices();
     renderConfirm();
     renderIssued();

@@ -31,8 +31,8 @@ def patient_expectations() -> Iterator[None]:
 def contexts(browser: Browser) -> Iterator[Any]:
     opened: list[BrowserContext] = []
 
-    def new_page() -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
+    def new_page(viewport: dict[str, int] | None = None) -> Page:
+        context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900})
         opened.append(context)
         return context.new_page()
 
@@ -347,3 +347,141 @@ def test_a_kiosk_printer_failure_is_shown_on_the_terminal(tmp_path: Path, contex
         expect(banner).to_contain_text("K1")
     finally:
         server.stop()
+
+
+# The officers' screens: a 1366x768 laptop, the most common size in the malls.
+LAPTOP = {"width": 1366, "height": 768}
+
+# How many separate lines the text of each element matched by `selector` takes.
+LINES_OF = """selector => [...document.querySelectorAll(selector)].map(node => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0)
+        .sort((a, b) => a.top - b.top);
+    let lines = 0, bottom = -Infinity;
+    for (const r of rects) {
+        if (r.top >= bottom - 1) { lines += 1; }
+        bottom = Math.max(bottom, r.bottom);
+    }
+    return lines;
+})"""
+
+
+def test_the_terminal_fits_a_laptop_screen_with_long_service_names_and_a_ticket_on_hold(
+    live_server: LiveServer, admin: str, contexts: Any, artifacts: Path
+) -> None:
+    # Loket 15 serves the two longest names of the demo mall.
+    issue(live_server, admin, "BPHTB")
+    for _ in range(6):
+        issue(live_server, admin, "BPHTB")
+        issue(live_server, admin, "PBB")
+    page = contexts(LAPTOP)
+    sign_in(page, live_server, 15)
+    page.keyboard.press("n")  # one served, so the average shows with its unit
+    expect(page.locator("#current-status")).to_have_text("Dipanggil")
+    page.keyboard.press("s")
+    expect(page.locator("#current-status")).to_have_text("Sedang dilayani")
+    page.keyboard.press("f")
+    expect(page.locator("#figure-average")).to_have_text("0 menit")
+    page.keyboard.press("n")
+    expect(page.locator("#current-status")).to_have_text("Dipanggil")
+    page.keyboard.press("h")
+    expect(page.locator("#on-hold-list li")).to_have_count(1)
+    page.keyboard.press("n")
+    expect(page.locator("#current-status")).to_have_text("Dipanggil")
+    expect(page.locator("#waiting-list tr")).to_have_count(10)
+
+    for language in ("id", "en"):
+        if language == "en":
+            page.get_by_role("button", name="English").click()
+            expect(page.locator("#figures-title")).to_have_text("Today's figures")
+        page.screenshot(path=str(artifacts / f"counter-laptop-{language}.png"))
+        height = LAPTOP["height"]
+        # The whole right column (on hold, status, figures) is above the fold.
+        side = page.locator("aside.side").bounding_box()
+        assert side is not None and side["y"] + side["height"] <= height, (language, side)
+        # Long names take at most two lines, so most of the queue shows without scrolling.
+        assert max(page.evaluate(LINES_OF, "#waiting-list td.service")) <= 2, language
+        rows = page.locator("#waiting-list tr")
+        on_screen = [
+            box
+            for box in (rows.nth(i).bounding_box() for i in range(rows.count()))
+            if box and box["y"] + box["height"] <= height
+        ]
+        assert len(on_screen) >= 8, (language, len(on_screen))
+        # A figure and its unit stay on one line ("0 menit", not "0" over "menit").
+        assert page.evaluate(LINES_OF, ".figures dd") == [1, 1, 1], language
+        assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+
+
+def test_call_next_during_a_break_says_why_nothing_happens(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    issue(live_server, admin, "SKCK")
+    page = contexts()
+    sign_in(page, live_server, 10)
+    page.locator("#break-reason").fill("Salat Asar")
+    page.get_by_role("button", name="Istirahat", exact=True).click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "break")
+    expect(page.locator("#message")).to_contain_text("Status loket: Istirahat")
+
+    page.locator("body").click()
+    page.keyboard.press("n")
+    message = page.locator("#message")
+    expect(message).to_have_text(
+        "Loket sedang istirahat. Buka loket dulu untuk memanggil berikutnya."
+    )
+    expect(message).to_have_attribute("data-kind", "warn")
+    expect(page.locator("#current-empty")).to_be_visible()  # nobody was called
+
+    page.get_by_role("button", name="English").click()
+    expect(message).to_have_text(
+        "The counter is on a break. Open it first to call the next visitor."
+    )
+
+    # Busy with a ticket: N names the reason too.
+    page.get_by_role("button", name="Open counter").click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
+    page.locator("body").click()
+    page.keyboard.press("n")
+    expect(page.locator("#current-status")).to_have_text("Called")
+    page.keyboard.press("n")
+    expect(message).to_have_text("Finish the ticket that is active at this counter first.")
+
+
+def test_the_terminal_names_its_buttons_and_headers_for_screen_readers(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    first, second = issue(live_server, admin, "KK", 2)
+    page = contexts()
+    sign_in(page, live_server, 4)
+    expect(page.locator("#waiting-list tr")).to_have_count(2)
+
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("h1")).to_have_text("Loket 4")
+    headers = page.locator("#waiting-table th")
+    assert all(text.strip() for text in headers.all_text_contents()), headers.all_text_contents()
+    expect(page.get_by_role("columnheader", name="Tindakan")).to_have_count(1)
+
+    for ticket in (first, second):
+        expect(
+            page.get_by_role("button", name=f"Panggil {ticket['number']}", exact=True)
+        ).to_have_count(1)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name=f"Call {second['number']}", exact=True)).to_be_enabled()
+    page.get_by_role("button", name=f"Call {second['number']}", exact=True).click()
+    expect(page.locator("#current-number")).to_have_text(second["number"])
+
+
+def test_the_waiting_count_is_singular_for_one_person_in_english(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    issue(live_server, admin, "PINDAH")
+    page = contexts()
+    sign_in(page, live_server, 4)
+    count = page.locator("#waiting-count")
+    expect(count).to_have_text("1 orang")
+    page.get_by_role("button", name="English").click()
+    expect(count).to_have_text("1 person")
+    issue(live_server, admin, "PINDAH")
+    expect(count).to_have_text("2 people")

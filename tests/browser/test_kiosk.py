@@ -433,3 +433,113 @@ def test_after_a_short_idle_time_the_kiosk_is_ready_for_the_next_visitor(
         expect(page.locator("h1:visible")).to_have_text("Pilih instansi")  # Indonesian again
     finally:
         context.close()
+
+
+def test_switching_language_on_the_services_screen_renames_the_agency_banner(kiosk: Page) -> None:
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    banner = kiosk.locator("#services-agency .agency-banner-name")
+    expect(banner).to_have_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
+
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("h1:visible")).to_have_text("Choose a service")
+    expect(banner).to_have_text("Population and Civil Registry Office")
+
+    kiosk.locator("#lang").click()
+    expect(banner).to_have_text("Dinas Kependudukan dan Pencatatan Sipil Kota Malang")
+
+
+def test_english_counts_are_singular_for_one(kiosk: Page, live_server: LiveServer) -> None:
+    other_kiosk = live_server.device_token("kiosk-lantai-2", "kiosk", kiosk="K2")
+    response = live_server.api("POST", "/tickets", other_kiosk, json={"service": "PKB"})
+    assert response.status_code == 201
+    kiosk.locator("#lang").click()
+
+    # Samsat offers one service, and one visitor waits for it.
+    samsat = kiosk.locator("[data-agency=SAMSAT]")
+    expect(samsat).to_contain_text("1 service ·")
+    expect(kiosk.locator("[data-agency=KEMENAG]")).to_contain_text("2 services ·")
+    samsat.click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("1 person")
+    kiosk.locator("[data-service=PKB]").click()
+    expect(kiosk.locator("#confirm-waiting")).to_have_text("1 person")
+    kiosk.locator("#confirm-take").click()
+    expect(kiosk.locator("#issued-ahead")).to_have_text("1 person")
+    kiosk.locator("#issued-done").click()  # back in Indonesian, which has no plural
+    kiosk.locator("[data-agency=SAMSAT]").click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 orang")
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("[data-service=PKB] [data-stat=waiting]")).to_have_text("2 people")
+
+
+def test_the_mall_name_stays_whole_in_portrait_while_the_printer_warning_shows(
+    browser: Browser, tmp_path: Path, artifacts: Path
+) -> None:
+    server = server_with_an_unreachable_printer(tmp_path)
+    try:
+        page = open_kiosk(browser, server, PORTRAIT)
+        expect(page.locator("#printer-warning")).to_be_visible()
+        for language in ("id", "en"):
+            if language == "en":
+                page.locator("#lang").click()
+                expect(page.locator("#printer-warning")).to_have_text(
+                    "The kiosk printer has a problem"
+                )
+            page.screenshot(path=str(artifacts / f"kiosk-portrait-printer-{language}.png"))
+            name = page.locator(".brand-name")
+            expect(name).to_have_text(server.settings.mall.name)
+            # Not cut off by an ellipsis or by the edge of the bar.
+            clipped = name.evaluate("n => n.scrollWidth > n.clientWidth")
+            assert clipped is False, language
+            box, bar = name.bounding_box(), page.locator("header.bar").bounding_box()
+            assert box and bar and box["x"] >= bar["x"], (language, box)
+            assert box["x"] + box["width"] <= bar["x"] + bar["width"], (language, box, bar)
+            warning = page.locator("#printer-warning").bounding_box()
+            assert warning is not None
+            overlaps = not (
+                warning["x"] >= box["x"] + box["width"]
+                or box["x"] >= warning["x"] + warning["width"]
+                or warning["y"] >= box["y"] + box["height"]
+                or box["y"] >= warning["y"] + warning["height"]
+            )
+            assert not overlaps, (language, box, warning)
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_the_kiosk_gets_its_assets_gzipped_once_then_from_the_browser_cache(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = open_kiosk(browser, live_server)
+    try:
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        script: dict[str, Any] = {}  # requestId -> the response's headers (lower-case names)
+        from_cache: list[str] = []
+        cdp.on(
+            "Network.responseReceived",
+            lambda event: (
+                script.update(
+                    {
+                        event["requestId"]: {
+                            k.lower(): v for k, v in event["response"]["headers"].items()
+                        }
+                    }
+                )
+                if "/static/vendor/socket.io.min.js?v=" in event["response"]["url"]
+                else None
+            ),
+        )
+        cdp.on(
+            "Network.requestServedFromCache", lambda event: from_cache.append(event["requestId"])
+        )
+        # Opened again, as a kiosk reloads its page: the script comes from the browser's cache.
+        page.goto(f"{live_server.base_url}/kiosk/")
+        expect(page.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
+        ((request_id, headers),) = script.items()
+        assert request_id in from_cache
+        # What the server sent the first time, kept by the cache: gzipped and immutable.
+        assert headers["content-encoding"] == "gzip"
+        assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    finally:
+        page.context.close()
