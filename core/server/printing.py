@@ -17,7 +17,7 @@ from core.handlers import Actor, QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
 from printers.jobs import print_with_timeout
-from printers.layout import PaperWidth, TicketSlip, render_ticket
+from printers.layout import TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,9 @@ class KioskPrinting:
         try:
             data = render_ticket(
                 self.slip(ticket_id),
-                PaperWidth.MM58 if spec.paper == 58 else PaperWidth.MM80,
+                spec.paper_width,
                 native_qr=spec.native_qr,
+                profile=spec.profile,
             )
         except Exception as exc:  # a layout bug must not hide the ticket from the visitor
             log.exception("rendering ticket %s failed", ticket_id)

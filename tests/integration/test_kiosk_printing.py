@@ -318,3 +318,24 @@ def test_a_display_gets_no_printer_state(make_mall: Callable[..., Mall]) -> None
     [snapshot] = wait_for(client, "snapshot", [])
     assert "printer" not in snapshot
     client.disconnect()
+
+
+def test_the_configured_printer_profile_sets_the_columns_and_dots_of_the_ticket(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter()
+    # TM-T88V: 42 columns of Font A and 512 dots on 80 mm paper, where the default has 48, 576.
+    entry = {"kind": "dummy", "paper": 80, "profile": "TM-T88V", "native_qr": False}
+    mall = make_mall(entry, printer_factory=lambda spec: printer)
+
+    body = mall.issue().get_json()
+
+    assert body["print"]["status"] == "printed"
+    printed = read_ticket(printer.jobs[0])
+    widths = [len(line.text) * line.width for line in printed.lines]
+    assert max(widths) == 42, "the rule across the ticket is as wide as the profile allows"
+    words = {word for line in printed.lines for word in line.text.split()}
+    mall_name = mall.app.extensions["antrian.settings"].mall.name
+    assert set(mall_name.split()) <= words, "a word was split across lines"
+    [image] = printed.images
+    assert image.width == 512
