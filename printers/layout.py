@@ -277,8 +277,13 @@ def render_ticket(
     printer.text("\n")
     lines(format_issued_at(slip.issued_at, slip.timezone_label))
     lines(f"Antrean di depan Anda: {slip.ahead}")
-    eta = "belum tersedia" if slip.eta_minutes is None else f"\u00b1 {slip.eta_minutes} menit"
-    lines(f"Perkiraan tunggu: {eta}")
+    if slip.eta_minutes is None:  # no counter for the service is open: no honest estimate
+        lines("Perkiraan tunggu: belum tersedia")
+    elif slip.ahead == 0:  # "+/- 0 menit" reads like a mistake; say what it means
+        lines("Anda berikutnya", bold=True)
+        printer.set(bold=False)
+    else:
+        lines(f"Perkiraan tunggu: \u00b1 {slip.eta_minutes} menit")
     _qr(printer, slip.status_url, geometry, paper, native_qr)
     lines("Pindai untuk cek status antrean")
     printer.text("\n")

@@ -59,6 +59,11 @@
     return minutes === null || minutes === undefined ? t("eta_unknown") : t("minutes", { n: minutes });
   }
 
+  /* A ticket's own wait: with nobody ahead "0 min" reads like a mistake, so say it is next. */
+  function ticketWait(ahead, minutes) {
+    return ahead === 0 && minutes !== null && minutes !== undefined ? t("you_are_next") : eta(minutes);
+  }
+
   function reasonText(row) {
     const code = row.closed_reason_code;
     let text = code ? t("reason_" + code) : (row.closed_reason || "");
@@ -345,7 +350,7 @@
     $("issued-service").textContent = i18n.name(view, "service_name");
     $("issued-agency").textContent = i18n.name(view, "agency_name");
     $("issued-ahead").textContent = people(view.ahead);
-    $("issued-eta").textContent = eta(view.eta_minutes);
+    $("issued-eta").textContent = ticketWait(view.ahead, view.eta_minutes);
     const qr = $("issued-qr");
     const source = config.qr_url + encodeURIComponent(view.id) + ".svg";
     if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }

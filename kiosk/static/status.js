@@ -45,8 +45,11 @@
     $("waiting-box").hidden = status !== "waiting";
     if (status === "waiting") {
       $("ahead").textContent = t("people", { n: ticket.ahead });
-      $("eta").textContent = ticket.eta_minutes === null || ticket.eta_minutes === undefined
-        ? t("eta_unknown") : t("minutes", { n: ticket.eta_minutes });
+      const minutes = ticket.eta_minutes;
+      const known = minutes !== null && minutes !== undefined;
+      // With nobody ahead "0 min" reads like a mistake: say the visitor is next.
+      $("eta").textContent = !known ? t("eta_unknown")
+        : ticket.ahead === 0 ? t("you_are_next") : t("minutes", { n: minutes });
     }
 
     const atCounter = status === "called" || status === "serving";

@@ -116,6 +116,22 @@ def test_a_visitor_takes_a_number_by_touch(kiosk: Page, live_server: LiveServer)
     expect(kiosk.locator("body")).to_have_attribute("data-screen", "home")
 
 
+def test_a_visitor_with_nobody_ahead_is_told_they_are_next(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    # An officer signed into counter 1 makes the estimate known (it serves KTP).
+    live_server.add_officer("siti", counters=[1])
+    live_server.login("siti", counter=1)
+
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
+    expect(kiosk.locator("#issued-ahead")).to_have_text("0 orang")
+    expect(kiosk.locator("#issued-eta")).to_have_text("Anda berikutnya")
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("#issued-eta")).to_have_text("You are next")
+
+
 def test_the_english_toggle_changes_every_label(kiosk: Page) -> None:
     toggle = kiosk.locator("#lang")
     expect(toggle).to_have_text("English")

@@ -69,6 +69,8 @@ def test_the_page_follows_the_ticket_until_it_is_called_and_finished(
     called = act(live_server, siti, "/counters/1/call-next")
     assert called["number"] == first["number"]
     expect(phone.locator("#ahead")).to_have_text("0 orang")
+    # Counter 1 is open now, so the estimate is known: nobody ahead means "you are next".
+    expect(phone.locator("#eta")).to_have_text("Anda berikutnya")
     act(live_server, siti, f"/tickets/{first['id']}/start")
     act(live_server, siti, f"/tickets/{first['id']}/finish")
 

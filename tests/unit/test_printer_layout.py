@@ -194,6 +194,17 @@ def test_an_unknown_wait_says_it_is_not_available_yet(paper: PaperWidth) -> None
     assert "Perkiraan tunggu: belum tersedia" in lines
 
 
+def test_nobody_ahead_says_the_visitor_is_next_instead_of_a_zero_wait(paper: PaperWidth) -> None:
+    slip = replace(SLIP, ahead=0, eta_minutes=0)
+
+    lines = read_ticket(render_ticket(slip, paper)).lines
+    texts = [line.text for line in lines]
+
+    assert "Anda berikutnya" in texts
+    assert not [text for text in texts if "menit" in text or "Perkiraan tunggu" in text]
+    assert next(line for line in lines if line.text == "Anda berikutnya").bold
+
+
 def test_a_priority_label_is_printed_in_bold_under_the_number(paper: PaperWidth) -> None:
     slip = replace(SLIP, priority_label="Prioritas: Lansia")
 
