@@ -17,11 +17,21 @@ from core.handlers import Actor, QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
 from printers.jobs import print_with_timeout
-from printers.layout import TicketSlip, render_ticket
+from printers.layout import LANGUAGES, TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
 
-FOOTER = "Silakan menunggu panggilan"
+DEFAULT_LANGUAGE = "id"
+FOOTER = {"id": "Silakan menunggu panggilan", "en": "Please wait to be called"}
+PRIORITY_LABEL = {"id": "PRIORITAS", "en": "PRIORITY"}
+
+
+def status_url_in(url: str, language: str) -> str:
+    """The status page's address, opening in `language`: the default needs no parameter, so
+    Indonesian tickets keep the short address (and a small QR code)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
 
 
 class KioskPrinting:
@@ -54,27 +64,35 @@ class KioskPrinting:
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
 
-    def slip(self, ticket_id: str) -> TicketSlip:
+    def slip(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> TicketSlip:
         view = self.queue.ticket_status(ticket_id)
         mall = self.settings.mall
         issued = datetime.fromisoformat(view["issued_at"].replace("Z", "+00:00"))
+        english = language == "en"
         return TicketSlip(
             mall_name=mall.name,
             mall_address=mall.address,
-            agency_name=view["agency_name"],
-            service_name=view["service_name"],
+            agency_name=(english and view.get("agency_name_en")) or view["agency_name"],
+            service_name=(english and view.get("service_name_en")) or view["service_name"],
             number=view["number"],
             issued_at=issued.astimezone(mall.tz),
             timezone_label=_zone_label(mall.timezone),
             ahead=view["ahead"],
             eta_minutes=view["eta_minutes"],
-            status_url=view["status_url"],
-            footer=FOOTER,
-            priority_label="PRIORITAS" if view["priority"] else None,
+            status_url=status_url_in(view["status_url"], language),
+            footer=FOOTER[language],
+            priority_label=PRIORITY_LABEL[language] if view["priority"] else None,
+            language=language,
         )
 
-    def print_ticket(self, ticket_id: str, kiosk: str | None, actor: Actor) -> dict[str, Any]:
-        """Print (or reprint) a committed ticket at a kiosk and record the job."""
+    def print_ticket(
+        self,
+        ticket_id: str,
+        kiosk: str | None,
+        actor: Actor,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> dict[str, Any]:
+        """Print (or reprint) a committed ticket at a kiosk, in `language`, and record the job."""
         if kiosk is None or kiosk not in self.printers:
             known = ", ".join(self.printers) or "none"
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
@@ -83,15 +101,17 @@ class KioskPrinting:
         with self._lock:
             self._printing.add(kiosk)
         try:
-            return self._print(ticket_id, kiosk, spec, job)
+            return self._print(ticket_id, kiosk, spec, job, language)
         finally:
             with self._lock:
                 self._printing.discard(kiosk)
 
-    def _print(self, ticket_id: str, kiosk: str, spec: PrinterSpec, job: int) -> dict[str, Any]:
+    def _print(
+        self, ticket_id: str, kiosk: str, spec: PrinterSpec, job: int, language: str
+    ) -> dict[str, Any]:
         try:
             data = render_ticket(
-                self.slip(ticket_id),
+                self.slip(ticket_id, language),
                 spec.paper_width,
                 native_qr=spec.native_qr,
                 profile=spec.profile,

@@ -64,7 +64,7 @@ def take_number(page: Page, agency: str, service_code: str) -> None:
 
 def issued_ticket_id(page: Page) -> str:
     source = page.locator("#issued-qr").get_attribute("src") or ""
-    match = re.search(r"/kiosk/qr/([^/]+)\.svg$", source)
+    match = re.search(r"/kiosk/qr/([^/]+)\.svg(\?lang=\w+)?$", source)
     assert match, source
     return match.group(1)
 
@@ -154,6 +154,38 @@ def test_the_english_toggle_changes_every_label(kiosk: Page) -> None:
     toggle.click()
     expect(card).to_contain_text("Perekaman & Cetak KTP-el")
     expect(card).to_contain_text("Menunggu")
+
+
+def test_a_number_taken_in_english_is_issued_and_shown_in_english(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    bodies: list[Any] = []
+    kiosk.on(
+        "request",
+        lambda request: (
+            bodies.append(request.post_data_json)
+            if request.method == "POST" and request.url.endswith("/api/v1/tickets")
+            else None
+        ),
+    )
+    kiosk.locator("#lang").click()
+
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
+    assert [body["language"] for body in bodies] == ["en"]
+    issued = kiosk.locator("#screen-issued")
+    expect(issued).to_contain_text("Your queue number")
+    expect(kiosk.locator("#issued-service")).to_have_text(
+        "Electronic ID card (recording and printing)"
+    )
+    expect(kiosk.locator("#issued-agency")).to_have_text("Population and Civil Registry Office")
+    # The QR code on screen opens the phone page in English, as the printed one does.
+    ticket_id = issued_ticket_id(kiosk)
+    kiosk.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
+    decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
+    assert decoded == [f"{live_server.base_url}/t/{ticket_id}?lang=en"]
 
 
 def test_a_closed_service_is_greyed_with_its_reason_and_cannot_be_taken(

@@ -339,3 +339,65 @@ def test_the_configured_printer_profile_sets_the_columns_and_dots_of_the_ticket(
     assert set(mall_name.split()) <= words, "a word was split across lines"
     [image] = printed.images
     assert image.width == 512
+
+
+def test_a_ticket_taken_in_english_is_printed_in_english_with_an_english_status_address(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    key = {"Idempotency-Key": "kiosk-K1-english-1"}
+
+    response = mall.post(
+        "/tickets", mall.kiosk_token, json={"service": "KTP", "language": "en"}, headers=key
+    )
+    again = mall.post(
+        "/tickets", mall.kiosk_token, json={"service": "KTP", "language": "en"}, headers=key
+    )
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["status_url"].endswith(f"/t/{body['id']}?lang=en")
+    assert again.get_json() == body, "a retry gets the same answer, address included"
+    printed = read_ticket(printer.last or b"")
+    text = printed.text
+    assert "Your queue number" in text
+    assert "Population and Civil Registry Office" in text  # the agency's name_en
+    assert body["service_name_en"].split()[0] in text
+    assert body["service_name"] not in text
+    assert "Tuesday, 24 Nov 2026 09:00 WIB" in text
+    assert "Please wait to be called" in text
+    assert "Nomor antrean" not in text and "Silakan" not in text
+    assert printed.qr_payloads == [body["status_url"].encode()]
+    assert len(printer.jobs) == 1
+
+
+def test_a_ticket_without_a_language_is_printed_in_indonesian(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+
+    body = mall.issue().get_json()
+
+    text = read_ticket(printer.last or b"").text
+    assert "Nomor antrean Anda" in text and "Your queue number" not in text
+    assert body["status_url"].endswith(f"/t/{body['id']}")
+
+
+@pytest.mark.parametrize("language", ["fr", "EN", None, 1, ""])
+def test_an_unknown_language_is_a_400_that_names_the_field_and_issues_nothing(
+    make_mall: Callable[..., Mall], language: object
+) -> None:
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+
+    response = mall.post(
+        "/tickets", mall.kiosk_token, json={"service": "KTP", "language": language}
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_request"
+    assert "'language'" in response.get_json()["error"]["message"]
+    assert printer.jobs == []
+    assert mall.issue().get_json()["number"] == "A001", "no number was used up"
