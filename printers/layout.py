@@ -26,6 +26,7 @@ from PIL import Image
 from qrcode.exceptions import DataOverflowError
 
 __all__ = [
+    "COPY_MARK",
     "LANGUAGES",
     "PaperWidth",
     "TicketSlip",
@@ -39,6 +40,7 @@ __all__ = [
 
 # The languages a ticket can be printed in: Bahasa Indonesia (the default) and English.
 LANGUAGES = ("id", "en")
+COPY_MARK = "SALINAN / COPY"
 
 
 class PaperWidth(Enum):
@@ -88,6 +90,8 @@ class TicketSlip:
     footer: str = "Silakan menunggu panggilan"
     priority_label: str | None = None
     language: str = "id"
+    # A reprint: marked "SALINAN / COPY" (in both languages) so it cannot pass for a second number.
+    copy: bool = False
 
     def __post_init__(self) -> None:
         # A naive datetime would print the server's clock time as if it were the mall's.
@@ -309,6 +313,9 @@ def render_ticket(
     lines(slip.mall_name, align="center", normal_textsize=True, bold=True)
     lines(slip.mall_address, bold=False)
     printer.text("-" * columns + "\n")
+    if slip.copy:
+        lines(COPY_MARK, bold=True)
+        printer.text("-" * columns + "\n")
     lines(slip.agency_name, bold=True)
     lines(slip.service_name, bold=False)
     printer.text("\n")

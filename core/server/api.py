@@ -278,7 +278,9 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         language = language_of(data)
         if printing is None:
             raise NotFound("No printers are configured.")
-        return jsonify(printing.print_ticket(ticket_id, data.get("kiosk"), actor, language))
+        return jsonify(
+            printing.print_ticket(ticket_id, data.get("kiosk"), actor, language, copy=True)
+        )
     if action not in TICKET_ACTIONS:
         raise NotFound(
             f"Unknown action {action!r}; use one of {', '.join(TICKET_ACTIONS)}, call, transfer."

@@ -128,7 +128,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/tickets/{ticket_id}/reprint": {
             "post": _op(
-                "Reprint a ticket at a kiosk (admin)",
+                "Reprint a ticket at a kiosk (admin), marked SALINAN / COPY",
                 {"200": "The print job", "400": "Bad input", **REFUSALS},
                 body={
                     "type": "object",

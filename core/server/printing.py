@@ -64,7 +64,9 @@ class KioskPrinting:
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
 
-    def slip(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> TicketSlip:
+    def slip(
+        self, ticket_id: str, language: str = DEFAULT_LANGUAGE, copy: bool = False
+    ) -> TicketSlip:
         view = self.queue.ticket_status(ticket_id)
         mall = self.settings.mall
         issued = datetime.fromisoformat(view["issued_at"].replace("Z", "+00:00"))
@@ -83,6 +85,7 @@ class KioskPrinting:
             footer=FOOTER[language],
             priority_label=PRIORITY_LABEL[language] if view["priority"] else None,
             language=language,
+            copy=copy,
         )
 
     def print_ticket(
@@ -91,8 +94,10 @@ class KioskPrinting:
         kiosk: str | None,
         actor: Actor,
         language: str = DEFAULT_LANGUAGE,
+        copy: bool = False,
     ) -> dict[str, Any]:
-        """Print (or reprint) a committed ticket at a kiosk, in `language`, and record the job."""
+        """Print a committed ticket at a kiosk, in `language`, and record the job. A reprint
+        (`copy`) is marked SALINAN / COPY."""
         if kiosk is None or kiosk not in self.printers:
             known = ", ".join(self.printers) or "none"
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
@@ -101,17 +106,23 @@ class KioskPrinting:
         with self._lock:
             self._printing.add(kiosk)
         try:
-            return self._print(ticket_id, kiosk, spec, job, language)
+            return self._print(ticket_id, kiosk, spec, job, language, copy)
         finally:
             with self._lock:
                 self._printing.discard(kiosk)
 
     def _print(
-        self, ticket_id: str, kiosk: str, spec: PrinterSpec, job: int, language: str
+        self,
+        ticket_id: str,
+        kiosk: str,
+        spec: PrinterSpec,
+        job: int,
+        language: str,
+        copy: bool,
     ) -> dict[str, Any]:
         try:
             data = render_ticket(
-                self.slip(ticket_id, language),
+                self.slip(ticket_id, language, copy),
                 spec.paper_width,
                 native_qr=spec.native_qr,
                 profile=spec.profile,

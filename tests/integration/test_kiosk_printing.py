@@ -401,3 +401,27 @@ def test_an_unknown_language_is_a_400_that_names_the_field_and_issues_nothing(
     assert "'language'" in response.get_json()["error"]["message"]
     assert printer.jobs == []
     assert mall.issue().get_json()["number"] == "A001", "no number was used up"
+
+
+def test_a_reprint_is_marked_as_a_copy_and_may_be_in_english(
+    make_mall: Callable[..., Mall],
+) -> None:
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    ticket = mall.issue().get_json()
+    path = f"/tickets/{ticket['id']}/reprint"
+
+    again = mall.post(path, mall.admin_token, json={"kiosk": "K1"})
+    english = mall.post(path, mall.admin_token, json={"kiosk": "K1", "language": "en"})
+    wrong = mall.post(path, mall.admin_token, json={"kiosk": "K1", "language": "de"})
+
+    assert again.status_code == english.status_code == 200
+    assert wrong.status_code == 400 and "'language'" in wrong.get_json()["error"]["message"]
+    original, copy, english_copy = (read_ticket(job) for job in printer.jobs)
+    assert "SALINAN" not in original.text and "COPY" not in original.text
+    assert "SALINAN / COPY" in [line.text for line in copy.lines]
+    assert "A001" in copy.text and "Nomor antrean Anda" in copy.text
+    assert "SALINAN / COPY" in [line.text for line in english_copy.lines]
+    assert "Your queue number" in english_copy.text
+    assert english_copy.qr_payloads == [f"{ticket['status_url']}?lang=en".encode()]
+    assert len(mall.print_jobs(ticket["id"])) == 3

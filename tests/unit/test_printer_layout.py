@@ -261,6 +261,20 @@ def test_english_dates_use_english_day_and_month_names(issued_at: datetime, expe
     assert format_issued_at(issued_at, "WIB", "en") == expected
 
 
+def test_a_copy_is_marked_in_bold_near_the_top_and_an_original_is_not(paper: PaperWidth) -> None:
+    original = read_ticket(render_ticket(SLIP, paper)).lines
+    copy = read_ticket(render_ticket(replace(SLIP, copy=True), paper)).lines
+    english_copy = read_ticket(render_ticket(replace(SLIP, copy=True, language="en"), paper))
+
+    [mark] = [index for index, line in enumerate(copy) if "COPY" in line.text]
+    number = next(index for index, line in enumerate(copy) if line.text == "A012")
+    assert copy[mark].text == "SALINAN / COPY"
+    assert copy[mark].bold
+    assert mark < number
+    assert not [line for line in original if "SALINAN" in line.text or "COPY" in line.text]
+    assert "SALINAN / COPY" in [line.text for line in english_copy.lines]
+
+
 # --- the QR code ------------------------------------------------------------------------------
 
 
