@@ -16,7 +16,7 @@ from core.config import ConfigError, Settings
 from core.handlers import Actor, QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
-from printers.jobs import print_with_timeout
+from printers.jobs import PrintOutcome, print_with_timeout
 from printers.layout import LANGUAGES, TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
@@ -129,19 +129,24 @@ class KioskPrinting:
             )
         except Exception as exc:  # a layout bug must not hide the ticket from the visitor
             log.exception("rendering ticket %s failed", ticket_id)
-            outcome_ok, error = False, f"could not render the ticket: {exc}"
+            outcome = PrintOutcome(False, f"could not render the ticket: {exc}", 0.0)
         else:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
-            outcome_ok, error = outcome.ok, outcome.error
-        self.queue.finish_print_job(job, outcome_ok, error)
+        # A ticket sent to a printer that did not say how it is: printed, and the job keeps
+        # why its state is unknown (the core's job row has one text column, `error`).
+        self.queue.finish_print_job(job, outcome.ok, outcome.error or outcome.note)
         with self._lock:
-            self._known[kiosk] = (outcome_ok, error or "OK")
+            self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
         return {
             "job": job,
-            "status": "printed" if outcome_ok else "failed",
-            "error": error,
+            "status": "printed" if outcome.ok else "failed",
+            "error": outcome.error,
+            # "ok", "unknown" (sent, but the printer did not answer its status request: the
+            # note says so) or "error".
+            "printer_state": outcome.printer_state,
+            "note": outcome.note,
             # The kiosk shows the ticket with its QR so the visitor can photograph it.
-            "show_on_screen": not outcome_ok,
+            "show_on_screen": not outcome.ok,
         }
 
     def known_state(self, kiosk: str | None) -> dict[str, Any] | None:
@@ -170,14 +175,19 @@ class KioskPrinting:
         health = self.printers[kiosk].check(self.specs[kiosk].timeout_seconds)
         with self._lock:
             self._known[kiosk] = (health.ok, health.message)
-        if before is None or before["ok"] != health.ok:
+        # A printer whose state is unknown is not a warning for visitors (tickets print
+        # regardless) but counters and admins hear of it, once per new message.
+        unknown_news = (
+            not health.known and before is not None and before["message"] != health.message
+        )
+        if before is None or before["ok"] != health.ok or unknown_news:
             self.queue.printer_status(kiosk, health.ok, health.message)
 
     def health(self) -> dict[str, dict[str, Any]]:
         result = {}
         for kiosk, printer in self.printers.items():
             state = printer.check(self.specs[kiosk].timeout_seconds)
-            result[kiosk] = {"ok": state.ok, "message": state.message}
+            result[kiosk] = {"ok": state.ok, "known": state.known, "message": state.message}
         return result
 
 
