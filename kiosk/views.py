@@ -12,15 +12,16 @@ from typing import Any
 
 import qrcode
 import qrcode.constants
-from flask import Blueprint, Flask, Response, abort, current_app, render_template
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from flask_socketio import SocketIO
 from qrcode.image.svg import SvgPathFillImage
 
 from core.config import Settings
 from core.handlers import QueueService
 from core.server.pages import add_device_setup, page_actor, page_token
+from core.server.printing import status_url_in
 from core.tickets import NotFound, Priority
-from kiosk.labels import DEFAULT_LANGUAGE, LABELS
+from kiosk.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES
 
 blueprint = Blueprint(
     "kiosk",
@@ -46,6 +47,12 @@ def _settings() -> Settings:
 
 def _queue() -> QueueService:
     return current_app.extensions["antrian.queue"]
+
+
+def _asked_language() -> str | None:
+    """The language the address asks for (`?lang=en`, as in a ticket's QR code), if any."""
+    language = request.args.get("lang")
+    return language if language in LANGUAGES else None
 
 
 def _ink(color: str) -> str:
@@ -128,14 +135,16 @@ def page() -> Any:
 
 @blueprint.get("/qr/<ticket_id>.svg")
 def ticket_qr(ticket_id: str) -> Response:
-    """The QR code of a ticket's status address, drawn here so the kiosk needs no QR library."""
+    """The QR code of a ticket's status address, drawn here so the kiosk needs no QR library.
+    With `?lang=en` the address opens the status page in English, as the printed one does."""
     queue = _queue()
     try:
         queue.ticket(ticket_id)
     except NotFound:
         abort(404)
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(queue.status_url(ticket_id))
+    language = _asked_language() or DEFAULT_LANGUAGE
+    code.add_data(status_url_in(queue.status_url(ticket_id), language))
     code.make(fit=True)
     svg = code.make_image(image_factory=SvgPathFillImage).to_string(encoding="unicode")
     response = Response(svg, mimetype="image/svg+xml")
@@ -145,8 +154,13 @@ def ticket_qr(ticket_id: str) -> Response:
 
 @status_blueprint.get("/t/<ticket_id>")
 def ticket_page(ticket_id: str) -> Any:
-    """A visitor's own ticket, opened from the QR code: no login, no personal data."""
+    """A visitor's own ticket, opened from the QR code: no login, no personal data.
+
+    `?lang=en` (a ticket taken in English carries it in its QR code) opens it in English;
+    without it the page takes the visitor's last choice on this phone, else Indonesian."""
     settings = _settings()
+    asked = _asked_language()
+    language = asked or DEFAULT_LANGUAGE
     try:
         ticket = _queue().ticket_status(ticket_id)
     except NotFound:
@@ -154,15 +168,22 @@ def ticket_page(ticket_id: str) -> Any:
             "kiosk/status_not_found.html",
             mall=settings.mall,
             labels=LABELS,
-            t=LABELS[DEFAULT_LANGUAGE],
+            t=LABELS[language],
+            language=language,
         )
         return _private(Response(body, status=404))
     body = render_template(
         "kiosk/status.html",
         mall=settings.mall,
         ticket=ticket,
-        t=LABELS[DEFAULT_LANGUAGE],
-        page_config={"ticket_id": ticket_id, "ticket": ticket, "labels": LABELS},
+        t=LABELS[language],
+        language=language,
+        page_config={
+            "ticket_id": ticket_id,
+            "ticket": ticket,
+            "labels": LABELS,
+            "language": asked,
+        },
     )
     return _private(Response(body))
 

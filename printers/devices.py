@@ -43,6 +43,11 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 
 # DLE EOT 4: real-time request for the roll paper sensor status (one byte back).
 PAPER_STATUS_REQUEST = b"\x10\x04\x04"
+# The longest a ticket waits for that byte before it is sent anyway (at most half the printer's
+# timeout): a printer on a LAN answers within milliseconds, and one that does not answer at all
+# (a print server that relays no replies, a model without the command) must not hold every
+# visitor up for the whole timeout.
+STATUS_REPLY_SECONDS = 1.0
 _STATUS_FIXED_MASK, _STATUS_FIXED_BITS = 0x93, 0x12  # bits 0, 1, 4, 7 are fixed at 0, 1, 1, 0
 _PAPER_NEAR_END, _PAPER_NOT_PRESENT = 0x0C, 0x60
 
@@ -61,12 +66,18 @@ class PrinterHealth:
     message: str
     # False when nothing answered at all; True when something is there but not ready.
     reachable: bool = True
+    # False when the printer is there but did not say whether it can print (no status reply).
+    known: bool = True
 
 
 @runtime_checkable
 class TicketPrinter(Protocol):
-    def print_bytes(self, data: bytes, timeout: float) -> None:
-        """Deliver `data` within `timeout` seconds or raise `PrinterError`."""
+    def print_bytes(self, data: bytes, timeout: float) -> str | None:
+        """Deliver `data` within `timeout` seconds or raise `PrinterError`.
+
+        Returns None, or a note when the bytes went out but the printer's state could not be
+        learnt (it did not answer a status request): printed, as far as anyone can tell.
+        """
         ...
 
     def check(self, timeout: float) -> PrinterHealth:
@@ -89,12 +100,18 @@ class NetworkPrinter:
     With `status_query` the printer is asked for its paper status before and after the ticket;
     the answer after it confirms the connection outlived the ticket, which `send` alone cannot
     (the kernel accepts bytes long before the printer has read them).
+
+    A printer that leaves the status request unanswered for `STATUS_REPLY_SECONDS` (or half the
+    timeout) gets the ticket anyway, reported as printed with its state unknown; later tickets
+    do not ask again (and so do not wait) until a health check hears an answer.
     """
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, status_query: bool = True) -> None:
         self.host = host
         self.port = port
         self.status_query = status_query
+        # Set when a status request went unanswered; cleared when one is answered.
+        self.silent = False
 
     @property
     def address(self) -> str:
@@ -104,16 +121,43 @@ class NetworkPrinter:
     def __repr__(self) -> str:
         return f"NetworkPrinter({self.address})"
 
-    def print_bytes(self, data: bytes, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    def print_bytes(self, data: bytes, timeout: float) -> str | None:
+        started = time.monotonic()
+        deadline = started + timeout
         with self._connect(timeout) as connection:
-            if self.status_query:
-                status = self._paper_status(connection, deadline, timeout, sent=None)
-                if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
-                    raise PrinterError(f"printer {self.address} is out of paper")
+            if not self.status_query:
+                self._send(connection, data, deadline, timeout)
+                return None
+            if self.silent:
+                self._send(connection, data, deadline, timeout)
+                return (
+                    f"ticket sent to printer {self.address} ({len(data)} bytes) without asking "
+                    "its paper status, which it left unanswered before: printer state unknown"
+                )
+            wait = min(STATUS_REPLY_SECONDS, timeout / 2)
+            status = self._paper_status(connection, started + wait, sent=None)
+            if status is None:
+                self.silent = True
+                unanswered = (
+                    f"printer {self.address} did not answer the paper-status request within "
+                    f"{_seconds(wait)}"
+                )
+                try:
+                    self._send(connection, data, deadline, timeout)
+                except PrinterError as error:
+                    raise PrinterError(
+                        f"{unanswered}; sending the ticket anyway: {error}"
+                    ) from None
+                return f"{unanswered}; the ticket was sent anyway: printer state unknown"
+            if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
+                raise PrinterError(f"printer {self.address} is out of paper")
             self._send(connection, data, deadline, timeout)
-            if self.status_query:
-                self._paper_status(connection, deadline, timeout, sent=len(data))
+            if self._paper_status(connection, deadline, sent=len(data)) is None:
+                return (
+                    f"printer {self.address} took the ticket ({len(data)} bytes) but did not "
+                    f"confirm it within {_seconds(timeout)}: printer state unknown"
+                )
+            return None
 
     def check(self, timeout: float) -> PrinterHealth:
         deadline = time.monotonic() + timeout
@@ -121,11 +165,21 @@ class NetworkPrinter:
             with self._connect(timeout) as connection:
                 if not self.status_query:
                     return PrinterHealth(True, f"printer {self.address} accepts connections")
-                status = self._paper_status(connection, deadline, timeout, sent=None)
+                status = self._paper_status(connection, deadline, sent=None)
         except _NotConnected as error:
             return PrinterHealth(False, str(error), reachable=False)
         except PrinterError as error:
             return PrinterHealth(False, str(error))
+        if status is None:
+            self.silent = True
+            # Tickets are printed regardless (see print_bytes): nothing to warn visitors about.
+            return PrinterHealth(
+                True,
+                f"printer {self.address} accepts connections but did not answer the "
+                f"paper-status request within {_seconds(timeout)}: printer state unknown",
+                known=False,
+            )
+        self.silent = False
         if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
             return PrinterHealth(False, f"printer {self.address} is out of paper")
         if status & _PAPER_NEAR_END:
@@ -139,7 +193,7 @@ class NetworkPrinter:
             raise _NotConnected(f"printer {self.address} refused the connection") from None
         except TimeoutError:
             raise _NotConnected(
-                f"printer {self.address} did not answer within {_seconds(timeout)}"
+                f"printer {self.address} did not accept a connection within {_seconds(timeout)}"
             ) from None
         except OSError as error:
             reason = error.strerror or str(error)
@@ -170,9 +224,10 @@ class NetworkPrinter:
                 ) from None
 
     def _paper_status(
-        self, connection: socket.socket, deadline: float, timeout: float, sent: int | None
-    ) -> int:
-        """The DLE EOT 4 status byte. `sent` is the ticket's size once it has gone out."""
+        self, connection: socket.socket, deadline: float, sent: int | None
+    ) -> int | None:
+        """The DLE EOT 4 status byte, or None when none came by `deadline`. `sent` is the
+        ticket's size once it has gone out. Raises `PrinterError` when the connection drops."""
         dropped = (
             f"connection to printer {self.address} dropped"
             if sent is None
@@ -191,9 +246,7 @@ class NetworkPrinter:
                 if reply[0] & _STATUS_FIXED_MASK == _STATUS_FIXED_BITS:
                     return reply[0]
         except TimeoutError:
-            raise PrinterError(
-                f"printer {self.address} did not answer within {_seconds(timeout)}"
-            ) from None
+            return None
         except OSError:
             raise PrinterError(dropped) from None
 

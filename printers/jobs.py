@@ -26,6 +26,16 @@ class PrintOutcome:
     ok: bool
     error: str | None
     duration_ms: float
+    # With ok: the printer took the ticket but its state is unknown, and why (see
+    # `TicketPrinter.print_bytes`).
+    note: str | None = None
+
+    @property
+    def printer_state(self) -> str:
+        """ "ok", "unknown" (printed without the printer saying it could) or "error"."""
+        if not self.ok:
+            return "error"
+        return "unknown" if self.note else "ok"
 
 
 def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> PrintOutcome:
@@ -36,17 +46,17 @@ def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> P
     the driver returns, and the caller has its answer long before.
     """
     started = time.monotonic()
-    result: list[str | None] = []
+    result: list[tuple[str | None, str | None]] = []  # (error, note)
 
     def run() -> None:
         try:
-            printer.print_bytes(data, timeout)
-            result.append(None)
+            note = printer.print_bytes(data, timeout)
+            result.append((None, note if isinstance(note, str) and note else None))
         except PrinterError as error:
-            result.append(str(error) or type(error).__name__)
+            result.append((str(error) or type(error).__name__, None))
         except Exception as error:  # a driver bug must not take the kiosk down
             logger.exception("printer %r failed unexpectedly", printer)
-            result.append(f"unexpected printer error: {type(error).__name__}: {error}")
+            result.append((f"unexpected printer error: {type(error).__name__}: {error}", None))
 
     worker = threading.Thread(target=run, name=f"print-{type(printer).__name__}", daemon=True)
     worker.start()
@@ -55,5 +65,5 @@ def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> P
     if not result:
         # The list is only appended to by the worker, so an empty one means it is still busy.
         return PrintOutcome(False, f"printer did not finish within {timeout:g} s", duration_ms)
-    error = result[0]
-    return PrintOutcome(error is None, error, duration_ms)
+    error, note = result[0]
+    return PrintOutcome(error is None, error, duration_ms, note)

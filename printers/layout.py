@@ -26,6 +26,8 @@ from PIL import Image
 from qrcode.exceptions import DataOverflowError
 
 __all__ = [
+    "COPY_MARK",
+    "LANGUAGES",
     "PaperWidth",
     "TicketSlip",
     "ascii_text",
@@ -34,6 +36,11 @@ __all__ = [
     "render_ticket",
     "wrap",
 ]
+
+
+# The languages a ticket can be printed in: Bahasa Indonesia (the default) and English.
+LANGUAGES = ("id", "en")
+COPY_MARK = "SALINAN / COPY"
 
 
 class PaperWidth(Enum):
@@ -64,7 +71,11 @@ class PaperWidth(Enum):
 
 @dataclass(frozen=True, slots=True)
 class TicketSlip:
-    """What a printed ticket shows. Plain values only: no personal data belongs here."""
+    """What a printed ticket shows. Plain values only: no personal data belongs here.
+
+    The caller gives the names, footer and priority label in `language`; the layout prints
+    its own words ("Nomor antrean Anda" / "Your queue number", the date) in the same one.
+    """
 
     mall_name: str
     mall_address: str
@@ -78,6 +89,9 @@ class TicketSlip:
     status_url: str
     footer: str = "Silakan menunggu panggilan"
     priority_label: str | None = None
+    language: str = "id"
+    # A reprint: marked "SALINAN / COPY" (in both languages) so it cannot pass for a second number.
+    copy: bool = False
 
     def __post_init__(self) -> None:
         # A naive datetime would print the server's clock time as if it were the mall's.
@@ -87,6 +101,10 @@ class TicketSlip:
             raise ValueError(f"ahead must not be negative, got {self.ahead}")
         if self.eta_minutes is not None and self.eta_minutes < 0:
             raise ValueError(f"eta_minutes must not be negative, got {self.eta_minutes}")
+        if self.language not in LANGUAGES:
+            raise ValueError(
+                f"language must be one of {', '.join(LANGUAGES)}, got {self.language!r}"
+            )
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -156,8 +174,14 @@ def wrap(text: str, columns: int) -> list[str]:
 
 # --- date and time ----------------------------------------------------------------------------
 
-_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+_DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
 
 # Indonesia's three zones have fixed offsets and no daylight saving, so no tz database is needed.
 _INDONESIAN_ZONES = {
@@ -167,17 +191,40 @@ _INDONESIAN_ZONES = {
 }
 
 
-def format_issued_at(issued_at: datetime, timezone_label: str) -> str:
-    """E.g. "Sabtu, 28 Nov 2026 10:42 WIB", in the zone the label names.
+def format_issued_at(issued_at: datetime, timezone_label: str, language: str = "id") -> str:
+    """E.g. "Sabtu, 28 Nov 2026 10:42 WIB" ("Saturday, ..." in English), in the zone the label
+    names.
 
     Names are spelled here rather than taken from the C locale, which kiosks rarely have in
     Indonesian. A label other than WIB, WITA or WIT keeps `issued_at`'s own offset.
     """
     zone = _INDONESIAN_ZONES.get(timezone_label.strip().upper())
     local = issued_at.astimezone(zone) if zone is not None else issued_at
-    day = _DAYS[local.weekday()]
-    month = _MONTHS[local.month - 1]
+    day = _DAYS[language][local.weekday()]
+    month = _MONTHS[language][local.month - 1]
     return f"{day}, {local.day} {month} {local.year} {local:%H:%M} {timezone_label}".strip()
+
+
+# --- the ticket's own words -------------------------------------------------------------------
+
+_WORDS = {
+    "id": {
+        "your_number": "Nomor antrean Anda",
+        "ahead": "Antrean di depan Anda: {n}",
+        "wait": "Perkiraan tunggu: \u00b1 {n} menit",
+        "wait_unknown": "Perkiraan tunggu: belum tersedia",
+        "next": "Anda berikutnya",
+        "scan": "Pindai untuk cek status antrean",
+    },
+    "en": {
+        "your_number": "Your queue number",
+        "ahead": "People ahead of you: {n}",
+        "wait": "Estimated wait: \u00b1 {n} min",
+        "wait_unknown": "Estimated wait: not yet known",
+        "next": "You are next",
+        "scan": "Scan to check your queue status",
+    },
+}
 
 
 # --- printer profiles -------------------------------------------------------------------------
@@ -266,21 +313,30 @@ def render_ticket(
     lines(slip.mall_name, align="center", normal_textsize=True, bold=True)
     lines(slip.mall_address, bold=False)
     printer.text("-" * columns + "\n")
+    if slip.copy:
+        lines(COPY_MARK, bold=True)
+        printer.text("-" * columns + "\n")
     lines(slip.agency_name, bold=True)
     lines(slip.service_name, bold=False)
     printer.text("\n")
-    lines("Nomor antrean Anda")
+    words = _WORDS[slip.language]
+    lines(words["your_number"])
     _big_number(printer, slip.number, columns, _NUMBER_SCALE[paper])
     if slip.priority_label:
         lines(slip.priority_label, bold=True)
         printer.set(bold=False)
     printer.text("\n")
-    lines(format_issued_at(slip.issued_at, slip.timezone_label))
-    lines(f"Antrean di depan Anda: {slip.ahead}")
-    eta = "belum tersedia" if slip.eta_minutes is None else f"\u00b1 {slip.eta_minutes} menit"
-    lines(f"Perkiraan tunggu: {eta}")
+    lines(format_issued_at(slip.issued_at, slip.timezone_label, slip.language))
+    lines(words["ahead"].format(n=slip.ahead))
+    if slip.eta_minutes is None:  # no counter for the service is open: no honest estimate
+        lines(words["wait_unknown"])
+    elif slip.ahead == 0:  # "+/- 0 menit" reads like a mistake; say what it means
+        lines(words["next"], bold=True)
+        printer.set(bold=False)
+    else:
+        lines(words["wait"].format(n=slip.eta_minutes))
     _qr(printer, slip.status_url, geometry, paper, native_qr)
-    lines("Pindai untuk cek status antrean")
+    lines(words["scan"])
     printer.text("\n")
     lines(slip.footer, bold=True)
     printer.set(bold=False, align="left")

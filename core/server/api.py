@@ -17,6 +17,7 @@ from core.accounts import Accounts, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.server import sessions, validation
+from core.server.printing import DEFAULT_LANGUAGE, LANGUAGES, status_url_in
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -99,6 +100,19 @@ def _optional_str(data: dict[str, Any], key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidRequest(f"'{key}' must be a string or null.")
     return value
+
+
+def language_of(data: dict[str, Any]) -> str:
+    """The visitor's language for what is printed and shown: "id" unless the body says "en"."""
+    if "language" not in data:
+        return DEFAULT_LANGUAGE
+    language = data["language"]
+    if language not in LANGUAGES:
+        raise InvalidRequest(
+            f"'language' must be one of {', '.join(repr(code) for code in LANGUAGES)}, "
+            f"got {language!r}."
+        )
+    return language
 
 
 def idempotency_key() -> str | None:
@@ -206,25 +220,30 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     if not isinstance(service, str) or not service:
         raise InvalidRequest('Send \'service\' with a service code, e.g. {"service": "KTP"}.')
     priority = _optional_str(data, "priority")
+    language = language_of(data)
     key = idempotency_key()
     printing = current_app.extensions.get("antrian.printing")
     prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
+    # The answer differs from the core's view when a print outcome is added or the status
+    # address carries the language; such an answer is stored here, after the changes.
+    amended = prints or language != DEFAULT_LANGUAGE
     if key is None:
         view = queue().issue_ticket(service, priority, actor, channel=actor.kind)
     else:
-        # The key is claimed in the ticket's own transaction; without a print outcome to add,
-        # the answer is stored there too.
+        # The key is claimed in the ticket's own transaction; an answer the core can give
+        # whole is stored there too.
         outcome = queue().issue_ticket_once(
-            service, priority, actor, key, channel=actor.kind, keep_answer=not prints
+            service, priority, actor, key, channel=actor.kind, keep_answer=not amended
         )
         if isinstance(outcome, idempotency.Claim):
             body, status = first_answer(outcome)
             return jsonify(body), status
         view = outcome
+    view["status_url"] = status_url_in(view["status_url"], language)
     if prints:
-        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor)
-        if key is not None:
-            idempotency.answer(queue().uow, key, actor.name, 201, view)
+        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language)
+    if key is not None and amended:
+        idempotency.answer(queue().uow, key, actor.name, 201, view)
     return jsonify(view), 201
 
 
@@ -252,12 +271,14 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         printing = current_app.extensions.get("antrian.printing")
         if not actor.is_admin:
             raise Forbidden("Only an admin can reprint a ticket.")
-        kiosk = json_body().get("kiosk")
+        data = json_body()
+        language = language_of(data)
+        kiosk = data.get("kiosk")
         if not isinstance(kiosk, str):
             raise InvalidRequest('Send the kiosk that prints: {"kiosk": CODE}.')
         if printing is None:
             raise NotFound("No printers are configured.")
-        return jsonify(printing.print_ticket(ticket_id, kiosk, actor))
+        return jsonify(printing.print_ticket(ticket_id, kiosk, actor, language, copy=True))
     if action not in TICKET_ACTIONS:
         raise NotFound(
             f"Unknown action {action!r}; use one of {', '.join(TICKET_ACTIONS)}, call, transfer."

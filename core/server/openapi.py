@@ -6,6 +6,14 @@ from typing import Any
 
 BEARER = [{"bearer": []}]
 
+LANGUAGE = {
+    "type": "string",
+    "enum": ["id", "en"],
+    "default": "id",
+    "description": "The visitor's language: the printed ticket and the status page's address "
+    "(?lang=en) follow it. Anything but 'id' or 'en' is a 400.",
+}
+
 
 def _op(
     summary: str,
@@ -87,6 +95,7 @@ def openapi_document() -> dict[str, Any]:
                             "nullable": True,
                             "enum": ["lansia", "disabilitas", "ibu_hamil", None],
                         },
+                        "language": LANGUAGE,
                     },
                 },
             )
@@ -120,9 +129,12 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/tickets/{ticket_id}/reprint": {
             "post": _op(
-                "Reprint a ticket at a kiosk (admin)",
-                {"200": "The print job", **REFUSALS},
-                body={"type": "object", "properties": {"kiosk": {"type": "string"}}},
+                "Reprint a ticket at a kiosk (admin), marked SALINAN / COPY",
+                {"200": "The print job", "400": "Bad input", **REFUSALS},
+                body={
+                    "type": "object",
+                    "properties": {"kiosk": {"type": "string"}, "language": LANGUAGE},
+                },
                 params=[TICKET_ID],
             )
         },

@@ -17,12 +17,22 @@ from core.context import Actor
 from core.handlers import QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
-from printers.jobs import print_with_timeout
-from printers.layout import PaperWidth, TicketSlip, render_ticket
+from printers.jobs import PrintOutcome, print_with_timeout
+from printers.layout import LANGUAGES, TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
 
-FOOTER = "Silakan menunggu panggilan"
+DEFAULT_LANGUAGE = "id"
+FOOTER = {"id": "Silakan menunggu panggilan", "en": "Please wait to be called"}
+PRIORITY_LABEL = {"id": "PRIORITAS", "en": "PRIORITY"}
+
+
+def status_url_in(url: str, language: str) -> str:
+    """The status page's address, opening in `language`: the default needs no parameter, so
+    Indonesian tickets keep the short address (and a small QR code)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
 
 
 class KioskPrinting:
@@ -55,27 +65,40 @@ class KioskPrinting:
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
 
-    def slip(self, ticket_id: str) -> TicketSlip:
+    def slip(
+        self, ticket_id: str, language: str = DEFAULT_LANGUAGE, copy: bool = False
+    ) -> TicketSlip:
         view = self.queue.ticket_status(ticket_id)
         mall = self.settings.mall
         issued = datetime.fromisoformat(view["issued_at"].replace("Z", "+00:00"))
+        english = language == "en"
         return TicketSlip(
             mall_name=mall.name,
             mall_address=mall.address,
-            agency_name=view["agency_name"],
-            service_name=view["service_name"],
+            agency_name=(english and view.get("agency_name_en")) or view["agency_name"],
+            service_name=(english and view.get("service_name_en")) or view["service_name"],
             number=view["number"],
             issued_at=issued.astimezone(mall.tz),
             timezone_label=_zone_label(mall.timezone),
             ahead=view["ahead"],
             eta_minutes=view["eta_minutes"],
-            status_url=view["status_url"],
-            footer=FOOTER,
-            priority_label="PRIORITAS" if view["priority"] else None,
+            status_url=status_url_in(view["status_url"], language),
+            footer=FOOTER[language],
+            priority_label=PRIORITY_LABEL[language] if view["priority"] else None,
+            language=language,
+            copy=copy,
         )
 
-    def print_ticket(self, ticket_id: str, kiosk: str | None, actor: Actor) -> dict[str, Any]:
-        """Print (or reprint) a committed ticket at a kiosk and record the job."""
+    def print_ticket(
+        self,
+        ticket_id: str,
+        kiosk: str | None,
+        actor: Actor,
+        language: str = DEFAULT_LANGUAGE,
+        copy: bool = False,
+    ) -> dict[str, Any]:
+        """Print a committed ticket at a kiosk, in `language`, and record the job. A reprint
+        (`copy`) is marked SALINAN / COPY."""
         if kiosk is None or kiosk not in self.printers:
             known = ", ".join(self.printers) or "none"
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
@@ -84,33 +107,47 @@ class KioskPrinting:
         with self._lock:
             self._printing.add(kiosk)
         try:
-            return self._print(ticket_id, kiosk, spec, job)
+            return self._print(ticket_id, kiosk, spec, job, language, copy)
         finally:
             with self._lock:
                 self._printing.discard(kiosk)
 
-    def _print(self, ticket_id: str, kiosk: str, spec: PrinterSpec, job: int) -> dict[str, Any]:
+    def _print(
+        self,
+        ticket_id: str,
+        kiosk: str,
+        spec: PrinterSpec,
+        job: int,
+        language: str,
+        copy: bool,
+    ) -> dict[str, Any]:
         try:
             data = render_ticket(
-                self.slip(ticket_id),
-                PaperWidth.MM58 if spec.paper == 58 else PaperWidth.MM80,
+                self.slip(ticket_id, language, copy),
+                spec.paper_width,
                 native_qr=spec.native_qr,
+                profile=spec.profile,
             )
         except Exception as exc:  # a layout bug must not hide the ticket from the visitor
             log.exception("rendering ticket %s failed", ticket_id)
-            outcome_ok, error = False, f"could not render the ticket: {exc}"
+            outcome = PrintOutcome(False, f"could not render the ticket: {exc}", 0.0)
         else:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
-            outcome_ok, error = outcome.ok, outcome.error
-        self.queue.finish_print_job(job, outcome_ok, error)
+        # A ticket sent to a printer that did not say how it is: printed, and the job keeps
+        # why its state is unknown (the core's job row has one text column, `error`).
+        self.queue.finish_print_job(job, outcome.ok, outcome.error or outcome.note)
         with self._lock:
-            self._known[kiosk] = (outcome_ok, error or "OK")
+            self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
         return {
             "job": job,
-            "status": "printed" if outcome_ok else "failed",
-            "error": error,
+            "status": "printed" if outcome.ok else "failed",
+            "error": outcome.error,
+            # "ok", "unknown" (sent, but the printer did not answer its status request: the
+            # note says so) or "error".
+            "printer_state": outcome.printer_state,
+            "note": outcome.note,
             # The kiosk shows the ticket with its QR so the visitor can photograph it.
-            "show_on_screen": not outcome_ok,
+            "show_on_screen": not outcome.ok,
         }
 
     def known_state(self, kiosk: str | None) -> dict[str, Any] | None:
@@ -139,14 +176,19 @@ class KioskPrinting:
         health = self.printers[kiosk].check(self.specs[kiosk].timeout_seconds)
         with self._lock:
             self._known[kiosk] = (health.ok, health.message)
-        if before is None or before["ok"] != health.ok:
+        # A printer whose state is unknown is not a warning for visitors (tickets print
+        # regardless) but counters and admins hear of it, once per new message.
+        unknown_news = (
+            not health.known and before is not None and before["message"] != health.message
+        )
+        if before is None or before["ok"] != health.ok or unknown_news:
             self.queue.printer_status(kiosk, health.ok, health.message)
 
     def health(self) -> dict[str, dict[str, Any]]:
         result = {}
         for kiosk, printer in self.printers.items():
             state = printer.check(self.specs[kiosk].timeout_seconds)
-            result[kiosk] = {"ok": state.ok, "message": state.message}
+            result[kiosk] = {"ok": state.ok, "known": state.known, "message": state.message}
         return result
 
 

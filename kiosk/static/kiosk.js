@@ -59,6 +59,11 @@
     return minutes === null || minutes === undefined ? t("eta_unknown") : t("minutes", { n: minutes });
   }
 
+  /* A ticket's own wait: with nobody ahead "0 min" reads like a mistake, so say it is next. */
+  function ticketWait(ahead, minutes) {
+    return ahead === 0 && minutes !== null && minutes !== undefined ? t("you_are_next") : eta(minutes);
+  }
+
   function reasonText(row) {
     const code = row.closed_reason_code;
     let text = code ? t("reason_" + code) : (row.closed_reason || "");
@@ -244,7 +249,7 @@
       }
       return;
     }
-    state.confirm = { service: code, priority: state.priority, key: newKey() };
+    state.confirm = { service: code, priority: state.priority, key: newKey(), language: null };
     state.failure = null;
     const take = $("confirm-take");
     take.disabled = true;
@@ -287,7 +292,9 @@
           "Authorization": "Bearer " + config.token,
           "Idempotency-Key": confirm.key,
         },
-        body: JSON.stringify({ service: confirm.service, priority: confirm.priority }),
+        body: JSON.stringify({
+          service: confirm.service, priority: confirm.priority, language: confirm.language,
+        }),
         credentials: "same-origin",
         signal: controller.signal,
       });
@@ -303,6 +310,8 @@
     const confirm = state.confirm;
     if (!confirm || state.issuing) { return; }
     state.issuing = true;
+    // The ticket is printed in the language on screen when the visitor confirmed.
+    confirm.language = i18n.lang;
     $("confirm-take").disabled = true;
     $("confirm-cancel").disabled = true;
     $("confirm-busy").hidden = false;
@@ -345,9 +354,11 @@
     $("issued-service").textContent = i18n.name(view, "service_name");
     $("issued-agency").textContent = i18n.name(view, "agency_name");
     $("issued-ahead").textContent = people(view.ahead);
-    $("issued-eta").textContent = eta(view.eta_minutes);
+    $("issued-eta").textContent = ticketWait(view.ahead, view.eta_minutes);
     const qr = $("issued-qr");
-    const source = config.qr_url + encodeURIComponent(view.id) + ".svg";
+    // The QR opens the phone page in the screen's language, as the printed one does.
+    const source = config.qr_url + encodeURIComponent(view.id) + ".svg" +
+      (i18n.lang === "id" ? "" : "?lang=" + i18n.lang);
     if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }
     $("print-failed").hidden = !failed;
     $("screen-issued").classList.toggle("print-failed-screen", failed);

@@ -2,7 +2,8 @@
 (function () {
   "use strict";
   const labels = JSON.parse(document.getElementById("labels").textContent);
-  const i18n = AntrianI18n.create(labels, "id");
+  // The server rendered the page in the language the address asked for (?lang=en).
+  const i18n = AntrianI18n.create(labels, document.documentElement.lang || "id");
   document.getElementById("lang").addEventListener("click", function () {
     i18n.set(i18n.other());
   });

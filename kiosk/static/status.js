@@ -11,8 +11,12 @@
 
   const config = JSON.parse(document.getElementById("page-config").textContent);
   const STORED_LANGUAGE = "antrian.lang";
-  let language = "id";
-  try { language = localStorage.getItem(STORED_LANGUAGE) === "en" ? "en" : "id"; } catch (err) { /* private mode */ }
+  // The address's ?lang= (a ticket taken in English carries it in its QR code) wins; without
+  // it, the visitor's last choice on this phone; else Indonesian.
+  let language = config.language || "id";
+  if (!config.language) {
+    try { language = localStorage.getItem(STORED_LANGUAGE) === "en" ? "en" : "id"; } catch (err) { /* private mode */ }
+  }
   const i18n = AntrianI18n.create(config.labels, language);
   const t = i18n.t;
   const $ = function (id) { return document.getElementById(id); };
@@ -45,8 +49,11 @@
     $("waiting-box").hidden = status !== "waiting";
     if (status === "waiting") {
       $("ahead").textContent = t("people", { n: ticket.ahead });
-      $("eta").textContent = ticket.eta_minutes === null || ticket.eta_minutes === undefined
-        ? t("eta_unknown") : t("minutes", { n: ticket.eta_minutes });
+      const minutes = ticket.eta_minutes;
+      const known = minutes !== null && minutes !== undefined;
+      // With nobody ahead "0 min" reads like a mistake: say the visitor is next.
+      $("eta").textContent = !known ? t("eta_unknown")
+        : ticket.ahead === 0 ? t("you_are_next") : t("minutes", { n: minutes });
     }
 
     const atCounter = status === "called" || status === "serving";
@@ -159,6 +166,13 @@
   $("lang").addEventListener("click", function () {
     i18n.set(i18n.other());
     try { localStorage.setItem(STORED_LANGUAGE, i18n.lang); } catch (err) { /* private mode */ }
+    // A reload keeps the choice even when the address named the other language.
+    if (config.language) {
+      const address = new URL(window.location.href);
+      address.searchParams.set("lang", i18n.lang);
+      config.language = i18n.lang;
+      history.replaceState(null, "", address.pathname + address.search + address.hash);
+    }
     render();
   });
 

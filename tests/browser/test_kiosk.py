@@ -64,7 +64,7 @@ def take_number(page: Page, agency: str, service_code: str) -> None:
 
 def issued_ticket_id(page: Page) -> str:
     source = page.locator("#issued-qr").get_attribute("src") or ""
-    match = re.search(r"/kiosk/qr/([^/]+)\.svg$", source)
+    match = re.search(r"/kiosk/qr/([^/]+)\.svg(\?lang=\w+)?$", source)
     assert match, source
     return match.group(1)
 
@@ -116,6 +116,22 @@ def test_a_visitor_takes_a_number_by_touch(kiosk: Page, live_server: LiveServer)
     expect(kiosk.locator("body")).to_have_attribute("data-screen", "home")
 
 
+def test_a_visitor_with_nobody_ahead_is_told_they_are_next(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    # An officer signed into counter 1 makes the estimate known (it serves KTP).
+    live_server.add_officer("siti", counters=[1])
+    live_server.login("siti", counter=1)
+
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
+    expect(kiosk.locator("#issued-ahead")).to_have_text("0 orang")
+    expect(kiosk.locator("#issued-eta")).to_have_text("Anda berikutnya")
+    kiosk.locator("#lang").click()
+    expect(kiosk.locator("#issued-eta")).to_have_text("You are next")
+
+
 def test_the_english_toggle_changes_every_label(kiosk: Page) -> None:
     toggle = kiosk.locator("#lang")
     expect(toggle).to_have_text("English")
@@ -138,6 +154,38 @@ def test_the_english_toggle_changes_every_label(kiosk: Page) -> None:
     toggle.click()
     expect(card).to_contain_text("Perekaman & Cetak KTP-el")
     expect(card).to_contain_text("Menunggu")
+
+
+def test_a_number_taken_in_english_is_issued_and_shown_in_english(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    bodies: list[Any] = []
+    kiosk.on(
+        "request",
+        lambda request: (
+            bodies.append(request.post_data_json)
+            if request.method == "POST" and request.url.endswith("/api/v1/tickets")
+            else None
+        ),
+    )
+    kiosk.locator("#lang").click()
+
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
+    assert [body["language"] for body in bodies] == ["en"]
+    issued = kiosk.locator("#screen-issued")
+    expect(issued).to_contain_text("Your queue number")
+    expect(kiosk.locator("#issued-service")).to_have_text(
+        "Electronic ID card (recording and printing)"
+    )
+    expect(kiosk.locator("#issued-agency")).to_have_text("Population and Civil Registry Office")
+    # The QR code on screen opens the phone page in English, as the printed one does.
+    ticket_id = issued_ticket_id(kiosk)
+    kiosk.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
+    decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
+    assert decoded == [f"{live_server.base_url}/t/{ticket_id}?lang=en"]
 
 
 def test_a_closed_service_is_greyed_with_its_reason_and_cannot_be_taken(

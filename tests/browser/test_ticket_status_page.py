@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.live import LiveServer
@@ -69,6 +70,8 @@ def test_the_page_follows_the_ticket_until_it_is_called_and_finished(
     called = act(live_server, siti, "/counters/1/call-next")
     assert called["number"] == first["number"]
     expect(phone.locator("#ahead")).to_have_text("0 orang")
+    # Counter 1 is open now, so the estimate is known: nobody ahead means "you are next".
+    expect(phone.locator("#eta")).to_have_text("Anda berikutnya")
     act(live_server, siti, f"/tickets/{first['id']}/start")
     act(live_server, siti, f"/tickets/{first['id']}/finish")
 
@@ -130,6 +133,48 @@ def test_a_transferred_ticket_follows_its_new_queue(
     called = act(live_server, budi, "/counters/4/call-next")
     assert called["id"] == already_in_kk["id"]
     expect(phone.locator("#ahead")).to_have_text("0 orang")
+
+
+def test_a_ticket_taken_in_english_opens_its_page_in_english(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    response = live_server.api(
+        "POST", "/tickets", kiosk_token, json={"service": "KTP", "language": "en"}
+    )
+    assert response.status_code == 201, response.text
+    mine = response.json()
+    assert mine["status_url"].endswith("?lang=en")
+
+    phone.goto(mine["status_url"])
+
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    expect(phone.locator("#service")).to_have_text("Electronic ID card (recording and printing)")
+    expect(phone.locator("#agency")).to_have_text("Population and Civil Registry Office")
+    expect(phone.locator("#status")).to_have_text("Waiting")
+    expect(phone.locator("#waiting-box dt").first).to_have_text("People ahead of you")
+    expect(phone.locator("#lang")).to_have_text("Bahasa Indonesia")
+    # Switching to Indonesian sticks across a reload, although the address said English.
+    phone.locator("#lang").click()
+    expect(phone.locator("#status")).to_have_text("Menunggu")
+    phone.reload()
+    expect(phone.locator("#status")).to_have_text("Menunggu")
+    expect(phone.locator("#service")).to_have_text("Perekaman & Cetak KTP-el")
+
+
+def test_the_page_is_rendered_in_the_language_its_address_asks_for(
+    live_server: LiveServer, kiosk_token: str
+) -> None:
+    mine = issue(live_server, kiosk_token, "KTP")
+    page = f"{live_server.base_url}/t/{mine['id']}"
+
+    english = requests.get(f"{page}?lang=en", timeout=10).text
+    indonesian = requests.get(page, timeout=10).text
+    unknown = requests.get(f"{page}?lang=fr", timeout=10).text
+
+    assert '<html lang="en">' in english and "Electronic ID card" in english
+    assert "People ahead of you" in english
+    assert '<html lang="id">' in indonesian and "Orang di depan Anda" in indonesian
+    assert '<html lang="id">' in unknown
 
 
 def test_an_unknown_ticket_gets_a_friendly_404_page(

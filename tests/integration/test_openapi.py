@@ -92,3 +92,14 @@ def test_every_operation_has_responses_and_declares_its_path_parameters(document
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert declared == names, f"{method} {path}: path parameters {declared} != {names}"
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_ticket_bodies_document_the_language_the_api_accepts(document: dict):
+    from core.server.printing import LANGUAGES
+
+    for path in ("/api/v1/tickets", "/api/v1/tickets/{ticket_id}/reprint"):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        language = body["schema"]["properties"]["language"]
+        assert language["enum"] == list(LANGUAGES), path
+        assert language["default"] == "id", path
+        assert "400" in document["paths"][path]["post"]["responses"], path

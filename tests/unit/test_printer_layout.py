@@ -194,6 +194,17 @@ def test_an_unknown_wait_says_it_is_not_available_yet(paper: PaperWidth) -> None
     assert "Perkiraan tunggu: belum tersedia" in lines
 
 
+def test_nobody_ahead_says_the_visitor_is_next_instead_of_a_zero_wait(paper: PaperWidth) -> None:
+    slip = replace(SLIP, ahead=0, eta_minutes=0)
+
+    lines = read_ticket(render_ticket(slip, paper)).lines
+    texts = [line.text for line in lines]
+
+    assert "Anda berikutnya" in texts
+    assert not [text for text in texts if "menit" in text or "Perkiraan tunggu" in text]
+    assert next(line for line in lines if line.text == "Anda berikutnya").bold
+
+
 def test_a_priority_label_is_printed_in_bold_under_the_number(paper: PaperWidth) -> None:
     slip = replace(SLIP, priority_label="Prioritas: Lansia")
 
@@ -208,6 +219,60 @@ def test_the_footer_is_printed(paper: PaperWidth) -> None:
     lines = [line.text for line in read_ticket(render_ticket(SLIP, paper)).lines]
 
     assert lines[-1] == "Silakan menunggu panggilan"
+
+
+def test_an_english_ticket_prints_its_own_words_and_date_in_english(paper: PaperWidth) -> None:
+    slip = replace(SLIP, language="en", footer="Please wait to be called")
+
+    texts = [line.text for line in read_ticket(render_ticket(slip, paper)).lines]
+    nobody_ahead = replace(slip, ahead=0, eta_minutes=0)
+    unknown = replace(slip, eta_minutes=None)
+
+    assert "Your queue number" in texts
+    assert "Saturday, 28 Nov 2026 10:42 WIB" in texts
+    assert "People ahead of you: 3" in texts
+    assert "Estimated wait: +/- 15 min" in texts
+    assert "Scan to check your queue status" in texts
+    assert texts[-1] == "Please wait to be called"
+    indonesian = ("Nomor antrean", "Antrean di depan", "Perkiraan", "Pindai", "Sabtu", "menit")
+    assert not [text for text in texts if any(word in text for word in indonesian)]
+    assert "You are next" in [
+        line.text for line in read_ticket(render_ticket(nobody_ahead, paper)).lines
+    ]
+    assert "Estimated wait: not yet known" in [
+        line.text for line in read_ticket(render_ticket(unknown, paper)).lines
+    ]
+
+
+def test_a_slip_in_an_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="language"):
+        replace(SLIP, language="fr")
+
+
+@pytest.mark.parametrize(
+    ("issued_at", "expected"),
+    [
+        (datetime(2026, 11, 28, 3, 42, tzinfo=UTC), "Saturday, 28 Nov 2026 10:42 WIB"),
+        (datetime(2027, 5, 2, 23, 59, tzinfo=UTC), "Monday, 3 May 2027 06:59 WIB"),
+        (datetime(2026, 8, 16, 17, 5, tzinfo=UTC), "Monday, 17 Aug 2026 00:05 WIB"),
+    ],
+)
+def test_english_dates_use_english_day_and_month_names(issued_at: datetime, expected: str) -> None:
+    assert format_issued_at(issued_at, "WIB", "en") == expected
+
+
+def test_a_copy_is_marked_in_bold_near_the_top_and_an_original_is_not(paper: PaperWidth) -> None:
+    original = read_ticket(render_ticket(SLIP, paper)).lines
+    copy = read_ticket(render_ticket(replace(SLIP, copy=True), paper)).lines
+    english_copy = read_ticket(render_ticket(replace(SLIP, copy=True, language="en"), paper))
+
+    [mark] = [index for index, line in enumerate(copy) if "COPY" in line.text]
+    number = next(index for index, line in enumerate(copy) if line.text == "A012")
+    assert copy[mark].text == "SALINAN / COPY"
+    assert copy[mark].bold
+    assert mark < number
+    assert not [line for line in original if "SALINAN" in line.text or "COPY" in line.text]
+    assert "SALINAN / COPY" in [line.text for line in english_copy.lines]
 
 
 # --- the QR code ------------------------------------------------------------------------------
