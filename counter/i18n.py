@@ -109,7 +109,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "action.finish": {"id": "Selesai", "en": "Finish"},
     "action.no_show": {"id": "Tidak hadir", "en": "No-show"},
     "action.hold": {"id": "Tunda", "en": "Hold"},
-    "action.resume": {"id": "Lanjutkan", "en": "Resume"},
+    "action.resume": {"id": "Lanjutkan di sini", "en": "Resume here"},
+    "action.requeue": {"id": "Kembalikan ke antrean", "en": "Back to the queue"},
+    "action.call_back": {"id": "Panggil lagi", "en": "Call back"},
+    "action.call_back_ticket": {"id": "Panggil lagi {number}", "en": "Call back {number}"},
+    "action.undo": {"id": "Urungkan", "en": "Undo"},
     "action.transfer": {"id": "Alihkan layanan", "en": "Transfer"},
     "action.call": {"id": "Panggil", "en": "Call"},
     "action.call_ticket": {"id": "Panggil {number}", "en": "Call {number}"},
@@ -130,6 +134,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "figures.title": {"id": "Kinerja hari ini", "en": "Today's figures"},
     "figures.served": {"id": "Dilayani", "en": "Served"},
     "figures.no_show": {"id": "Tidak hadir", "en": "No-shows"},
+    "no_shows.title": {"id": "Tidak hadir hari ini", "en": "Today's no-shows"},
+    "no_shows.empty": {"id": "Belum ada.", "en": "None yet."},
+    "waiting.reason.priority": {
+        "id": "dipanggil lebih dulu (prioritas)",
+        "en": "called first (priority)",
+    },
+    "waiting.reason.transferred": {
+        "id": "dialihkan, waktu datang tetap",
+        "en": "transferred, keeps its arrival time",
+    },
     "figures.average": {"id": "Rata-rata layanan", "en": "Average service"},
     "figures.minutes_unit": {"id": "menit", "en": "min"},
     "figures.none": {"id": "—", "en": "—"},
@@ -188,8 +202,20 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "msg.done.hold": {"id": "{number} ditunda.", "en": "{number} put on hold."},
     "msg.done.resume": {
+        "id": "{number} dilayani lagi di loket ini.",
+        "en": "{number} is back at this counter.",
+    },
+    "msg.done.requeue": {
         "id": "{number} kembali ke antrean.",
         "en": "{number} is back in the queue.",
+    },
+    "msg.no_show_pending": {
+        "id": "{number} dicatat tidak hadir dalam {seconds} detik.",
+        "en": "{number} will be marked as no-show in {seconds} s.",
+    },
+    "msg.no_show_undone": {
+        "id": "{number} tidak jadi dicatat tidak hadir.",
+        "en": "{number} was not marked as no-show.",
     },
     "msg.done.transfer": {
         "id": "{number} dialihkan ke {service}.",

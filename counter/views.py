@@ -47,7 +47,10 @@ SHORTCUTS: dict[str, str] = {
     "hold": "H",
     "transfer": "T",
     "resume": "U",
+    "undo": "Z",
 }
+# A no-show is sent only after this many seconds, so a mistaken X can be undone (Z).
+NO_SHOW_UNDO_SECONDS = 5
 NOTICES = ("signed_out", "session_ended")
 
 
@@ -95,6 +98,7 @@ def page():  # type: ignore[no-untyped-def]
             initial_state=state,
             token=page_token(),
             shortcuts=SHORTCUTS,
+            no_show_undo_seconds=NO_SHOW_UNDO_SECONDS,
             urls=_urls(number),
             mall_name=settings.mall.name,
         )

@@ -225,6 +225,7 @@
     renderCurrent(data.current);
     renderWaiting(data.waiting);
     renderHeld(data.on_hold);
+    renderNoShows(data.no_shows || []);
     renderFigures(data.figures);
     document.querySelectorAll("button[data-action]").forEach(function (button) {
       const action = button.dataset.action;
@@ -292,6 +293,8 @@
     body.replaceChildren.apply(body, waiting.map(function (entry) {
       const numberCell = el("td", { className: "number" }, [
         el("span", { text: entry.number }),
+        el("span", { className: "position", title: entry.reason
+          ? t("waiting.reason." + entry.reason) : "", text: "#" + entry.position }),
         entry.priority
           ? el("span", { className: "mark priority-mark", title: priorityLabel(entry.priority),
                          text: "★ " + t("priority." + entry.priority) })
@@ -308,6 +311,7 @@
       call.addEventListener("click", function () { callTicket(entry); });
       const name = serviceName(entry.service);
       return el("tr", { "data-ticket": entry.id, "data-number": entry.number,
+                        "data-position": String(entry.position),
                         className: entry.priority ? "priority" : "" }, [
         numberCell,
         el("td", { className: "service", title: name }, [el("span", { text: name })]),
@@ -329,6 +333,10 @@
       if (index === 0) { resume.appendChild(el("kbd", { text: config.shortcuts.resume })); }
       resume.disabled = !allowed(ticket, "resume");
       resume.addEventListener("click", function () { ticketAction(ticket, "resume"); });
+      const requeue = el("button", { type: "button", className: "requeue",
+                                      text: t("action.requeue") });
+      requeue.disabled = !allowed(ticket, "requeue");
+      requeue.addEventListener("click", function () { ticketAction(ticket, "requeue"); });
       const transfer = el("button", { type: "button", className: "transfer",
                                        text: t("action.transfer") });
       transfer.disabled = !allowed(ticket, "transfer");
@@ -337,10 +345,81 @@
       return el("li", { "data-ticket": ticket.id, "data-number": ticket.number }, [
         el("strong", { text: ticket.number }),
         el("span", { className: "service", title: name, text: name }),
-        el("div", { className: "held-actions" }, [resume, transfer]),
+        el("div", { className: "held-actions" }, [resume, requeue, transfer]),
       ]);
     }));
     $("on-hold-empty").hidden = held.length > 0;
+  }
+
+  function renderNoShows(noShows) {
+    // Today's no-shows at this counter: a visitor who was only away can be called back.
+    const list = $("no-show-list");
+    const callable = canCall();
+    list.replaceChildren.apply(list, noShows.map(function (ticket) {
+      const back = el("button", { type: "button", className: "call-back",
+                                   "aria-label": t("action.call_back_ticket",
+                                                   { number: ticket.number }),
+                                   text: t("action.call_back") });
+      back.disabled = !callable || !allowed(ticket, "call");
+      back.addEventListener("click", function () { callTicket(ticket); });
+      const name = serviceName(ticket.service);
+      return el("li", { "data-ticket": ticket.id, "data-number": ticket.number }, [
+        el("strong", { text: ticket.number }),
+        el("span", { className: "service", title: name, text: name }),
+        el("div", { className: "held-actions" }, [back]),
+      ]);
+    }));
+    $("no-show-empty").hidden = noShows.length > 0;
+  }
+
+  // ------------------------------------------------------------------ no-show with undo
+  // X does not act at once: for a few seconds the officer can take it back (Z or the
+  // button). The request is sent only when the time is up, so nothing needs undoing.
+  let pendingNoShow = null;
+
+  function startNoShow(ticket) {
+    if (pendingNoShow) { return; }
+    const seconds = config.no_show_undo_seconds;
+    pendingNoShow = { ticket: ticket, left: seconds };
+    pendingNoShow.timer = setInterval(function () {
+      if (!pendingNoShow) { return; }
+      pendingNoShow.left -= 1;
+      if (pendingNoShow.left <= 0) {
+        const due = pendingNoShow;
+        clearInterval(due.timer);
+        pendingNoShow = null;
+        renderPendingNoShow();
+        ticketAction(due.ticket, "no_show");
+      } else {
+        renderPendingNoShow();
+      }
+    }, 1000);
+    renderPendingNoShow();
+  }
+
+  function undoNoShow() {
+    if (!pendingNoShow) { return false; }
+    clearInterval(pendingNoShow.timer);
+    const number = pendingNoShow.ticket.number;
+    pendingNoShow = null;
+    renderPendingNoShow();
+    showMessage("msg.no_show_undone", { number: number }, "ok");
+    return true;
+  }
+
+  function renderPendingNoShow() {
+    const box = $("no-show-pending");
+    if (!pendingNoShow) { box.hidden = true; box.replaceChildren(); return; }
+    box.hidden = false;
+    const undo = el("button", { type: "button", className: "undo", id: "btn-undo-no-show",
+                                 text: t("action.undo") });
+    undo.appendChild(el("kbd", { text: config.shortcuts.undo }));
+    undo.addEventListener("click", undoNoShow);
+    box.replaceChildren(
+      el("span", { text: t("msg.no_show_pending", { number: pendingNoShow.ticket.number,
+                                                     seconds: pendingNoShow.left }) }),
+      undo,
+    );
   }
 
   function renderFigures(figures) {
@@ -461,6 +540,7 @@
       else { explainNoCall(); }
       return;
     }
+    if (action === "undo") { undoNoShow(); return; }
     if (action === "resume") {
       const held = data.on_hold[0];
       if (held && allowed(held, "resume")) { ticketAction(held, "resume"); }
@@ -468,6 +548,7 @@
     }
     if (!allowed(data.current, action)) { return; }
     if (action === "transfer") { openTransfer(data.current); return; }
+    if (action === "no_show") { startNoShow(data.current); return; }
     ticketAction(data.current, action);
   }
 
@@ -584,6 +665,7 @@
 
   window.AntrianI18n.onChange(function () {
     render();
+    renderPendingNoShow();
     renderMessage();
     renderPicker();
   });

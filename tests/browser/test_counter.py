@@ -133,8 +133,8 @@ def test_keyboard_shortcuts_drive_the_terminal(
 
     page.keyboard.press("n")
     expect(current).to_have_text(second["number"])
-    page.keyboard.press("x")
-    expect(page.locator("#figure-no-show")).to_have_text("1")
+    page.keyboard.press("x")  # sent after the undo window
+    expect(page.locator("#figure-no-show")).to_have_text("1", timeout=15_000)
 
     page.keyboard.press("n")
     expect(current).to_have_text(third["number"])
@@ -148,9 +148,10 @@ def test_keyboard_shortcuts_drive_the_terminal(
     expect(page.locator("#current-empty")).to_be_visible()
 
     page.locator("body").click()
-    page.keyboard.press("u")
+    page.keyboard.press("u")  # the held visitor is back: served here again, nowhere else
     expect(page.locator("#on-hold-list li")).to_have_count(0)
-    expect(page.locator("#waiting-list tr")).to_have_attribute("data-number", third["number"])
+    expect(current).to_have_text(third["number"])
+    expect(page.locator("#waiting-list tr")).to_have_count(0)
 
 
 def test_transfer_with_the_searchable_picker_and_call_a_chosen_ticket(
@@ -485,3 +486,74 @@ def test_the_waiting_count_is_singular_for_one_person_in_english(
     expect(count).to_have_text("1 person")
     issue(live_server, admin, "PINDAH")
     expect(count).to_have_text("2 people")
+
+
+def test_a_mistaken_no_show_is_undone_and_a_real_one_can_be_called_back(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    (ticket,) = issue(live_server, admin, "SIM")
+    page = contexts()
+    sign_in(page, live_server, 7)
+    current = page.locator("#current-number")
+    page.keyboard.press("n")
+    expect(current).to_have_text(ticket["number"])
+
+    page.keyboard.press("x")
+    pending = page.locator("#no-show-pending")
+    expect(pending).to_contain_text(ticket["number"])
+    page.keyboard.press("z")
+    expect(pending).to_be_hidden()
+    page.wait_for_timeout(6_000)  # past the undo window: nothing was sent
+    expect(current).to_have_text(ticket["number"])
+    expect(page.locator("#figure-no-show")).to_have_text("0")
+
+    page.keyboard.press("x")
+    expect(page.locator("#figure-no-show")).to_have_text("1")
+    back = page.get_by_role("button", name=f"Panggil lagi {ticket['number']}")
+    expect(back).to_be_enabled()
+    back.click()
+    expect(current).to_have_text(ticket["number"])
+    expect(page.locator("#no-show-list li")).to_have_count(0)
+
+
+def test_a_held_visitor_can_be_sent_back_to_the_shared_queue(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    first, second = issue(live_server, admin, "SIM", 2)
+    page = contexts()
+    sign_in(page, live_server, 7)
+    page.keyboard.press("n")
+    expect(page.locator("#current-number")).to_have_text(first["number"])
+    page.keyboard.press("h")
+    held = page.locator("#on-hold-list li")
+    expect(held).to_have_attribute("data-number", first["number"])
+    held.get_by_role("button", name="Kembalikan ke antrean").click()
+    expect(held).to_have_count(0)
+    # Back with its arrival time: first in the order this counter calls.
+    rows = page.locator("#waiting-list tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-number", first["number"])
+    expect(rows.first).to_have_attribute("data-position", "1")
+
+
+def test_the_waiting_list_is_in_call_order_with_places_and_reasons(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    normal = issue(live_server, admin, "SIM", 2)
+    response = live_server.api(
+        "POST", "/tickets", admin, json={"service": "SIM", "priority": "lansia"}
+    )
+    priority = response.json()
+    page = contexts()
+    sign_in(page, live_server, 7)
+    rows = page.locator("#waiting-list tr")
+    expect(rows).to_have_count(3)
+    order = [priority["number"], normal[0]["number"], normal[1]["number"]]
+    for index, number in enumerate(order):
+        expect(rows.nth(index)).to_have_attribute("data-number", number)
+        expect(rows.nth(index).locator(".position")).to_have_text(f"#{index + 1}")
+    expect(rows.first.locator(".position")).to_have_attribute(
+        "title", "dipanggil lebih dulu (prioritas)"
+    )
+    page.keyboard.press("n")
+    expect(page.locator("#current-number")).to_have_text(priority["number"])
