@@ -98,7 +98,7 @@ def display_a(live_server: LiveServer) -> str:
 
 
 # ---------------------------------------------------------------------- calls
-def test_a_call_is_on_screen_within_a_second_and_is_spoken(live_server, context, display_a):
+def test_a_call_is_on_screen_within_a_second_and_is_spoken(live_server, context, display_a, espeak):
     officer = officer_at(live_server, 3)
     ticket = issue(live_server, officer, "KTP")
     page = open_display(context, live_server, display_a)
@@ -137,7 +137,7 @@ def test_a_call_is_on_screen_within_a_second_and_is_spoken(live_server, context,
     assert ticket["id"] not in json.dumps(state)
 
 
-def test_a_recall_is_announced_again(live_server, context, display_a):
+def test_a_recall_is_announced_again(live_server, context, display_a, espeak):
     officer = officer_at(live_server, 3)
     ticket = issue(live_server, officer, "KTP")
     page = open_display(context, live_server, display_a)
@@ -157,7 +157,9 @@ def test_a_recall_is_announced_again(live_server, context, display_a):
     ]
 
 
-def test_two_calls_in_a_row_are_announced_one_after_the_other(live_server, context, display_a):
+def test_two_calls_in_a_row_are_announced_one_after_the_other(
+    live_server, context, display_a, espeak
+):
     at_3, at_4 = officer_at(live_server, 3), officer_at(live_server, 4)
     ktp, kk = issue(live_server, at_3, "KTP"), issue(live_server, at_4, "KK")
     page = open_display(context, live_server, display_a)
@@ -259,8 +261,10 @@ def test_a_counter_of_the_other_zone_never_appears(live_server, context, second_
     assert response.status_code == 200, response.text
     version = live_server.api("GET", "/health").json()["version"]
 
+    # Spoken by a voice or written on screen: either way the announcement ends.
     hall_b.wait_for_function(
-        "([n]) => window.antrianDisplay.spoken.length === 1"
+        "([n]) => window.antrianDisplay.state.announcements.length === 1"
+        " && window.antrianDisplay.state.announcements[0].endedAt > 0"
         " && window.antrianDisplay.state.calls[0]?.number === n",
         arg=[paspor["number"]],
         timeout=SETTLE_MS,
