@@ -7,8 +7,15 @@
  *
  * Every call and recall is announced in arrival order, one at a time: a chime (generated with
  * WebAudio), then the phrase the server built (`announcement.speech`), spoken by the browser's
- * Indonesian voice if it has one, else by the server's espeak-ng WAV, else shown as text. Each
- * step has a safety timeout, so a stuck voice never blocks the queue.
+ * Indonesian voice if it has one, else by the server's espeak-ng WAV, else written under the
+ * number for a fixed time. Each step has a safety timeout, so a stuck voice never blocks the
+ * queue.
+ *
+ * The big number ("hero") shows the call being announced; calls still waiting for their turn
+ * follow in order. A call is shown there only while it is current: its counter is open and its
+ * ticket is that number, called or serving. A call that stopped being current before its turn
+ * (the ticket was finished, held, transferred, marked no-show, or the counter left) is not
+ * announced. With nothing being announced the hero shows the newest current call, or nothing.
  *
  * For tests and remote checks, `window.antrianDisplay` is a read-only view:
  *   .spoken  phrases whose voice actually started, in order
@@ -29,6 +36,7 @@
     "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
   };
   const STATUS_TEXT = { open: "Buka", break: "Istirahat", closed: "Tutup" };
+  const AT_COUNTER = ["called", "serving"]; // a counter's current ticket, as the hero sees it
 
   const MAX_CALLS = 10;              // what the snapshot holds
   const RECENT_SHOWN = 8;            // below the newest call
@@ -54,10 +62,30 @@
     serverOffsetMs: 0,
     snapshots: 0,
   };
+  // The announcements: `current` is being said, `queue` waits its turn.
+  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
 
   // ---------------------------------------------------------------- snapshot and events
   function inZone(item) { return Boolean(item) && item.zone === config.zone; }
-  function hasCounter(number) { return state.counters.some((c) => c.number === number); }
+  function counterOf(number) { return state.counters.find((c) => c.number === number) || null; }
+  function hasCounter(number) { return counterOf(number) !== null; }
+  function callKey(call) { return call.version ?? `${call.number}@${call.counter}@${call.at}`; }
+
+  // Is this call still what its counter is doing? Only then may it be shown or announced.
+  function isCurrent(call) {
+    const counter = counterOf(call.counter);
+    return Boolean(counter && counter.status === "open" && counter.current
+      && counter.current.number === call.number && AT_COUNTER.includes(counter.current.status));
+  }
+
+  // The call the big number shows: the one being announced while it is current; else the
+  // newest current call that is not still waiting for its announcement; else none.
+  function heroCall() {
+    const speaking = announcer.current ? announcer.current.call : null;
+    if (speaking && isCurrent(speaking)) { return speaking; }
+    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    return state.calls.find((call) => !waiting.has(callKey(call)) && isCurrent(call)) || null;
+  }
 
   function onSnapshot(snapshot) {
     const previous = state.snapshots ? state.version : null;
@@ -95,6 +123,20 @@
       const index = state.counters.findIndex((c) => c.number === payload.counter.number);
       if (index >= 0) { state.counters[index] = payload.counter; changed = true; }
     }
+    const ticket = payload.ticket;
+    if (ticket && ticket.number) {
+      // A ticket that left its counter (a transfer says so with no counter at all) is no
+      // longer that counter's current ticket, whatever the event says about counters.
+      state.counters.forEach((counter) => {
+        const current = counter.current;
+        if (!current || current.number !== ticket.number) { return; }
+        if (payload.counter && payload.counter.number === counter.number) { return; }
+        if (ticket.counter !== counter.number || !AT_COUNTER.includes(ticket.status)) {
+          counter.current = null;
+          changed = true;
+        }
+      });
+    }
     if (payload.waiting) {
       Object.keys(payload.waiting).forEach((code) => {
         const service = state.services.find((s) => s.code === code);
@@ -107,10 +149,8 @@
       const entry = Object.assign({}, call, { version: payload.version });
       state.calls.unshift(entry);
       state.calls.length = Math.min(state.calls.length, MAX_CALLS);
-      changed = true;
-      render();
-      flash();
       announce(entry);
+      render();
       return;
     }
     if (changed) { render(); }
@@ -147,13 +187,19 @@
     ticker.parentElement.hidden = !text;
   }
 
+  let heroKey = null;
+
   function renderNow() {
-    const call = state.calls[0];
+    const call = heroCall();
     const agency = $("now-agency");
+    heroKey = call ? callKey(call) : null;
+    $("now").dataset.number = call ? call.number : "";
     if (!call) {
       $("now-number").textContent = "—";
       $("now-counter").textContent = "";
-      agency.replaceChildren("Belum ada panggilan ", element("span", "en", "No calls yet"));
+      agency.replaceChildren(...(state.calls.length
+        ? ["Tidak ada panggilan aktif ", element("span", "en", "No current call")]
+        : ["Belum ada panggilan ", element("span", "en", "No calls yet")]));
       return;
     }
     $("now-number").textContent = call.number;
@@ -166,7 +212,10 @@
 
   function renderRecent() {
     const list = $("recent");
-    const rows = state.calls.slice(1, 1 + RECENT_SHOWN).map((call) => {
+    // Every call but the hero's and those still waiting for their announcement.
+    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    const shown = state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
+    const rows = shown.slice(0, RECENT_SHOWN).map((call) => {
       const row = element("li");
       row.dataset.number = call.number;
       row.dataset.counter = call.counter;
@@ -265,15 +314,25 @@
   }
 
   // ---------------------------------------------------------------- announcements
-  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
   let audioContext = null;
 
   function announce(call) {
     announcer.queue.push({
-      phrase: call.speech, text: call.text, number: call.number, counter: call.counter,
-      recall: Boolean(call.recall), queuedAt: now(),
+      call: call, phrase: call.speech, text: call.text, number: call.number,
+      counter: call.counter, recall: Boolean(call.recall), queuedAt: now(),
     });
     if (!announcer.busy) { runQueue(); }
+  }
+
+  function logEntry(item, mode) {
+    const entry = {
+      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
+      mode: mode, chime: null, queuedAt: item.queuedAt, chimeAt: null, startedAt: null,
+      endedAt: null,
+    };
+    announcer.history.push(entry);
+    if (announcer.history.length > 50) { announcer.history.shift(); }
+    return entry;
   }
 
   async function runQueue() {
@@ -281,13 +340,23 @@
     try {
       while (announcer.queue.length) {
         const item = announcer.queue.shift();
+        if (!isCurrent(item.call)) {
+          // Its counter moved on while it waited: calling it now would send someone to a
+          // counter that no longer expects them.
+          logEntry(item, "skipped");
+          continue;
+        }
         announcer.current = item;
+        render();
+        flash();
         try {
           await playOne(item);
         } catch (err) {
           console.warn("announcement failed", err);
         }
+        $("now-text").hidden = true;
         announcer.current = null;
+        render();
         await sleep(GAP_MS);
       }
     } finally {
@@ -296,13 +365,8 @@
   }
 
   async function playOne(item) {
-    const entry = {
-      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
-      mode: null, chime: null, queuedAt: item.queuedAt, chimeAt: now(), startedAt: null,
-      endedAt: null,
-    };
-    announcer.history.push(entry);
-    if (announcer.history.length > 50) { announcer.history.shift(); }
+    const entry = logEntry(item, null);
+    entry.chimeAt = now();
     entry.chime = await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS).then(() => false)]);
     $("now-text").hidden = true;
     let mode = chooseMode();
@@ -321,6 +385,7 @@
       caption.hidden = false;
       entry.startedAt = now();
       await sleep(TEXT_HOLD_MS);
+      caption.hidden = true; // the written call leaves when its announcement ends
     }
     entry.endedAt = now();
   }
@@ -458,6 +523,7 @@
       calls: state.calls,
       counters: state.counters,
       services: state.services,
+      hero: heroKey === null ? null : $("now").dataset.number,
       announcing: announcer.current ? announcer.current.phrase : null,
       queued: announcer.queue.map((item) => item.phrase),
       announcements: announcer.history,

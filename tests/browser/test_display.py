@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core import announcement
 from tests.support.live import LiveServer
@@ -80,6 +81,18 @@ def serve(server: LiveServer, token: str, ticket: dict[str, Any]) -> None:
     for action in ("start", "finish"):
         response = server.api("POST", f"/tickets/{ticket['id']}/{action}", token=token)
         assert response.status_code == 200, response.text
+
+
+def act(server: LiveServer, token: str, ticket: dict[str, Any], action: str, **body: Any) -> None:
+    response = server.api("POST", f"/tickets/{ticket['id']}/{action}", token=token, json=body)
+    assert response.status_code == 200, response.text
+
+
+def set_status(server: LiveServer, token: str, counter: int, status: str) -> None:
+    response = server.api(
+        "POST", f"/counters/{counter}/status", token=token, json={"status": status}
+    )
+    assert response.status_code == 200, response.text
 
 
 def wait_until_quiet(page: Any, spoken: int) -> None:
@@ -175,6 +188,11 @@ def test_two_calls_in_a_row_are_announced_one_after_the_other(
         arg=[first, second],
         timeout=3000,
     )
+    # The big number is the call being said, not the newest one.
+    assert page.locator("#now-number").inner_text() == ktp["number"]
+    page.wait_for_function(
+        "([second]) => window.antrianDisplay.state.announcing === second", arg=[second]
+    )
     assert page.locator("#now-number").inner_text() == kk["number"]
     wait_until_quiet(page, 2)
     assert page.evaluate("window.antrianDisplay.spoken") == [first, second]
@@ -184,9 +202,9 @@ def test_two_calls_in_a_row_are_announced_one_after_the_other(
     assert two["startedAt"] > one["endedAt"]
 
 
-FAKE_INDONESIAN_VOICE = """
+FAKE_VOICE = """
 (() => {
-  // A stand-in for a TV whose browser has an Indonesian voice: it "speaks" for 300 ms.
+  // A stand-in for a TV whose browser has an Indonesian voice: it "speaks" for SPEAK_MS ms.
   const voice = {name: "Bahasa Indonesia", lang: "id-ID", localService: true, default: false};
   window.utterances = [];
   window.SpeechSynthesisUtterance = function (text) { this.text = text; };
@@ -196,11 +214,12 @@ FAKE_INDONESIAN_VOICE = """
     speak(u) {
       window.utterances.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
       setTimeout(() => u.onstart && u.onstart(), 10);
-      setTimeout(() => u.onend && u.onend(), 300);
+      setTimeout(() => u.onend && u.onend(), SPEAK_MS);
     },
   }});
 })();
 """
+FAKE_INDONESIAN_VOICE = FAKE_VOICE.replace("SPEAK_MS", "300")
 
 
 def test_a_browser_with_an_indonesian_voice_speaks_itself(live_server, context, display_a):
@@ -226,15 +245,163 @@ def test_without_a_voice_the_call_is_written_on_screen(live_server, context, dis
     page = open_display(context, live_server, display_a, "/display/?voice=off")
 
     call_next(live_server, officer, 3)
+    caption = page.locator("#now-text")
+    expect(caption).to_be_visible(timeout=SETTLE_MS)
+    assert caption.inner_text() == f"Nomor antrean {ticket['number']}, silakan menuju Loket 3"
     page.wait_for_function(
         "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
     )
 
     assert page.evaluate("window.antrianDisplay.spoken") == []
     assert display_state(page)["announcements"][0]["mode"] == "text"
+    # The written call leaves with its announcement; the number stays while it is current.
+    expect(caption).to_be_hidden(timeout=1000)
+    assert page.locator("#now-number").inner_text() == ticket["number"]
+
+
+@pytest.fixture
+def speechless_server(tmp_path):
+    """A server on a machine without espeak-ng: nothing on its PATH."""
+    (tmp_path / "bin").mkdir()
+    server = LiveServer(tmp_path)
+    server.extra_env["PATH"] = str(tmp_path / "bin")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_with_no_voice_at_all_each_call_is_written_for_a_while(speechless_server, context):
+    """Headless Chromium has no voice and this server no espeak-ng: the calls are written,
+    each for a fixed time, one after the other, and the queue never stalls."""
+    server = speechless_server
+    display = server.device_token("layar-lantai-1", "display", zone="A")
+    at_3, at_4 = officer_at(server, 3), officer_at(server, 4)
+    ktp, kk = issue(server, at_3, "KTP"), issue(server, at_4, "KK")
+    page = open_display(context, server, display)
+    assert (
+        page.evaluate("JSON.parse(document.getElementById('display-config').textContent)")[
+            "serverSpeech"
+        ]
+        is False
+    )
+
+    call_next(server, at_3, 3)
+    call_next(server, at_4, 4)
     caption = page.locator("#now-text")
-    assert caption.is_visible()
-    assert caption.inner_text() == f"Nomor antrean {ticket['number']}, silakan menuju Loket 3"
+    expect(caption).to_have_text(f"Nomor antrean {ktp['number']}, silakan menuju Loket 3")
+    assert page.locator("#now-number").inner_text() == ktp["number"]
+    expect(caption).to_have_text(
+        f"Nomor antrean {kk['number']}, silakan menuju Loket 4", timeout=SETTLE_MS
+    )
+    assert page.locator("#now-number").inner_text() == kk["number"]
+    page.wait_for_function(
+        "window.antrianDisplay.state.announcements[1]?.endedAt > 0", timeout=SETTLE_MS
+    )
+
+    expect(caption).to_be_hidden(timeout=1000)
+    one, two = display_state(page)["announcements"]
+    assert one["mode"] == two["mode"] == "text"
+    assert two["startedAt"] > one["endedAt"]
+    for entry in (one, two):
+        assert 3000 <= entry["endedAt"] - entry["startedAt"] <= 8000
+    assert page.evaluate("window.antrianDisplay.spoken") == []
+
+
+# ---------------------------------------------------------------------- the big number
+def test_the_big_number_shows_only_a_call_that_is_still_current(live_server, context, display_a):
+    """Finished, held, transferred, no-show, or its counter on a break: the call leaves the big
+    number, which falls back to the newest call that is still current, then to nothing."""
+    services = {3: "KTP", 4: "KK", 5: "AKTA", 6: "IKD", 7: "SIM"}
+    officers = {n: officer_at(live_server, n) for n in services}
+    tickets = {n: issue(live_server, officers[n], service) for n, service in services.items()}
+    for n in services:
+        call_next(live_server, officers[n], n)
+    page = open_display(context, live_server, display_a)
+    hero, where = page.locator("#now-number"), page.locator("#now-counter")
+    expect(hero).to_have_text(tickets[7]["number"])
+
+    steps = [
+        (7, lambda: serve(live_server, officers[7], tickets[7])),
+        (6, lambda: act(live_server, officers[6], tickets[6], "hold")),
+        (5, lambda: act(live_server, officers[5], tickets[5], "transfer", service="KK")),
+        (4, lambda: act(live_server, officers[4], tickets[4], "no-show")),
+        (3, lambda: set_status(live_server, officers[3], 3, "break")),
+    ]
+    for counter, step in steps:
+        step()
+        if counter > 3:
+            expect(hero).to_have_text(tickets[counter - 1]["number"], timeout=3000)
+            assert where.inner_text() == f"Loket {counter - 1}"
+        else:
+            expect(hero).to_have_text("—", timeout=3000)
+            assert where.inner_text() == ""
+        assert tickets[counter]["number"] not in page.locator("#now").inner_text()
+    # The transferred ticket left counter 5's tile too (its event names no counter).
+    assert page.locator('#counters li[data-counter="5"] .current').inner_text() == "—"
+    # The calls are still listed as recent calls.
+    recent = page.locator("#recent li .number").all_inner_texts()
+    assert [tickets[n]["number"] for n in (7, 6, 5, 4, 3)] == recent[:5]
+    assert page.evaluate("window.antrianDisplay.spoken") == []
+
+
+def test_a_call_that_stopped_being_current_before_its_turn_is_not_announced(
+    live_server, context, display_a
+):
+    context.add_init_script(FAKE_VOICE.replace("SPEAK_MS", "1500"))
+    at_3, at_4 = officer_at(live_server, 3), officer_at(live_server, 4)
+    ktp, kk = issue(live_server, at_3, "KTP"), issue(live_server, at_4, "KK")
+    page = open_display(context, live_server, display_a)
+
+    call_next(live_server, at_3, 3)
+    call_next(live_server, at_4, 4)
+    page.wait_for_function("window.antrianDisplay.state.queued.length === 1")
+    act(live_server, at_4, kk, "no-show")
+    page.wait_for_function(
+        "window.antrianDisplay.state.announcements.length === 2"
+        " && window.antrianDisplay.state.announcing === null",
+        timeout=SETTLE_MS,
+    )
+
+    first, second = display_state(page)["announcements"]
+    assert (first["number"], first["mode"]) == (ktp["number"], "browser")
+    assert (second["number"], second["mode"]) == (kk["number"], "skipped")
+    assert page.evaluate("window.antrianDisplay.spoken") == [phrase(live_server, ktp["number"], 3)]
+    assert page.locator("#now-number").inner_text() == ktp["number"]
+
+
+def test_the_big_number_follows_the_announcement(live_server, context, display_a):
+    """Three calls at once: each is on the big number while it is being said, in order."""
+    context.add_init_script(FAKE_VOICE.replace("SPEAK_MS", "1000"))
+    officers = {n: officer_at(live_server, n) for n in (3, 4, 5)}
+    tickets = {
+        n: issue(live_server, officers[n], s) for n, s in ((3, "KTP"), (4, "KK"), (5, "AKTA"))
+    }
+    page = open_display(context, live_server, display_a)
+    page.evaluate(
+        """() => {
+            window.heroes = [];
+            const target = document.getElementById("now-number");
+            new MutationObserver(() => window.heroes.push([
+                target.textContent, window.antrianDisplay.state.announcing,
+            ])).observe(target, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+
+    for n in (3, 4, 5):
+        call_next(live_server, officers[n], n)
+    wait_until_quiet(page, 3)
+
+    phrases = [phrase(live_server, tickets[n]["number"], n) for n in (3, 4, 5)]
+    assert page.evaluate("window.antrianDisplay.spoken") == phrases
+    changes = [tuple(change) for change in page.evaluate("window.heroes")]
+    # Each number appeared while its own phrase was being said, never ahead of it.
+    numbers = [tickets[n]["number"] for n in (3, 4, 5)]
+    said_for = dict(zip(numbers, phrases, strict=True))
+    for number, said in changes:
+        assert said is None or said == said_for[number], (number, said)
+    order = [n for i, (n, _) in enumerate(changes) if i == 0 or changes[i - 1][0] != n]
+    assert order == numbers
+    assert page.locator("#now-number").inner_text() == tickets[5]["number"]
 
 
 # ---------------------------------------------------------------------- zones
@@ -347,6 +514,7 @@ def test_the_display_fits_each_screen_and_is_photographed(
     for ticket in tickets[:3]:
         call_next(live_server, officer, 3)
         serve(live_server, officer, ticket)
+    call_next(live_server, officer, 3)  # the fourth is at the counter now
     for name, width, height in SCREENS:
         context = browser.new_context(viewport={"width": width, "height": height})
         try:
@@ -363,8 +531,8 @@ def test_the_display_fits_each_screen_and_is_photographed(
                 box = page.locator(selector).bounding_box()
                 assert box is not None and box["width"] > 0, (name, selector)
                 assert box["y"] >= 0 and box["y"] + box["height"] <= height, (name, selector)
-            assert page.locator("#now-number").inner_text() == tickets[2]["number"]
-            assert page.locator("#recent li").count() == 2
+            assert page.locator("#now-number").inner_text() == tickets[3]["number"]
+            assert page.locator("#recent li").count() == 3
             assert page.locator("#counters li").count() == 20
             # Readable across a hall: the newest number is a large share of the screen.
             size = page.locator("#now-number").evaluate(
