@@ -39,7 +39,6 @@
   const AT_COUNTER = ["called", "serving"]; // a counter's current ticket, as the hero sees it
 
   const MAX_CALLS = 10;              // what the snapshot holds
-  const RECENT_SHOWN = 8;            // below the newest call
   const MISSED_CALL_SECONDS = 60;    // calls found by a resync younger than this are announced
   const CHIME_MS = 1900;
   const CHIME_TIMEOUT_MS = 4000;
@@ -215,7 +214,7 @@
     // Every call but the hero's and those still waiting for their announcement.
     const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
     const shown = state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
-    const rows = shown.slice(0, RECENT_SHOWN).map((call) => {
+    const rows = shown.map((call) => {
       const row = element("li");
       row.dataset.number = call.number;
       row.dataset.counter = call.counter;
@@ -229,6 +228,17 @@
       rows.push(element("li", "empty", "—"));
     }
     list.replaceChildren(...rows);
+    fitRecent();
+  }
+
+  // Only whole rows: drop the oldest until the last one ends inside the panel.
+  function fitRecent() {
+    const list = $("recent");
+    const bottom = list.getBoundingClientRect().bottom;
+    while (list.children.length > 1
+           && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
+      list.lastElementChild.remove();
+    }
   }
 
   function renderCounters() {
@@ -555,6 +565,7 @@
   }
   setConnection("connecting");
   startClock();
+  window.addEventListener("resize", () => { if (state.snapshots) { render(); } });
   setInterval(refreshAtNight, 10 * 60 * 1000);
   window.AntrianLive.connect({
     // A display's token binds its zone; an admin's preview asks for the zone it shows.

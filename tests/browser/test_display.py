@@ -564,3 +564,68 @@ def test_the_clock_shows_the_mall_time_in_indonesian(live_server, context, displ
 
     # The page ticks once a second: allow the reading from just before and just after.
     assert shown in {wib(before - 1.5), wib(before), wib(after)}
+
+
+# ---------------------------------------------------------------------- a busy hall
+BUSY = {1: "KTP", 2: "KTP", 3: "KIA", 4: "KK", 5: "AKTA", 6: "IKD", 7: "SIM", 8: "SIM"}
+BUSY |= {9: "SKCK", 10: "SKCK"}
+RESOLUTIONS = [(1366, 768), (1920, 1080), (3840, 2160)]
+
+
+@pytest.fixture(scope="module")
+def busy_hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    """Zone A at midday: ten counters called a ticket each (the snapshot holds ten calls),
+    a second visitor waits at each, counter 8 is on a break and counter 9 recalled."""
+    server = LiveServer(tmp_path_factory.mktemp("busy-hall"))
+    server.start()
+    try:
+        officers = {n: officer_at(server, n) for n in BUSY}
+        for n, service in BUSY.items():
+            issue(server, officers[n], service)
+            issue(server, officers[n], service)
+        called = {n: call_next(server, officers[n], n) for n in BUSY}
+        act(server, officers[9], called[9], "recall")
+        set_status(server, officers[8], 8, "break")
+        yield server, server.device_token("layar-lantai-1", "display", zone="A")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=RESOLUTIONS, ids=lambda r: f"{r[0]}x{r[1]}")
+def busy_page(request: pytest.FixtureRequest, browser: Any, busy_hall: Any) -> Iterator[Any]:
+    width, height = request.param
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield open_display(context, *busy_hall)
+    finally:
+        context.close()
+
+
+def test_the_recent_calls_show_only_whole_rows(busy_page):
+    page = busy_page
+    geometry = page.evaluate(
+        """() => {
+            const panel = document.querySelector("section.recent");
+            const style = getComputedStyle(panel);
+            const list = document.getElementById("recent");
+            return {
+                bottom: panel.getBoundingClientRect().bottom - parseFloat(style.paddingBottom)
+                    - parseFloat(style.borderBottomWidth),
+                gap: parseFloat(getComputedStyle(list).rowGap),
+                rows: [...list.children].map((li) => {
+                    const box = li.getBoundingClientRect();
+                    return {top: box.top, bottom: box.bottom, height: box.height};
+                }),
+            };
+        }"""
+    )
+    rows = geometry["rows"]
+    candidates = len(display_state(page)["calls"]) - 1  # all but the big number's
+    assert candidates == 9
+    assert len(rows) >= 4
+    for row in rows:
+        assert row["bottom"] <= geometry["bottom"] + 0.5, (row, geometry["bottom"])
+    if len(rows) < candidates:
+        # What was left out would not have fitted.
+        room = geometry["bottom"] - rows[-1]["bottom"]
+        assert room < geometry["gap"] + rows[-1]["height"], (room, rows[-1])
