@@ -35,7 +35,14 @@
     "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
     "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
   };
-  const STATUS_TEXT = { open: "Buka", break: "Istirahat", closed: "Tutup" };
+  const DAYS_EN = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+  ];
+  const STATUS_TEXT = {
+    open: ["Buka", "Open"], break: ["Istirahat", "Break"], closed: ["Tutup", "Closed"],
+  };
   const AT_COUNTER = ["called", "serving"]; // a counter's current ticket, as the hero sees it
 
   const MAX_CALLS = 10;              // what the snapshot holds
@@ -164,6 +171,7 @@
   }
 
   function render() {
+    stopStaleAnnouncement();
     renderMall();
     renderNow();
     renderRecent();
@@ -203,9 +211,13 @@
     }
     $("now-number").textContent = call.number;
     $("now-counter").textContent = call.counter_name;
+    // The call names the service and agency in Indonesian; the English comes with the service.
+    const service = state.services.find((s) => s.code === call.service) || {};
     agency.replaceChildren(
-      call.agency_name,
+      element("div", "now-agency-id", call.agency_name),
+      element("div", "en", service.agency === call.agency ? service.agency_name_en : null),
       element("div", "now-service", call.service_name),
+      element("div", "en", service.name_en),
     );
   }
 
@@ -220,7 +232,11 @@
       row.dataset.counter = call.counter;
       row.append(element("span", "number", call.number));
       const where = element("span", "where", call.counter_name);
-      if (call.recall) { where.append(element("span", "tag", "ulang")); }
+      if (call.recall) {
+        const tag = element("span", "tag", "ulang");
+        tag.append(" ", element("span", "en", "recall"));
+        where.append(tag);
+      }
       row.append(where);
       return row;
     });
@@ -248,20 +264,49 @@
       tile.dataset.status = counter.status;
       tile.append(element("span", "name", counter.name));
       tile.append(element("span", "current", counter.current ? counter.current.number : "—"));
-      tile.append(element("span", "state", STATUS_TEXT[counter.status] || counter.status));
+      const [id, en] = STATUS_TEXT[counter.status] || [counter.status, ""];
+      const label = element("span", "state", id);
+      label.append(element("span", "en", en));
+      tile.append(label);
       return tile;
     }));
   }
 
+  // By ticket prefix, the letter a visitor holds; each name whole, in both languages.
   function renderServices() {
-    $("services").replaceChildren(...state.services.map((service) => {
+    const list = $("services");
+    const services = state.services.slice().sort((a, b) => a.prefix.localeCompare(b.prefix));
+    list.replaceChildren(...services.map((service) => {
       const row = element("li", service.open ? "" : "closed");
       row.dataset.service = service.code;
-      row.append(element("span", "name", service.name));
-      row.append(element("span", "count", service.open || service.waiting
-        ? String(service.waiting) : "tutup"));
+      row.append(element("span", "prefix", service.prefix));
+      const names = element("span", "names");
+      names.append(element("span", "name", service.name));
+      names.append(element("span", "en", service.name_en));
+      row.append(names);
+      const count = element("span", "count");
+      if (service.open || service.waiting) {
+        count.textContent = String(service.waiting);
+      } else {
+        count.append("Tutup", element("span", "en", "Closed"));
+      }
+      row.append(count);
       return row;
     }));
+    fitServices();
+  }
+
+  // Shrink the list's type, never below legible, until every name fits whole.
+  function fitServices() {
+    const list = $("services");
+    let size = 0.8;
+    list.style.fontSize = size + "rem";
+    const overflows = () => list.scrollHeight > list.clientHeight + 1
+      || list.scrollWidth > list.clientWidth + 1; // a third column past the edge
+    while (size > 0.6 && overflows()) {
+      size -= 0.02;
+      list.style.fontSize = size.toFixed(2) + "rem";
+    }
   }
 
   function flash() {
@@ -313,6 +358,8 @@
     const label = ZONE_LABELS[config.timezone] || "";
     $("clock-time").textContent = `${pad(p.hour % 24)}.${pad(p.minute)} ${label}`.trim();
     $("clock-date").textContent = `${DAYS[weekday]}, ${p.day} ${MONTHS[p.month - 1]} ${p.year}`;
+    $("clock-date-en").textContent =
+      `${DAYS_EN[weekday]}, ${p.day} ${MONTHS_EN[p.month - 1]} ${p.year}`;
   }
 
   function startClock() {
@@ -356,6 +403,7 @@
           logEntry(item, "skipped");
           continue;
         }
+        item.stopped = new Promise((resolve) => { item.stop = resolve; });
         announcer.current = item;
         render();
         flash();
@@ -374,10 +422,24 @@
     }
   }
 
+  // The call being said stopped being current (finished, transferred, the counter left):
+  // stop saying it, and let the next one come.
+  function stopStaleAnnouncement() {
+    const item = announcer.current;
+    if (item && item.stop && !item.interrupted && !isCurrent(item.call)) {
+      item.interrupted = true;
+      item.stop();
+    }
+  }
+
   async function playOne(item) {
     const entry = logEntry(item, null);
+    item.stopped.then(() => { entry.interrupted = true; });
     entry.chimeAt = now();
-    entry.chime = await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS).then(() => false)]);
+    entry.chime = await Promise.race([
+      chime(), sleep(CHIME_TIMEOUT_MS).then(() => false), item.stopped.then(() => null),
+    ]);
+    if (item.interrupted) { entry.endedAt = now(); return; }
     $("now-text").hidden = true;
     let mode = chooseMode();
     let voiced = false;
@@ -385,16 +447,16 @@
       voiced = await speakInBrowser(item, entry);
       if (!voiced && config.serverSpeech) { mode = "server"; }
     }
-    if (mode === "server" && !voiced) {
+    if (mode === "server" && !voiced && !item.interrupted) {
       voiced = await playServerVoice(item, entry);
     }
     entry.mode = voiced ? mode : "text";
-    if (!voiced) {
+    if (!voiced && !item.interrupted) {
       const caption = $("now-text");
       caption.textContent = item.text;
       caption.hidden = false;
       entry.startedAt = now();
-      await sleep(TEXT_HOLD_MS);
+      await Promise.race([sleep(TEXT_HOLD_MS), item.stopped]);
       caption.hidden = true; // the written call leaves when its announcement ends
     }
     entry.endedAt = now();
@@ -449,6 +511,7 @@
       };
       utterance.onend = finish;
       utterance.onerror = finish;
+      item.stopped.then(() => { if (!done) { synth.cancel(); finish(); } });
       timer = setTimeout(() => { synth.cancel(); finish(); }, VOICE_START_TIMEOUT_MS);
       synth.cancel();
       synth.speak(utterance);
@@ -479,6 +542,7 @@
       audio.addEventListener("playing", onPlaying);
       audio.addEventListener("ended", finish);
       audio.addEventListener("error", finish);
+      item.stopped.then(finish);
       arm(VOICE_START_TIMEOUT_MS);
       audio.src = config.speechUrl + "?" + query.toString();
       const playing = audio.play();
