@@ -52,6 +52,7 @@
   const VOICE_START_TIMEOUT_MS = 8000;
   const GAP_MS = 500;
   const TEXT_HOLD_MS = 4000;
+  const STALE_AFTER_MS = 30000;      // offline this long: numbers on screen may be wrong, hide them
 
   const $ = (id) => document.getElementById(id);
   const now = () => performance.now();
@@ -67,7 +68,9 @@
     services: [],
     serverOffsetMs: 0,
     snapshots: 0,
+    stale: false,                    // numbers hidden until a fresh snapshot
   };
+  let staleTimer = null;
   // The announcements: `current` is being said, `queue` waits its turn.
   const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
 
@@ -107,6 +110,10 @@
     state.calls = snapshot.calls.filter((c) => numbers.has(c.counter)).slice(0, MAX_CALLS);
     state.serverOffsetMs = Date.parse(snapshot.server_time) - Date.now();
     state.snapshots += 1;
+    clearTimeout(staleTimer);
+    staleTimer = null;
+    state.stale = false;
+    document.body.dataset.stale = "false";
     setConnection("online");
     render();
     tick();
@@ -197,14 +204,17 @@
   let heroKey = null;
 
   function renderNow() {
-    const call = heroCall();
+    const call = state.stale ? null : heroCall();
     const agency = $("now-agency");
     heroKey = call ? callKey(call) : null;
     $("now").dataset.number = call ? call.number : "";
     if (!call) {
       $("now-number").textContent = "—";
       $("now-counter").textContent = "";
-      agency.replaceChildren(...(state.calls.length
+      agency.replaceChildren(...(state.stale
+        ? ["Nomor disembunyikan sampai tersambung kembali ",
+          element("span", "en", "Numbers hidden until the connection is back")]
+        : state.calls.length
         ? ["Tidak ada panggilan aktif ", element("span", "en", "No current call")]
         : ["Belum ada panggilan ", element("span", "en", "No calls yet")]));
       return;
@@ -225,7 +235,8 @@
     const list = $("recent");
     // Every call but the hero's and those still waiting for their announcement.
     const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
-    const shown = state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
+    const shown = state.stale ? []
+      : state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
     const rows = shown.map((call) => {
       const row = element("li");
       row.dataset.number = call.number;
@@ -263,7 +274,8 @@
       tile.dataset.counter = counter.number;
       tile.dataset.status = counter.status;
       tile.append(element("span", "name", counter.name));
-      tile.append(element("span", "current", counter.current ? counter.current.number : "—"));
+      const current = counter.current && !state.stale ? counter.current.number : "—";
+      tile.append(element("span", "current", current));
       const [id, en] = STATUS_TEXT[counter.status] || [counter.status, ""];
       const label = element("span", "state", id);
       label.append(element("span", "en", en));
@@ -285,7 +297,9 @@
       names.append(element("span", "en", service.name_en));
       row.append(names);
       const count = element("span", "count");
-      if (service.open || service.waiting) {
+      if (state.stale) {
+        count.textContent = "—";
+      } else if (service.open || service.waiting) {
         count.textContent = String(service.waiting);
       } else {
         count.append("Tutup", element("span", "en", "Closed"));
@@ -316,19 +330,48 @@
     panel.classList.add("flash");
   }
 
+  // Offline (or refused), a full-width banner says so at once; after STALE_AFTER_MS the
+  // numbers, which may be wrong by then, are hidden until a fresh snapshot arrives.
   function setConnection(connection, detail) {
     state.connection = connection;
     state.detail = detail || null;
     document.body.dataset.connection = connection;
+    const lost = connection === "offline" || connection === "refused";
+    if (lost && staleTimer === null && !state.stale && state.snapshots) {
+      staleTimer = setTimeout(hideStaleNumbers, STALE_AFTER_MS);
+    }
+    renderConnection();
+  }
+
+  function hideStaleNumbers() {
+    staleTimer = null;
+    if (state.connection === "online") { return; }
+    state.stale = true;
+    document.body.dataset.stale = "true";
+    announcer.queue.length = 0;
+    render();
+    renderConnection();
+  }
+
+  function renderConnection() {
+    const connection = state.connection;
     const mark = $("connection");
     mark.hidden = connection === "online";
+    const title = $("connection-title");
     const text = $("connection-text");
     if (connection === "refused") {
-      text.replaceChildren("Layar ditolak server: " + (detail || "") + " ",
-        element("span", "en", "Display refused; an admin must set it up again."));
+      title.replaceChildren("Layar ditolak server ", element("span", "en", "Display refused"));
+      text.replaceChildren((state.detail || "") + " ",
+        element("span", "en", "An admin must set this display up again."));
+    } else if (connection === "offline") {
+      title.replaceChildren("Koneksi terputus ", element("span", "en", "Connection lost"));
+      text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
     } else {
+      title.replaceChildren();
       text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
     }
+    const note = $("connection-stale");
+    note.hidden = !state.stale;
   }
 
   // ---------------------------------------------------------------- date and clock

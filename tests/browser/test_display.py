@@ -523,6 +523,47 @@ def test_after_a_server_restart_the_display_heals_by_itself(live_server, context
     assert waiting == str(next(s["waiting"] for s in truth["services"] if s["code"] == "KTP"))
 
 
+def test_offline_a_banner_says_so_and_after_30_s_the_numbers_are_hidden(
+    live_server, context, display_a
+):
+    officer = officer_at(live_server, 3)
+    ticket = issue(live_server, officer, "KTP")
+    issue(live_server, officer, "KTP")  # and one visitor waits
+    call_next(live_server, officer, 3)
+    page = context.new_page()
+    page.clock.install()  # real time runs on; the test may jump it ahead
+    page.goto(f"{live_server.base_url}/display/setup#{display_a}")
+    page.wait_for_function("window.antrianDisplay?.state.connection === 'online'")
+    banner = page.locator("#connection")
+    expect(page.locator("#now-number")).to_have_text(ticket["number"])
+    assert banner.is_hidden()
+
+    live_server.stop()
+    page.wait_for_function("window.antrianDisplay.state.connection === 'offline'", timeout=15000)
+    expect(banner).to_be_visible()
+    text = banner.inner_text()
+    assert "Koneksi terputus" in text and "Connection lost" in text
+    box = banner.bounding_box()
+    assert box["x"] <= 0 and box["width"] >= 1920 and box["height"] >= 50
+    # For a while the last known numbers stay: a short drop should not blank the hall.
+    assert page.locator("#now-number").inner_text() == ticket["number"]
+
+    page.clock.fast_forward(31_000)
+    expect(page.locator("#now-number")).to_have_text("—")
+    board = page.locator("main.board").inner_text()
+    assert ticket["number"] not in board
+    assert page.locator('#counters li[data-counter="3"] .current').inner_text() == "—"
+    assert page.locator('#services li[data-service="KTP"] .count').inner_text() == "—"
+    assert "Numbers hidden" in banner.inner_text()
+
+    live_server.start()
+    page.wait_for_function("window.antrianDisplay.state.connection === 'online'", timeout=15000)
+    expect(banner).to_be_hidden()
+    expect(page.locator("#now-number")).to_have_text(ticket["number"])
+    assert page.locator('#counters li[data-counter="3"] .current').inner_text() == ticket["number"]
+    assert page.locator('#services li[data-service="KTP"] .count').inner_text() == "1"
+
+
 # ---------------------------------------------------------------------- layouts
 SCREENS = [("1920x1080", 1920, 1080), ("1280x720", 1280, 720), ("portrait-1080x1920", 1080, 1920)]
 
