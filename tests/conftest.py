@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,18 @@ class FakeClock:
 def services_required() -> bool:
     """In CI PostgreSQL and Redis are part of the machine: their tests must run, not skip."""
     return os.environ.get("ANTRIAN_REQUIRE_SERVICES") == "1" or bool(os.environ.get("CI"))
+
+
+def require_program(program: str, package: str | None = None) -> str:
+    """The path of a system program a test needs. Without it the test skips and says why; under
+    `ANTRIAN_REQUIRE_SERVICES=1` (or CI), where the machine must have it, the test fails."""
+    path = shutil.which(program)
+    if path is None:
+        reason = f"{program} is not installed (apt-get install {package or program})"
+        if services_required():
+            pytest.fail(f"{reason}; ANTRIAN_REQUIRE_SERVICES=1 requires it")
+        pytest.skip(reason)
+    return path
 
 
 @pytest.fixture

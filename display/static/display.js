@@ -7,8 +7,15 @@
  *
  * Every call and recall is announced in arrival order, one at a time: a chime (generated with
  * WebAudio), then the phrase the server built (`announcement.speech`), spoken by the browser's
- * Indonesian voice if it has one, else by the server's espeak-ng WAV, else shown as text. Each
- * step has a safety timeout, so a stuck voice never blocks the queue.
+ * Indonesian voice if it has one, else by the server's espeak-ng WAV, else written under the
+ * number for a fixed time. Each step has a safety timeout, so a stuck voice never blocks the
+ * queue.
+ *
+ * The big number ("hero") shows the call being announced; calls still waiting for their turn
+ * follow in order. A call is shown there only while it is current: its counter is open and its
+ * ticket is that number, called or serving. A call that stopped being current before its turn
+ * (the ticket was finished, held, transferred, marked no-show, or the counter left) is not
+ * announced. With nothing being announced the hero shows the newest current call, or nothing.
  *
  * For tests and remote checks, `window.antrianDisplay` is a read-only view:
  *   .spoken  phrases whose voice actually started, in order
@@ -28,16 +35,24 @@
     "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
     "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT",
   };
-  const STATUS_TEXT = { open: "Buka", break: "Istirahat", closed: "Tutup" };
+  const DAYS_EN = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+  ];
+  const STATUS_TEXT = {
+    open: ["Buka", "Open"], break: ["Istirahat", "Break"], closed: ["Tutup", "Closed"],
+  };
+  const AT_COUNTER = ["called", "serving"]; // a counter's current ticket, as the hero sees it
 
   const MAX_CALLS = 10;              // what the snapshot holds
-  const RECENT_SHOWN = 8;            // below the newest call
   const MISSED_CALL_SECONDS = 60;    // calls found by a resync younger than this are announced
   const CHIME_MS = 1900;
   const CHIME_TIMEOUT_MS = 4000;
   const VOICE_START_TIMEOUT_MS = 8000;
   const GAP_MS = 500;
   const TEXT_HOLD_MS = 4000;
+  const STALE_AFTER_MS = 30000;      // offline this long: numbers on screen may be wrong, hide them
 
   const $ = (id) => document.getElementById(id);
   const now = () => performance.now();
@@ -53,11 +68,33 @@
     services: [],
     serverOffsetMs: 0,
     snapshots: 0,
+    stale: false,                    // numbers hidden until a fresh snapshot
   };
+  let staleTimer = null;
+  // The announcements: `current` is being said, `queue` waits its turn.
+  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
 
   // ---------------------------------------------------------------- snapshot and events
   function inZone(item) { return Boolean(item) && item.zone === config.zone; }
-  function hasCounter(number) { return state.counters.some((c) => c.number === number); }
+  function counterOf(number) { return state.counters.find((c) => c.number === number) || null; }
+  function hasCounter(number) { return counterOf(number) !== null; }
+  function callKey(call) { return call.version ?? `${call.number}@${call.counter}@${call.at}`; }
+
+  // Is this call still what its counter is doing? Only then may it be shown or announced.
+  function isCurrent(call) {
+    const counter = counterOf(call.counter);
+    return Boolean(counter && counter.status === "open" && counter.current
+      && counter.current.number === call.number && AT_COUNTER.includes(counter.current.status));
+  }
+
+  // The call the big number shows: the one being announced while it is current; else the
+  // newest current call that is not still waiting for its announcement; else none.
+  function heroCall() {
+    const speaking = announcer.current ? announcer.current.call : null;
+    if (speaking && isCurrent(speaking)) { return speaking; }
+    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    return state.calls.find((call) => !waiting.has(callKey(call)) && isCurrent(call)) || null;
+  }
 
   function onSnapshot(snapshot) {
     const previous = state.snapshots ? state.version : null;
@@ -73,6 +110,10 @@
     state.calls = snapshot.calls.filter((c) => numbers.has(c.counter)).slice(0, MAX_CALLS);
     state.serverOffsetMs = Date.parse(snapshot.server_time) - Date.now();
     state.snapshots += 1;
+    clearTimeout(staleTimer);
+    staleTimer = null;
+    state.stale = false;
+    document.body.dataset.stale = "false";
     setConnection("online");
     render();
     tick();
@@ -95,6 +136,20 @@
       const index = state.counters.findIndex((c) => c.number === payload.counter.number);
       if (index >= 0) { state.counters[index] = payload.counter; changed = true; }
     }
+    const ticket = payload.ticket;
+    if (ticket && ticket.number) {
+      // A ticket that left its counter (a transfer says so with no counter at all) is no
+      // longer that counter's current ticket, whatever the event says about counters.
+      state.counters.forEach((counter) => {
+        const current = counter.current;
+        if (!current || current.number !== ticket.number) { return; }
+        if (payload.counter && payload.counter.number === counter.number) { return; }
+        if (ticket.counter !== counter.number || !AT_COUNTER.includes(ticket.status)) {
+          counter.current = null;
+          changed = true;
+        }
+      });
+    }
     if (payload.waiting) {
       Object.keys(payload.waiting).forEach((code) => {
         const service = state.services.find((s) => s.code === code);
@@ -107,10 +162,8 @@
       const entry = Object.assign({}, call, { version: payload.version });
       state.calls.unshift(entry);
       state.calls.length = Math.min(state.calls.length, MAX_CALLS);
-      changed = true;
-      render();
-      flash();
       announce(entry);
+      render();
       return;
     }
     if (changed) { render(); }
@@ -125,6 +178,7 @@
   }
 
   function render() {
+    stopStaleAnnouncement();
     renderMall();
     renderNow();
     renderRecent();
@@ -147,32 +201,53 @@
     ticker.parentElement.hidden = !text;
   }
 
+  let heroKey = null;
+
   function renderNow() {
-    const call = state.calls[0];
+    const call = state.stale ? null : heroCall();
     const agency = $("now-agency");
+    heroKey = call ? callKey(call) : null;
+    $("now").dataset.number = call ? call.number : "";
     if (!call) {
       $("now-number").textContent = "—";
       $("now-counter").textContent = "";
-      agency.replaceChildren("Belum ada panggilan ", element("span", "en", "No calls yet"));
+      agency.replaceChildren(...(state.stale
+        ? ["Nomor disembunyikan sampai tersambung kembali ",
+          element("span", "en", "Numbers hidden until the connection is back")]
+        : state.calls.length
+        ? ["Tidak ada panggilan aktif ", element("span", "en", "No current call")]
+        : ["Belum ada panggilan ", element("span", "en", "No calls yet")]));
       return;
     }
     $("now-number").textContent = call.number;
     $("now-counter").textContent = call.counter_name;
+    // The call names the service and agency in Indonesian; the English comes with the service.
+    const service = state.services.find((s) => s.code === call.service) || {};
     agency.replaceChildren(
-      call.agency_name,
+      element("div", "now-agency-id", call.agency_name),
+      element("div", "en", service.agency === call.agency ? service.agency_name_en : null),
       element("div", "now-service", call.service_name),
+      element("div", "en", service.name_en),
     );
   }
 
   function renderRecent() {
     const list = $("recent");
-    const rows = state.calls.slice(1, 1 + RECENT_SHOWN).map((call) => {
+    // Every call but the hero's and those still waiting for their announcement.
+    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    const shown = state.stale ? []
+      : state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
+    const rows = shown.map((call) => {
       const row = element("li");
       row.dataset.number = call.number;
       row.dataset.counter = call.counter;
       row.append(element("span", "number", call.number));
       const where = element("span", "where", call.counter_name);
-      if (call.recall) { where.append(element("span", "tag", "ulang")); }
+      if (call.recall) {
+        const tag = element("span", "tag", "ulang");
+        tag.append(" ", element("span", "en", "recall"));
+        where.append(tag);
+      }
       row.append(where);
       return row;
     });
@@ -180,6 +255,17 @@
       rows.push(element("li", "empty", "—"));
     }
     list.replaceChildren(...rows);
+    fitRecent();
+  }
+
+  // Only whole rows: drop the oldest until the last one ends inside the panel.
+  function fitRecent() {
+    const list = $("recent");
+    const bottom = list.getBoundingClientRect().bottom;
+    while (list.children.length > 1
+           && list.lastElementChild.getBoundingClientRect().bottom > bottom + 0.5) {
+      list.lastElementChild.remove();
+    }
   }
 
   function renderCounters() {
@@ -188,21 +274,53 @@
       tile.dataset.counter = counter.number;
       tile.dataset.status = counter.status;
       tile.append(element("span", "name", counter.name));
-      tile.append(element("span", "current", counter.current ? counter.current.number : "—"));
-      tile.append(element("span", "state", STATUS_TEXT[counter.status] || counter.status));
+      const current = counter.current && !state.stale ? counter.current.number : "—";
+      tile.append(element("span", "current", current));
+      const [id, en] = STATUS_TEXT[counter.status] || [counter.status, ""];
+      const label = element("span", "state", id);
+      label.append(element("span", "en", en));
+      tile.append(label);
       return tile;
     }));
   }
 
+  // By ticket prefix, the letter a visitor holds; each name whole, in both languages.
   function renderServices() {
-    $("services").replaceChildren(...state.services.map((service) => {
+    const list = $("services");
+    const services = state.services.slice().sort((a, b) => a.prefix.localeCompare(b.prefix));
+    list.replaceChildren(...services.map((service) => {
       const row = element("li", service.open ? "" : "closed");
       row.dataset.service = service.code;
-      row.append(element("span", "name", service.name));
-      row.append(element("span", "count", service.open || service.waiting
-        ? String(service.waiting) : "tutup"));
+      row.append(element("span", "prefix", service.prefix));
+      const names = element("span", "names");
+      names.append(element("span", "name", service.name));
+      names.append(element("span", "en", service.name_en));
+      row.append(names);
+      const count = element("span", "count");
+      if (state.stale) {
+        count.textContent = "—";
+      } else if (service.open || service.waiting) {
+        count.textContent = String(service.waiting);
+      } else {
+        count.append("Tutup", element("span", "en", "Closed"));
+      }
+      row.append(count);
       return row;
     }));
+    fitServices();
+  }
+
+  // Shrink the list's type, never below legible, until every name fits whole.
+  function fitServices() {
+    const list = $("services");
+    let size = 0.8;
+    list.style.fontSize = size + "rem";
+    const overflows = () => list.scrollHeight > list.clientHeight + 1
+      || list.scrollWidth > list.clientWidth + 1; // a third column past the edge
+    while (size > 0.6 && overflows()) {
+      size -= 0.02;
+      list.style.fontSize = size.toFixed(2) + "rem";
+    }
   }
 
   function flash() {
@@ -212,19 +330,48 @@
     panel.classList.add("flash");
   }
 
+  // Offline (or refused), a full-width banner says so at once; after STALE_AFTER_MS the
+  // numbers, which may be wrong by then, are hidden until a fresh snapshot arrives.
   function setConnection(connection, detail) {
     state.connection = connection;
     state.detail = detail || null;
     document.body.dataset.connection = connection;
+    const lost = connection === "offline" || connection === "refused";
+    if (lost && staleTimer === null && !state.stale && state.snapshots) {
+      staleTimer = setTimeout(hideStaleNumbers, STALE_AFTER_MS);
+    }
+    renderConnection();
+  }
+
+  function hideStaleNumbers() {
+    staleTimer = null;
+    if (state.connection === "online") { return; }
+    state.stale = true;
+    document.body.dataset.stale = "true";
+    announcer.queue.length = 0;
+    render();
+    renderConnection();
+  }
+
+  function renderConnection() {
+    const connection = state.connection;
     const mark = $("connection");
     mark.hidden = connection === "online";
+    const title = $("connection-title");
     const text = $("connection-text");
     if (connection === "refused") {
-      text.replaceChildren("Layar ditolak server: " + (detail || "") + " ",
-        element("span", "en", "Display refused; an admin must set it up again."));
+      title.replaceChildren("Layar ditolak server ", element("span", "en", "Display refused"));
+      text.replaceChildren((state.detail || "") + " ",
+        element("span", "en", "An admin must set this display up again."));
+    } else if (connection === "offline") {
+      title.replaceChildren("Koneksi terputus ", element("span", "en", "Connection lost"));
+      text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
     } else {
+      title.replaceChildren();
       text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
     }
+    const note = $("connection-stale");
+    note.hidden = !state.stale;
   }
 
   // ---------------------------------------------------------------- date and clock
@@ -254,6 +401,8 @@
     const label = ZONE_LABELS[config.timezone] || "";
     $("clock-time").textContent = `${pad(p.hour % 24)}.${pad(p.minute)} ${label}`.trim();
     $("clock-date").textContent = `${DAYS[weekday]}, ${p.day} ${MONTHS[p.month - 1]} ${p.year}`;
+    $("clock-date-en").textContent =
+      `${DAYS_EN[weekday]}, ${p.day} ${MONTHS_EN[p.month - 1]} ${p.year}`;
   }
 
   function startClock() {
@@ -265,15 +414,25 @@
   }
 
   // ---------------------------------------------------------------- announcements
-  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
   let audioContext = null;
 
   function announce(call) {
     announcer.queue.push({
-      phrase: call.speech, text: call.text, number: call.number, counter: call.counter,
-      recall: Boolean(call.recall), queuedAt: now(),
+      call: call, phrase: call.speech, text: call.text, number: call.number,
+      counter: call.counter, recall: Boolean(call.recall), queuedAt: now(),
     });
     if (!announcer.busy) { runQueue(); }
+  }
+
+  function logEntry(item, mode) {
+    const entry = {
+      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
+      mode: mode, chime: null, queuedAt: item.queuedAt, chimeAt: null, startedAt: null,
+      endedAt: null,
+    };
+    announcer.history.push(entry);
+    if (announcer.history.length > 50) { announcer.history.shift(); }
+    return entry;
   }
 
   async function runQueue() {
@@ -281,13 +440,24 @@
     try {
       while (announcer.queue.length) {
         const item = announcer.queue.shift();
+        if (!isCurrent(item.call)) {
+          // Its counter moved on while it waited: calling it now would send someone to a
+          // counter that no longer expects them.
+          logEntry(item, "skipped");
+          continue;
+        }
+        item.stopped = new Promise((resolve) => { item.stop = resolve; });
         announcer.current = item;
+        render();
+        flash();
         try {
           await playOne(item);
         } catch (err) {
           console.warn("announcement failed", err);
         }
+        $("now-text").hidden = true;
         announcer.current = null;
+        render();
         await sleep(GAP_MS);
       }
     } finally {
@@ -295,15 +465,24 @@
     }
   }
 
+  // The call being said stopped being current (finished, transferred, the counter left):
+  // stop saying it, and let the next one come.
+  function stopStaleAnnouncement() {
+    const item = announcer.current;
+    if (item && item.stop && !item.interrupted && !isCurrent(item.call)) {
+      item.interrupted = true;
+      item.stop();
+    }
+  }
+
   async function playOne(item) {
-    const entry = {
-      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
-      mode: null, chime: null, queuedAt: item.queuedAt, chimeAt: now(), startedAt: null,
-      endedAt: null,
-    };
-    announcer.history.push(entry);
-    if (announcer.history.length > 50) { announcer.history.shift(); }
-    entry.chime = await Promise.race([chime(), sleep(CHIME_TIMEOUT_MS).then(() => false)]);
+    const entry = logEntry(item, null);
+    item.stopped.then(() => { entry.interrupted = true; });
+    entry.chimeAt = now();
+    entry.chime = await Promise.race([
+      chime(), sleep(CHIME_TIMEOUT_MS).then(() => false), item.stopped.then(() => null),
+    ]);
+    if (item.interrupted) { entry.endedAt = now(); return; }
     $("now-text").hidden = true;
     let mode = chooseMode();
     let voiced = false;
@@ -311,16 +490,17 @@
       voiced = await speakInBrowser(item, entry);
       if (!voiced && config.serverSpeech) { mode = "server"; }
     }
-    if (mode === "server" && !voiced) {
+    if (mode === "server" && !voiced && !item.interrupted) {
       voiced = await playServerVoice(item, entry);
     }
     entry.mode = voiced ? mode : "text";
-    if (!voiced) {
+    if (!voiced && !item.interrupted) {
       const caption = $("now-text");
       caption.textContent = item.text;
       caption.hidden = false;
       entry.startedAt = now();
-      await sleep(TEXT_HOLD_MS);
+      await Promise.race([sleep(TEXT_HOLD_MS), item.stopped]);
+      caption.hidden = true; // the written call leaves when its announcement ends
     }
     entry.endedAt = now();
   }
@@ -374,6 +554,7 @@
       };
       utterance.onend = finish;
       utterance.onerror = finish;
+      item.stopped.then(() => { if (!done) { synth.cancel(); finish(); } });
       timer = setTimeout(() => { synth.cancel(); finish(); }, VOICE_START_TIMEOUT_MS);
       synth.cancel();
       synth.speak(utterance);
@@ -404,6 +585,7 @@
       audio.addEventListener("playing", onPlaying);
       audio.addEventListener("ended", finish);
       audio.addEventListener("error", finish);
+      item.stopped.then(finish);
       arm(VOICE_START_TIMEOUT_MS);
       audio.src = config.speechUrl + "?" + query.toString();
       const playing = audio.play();
@@ -458,6 +640,7 @@
       calls: state.calls,
       counters: state.counters,
       services: state.services,
+      hero: heroKey === null ? null : $("now").dataset.number,
       announcing: announcer.current ? announcer.current.phrase : null,
       queued: announcer.queue.map((item) => item.phrase),
       announcements: announcer.history,
@@ -489,6 +672,7 @@
   }
   setConnection("connecting");
   startClock();
+  window.addEventListener("resize", () => { if (state.snapshots) { render(); } });
   setInterval(refreshAtNight, 10 * 60 * 1000);
   window.AntrianLive.connect({
     // A display's token binds its zone; an admin's preview asks for the zone it shows.

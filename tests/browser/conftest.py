@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import services_required
+from core import speech
+from tests.conftest import require_program, services_required
 from tests.support.live import LiveServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -52,6 +53,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def espeak() -> None:
+    """For a test that hears the server's voice: skips (or fails under
+    ANTRIAN_REQUIRE_SERVICES=1) when espeak-ng is missing."""
+    require_program(speech.ESPEAK)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
-import shutil
 import wave
 from collections.abc import Iterator
 
@@ -20,6 +18,7 @@ from flask.testing import FlaskClient
 from core import announcement, speech
 from core.config import Settings
 from core.server.app import create_app
+from tests.conftest import require_program
 
 
 @pytest.fixture
@@ -44,11 +43,8 @@ def empty_speech_cache() -> Iterator[None]:
 
 @pytest.fixture
 def espeak() -> None:
-    """Skip without espeak-ng on a workstation; on CI, where it must be installed, fail."""
-    if shutil.which(speech.ESPEAK) is None:
-        if os.environ.get("CI"):
-            pytest.fail("espeak-ng must be installed on CI (apt-get install espeak-ng)")
-        pytest.skip("espeak-ng is not installed")
+    """Skip without espeak-ng on a workstation; under ANTRIAN_REQUIRE_SERVICES=1, fail."""
+    require_program(speech.ESPEAK)
 
 
 def device(app: Flask, name: str, kind: str, **where: str) -> dict[str, str]:
@@ -211,3 +207,28 @@ def test_the_page_and_its_assets_are_served_and_ask_for_sign_in(client):
         assert script.status_code == 200 and b"antrianDisplay" in script.data
     with client.get("/display/static/display.css") as style:
         assert style.status_code == 200 and b"@media (orientation: portrait)" in style.data
+
+
+# ---------------------------------------------------------------------- a missing program
+def test_a_missing_program_skips_a_test_with_the_reason(monkeypatch):
+    monkeypatch.setattr("tests.conftest.shutil.which", lambda name: None)
+    monkeypatch.delenv("ANTRIAN_REQUIRE_SERVICES", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.skip.Exception, match="espeak-ng is not installed"):
+        require_program("espeak-ng")
+
+
+def test_a_missing_program_fails_a_test_when_services_are_required(monkeypatch):
+    monkeypatch.setattr("tests.conftest.shutil.which", lambda name: None)
+    monkeypatch.setenv("ANTRIAN_REQUIRE_SERVICES", "1")
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.fail.Exception, match="espeak-ng is not installed"):
+        require_program("espeak-ng")
+
+
+def test_a_present_program_is_found(monkeypatch):
+    monkeypatch.setattr("tests.conftest.shutil.which", lambda name: f"/opt/bin/{name}")
+
+    assert require_program("espeak-ng") == "/opt/bin/espeak-ng"
