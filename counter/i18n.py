@@ -97,6 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ticket.status.done": {"id": "Selesai", "en": "Done"},
     "ticket.status.no_show": {"id": "Tidak hadir", "en": "No-show"},
     "ticket.status.cancelled": {"id": "Dibatalkan", "en": "Cancelled"},
+    "ticket.status.unserved": {"id": "Tidak terlayani", "en": "Not served"},
     "priority.mark": {"id": "Prioritas", "en": "Priority"},
     "priority.lansia": {"id": "Lansia", "en": "Elderly"},
     "priority.disabilitas": {"id": "Disabilitas", "en": "Disability"},

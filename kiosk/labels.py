@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status_done": "Selesai",
         "status_no_show": "Tidak hadir saat dipanggil",
         "status_cancelled": "Dibatalkan",
+        "status_unserved": "Tidak terlayani hari ini",
         "status_on_hold": "Ditunda sementara",
         "go_to": "Silakan menuju",
         "being_served_at": "Anda sedang dilayani di",
@@ -101,6 +102,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_show_detail": "Nomor Anda sudah dipanggil tetapi Anda tidak hadir. Silakan "
         "hubungi petugas informasi.",
         "cancelled_detail": "Nomor ini dibatalkan. Silakan hubungi petugas informasi.",
+        "unserved_detail": "Mohon maaf, layanan hari ini sudah berakhir sebelum nomor Anda "
+        "dipanggil. Silakan ambil nomor baru pada hari layanan berikutnya; kami mohon maaf "
+        "atas waktu Anda.",
         "on_hold_detail": "Layanan Anda ditunda sementara; petugas akan memanggil Anda lagi.",
         "sound_on": "Aktifkan suara & getar",
         "sound_ready": "Suara aktif",
@@ -187,6 +191,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status_done": "Finished",
         "status_no_show": "Missed the call",
         "status_cancelled": "Cancelled",
+        "status_unserved": "Not served today",
         "status_on_hold": "On hold",
         "go_to": "Please go to",
         "being_served_at": "You are being served at",
@@ -194,6 +199,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_show_detail": "Your number was called but you were not there. Please ask the "
         "information desk.",
         "cancelled_detail": "This number was cancelled. Please ask the information desk.",
+        "unserved_detail": "We are sorry: today's service ended before your number was "
+        "called. Please take a new number on the next service day; we apologise for your "
+        "time.",
         "on_hold_detail": "Your service is on hold; the officer will call you again.",
         "sound_on": "Turn on sound & vibration",
         "sound_ready": "Sound is on",

@@ -26,9 +26,10 @@
     done: "thank_you",
     no_show: "no_show_detail",
     cancelled: "cancelled_detail",
+    unserved: "unserved_detail",
     on_hold: "on_hold_detail",
   };
-  const FINAL = ["done", "no_show", "cancelled"];
+  const FINAL = ["done", "no_show", "cancelled", "unserved"];
 
   let ticket = config.ticket;
   let alerts = 0;

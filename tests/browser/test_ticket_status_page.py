@@ -187,3 +187,26 @@ def test_an_unknown_ticket_gets_a_friendly_404_page(
     phone.screenshot(path=str(artifacts / "ticket-status-404.png"))
     phone.locator("#lang").click()
     expect(phone.locator("h1")).to_have_text("Queue number not found")
+
+
+def test_a_ticket_the_day_closed_on_says_so_kindly_after_a_restart(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    import yaml
+
+    mine = issue(live_server, kiosk_token, "KTP")
+    phone.goto(mine["status_url"])
+    expect(phone.locator("#status")).to_have_text("Menunggu")
+
+    # The server is down over the day's end: the mall is closed when it comes back.
+    live_server.stop()
+    data = yaml.safe_load(live_server.config_path.read_text())
+    data["mall"]["opening_hours"] = {day: None for day in data["mall"]["opening_hours"]}
+    live_server.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    live_server.start()
+
+    expect(phone.locator("#status")).to_have_text("Tidak terlayani hari ini", timeout=20_000)
+    expect(phone.locator("#message")).to_contain_text("Mohon maaf")
+    expect(phone.locator("#waiting-box")).to_be_hidden()
+    response = requests.get(f"{live_server.base_url}/api/v1/tickets/{mine['id']}", timeout=10)
+    assert response.json()["status"] == "unserved"

@@ -1,13 +1,12 @@
 """Speech through the real espeak-ng program, and a quiet None without it."""
 
 import io
-import os
-import shutil
 import wave
 
 import pytest
 
 from core import speech
+from tests.conftest import require_program
 
 PHRASE = "Nomor antrean a seratus dua puluh tiga, silakan menuju loket tiga"
 
@@ -20,12 +19,9 @@ def empty_cache():
 
 
 @pytest.fixture
-def espeak():
-    """Skip without espeak-ng on a workstation; on CI, where it is installed, fail instead."""
-    if shutil.which(speech.ESPEAK) is None:
-        if os.environ.get("CI"):
-            pytest.fail("espeak-ng must be installed on CI (apt-get install espeak-ng)")
-        pytest.skip("espeak-ng is not installed")
+def espeak() -> str:
+    """Skip without espeak-ng on a workstation; where it is required (CI), fail instead."""
+    return require_program(speech.ESPEAK, "espeak-ng")
 
 
 def duration_seconds(audio: bytes) -> float:
