@@ -71,6 +71,20 @@
     stale: false,                    // numbers hidden until a fresh snapshot
   };
   let staleTimer = null;
+
+  // The last version this screen saw, kept across reloads: a TV that restarted, or a server
+  // that died between committing a call and sending its event, must still announce the fresh
+  // calls this screen never heard (the snapshot holds them; the version says which are new).
+  const SEEN_KEY = "antrian.display." + config.zone + ".version";
+  function storedVersion() {
+    try {
+      const value = Number(window.localStorage.getItem(SEEN_KEY));
+      return Number.isInteger(value) && value > 0 ? value : null;
+    } catch (err) { return null; } // storage disabled: behave as a fresh screen
+  }
+  function rememberVersion(version) {
+    try { window.localStorage.setItem(SEEN_KEY, String(version)); } catch (err) { /* none */ }
+  }
   // The announcements: `current` is being said, `queue` waits its turn.
   const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
 
@@ -97,13 +111,15 @@
   }
 
   function onSnapshot(snapshot) {
-    const previous = state.snapshots ? state.version : null;
+    let previous = state.snapshots ? state.version : storedVersion();
+    if (previous !== null && previous > snapshot.version) { previous = null; } // a new database
     // The server sends this zone's snapshot; filtering again keeps the page to its zone.
     const counters = snapshot.counters.filter(inZone);
     const numbers = new Set(counters.map((c) => c.number));
     const codes = new Set();
     counters.forEach((c) => c.services.forEach((s) => codes.add(s)));
     state.version = snapshot.version;
+    rememberVersion(snapshot.version);
     state.mall = snapshot.mall;
     state.counters = counters;
     state.services = snapshot.services.filter((s) => codes.has(s.code));
@@ -131,6 +147,7 @@
   function onEvent(name, payload) {
     if (!payload || typeof payload.version !== "number") { return; }
     state.version = payload.version;
+    rememberVersion(payload.version);
     let changed = false;
     if (payload.counter && inZone(payload.counter)) {
       const index = state.counters.findIndex((c) => c.number === payload.counter.number);

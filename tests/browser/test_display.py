@@ -772,3 +772,35 @@ def test_labels_are_in_both_languages_at_a_legible_size(busy_page, busy_hall):
     assert [(text, size) for text, size in sizes if size < 0.6] == []
     names_en = set(page.locator("#services .names .en").all_inner_texts())
     assert [(t, size) for t, size in sizes if size < 0.65 and t not in names_en] == []
+
+
+def test_a_screen_that_restarted_announces_the_fresh_call_it_never_heard(
+    live_server, context, display_a
+):
+    officer = officer_at(live_server, 3)
+    first, second = issue(live_server, officer, "KTP"), issue(live_server, officer, "KTP")
+    page = open_display(context, live_server, display_a, "/display/?voice=off")
+    call_next(live_server, officer, 3)
+    page.wait_for_function(
+        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    )
+    page.close()  # the TV restarts (or its server died before the event went out)
+
+    serve(live_server, officer, first)
+    call_next(live_server, officer, 3)  # nobody on this screen heard it
+    page = context.new_page()
+    page.goto(f"{live_server.base_url}/display/?voice=off")
+    page.wait_for_function(
+        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    )
+    announced = display_state(page)["announcements"]
+    assert [entry["phrase"] for entry in announced] == [phrase(live_server, second["number"], 3)]
+
+
+def test_a_fresh_screen_does_not_announce_old_calls(live_server, context, display_a):
+    officer = officer_at(live_server, 3)
+    issue(live_server, officer, "KTP")
+    call_next(live_server, officer, 3)
+    page = open_display(context, live_server, display_a, "/display/?voice=off")
+    page.wait_for_timeout(1500)
+    assert display_state(page)["announcements"] == []
