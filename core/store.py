@@ -36,6 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import Executable
 
+from core.health import DATABASE_ERRORS, StorageHealth
+
 metadata = MetaData()
 
 # Bigint ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
@@ -364,15 +366,21 @@ class UnitOfWork:
         # the slowest writes wait long after the lock was free. Other processes still meet
         # at the file lock (BEGIN IMMEDIATE with a busy timeout).
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        self.health = StorageHealth()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        if self._write_lock is None:
-            with self._begin_write() as conn:
-                yield conn
-            return
-        with self._write_lock, self._begin_write() as conn:
-            yield conn
+        try:
+            if self._write_lock is None:
+                with self._begin_write() as conn:
+                    yield conn
+            else:
+                with self._write_lock, self._begin_write() as conn:
+                    yield conn
+        except DATABASE_ERRORS as exc:  # rolled back; health tells /healthz and the log
+            self.health.write_failed(exc)
+            raise
+        self.health.write_succeeded()
 
     @contextmanager
     def _begin_write(self) -> Iterator[Connection]:

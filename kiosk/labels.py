@@ -75,6 +75,8 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_failed_closed": "Layanan ini sedang tidak menerima antrean.",
         "issue_failed_quota": "Kuota layanan ini untuk hari ini sudah habis.",
         "issue_failed_other": "Terjadi kesalahan. Silakan coba lagi atau hubungi petugas.",
+        "issue_failed_unavailable": "Layanan antrean sementara tidak tersedia; belum ada nomor "
+        "yang diambil. Silakan coba lagi sebentar lagi atau hubungi petugas.",
         "try_again": "Coba lagi",
         "printer_problem": "Printer anjungan bermasalah",
         # kiosk: not set up
@@ -175,6 +177,8 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_failed_closed": "This service is not taking tickets right now.",
         "issue_failed_quota": "Today's quota for this service is used up.",
         "issue_failed_other": "Something went wrong. Please try again or ask a staff member.",
+        "issue_failed_unavailable": "The queue system is temporarily unavailable; no number "
+        "was taken. Please try again in a moment or ask a staff member.",
         "try_again": "Try again",
         "printer_problem": "The kiosk printer has a problem",
         "setup_title": "This kiosk is not set up yet",

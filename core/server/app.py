@@ -19,6 +19,7 @@ from core.bus import FanOut
 from core.config import Settings, load_settings
 from core.context import utc_now
 from core.handlers import QueueService
+from core.health import DATABASE_ERRORS, MIN_FREE_BYTES, describe, sqlite_free_bytes
 from core.server.api import api
 from core.server.assets import StaticAssets
 from core.server.hub import Hub
@@ -112,7 +113,28 @@ def create_app(
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        return jsonify({"ok": True})
+        problems = health_problems(uow, settings.database_url)
+        response = jsonify({"ok": not problems, "problems": problems})
+        response.status_code = 503 if problems else 200
+        return response
+
+    def _database_unavailable(exc: Exception):  # type: ignore[no-untyped-def]
+        # Nothing was half-done (the transaction rolled back); the client may try again.
+        uow.health.write_failed(exc)
+        log.error(
+            "request %s %s failed in the database: %s", request.method, request.path, describe(exc)
+        )
+        response = _error_response(
+            503,
+            "unavailable",
+            "Layanan sementara tidak tersedia / Temporarily unavailable: the database cannot "
+            "be reached or written. Please try again shortly.",
+        )
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for kind in DATABASE_ERRORS:
+        app.register_error_handler(kind, _database_unavailable)
 
     @app.get("/api/v1/ping")
     def ping():  # type: ignore[no-untyped-def]
@@ -146,6 +168,22 @@ def create_app(
         return response
 
     return app
+
+
+def health_problems(uow: UnitOfWork, database_url: str) -> list[str]:
+    """What keeps this server from serving: empty when healthy."""
+    problems = []
+    try:
+        with uow.reading() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DATABASE_ERRORS as exc:
+        problems.append(f"database unreachable: {describe(exc)}")
+    if uow.health.failure is not None:
+        problems.append(f"database writes fail: {uow.health.failure}")
+    free = sqlite_free_bytes(database_url)
+    if free is not None and free < MIN_FREE_BYTES:
+        problems.append(f"disk almost full: {free // 1024} KiB free beside the database")
+    return problems
 
 
 def _error_response(status: int, code: str, message: str):  # type: ignore[no-untyped-def]

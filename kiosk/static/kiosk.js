@@ -371,11 +371,14 @@
     let kind = "network";
     if (outcome) {
       const code = outcome.body && outcome.body.error ? outcome.body.error.code : null;
-      kind = code === "service_closed" ? "closed" : code === "quota_reached" ? "quota" : "other";
+      kind = code === "service_closed" ? "closed" : code === "quota_reached" ? "quota"
+        : code === "unavailable" ? "unavailable" : "other";
     }
     // A lost answer may hide a ticket the server did issue: retrying with the same key
     // returns that ticket instead of a second one. A refusal will not change by retrying.
-    state.failure = { kind: kind, retry: kind === "network" || kind === "other" };
+    state.failure = {
+      kind: kind, retry: kind === "network" || kind === "other" || kind === "unavailable",
+    };
     renderFailure();
     show("error");
     refreshServices();

@@ -591,3 +591,27 @@ def test_the_kiosk_gets_its_assets_gzipped_once_then_from_the_browser_cache(
         assert headers["cache-control"] == "public, max-age=31536000, immutable"
     finally:
         page.context.close()
+
+
+def test_an_unavailable_server_says_so_and_the_visitor_can_try_again(kiosk: Page) -> None:
+    unavailable = {
+        "error": {
+            "code": "unavailable",
+            "message": "Layanan sementara tidak tersedia / Temporarily unavailable",
+        }
+    }
+    refusals = []
+
+    def refuse(route: Any) -> None:
+        refusals.append(route.request.url)
+        route.fulfill(status=503, json=unavailable, headers={"Retry-After": "30"})
+
+    kiosk.route("**/api/v1/tickets", refuse)
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+    expect(kiosk.locator("#error-detail")).to_contain_text("sementara tidak tersedia")
+    expect(kiosk.locator("#error-retry")).to_be_visible()
+    assert refusals
+
+    kiosk.unroute("**/api/v1/tickets")
+    kiosk.locator("#error-retry").click()
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")

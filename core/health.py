@@ -1,0 +1,75 @@
+"""Whether the database takes writes, as the server last saw it (no Flask).
+
+A full disk used to give every visitor a generic 500 while `/healthz` said ok. Every write
+transaction now reports here how it ended (core/store.py): the first failure is logged once
+with the database's own words, `/healthz` turns unhealthy, the API answers 503 "temporarily
+unavailable", and the first write that works again clears it and says so in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger(__name__)
+
+# The database could not do its part (disk full, file unwritable, connection lost, locked too
+# long), as SQLAlchemy raises it or, from `Prepared` statements, the driver itself. A broken
+# constraint is not among them: that is a bug, and stays a 500.
+try:
+    import psycopg
+
+    DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+        OperationalError,
+        sqlite3.OperationalError,
+        psycopg.OperationalError,
+    )
+except ImportError:  # pragma: no cover - psycopg is a dependency
+    DATABASE_ERRORS = (OperationalError, sqlite3.OperationalError)
+
+# Below this much free space next to a SQLite file the next page may not fit.
+MIN_FREE_BYTES = 16 * 1024 * 1024
+
+
+def describe(exc: BaseException) -> str:
+    """The database's own first line, without SQLAlchemy's statement dump."""
+    original = getattr(exc, "orig", None) or exc
+    return (str(original).splitlines() or [type(original).__name__])[0][:200]
+
+
+class StorageHealth:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.failure: str | None = None
+
+    def write_failed(self, exc: BaseException) -> None:
+        message = describe(exc)
+        with self._lock:
+            first, self.failure = self.failure is None, message
+        if first:
+            log.error("database writes are failing: %s", message)
+
+    def write_succeeded(self) -> None:
+        if self.failure is None:  # the usual case: no lock on the hot path
+            return
+        with self._lock:
+            self.failure = None
+        log.warning("database writes work again")
+
+
+def sqlite_free_bytes(database_url: str) -> int | None:
+    """Free bytes on the disk of a SQLite database file (None for other databases)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    folder = Path(url.database).resolve().parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
