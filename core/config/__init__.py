@@ -8,30 +8,31 @@ Every mistake raises :class:`ConfigError` whose text is one line starting with t
 e.g. ``services[4].prefix: 'A' is already used by services[1] (KTP)``, so that the person
 editing the file can find and fix it without reading a traceback.
 
-This module is part of the domain: standard library and PyYAML only, no Flask, no SQLAlchemy.
+The package is part of the domain: standard library, PyYAML and pydantic, no Flask, no
+SQLAlchemy. ``values`` holds the settings objects, ``schema`` and ``fields`` the pydantic
+models that check the file; this module reads the file and the environment.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
-import string
-import zoneinfo
-from collections.abc import Callable, Iterable, Mapping
-from datetime import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from core.config.fields import (
+    DB_URL_EXAMPLE,
+    MQ_URL_EXAMPLE,
+    check_base_url,
+    check_url,
+    describe,
+)
+from core.config.schema import ConfigFile
 from core.config.values import (
-    DEFAULT_ANNOUNCEMENT,
     DEFAULT_CONFIG_FILE,
     DEFAULT_DATABASE_URL,
-    DEFAULT_PRIORITY_RATIO,
-    DEFAULT_PUBLIC_BASE_URL,
-    DEFAULT_SERVICE_MINUTES,
-    DEFAULT_TARGET_WAIT_MINUTES,
     ENV_CONFIG,
     ENV_DATABASE_URL,
     ENV_MESSAGE_QUEUE,
@@ -100,7 +101,7 @@ def load_settings(
         raise ConfigError(
             shown,
             "must contain a YAML mapping with 'mall', 'zones', 'agencies', 'services', "
-            f"'counters' ..., got {_describe(data)}",
+            f"'counters' ..., got {describe(data)}",
         )
     return parse_settings(data, source_path=os.path.abspath(shown), environ=env)
 
@@ -119,546 +120,115 @@ def parse_settings(
     of ``source_path``.
     """
     env = os.environ if environ is None else environ
-    root = _Section(
-        data, "", _TOP_KEYS, required=("mall", "zones", "agencies", "services", "counters")
-    )
+    overrides = {var: env.get(var) or None for var in _OVERRIDDEN}
+    try:
+        file = ConfigFile.model_validate(_without_overridden(data, overrides))
+    except ValidationError as exc:
+        raise _config_error(exc) from None
 
-    base_url_override = env.get(ENV_PUBLIC_BASE_URL) or None
-    mall = _parse_mall(root.get("mall"), base_url_override)
-    zones = _parse_list(root, "zones", "zone", _parse_zone)
-    _unique(zones, "zones", "code", lambda z: z.code, show_owner=False)
-    agencies = _parse_list(root, "agencies", "agency", _parse_agency)
-    _unique(agencies, "agencies", "code", lambda a: a.code, show_owner=False)
+    base_url = overrides[ENV_PUBLIC_BASE_URL]
+    if base_url is not None:
+        base_url = _env_value(check_base_url, base_url, ENV_PUBLIC_BASE_URL)
 
-    zone_codes = [z.code for z in zones]
-    agency_codes = [a.code for a in agencies]
-
-    services = _parse_list(root, "services", "service", _parse_service)
-    _unique(services, "services", "code", lambda s: s.code, show_owner=False)
-    _unique(services, "services", "prefix", lambda s: s.prefix, show_owner=True)
-    for i, s in enumerate(services):
-        _known(s.agency, agency_codes, f"services[{i}].agency", "agency")
-    service_codes = [s.code for s in services]
-
-    counters = _parse_list(root, "counters", "counter", _parse_counter)
-    _unique(counters, "counters", "number", lambda c: c.number, show_owner=False)
-    for i, c in enumerate(counters):
-        path = f"counters[{i}]"
-        _known(c.agency, agency_codes, f"{path}.agency", "agency")
-        _known(c.zone, zone_codes, f"{path}.zone", "zone")
-        seen: dict[str, int] = {}
-        for j, code in enumerate(c.services):
-            _known(code, service_codes, f"{path}.services[{j}]", "service")
-            if code in seen:
-                raise ConfigError(
-                    f"{path}.services[{j}]", f"{code!r} is already listed at services[{seen[code]}]"
-                )
-            seen[code] = j
-
-    kiosks = _parse_list(root, "kiosks", "kiosk", _parse_kiosk, allow_empty=True)
-    _unique(kiosks, "kiosks", "code", lambda k: k.code, show_owner=False)
-    for i, k in enumerate(kiosks):
-        if k.zone is not None:
-            _known(k.zone, zone_codes, f"kiosks[{i}].zone", "zone")
-
-    calling = _parse_calling(root.get("calling", None))
-    announcement = _parse_announcement(root.get("announcement", None))
-
-    database_url = env.get(ENV_DATABASE_URL) or None
+    database_url = overrides[ENV_DATABASE_URL]
     if database_url is not None:
-        database_url = _check_url(database_url, ENV_DATABASE_URL, _DB_URL_EXAMPLE)
+        database_url = _env_value(check_url, database_url, ENV_DATABASE_URL, DB_URL_EXAMPLE)
     else:
-        database_url = root.text("database_url", default=DEFAULT_DATABASE_URL)
-        database_url = _check_url(database_url, "database_url", _DB_URL_EXAMPLE)
+        database_url = file.database_url if file.database_url is not None else DEFAULT_DATABASE_URL
         if source_path is not None:
             database_url = _resolve_sqlite(database_url, os.path.dirname(source_path))
 
-    message_queue = env.get(ENV_MESSAGE_QUEUE) or None
+    message_queue = overrides[ENV_MESSAGE_QUEUE]
     if message_queue is not None:
-        message_queue = _check_url(message_queue, ENV_MESSAGE_QUEUE, _MQ_URL_EXAMPLE)
+        message_queue = _env_value(check_url, message_queue, ENV_MESSAGE_QUEUE, MQ_URL_EXAMPLE)
     else:
-        message_queue = root.text("message_queue", default=None, nullable=True)
-        if message_queue is not None:
-            message_queue = _check_url(message_queue, "message_queue", _MQ_URL_EXAMPLE)
+        message_queue = file.message_queue
 
-    secret_key = env.get(ENV_SECRET_KEY) or None
+    secret_key = overrides[ENV_SECRET_KEY]
     if secret_key is None:
-        secret_key = root.text("secret_key", default=None, nullable=True)
+        secret_key = file.secret_key
 
-    return Settings(
-        mall=mall,
-        zones=tuple(zones),
-        agencies=tuple(agencies),
-        services=tuple(services),
-        counters=tuple(counters),
-        kiosks=tuple(kiosks),
-        calling=calling,
-        announcement=announcement,
+    return file.to_settings(
         database_url=database_url,
         message_queue=message_queue,
         secret_key=secret_key,
+        public_base_url=base_url,
         source_path=source_path,
     )
 
 
-# --------------------------------------------------------------------------- sections
-
-_TOP_KEYS = (
-    "mall",
-    "database_url",
-    "message_queue",
-    "secret_key",
-    "calling",
-    "announcement",
-    "zones",
-    "agencies",
-    "services",
-    "counters",
-    "kiosks",
-)
-_MALL_KEYS = (
-    "code",
-    "name",
-    "address",
-    "timezone",
-    "public_base_url",
-    "running_text",
-    "opening_hours",
-)
-_ZONE_KEYS = ("code", "name")
-_AGENCY_KEYS = ("code", "name", "name_en", "color", "logo_letters")
-_SERVICE_KEYS = (
-    "code",
-    "agency",
-    "name",
-    "name_en",
-    "prefix",
-    "daily_quota",
-    "hours",
-    "target_wait_minutes",
-    "default_service_minutes",
-)
-_COUNTER_KEYS = ("number", "name", "agency", "services", "zone")
-_KIOSK_KEYS = ("code", "name", "zone", "printer")
-
-_CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
-_PREFIX_RE = re.compile(r"[A-Z]{1,3}")
-_COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
-_RANGE_RE = re.compile(r"(\d{1,2})[:.](\d{2})\s*[-\u2013]\s*(\d{1,2})[:.](\d{2})")
-_DB_URL_EXAMPLE = "'sqlite:///antrian.db' or 'postgresql+psycopg://user:password@host/antrian'"
-_MQ_URL_EXAMPLE = "'redis://127.0.0.1:6379/0'"
-
-_MISSING: Any = object()
-
-
-def _parse_mall(value: Any, base_url_override: str | None) -> Mall:
-    sec = _Section(
-        value, "mall", _MALL_KEYS, required=("code", "name", "timezone", "opening_hours")
-    )
-    code = sec.code("code")
-    tz_name = sec.text("timezone")
-    tz = _zone_info(tz_name, "mall.timezone")
-    if base_url_override is not None:
-        base_url = _check_base_url(base_url_override, ENV_PUBLIC_BASE_URL)
-    else:
-        base_url = _check_base_url(
-            sec.text("public_base_url", default=DEFAULT_PUBLIC_BASE_URL), "mall.public_base_url"
-        )
-    hours = _parse_week(sec.get("opening_hours"), "mall.opening_hours")
-    if hours is None:
-        raise ConfigError(
-            "mall.opening_hours",
-            "must be a mapping of weekdays to 'HH:MM-HH:MM' or 'closed', got null",
-        )
-    return Mall(
-        code=code,
-        name=sec.text("name"),
-        address=sec.text("address", default=""),
-        timezone=tz_name,
-        tz=tz,
-        opening_hours=hours,
-        public_base_url=base_url,
-        running_text=sec.text("running_text", default=""),
-    )
-
-
-def _parse_zone(value: Any, path: str) -> Zone:
-    sec = _Section(value, path, _ZONE_KEYS, required=("code", "name"))
-    return Zone(code=sec.code("code"), name=sec.text("name"))
-
-
-def _parse_agency(value: Any, path: str) -> Agency:
-    sec = _Section(value, path, _AGENCY_KEYS, required=("code", "name", "color"))
-    code = sec.code("code")
-    name = sec.text("name")
-    color_raw = sec.get("color")
-    if color_raw is None:
-        raise ConfigError(
-            f"{path}.color",
-            "is empty; an unquoted '#' starts a YAML comment, so write it in quotes: "
-            'color: "#1f6feb"',
-        )
-    color = sec.text("color")
-    if not _COLOR_RE.fullmatch(color):
-        raise ConfigError(f"{path}.color", f"expected a colour like '#1f6feb', got {color!r}")
-    letters = sec.text("logo_letters", default=re.sub(r"[^A-Za-z0-9]", "", code).upper()[:3])
-    if not 1 <= len(letters) <= 3 or letters != letters.strip():
-        raise ConfigError(f"{path}.logo_letters", f"must be 1 to 3 characters, got {letters!r}")
-    return Agency(
-        code=code,
-        name=name,
-        name_en=sec.text("name_en", default=name),
-        color=color.lower(),
-        logo_letters=letters,
-    )
-
-
-def _parse_service(value: Any, path: str) -> Service:
-    sec = _Section(value, path, _SERVICE_KEYS, required=("code", "agency", "name", "prefix"))
-    name = sec.text("name")
-    prefix = sec.text("prefix")
-    if not _PREFIX_RE.fullmatch(prefix):
-        hint = f"; write {prefix.upper()!r}" if _PREFIX_RE.fullmatch(prefix.upper()) else ""
-        raise ConfigError(
-            f"{path}.prefix", f"must be 1 to 3 capital letters A-Z, got {prefix!r}{hint}"
-        )
-    quota = sec.get("daily_quota", None)
-    if quota is not None and not _is_whole(quota, minimum=1):
-        raise ConfigError(
-            f"{path}.daily_quota",
-            f"must be a positive whole number or null, got {_describe(quota)}",
-        )
-    target = sec.get("target_wait_minutes", DEFAULT_TARGET_WAIT_MINUTES)
-    if not _is_whole(target, minimum=1):
-        raise ConfigError(
-            f"{path}.target_wait_minutes",
-            f"must be a positive whole number of minutes, got {_describe(target)}",
-        )
-    minutes = sec.get("default_service_minutes", DEFAULT_SERVICE_MINUTES)
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not minutes > 0:
-        raise ConfigError(
-            f"{path}.default_service_minutes",
-            f"must be a positive number of minutes, got {_describe(minutes)}",
-        )
-    return Service(
-        code=sec.code("code"),
-        agency=sec.code("agency"),
-        name=name,
-        name_en=sec.text("name_en", default=name),
-        prefix=prefix,
-        daily_quota=quota,
-        hours=_parse_week(sec.get("hours", None), f"{path}.hours"),
-        target_wait_minutes=target,
-        default_service_minutes=float(minutes),
-    )
-
-
-def _parse_counter(value: Any, path: str) -> Counter:
-    sec = _Section(value, path, _COUNTER_KEYS, required=("number", "agency", "services", "zone"))
-    number = sec.get("number")
-    if not _is_whole(number, minimum=1):
-        raise ConfigError(
-            f"{path}.number", f"must be a positive whole number, got {_describe(number)}"
-        )
-    services = sec.get("services")
-    if isinstance(services, str):
-        raise ConfigError(
-            f"{path}.services", f"must be a list of service codes, e.g. [{services}], got a text"
-        )
-    if not isinstance(services, list):
-        raise ConfigError(
-            f"{path}.services", f"must be a list of service codes, got {_describe(services)}"
-        )
-    if not services:
-        raise ConfigError(f"{path}.services", "must list at least one service code")
-    codes = tuple(_as_code(s, f"{path}.services[{j}]") for j, s in enumerate(services))
-    return Counter(
-        number=number,
-        name=sec.text("name", default=f"Loket {number}"),
-        agency=sec.code("agency"),
-        services=codes,
-        zone=sec.code("zone"),
-    )
-
-
-def _parse_kiosk(value: Any, path: str) -> Kiosk:
-    sec = _Section(value, path, _KIOSK_KEYS, required=("code", "name"))
-    zone = sec.get("zone", None)
-    printer = sec.get("printer", None)
-    if printer is not None and not isinstance(printer, Mapping):
-        raise ConfigError(
-            f"{path}.printer",
-            f"must be a mapping such as {{kind: dummy}} or null, got {_describe(printer)}",
-        )
-    return Kiosk(
-        code=sec.code("code"),
-        name=sec.text("name"),
-        zone=None if zone is None else _as_code(zone, f"{path}.zone"),
-        printer=None if printer is None else dict(printer),
-        printer_path=f"{path}.printer",
-    )
-
-
-def _parse_calling(value: Any) -> Calling:
-    if value is None:
-        return Calling(priority_ratio=DEFAULT_PRIORITY_RATIO)
-    sec = _Section(value, "calling", ("priority_ratio",))
-    ratio = sec.get("priority_ratio", DEFAULT_PRIORITY_RATIO)
-    if not _is_whole(ratio, minimum=1):
-        raise ConfigError(
-            "calling.priority_ratio",
-            "must be a whole number of at least 1 (priority calls in a row while a normal "
-            f"visitor waits), got {_describe(ratio)}",
-        )
-    return Calling(priority_ratio=ratio)
-
-
-def _parse_announcement(value: Any) -> Announcement:
-    if value is None:
-        return Announcement(template=DEFAULT_ANNOUNCEMENT)
-    sec = _Section(value, "announcement", ("template",))
-    template = sec.text("template", default=DEFAULT_ANNOUNCEMENT)
-    path = "announcement.template"
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        raise ConfigError(
-            path, f"is not a valid template ({exc}); write braces as {{{{ }}}}"
-        ) from None
-    missing = [f"{{{n}}}" for n in ("number", "counter") if n not in fields]
-    if missing:
-        raise ConfigError(
-            path, f"must contain {' and '.join(missing)}, e.g. {DEFAULT_ANNOUNCEMENT!r}"
-        )
-    extra = sorted(fields - {"number", "counter"})
-    if extra:
-        raise ConfigError(
-            path, f"unknown placeholder {{{extra[0]}}}; only {{number}} and {{counter}} are filled"
-        )
-    return Announcement(template=template)
-
-
-def _parse_list(
-    root: _Section,
-    key: str,
-    noun: str,
-    parse_item: Callable[[Any, str], Any],
-    *,
-    allow_empty: bool = False,
-) -> list[Any]:
-    value = root.get(key, [] if allow_empty else _MISSING)
-    if value is None and allow_empty:
-        return []
-    if not isinstance(value, list):
-        raise ConfigError(key, f"must be a list of {noun} entries, got {_describe(value)}")
-    if not value and not allow_empty:
-        raise ConfigError(key, f"must list at least one {noun}")
-    return [parse_item(item, f"{key}[{i}]") for i, item in enumerate(value)]
-
-
-def _parse_week(value: Any, path: str) -> dict[int, TimeRange | None] | None:
-    """``{mon: "08:00-15:00", sun: closed}`` -> ``{0: TimeRange, 6: None}``.
-
-    Days left out are closed. ``None`` (the whole mapping null) means "not set".
-    """
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            path,
-            f"must be a mapping like {{mon: '08:00-15:00', sun: closed}}, got {_describe(value)}",
-        )
-    week: dict[int, TimeRange | None] = dict.fromkeys(range(7))
-    for key, day_value in value.items():
-        day = str(key).lower() if isinstance(key, str) else None
-        if day not in WEEKDAYS:
-            raise ConfigError(f"{path}.{key}", _unknown_key_problem(key, WEEKDAYS, "weekday"))
-        week[WEEKDAYS.index(day)] = _parse_range(day_value, f"{path}.{key}")
-    return week
-
-
-def _parse_range(value: Any, path: str) -> TimeRange | None:
-    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
-        return None
-    expected = "expected 'HH:MM-HH:MM' or 'closed'"
-    if not isinstance(value, str):
-        raise ConfigError(path, f"{expected}, got {_describe(value)}")
-    match = _RANGE_RE.fullmatch(value.strip())
-    if not match:
-        raise ConfigError(path, f"{expected}, got {value!r}")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    until_midnight = (h2, m2) == (24, 0)
-    if h1 > 23 or m1 > 59 or m2 > 59 or (h2 > 23 and not until_midnight):
-        raise ConfigError(
-            path, f"{value!r} is not a valid time of day (00:00 to 23:59, or 24:00 as an end)"
-        )
-    start, end = time(h1, m1), time.max if until_midnight else time(h2, m2)
-    if end < start:
-        raise ConfigError(path, f"{value!r} ends before it starts")
-    if end == start:
-        raise ConfigError(path, f"{value!r} is empty; write 'closed' for a closed day")
-    return TimeRange(start, end)
-
-
 # --------------------------------------------------------------------------- helpers
 
-
-class _Section:
-    """A mapping at ``path`` whose keys are checked against ``allowed``."""
-
-    def __init__(
-        self,
-        value: Any,
-        path: str,
-        allowed: tuple[str, ...],
-        required: tuple[str, ...] = (),
-    ) -> None:
-        if not isinstance(value, Mapping):
-            where = path or "the file"
-            raise ConfigError(where, f"must be a mapping of keys, got {_describe(value)}")
-        for key in value:
-            if key not in allowed:
-                raise ConfigError(_join(path, key), _unknown_key_problem(key, allowed, "key"))
-        for key in required:
-            if key not in value:
-                raise ConfigError(_join(path, key), "required key is missing")
-        self.data = value
-        self.path = path
-
-    def get(self, key: str, default: Any = _MISSING) -> Any:
-        if key in self.data:
-            return self.data[key]
-        if default is _MISSING:
-            raise ConfigError(_join(self.path, key), "required key is missing")
-        return default
-
-    def text(self, key: str, default: Any = _MISSING, *, nullable: bool = False) -> Any:
-        value = self.get(key, default)
-        path = _join(self.path, key)
-        if value is None:
-            if nullable:
-                return None
-            if default is not _MISSING:
-                return default
-            raise ConfigError(path, "must not be empty")
-        if isinstance(value, bool):
-            raise ConfigError(
-                path, f"must be text, got {_describe(value)}; put the value in quotes"
-            )
-        if isinstance(value, int | float):
-            return str(value)
-        if not isinstance(value, str):
-            raise ConfigError(path, f"must be text, got {_describe(value)}")
-        if not value.strip() and default is _MISSING:
-            raise ConfigError(path, "must not be empty")
-        return value.strip()
-
-    def code(self, key: str) -> str:
-        return _as_code(self.get(key), _join(self.path, key))
+_OVERRIDDEN: dict[str, tuple[str, ...]] = {
+    ENV_DATABASE_URL: ("database_url",),
+    ENV_MESSAGE_QUEUE: ("message_queue",),
+    ENV_SECRET_KEY: ("secret_key",),
+    ENV_PUBLIC_BASE_URL: ("mall", "public_base_url"),
+}
+"""Each environment variable and the key of the file it replaces."""
 
 
-def _as_code(value: Any, path: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        hint = "; put the value in quotes" if isinstance(value, bool) else ""
-        raise ConfigError(
-            path, f"must be a code (letters, digits, '-', '_'), got {_describe(value)}{hint}"
-        )
-    if not _CODE_RE.fullmatch(value):
-        raise ConfigError(
-            path,
-            f"must be a code of up to 32 letters, digits, '-' or '_', got {value!r}",
-        )
-    return value
+def _without_overridden(data: Any, overrides: Mapping[str, str | None]) -> Any:
+    """``data`` without the keys the environment replaces: a value that is not used is not
+    checked either, so a broken ``database_url`` in the file does not stop a server that is
+    given ``ANTRIAN_DATABASE_URL``."""
+    if not isinstance(data, Mapping):
+        return data
+    data = dict(data)
+    for var, (*parents, key) in _OVERRIDDEN.items():
+        if overrides[var] is None:
+            continue
+        section = data
+        for parent in parents:
+            inner = section.get(parent)
+            if not isinstance(inner, Mapping):
+                break  # not a mapping: leave it for the schema to report
+            section[parent] = dict(inner)
+            section = section[parent]
+        else:
+            section.pop(key, None)
+    return data
 
 
-def _join(path: str, key: Any) -> str:
-    return f"{path}.{key}" if path else str(key)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return repr(value)
-
-
-def _is_whole(value: Any, *, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
-def _unknown_key_problem(key: Any, allowed: Iterable[str], noun: str) -> str:
-    allowed = list(allowed)
-    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-    if close:
-        return f"unknown {noun}; did you mean {close[0]!r}?"
-    return f"unknown {noun}; expected one of: {', '.join(allowed)}"
-
-
-def _known(code: str, known: list[str], path: str, noun: str) -> None:
-    if code in known:
-        return
-    close = difflib.get_close_matches(code, known, n=3, cutoff=0.5)
-    if close:
-        listed = " or ".join(repr(c) for c in close)
-        raise ConfigError(path, f"unknown {noun} {code!r}; did you mean {listed}?")
-    shown = ", ".join(known[:6])
-    more = f" and {len(known) - 6} more" if len(known) > 6 else ""
-    raise ConfigError(path, f"unknown {noun} {code!r}; known: {shown}{more}")
-
-
-def _unique(
-    items: list[Any],
-    list_key: str,
-    attr: str,
-    get: Callable[[Any], Any],
-    *,
-    show_owner: bool,
-) -> None:
-    first: dict[Any, int] = {}
-    for i, item in enumerate(items):
-        value = get(item)
-        if value in first:
-            j = first[value]
-            owner = f" ({items[j].code})" if show_owner else ""
-            raise ConfigError(
-                f"{list_key}[{i}].{attr}",
-                f"{value!r} is already used by {list_key}[{j}]{owner}",
-            )
-        first[value] = i
-
-
-def _zone_info(name: str, path: str) -> zoneinfo.ZoneInfo:
+def _env_value(check: Callable[..., str], value: str, var: str, *args: Any) -> str:
+    """A value from the environment, checked like the file's but named by its variable."""
     try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        pass
-    available = zoneinfo.available_timezones()
-    if not available:
-        raise ConfigError(
-            path, f"cannot load time zone {name!r}: no time zone database; pip install tzdata"
-        )
-    close = difflib.get_close_matches(name, sorted(available), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else "; use an IANA name like 'Asia/Jakarta'"
-    raise ConfigError(path, f"unknown time zone {name!r}{hint}")
+        return check(value, *args)
+    except ValueError as exc:
+        raise ConfigError(var, str(exc)) from None
 
 
-def _check_url(value: Any, path: str, example: str) -> str:
-    if not isinstance(value, str) or "://" not in value:
-        raise ConfigError(path, f"expected a URL like {example}, got {_describe(value)}")
-    return value.strip()
+def _config_error(exc: ValidationError) -> ConfigError:
+    """The first of pydantic's errors as one ``ConfigError("<key path>", problem)``.
+
+    pydantic collects every failure, each with its location as a tuple such as
+    ``("services", 4, "prefix")`` and a message written for Python programmers. The person
+    editing config.yaml gets one line in the file's own terms: the key path as written in
+    YAML (``services[4].prefix``) and the problem as worded by the validator that raised it.
+    The first error is the earliest in the file's check order, the one to fix first.
+    """
+    error = exc.errors(include_url=False)[0]
+    loc: list[str | int] = list(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if error["type"] == "value_error" and isinstance(cause, ValueError):
+        problem = str(cause)
+        loc += getattr(cause, "at", ())
+    elif error["type"] == "missing":
+        problem = "required key is missing"
+    else:  # a check of pydantic's own that no validator words; still one line, still a path
+        problem = f"{error['msg']}, got {describe(error['input'])}"
+    return ConfigError(_key_path(loc) or "the file", problem)
 
 
-def _check_base_url(value: str, path: str) -> str:
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-        raise ConfigError(path, f"expected an address like 'http://127.0.0.1:5000', got {value!r}")
-    return value.rstrip("/")
+def _key_path(loc: list[str | int]) -> str:
+    """``["services", 4, "prefix"]`` -> ``services[4].prefix``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
 
 
 def _resolve_sqlite(url: str, base_dir: str) -> str:
