@@ -162,6 +162,10 @@ def _prefix_hint(value: Any) -> str:
     return f"; write {fixed!r}" if _PREFIX_RE.fullmatch(fixed) else ""
 
 
+# In these Annotated types pydantic runs the BeforeValidators last-listed first, then the
+# wrapped check: e.g. for Code, ``_code`` turns 12 into "12", then ``worded`` rewords a failed
+# ``pattern``, so "got ..." shows the text that was matched.
+
 Text = Annotated[str, BeforeValidator(_required_text)]
 """Required text: numbers are taken as written, null and blank are refused."""
 
@@ -196,7 +200,6 @@ LogoLetters = Annotated[
     worded("must be 1 to 3 characters"),
     BeforeValidator(_optional_text),
 ]
-
 
 _Whole = Annotated[int, Field(strict=True, ge=1)]
 """A whole number of at least 1; strict, so YAML ``2.0``, ``"2"`` and ``true`` are refused."""

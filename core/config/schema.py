@@ -79,6 +79,7 @@ class _Section(BaseModel):
     a suggestion: a misspelt optional key would otherwise be ignored silently, and a misspelt
     required one would be reported as missing instead of as the typo it is."""
 
+    # Never reached through _known_keys below, but it states the contract of every section.
     model_config = ConfigDict(extra="forbid")
 
     noun: ClassVar[str] = "key"
