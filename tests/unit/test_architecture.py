@@ -1,7 +1,7 @@
 """The direction of dependencies, checked by reading every module's imports with `ast`.
 
 - the domain (tickets, queueing, events, config, announcement) imports neither Flask nor
-  SQLAlchemy;
+  SQLAlchemy, and no third-party library but the few listed in DOMAIN_LIBRARIES;
 - only core/server/ may import Flask inside core/;
 - printers/ imports nothing from core but the ticket model;
 - the front-ends (kiosk/, counter/, display/) never touch SQLAlchemy.
@@ -10,13 +10,17 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = ["core/tickets.py", "core/queueing.py", "core/events.py", "core/config.py"]
-DOMAIN += ["core/announcement.py"]
+DOMAIN = ["core/tickets.py", "core/queueing.py", "core/events.py", "core/announcement.py"]
+DOMAIN += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "core/config").glob("*.py"))
+# Third-party libraries a domain module may import besides the standard library and core:
+# the config package reads YAML and validates it with pydantic.
+DOMAIN_LIBRARIES = {"core/config/": {"yaml", "pydantic"}}
 FRONT_ENDS = ["kiosk", "counter", "display"]
 
 
@@ -87,6 +91,16 @@ def test_the_domain_imports_neither_flask_nor_sqlalchemy(relative: str):
         n for n in imported_modules(path) if top(n) in {"flask", "flask_socketio", "sqlalchemy"}
     }
     assert not banned, f"{relative} imports {sorted(banned)}; the domain stays framework-free"
+
+
+@pytest.mark.parametrize("relative", DOMAIN)
+def test_the_domain_imports_only_the_standard_library_and_listed_libraries(relative: str):
+    allowed = {"core", *sys.stdlib_module_names}
+    for prefix, libraries in DOMAIN_LIBRARIES.items():
+        if relative.startswith(prefix):
+            allowed |= libraries
+    unexpected = {n for n in imported_modules(ROOT / relative) if top(n) not in allowed}
+    assert not unexpected, f"{relative} imports {sorted(unexpected)}; see DOMAIN_LIBRARIES"
 
 
 def test_only_core_server_imports_flask():
