@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from printers.base import PAPER_STATUS_REQUEST
 from printers.devices import (
-    PAPER_STATUS_REQUEST,
     CupsPrinter,
     FilePrinter,
     NetworkPrinter,

@@ -182,3 +182,14 @@ def test_only_the_composition_root_builds_the_queue_service():
         or "MallContext" in calls_named(path, "MallContext")
     )
     assert builders == ["core/handlers.py", "core/server/app.py"]
+
+
+@pytest.mark.parametrize("folder", ["core", "kiosk", "counter", "display", "printers"])
+def test_no_module_grows_past_what_one_reader_holds(folder: str):
+    """One use case or one idea per module: past ~400 lines a module is doing two things."""
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for path in python_files(folder)
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert not too_long, f"split these by use case: {too_long}"
