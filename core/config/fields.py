@@ -339,4 +339,16 @@ def check_template(template: str) -> str:
         raise ValueError(
             f"unknown placeholder {{{extra[0]}}}; only {{number}} and {{counter}} are filled"
         )
+    # Render it as every call will, with the code that renders calls: whatever that code
+    # refuses (a format spec such as {number:>3}) is refused now, not at the first call.
+    from core import announcement
+
+    try:
+        announcement.build_call_phrase(template, "A", 1, "Loket 1", 1)
+        announcement.display_call_text(template, "A", 1, "Loket 1", 1)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(
+            f"cannot be rendered ({exc}); write the placeholders as plain {{number}} and "
+            "{counter}"
+        ) from None
     return template

@@ -466,6 +466,12 @@ MISTAKES = [
         "announcement.template",
         "unknown placeholder {name}",
     ),
+    (
+        "announcement with a format spec the call cannot render",
+        lambda d: d.update(announcement={"template": "Nomor {number:>3}, ke {counter}"}),
+        "announcement.template",
+        "cannot be rendered",
+    ),
     ("no services", _set("services", []), "services", "at least one service"),
     ("no counters", _set("counters", []), "counters", "at least one counter"),
     ("counter without services", _set("counters[0].services", []), "counters[0].services", "one"),
