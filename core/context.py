@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from core.estimate import WaitEstimator
 
 
+# The languages a visitor may choose; Indonesian first.
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -73,9 +78,11 @@ class MallContext:
     def today(self) -> date:
         return numbering.local_day(self.now(), self.settings.mall.tz)
 
-    def status_url(self, ticket_id: str) -> str:
-        """The visitor's status page, printed as the ticket's QR code."""
-        return f"{self.settings.mall.public_base_url.rstrip('/')}/t/{ticket_id}"
+    def status_url(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> str:
+        """The visitor's status page, printed as the ticket's QR code, opening in `language`
+        (the default needs no parameter, so most QR codes stay small)."""
+        url = f"{self.settings.mall.public_base_url.rstrip('/')}/t/{ticket_id}"
+        return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
 
 
 def iso(moment: datetime | None) -> str | None:

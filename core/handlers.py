@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from core import idempotency, repository
 from core.bus import Publisher
 from core.config import Settings
-from core.context import Actor, MallContext, utc_now
+from core.context import DEFAULT_LANGUAGE, Actor, MallContext, utc_now
 from core.store import UnitOfWork
 from core.tickets import Ticket
 from core.usecases import calling, counters, printing, services, setup, ticket_actions
@@ -60,8 +60,8 @@ class QueueService:
         setup.ensure_ready(self.ctx)
         self._day.close_now()
 
-    def status_url(self, ticket_id: str) -> str:
-        return self.ctx.status_url(ticket_id)
+    def status_url(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> str:
+        return self.ctx.status_url(ticket_id, language)
 
     # ------------------------------------------------------------------ commands
     # Each first runs what a day that ended since the last command left to do (closing.py).
@@ -70,10 +70,16 @@ class QueueService:
         return self._day.close_now()
 
     def issue_ticket(
-        self, service_code: str, priority: str | None, actor: Actor, channel: str = "kiosk"
+        self,
+        service_code: str,
+        priority: str | None,
+        actor: Actor,
+        channel: str = "kiosk",
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
         self._day.before_command()
-        return self._issuer.issue_ticket(service_code, priority, actor, channel)
+        return self._issuer.issue_ticket(service_code, priority, actor, channel, language=language)
 
     def issue_ticket_once(
         self,
@@ -83,11 +89,11 @@ class QueueService:
         key: str,
         *,
         channel: str = "kiosk",
-        keep_answer: bool = True,
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any] | idempotency.Claim:
         self._day.before_command()
         return self._issuer.issue_ticket_once(
-            service_code, priority, actor, key, channel=channel, keep_answer=keep_answer
+            service_code, priority, actor, key, channel=channel, language=language
         )
 
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:

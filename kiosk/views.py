@@ -19,7 +19,6 @@ from qrcode.image.svg import SvgPathFillImage
 from core.config import Settings
 from core.handlers import QueueService
 from core.server.pages import add_device_setup, page_actor, page_token
-from core.server.printing import status_url_in
 from core.tickets import NotFound, Priority
 from kiosk.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES
 
@@ -144,7 +143,7 @@ def ticket_qr(ticket_id: str) -> Response:
         abort(404)
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     language = _asked_language() or DEFAULT_LANGUAGE
-    code.add_data(status_url_in(queue.status_url(ticket_id), language))
+    code.add_data(queue.status_url(ticket_id, language))
     code.make(fit=True)
     svg = code.make_image(image_factory=SvgPathFillImage).to_string(encoding="unicode")
     response = Response(svg, mimetype="image/svg+xml")

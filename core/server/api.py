@@ -14,10 +14,9 @@ from werkzeug.exceptions import HTTPException
 
 from core import idempotency
 from core.accounts import Accounts, Unauthorized
-from core.context import Actor
+from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
 from core.handlers import QueueService
 from core.server import sessions, validation
-from core.server.printing import DEFAULT_LANGUAGE, LANGUAGES, status_url_in
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -224,27 +223,27 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     key = idempotency_key()
     printing = current_app.extensions.get("antrian.printing")
     prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
-    # The answer differs from the core's view when a print outcome is added or the status
-    # address carries the language; such an answer is stored here, after the changes.
-    amended = prints or language != DEFAULT_LANGUAGE
     if key is None:
-        view = queue().issue_ticket(service, priority, actor, channel=actor.kind)
+        view = queue().issue_ticket(service, priority, actor, channel=actor.kind, language=language)
+        status = 201
     else:
-        # The key is claimed in the ticket's own transaction; an answer the core can give
-        # whole is stored there too.
+        # The key is claimed and answered in the ticket's own transaction, so a retry after
+        # any failure (a crash while printing, a lost answer) gets the ticket that exists.
         outcome = queue().issue_ticket_once(
-            service, priority, actor, key, channel=actor.kind, keep_answer=not amended
+            service, priority, actor, key, channel=actor.kind, language=language
         )
         if isinstance(outcome, idempotency.Claim):
             body, status = first_answer(outcome)
-            return jsonify(body), status
-        view = outcome
-    view["status_url"] = status_url_in(view["status_url"], language)
+            if status != 201 or not prints:
+                return jsonify(body), status
+            # The same ticket again: its print outcome, or its printing if that never ran.
+            view = dict(body)
+            view["print"] = printing.outcome_or_print(view["id"], actor.kiosk, actor, language)
+            return jsonify(view), 201
+        view, status = outcome, 201
     if prints:
         view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language)
-    if key is not None and amended:
-        idempotency.answer(queue().uow, key, actor.name, 201, view)
-    return jsonify(view), 201
+    return jsonify(view), status
 
 
 def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]

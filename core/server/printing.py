@@ -9,30 +9,21 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.config import ConfigError, Settings
-from core.context import Actor
+from core.context import DEFAULT_LANGUAGE, Actor
 from core.handlers import QueueService
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
-from printers.jobs import PrintOutcome, print_with_timeout
-from printers.layout import LANGUAGES, TicketSlip, render_ticket
+from printers.jobs import GRACE_SECONDS, PrintOutcome, print_with_timeout
+from printers.layout import TicketSlip, render_ticket
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LANGUAGE = "id"
 FOOTER = {"id": "Silakan menunggu panggilan", "en": "Please wait to be called"}
 PRIORITY_LABEL = {"id": "PRIORITAS", "en": "PRIORITY"}
-
-
-def status_url_in(url: str, language: str) -> str:
-    """The status page's address, opening in `language`: the default needs no parameter, so
-    Indonesian tickets keep the short address (and a small QR code)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
-    return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
 
 
 class KioskPrinting:
@@ -82,7 +73,7 @@ class KioskPrinting:
             timezone_label=_zone_label(mall.timezone),
             ahead=view["ahead"],
             eta_minutes=view["eta_minutes"],
-            status_url=status_url_in(view["status_url"], language),
+            status_url=self.queue.status_url(ticket_id, language),
             footer=FOOTER[language],
             priority_label=PRIORITY_LABEL[language] if view["priority"] else None,
             language=language,
@@ -149,6 +140,45 @@ class KioskPrinting:
             # The kiosk shows the ticket with its QR so the visitor can photograph it.
             "show_on_screen": not outcome.ok,
         }
+
+    def outcome_or_print(
+        self, ticket_id: str, kiosk: str | None, actor: Actor, language: str = DEFAULT_LANGUAGE
+    ) -> dict[str, Any]:
+        """For a retried request: how the ticket's last print job ended, or, when no job
+        ever finished (the first attempt died before or while printing), print it now. A
+        visitor may then hold two slips of one number, never two numbers."""
+        jobs = self.queue.print_jobs_for(ticket_id)
+        finished = [job for job in jobs if job["status"] != "pending"]
+        if not finished:
+            if jobs and kiosk in self.specs and self._still_printing(jobs[-1], kiosk):
+                # The first attempt is printing right now: no second slip; the screen shows
+                # the number and its QR meanwhile.
+                return {
+                    "job": jobs[-1]["id"],
+                    "status": "pending",
+                    "error": None,
+                    "printer_state": "unknown",
+                    "note": "the first request is still printing this ticket",
+                    "show_on_screen": True,
+                }
+            return self.print_ticket(ticket_id, kiosk, actor, language)
+        job = finished[-1]
+        printed = job["status"] == "printed"
+        return {
+            "job": job["id"],
+            "status": job["status"],
+            "error": None if printed else job["error"],
+            "printer_state": "ok"
+            if printed and not job["error"]
+            else ("unknown" if printed else "error"),
+            "note": job["error"] if printed else None,
+            "show_on_screen": not printed,
+        }
+
+    def _still_printing(self, job: dict[str, Any], kiosk: str) -> bool:
+        started = datetime.fromisoformat(job["created_at"].replace("Z", "+00:00"))
+        patience = timedelta(seconds=self.specs[kiosk].timeout_seconds + GRACE_SECONDS)
+        return self.queue.now() - started < patience
 
     def known_state(self, kiosk: str | None) -> dict[str, Any] | None:
         """The kiosk's printer as last seen (by this process, else by its last print job);

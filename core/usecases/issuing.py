@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from core import idempotency, numbering, repository
 from core.availability import availability
 from core.config import Service
-from core.context import Actor, MallContext
+from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor, MallContext
 from core.position import people_ahead_of_new
 from core.tickets import (
     DomainError,
@@ -51,10 +51,11 @@ class IssueRequest:
     priority: Priority | None
     actor: Actor
     channel: str
-    # The client's Idempotency-Key, claimed in the same transaction as the ticket; with
-    # `keep_answer` the answer is stored on it there too (else the caller stores it later).
+    # The client's Idempotency-Key, claimed in the same transaction as the ticket, its
+    # answer stored there too: a ticket and its key commit or vanish together, and a retry
+    # always finds the ticket that exists.
     key: str | None = None
-    keep_answer: bool = True
+    language: str = DEFAULT_LANGUAGE
     view: dict[str, Any] | None = None
     replay: idempotency.Claim | None = None  # the key was used before: no ticket now
     error: BaseException | None = None
@@ -70,10 +71,16 @@ class TicketIssuer:
         self._leader = threading.Lock()
 
     def issue_ticket(
-        self, service_code: str, priority: str | None, actor: Actor, channel: str = "kiosk"
+        self,
+        service_code: str,
+        priority: str | None,
+        actor: Actor,
+        channel: str = "kiosk",
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
-        service, level = self._validated(service_code, priority, actor)
-        view = self._issue(IssueRequest(service, level, actor, channel))
+        service, level = self._validated(service_code, priority, actor, language)
+        view = self._issue(IssueRequest(service, level, actor, channel, language=language))
         assert isinstance(view, dict)  # without a key there is nothing to replay
         return view
 
@@ -85,20 +92,24 @@ class TicketIssuer:
         key: str,
         *,
         channel: str = "kiosk",
-        keep_answer: bool = True,
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any] | idempotency.Claim:
-        """Issue a ticket for a request with an Idempotency-Key, claimed in the ticket's own
-        transaction: the new ticket's view, or (the key was used before) what the first
-        attempt did. With `keep_answer` the view is stored as the key's answer right there;
-        a caller that adds to the answer (a kiosk's print outcome) stores it itself."""
-        service, level = self._validated(service_code, priority, actor)
-        request = IssueRequest(service, level, actor, channel, key=key, keep_answer=keep_answer)
+        """Issue a ticket for a request with an Idempotency-Key, claimed and answered in the
+        ticket's own transaction: the new ticket's view, or (the key was used before) what
+        the first attempt answered. What happens after the commit (printing) is not part of
+        the stored answer: a crash there must not hide the ticket from the retry."""
+        service, level = self._validated(service_code, priority, actor, language)
+        request = IssueRequest(service, level, actor, channel, key=key, language=language)
         return self._issue(request)
 
     def _validated(
-        self, service_code: str, priority: str | None, actor: Actor
+        self, service_code: str, priority: str | None, actor: Actor, language: str
     ) -> tuple[Service, Priority | None]:
         require_kind(self.ctx, actor, "issue_ticket", "kiosk", "officer")
+        if language not in LANGUAGES:
+            raise InvalidRequest(
+                f"'language' must be one of {', '.join(map(repr, LANGUAGES))}, got {language!r}."
+            )
         try:
             service = self.ctx.settings.service(service_code)
         except KeyError:
@@ -178,7 +189,7 @@ class TicketIssuer:
                     change.views[ticket.id] = public_view(ctx, conn, ticket)
                 views = self._issued_views(change, issued)
                 for request, view in views:
-                    if request.key is not None and request.keep_answer:
+                    if request.key is not None:
                         idempotency.answer_in(conn, request.key, request.actor.name, 201, view)
         except BaseException as exc:  # rolled back: nobody of the batch got a number
             for request in batch:
@@ -241,7 +252,7 @@ class TicketIssuer:
                 "id": ticket.id,
                 "ahead": ahead,
                 "eta_minutes": ctx.estimator.minutes(conn, ticket.service, ahead),
-                "status_url": ctx.status_url(ticket.id),
+                "status_url": ctx.status_url(ticket.id, request.language),
             }
             views.append((request, view))
         return views
