@@ -37,8 +37,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 log = logging.getLogger(__name__)
-# Alembic announces each of its plugins at INFO whenever it loads them.
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"
