@@ -140,8 +140,9 @@ class Accounts:
                 dialect_insert(conn, users)
                 .from_select(list(values), first.where(~exists().select_from(users)))
                 .on_conflict_do_nothing()
+                .returning(users.c.id)
             )
-            return conn.execute(statement).rowcount == 1
+            return conn.execute(statement).first() is not None
 
     def user_count(self) -> int:
         with self.uow.reading() as conn:

@@ -216,18 +216,15 @@ OBSOLETE_INDEXES = ("ix_tickets_queue",)
 
 def insert_if_absent(
     conn: Connection, table: Table, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-) -> int:
-    """Insert the rows whose keys are not there yet (`ON CONFLICT DO NOTHING`); returns how
-    many were (exact for one row; executemany drivers may not count).
+) -> None:
+    """Insert the rows whose keys are not there yet (`ON CONFLICT DO NOTHING`).
 
     For rows that several processes may insert at once (start-up): checking first and then
     inserting lets two of them both find nothing, and the second fails on the key."""
     if isinstance(rows, Mapping):
         rows = [rows]
-    if not rows:
-        return 0
-    result = conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), list(rows))
-    return max(result.rowcount, 0)
+    if rows:
+        conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), list(rows))
 
 
 def dialect_insert(conn: Connection, table: Table) -> Any:
