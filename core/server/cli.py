@@ -123,6 +123,8 @@ def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
             return 0
         if args.db_command == "upgrade":
             done = migrations.upgrade(engine)
+            if done.adopted:
+                print(f"Tables made before migrations: stamped at {migrations.BASELINE}.")
             if done.changed:
                 print(f"Upgraded: {done.before or 'no revision'} -> {done.after} (head).")
             else:
