@@ -16,12 +16,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import exists, func, insert, literal, select, update
 
 from core.config import Settings
 from core.context import Actor, utc_now
 from core.repository import as_utc
-from core.store import UnitOfWork, auth_sessions, devices, users
+from core.store import UnitOfWork, auth_sessions, devices, dialect_insert, users
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 ROLES = ("officer", "admin")
@@ -119,6 +119,31 @@ class Accounts:
         if not active:
             self._forget(lambda actor: actor.kind in ROLES and actor.name == username)
         return int(user_id)
+
+    def add_first_admin(self, password: str, username: str = "admin") -> bool:
+        """Add an admin if the database has no account at all; whether this call added it.
+
+        One statement (insert … where no user exists, on conflict do nothing), so of several
+        processes starting at once on an empty database exactly one adds it."""
+        if len(password) < MIN_PASSWORD:
+            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+        values = {
+            "username": username,
+            "password_hash": _hasher.hash(password),
+            "role": "admin",
+            "counters": [],
+            "active": True,
+            "created_at": self.clock(),
+        }
+        first = select(*(literal(value, users.c[name].type) for name, value in values.items()))
+        with self.uow.writing() as conn:
+            statement = (
+                dialect_insert(conn, users)
+                .from_select(list(values), first.where(~exists().select_from(users)))
+                .on_conflict_do_nothing()
+                .returning(users.c.id)
+            )
+            return conn.execute(statement).first() is not None
 
     def user_count(self) -> int:
         with self.uow.reading() as conn:

@@ -34,6 +34,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
 from core.health import DATABASE_ERRORS, StorageHealth
@@ -210,8 +212,28 @@ app_settings = Table(
 )
 
 
-# Indexes replaced by better ones, dropped on start from databases that still have them.
+# Indexes replaced by better ones, dropped by `create_all` from databases that still have them.
 OBSOLETE_INDEXES = ("ix_tickets_queue",)
+
+
+def insert_if_absent(
+    conn: Connection, table: Table, rows: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert the rows whose keys are not there yet (`ON CONFLICT DO NOTHING`).
+
+    For rows that several processes may insert at once (start-up): checking first and then
+    inserting lets two of them both find nothing, and the second fails on the key."""
+    if isinstance(rows, Mapping):
+        rows = [rows]
+    if rows:
+        conn.execute(dialect_insert(conn, table).on_conflict_do_nothing(), list(rows))
+
+
+def dialect_insert(conn: Connection, table: Table) -> Any:
+    """The backend's own INSERT, which has `on_conflict_do_nothing()`."""
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(table)
+    return postgresql_insert(table)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -401,7 +423,10 @@ class UnitOfWork:
                 yield conn
 
     def create_all(self) -> None:
-        """Create missing tables and indexes; drop indexes an earlier version made."""
+        """Create missing tables and indexes; drop indexes an earlier version made.
+
+        Straight from the metadata, for tests and benchmarks: a server's start-up brings the
+        schema to its head with core.migrations instead (`usecases/setup.ensure_ready`)."""
         metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             for name in OBSOLETE_INDEXES:

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, jsonify, redirect, request, url_for
 from flask_socketio import SocketIO
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from core.accounts import Accounts
@@ -24,7 +24,7 @@ from core.server.api import api
 from core.server.assets import StaticAssets
 from core.server.hub import Hub
 from core.server.validation import nul_in_request
-from core.store import UnitOfWork, app_settings, make_engine
+from core.store import UnitOfWork, app_settings, insert_if_absent, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -212,13 +212,11 @@ def _register_front_ends(app: Flask, socketio: SocketIO) -> None:
 def _stored_secret(uow: UnitOfWork) -> str:
     """A signing key made once and kept in the database, so every process shares it."""
     with uow.writing() as conn:
-        value = conn.execute(
+        # Insert-if-absent: of processes starting at once, the first one's key is kept.
+        insert_if_absent(conn, app_settings, {"key": "secret_key", "value": secrets.token_hex(32)})
+        return conn.execute(
             select(app_settings.c.value).where(app_settings.c.key == "secret_key")
-        ).scalar_one_or_none()
-        if value is None:
-            value = secrets.token_hex(32)
-            conn.execute(insert(app_settings).values(key="secret_key", value=value))
-    return value
+        ).scalar_one()
 
 
 def socketio_of(app: Flask) -> SocketIO:

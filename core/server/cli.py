@@ -1,4 +1,4 @@
-"""`antrian`: run the server, manage accounts and devices, check a configuration."""
+"""`antrian`: run the server, manage accounts and devices, check a configuration, migrate."""
 
 from __future__ import annotations
 
@@ -23,7 +23,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
 
-    commands.add_parser("check-config", help="validate the configuration and exit")
+    commands.add_parser(
+        "check-config", help="validate the configuration and exit (touches no database)"
+    )
+
+    db = commands.add_parser("db", help="the database schema (Alembic migrations)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="bring the schema to the newest revision")
+    db_commands.add_parser("current", help="show the schema's revision and the newest one")
+    db_revision = db_commands.add_parser(
+        "revision", help="write a new revision file (developers; on a database at head)"
+    )
+    db_revision.add_argument("-m", "--message", required=True)
+    db_revision.add_argument(
+        "--autogenerate", action="store_true", help="from what the database lacks of the tables"
+    )
 
     user = commands.add_parser("user", help="officer and admin accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)
@@ -47,10 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic announces each of its plugins at INFO when it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
         if args.command == "check-config":
-            _build_app(settings)
+            _check_config(settings)
             print(
                 f"OK: {settings.mall.name}, {len(settings.services)} services, "
                 f"{len(settings.counters)} counters."
@@ -58,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             return _serve(settings, args.host, args.port)
+        if args.command == "db":
+            return _db(settings, args)
         app = _build_app(settings)
         accounts = app.extensions["antrian.accounts"]
         if args.command == "user":
@@ -69,6 +87,57 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _check_config(settings) -> None:  # type: ignore[no-untyped-def]
+    """What start-up checks beyond loading the file, without opening the database or a
+    printer: the printers' entries and the database URL's driver."""
+    from core.server.printing import printer_specs
+    from core.store import make_engine
+    from printers.devices import build_printer
+
+    for spec in printer_specs(settings).values():
+        build_printer(spec)  # opens nothing
+    make_engine(settings.database_url).dispose()  # connects to nothing
+
+
+def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    from core import migrations
+    from core.store import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        head = migrations.head()
+        if args.db_command == "current":
+            found = migrations.current(engine)
+            if found == migrations.LEGACY:
+                print("none: tables made before migrations ('antrian db upgrade' adopts them)")
+            elif found is None:
+                print("none: no tables yet")
+            else:
+                print(f"{found}{' (head)' if found == head else ''}")
+            if found != head:
+                print(f"head: {head}; 'antrian db upgrade' (or the next start) upgrades")
+            return 0
+        if args.db_command == "upgrade":
+            done = migrations.upgrade(engine)
+            if done.adopted:
+                print(f"Tables made before migrations: stamped at {migrations.BASELINE}.")
+            if done.changed:
+                print(f"Upgraded: {done.before or 'no revision'} -> {done.after} (head).")
+            else:
+                print(f"Already at {done.after} (head).")
+            return 0
+        path = migrations.new_revision(engine, args.message, autogenerate=args.autogenerate)
+        print(f"Wrote {path}; read it through before committing it.")
+        return 0
+    except (migrations.SchemaError, OperationalError) as exc:
+        print(f"Database error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
 
 
 def _build_app(settings):  # type: ignore[no-untyped-def]
@@ -132,9 +201,9 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
-    if accounts.user_count() == 0:
-        password = secrets.token_urlsafe(9)
-        accounts.add_user("admin", password, "admin")
+    password = secrets.token_urlsafe(9)
+    # Only if there is no account at all; of processes starting at once, one adds it.
+    if accounts.add_first_admin(password):
         print(
             "\n  First start: the database had no accounts, so an admin was created.\n"
             f"    username: admin\n    password: {password}\n"

@@ -26,6 +26,20 @@ FOOTER = {"id": "Silakan menunggu panggilan", "en": "Please wait to be called"}
 PRIORITY_LABEL = {"id": "PRIORITAS", "en": "PRIORITY"}
 
 
+def printer_specs(settings: Settings) -> dict[str, PrinterSpec]:
+    """Each kiosk's printer, checked (opens nothing): kiosk code -> spec."""
+    specs = {}
+    for kiosk in settings.kiosks:
+        if kiosk.printer is None:
+            continue
+        try:
+            specs[kiosk.code] = PrinterSpec.from_mapping(kiosk.printer, kiosk.printer_path)
+        except PrinterConfigError as exc:
+            # Reported like every other configuration mistake: one line, the key path.
+            raise ConfigError("", str(exc)) from None
+    return specs
+
+
 class KioskPrinting:
     def __init__(
         self,
@@ -36,18 +50,10 @@ class KioskPrinting:
         self.settings = settings
         self.queue = queue
         factory = printer_factory or build_printer
-        self.specs: dict[str, PrinterSpec] = {}
-        self.printers: dict[str, TicketPrinter] = {}
-        for kiosk in settings.kiosks:
-            if kiosk.printer is None:
-                continue
-            try:
-                spec = PrinterSpec.from_mapping(kiosk.printer, kiosk.printer_path)
-            except PrinterConfigError as exc:
-                # Reported like every other configuration mistake: one line, the key path.
-                raise ConfigError("", str(exc)) from None
-            self.specs[kiosk.code] = spec
-            self.printers[kiosk.code] = factory(spec)
+        self.specs: dict[str, PrinterSpec] = printer_specs(settings)
+        self.printers: dict[str, TicketPrinter] = {
+            code: factory(spec) for code, spec in self.specs.items()
+        }
         # What this process last learnt of each printer (a print or a probe): ok, message.
         self._known: dict[str, tuple[bool, str]] = {}
         self._printing: set[str] = set()

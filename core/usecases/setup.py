@@ -1,29 +1,33 @@
-"""Before anything else: the tables, the mall's version row and a state row per counter."""
+"""Before anything else: the schema at its head, the mall's version row and a row per counter."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
-
-from core import repository
+from core import migrations
 from core.context import MallContext
-from core.store import counter_state, mall_state
+from core.store import counter_state, insert_if_absent, mall_state
 
 
 def ensure_ready(ctx: MallContext) -> None:
-    """Create tables and the mall's state rows (idempotent)."""
-    ctx.uow.create_all()
+    """Upgrade the schema and insert the mall's missing state rows (idempotent).
+
+    Safe when several processes start at once: the upgrade runs under a database lock, and
+    the rows are inserted only where absent, so a second process never trips on a key."""
+    migrations.upgrade(ctx.uow.engine)
     with ctx.uow.writing() as conn:
-        if conn.execute(select(mall_state).where(mall_state.c.mall == ctx.mall)).first() is None:
-            conn.execute(insert(mall_state).values(mall=ctx.mall, version=0))
-        known = set(repository.counter_rows(conn, ctx.mall))
-        for counter in ctx.settings.counters:
-            if counter.number not in known:
-                conn.execute(
-                    insert(counter_state).values(
-                        mall=ctx.mall,
-                        number=counter.number,
-                        status="closed",
-                        priority_streak=0,
-                        updated_at=ctx.now(),
-                    )
-                )
+        insert_if_absent(conn, mall_state, {"mall": ctx.mall, "version": 0})
+        insert_if_absent(
+            conn,
+            counter_state,
+            [
+                {
+                    "mall": ctx.mall,
+                    "number": counter.number,
+                    "status": "closed",
+                    "reason": None,
+                    "officer": None,
+                    "priority_streak": 0,
+                    "updated_at": ctx.now(),
+                }
+                for counter in ctx.settings.counters
+            ],
+        )

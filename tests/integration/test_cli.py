@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import inspect
 
+from core import migrations
 from core.accounts import Accounts, Unauthorized
 from core.config import load_settings
 from core.server import cli
@@ -202,3 +204,60 @@ def test_the_first_start_prints_how_the_admin_signs_in(tmp_path: Path):
         assert server.log_path.read_text().count("username: admin") == 1
     finally:
         server.stop()
+
+
+def test_check_config_only_reads_it_creates_no_database_file(tmp_path: Path):
+    config = write_all_day_config(tmp_path, port=5000)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = antrian(config, "check-config")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["config.yaml"]
+
+
+@pytest.mark.postgres
+def test_check_config_creates_no_table_on_postgresql(
+    tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
+):
+    config = write_all_day_config(tmp_path, port=5000, database_url=postgres_url)
+    code, out, err = run_main(config, "check-config", capsys=capsys)
+    assert code == 0, err
+    engine = make_engine(postgres_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
+
+
+def test_db_current_and_upgrade(config: Path, capsys: pytest.CaptureFixture[str]):
+    database = config.parent / "antrian.db"
+    code, out, _ = run_main(config, "db", "current", capsys=capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "none: no tables yet"
+    assert not database.exists()  # reading the revision creates no file
+    code, out, err = run_main(config, "db", "upgrade", capsys=capsys)
+    assert (code, out.strip()) == (0, f"Upgraded: no revision -> {migrations.head()} (head)."), err
+    code, out, _ = run_main(config, "db", "current", capsys=capsys)
+    assert (code, out.strip()) == (0, f"{migrations.head()} (head)")
+    code, out, _ = run_main(config, "db", "upgrade", capsys=capsys)
+    assert (code, out.strip()) == (0, f"Already at {migrations.head()} (head).")
+
+
+def test_db_upgrade_adopts_a_database_made_before_migrations(
+    config: Path, capsys: pytest.CaptureFixture[str]
+):
+    settings = load_settings(config, environ={})
+    engine = make_engine(settings.database_url)
+    UnitOfWork(engine).create_all()  # how the tables were made before migrations
+    engine.dispose()
+    code, out, _ = run_main(config, "db", "current", capsys=capsys)
+    assert code == 0
+    assert out.startswith("none: tables made before migrations")
+    code, out, err = run_main(config, "db", "upgrade", capsys=capsys)
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"Tables made before migrations: stamped at {migrations.BASELINE}.",
+        f"Upgraded: no revision -> {migrations.head()} (head).",
+    ]
+    code, out, _ = run_main(config, "db", "current", capsys=capsys)
+    assert out.strip() == f"{migrations.head()} (head)"
