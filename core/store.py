@@ -264,9 +264,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take transaction control from pysqlite so BEGIN is ours to choose.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # The wait first: switching to (or confirming) WAL needs a lock another process may hold
+    # while it migrates the schema at start.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
