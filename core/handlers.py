@@ -90,10 +90,17 @@ class QueueService:
         *,
         channel: str = "kiosk",
         language: str = DEFAULT_LANGUAGE,
+        fingerprint: str | None = None,
     ) -> dict[str, Any] | idempotency.Claim:
         self._day.before_command()
         return self._issuer.issue_ticket_once(
-            service_code, priority, actor, key, channel=channel, language=language
+            service_code,
+            priority,
+            actor,
+            key,
+            channel=channel,
+            language=language,
+            fingerprint=fingerprint,
         )
 
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:

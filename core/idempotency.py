@@ -14,6 +14,7 @@ These run around every kiosk ticket, so the frequent statements are `Prepared`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core.repository import as_utc
 from core.store import Prepared, UnitOfWork, idempotency_keys
+from core.tickets import DomainError
 
 # A first attempt that has not answered after this long is taken to have died.
 ABANDONED_AFTER_SECONDS = 60
@@ -39,6 +41,7 @@ def _claim_statement(insert):  # type: ignore[no-untyped-def]
             actor=bindparam("in_actor"),
             status_code=0,
             created_at=bindparam("at", type_=idempotency_keys.c.created_at.type),
+            fingerprint=bindparam("in_fingerprint", type_=idempotency_keys.c.fingerprint.type),
         )
         .on_conflict_do_nothing()
         .returning(idempotency_keys.c.status_code)
@@ -54,7 +57,10 @@ _CLAIM = {
 _ANSWER = Prepared(update(idempotency_keys).where(_KEY, _ACTOR), columns=["status_code", "body"])
 _FORGET = Prepared(delete(idempotency_keys).where(_KEY, _ACTOR))
 _FIRST_ATTEMPT = select(
-    idempotency_keys.c.status_code, idempotency_keys.c.body, idempotency_keys.c.created_at
+    idempotency_keys.c.status_code,
+    idempotency_keys.c.body,
+    idempotency_keys.c.created_at,
+    idempotency_keys.c.fingerprint,
 ).where(_KEY, _ACTOR)
 _TAKE_OVER = update(idempotency_keys).where(_KEY, _ACTOR).values(created_at=bindparam("at"))
 
@@ -69,16 +75,31 @@ class Claim:
     body: Any = None
 
 
-def claim(uow: UnitOfWork, key: str, actor: str) -> Claim:
-    """Claim `key` for `actor`'s request, or find what the first attempt with it did."""
+class KeyReused(DomainError):
+    """The key was first sent with another request: answering this one with the first one's
+    answer (or running it) would both be wrong."""
+
+    code = "idempotency_key_reused"
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What a request was: its method, path and body, hashed."""
+    digest = hashlib.sha256(f"{method.upper()} {path}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def claim(uow: UnitOfWork, key: str, actor: str, request: str | None = None) -> Claim:
+    """Claim `key` for `actor`'s request (its `fingerprint`), or find what the first attempt
+    with it did. A key first sent with another request raises KeyReused."""
     with uow.writing() as conn:
-        return claim_in(conn, key, actor)
+        return claim_in(conn, key, actor, request)
 
 
-def claim_in(conn: Connection, key: str, actor: str) -> Claim:
+def claim_in(conn: Connection, key: str, actor: str, request: str | None = None) -> Claim:
     """`claim` inside a write transaction the caller holds (issuing claims in its batch)."""
     now = datetime.now(UTC)
-    params = {"in_key": key, "in_actor": actor, "at": now}
+    params = {"in_key": key, "in_actor": actor, "at": now, "in_fingerprint": request}
     first = None
     while first is None:
         if _CLAIM[conn.dialect.name].rows(conn, params):
@@ -86,6 +107,11 @@ def claim_in(conn: Connection, key: str, actor: str) -> Claim:
         # Gone again (PostgreSQL): the first attempt was refused and gave the key up between
         # the two statements. Claim it afresh.
         first = conn.execute(_FIRST_ATTEMPT, params).one_or_none()
+    if request is not None and first.fingerprint is not None and first.fingerprint != request:
+        raise KeyReused(
+            "This Idempotency-Key was already used for a different request (another method, "
+            "address or body); send a new key for a new request."
+        )
     if first.status_code != 0:
         return Claim("answered", first.status_code, first.body)
     started = as_utc(first.created_at) or now

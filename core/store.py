@@ -202,6 +202,9 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=False),  # 0 while the first attempt runs
     Column("body", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # What the request was (method, path, body), so a key sent again with another request
+    # is refused instead of answered with the first one's answer. NULL on older rows.
+    Column("fingerprint", String(64)),
 )
 
 app_settings = Table(

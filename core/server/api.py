@@ -6,6 +6,7 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS_FOR: dict[type[DomainError], int] = {
     Unauthorized: 401,
+    idempotency.KeyReused: 422,
     Forbidden: 403,
     NotFound: 404,
     InvalidRequest: 400,
@@ -121,6 +123,17 @@ def idempotency_key() -> str | None:
     return key or None
 
 
+def request_fingerprint() -> str:
+    """This request as an Idempotency-Key remembers it: method, path and the body's JSON
+    (keys sorted, so a client that rebuilds the same object is the same request)."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(json_body(), sort_keys=True, separators=(",", ":")).encode()
+    except InvalidRequest:
+        body = raw
+    return idempotency.fingerprint(request.method, request.path, body)
+
+
 def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
     """What a retry gets: the first attempt's answer, or that it has not answered yet."""
     if first.state == "running":
@@ -136,7 +149,7 @@ def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[An
     if key is None:
         return produce()
     uow = queue().uow
-    first = idempotency.claim(uow, key, actor.name)
+    first = idempotency.claim(uow, key, actor.name, request_fingerprint())
     if first.state != "new":
         return first_answer(first)
     try:
@@ -230,7 +243,13 @@ def issue_ticket():  # type: ignore[no-untyped-def]
         # The key is claimed and answered in the ticket's own transaction, so a retry after
         # any failure (a crash while printing, a lost answer) gets the ticket that exists.
         outcome = queue().issue_ticket_once(
-            service, priority, actor, key, channel=actor.kind, language=language
+            service,
+            priority,
+            actor,
+            key,
+            channel=actor.kind,
+            language=language,
+            fingerprint=request_fingerprint(),
         )
         if isinstance(outcome, idempotency.Claim):
             body, status = first_answer(outcome)

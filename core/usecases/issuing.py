@@ -55,6 +55,7 @@ class IssueRequest:
     # answer stored there too: a ticket and its key commit or vanish together, and a retry
     # always finds the ticket that exists.
     key: str | None = None
+    fingerprint: str | None = None  # the request the key came with (see core/idempotency.py)
     language: str = DEFAULT_LANGUAGE
     view: dict[str, Any] | None = None
     replay: idempotency.Claim | None = None  # the key was used before: no ticket now
@@ -93,13 +94,16 @@ class TicketIssuer:
         *,
         channel: str = "kiosk",
         language: str = DEFAULT_LANGUAGE,
+        fingerprint: str | None = None,
     ) -> dict[str, Any] | idempotency.Claim:
         """Issue a ticket for a request with an Idempotency-Key, claimed and answered in the
         ticket's own transaction: the new ticket's view, or (the key was used before) what
         the first attempt answered. What happens after the commit (printing) is not part of
         the stored answer: a crash there must not hide the ticket from the retry."""
         service, level = self._validated(service_code, priority, actor, language)
-        request = IssueRequest(service, level, actor, channel, key=key, language=language)
+        request = IssueRequest(
+            service, level, actor, channel, key=key, fingerprint=fingerprint, language=language
+        )
         return self._issue(request)
 
     def _validated(
@@ -166,7 +170,13 @@ class TicketIssuer:
                 for request in batch:
                     code = request.service.code
                     if request.key is not None:
-                        claim = idempotency.claim_in(conn, request.key, request.actor.name)
+                        try:
+                            claim = idempotency.claim_in(
+                                conn, request.key, request.actor.name, request.fingerprint
+                            )
+                        except idempotency.KeyReused as reused:  # this visitor's answer only
+                            request.error = reused
+                            continue
                         if claim.state != "new":  # a retry: the first attempt's answer
                             request.replay = claim
                             continue

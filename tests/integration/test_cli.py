@@ -17,6 +17,7 @@ from core.accounts import Accounts, Unauthorized
 from core.config import load_settings
 from core.server import cli
 from core.store import UnitOfWork, make_engine
+from tests.integration.conftest import tables_as_before_migrations
 from tests.support.live import ROOT, LiveServer, free_port, write_all_day_config
 
 
@@ -248,7 +249,7 @@ def test_db_upgrade_adopts_a_database_made_before_migrations(
 ):
     settings = load_settings(config, environ={})
     engine = make_engine(settings.database_url)
-    UnitOfWork(engine).create_all()  # how the tables were made before migrations
+    tables_as_before_migrations(engine)
     engine.dispose()
     code, out, _ = run_main(config, "db", "current", capsys=capsys)
     assert code == 0

@@ -33,6 +33,7 @@ from core.store import (
     users,
 )
 from tests.conftest import KIOSK, FakeClock, officer
+from tests.integration.conftest import tables_as_before_migrations
 from tests.support.live import LiveServer
 
 SERVERS = 4
@@ -74,15 +75,20 @@ def test_the_revisions_have_one_head_and_start_at_the_baseline():
 def test_upgrade_head_makes_exactly_the_tables_and_indexes(engine: Engine):
     assert migrations.current(engine) is None
     done = migrations.upgrade(engine)
-    assert (done.before, done.after, done.adopted, done.changed) == (None, "0001", False, True)
+    assert (done.before, done.after, done.adopted, done.changed) == (
+        None,
+        migrations.head(),
+        False,
+        True,
+    )
     assert migrations.current(engine) == migrations.head()
     assert differences(engine) == []
     tables = set(inspect(engine).get_table_names())
     assert tables == set(metadata.tables) | {"alembic_version"}
     # Again: nothing to do, and nothing done.
     again = migrations.upgrade(engine)
-    assert (again.before, again.changed) == ("0001", False)
-    assert version_rows(engine) == ["0001"]
+    assert (again.before, again.changed) == (migrations.head(), False)
+    assert version_rows(engine) == [migrations.head()]
 
 
 def test_a_database_made_before_migrations_is_adopted_with_its_data(
@@ -95,7 +101,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(
     settings = dataclasses.replace(settings, database_url=database_url)
     # The previous start-up path: create_all, then the state rows (ensure_ready did both).
     with monkeypatch.context() as previous:
-        previous.setattr(migrations, "upgrade", lambda engine: UnitOfWork(engine).create_all())
+        previous.setattr(migrations, "upgrade", tables_as_before_migrations)
         old = QueueService(settings, UnitOfWork(engine), clock=clock)
         old.ensure_ready()
     issued = [old.issue_ticket("KTP", None, KIOSK) for _ in range(3)]
@@ -296,3 +302,29 @@ def _wait_until_all_answer(servers: list[LiveServer], timeout: float) -> int:
                 pass
         time.sleep(0.1)
     return len(servers) - len(waiting)
+
+
+def test_a_database_at_the_previous_revision_keeps_its_data_through_the_upgrade(engine: Engine):
+    """0001 -> head with rows in the table 0002 alters (SQLite copies the table to do it)."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.upgrade(migrations.alembic_config(conn), "0001")
+        conn.execute(
+            text(
+                "INSERT INTO idempotency_keys (key, actor, status_code, body, created_at) "
+                "VALUES ('k-1', 'kiosk-lobby', 201, '{\"number\": \"A001\"}', :at)"
+            ),
+            {"at": "2026-11-24 02:00:00"},
+        )
+    assert migrations.current(engine) == "0001"
+
+    done = migrations.upgrade(engine)
+
+    assert (done.before, done.after) == ("0001", migrations.head())
+    assert differences(engine) == []
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT key, actor, status_code, fingerprint FROM idempotency_keys")
+        ).one()
+    assert tuple(row) == ("k-1", "kiosk-lobby", 201, None)
