@@ -370,6 +370,8 @@
       ]);
     }));
     $("no-show-empty").hidden = noShows.length > 0;
+    // Shown only while there is someone to call back: the side column fits a laptop screen.
+    $("no-shows").hidden = noShows.length === 0;
   }
 
   // ------------------------------------------------------------------ no-show with undo

@@ -750,6 +750,7 @@ def test_start_up_replaces_the_queue_index_of_an_earlier_version(settings: Setti
     issued = issue(first)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
+        conn.exec_driver_sql("ALTER TABLE idempotency_keys DROP COLUMN fingerprint")  # 0002
         conn.exec_driver_sql("DROP INDEX ix_tickets_day_queue")
         conn.exec_driver_sql(
             "CREATE INDEX ix_tickets_queue ON tickets (mall, service, status, priority, arrived_at)"

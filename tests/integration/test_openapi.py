@@ -95,7 +95,7 @@ def test_every_operation_has_responses_and_declares_its_path_parameters(document
 
 
 def test_the_ticket_bodies_document_the_language_the_api_accepts(document: dict):
-    from core.server.printing import LANGUAGES
+    from core.context import LANGUAGES
 
     for path in ("/api/v1/tickets", "/api/v1/tickets/{ticket_id}/reprint"):
         body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]
