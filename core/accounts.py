@@ -2,11 +2,17 @@
 
 Passwords are hashed with Argon2id. Tokens are 256-bit random strings; only their SHA-256 is
 stored, so a copy of the database does not let anyone sign in.
+
+A sign-in with an unknown username verifies the password against a dummy hash, so it takes as
+long as a wrong password for a real account and timing does not tell which usernames exist.
+Hashing is bounded by a semaphore (`HASH_SLOTS` at a time, about half the cores): a flood of
+sign-ins waits for a slot instead of taking every core, so other requests keep being served.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import threading
@@ -37,10 +43,50 @@ TOKEN_CACHE_SIZE = 4096
 MAX_TOKEN_LENGTH = 512  # ours are 43 characters; a longer one is not worth hashing
 
 _hasher = PasswordHasher()
+# Password hashes computed at once; the others wait (without using a core) for a slot.
+HASH_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+HASH_WAIT_SECONDS = 10.0
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+_dummy_hash: str | None = None
 
 
 class Unauthorized(DomainError):
     code = "unauthorized"
+
+
+class RateLimited(DomainError):
+    """Too many attempts or requests; `retry_after` seconds until the next one is accepted."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+def _with_hash_slot(work):  # type: ignore[no-untyped-def]
+    if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+        raise RateLimited("The server is busy checking passwords; try again in a moment.", 2)
+    try:
+        return work()
+    finally:
+        _hash_slots.release()
+
+
+def hash_password(password: str) -> str:
+    return _with_hash_slot(lambda: _hasher.hash(password))
+
+
+def warm_up() -> None:
+    """Make the dummy hash now, so the first unknown username is not slower than the rest."""
+    _dummy()
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def token_hash(token: str) -> str:
@@ -81,7 +127,7 @@ class Accounts:
             conn.execute(
                 insert(users).values(
                     username=username,
-                    password_hash=_hasher.hash(password),
+                    password_hash=hash_password(password),
                     role=role,
                     counters=list(counters or []),
                     active=True,
@@ -96,7 +142,7 @@ class Accounts:
             done = conn.execute(
                 update(users)
                 .where(users.c.username == username)
-                .values(password_hash=_hasher.hash(password))
+                .values(password_hash=hash_password(password))
             ).rowcount
         if not done:
             raise NotFound(f"No user named {username!r}.")
@@ -136,7 +182,10 @@ class Accounts:
         """Check the password and open a session; officers must name an allowed counter."""
         with self.uow.reading() as conn:
             user = conn.execute(select(users).where(users.c.username == username)).first()
-        if user is None or not _password_ok(user.password_hash, password):
+        if user is None:
+            _password_ok(_dummy(), password)  # as long as a real check: no timing difference
+            raise Unauthorized("Wrong username or password.")
+        if not _password_ok(user.password_hash, password):
             raise Unauthorized("Wrong username or password.")
         if not user.active:
             raise Forbidden(f"The account {username!r} is disabled; ask an admin.")
@@ -293,10 +342,13 @@ class Accounts:
 
 
 def _password_ok(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    def verify() -> bool:
+        try:
+            return _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return _with_hash_slot(verify)
 
 
 def session_expiry(now: datetime) -> datetime:

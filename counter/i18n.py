@@ -46,6 +46,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Loket {counter} tidak ada.",
         "en": "There is no counter {counter}.",
     },
+    "login.throttled": {
+        "id": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik.",
+        "en": "Too many failed sign-ins. Try again in {seconds} s.",
+    },
     "login.signed_out": {"id": "Anda sudah keluar.", "en": "You have signed out."},
     "login.session_ended": {
         "id": "Sesi Anda sudah berakhir. Silakan masuk lagi.",

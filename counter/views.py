@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from core.accounts import Accounts, Unauthorized
+from core.accounts import Accounts, RateLimited, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.server import sessions
@@ -158,6 +158,15 @@ def login_submit():  # type: ignore[no-untyped-def]
     accounts = _accounts()
     try:
         token, actor = sessions.sign_in(username, password, counter)
+    except RateLimited as exc:
+        body, status = _render_login(
+            429,
+            ("login.throttled", {"seconds": exc.retry_after}),
+            exc.message,
+            username,
+            counter,
+        )
+        return body, status, {"Retry-After": str(exc.retry_after)}
     except Unauthorized:
         return _render_login(401, ("login.wrong", {}), username=username, counter=counter)
     except NotFound as exc:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency
-from core.accounts import Accounts, Unauthorized
+from core.accounts import Accounts, RateLimited, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.server import sessions, validation
@@ -34,6 +34,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS_FOR: dict[type[DomainError], int] = {
     Unauthorized: 401,
+    RateLimited: 429,
     Forbidden: 403,
     NotFound: 404,
     InvalidRequest: 400,
@@ -68,6 +69,8 @@ def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
     response, status = error(status_for(exc), exc.code, exc.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="antrian"'
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response, status
 
 
@@ -222,6 +225,9 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     priority = _optional_str(data, "priority")
     language = language_of(data)
     key = idempotency_key()
+    throttle = current_app.extensions.get("antrian.throttle")
+    if actor.kind == "kiosk" and throttle is not None:
+        throttle.check_issue(actor.name)  # a kiosk's token sits in its page: bound its rate
     printing = current_app.extensions.get("antrian.printing")
     prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
     # The answer differs from the core's view when a print outcome is added or the status

@@ -23,6 +23,7 @@ from core.server import security
 from core.server.api import api
 from core.server.assets import StaticAssets
 from core.server.hub import Hub
+from core.server.throttle import Throttle
 from core.server.validation import nul_in_request
 from core.store import UnitOfWork, app_settings, make_engine
 
@@ -69,6 +70,7 @@ def create_app(
     app.secret_key = settings.secret_key or _stored_secret(uow)
     policy = security.SecurityPolicy.from_app(app, settings.mall.public_base_url)
     security.install(app, policy)
+    Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)
 
     socketio = SocketIO(
         app,

@@ -132,6 +132,9 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
+    from core.accounts import warm_up
+
+    warm_up()
     if accounts.user_count() == 0:
         password = secrets.token_urlsafe(9)
         accounts.add_user("admin", password, "admin")

@@ -10,7 +10,7 @@ from contextlib import suppress
 
 from flask import current_app
 
-from core.accounts import Accounts
+from core.accounts import Accounts, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.tickets import DomainError
@@ -30,8 +30,22 @@ def _end_live_connections(username: str) -> None:
         hub.end_sessions_of(username)
 
 
+def _throttle():  # type: ignore[no-untyped-def]
+    return current_app.extensions.get("antrian.throttle")
+
+
 def sign_in(username: str, password: str, counter: int | None) -> tuple[str, Actor]:
-    token, actor = _accounts().login(username, password, counter)
+    """Sign in (throttled: too many failures for the account or the client are refused with
+    `RateLimited` before any password is hashed)."""
+    throttle = _throttle()
+    if throttle is not None:
+        throttle.check_login(username)
+    try:
+        token, actor = _accounts().login(username, password, counter)
+    except Unauthorized:
+        if throttle is not None:
+            throttle.login_failed(username)
+        raise
     if actor.kind == "officer" and actor.counter is not None:
         _queue().open_counter(actor.counter, actor)
     return token, actor
