@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select, update
 from core.config import Settings
 from core.context import Actor, utc_now
 from core.repository import as_utc
-from core.store import UnitOfWork, auth_sessions, devices, users
+from core.store import UnitOfWork, auth_sessions, counter_state, devices, users
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 ROLES = ("officer", "admin")
@@ -279,6 +279,99 @@ class Accounts:
             )
         return token
 
+    def list_devices(self) -> list[dict[str, Any]]:
+        with self.uow.reading() as conn:
+            return [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "zone": r.zone,
+                    "kiosk": r.kiosk,
+                    "active": r.active,
+                    "created_at": r.created_at,
+                }
+                for r in conn.execute(select(devices).order_by(devices.c.name))
+            ]
+
+    def revoke_device(self, name: str) -> None:
+        """Revoke a device's token for good: it is refused at once in this process and within
+        `TOKEN_CACHE_SECONDS` elsewhere; the server cuts its live connections (`valid_tokens`)."""
+        with self.uow.writing() as conn:
+            done = conn.execute(
+                update(devices).where(devices.c.name == name).values(active=False)
+            ).rowcount
+        if not done:
+            raise NotFound(f"No device named {name!r}.")
+        self._forget(lambda actor: actor.kind in DEVICE_KINDS and actor.name == name)
+
+    # ------------------------------------------------------------------ live checks
+    def valid_tokens(self, digests: set[str]) -> set[str]:
+        """Which of these token digests still sign someone in: an unexpired, unrevoked session
+        of an active user, or an active device. Two queries per 500 tokens, for the periodic
+        check of open connections."""
+        now = self.clock()
+        valid: set[str] = set()
+        pending = sorted(digests)
+        with self.uow.reading() as conn:
+            for start in range(0, len(pending), 500):
+                chunk = pending[start : start + 500]
+                rows = conn.execute(
+                    select(auth_sessions.c.token_hash, auth_sessions.c.expires_at)
+                    .join(users, users.c.id == auth_sessions.c.user_id)
+                    .where(
+                        auth_sessions.c.token_hash.in_(chunk),
+                        auth_sessions.c.revoked.is_(False),
+                        users.c.active.is_(True),
+                    )
+                )
+                valid.update(r.token_hash for r in rows if as_utc(r.expires_at) >= now)
+                valid.update(
+                    conn.execute(
+                        select(devices.c.token_hash).where(
+                            devices.c.token_hash.in_(chunk), devices.c.active.is_(True)
+                        )
+                    ).scalars()
+                )
+        return valid
+
+    def stale_open_counters(self, mall: str) -> list[tuple[int, str]]:
+        """Counters shown open (or on break) whose officer no longer has a valid session:
+        signed out elsewhere, expired, revoked or disabled."""
+        now = self.clock()
+        with self.uow.reading() as conn:
+            rows = conn.execute(
+                select(counter_state.c.number, counter_state.c.officer).where(
+                    counter_state.c.mall == mall,
+                    counter_state.c.status != "closed",
+                    counter_state.c.officer.is_not(None),
+                )
+            ).all()
+            if not rows:
+                return []
+            officers = {r.officer for r in rows}
+            # Only accounts: a counter opened by the system (or a name from before an account
+            # was deleted) is not this check's business.
+            accounts = set(
+                conn.execute(select(users.c.username).where(users.c.username.in_(officers)))
+                .scalars()
+                .all()
+            )
+            live = conn.execute(
+                select(users.c.username, auth_sessions.c.expires_at)
+                .join(users, users.c.id == auth_sessions.c.user_id)
+                .where(
+                    users.c.username.in_(officers),
+                    users.c.active.is_(True),
+                    auth_sessions.c.revoked.is_(False),
+                )
+            ).all()
+        signed_in = {r.username for r in live if as_utc(r.expires_at) >= now}
+        return [
+            (r.number, r.officer)
+            for r in rows
+            if r.officer in accounts and r.officer not in signed_in
+        ]
+
     # ------------------------------------------------------------------ authentication
     def authenticate(self, token: str | None) -> Actor:
         """The actor behind a bearer token, or Unauthorized with the reason.
@@ -304,6 +397,12 @@ class Accounts:
                 self._recent.clear()
             self._recent[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, expires, actor)
         return actor
+
+    def forget_tokens(self, digests: set[str]) -> None:
+        """Drop these token digests from the cache (found revoked by a periodic check)."""
+        with self._recent_lock:
+            for digest in digests:
+                self._recent.pop(digest, None)
 
     def _forget(self, matches) -> None:  # type: ignore[no-untyped-def]
         """Drop remembered tokens whose actor `matches` (after revoking them)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import secrets
 import sys
 
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     device_add.add_argument("--kind", choices=["kiosk", "display"], required=True)
     device_add.add_argument("--zone", help="display zone (displays)")
     device_add.add_argument("--kiosk", help="kiosk code from config.yaml (kiosks)")
+    device_commands.add_parser("list", help="the registered devices and whether they are active")
+    device_commands.add_parser(
+        "revoke", help="revoke a device's token; the server cuts its live connections"
+    ).add_argument("name")
 
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -109,6 +114,20 @@ def _user(accounts, args) -> int:  # type: ignore[no-untyped-def]
 
 
 def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
+    if args.device_command == "list":
+        for row in accounts.list_devices():
+            where = f"zone={row['zone']}" if row["kind"] == "display" else f"kiosk={row['kiosk']}"
+            state = "active" if row["active"] else "revoked"
+            added = row["created_at"].strftime("%Y-%m-%d") if row["created_at"] else "?"
+            print(f"{row['name']:20} {row['kind']:8} {where:12} {state:8} added {added}")
+        return 0
+    if args.device_command == "revoke":
+        accounts.revoke_device(args.name)
+        print(
+            f"Device {args.name!r} revoked: its token is refused now, and a running server "
+            "ends its live connection within seconds."
+        )
+        return 0
     token = accounts.add_device(args.name, args.kind, zone=args.zone, kiosk=args.kiosk)
     base = settings.mall.public_base_url.rstrip("/")
     page = "kiosk" if args.kind == "kiosk" else "display"
@@ -117,6 +136,17 @@ def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
     print("Open this setup address once on the device; it keeps the token:\n")
     print(f"    {base}/{page}/setup#{token}\n")
     return 0
+
+
+def _session_check_seconds() -> float:
+    from core.server.hub import SESSION_CHECK_SECONDS
+
+    raw = os.environ.get("ANTRIAN_SESSION_CHECK_SECONDS", "")
+    try:
+        value = float(raw) if raw else SESSION_CHECK_SECONDS
+    except ValueError:
+        raise DomainError(f"ANTRIAN_SESSION_CHECK_SECONDS must be a number, not {raw!r}.") from None
+    return max(0.2, value)
 
 
 def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
@@ -130,6 +160,9 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     from core.server import housekeeping
 
     housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
+    # Cut live connections whose session ended (expired, revoked, disabled) and close the
+    # counters their officers left open; ANTRIAN_SESSION_CHECK_SECONDS sets how often.
+    app.extensions["antrian.hub"].start_session_checks(_session_check_seconds())
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
     from core.accounts import warm_up
