@@ -22,12 +22,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from core.config import Settings
 from core.context import Actor, utc_now
 from core.repository import as_utc
-from core.store import UnitOfWork, auth_sessions, counter_state, devices, users
+from core.store import UnitOfWork, app_settings, auth_sessions, counter_state, devices, users
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 ROLES = ("officer", "admin")
@@ -52,6 +52,10 @@ _dummy_hash: str | None = None
 
 class Unauthorized(DomainError):
     code = "unauthorized"
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
 
 
 class RateLimited(DomainError):
@@ -101,11 +105,21 @@ class Accounts:
         # token digest -> (monotonic deadline, session expiry or None for devices, actor)
         self._recent: dict[str, tuple[float, datetime | None, Actor]] = {}
         self._recent_lock = threading.Lock()
+        # username -> (monotonic deadline, must change the password)
+        self._must_change: dict[str, tuple[float, bool]] = {}
 
     # ------------------------------------------------------------------ users
     def add_user(
-        self, username: str, password: str, role: str, counters: list[int] | None = None
+        self,
+        username: str,
+        password: str,
+        role: str,
+        counters: list[int] | None = None,
+        *,
+        must_change_password: bool = False,
     ) -> None:
+        """Add an account; with `must_change_password` (the first admin, whose password was
+        made by the server) it must choose its own password before doing anything else."""
         if not NAME_PATTERN.match(username):
             raise InvalidRequest(
                 f"Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
@@ -124,7 +138,7 @@ class Accounts:
         with self.uow.writing() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 raise InvalidRequest(f"A user named {username!r} already exists.")
-            conn.execute(
+            user_id = conn.execute(
                 insert(users).values(
                     username=username,
                     password_hash=hash_password(password),
@@ -133,19 +147,63 @@ class Accounts:
                     active=True,
                     created_at=self.clock(),
                 )
-            )
+            ).inserted_primary_key[0]
+            if must_change_password:
+                conn.execute(
+                    insert(app_settings).values(key=_change_key(user_id), value="required")
+                )
 
     def set_password(self, username: str, password: str) -> None:
+        """Set a new password (an admin's reset or the user's own change); it clears the
+        must-change mark."""
         if len(password) < MIN_PASSWORD:
             raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+        digest = hash_password(password)
         with self.uow.writing() as conn:
-            done = conn.execute(
-                update(users)
-                .where(users.c.username == username)
-                .values(password_hash=hash_password(password))
-            ).rowcount
-        if not done:
-            raise NotFound(f"No user named {username!r}.")
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            if user_id is None:
+                raise NotFound(f"No user named {username!r}.")
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
+            conn.execute(delete(app_settings).where(app_settings.c.key == _change_key(user_id)))
+        with self._recent_lock:
+            self._must_change.pop(username, None)
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """A user's own change: the current password first, then a different new one."""
+        with self.uow.reading() as conn:
+            stored = conn.execute(
+                select(users.c.password_hash).where(users.c.username == username)
+            ).scalar_one_or_none()
+        if stored is None or not _password_ok(stored, current):
+            raise Unauthorized("The current password is wrong.")
+        if new == current:
+            raise InvalidRequest("Choose a new password, different from the current one.")
+        self.set_password(username, new)
+
+    def password_change_required(self, username: str) -> bool:
+        """Whether this account must change its password before anything else (read at most
+        every `TOKEN_CACHE_SECONDS`, like tokens)."""
+        now = time.monotonic()
+        known = self._must_change.get(username)
+        if known is not None and known[0] > now:
+            return known[1]
+        with self.uow.reading() as conn:
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            required = user_id is not None and (
+                conn.execute(
+                    select(app_settings.c.key).where(app_settings.c.key == _change_key(user_id))
+                ).first()
+                is not None
+            )
+        with self._recent_lock:
+            if len(self._must_change) >= TOKEN_CACHE_SIZE:
+                self._must_change.clear()
+            self._must_change[username] = (now + TOKEN_CACHE_SECONDS, required)
+        return required
 
     def set_active(self, username: str, active: bool) -> int:
         """Enable or disable a user; disabling revokes their sessions. Returns the user id."""
@@ -438,6 +496,12 @@ class Accounts:
                     auth_sessions.c.token_hash == token_hash(token)
                 )
             ).scalar_one_or_none()
+
+
+def _change_key(user_id: int) -> str:
+    """The `app_settings` key marking an account that must change its password (by id: a
+    username can be 64 characters, the key at most 64)."""
+    return f"must_change_password:{user_id}"
 
 
 def _password_ok(stored: str, password: str) -> bool:

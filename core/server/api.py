@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency
-from core.accounts import Accounts, RateLimited, Unauthorized
+from core.accounts import Accounts, PasswordChangeRequired, RateLimited, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.server import sessions, validation
@@ -88,9 +88,23 @@ def request_token() -> str | None:
     return session.get("token")
 
 
+# What an account that must change its password may still do.
+DURING_PASSWORD_CHANGE = ("api.me", "api.logout", "api.change_password")
+
+
 def current_actor() -> Actor:
     if "actor" not in g:
-        g.actor = accounts().authenticate(request_token())
+        actor = accounts().authenticate(request_token())
+        if (
+            actor.kind in ("officer", "admin")
+            and request.endpoint not in DURING_PASSWORD_CHANGE
+            and accounts().password_change_required(actor.name)
+        ):
+            raise PasswordChangeRequired(
+                f"The account {actor.name!r} must choose a new password first: "
+                'POST /api/v1/auth/password {"current_password", "new_password"}.'
+            )
+        g.actor = actor
     return g.actor
 
 
@@ -188,8 +202,29 @@ def login():  # type: ignore[no-untyped-def]
         raise InvalidRequest("'counter' must be a counter number or null.")
     token, actor = sessions.sign_in(username, password, counter)
     return jsonify(
-        {"token": token, "role": actor.kind, "username": actor.name, "counter": actor.counter}
+        {
+            "token": token,
+            "role": actor.kind,
+            "username": actor.name,
+            "counter": actor.counter,
+            "password_change_required": accounts().password_change_required(actor.name),
+        }
     )
+
+
+@api.post("/auth/password")
+def change_password():  # type: ignore[no-untyped-def]
+    """Change the signed-in account's own password (required before anything else for an
+    account whose password the server made)."""
+    actor = current_actor()
+    if actor.kind not in ("officer", "admin"):
+        raise Forbidden("Only officers and admins have passwords; devices have tokens.")
+    data = json_body()
+    current, new = data.get("current_password"), data.get("new_password")
+    if not isinstance(current, str) or not isinstance(new, str):
+        raise InvalidRequest("Send 'current_password' and 'new_password' as strings.")
+    sessions.change_password(actor, current, new)
+    return jsonify({"username": actor.name, "password_change_required": False})
 
 
 @api.post("/auth/logout")
@@ -203,15 +238,16 @@ def logout():  # type: ignore[no-untyped-def]
 @api.get("/auth/me")
 def me():  # type: ignore[no-untyped-def]
     actor = current_actor()
-    return jsonify(
-        {
-            "kind": actor.kind,
-            "name": actor.name,
-            "counter": actor.counter,
-            "zone": actor.zone,
-            "kiosk": actor.kiosk,
-        }
-    )
+    body: dict[str, Any] = {
+        "kind": actor.kind,
+        "name": actor.name,
+        "counter": actor.counter,
+        "zone": actor.zone,
+        "kiosk": actor.kiosk,
+    }
+    if actor.kind in ("officer", "admin"):  # devices have tokens, not passwords
+        body["password_change_required"] = accounts().password_change_required(actor.name)
+    return jsonify(body)
 
 
 # ---------------------------------------------------------------------- tickets

@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import sys
+from pathlib import Path
 
 from core.config import ConfigError, load_settings
 from core.tickets import DomainError
@@ -138,6 +139,57 @@ def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
+FIRST_ADMIN_FILE = "antrian-admin-password.txt"
+NEXT_STEPS = (
+    "  Sign in at the counter page and choose a new password, then add officers:\n"
+    "    antrian user add siti --role officer --counters 1,2\n"
+    "  and devices (kiosks, displays):\n"
+    "    antrian device add kiosk-lobby --kind kiosk --kiosk K1\n"
+)
+
+
+def _first_admin(accounts, settings, out) -> None:  # type: ignore[no-untyped-def]
+    """Create the first admin with a random password that must be changed at first sign-in.
+
+    The password never goes to a log: on a terminal it is shown once; otherwise (a service
+    manager, output sent to a file) it is written to a file only this user can read, beside the
+    database (or the configuration file), and the output says where."""
+    password = secrets.token_urlsafe(12)
+    accounts.add_user("admin", password, "admin", must_change_password=True)
+    if out.isatty():
+        out.write(
+            "\n  First start: the database had no accounts, so an admin was created.\n"
+            f"    username: admin\n    password: {password}\n"
+            "  It is shown only now and must be changed at the first sign-in.\n" + NEXT_STEPS
+        )
+        out.flush()
+        return
+    path = _first_admin_file(settings)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an older file of the same name keeps no wider mode
+        os.write(fd, f"username: admin\npassword: {password}\n".encode())
+    finally:
+        os.close(fd)
+    out.write(
+        "\n  First start: the database had no accounts, so an admin 'admin' was created.\n"
+        f"  Its password is in {path} (readable only by this user); delete the file after\n"
+        "  the first sign-in, where a new password must be chosen.\n" + NEXT_STEPS
+    )
+    out.flush()
+
+
+def _first_admin_file(settings) -> Path:  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / FIRST_ADMIN_FILE
+    if settings.source_path:
+        return Path(settings.source_path).resolve().parent / FIRST_ADMIN_FILE
+    return Path.cwd() / FIRST_ADMIN_FILE
+
+
 def _session_check_seconds() -> float:
     from core.server.hub import SESSION_CHECK_SECONDS
 
@@ -169,17 +221,7 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
 
     warm_up()
     if accounts.user_count() == 0:
-        password = secrets.token_urlsafe(9)
-        accounts.add_user("admin", password, "admin")
-        print(
-            "\n  First start: the database had no accounts, so an admin was created.\n"
-            f"    username: admin\n    password: {password}\n"
-            "  It is shown only now. Sign in at the counter page, then add officers:\n"
-            "    antrian user add siti --role officer --counters 1,2\n"
-            "  and devices (kiosks, displays):\n"
-            "    antrian device add kiosk-lobby --kind kiosk --kiosk K1\n",
-            flush=True,
-        )
+        _first_admin(accounts, settings, sys.stdout)
     base = f"http://{host}:{port}"
     print(
         f"  Antrian for {settings.mall.name} on {base}  (kiosk: {base}/kiosk, "

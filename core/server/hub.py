@@ -191,6 +191,12 @@ class Hub:
                 from socketio.exceptions import ConnectionRefusedError
 
                 raise ConnectionRefusedError(exc.message) from None
+            if actor.kind in ("officer", "admin") and self.accounts.password_change_required(
+                actor.name
+            ):
+                from socketio.exceptions import ConnectionRefusedError
+
+                raise ConnectionRefusedError("Choose a new password first.")
             rooms = [self.mall_room]
             if actor.kind == "officer":
                 rooms += [f"counter:{actor.counter}", f"user:{actor.name}"]

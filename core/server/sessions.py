@@ -46,9 +46,39 @@ def sign_in(username: str, password: str, counter: int | None) -> tuple[str, Act
         if throttle is not None:
             throttle.login_failed(username)
         raise
+    # An account that must first choose its password opens its counter only once it has.
+    if not _accounts().password_change_required(actor.name):
+        _open_counter_of(actor)
+    return token, actor
+
+
+def _open_counter_of(actor: Actor) -> None:
     if actor.kind == "officer" and actor.counter is not None:
         _queue().open_counter(actor.counter, actor)
-    return token, actor
+
+
+def change_password(actor: Actor, current: str, new: str) -> None:
+    """The signed-in user's own change (throttled like sign-ins: a wrong current password counts
+    as a failed one). A counter left unopened while the change was due opens now."""
+    throttle = _throttle()
+    if throttle is not None:
+        throttle.check_login(actor.name)
+    was_required = _accounts().password_change_required(actor.name)
+    try:
+        _accounts().change_password(actor.name, current, new)
+    except Unauthorized:
+        if throttle is not None:
+            throttle.login_failed(actor.name)
+        raise
+    if was_required:
+        _open_counter_of(actor)
+
+
+def set_new_password(actor: Actor, new: str) -> None:
+    """The first sign-in's forced change on the counter page: the session was opened with the
+    current password moments ago, so only the new one is asked."""
+    _accounts().set_password(actor.name, new)
+    _open_counter_of(actor)
 
 
 def sign_out(token: str, actor: Actor) -> None:

@@ -74,6 +74,9 @@ class Throttle:
         config.setdefault("RATELIMIT_STRATEGY", "moving-window")
         config.setdefault("RATELIMIT_KEY_PREFIX", f"antrian-{mall}")
         self.extension = Limiter(client_address, app=app, headers_enabled=False)
+        # The strategy is called directly below, so the keys carry the mall's prefix here:
+        # deployments sharing a Redis must not share counts.
+        self.prefix = str(config["RATELIMIT_KEY_PREFIX"])
         self.login_account = parse_many(
             config.get("ANTRIAN_LOGIN_ACCOUNT_LIMITS", LOGIN_ACCOUNT_LIMITS)
         )
@@ -110,8 +113,8 @@ class Throttle:
     def _login_pairs(self, username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         account = username.strip().lower()[:64]
         client = client_address()
-        return [(item, ("login-account", account)) for item in self.login_account] + [
-            (item, ("login-client", client)) for item in self.login_client
+        return [(item, (self.prefix, "login-account", account)) for item in self.login_account] + [
+            (item, (self.prefix, "login-client", client)) for item in self.login_client
         ]
 
     def check_login(self, username: str) -> None:
@@ -135,7 +138,7 @@ class Throttle:
     # -------------------------------------------------------------- tickets
     def check_issue(self, device: str) -> None:
         """Count one ticket for a kiosk device, or refuse it when a limit is used up."""
-        pairs = [(item, ("issue", device)) for item in self.kiosk_issue]
+        pairs = [(item, (self.prefix, "issue", device)) for item in self.kiosk_issue]
         exhausted = self._exhausted(pairs)
         if exhausted is not None:
             item, wait = exhausted

@@ -186,12 +186,16 @@ def test_unknown_usernames_take_as_long_as_wrong_passwords(
         return time.perf_counter() - start
 
     timed("nobody-here")  # the dummy hash is made once
-    existing = statistics.median(timed("siti") for _ in range(5))
-    unknown = statistics.median(timed(f"nobody-{i}") for i in range(5))
+    existing_times, unknown_times = [], []
+    for i in range(7):  # interleaved, so a busy moment of the machine hits both alike
+        existing_times.append(timed("siti"))
+        unknown_times.append(timed(f"nobody-{i}"))
     engine.dispose()
+    existing = statistics.median(existing_times)
+    unknown = statistics.median(unknown_times)
     # Before, an unknown name answered ~80 times faster; now both verify one hash.
-    assert unknown > existing * 0.5, (existing, unknown)
-    assert unknown < existing * 2.0, (existing, unknown)
+    assert unknown > existing / 3, (existing, unknown)
+    assert unknown < existing * 3, (existing, unknown)
 
 
 def test_concurrent_sign_ins_hash_a_bounded_number_at_a_time(
