@@ -2,11 +2,17 @@
 
 Passwords are hashed with Argon2id. Tokens are 256-bit random strings; only their SHA-256 is
 stored, so a copy of the database does not let anyone sign in.
+
+A sign-in with an unknown username verifies the password against a dummy hash, so it takes as
+long as a wrong password for a real account and timing does not tell which usernames exist.
+Hashing is bounded by a semaphore (`HASH_SLOTS` at a time, about half the cores): a flood of
+sign-ins waits for a slot instead of taking every core, so other requests keep being served.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import threading
@@ -16,12 +22,20 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import exists, func, insert, literal, select, update
+from sqlalchemy import delete, exists, func, insert, literal, select, update
 
 from core.config import Settings
 from core.context import Actor, utc_now
 from core.repository import as_utc
-from core.store import UnitOfWork, auth_sessions, devices, dialect_insert, users
+from core.store import (
+    UnitOfWork,
+    app_settings,
+    auth_sessions,
+    counter_state,
+    devices,
+    dialect_insert,
+    users,
+)
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 ROLES = ("officer", "admin")
@@ -37,10 +51,54 @@ TOKEN_CACHE_SIZE = 4096
 MAX_TOKEN_LENGTH = 512  # ours are 43 characters; a longer one is not worth hashing
 
 _hasher = PasswordHasher()
+# Password hashes computed at once; the others wait (without using a core) for a slot.
+HASH_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+HASH_WAIT_SECONDS = 10.0
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+_dummy_hash: str | None = None
 
 
 class Unauthorized(DomainError):
     code = "unauthorized"
+
+
+class PasswordChangeRequired(Forbidden):
+    code = "password_change_required"
+
+
+class RateLimited(DomainError):
+    """Too many attempts or requests; `retry_after` seconds until the next one is accepted."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+def _with_hash_slot(work):  # type: ignore[no-untyped-def]
+    if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+        raise RateLimited("The server is busy checking passwords; try again in a moment.", 2)
+    try:
+        return work()
+    finally:
+        _hash_slots.release()
+
+
+def hash_password(password: str) -> str:
+    return _with_hash_slot(lambda: _hasher.hash(password))
+
+
+def warm_up() -> None:
+    """Make the dummy hash now, so the first unknown username is not slower than the rest."""
+    _dummy()
+
+
+def _dummy() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def token_hash(token: str) -> str:
@@ -55,11 +113,21 @@ class Accounts:
         # token digest -> (monotonic deadline, session expiry or None for devices, actor)
         self._recent: dict[str, tuple[float, datetime | None, Actor]] = {}
         self._recent_lock = threading.Lock()
+        # username -> (monotonic deadline, must change the password)
+        self._must_change: dict[str, tuple[float, bool]] = {}
 
     # ------------------------------------------------------------------ users
     def add_user(
-        self, username: str, password: str, role: str, counters: list[int] | None = None
+        self,
+        username: str,
+        password: str,
+        role: str,
+        counters: list[int] | None = None,
+        *,
+        must_change_password: bool = False,
     ) -> None:
+        """Add an account; with `must_change_password` (the first admin, whose password was
+        made by the server) it must choose its own password before doing anything else."""
         if not NAME_PATTERN.match(username):
             raise InvalidRequest(
                 f"Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
@@ -78,28 +146,72 @@ class Accounts:
         with self.uow.writing() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
                 raise InvalidRequest(f"A user named {username!r} already exists.")
-            conn.execute(
+            user_id = conn.execute(
                 insert(users).values(
                     username=username,
-                    password_hash=_hasher.hash(password),
+                    password_hash=hash_password(password),
                     role=role,
                     counters=list(counters or []),
                     active=True,
                     created_at=self.clock(),
                 )
-            )
+            ).inserted_primary_key[0]
+            if must_change_password:
+                conn.execute(
+                    insert(app_settings).values(key=_change_key(user_id), value="required")
+                )
 
     def set_password(self, username: str, password: str) -> None:
+        """Set a new password (an admin's reset or the user's own change); it clears the
+        must-change mark."""
         if len(password) < MIN_PASSWORD:
             raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+        digest = hash_password(password)
         with self.uow.writing() as conn:
-            done = conn.execute(
-                update(users)
-                .where(users.c.username == username)
-                .values(password_hash=_hasher.hash(password))
-            ).rowcount
-        if not done:
-            raise NotFound(f"No user named {username!r}.")
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            if user_id is None:
+                raise NotFound(f"No user named {username!r}.")
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
+            conn.execute(delete(app_settings).where(app_settings.c.key == _change_key(user_id)))
+        with self._recent_lock:
+            self._must_change.pop(username, None)
+
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """A user's own change: the current password first, then a different new one."""
+        with self.uow.reading() as conn:
+            stored = conn.execute(
+                select(users.c.password_hash).where(users.c.username == username)
+            ).scalar_one_or_none()
+        if stored is None or not _password_ok(stored, current):
+            raise Unauthorized("The current password is wrong.")
+        if new == current:
+            raise InvalidRequest("Choose a new password, different from the current one.")
+        self.set_password(username, new)
+
+    def password_change_required(self, username: str) -> bool:
+        """Whether this account must change its password before anything else (read at most
+        every `TOKEN_CACHE_SECONDS`, like tokens)."""
+        now = time.monotonic()
+        known = self._must_change.get(username)
+        if known is not None and known[0] > now:
+            return known[1]
+        with self.uow.reading() as conn:
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            required = user_id is not None and (
+                conn.execute(
+                    select(app_settings.c.key).where(app_settings.c.key == _change_key(user_id))
+                ).first()
+                is not None
+            )
+        with self._recent_lock:
+            if len(self._must_change) >= TOKEN_CACHE_SIZE:
+                self._must_change.clear()
+            self._must_change[username] = (now + TOKEN_CACHE_SECONDS, required)
+        return required
 
     def set_active(self, username: str, active: bool) -> int:
         """Enable or disable a user; disabling revokes their sessions. Returns the user id."""
@@ -121,7 +233,8 @@ class Accounts:
         return int(user_id)
 
     def add_first_admin(self, password: str, username: str = "admin") -> bool:
-        """Add an admin if the database has no account at all; whether this call added it.
+        """Add an admin if the database has no account at all, who must change the password
+        at first sign-in; whether this call added it.
 
         One statement (insert … where no user exists, on conflict do nothing), so of several
         processes starting at once on an empty database exactly one adds it."""
@@ -129,7 +242,7 @@ class Accounts:
             raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
         values = {
             "username": username,
-            "password_hash": _hasher.hash(password),
+            "password_hash": hash_password(password),
             "role": "admin",
             "counters": [],
             "active": True,
@@ -143,7 +256,13 @@ class Accounts:
                 .on_conflict_do_nothing()
                 .returning(users.c.id)
             )
-            return conn.execute(statement).first() is not None
+            added = conn.execute(statement).first()
+            if added is not None:
+                # The server chose this password: the admin must choose their own first.
+                conn.execute(
+                    insert(app_settings).values(key=_change_key(added.id), value="required")
+                )
+            return added is not None
 
     def user_count(self) -> int:
         with self.uow.reading() as conn:
@@ -161,7 +280,10 @@ class Accounts:
         """Check the password and open a session; officers must name an allowed counter."""
         with self.uow.reading() as conn:
             user = conn.execute(select(users).where(users.c.username == username)).first()
-        if user is None or not _password_ok(user.password_hash, password):
+        if user is None:
+            _password_ok(_dummy(), password)  # as long as a real check: no timing difference
+            raise Unauthorized("Wrong username or password.")
+        if not _password_ok(user.password_hash, password):
             raise Unauthorized("Wrong username or password.")
         if not user.active:
             raise Forbidden(f"The account {username!r} is disabled; ask an admin.")
@@ -255,6 +377,99 @@ class Accounts:
             )
         return token
 
+    def list_devices(self) -> list[dict[str, Any]]:
+        with self.uow.reading() as conn:
+            return [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "zone": r.zone,
+                    "kiosk": r.kiosk,
+                    "active": r.active,
+                    "created_at": r.created_at,
+                }
+                for r in conn.execute(select(devices).order_by(devices.c.name))
+            ]
+
+    def revoke_device(self, name: str) -> None:
+        """Revoke a device's token for good: it is refused at once in this process and within
+        `TOKEN_CACHE_SECONDS` elsewhere; the server cuts its live connections (`valid_tokens`)."""
+        with self.uow.writing() as conn:
+            done = conn.execute(
+                update(devices).where(devices.c.name == name).values(active=False)
+            ).rowcount
+        if not done:
+            raise NotFound(f"No device named {name!r}.")
+        self._forget(lambda actor: actor.kind in DEVICE_KINDS and actor.name == name)
+
+    # ------------------------------------------------------------------ live checks
+    def valid_tokens(self, digests: set[str]) -> set[str]:
+        """Which of these token digests still sign someone in: an unexpired, unrevoked session
+        of an active user, or an active device. Two queries per 500 tokens, for the periodic
+        check of open connections."""
+        now = self.clock()
+        valid: set[str] = set()
+        pending = sorted(digests)
+        with self.uow.reading() as conn:
+            for start in range(0, len(pending), 500):
+                chunk = pending[start : start + 500]
+                rows = conn.execute(
+                    select(auth_sessions.c.token_hash, auth_sessions.c.expires_at)
+                    .join(users, users.c.id == auth_sessions.c.user_id)
+                    .where(
+                        auth_sessions.c.token_hash.in_(chunk),
+                        auth_sessions.c.revoked.is_(False),
+                        users.c.active.is_(True),
+                    )
+                )
+                valid.update(r.token_hash for r in rows if as_utc(r.expires_at) >= now)
+                valid.update(
+                    conn.execute(
+                        select(devices.c.token_hash).where(
+                            devices.c.token_hash.in_(chunk), devices.c.active.is_(True)
+                        )
+                    ).scalars()
+                )
+        return valid
+
+    def stale_open_counters(self, mall: str) -> list[tuple[int, str]]:
+        """Counters shown open (or on break) whose officer no longer has a valid session:
+        signed out elsewhere, expired, revoked or disabled."""
+        now = self.clock()
+        with self.uow.reading() as conn:
+            rows = conn.execute(
+                select(counter_state.c.number, counter_state.c.officer).where(
+                    counter_state.c.mall == mall,
+                    counter_state.c.status != "closed",
+                    counter_state.c.officer.is_not(None),
+                )
+            ).all()
+            if not rows:
+                return []
+            officers = {r.officer for r in rows}
+            # Only accounts: a counter opened by the system (or a name from before an account
+            # was deleted) is not this check's business.
+            accounts = set(
+                conn.execute(select(users.c.username).where(users.c.username.in_(officers)))
+                .scalars()
+                .all()
+            )
+            live = conn.execute(
+                select(users.c.username, auth_sessions.c.expires_at)
+                .join(users, users.c.id == auth_sessions.c.user_id)
+                .where(
+                    users.c.username.in_(officers),
+                    users.c.active.is_(True),
+                    auth_sessions.c.revoked.is_(False),
+                )
+            ).all()
+        signed_in = {r.username for r in live if as_utc(r.expires_at) >= now}
+        return [
+            (r.number, r.officer)
+            for r in rows
+            if r.officer in accounts and r.officer not in signed_in
+        ]
+
     # ------------------------------------------------------------------ authentication
     def authenticate(self, token: str | None) -> Actor:
         """The actor behind a bearer token, or Unauthorized with the reason.
@@ -280,6 +495,12 @@ class Accounts:
                 self._recent.clear()
             self._recent[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, expires, actor)
         return actor
+
+    def forget_tokens(self, digests: set[str]) -> None:
+        """Drop these token digests from the cache (found revoked by a periodic check)."""
+        with self._recent_lock:
+            for digest in digests:
+                self._recent.pop(digest, None)
 
     def _forget(self, matches) -> None:  # type: ignore[no-untyped-def]
         """Drop remembered tokens whose actor `matches` (after revoking them)."""
@@ -317,11 +538,20 @@ class Accounts:
             ).scalar_one_or_none()
 
 
+def _change_key(user_id: int) -> str:
+    """The `app_settings` key marking an account that must change its password (by id: a
+    username can be 64 characters, the key at most 64)."""
+    return f"must_change_password:{user_id}"
+
+
 def _password_ok(stored: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    def verify() -> bool:
+        try:
+            return _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return _with_hash_slot(verify)
 
 
 def session_expiry(now: datetime) -> datetime:

@@ -46,7 +46,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Loket {counter} tidak ada.",
         "en": "There is no counter {counter}.",
     },
+    "login.throttled": {
+        "id": "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {seconds} detik.",
+        "en": "Too many failed sign-ins. Try again in {seconds} s.",
+    },
     "login.signed_out": {"id": "Anda sudah keluar.", "en": "You have signed out."},
+    # ---------------------------------------------------------------- first sign-in
+    "password.title": {"id": "Ganti kata sandi", "en": "Change your password"},
+    "password.intro": {
+        "id": "Kata sandi akun ini dibuat oleh server. Pilih kata sandi Anda sendiri dulu.",
+        "en": "This account's password was made by the server. Choose your own first.",
+    },
+    "password.new": {"id": "Kata sandi baru", "en": "New password"},
+    "password.repeat": {"id": "Ulangi kata sandi baru", "en": "Repeat the new password"},
+    "password.submit": {"id": "Simpan dan lanjutkan", "en": "Save and continue"},
+    "password.mismatch": {
+        "id": "Kedua kata sandi baru berbeda.",
+        "en": "The two new passwords differ.",
+    },
+    "password.too_short": {
+        "id": "Kata sandi baru minimal {min} karakter.",
+        "en": "The new password needs at least {min} characters.",
+    },
     "login.session_ended": {
         "id": "Sesi Anda sudah berakhir. Silakan masuk lagi.",
         "en": "Your session has ended. Please sign in again.",

@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 
-from core.accounts import Accounts, Unauthorized
+from core.accounts import MIN_PASSWORD, Accounts, RateLimited, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.server import sessions
@@ -78,11 +78,17 @@ def _terminal_actor() -> Actor | None:
     return actor if actor is not None and actor.counter is not None else None
 
 
+def _must_change(actor: Actor) -> bool:
+    return _accounts().password_change_required(actor.name)
+
+
 @blueprint.get("")
 def page():  # type: ignore[no-untyped-def]
     actor = _terminal_actor()
     if actor is None:
         return redirect(url_for("counter.login"))
+    if _must_change(actor):
+        return redirect(url_for("counter.password"))
     number = actor.counter
     assert number is not None
     try:
@@ -158,6 +164,15 @@ def login_submit():  # type: ignore[no-untyped-def]
     accounts = _accounts()
     try:
         token, actor = sessions.sign_in(username, password, counter)
+    except RateLimited as exc:
+        body, status = _render_login(
+            429,
+            ("login.throttled", {"seconds": exc.retry_after}),
+            exc.message,
+            username,
+            counter,
+        )
+        return body, status, {"Retry-After": str(exc.retry_after)}
     except Unauthorized:
         return _render_login(401, ("login.wrong", {}), username=username, counter=counter)
     except NotFound as exc:
@@ -182,6 +197,43 @@ def login_submit():  # type: ignore[no-untyped-def]
         return _render_login(400, ("login.no_counter", {}), exc.message, username, counter)
     session.clear()
     session["token"] = token
+    if _must_change(actor):
+        return redirect(url_for("counter.password"), code=303)
+    return redirect(url_for("counter.page"), code=303)
+
+
+def _render_password(
+    status: int = 200, error: tuple[str, dict[str, Any]] | None = None
+) -> tuple[str, int]:
+    settings = current_app.extensions["antrian.settings"]
+    return render_template(
+        "counter/password.html", error=error, mall_name=settings.mall.name
+    ), status
+
+
+@blueprint.get("/password")
+def password():  # type: ignore[no-untyped-def]
+    """The first sign-in of an account whose password the server made: choose one's own."""
+    actor = _terminal_actor()
+    if actor is None:
+        return redirect(url_for("counter.login"))
+    if not _must_change(actor):
+        return redirect(url_for("counter.page"))
+    body, status = _render_password()
+    return _no_store(Response(body, status=status))
+
+
+@blueprint.post("/password")
+def password_submit():  # type: ignore[no-untyped-def]
+    actor = _terminal_actor()
+    if actor is None:
+        return redirect(url_for("counter.login"), code=303)
+    new = request.form.get("new_password", "")
+    if new != request.form.get("repeat_password", ""):
+        return _render_password(400, ("password.mismatch", {}))
+    if len(new) < MIN_PASSWORD:
+        return _render_password(400, ("password.too_short", {"min": MIN_PASSWORD}))
+    sessions.set_new_password(actor, new)
     return redirect(url_for("counter.page"), code=303)
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency
-from core.accounts import Accounts, Unauthorized
+from core.accounts import Accounts, PasswordChangeRequired, RateLimited, Unauthorized
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
 from core.handlers import QueueService
 from core.server import sessions, validation
@@ -35,6 +35,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 STATUS_FOR: dict[type[DomainError], int] = {
     Unauthorized: 401,
     idempotency.KeyReused: 422,
+    RateLimited: 429,
     Forbidden: 403,
     NotFound: 404,
     InvalidRequest: 400,
@@ -69,6 +70,8 @@ def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
     response, status = error(status_for(exc), exc.code, exc.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="antrian"'
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response, status
 
 
@@ -86,9 +89,23 @@ def request_token() -> str | None:
     return session.get("token")
 
 
+# What an account that must change its password may still do.
+DURING_PASSWORD_CHANGE = ("api.me", "api.logout", "api.change_password")
+
+
 def current_actor() -> Actor:
     if "actor" not in g:
-        g.actor = accounts().authenticate(request_token())
+        actor = accounts().authenticate(request_token())
+        if (
+            actor.kind in ("officer", "admin")
+            and request.endpoint not in DURING_PASSWORD_CHANGE
+            and accounts().password_change_required(actor.name)
+        ):
+            raise PasswordChangeRequired(
+                f"The account {actor.name!r} must choose a new password first: "
+                'POST /api/v1/auth/password {"current_password", "new_password"}.'
+            )
+        g.actor = actor
     return g.actor
 
 
@@ -197,8 +214,29 @@ def login():  # type: ignore[no-untyped-def]
         raise InvalidRequest("'counter' must be a counter number or null.")
     token, actor = sessions.sign_in(username, password, counter)
     return jsonify(
-        {"token": token, "role": actor.kind, "username": actor.name, "counter": actor.counter}
+        {
+            "token": token,
+            "role": actor.kind,
+            "username": actor.name,
+            "counter": actor.counter,
+            "password_change_required": accounts().password_change_required(actor.name),
+        }
     )
+
+
+@api.post("/auth/password")
+def change_password():  # type: ignore[no-untyped-def]
+    """Change the signed-in account's own password (required before anything else for an
+    account whose password the server made)."""
+    actor = current_actor()
+    if actor.kind not in ("officer", "admin"):
+        raise Forbidden("Only officers and admins have passwords; devices have tokens.")
+    data = json_body()
+    current, new = data.get("current_password"), data.get("new_password")
+    if not isinstance(current, str) or not isinstance(new, str):
+        raise InvalidRequest("Send 'current_password' and 'new_password' as strings.")
+    sessions.change_password(actor, current, new)
+    return jsonify({"username": actor.name, "password_change_required": False})
 
 
 @api.post("/auth/logout")
@@ -212,15 +250,16 @@ def logout():  # type: ignore[no-untyped-def]
 @api.get("/auth/me")
 def me():  # type: ignore[no-untyped-def]
     actor = current_actor()
-    return jsonify(
-        {
-            "kind": actor.kind,
-            "name": actor.name,
-            "counter": actor.counter,
-            "zone": actor.zone,
-            "kiosk": actor.kiosk,
-        }
-    )
+    body: dict[str, Any] = {
+        "kind": actor.kind,
+        "name": actor.name,
+        "counter": actor.counter,
+        "zone": actor.zone,
+        "kiosk": actor.kiosk,
+    }
+    if actor.kind in ("officer", "admin"):  # devices have tokens, not passwords
+        body["password_change_required"] = accounts().password_change_required(actor.name)
+    return jsonify(body)
 
 
 # ---------------------------------------------------------------------- tickets
@@ -234,6 +273,9 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     priority = _optional_str(data, "priority")
     language = language_of(data)
     key = idempotency_key()
+    throttle = current_app.extensions.get("antrian.throttle")
+    if actor.kind == "kiosk" and throttle is not None:
+        throttle.check_issue(actor.name)  # a kiosk's token sits in its page: bound its rate
     printing = current_app.extensions.get("antrian.printing")
     prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
     if key is None:

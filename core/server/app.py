@@ -20,9 +20,11 @@ from core.config import Settings, load_settings
 from core.context import utc_now
 from core.handlers import QueueService
 from core.health import DATABASE_ERRORS, MIN_FREE_BYTES, describe, sqlite_free_bytes
+from core.server import security
 from core.server.api import api
 from core.server.assets import StaticAssets
 from core.server.hub import Hub
+from core.server.throttle import Throttle
 from core.server.validation import nul_in_request
 from core.store import UnitOfWork, app_settings, insert_if_absent, make_engine
 
@@ -67,6 +69,9 @@ def create_app(
     queue.ensure_ready()
     accounts = Accounts(settings, uow, clock=clock)
     app.secret_key = settings.secret_key or _stored_secret(uow)
+    policy = security.SecurityPolicy.from_app(app, settings.mall.public_base_url)
+    security.install(app, policy)
+    Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)
 
     socketio = SocketIO(
         app,
@@ -75,7 +80,8 @@ def create_app(
         # Pub/sub channels are global to a Redis server: one channel per mall keeps
         # deployments that share a Redis from hearing each other.
         channel=f"antrian-{settings.mall.code}",
-        cors_allowed_origins=[],  # same origin only: pages are served by this server
+        # Only the mall's own origins (an empty list would turn engine.io's check off).
+        cors_allowed_origins=policy.socketio_origin_check,
         logger=False,
         engineio_logger=False,
         ping_interval=10,

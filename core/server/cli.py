@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import secrets
 import sys
+from pathlib import Path
 
 from core.config import ConfigError, load_settings
 from core.tickets import DomainError
@@ -56,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     device_add.add_argument("--kind", choices=["kiosk", "display"], required=True)
     device_add.add_argument("--zone", help="display zone (displays)")
     device_add.add_argument("--kiosk", help="kiosk code from config.yaml (kiosks)")
+    device_commands.add_parser("list", help="the registered devices and whether they are active")
+    device_commands.add_parser(
+        "revoke", help="revoke a device's token; the server cuts its live connections"
+    ).add_argument("name")
 
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -178,6 +184,20 @@ def _user(accounts, args) -> int:  # type: ignore[no-untyped-def]
 
 
 def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
+    if args.device_command == "list":
+        for row in accounts.list_devices():
+            where = f"zone={row['zone']}" if row["kind"] == "display" else f"kiosk={row['kiosk']}"
+            state = "active" if row["active"] else "revoked"
+            added = row["created_at"].strftime("%Y-%m-%d") if row["created_at"] else "?"
+            print(f"{row['name']:20} {row['kind']:8} {where:12} {state:8} added {added}")
+        return 0
+    if args.device_command == "revoke":
+        accounts.revoke_device(args.name)
+        print(
+            f"Device {args.name!r} revoked: its token is refused now, and a running server "
+            "ends its live connection within seconds."
+        )
+        return 0
     token = accounts.add_device(args.name, args.kind, zone=args.zone, kiosk=args.kiosk)
     base = settings.mall.public_base_url.rstrip("/")
     page = "kiosk" if args.kind == "kiosk" else "display"
@@ -186,6 +206,70 @@ def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
     print("Open this setup address once on the device; it keeps the token:\n")
     print(f"    {base}/{page}/setup#{token}\n")
     return 0
+
+
+FIRST_ADMIN_FILE = "antrian-admin-password.txt"
+NEXT_STEPS = (
+    "  Sign in at the counter page and choose a new password, then add officers:\n"
+    "    antrian user add siti --role officer --counters 1,2\n"
+    "  and devices (kiosks, displays):\n"
+    "    antrian device add kiosk-lobby --kind kiosk --kiosk K1\n"
+)
+
+
+def _first_admin(accounts, settings, out) -> None:  # type: ignore[no-untyped-def]
+    """Create the first admin with a random password that must be changed at first sign-in.
+
+    The password never goes to a log: on a terminal it is shown once; otherwise (a service
+    manager, output sent to a file) it is written to a file only this user can read, beside the
+    database (or the configuration file), and the output says where."""
+    password = secrets.token_urlsafe(12)
+    # Only if there is no account at all; of processes starting at once, one adds it.
+    if not accounts.add_first_admin(password):
+        return
+    if out.isatty():
+        out.write(
+            "\n  First start: the database had no accounts, so an admin was created.\n"
+            f"    username: admin\n    password: {password}\n"
+            "  It is shown only now and must be changed at the first sign-in.\n" + NEXT_STEPS
+        )
+        out.flush()
+        return
+    path = _first_admin_file(settings)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an older file of the same name keeps no wider mode
+        os.write(fd, f"username: admin\npassword: {password}\n".encode())
+    finally:
+        os.close(fd)
+    out.write(
+        "\n  First start: the database had no accounts, so an admin 'admin' was created.\n"
+        f"  Its password is in {path} (readable only by this user); delete the file after\n"
+        "  the first sign-in, where a new password must be chosen.\n" + NEXT_STEPS
+    )
+    out.flush()
+
+
+def _first_admin_file(settings) -> Path:  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).resolve().parent / FIRST_ADMIN_FILE
+    if settings.source_path:
+        return Path(settings.source_path).resolve().parent / FIRST_ADMIN_FILE
+    return Path.cwd() / FIRST_ADMIN_FILE
+
+
+def _session_check_seconds() -> float:
+    from core.server.hub import SESSION_CHECK_SECONDS
+
+    raw = os.environ.get("ANTRIAN_SESSION_CHECK_SECONDS", "")
+    try:
+        value = float(raw) if raw else SESSION_CHECK_SECONDS
+    except ValueError:
+        raise DomainError(f"ANTRIAN_SESSION_CHECK_SECONDS must be a number, not {raw!r}.") from None
+    return max(0.2, value)
 
 
 def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
@@ -199,20 +283,15 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     from core.server import housekeeping
 
     housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
+    # Cut live connections whose session ended (expired, revoked, disabled) and close the
+    # counters their officers left open; ANTRIAN_SESSION_CHECK_SECONDS sets how often.
+    app.extensions["antrian.hub"].start_session_checks(_session_check_seconds())
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
-    password = secrets.token_urlsafe(9)
-    # Only if there is no account at all; of processes starting at once, one adds it.
-    if accounts.add_first_admin(password):
-        print(
-            "\n  First start: the database had no accounts, so an admin was created.\n"
-            f"    username: admin\n    password: {password}\n"
-            "  It is shown only now. Sign in at the counter page, then add officers:\n"
-            "    antrian user add siti --role officer --counters 1,2\n"
-            "  and devices (kiosks, displays):\n"
-            "    antrian device add kiosk-lobby --kind kiosk --kiosk K1\n",
-            flush=True,
-        )
+    from core.accounts import warm_up
+
+    warm_up()
+    _first_admin(accounts, settings, sys.stdout)
     base = f"http://{host}:{port}"
     print(
         f"  Antrian for {settings.mall.name} on {base}  (kiosk: {base}/kiosk, "

@@ -7,6 +7,12 @@ The server, never the client, decides the rooms:
   service's public room, where it hears that the queue moved.
 On connect each client gets `snapshot`; a client that sees a version gap emits `snapshot` and
 gets a fresh one back as the acknowledgement.
+
+Connections outlive the checks made when they opened: `check_sessions` (every
+`SESSION_CHECK_SECONDS` in `antrian serve`) cuts those whose session expired or was revoked,
+whose account was disabled or whose device was revoked, from any process (the CLI too), and
+closes the counters their officers left open, so the displays stop showing them. A client that
+asks for a snapshot is checked again on the spot.
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from typing import Any
 from flask import request
 from flask_socketio import SocketIO, disconnect, join_room
 
-from core.accounts import Accounts, Unauthorized
-from core.context import Actor
+from core.accounts import Accounts, Unauthorized, token_hash
+from core.context import SYSTEM, Actor
 from core.events import Event, TicketEvent
 from core.handlers import QueueService
 from core.tickets import DomainError
 
 log = logging.getLogger(__name__)
+
+SESSION_CHECK_SECONDS = 10.0
 
 
 class Hub:
@@ -38,6 +46,7 @@ class Hub:
         # The zone whose snapshot each connection gets: a display's own; for an admin or an
         # officer previewing a display page, the zone it asked for (None: the whole mall).
         self._view_zones: dict[str, str | None] = {}
+        self._tokens: dict[str, str] = {}  # sid -> digest of the token it connected with
         self._lock = threading.Lock()
         self._outbox: SimpleQueue[Event | None] | None = None
         # Kiosk printing (set by the app): a kiosk's snapshot says how its printer is, and
@@ -118,6 +127,49 @@ class Hub:
         for sid in sids:
             self.socketio.server.disconnect(sid, namespace="/")
 
+    def check_sessions(self) -> int:
+        """Cut connections whose token no longer signs anyone in, and close the counters of
+        officers without a valid session. Returns how many connections were cut."""
+        with self._lock:
+            tokens = dict(self._tokens)
+        cut = 0
+        if tokens:
+            valid = self.accounts.valid_tokens(set(tokens.values()))
+            self.accounts.forget_tokens(set(tokens.values()) - valid)
+            for sid, digest in tokens.items():
+                if digest not in valid:
+                    self._cut(sid, "session_ended")
+                    cut += 1
+        for number, officer in self.accounts.stale_open_counters(self.queue.mall):
+            try:
+                self.queue.set_counter_status(number, "closed", None, SYSTEM)
+                log.info("closed counter %s: %s has no valid session any more", number, officer)
+            except DomainError as exc:
+                log.warning("could not close counter %s: %s", number, exc.message)
+        return cut
+
+    def _cut(self, sid: str, reason: str) -> None:
+        self.socketio.emit("session.ended", {"reason": reason}, to=sid)
+        self.socketio.server.disconnect(sid, namespace="/")
+        with self._lock:
+            self._forget_sid(sid)
+
+    def _forget_sid(self, sid: str) -> None:
+        self._sids.pop(sid, None)
+        self._view_zones.pop(sid, None)
+        self._tokens.pop(sid, None)
+
+    def start_session_checks(self, interval: float = SESSION_CHECK_SECONDS) -> None:
+        def loop() -> None:
+            while True:
+                self.socketio.sleep(interval)
+                try:
+                    self.check_sessions()
+                except Exception:  # a failed round is retried next time
+                    log.exception("checking the sessions of live connections failed")
+
+        self.socketio.start_background_task(loop)
+
     def connected_count(self) -> int:
         with self._lock:
             return len(self._sids)
@@ -139,6 +191,12 @@ class Hub:
                 from socketio.exceptions import ConnectionRefusedError
 
                 raise ConnectionRefusedError(exc.message) from None
+            if actor.kind in ("officer", "admin") and self.accounts.password_change_required(
+                actor.name
+            ):
+                from socketio.exceptions import ConnectionRefusedError
+
+                raise ConnectionRefusedError("Choose a new password first.")
             rooms = [self.mall_room]
             if actor.kind == "officer":
                 rooms += [f"counter:{actor.counter}", f"user:{actor.name}"]
@@ -155,6 +213,7 @@ class Hub:
             with self._lock:
                 self._sids[request.sid] = actor  # type: ignore[attr-defined]
                 self._view_zones[request.sid] = view_zone  # type: ignore[attr-defined]
+                self._tokens[request.sid] = token_hash(auth["token"])  # type: ignore[attr-defined]
             snapshot = self.queue.snapshot(view_zone)
             if actor.kind == "kiosk" and self.printing is not None:
                 snapshot["printer"] = self.printing.known_state(actor.kiosk)
@@ -166,15 +225,15 @@ class Hub:
         @socketio.on("disconnect")
         def on_disconnect(*_args: Any) -> None:
             with self._lock:
-                self._sids.pop(request.sid, None)  # type: ignore[attr-defined]
-                self._view_zones.pop(request.sid, None)  # type: ignore[attr-defined]
+                self._forget_sid(request.sid)  # type: ignore[attr-defined]
 
         @socketio.on("snapshot")
         def on_snapshot(_data: Any = None) -> dict[str, Any]:
             with self._lock:
                 actor = self._sids.get(request.sid)  # type: ignore[attr-defined]
                 view_zone = self._view_zones.get(request.sid)  # type: ignore[attr-defined]
-            if actor is None:
+                digest = self._tokens.get(request.sid)  # type: ignore[attr-defined]
+            if actor is None or digest is None or not self.accounts.valid_tokens({digest}):
                 disconnect()
                 return {"error": {"code": "unauthorized", "message": "Not signed in."}}
             return self.queue.snapshot(view_zone)

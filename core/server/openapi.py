@@ -84,7 +84,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/tickets": {
             "post": _op(
                 "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries safe.",
-                {"201": "The ticket", "400": "Bad input", **REFUSALS},
+                {
+                    "201": "The ticket",
+                    "400": "Bad input",
+                    **REFUSALS,
+                    "429": "This kiosk's ticket rate limit is used up (Retry-After)",
+                },
                 body={
                     "type": "object",
                     "required": ["service"],
@@ -205,7 +210,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/auth/login": {
             "post": _op(
                 "Sign in; officers name their counter",
-                {"200": "Token", "401": "Wrong credentials", "403": "Counter not allowed"},
+                {
+                    "200": "Token (and whether the password must be changed first)",
+                    "401": "Wrong credentials",
+                    "403": "Counter not allowed, or a request from another origin",
+                    "429": "Too many failed sign-ins (Retry-After)",
+                },
                 auth=False,
                 body={
                     "type": "object",
@@ -214,6 +224,25 @@ def openapi_document() -> dict[str, Any]:
                         "username": {"type": "string"},
                         "password": {"type": "string"},
                         "counter": {"type": "integer", "nullable": True},
+                    },
+                },
+            )
+        },
+        "/api/v1/auth/password": {
+            "post": _op(
+                "Change this account's own password (required first for the first admin)",
+                {
+                    "200": "Changed",
+                    "400": "Too short or unchanged",
+                    "401": "Wrong current password",
+                    "429": "Too many failed attempts",
+                },
+                body={
+                    "type": "object",
+                    "required": ["current_password", "new_password"],
+                    "properties": {
+                        "current_password": {"type": "string"},
+                        "new_password": {"type": "string", "minLength": 8},
                     },
                 },
             )

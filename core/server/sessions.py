@@ -10,7 +10,7 @@ from contextlib import suppress
 
 from flask import current_app
 
-from core.accounts import Accounts
+from core.accounts import Accounts, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
 from core.tickets import DomainError
@@ -30,11 +30,55 @@ def _end_live_connections(username: str) -> None:
         hub.end_sessions_of(username)
 
 
+def _throttle():  # type: ignore[no-untyped-def]
+    return current_app.extensions.get("antrian.throttle")
+
+
 def sign_in(username: str, password: str, counter: int | None) -> tuple[str, Actor]:
-    token, actor = _accounts().login(username, password, counter)
+    """Sign in (throttled: too many failures for the account or the client are refused with
+    `RateLimited` before any password is hashed)."""
+    throttle = _throttle()
+    if throttle is not None:
+        throttle.check_login(username)
+    try:
+        token, actor = _accounts().login(username, password, counter)
+    except Unauthorized:
+        if throttle is not None:
+            throttle.login_failed(username)
+        raise
+    # An account that must first choose its password opens its counter only once it has.
+    if not _accounts().password_change_required(actor.name):
+        _open_counter_of(actor)
+    return token, actor
+
+
+def _open_counter_of(actor: Actor) -> None:
     if actor.kind == "officer" and actor.counter is not None:
         _queue().open_counter(actor.counter, actor)
-    return token, actor
+
+
+def change_password(actor: Actor, current: str, new: str) -> None:
+    """The signed-in user's own change (throttled like sign-ins: a wrong current password counts
+    as a failed one). A counter left unopened while the change was due opens now."""
+    throttle = _throttle()
+    if throttle is not None:
+        throttle.check_login(actor.name)
+    was_required = _accounts().password_change_required(actor.name)
+    try:
+        _accounts().change_password(actor.name, current, new)
+    except Unauthorized:
+        if throttle is not None:
+            throttle.login_failed(actor.name)
+        raise
+    if was_required:
+        _open_counter_of(actor)
+
+
+def set_new_password(actor: Actor, new: str) -> None:
+    """The first sign-in's forced change on the counter page: the session was opened with the
+    current password moments ago, so only the new one is asked."""
+    _accounts().set_password(actor.name, new)
+    _open_counter_of(actor)
 
 
 def sign_out(token: str, actor: Actor) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,3 +68,22 @@ def espeak() -> None:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def wait_for_js(page: Any, expression: str, arg: Any = None, timeout: float = 30_000) -> None:
+    """`page.wait_for_function` for pages under a Content-Security-Policy without
+    'unsafe-eval': Playwright's own polling evaluates the predicate with eval() inside the page,
+    which the policy forbids; `page.evaluate` goes through the DevTools protocol instead."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except Error as exc:  # the page navigated meanwhile (a setup page opening the next)
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(50)

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core import announcement
+from tests.browser.conftest import wait_for_js
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,7 @@ def open_display(context: Any, server: LiveServer, token: str, path: str = "/dis
     page.wait_for_url("**/display/")
     if path != "/display/":
         page.goto(server.base_url + path)
-    page.wait_for_function("window.antrianDisplay?.state.connection === 'online'")
+    wait_for_js(page, "window.antrianDisplay?.state.connection === 'online'")
     return page
 
 
@@ -97,7 +98,8 @@ def set_status(server: LiveServer, token: str, counter: int, status: str) -> Non
 
 
 def wait_until_quiet(page: Any, spoken: int) -> None:
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "([n]) => window.antrianDisplay.spoken.length >= n"
         " && window.antrianDisplay.state.announcing === null"
         " && window.antrianDisplay.state.queued.length === 0",
@@ -132,7 +134,7 @@ def test_a_call_is_on_screen_within_a_second_and_is_spoken(live_server, context,
     sent = time.time()
     call_next(live_server, officer, 3)
     answered = time.time()
-    page.wait_for_function("window.seenAt !== null", timeout=5000)
+    wait_for_js(page, "window.seenAt !== null", timeout=5000)
     seen = page.evaluate("window.seenAt") / 1000
 
     assert seen - answered < 1.0, f"on screen {seen - answered:.3f} s after the API answered"
@@ -183,7 +185,8 @@ def test_two_calls_in_a_row_are_announced_one_after_the_other(
     call_next(live_server, at_4, 4)
 
     # The second waits in the queue while the first is being said.
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "([first, second]) => window.antrianDisplay.state.announcing === first"
         " && JSON.stringify(window.antrianDisplay.state.queued) === JSON.stringify([second])",
         arg=[first, second],
@@ -191,8 +194,8 @@ def test_two_calls_in_a_row_are_announced_one_after_the_other(
     )
     # The big number is the call being said, not the newest one.
     assert page.locator("#now-number").inner_text() == ktp["number"]
-    page.wait_for_function(
-        "([second]) => window.antrianDisplay.state.announcing === second", arg=[second]
+    wait_for_js(
+        page, "([second]) => window.antrianDisplay.state.announcing === second", arg=[second]
     )
     assert page.locator("#now-number").inner_text() == kk["number"]
     wait_until_quiet(page, 2)
@@ -249,8 +252,8 @@ def test_without_a_voice_the_call_is_written_on_screen(live_server, context, dis
     caption = page.locator("#now-text")
     expect(caption).to_be_visible(timeout=SETTLE_MS)
     assert caption.inner_text() == f"Nomor antrean {ticket['number']}, silakan menuju Loket 3"
-    page.wait_for_function(
-        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    wait_for_js(
+        page, "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
     )
 
     assert page.evaluate("window.antrianDisplay.spoken") == []
@@ -295,8 +298,8 @@ def test_with_no_voice_at_all_each_call_is_written_for_a_while(speechless_server
         f"Nomor antrean {kk['number']}, silakan menuju Loket 4", timeout=SETTLE_MS
     )
     assert page.locator("#now-number").inner_text() == kk["number"]
-    page.wait_for_function(
-        "window.antrianDisplay.state.announcements[1]?.endedAt > 0", timeout=SETTLE_MS
+    wait_for_js(
+        page, "window.antrianDisplay.state.announcements[1]?.endedAt > 0", timeout=SETTLE_MS
     )
 
     expect(caption).to_be_hidden(timeout=1000)
@@ -356,9 +359,10 @@ def test_a_call_that_stopped_being_current_before_its_turn_is_not_announced(
 
     call_next(live_server, at_3, 3)
     call_next(live_server, at_4, 4)
-    page.wait_for_function("window.antrianDisplay.state.queued.length === 1")
+    wait_for_js(page, "window.antrianDisplay.state.queued.length === 1")
     act(live_server, at_4, kk, "no-show")
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "window.antrianDisplay.state.announcements.length === 2"
         " && window.antrianDisplay.state.announcing === null",
         timeout=SETTLE_MS,
@@ -379,10 +383,10 @@ def test_a_call_that_stops_being_current_while_announced_is_cut_short(
     ticket = issue(live_server, officer, "KTP")
     page = open_display(context, live_server, display_a)
     call_next(live_server, officer, 3)
-    page.wait_for_function("window.antrianDisplay.spoken.length === 1", timeout=SETTLE_MS)
+    wait_for_js(page, "window.antrianDisplay.spoken.length === 1", timeout=SETTLE_MS)
 
     act(live_server, officer, ticket, "hold")
-    page.wait_for_function("window.antrianDisplay.state.announcing === null", timeout=3000)
+    wait_for_js(page, "window.antrianDisplay.state.announcing === null", timeout=3000)
 
     entry = display_state(page)["announcements"][0]
     assert entry["interrupted"] is True
@@ -450,7 +454,8 @@ def test_a_counter_of_the_other_zone_never_appears(live_server, context, second_
     version = live_server.api("GET", "/health").json()["version"]
 
     # Spoken by a voice or written on screen: either way the announcement ends.
-    hall_b.wait_for_function(
+    wait_for_js(
+        hall_b,
         "([n]) => window.antrianDisplay.state.announcements.length === 1"
         " && window.antrianDisplay.state.announcements[0].endedAt > 0"
         " && window.antrianDisplay.state.calls[0]?.number === n",
@@ -458,8 +463,8 @@ def test_a_counter_of_the_other_zone_never_appears(live_server, context, second_
         timeout=SETTLE_MS,
     )
     # Zone A heard every event (its version moved on) and showed none of them.
-    hall_a.wait_for_function(
-        "([v]) => window.antrianDisplay.state.version === v", arg=[version], timeout=5000
+    wait_for_js(
+        hall_a, "([v]) => window.antrianDisplay.state.version === v", arg=[version], timeout=5000
     )
     state = display_state(hall_a)
     assert sorted(c["number"] for c in state["counters"]) == list(range(1, 21))
@@ -489,32 +494,31 @@ def test_after_a_server_restart_the_display_heals_by_itself(live_server, context
     issue(live_server, officer, "KTP")
     page = open_display(context, live_server, display_a)
     call_next(live_server, officer, 3)
-    page.wait_for_function(
-        "([n]) => window.antrianDisplay.state.calls[0]?.number === n", arg=[before["number"]]
+    wait_for_js(
+        page, "([n]) => window.antrianDisplay.state.calls[0]?.number === n", arg=[before["number"]]
     )
     mark = page.locator("#connection")
     assert mark.is_hidden()
 
     live_server.stop()
-    page.wait_for_function("window.antrianDisplay.state.connection === 'offline'", timeout=15000)
+    wait_for_js(page, "window.antrianDisplay.state.connection === 'offline'", timeout=15000)
     assert mark.is_visible()
     assert "Menyambung ulang" in mark.inner_text()
 
     live_server.start()
-    page.wait_for_function("window.antrianDisplay.state.connection === 'online'", timeout=15000)
+    wait_for_js(page, "window.antrianDisplay.state.connection === 'online'", timeout=15000)
     assert mark.is_hidden()
     serve(live_server, officer, before)
     call_next(live_server, officer, 3)
-    page.wait_for_function(
+    wait_for_js(
+        page,
         "([n]) => document.getElementById('now-number').textContent === n",
         arg=[after["number"]],
         timeout=1000,
     )
 
     truth = live_server.api("GET", "/snapshot?zone=A", token=display_a).json()
-    page.wait_for_function(
-        "([v]) => window.antrianDisplay.state.version === v", arg=[truth["version"]]
-    )
+    wait_for_js(page, "([v]) => window.antrianDisplay.state.version === v", arg=[truth["version"]])
     assert comparable(display_state(page)) == comparable(truth)
     tile = page.locator('#counters li[data-counter="3"]')
     assert tile.get_attribute("data-status") == "open"
@@ -533,13 +537,13 @@ def test_offline_a_banner_says_so_and_after_30_s_the_numbers_are_hidden(
     page = context.new_page()
     page.clock.install()  # real time runs on; the test may jump it ahead
     page.goto(f"{live_server.base_url}/display/setup#{display_a}")
-    page.wait_for_function("window.antrianDisplay?.state.connection === 'online'")
+    wait_for_js(page, "window.antrianDisplay?.state.connection === 'online'")
     banner = page.locator("#connection")
     expect(page.locator("#now-number")).to_have_text(ticket["number"])
     assert banner.is_hidden()
 
     live_server.stop()
-    page.wait_for_function("window.antrianDisplay.state.connection === 'offline'", timeout=15000)
+    wait_for_js(page, "window.antrianDisplay.state.connection === 'offline'", timeout=15000)
     expect(banner).to_be_visible()
     text = banner.inner_text()
     assert "Koneksi terputus" in text and "Connection lost" in text
@@ -557,7 +561,7 @@ def test_offline_a_banner_says_so_and_after_30_s_the_numbers_are_hidden(
     assert "Numbers hidden" in banner.inner_text()
 
     live_server.start()
-    page.wait_for_function("window.antrianDisplay.state.connection === 'online'", timeout=15000)
+    wait_for_js(page, "window.antrianDisplay.state.connection === 'online'", timeout=15000)
     expect(banner).to_be_hidden()
     expect(page.locator("#now-number")).to_have_text(ticket["number"])
     assert page.locator('#counters li[data-counter="3"] .current').inner_text() == ticket["number"]

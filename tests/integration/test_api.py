@@ -156,7 +156,14 @@ def test_login_me_and_logout(api: Api):
     token = api.login("siti", counter=1)
     assert api("GET", "/auth/me", token) == (
         200,
-        {"kind": "officer", "name": "siti", "counter": 1, "zone": None, "kiosk": None},
+        {
+            "kind": "officer",
+            "name": "siti",
+            "counter": 1,
+            "zone": None,
+            "kiosk": None,
+            "password_change_required": False,
+        },
     )
     assert api("GET", "/counters/1", token)[1]["counter"]["status"] == "open"
 

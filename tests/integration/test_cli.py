@@ -187,22 +187,61 @@ def test_check_config_accepts_the_demo(config: Path, capsys: pytest.CaptureFixtu
     assert out.startswith("OK: Mal Pelayanan Publik Merdeka Kota Malang")
 
 
-def test_the_first_start_prints_how_the_admin_signs_in(tmp_path: Path):
+def test_the_first_start_keeps_the_admin_password_out_of_the_log(tmp_path: Path):
+    """Output to a file (not a terminal): the password goes to a 0600 file beside the
+    database, the log only says where, and the password must be changed before use."""
     server = LiveServer(tmp_path, port=free_port())
     server.start()
     try:
         log = server.log_path.read_text()
-        assert "username: admin" in log
-        password = log.split("password: ", 1)[1].split()[0]
-        assert len(password) >= 8
+        secret_file = tmp_path / cli.FIRST_ADMIN_FILE
+        assert str(secret_file) in log
         assert "antrian user add" in log
         assert "antrian device add" in log
+        assert secret_file.stat().st_mode & 0o777 == 0o600
+        content = secret_file.read_text()
+        assert "username: admin" in content
+        password = content.split("password: ", 1)[1].split()[0]
+        assert len(password) >= 12
+        assert password not in log
         login = server.api("POST", "/auth/login", json={"username": "admin", "password": password})
         assert login.status_code == 200, login.text
         assert login.json()["role"] == "admin"
-        # A restart on the same database does not create or print another admin.
+        assert login.json()["password_change_required"] is True
+        token = login.json()["token"]
+        # Nothing but the change (and who am I, sign out) until the password is changed.
+        refused = server.api("GET", "/snapshot", token)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "password_change_required"
+        assert "/api/v1/auth/password" in refused.json()["error"]["message"]
+        assert server.api("GET", "/auth/me", token).json()["password_change_required"] is True
+        same = server.api(
+            "POST",
+            "/auth/password",
+            token,
+            json={"current_password": password, "new_password": password},
+        )
+        assert same.status_code == 400
+        wrong = server.api(
+            "POST",
+            "/auth/password",
+            token,
+            json={"current_password": "salah-sekali", "new_password": "kata-sandi-baru"},
+        )
+        assert wrong.status_code == 401
+        changed = server.api(
+            "POST",
+            "/auth/password",
+            token,
+            json={"current_password": password, "new_password": "kata-sandi-baru"},
+        )
+        assert changed.status_code == 200, changed.text
+        assert server.api("GET", "/snapshot", token).status_code == 200
+        assert server.login("admin", "kata-sandi-baru")
+        # A restart on the same database does not create another admin or touch the file.
         server.restart()
-        assert server.log_path.read_text().count("username: admin") == 1
+        assert server.log_path.read_text().count("First start") == 1
+        assert secret_file.read_text() == content
     finally:
         server.stop()
 
@@ -262,3 +301,27 @@ def test_db_upgrade_adopts_a_database_made_before_migrations(
     ]
     code, out, _ = run_main(config, "db", "current", capsys=capsys)
     assert out.strip() == f"{migrations.head()} (head)"
+
+
+def test_on_a_terminal_the_first_password_is_shown_once_and_no_file_is_written(
+    tmp_path: Path, config: Path
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    settings = load_settings(config, environ={})
+    engine = make_engine(settings.database_url)
+    uow = UnitOfWork(engine)
+    uow.create_all()
+    accounts = Accounts(settings, uow)
+    out = Terminal()
+    cli._first_admin(accounts, settings, out)
+    engine.dispose()
+    shown = out.getvalue()
+    password = shown.split("password: ", 1)[1].split()[0]
+    assert "must be changed" in shown
+    assert not (tmp_path / cli.FIRST_ADMIN_FILE).exists()
+    assert accounts.password_change_required("admin")
+    token, _ = accounts.login("admin", password, None)
+    assert token

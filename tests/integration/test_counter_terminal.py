@@ -407,7 +407,12 @@ def test_signing_out_on_the_page_closes_the_counter_and_ends_the_live_connection
     listener = Listener(server, token)
     try:
         assert listener.wait_for(lambda names: "snapshot" in names)
-        out = browser.post(f"{server.base_url}/counter/logout", allow_redirects=False, timeout=10)
+        out = browser.post(
+            f"{server.base_url}/counter/logout",
+            headers={"Origin": server.base_url},  # as the page's own form sends it
+            allow_redirects=False,
+            timeout=10,
+        )
         assert out.status_code == 303
         assert out.headers["Location"].endswith("/counter/login?notice=signed_out")
         assert listener.disconnected.wait(WAIT)

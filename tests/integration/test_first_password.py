@@ -1,0 +1,114 @@
+"""An account whose password the server made must choose its own before anything else: the
+counter's sign-in leads to the change, the API refuses other actions, the counter opens only
+after the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.config import Settings
+from core.server.app import create_app
+from tests.conftest import FakeClock
+
+OWN = {"Origin": "http://localhost"}
+FIRST = "dibuat-server-123"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock, test_config={"TESTING": True})
+    accounts = app.extensions["antrian.accounts"]
+    accounts.add_user("siti", FIRST, "officer", [3], must_change_password=True)
+    yield app
+    app.extensions["antrian.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def counter_status(app: Flask, number: int) -> str:
+    snapshot = app.extensions["antrian.queue"].snapshot(None)
+    return next(c for c in snapshot["counters"] if c["number"] == number)["status"]
+
+
+def test_the_counter_sign_in_asks_for_a_new_password_first(app: Flask, client: FlaskClient):
+    signed_in = client.post(
+        "/counter/login",
+        data={"username": "siti", "password": FIRST, "counter": "3"},
+        headers=OWN,
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["Location"].endswith("/counter/password")
+    assert counter_status(app, 3) == "closed"  # not open before the change
+    assert client.get("/counter").headers["Location"].endswith("/counter/password")
+    page = client.get("/counter/password").get_data(as_text=True)
+    assert 'name="new_password"' in page and 'name="repeat_password"' in page
+
+    mismatch = client.post(
+        "/counter/password",
+        data={"new_password": "baru-sekali-1", "repeat_password": "baru-sekali-2"},
+        headers=OWN,
+    )
+    assert mismatch.status_code == 400
+    assert "berbeda" in mismatch.get_data(as_text=True)
+    short = client.post(
+        "/counter/password",
+        data={"new_password": "pendek", "repeat_password": "pendek"},
+        headers=OWN,
+    )
+    assert short.status_code == 400
+    forged = client.post(
+        "/counter/password",
+        data={"new_password": "dari-luar-123", "repeat_password": "dari-luar-123"},
+        headers={"Origin": "http://localhost:8001"},
+    )
+    assert forged.status_code == 403
+
+    done = client.post(
+        "/counter/password",
+        data={"new_password": "baru-sekali-1", "repeat_password": "baru-sekali-1"},
+        headers=OWN,
+    )
+    assert done.status_code == 303
+    assert done.headers["Location"].endswith("/counter")
+    assert client.get("/counter").status_code == 200
+    assert counter_status(app, 3) == "open"
+    accounts = app.extensions["antrian.accounts"]
+    assert not accounts.password_change_required("siti")
+    assert accounts.login("siti", "baru-sekali-1", 3)[0]
+
+
+def test_the_api_refuses_other_actions_until_the_change(app: Flask, client: FlaskClient):
+    login = client.post(
+        "/api/v1/auth/login", json={"username": "siti", "password": FIRST, "counter": 3}
+    )
+    assert login.status_code == 200
+    assert login.get_json()["password_change_required"] is True
+    bearer = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    refused = client.post("/api/v1/counters/3/call-next", headers=bearer)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "password_change_required"
+    assert client.get("/api/v1/counters/3", headers=bearer).status_code == 403
+    assert client.get("/api/v1/auth/me", headers=bearer).status_code == 200
+    changed = client.post(
+        "/api/v1/auth/password",
+        json={"current_password": FIRST, "new_password": "baru-sekali-1"},
+        headers=bearer,
+    )
+    assert changed.status_code == 200
+    assert counter_status(app, 3) == "open"
+    assert client.get("/api/v1/counters/3", headers=bearer).status_code == 200
+
+
+def test_a_socket_is_refused_until_the_change(app: Flask):
+    from core.server.app import socketio_of
+
+    token, _ = app.extensions["antrian.accounts"].login("siti", FIRST, 3)
+    refused = socketio_of(app).test_client(app, auth={"token": token})
+    assert not refused.is_connected()

@@ -1,0 +1,216 @@
+"""Browser-facing protections through Flask's test client: the origin check on every
+cookie-authenticated change and on sign-in, the security headers, Secure cookies, and the
+Socket.IO origin check.
+
+The test client's own origin is http://localhost; "another port of the same host" is
+http://localhost:8001, which a browser treats as the same site (it sends the cookie) but not
+as the same origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core.config import Settings
+from core.server.app import create_app
+from tests.conftest import FakeClock
+
+PASSWORD = "rahasia-123"
+OWN = "http://localhost"
+OTHER_PORT = "http://localhost:8001"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock, test_config={"TESTING": True})
+    app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+    yield app
+    app.extensions["antrian.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def sign_in(client: FlaskClient, origin: str | None = OWN, counter: str = "1"):  # type: ignore[no-untyped-def]
+    headers = {"Origin": origin} if origin else {}
+    return client.post(
+        "/counter/login",
+        data={"username": "siti", "password": PASSWORD, "counter": counter},
+        headers=headers,
+    )
+
+
+# ------------------------------------------------------------------ CSRF
+def test_a_cookie_authenticated_change_from_another_port_is_refused(client: FlaskClient) -> None:
+    assert sign_in(client).status_code == 303
+    forged = client.post("/api/v1/counters/1/call-next", headers={"Origin": OTHER_PORT})
+    assert forged.status_code == 403
+    assert forged.get_json()["error"]["code"] == "cross_origin"
+    by_referer = client.post(
+        "/api/v1/counters/1/status",
+        json={"status": "break"},
+        headers={"Referer": OTHER_PORT + "/attack.html"},
+    )
+    assert by_referer.status_code == 403
+    # With the cookie but neither header, the request is refused too.
+    bare = client.post("/api/v1/counters/1/status", json={"status": "break"})
+    assert bare.status_code == 403
+    null_origin = client.post(
+        "/api/v1/counters/1/status", json={"status": "break"}, headers={"Origin": "null"}
+    )
+    assert null_origin.status_code == 403
+    # Nothing changed: the counter is still open.
+    state = client.get("/api/v1/counters/1").get_json()
+    assert state["counter"]["status"] == "open"
+
+
+def test_the_same_request_from_the_page_itself_works(client: FlaskClient) -> None:
+    assert sign_in(client).status_code == 303
+    own = client.post(
+        "/api/v1/counters/1/status", json={"status": "break"}, headers={"Origin": OWN}
+    )
+    assert own.status_code == 200, own.get_json()
+    assert own.get_json()["status"] == "break"
+    referer_only = client.post(
+        "/api/v1/counters/1/status",
+        json={"status": "open"},
+        headers={"Referer": OWN + "/counter"},
+    )
+    assert referer_only.status_code == 200
+
+
+def test_a_configured_origin_is_allowed(settings: Settings, clock: FakeClock) -> None:
+    app = create_app(
+        settings,
+        clock=clock,
+        test_config={"TESTING": True, "ANTRIAN_ALLOWED_ORIGINS": "https://antrian.mpp.example"},
+    )
+    try:
+        app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+        client = app.test_client()
+        assert sign_in(client, origin="https://antrian.mpp.example").status_code == 303
+        assert sign_in(client, origin="https://evil.example").status_code == 403
+    finally:
+        app.extensions["antrian.engine"].dispose()
+
+
+def test_bearer_requests_need_no_origin(app: Flask, client: FlaskClient) -> None:
+    token, _ = app.extensions["antrian.accounts"].login("siti", PASSWORD, 1)
+    response = client.post(
+        "/api/v1/counters/1/status",
+        json={"status": "open"},
+        headers={"Authorization": f"Bearer {token}", "Origin": OTHER_PORT},
+    )
+    assert response.status_code == 200
+
+
+def test_login_from_another_origin_is_refused_form_and_json(client: FlaskClient) -> None:
+    form = sign_in(client, origin=OTHER_PORT)
+    assert form.status_code == 403
+    assert "session" not in {c.key for c in client._cookies.values()}  # type: ignore[attr-defined]
+    as_json = client.post(
+        "/api/v1/auth/login",
+        json={"username": "siti", "password": PASSWORD, "counter": 1},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert as_json.status_code == 403
+    device = client.post("/kiosk/session", json={"token": "x" * 43}, headers={"Origin": OTHER_PORT})
+    assert device.status_code == 403
+    # A script (no browser, no cookie, no Origin) still signs in through the API.
+    script = client.post(
+        "/api/v1/auth/login", json={"username": "siti", "password": PASSWORD, "counter": 1}
+    )
+    assert script.status_code == 200
+
+
+def test_logout_form_from_another_origin_is_refused(client: FlaskClient) -> None:
+    assert sign_in(client).status_code == 303
+    assert client.post("/counter/logout", headers={"Origin": OTHER_PORT}).status_code == 403
+    assert client.get("/counter").status_code == 200  # still signed in
+
+
+# ------------------------------------------------------------------ headers
+@pytest.mark.parametrize(
+    "path", ["/counter/login", "/kiosk/setup", "/api/v1/services", "/healthz", "/t/nothing"]
+)
+def test_every_response_carries_the_security_headers(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers  # plain http
+
+
+def test_pages_have_no_inline_script_or_style(app: Flask, client: FlaskClient) -> None:
+    import re
+
+    token = app.extensions["antrian.accounts"].add_device("kiosk-lobby", "kiosk", kiosk="K1")
+    pages = ["/counter/login", "/kiosk/setup", "/display/setup"]
+    htmls = [client.get(p).get_data(as_text=True) for p in pages]
+    assert client.post("/kiosk/session", json={"token": token}).status_code == 200
+    htmls.append(client.get("/kiosk/", headers={"Origin": OWN}).get_data(as_text=True))
+    for html in htmls:
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag or 'type="application/json"' in tag, tag
+        assert "<style" not in html
+        assert " style=" not in html
+        assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_cookies_are_secure_over_https_and_hsts_is_sent(client: FlaskClient) -> None:
+    response = client.post(
+        "/counter/login",
+        data={"username": "siti", "password": PASSWORD, "counter": "1"},
+        headers={"Origin": "https://localhost"},
+        base_url="https://localhost",
+    )
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_plain_http_cookies_are_secure_when_configured(
+    settings: Settings, clock: FakeClock
+) -> None:
+    for flag, expected in (("0", False), ("1", True)):
+        app = create_app(
+            settings,
+            clock=clock,
+            test_config={"TESTING": True, "ANTRIAN_SECURE_COOKIES": flag},
+        )
+        try:
+            accounts = app.extensions["antrian.accounts"]
+            if accounts.user_count() == 0:
+                accounts.add_user("siti", PASSWORD, "officer", [1])
+            response = sign_in(app.test_client())
+            assert response.status_code == 303
+            assert ("Secure" in response.headers["Set-Cookie"]) is expected
+            assert ("Strict-Transport-Security" in response.headers) is expected
+        finally:
+            app.extensions["antrian.engine"].dispose()
+
+
+# ------------------------------------------------------------------ Socket.IO
+def test_socketio_refuses_other_origins(client: FlaskClient) -> None:
+    handshake = "/socket.io/?EIO=4&transport=polling"
+    refused = client.get(handshake, headers={"Origin": OTHER_PORT})
+    assert refused.status_code == 400
+    assert b"Not an accepted origin" in refused.data
+    evil = client.get(handshake, headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 400
+    own = client.get(handshake, headers={"Origin": OWN})
+    assert own.status_code == 200
+    assert own.data.startswith(b"0{")  # the engine.io open packet
+    no_origin = client.get(handshake)  # not a browser
+    assert no_origin.status_code == 200
