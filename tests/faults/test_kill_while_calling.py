@@ -92,3 +92,84 @@ def test_kill_9_while_calling_loses_no_call(make_server, database_url) -> None:
     finally:
         display.disconnect()
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="An officer action claims its Idempotency-Key in a transaction of its own before "
+    "acting; a process killed in between leaves the key claimed (status 0), and every retry "
+    "with it hears 409 'in progress' until the claim is a minute old "
+    "(core/idempotency.ABANDONED_AFTER_SECONDS), while the counter terminal resends for 30 s "
+    "and then reports the action as not sent. Issuing has no such gap: its key is claimed in "
+    "the ticket's own transaction.",
+)
+def test_an_officer_action_cut_by_kill_9_is_answered_when_retried(
+    make_server, postgres_url
+) -> None:
+    """Deterministic on PostgreSQL: call-next claims its key, then waits on the counter's row,
+    locked by an admin connection; the server is killed there and restarted; the terminal's
+    retry with the same key must get an answer (the call) within a few seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from sqlalchemy import create_engine, text
+
+    from tests.faults.harness import new_key
+
+    server = make_server(database_url=postgres_url)
+    server.start()
+    mall = server.settings.mall.code
+    kiosk = server.device_token("kiosk-lobby", "kiosk", kiosk="K2")
+    assert server.api("POST", "/tickets", kiosk, json={"service": "SIM"}).status_code == 201
+    server.add_officer("officer7", counters=[7])
+    officer = server.login("officer7", counter=7)
+    server.open_counter(officer, 7)
+    key = new_key()
+
+    def send() -> requests.Response | None:
+        try:
+            return server.api(
+                "POST", "/counters/7/call-next", officer, headers={"Idempotency-Key": key}
+            )
+        except requests.RequestException:
+            return None
+
+    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with admin.connect() as holder, ThreadPoolExecutor(1) as pool:
+            holder.execute(
+                text("SELECT 1 FROM counter_state WHERE mall = :m AND number = 7 FOR UPDATE"),
+                {"m": mall},
+            )
+            pending = pool.submit(send)
+            # Read from another connection: a transaction sees pg_stat_activity frozen.
+            watcher = create_engine(
+                postgres_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                isolation_level="AUTOCOMMIT",
+            )
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE '%FROM counter_state%' AND pid <> pg_backend_pid()"
+            )
+            try:
+                with watcher.connect() as conn:
+                    assert wait_until(lambda: conn.execute(waiting).scalar_one() > 0, 10, 0.05)
+            finally:
+                watcher.dispose()
+            server.kill()
+            assert pending.result(timeout=10) is None  # the officer got no answer
+            holder.rollback()
+    finally:
+        admin.dispose()
+    server.start()
+    answers = []
+    deadline = time.monotonic() + 10  # the terminal would give up at 30 s; the key waits 60
+    while time.monotonic() < deadline:
+        retry = send()
+        answers.append(retry.status_code if retry is not None else None)
+        if retry is not None and retry.status_code == 200:
+            break
+        time.sleep(0.3)
+    assert answers[-1] == 200, f"retries with the same key got {answers}"
