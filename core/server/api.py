@@ -6,6 +6,7 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from core import idempotency
 from core.accounts import Accounts, PasswordChangeRequired, RateLimited, Unauthorized
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
 from core.handlers import QueueService
+from core.health import DATABASE_ERRORS
 from core.server import sessions, validation
 from core.tickets import (
     CounterBusy,
@@ -174,6 +176,13 @@ def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[An
     except DomainError:
         # A refusal is not kept: the client may fix the cause and try the same key again.
         idempotency.forget(uow, key, actor.name)
+        raise
+    except DATABASE_ERRORS:
+        # The action rolled back and the client hears 503 "try again": give the key up, or
+        # the retry would hear "in progress" until the key counts as abandoned (a minute).
+        # Should the database be unreachable for this too, the key waits out that minute.
+        with contextlib.suppress(*DATABASE_ERRORS):
+            idempotency.forget(uow, key, actor.name)
         raise
     idempotency.answer(uow, key, actor.name, status, body)
     return body, status
