@@ -15,6 +15,7 @@ These run around every kiosk ticket, so the frequent statements are `Prepared`.
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -73,6 +74,31 @@ class Claim:
     #             | "answered": `status` and `body` are the first attempt's answer
     status: int = 0
     body: Any = None
+
+
+@dataclass
+class KeyedRequest:
+    """The request being served carries this key: the use case's own transaction claims it
+    and stores the answer (core/usecases/unit.py), so an action and its key commit or
+    vanish together and a retry after a crash gets the answer instead of "in progress"."""
+
+    key: str
+    actor: str
+    fingerprint: str | None = None
+    claimed: bool = False  # a committed transaction of this request holds the claim
+    answered: bool = False
+
+
+# Set by the API around one request; read by `changing()` in the same thread.
+CURRENT: ContextVar[KeyedRequest | None] = ContextVar("idempotency_request", default=None)
+
+
+class Replayed(Exception):  # noqa: N818 - not an error: the first attempt's answer
+    """The key was used before: nothing was done now; `claim` says what the first did."""
+
+    def __init__(self, claim: Claim) -> None:
+        super().__init__(claim.state)
+        self.claim = claim
 
 
 class KeyReused(DomainError):

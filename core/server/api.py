@@ -163,28 +163,44 @@ def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
 
 
 def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
-    """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back."""
+    """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back.
+
+    The use case's own transaction claims the key and stores its answer (the request's key
+    travels in `idempotency.CURRENT`), so an action and its key commit or vanish together:
+    a retry after a crash, a killed connection or a lost answer gets the answer, never
+    "in progress" for a minute and never the action done twice."""
     key = idempotency_key()
     if key is None:
         return produce()
     uow = queue().uow
-    first = idempotency.claim(uow, key, actor.name, request_fingerprint())
-    if first.state != "new":
-        return first_answer(first)
+    keyed = idempotency.KeyedRequest(key, actor.name, request_fingerprint())
+    token = idempotency.CURRENT.set(keyed)
     try:
         body, status = produce()
+    except idempotency.Replayed as replay:
+        return first_answer(replay.claim)
     except DomainError:
         # A refusal is not kept: the client may fix the cause and try the same key again.
-        idempotency.forget(uow, key, actor.name)
-        raise
-    except DATABASE_ERRORS:
-        # The action rolled back and the client hears 503 "try again": give the key up, or
-        # the retry would hear "in progress" until the key counts as abandoned (a minute).
-        # Should the database be unreachable for this too, the key waits out that minute.
-        with contextlib.suppress(*DATABASE_ERRORS):
+        if keyed.claimed:  # an earlier transaction of this request committed the claim
             idempotency.forget(uow, key, actor.name)
         raise
-    idempotency.answer(uow, key, actor.name, status, body)
+    except DATABASE_ERRORS:
+        # The action rolled back and the client hears 503 "try again": give a claim that an
+        # earlier transaction committed up, or the retry would hear "in progress" for a minute.
+        if keyed.claimed:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                idempotency.forget(uow, key, actor.name)
+        raise
+    finally:
+        idempotency.CURRENT.reset(token)
+    if not keyed.answered:
+        # The use case answered outside a transaction of its own (call-next with nobody
+        # waiting changes nothing): keep that answer now.
+        if not keyed.claimed:
+            first = idempotency.claim(uow, key, actor.name, keyed.fingerprint)
+            if first.state != "new":
+                return first_answer(first)
+        idempotency.answer(uow, key, actor.name, status, body)
     return body, status
 
 

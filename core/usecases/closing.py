@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core import repository
+from core import idempotency, repository
 from core.context import SYSTEM
 from core.store import app_settings, counter_state, daily_sequences, tickets
 from core.tickets import TicketStatus
@@ -165,6 +165,14 @@ class DayCloser:
             self.close_now(only_if_due=True)
 
     def close_now(self, *, only_if_due: bool = False) -> int:
+        # Closing the day is the system's own change: never part of a client's keyed request.
+        token = idempotency.CURRENT.set(None)
+        try:
+            return self._close(only_if_due)
+        finally:
+            idempotency.CURRENT.reset(token)
+
+    def _close(self, only_if_due: bool) -> int:
         with self._lock:
             through = last_closed_day(self.ctx)
             if only_if_due and self._closed_through == through:

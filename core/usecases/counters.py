@@ -44,7 +44,7 @@ def set_counter_status(
             )
         )
         change.counters_changed.append(counter.number)
-        return counter_view(ctx, change.conn, counter.number)
+        return change.answered(counter_view(ctx, change.conn, counter.number))
 
 
 def close_counters_of(ctx: MallContext, username: str, actor: Actor) -> list[int]:

@@ -138,4 +138,4 @@ def apply(
     change.record_ticket(
         recorded, action, actor, from_status, from_service if action == "transfer" else None
     )
-    return officer_view(ctx, change.conn, ticket)
+    return change.answered(officer_view(ctx, change.conn, ticket))

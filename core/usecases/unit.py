@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from core import repository
+from core import idempotency, repository
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged, ServiceUpdated
@@ -48,6 +48,14 @@ class Change:
     # Waiting counts right after one ticket's action, by ticket id, where several tickets of a
     # service changed in one unit of work (issued together): each event tells its own moment.
     waiting_at: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The use case's answer, stored on the request's Idempotency-Key in this transaction.
+    answer: Any = None
+    has_answer: bool = False
+
+    def answered(self, view: Any) -> Any:
+        """Note `view` as the answer of this change (and return it)."""
+        self.answer, self.has_answer = view, True
+        return view
 
     def record_ticket(
         self,
@@ -75,15 +83,25 @@ def changing(ctx: MallContext) -> Iterator[Change]:
     locked = False
     events: list[Event] = []
     change: Change | None = None
+    keyed = idempotency.CURRENT.get()
     try:
         with ctx.uow.writing() as conn:
+            if keyed is not None and not keyed.claimed:
+                first = idempotency.claim_in(conn, keyed.key, keyed.actor, keyed.fingerprint)
+                if first.state != "new":
+                    raise idempotency.Replayed(first)  # nothing done: the first answer
             change = Change(conn)
             yield change
+            if keyed is not None and change.has_answer:
+                idempotency.answer_in(conn, keyed.key, keyed.actor, 200, change.answer)
             count = change.fact_count
             if count:
                 ctx.publish_lock.acquire()
                 locked = True
                 events = _record(ctx, change, count)
+        if keyed is not None:  # committed: the claim (and the answer, if any) hold
+            keyed.claimed = True
+            keyed.answered = keyed.answered or change.has_answer
         ctx.estimator.forget(
             bool(change.counters_changed),
             (t.service for t, action, _, _, _ in change.ticket_actions if action == "finish"),

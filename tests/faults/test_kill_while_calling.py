@@ -95,16 +95,6 @@ def test_kill_9_while_calling_loses_no_call(make_server, database_url) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="An officer action claims its Idempotency-Key in a transaction of its own before "
-    "acting; a process killed in between leaves the key claimed (status 0), and every retry "
-    "with it hears 409 'in progress' until the claim is a minute old "
-    "(core/idempotency.ABANDONED_AFTER_SECONDS), while the counter terminal resends for 30 s "
-    "and then reports the action as not sent. Issuing has no such gap: its key is claimed in "
-    "the ticket's own transaction.",
-)
 def test_an_officer_action_cut_by_kill_9_is_answered_when_retried(
     make_server, postgres_url
 ) -> None:
