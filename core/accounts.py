@@ -11,9 +11,7 @@ sign-ins waits for a slot instead of taking every core, so other requests keep b
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import secrets
 import threading
 import time
@@ -26,12 +24,14 @@ from sqlalchemy import delete, exists, func, insert, literal, select, update
 
 from core.config import Settings
 from core.context import Actor, utc_now
+from core.credentials import NAME_PATTERN, token_hash
+from core.devices import DeviceRegistry
 from core.repository import as_utc
+from core.session_checks import SessionChecks
 from core.store import (
     UnitOfWork,
     app_settings,
     auth_sessions,
-    counter_state,
     devices,
     dialect_insert,
     users,
@@ -39,9 +39,7 @@ from core.store import (
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 ROLES = ("officer", "admin")
-DEVICE_KINDS = ("kiosk", "display")
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
-NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
 # A process trusts a token it has just checked for this long instead of reading the database on
 # every request. Revocations made through this process (logout, disabling a user) take effect
@@ -55,7 +53,9 @@ _hasher = PasswordHasher()
 HASH_SLOTS = max(1, (os.cpu_count() or 2) // 2)
 HASH_WAIT_SECONDS = 10.0
 _hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
-_dummy_hash: str | None = None
+# The dummy hash, with the hasher that made it: a hash made with other parameters would be
+# faster or slower to verify than real ones and give unknown usernames away again.
+_dummy_hash: tuple[PasswordHasher, str] | None = None
 
 
 class Unauthorized(DomainError):
@@ -96,16 +96,12 @@ def warm_up() -> None:
 
 def _dummy() -> str:
     global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = hash_password(secrets.token_urlsafe(16))
-    return _dummy_hash
+    if _dummy_hash is None or _dummy_hash[0] is not _hasher:
+        _dummy_hash = (_hasher, hash_password(secrets.token_urlsafe(16)))
+    return _dummy_hash[1]
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-class Accounts:
+class Accounts(DeviceRegistry, SessionChecks):
     def __init__(self, settings: Settings, uow: UnitOfWork, clock=utc_now) -> None:  # type: ignore[no-untyped-def]
         self.settings = settings
         self.uow = uow
@@ -334,141 +330,6 @@ class Accounts:
             ).scalar_one_or_none()
         numbers = [c.number for c in self.settings.counters]
         return [n for n in numbers if not allowed or n in allowed]
-
-    # ------------------------------------------------------------------ devices
-    def add_device(
-        self, name: str, kind: str, zone: str | None = None, kiosk: str | None = None
-    ) -> str:
-        """Register a kiosk or display and return its token (shown once, stored hashed)."""
-        if not NAME_PATTERN.match(name):
-            raise InvalidRequest(
-                f"Device name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
-            )
-        if kind not in DEVICE_KINDS:
-            raise InvalidRequest(f"Device kind must be one of {', '.join(DEVICE_KINDS)}.")
-        if kind == "display":
-            zone = zone or self.settings.zones[0].code
-            try:
-                self.settings.zone(zone)
-            except KeyError:
-                known = ", ".join(z.code for z in self.settings.zones)
-                raise InvalidRequest(f"Unknown zone {zone!r}; known zones: {known}.") from None
-        if kind == "kiosk":
-            kiosk = kiosk or self.settings.kiosks[0].code if self.settings.kiosks else kiosk
-            try:
-                self.settings.kiosk(kiosk)  # type: ignore[arg-type]
-            except KeyError:
-                known = ", ".join(k.code for k in self.settings.kiosks)
-                raise InvalidRequest(f"Unknown kiosk {kiosk!r}; known kiosks: {known}.") from None
-        token = secrets.token_urlsafe(32)
-        with self.uow.writing() as conn:
-            if conn.execute(select(devices.c.id).where(devices.c.name == name)).first():
-                raise InvalidRequest(f"A device named {name!r} already exists.")
-            conn.execute(
-                insert(devices).values(
-                    name=name,
-                    kind=kind,
-                    zone=zone if kind == "display" else None,
-                    kiosk=kiosk if kind == "kiosk" else None,
-                    token_hash=token_hash(token),
-                    active=True,
-                    created_at=self.clock(),
-                )
-            )
-        return token
-
-    def list_devices(self) -> list[dict[str, Any]]:
-        with self.uow.reading() as conn:
-            return [
-                {
-                    "name": r.name,
-                    "kind": r.kind,
-                    "zone": r.zone,
-                    "kiosk": r.kiosk,
-                    "active": r.active,
-                    "created_at": r.created_at,
-                }
-                for r in conn.execute(select(devices).order_by(devices.c.name))
-            ]
-
-    def revoke_device(self, name: str) -> None:
-        """Revoke a device's token for good: it is refused at once in this process and within
-        `TOKEN_CACHE_SECONDS` elsewhere; the server cuts its live connections (`valid_tokens`)."""
-        with self.uow.writing() as conn:
-            done = conn.execute(
-                update(devices).where(devices.c.name == name).values(active=False)
-            ).rowcount
-        if not done:
-            raise NotFound(f"No device named {name!r}.")
-        self._forget(lambda actor: actor.kind in DEVICE_KINDS and actor.name == name)
-
-    # ------------------------------------------------------------------ live checks
-    def valid_tokens(self, digests: set[str]) -> set[str]:
-        """Which of these token digests still sign someone in: an unexpired, unrevoked session
-        of an active user, or an active device. Two queries per 500 tokens, for the periodic
-        check of open connections."""
-        now = self.clock()
-        valid: set[str] = set()
-        pending = sorted(digests)
-        with self.uow.reading() as conn:
-            for start in range(0, len(pending), 500):
-                chunk = pending[start : start + 500]
-                rows = conn.execute(
-                    select(auth_sessions.c.token_hash, auth_sessions.c.expires_at)
-                    .join(users, users.c.id == auth_sessions.c.user_id)
-                    .where(
-                        auth_sessions.c.token_hash.in_(chunk),
-                        auth_sessions.c.revoked.is_(False),
-                        users.c.active.is_(True),
-                    )
-                )
-                valid.update(r.token_hash for r in rows if as_utc(r.expires_at) >= now)
-                valid.update(
-                    conn.execute(
-                        select(devices.c.token_hash).where(
-                            devices.c.token_hash.in_(chunk), devices.c.active.is_(True)
-                        )
-                    ).scalars()
-                )
-        return valid
-
-    def stale_open_counters(self, mall: str) -> list[tuple[int, str]]:
-        """Counters shown open (or on break) whose officer no longer has a valid session:
-        signed out elsewhere, expired, revoked or disabled."""
-        now = self.clock()
-        with self.uow.reading() as conn:
-            rows = conn.execute(
-                select(counter_state.c.number, counter_state.c.officer).where(
-                    counter_state.c.mall == mall,
-                    counter_state.c.status != "closed",
-                    counter_state.c.officer.is_not(None),
-                )
-            ).all()
-            if not rows:
-                return []
-            officers = {r.officer for r in rows}
-            # Only accounts: a counter opened by the system (or a name from before an account
-            # was deleted) is not this check's business.
-            accounts = set(
-                conn.execute(select(users.c.username).where(users.c.username.in_(officers)))
-                .scalars()
-                .all()
-            )
-            live = conn.execute(
-                select(users.c.username, auth_sessions.c.expires_at)
-                .join(users, users.c.id == auth_sessions.c.user_id)
-                .where(
-                    users.c.username.in_(officers),
-                    users.c.active.is_(True),
-                    auth_sessions.c.revoked.is_(False),
-                )
-            ).all()
-        signed_in = {r.username for r in live if as_utc(r.expires_at) >= now}
-        return [
-            (r.number, r.officer)
-            for r in rows
-            if r.officer in accounts and r.officer not in signed_in
-        ]
 
     # ------------------------------------------------------------------ authentication
     def authenticate(self, token: str | None) -> Actor:

@@ -209,7 +209,11 @@ def test_start_up_rows_are_inserted_once_when_processes_race(
         # One signing secret, and the day closer's marker (written once, under its lock).
         with engines[0].connect() as conn:
             keys = sorted(conn.execute(select(app_settings.c.key)).scalars())
-        assert keys == [f"closed_through:{settings.mall.code}", "secret_key"]
+        assert keys == [
+            f"closed_through:{settings.mall.code}",
+            "must_change_password:1",  # the first admin chooses their own password
+            "secret_key",
+        ]
     finally:
         for engine in engines:
             engine.dispose()
@@ -264,13 +268,16 @@ def test_servers_starting_at_once_on_an_empty_database_all_come_up(
             with engine.connect() as conn:
                 keys = sorted(conn.execute(select(app_settings.c.key)).scalars())
             mall = servers[0].settings.mall.code
-            assert keys == [f"closed_through:{mall}", "secret_key"]  # each written once
+            # Each written once; the first admin must choose their own password.
+            assert keys == [f"closed_through:{mall}", "must_change_password:1", "secret_key"]
             assert count(engine, counter_state) == len(servers[0].settings.counters)
             assert count(engine, tickets) == count(engine, ticket_events) == 0
         finally:
             engine.dispose()
         assert sum("Database schema upgraded" in log for log in logs) == 1
-        assert sum("username: admin" in log for log in logs) == 1
+        # One process added the first admin; its password went to a file, never to a log.
+        assert sum("an admin 'admin' was created" in log for log in logs) == 1
+        assert not any("password: " in log for log in logs)
         assert not any("Traceback" in log for log in logs)
         # And they serve the same mall: a ticket taken at one is seen by another.
         token = servers[0].device_token("kiosk-lobby", "kiosk", kiosk="K1")
