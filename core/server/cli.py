@@ -286,6 +286,9 @@ def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-de
     # Cut live connections whose session ended (expired, revoked, disabled) and close the
     # counters their officers left open; ANTRIAN_SESSION_CHECK_SECONDS sets how often.
     app.extensions["antrian.hub"].start_session_checks(_session_check_seconds())
+    # Screens hear the database's version every few seconds when it moved, so an event lost
+    # while the message queue was down is caught up by a snapshot.
+    app.extensions["antrian.hub"].start_version_beacon()
     sys.setswitchinterval(0.02)
     accounts = app.extensions["antrian.accounts"]
     from core.accounts import warm_up

@@ -33,6 +33,8 @@ from core.tickets import DomainError
 
 log = logging.getLogger(__name__)
 
+VERSION_BEACON_SECONDS = 2.0
+
 SESSION_CHECK_SECONDS = 10.0
 
 
@@ -167,6 +169,34 @@ class Hub:
                     self.check_sessions()
                 except Exception:  # a failed round is retried next time
                     log.exception("checking the sessions of live connections failed")
+
+        self.socketio.start_background_task(loop)
+
+    def start_version_beacon(self, interval: float = VERSION_BEACON_SECONDS) -> None:
+        """Tell this process's own clients the mall's version whenever it moved.
+
+        Events travel between processes through the message queue; an event published while
+        the queue was down is lost to every screen, and nothing else would tell them. The
+        beacon reads the version from the database (the truth) and sends it past the queue
+        (`ignore_queue`): a client that is behind and hears no event to close the gap soon
+        asks for a snapshot (static/antrian-live.js)."""
+
+        def loop() -> None:
+            last: int | None = None
+            while True:
+                self.socketio.sleep(interval)
+                try:
+                    version = self.queue.version()
+                    if version != last:
+                        self.socketio.emit(
+                            "mall.version",
+                            {"version": version},
+                            to=self.mall_room,
+                            ignore_queue=True,
+                        )
+                        last = version
+                except Exception:  # the database or a socket blinked: next round
+                    log.exception("the version beacon failed")
 
         self.socketio.start_background_task(loop)
 

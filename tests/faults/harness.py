@@ -341,6 +341,7 @@ class Display:
         )
         self.client.on("connect", self._on_connect)
         self.client.on("snapshot", self._on_snapshot)
+        self.client.on("mall.version", self._on_beacon)
         self.client.on("*", self._on_event)
 
     def _on_connect(self) -> None:
@@ -350,6 +351,21 @@ class Display:
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         with self._lock:
             self.snapshots.append(snapshot)
+
+    def _on_beacon(self, payload: Any) -> None:
+        """The server's word on the database's version: behind it, and no event closes the gap
+        within a moment, take a snapshot (as antrian-live.js does)."""
+        if not isinstance(payload, dict) or not isinstance(payload.get("version"), int):
+            return
+        if self.state()[0] >= payload["version"]:
+            return
+
+        def catch_up() -> None:
+            time.sleep(1.5)
+            if self.state()[0] < payload["version"]:
+                self._on_snapshot(self.fresh_snapshot())
+
+        threading.Thread(target=catch_up, daemon=True).start()
 
     def _on_event(self, name: str, payload: Any) -> None:
         if isinstance(payload, dict) and isinstance(payload.get("version"), int):

@@ -20,15 +20,6 @@ OUTAGE_SECONDS = 3
 RECOVERY_SECONDS = 10  # after Redis is back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="An event published while the message queue is down is dropped "
-    "(python-socketio's RedisManager gives up after two attempts), and nothing makes a "
-    "display on another process catch up: its socket to process A never dropped, so it gets "
-    "no new snapshot, and it asks for one only when a later event shows a version gap. In a "
-    "quiet hall the call stays unseen. Multi-process event delivery is tracked separately.",
-)
 def test_a_call_made_while_redis_is_down_reaches_a_display_on_the_other_process(
     make_server, postgres_url, tmp_path
 ) -> None:

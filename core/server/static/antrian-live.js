@@ -21,6 +21,7 @@
   "use strict";
 
   const VERSIONED = /^(ticket|counter|printer|service)\./;
+  const CATCH_UP_MS = 1500; // an event in flight closes a gap within this; a lost one does not
 
   function connect(options) {
     const onSnapshot = options.onSnapshot || function () {};
@@ -76,6 +77,18 @@
       else { onStatus("refused", err.message); }
     });
     socket.on("snapshot", applySnapshot);
+    // The server's periodic word on the mall's version (core/server/hub.py): behind it and no
+    // event closes the gap within a moment (one lost while the message queue was down), ask
+    // for a snapshot.
+    let behind = null;
+    socket.on("mall.version", function (payload) {
+      if (!payload || typeof payload.version !== "number" || live.version === null) { return; }
+      if (payload.version <= live.version || behind) { return; }
+      behind = setTimeout(function () {
+        behind = null;
+        if (live.version !== null && live.version < payload.version) { live.resync(); }
+      }, CATCH_UP_MS);
+    });
     socket.on("session.ended", function () { onStatus("refused", "session ended"); });
     socket.onAny(function (name, payload) {
       if (options.versioned === false) {
@@ -83,7 +96,9 @@
         return;
       }
       if (!VERSIONED.test(name) || !payload || typeof payload.version !== "number") {
-        if (!VERSIONED.test(name) && name !== "snapshot") { onEvent(name, payload); }
+        if (!VERSIONED.test(name) && name !== "snapshot" && name !== "mall.version") {
+          onEvent(name, payload);
+        }
         return;
       }
       if (live.version === null) { early.push({ name: name, payload: payload }); return; }
