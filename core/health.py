@@ -73,3 +73,16 @@ def sqlite_free_bytes(database_url: str) -> int | None:
         return shutil.disk_usage(folder).free
     except OSError:
         return None
+
+
+def sqlite_shared_memory_lost(database_url: str) -> bool:
+    """True when a SQLite database in WAL mode has lost its `-shm` file while in use (someone
+    deleted it): connections opened from now on do not share memory with the open ones, which
+    may read stale pages or die of SIGBUS. Only a restart of every process mends it."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    database = Path(url.database).resolve()
+    wal = database.with_name(database.name + "-wal")
+    shm = database.with_name(database.name + "-shm")
+    return database.exists() and wal.exists() and not shm.exists()

@@ -19,7 +19,13 @@ from core.bus import FanOut
 from core.config import Settings, load_settings
 from core.context import utc_now
 from core.handlers import QueueService
-from core.health import DATABASE_ERRORS, MIN_FREE_BYTES, describe, sqlite_free_bytes
+from core.health import (
+    DATABASE_ERRORS,
+    MIN_FREE_BYTES,
+    describe,
+    sqlite_free_bytes,
+    sqlite_shared_memory_lost,
+)
 from core.server import security
 from core.server.api import api
 from core.server.assets import StaticAssets
@@ -186,6 +192,10 @@ def health_problems(uow: UnitOfWork, database_url: str) -> list[str]:
         problems.append(f"database unreachable: {describe(exc)}")
     if uow.health.failure is not None:
         problems.append(f"database writes fail: {uow.health.failure}")
+    if sqlite_shared_memory_lost(database_url):
+        problems.append(
+            "the database's -shm file was deleted while in use: restart every server process"
+        )
     free = sqlite_free_bytes(database_url)
     if free is not None and free < MIN_FREE_BYTES:
         problems.append(f"disk almost full: {free // 1024} KiB free beside the database")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import getpass
 import logging
 import os
@@ -275,6 +276,9 @@ def _session_check_seconds() -> float:
 def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
     from core.server.app import create_app, socketio_of
 
+    # A fatal signal (SIGBUS from a database file's shared memory, SIGSEGV in a C library)
+    # must leave a trace in the log instead of a silent exit.
+    faulthandler.enable()
     app = create_app(settings)
     # Fan-out to many screens: emit from a relay thread, and let a thread keep the GIL for
     # 20 ms instead of 5 so one emit loop is not cut up by the writer threads it wakes
