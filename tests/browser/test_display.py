@@ -785,8 +785,8 @@ def test_a_screen_that_restarted_announces_the_fresh_call_it_never_heard(
     first, second = issue(live_server, officer, "KTP"), issue(live_server, officer, "KTP")
     page = open_display(context, live_server, display_a, "/display/?voice=off")
     call_next(live_server, officer, 3)
-    page.wait_for_function(
-        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    wait_for_js(
+        page, "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
     )
     page.close()  # the TV restarts (or its server died before the event went out)
 
@@ -794,8 +794,8 @@ def test_a_screen_that_restarted_announces_the_fresh_call_it_never_heard(
     call_next(live_server, officer, 3)  # nobody on this screen heard it
     page = context.new_page()
     page.goto(f"{live_server.base_url}/display/?voice=off")
-    page.wait_for_function(
-        "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
+    wait_for_js(
+        page, "window.antrianDisplay.state.announcements[0]?.endedAt > 0", timeout=SETTLE_MS
     )
     announced = display_state(page)["announcements"]
     assert [entry["phrase"] for entry in announced] == [phrase(live_server, second["number"], 3)]
