@@ -6,6 +6,7 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -115,11 +116,23 @@ def language_of(data: dict[str, Any]) -> str:
     return language
 
 
+MAX_IDEMPOTENCY_KEY = 80
+
+
+def stored_idempotency_key(method: str, path: str, key: str) -> str:
+    """The key as stored: bound to the request's method and path, so the same client key
+    sent to another operation or another ticket is another request, never answered with the
+    first one's answer. A digest, so it fits the column whatever the path's length."""
+    return hashlib.sha256(f"{method} {path}\n{key}".encode()).hexdigest()
+
+
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
-    if key and len(key) > 80:
-        raise InvalidRequest("Idempotency-Key must be at most 80 characters.")
-    return key or None
+    if key and len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.")
+    if not key:
+        return None
+    return stored_idempotency_key(request.method, request.path, key)
 
 
 def first_answer(first: idempotency.Claim) -> tuple[Any, int]:

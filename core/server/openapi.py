@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.server.api import MAX_IDEMPOTENCY_KEY
 from core.server.printing import DEFAULT_LANGUAGE, LANGUAGES
 from core.tickets import OFFICER_ACTIONS, Priority, TicketStatus
 from core.usecases.counters import COUNTER_STATUSES, MAX_REASON_LENGTH
 
 BEARER = [{"bearer": []}]
-MAX_IDEMPOTENCY_KEY = 80  # what core.server.api.idempotency_key accepts (a test checks)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -361,7 +361,8 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "description": "Makes a retry return the first answer instead of acting twice; a retry "
-    "while the first attempt still runs gets 409 in_progress.",
+    "while the first attempt still runs gets 409 in_progress. A key belongs to one operation "
+    "on one object: the same key sent elsewhere is a new request.",
     "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
 }
 

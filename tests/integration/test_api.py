@@ -333,6 +333,25 @@ def test_an_officer_issuing_with_a_key_gets_the_same_ticket_on_retry(api: Api, s
     assert ktp["waiting"] == 1
 
 
+def test_a_key_reused_on_another_operation_is_a_new_request_not_a_replay(api: Api, siti: str):
+    # Found by the fuzzer: a key first used to issue a ticket, sent again with "cancel",
+    # got the issuing's 201 back and nothing was cancelled.
+    key = {"Idempotency-Key": "0"}
+    issued = api("POST", "/tickets", siti, json={"service": "KTP"}, headers=key)
+    assert issued[0] == 201
+    ticket = issued[1]["id"]
+    status, called = api("POST", f"/tickets/{ticket}/call", siti, headers=key)
+    assert (status, called["status"]) == (200, "called")
+    status, cancelled = api("POST", f"/tickets/{ticket}/cancel", siti, headers=key)
+    assert (status, cancelled["status"]) == (200, "cancelled")
+    assert api("GET", f"/tickets/{ticket}")[1]["status"] == "cancelled"
+    # The same key on another ticket is another request too; on the same one, a retry.
+    other = api.issue(siti)["id"]
+    status, body = api("POST", f"/tickets/{other}/cancel", siti, headers=key)
+    assert (status, body["status"]) == (200, "cancelled")
+    assert api("POST", f"/tickets/{ticket}/cancel", siti, headers=key) == (200, cancelled)
+
+
 def test_a_refused_request_may_be_retried_with_the_same_key(api: Api, kiosk: str, admin: str):
     key = {"Idempotency-Key": "retry-after-refusal"}
     api("POST", "/services/KTP/availability", admin, json={"closed_reason": "Tutup"})
@@ -347,13 +366,14 @@ def test_a_key_whose_first_attempt_died_is_taken_over_after_a_minute(api: Api, k
 
     from sqlalchemy import insert
 
+    from core.server.api import stored_idempotency_key
     from core.store import idempotency_keys
 
     uow = api.app.extensions["antrian.queue"].uow
     with uow.writing() as conn:  # what a process killed mid-request leaves behind
         conn.execute(
             insert(idempotency_keys).values(
-                key="died",
+                key=stored_idempotency_key("POST", "/api/v1/tickets", "died"),
                 actor="kiosk-lobby",
                 status_code=0,
                 created_at=datetime.now(UTC) - timedelta(seconds=30),
