@@ -272,8 +272,13 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
     if action == "call":
         if actor.counter is None and not actor.is_admin:
             raise Forbidden("Sign into a counter to call tickets.")
-        counter = actor.counter or json_body().get("counter")
-        if isinstance(counter, bool) or not isinstance(counter, int):
+        # The body is read (and refused when malformed) whoever sends it; an officer's
+        # counter is the one they are signed into, an admin names one.
+        named = json_body().get("counter")
+        if named is not None and (isinstance(named, bool) or not isinstance(named, int)):
+            raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
+        counter = actor.counter or named
+        if counter is None:
             raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
         body, status = idempotent(
             actor,
