@@ -135,10 +135,15 @@ def language_of(data: dict[str, Any]) -> str:
     return language
 
 
+MAX_IDEMPOTENCY_KEY = 80
+
+
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
-    if key and len(key) > 80:
-        raise InvalidRequest("Idempotency-Key must be at most 80 characters.")
+    if key and len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.")
+    # A key is bound to its request by the request's fingerprint (see request_fingerprint):
+    # sent again with another method, address or body it is refused with 422.
     return key or None
 
 
@@ -344,8 +349,13 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
     if action == "call":
         if actor.counter is None and not actor.is_admin:
             raise Forbidden("Sign into a counter to call tickets.")
-        counter = actor.counter or json_body().get("counter")
-        if isinstance(counter, bool) or not isinstance(counter, int):
+        # The body is read (and refused when malformed) whoever sends it; an officer's
+        # counter is the one they are signed into, an admin names one.
+        named = json_body().get("counter")
+        if named is not None and (isinstance(named, bool) or not isinstance(named, int)):
+            raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
+        counter = actor.counter or named
+        if counter is None:
             raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
         body, status = idempotent(
             actor,

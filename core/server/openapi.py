@@ -1,65 +1,379 @@
-"""The OpenAPI 3 document of `/api/v1`; a test checks it names every route the app serves."""
+"""The OpenAPI 3 document of `/api/v1`; a test checks it names every route the app serves, and
+a property-based test (tests/integration/test_api_fuzz.py) sends requests generated from it and
+checks every answer against it: the status codes each operation can return, the JSON schemas of
+its answers, and `{"error": {"code", "message"}}` for every refusal.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.context import DEFAULT_LANGUAGE, LANGUAGES
+from core.server.api import MAX_IDEMPOTENCY_KEY
+from core.tickets import OFFICER_ACTIONS, Priority, TicketStatus
+from core.usecases.counters import COUNTER_STATUSES, MAX_REASON_LENGTH
+
 BEARER = [{"bearer": []}]
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+INSTANT = {"type": "string", "format": "date-time"}
+SERVICE_CODE = {"type": "string", "minLength": 1, "description": "A service code, e.g. KTP"}
 
 LANGUAGE = {
     "type": "string",
-    "enum": ["id", "en"],
-    "default": "id",
+    "enum": list(LANGUAGES),
+    "default": DEFAULT_LANGUAGE,
     "description": "The visitor's language: the printed ticket and the status page's address "
     "(?lang=en) follow it. Anything but 'id' or 'en' is a 400.",
 }
+REASON = {"type": "string", "maxLength": MAX_REASON_LENGTH, "nullable": True}
+
+
+def obj(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An object with these properties; answers may grow new ones (no additionalProperties)."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+    }
+
+
+def body(required: dict[str, Any], optional: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A request body: a flat JSON object; properties the API does not know are ignored."""
+    return obj(required, optional)
+
+
+ANNOUNCEMENT = obj(
+    {
+        "number": STRING,
+        "service": STRING,
+        "service_name": STRING,
+        "counter": INTEGER,
+        "counter_name": STRING,
+        "agency": STRING,
+        "agency_name": STRING,
+        "zone": STRING,
+        "at": nullable(INSTANT),
+        "recall": BOOLEAN,
+        "version": nullable(INTEGER),
+        "speech": STRING,
+        "text": STRING,
+    }
+)
+
+TICKET_STATUS = {"type": "string", "enum": [s.value for s in TicketStatus]}
+PRIORITY = {"type": "string", "enum": [p.value for p in Priority]}
+
+PUBLIC_TICKET = {
+    "number": STRING,
+    "service": STRING,
+    "service_name": STRING,
+    "service_name_en": STRING,
+    "agency": STRING,
+    "agency_name": STRING,
+    "agency_name_en": STRING,
+    "status": TICKET_STATUS,
+    "priority": BOOLEAN,
+    "counter": nullable(INTEGER),
+    "counter_name": nullable(STRING),
+    "issued_at": INSTANT,
+    "called_at": nullable(INSTANT),
+    "transferred": BOOLEAN,
+}
+POSITION = {
+    "id": STRING,
+    "ahead": {"type": "integer", "minimum": 0},
+    "eta_minutes": nullable({"type": "integer", "minimum": 0}),
+    "status_url": STRING,
+}
+
+PRINT_OUTCOME = obj(
+    {
+        "job": INTEGER,
+        "status": {"type": "string", "enum": ["printed", "failed"]},
+        "error": nullable(STRING),
+        "printer_state": STRING,
+        "note": nullable(STRING),
+        "show_on_screen": BOOLEAN,
+    }
+)
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "code": {"type": "string", "minLength": 1},
+                    "message": STRING,
+                },
+            }
+        },
+    },
+    "Announcement": ANNOUNCEMENT,
+    # What the visitor's status page shows: no personal data.
+    "TicketStatus": obj({**PUBLIC_TICKET, **POSITION}, {"announcement": ref("Announcement")}),
+    # A new ticket; a kiosk with a printer also gets how printing went.
+    "NewTicket": obj({**PUBLIC_TICKET, **POSITION}, {"print": ref("PrintOutcome")}),
+    # What an officer's terminal shows of a ticket.
+    "Ticket": obj(
+        {
+            **PUBLIC_TICKET,
+            **POSITION,
+            "priority_level": nullable(PRIORITY),
+            "arrived_at": INSTANT,
+            "started_at": nullable(INSTANT),
+            "finished_at": nullable(INSTANT),
+            "call_count": {"type": "integer", "minimum": 0},
+            "transfers": {"type": "array", "items": STRING},
+            "waiting_minutes": {"type": "integer", "minimum": 0},
+            "allowed_actions": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(OFFICER_ACTIONS)},
+            },
+        },
+        {"announcement": ref("Announcement")},
+    ),
+    "PrintOutcome": PRINT_OUTCOME,
+    "PrintJob": obj(
+        {
+            "id": INTEGER,
+            "kiosk": STRING,
+            "status": STRING,
+            "error": nullable(STRING),
+            "created_at": nullable(INSTANT),
+        }
+    ),
+    "Service": obj(
+        {
+            "code": STRING,
+            "name": STRING,
+            "name_en": STRING,
+            "agency": STRING,
+            "agency_name": STRING,
+            "agency_name_en": STRING,
+            "prefix": STRING,
+            "open": BOOLEAN,
+            "closed_reason_code": nullable(STRING),
+            "closed_reason": nullable(STRING),
+            "waiting": {"type": "integer", "minimum": 0},
+            "eta_minutes": nullable({"type": "integer", "minimum": 0}),
+            "quota_left": nullable({"type": "integer", "minimum": 0}),
+        }
+    ),
+    "Counter": obj(
+        {
+            "number": INTEGER,
+            "name": STRING,
+            "zone": STRING,
+            "agency": STRING,
+            "agency_name": STRING,
+            "services": {"type": "array", "items": STRING},
+            "status": {"type": "string", "enum": list(COUNTER_STATUSES)},
+            "reason": nullable(STRING),
+            "current": nullable(
+                obj({"number": STRING, "status": TICKET_STATUS, "service": STRING})
+            ),
+        }
+    ),
+    "CounterState": obj(
+        {
+            "counter": ref("Counter"),
+            "current": nullable(ref("Ticket")),
+            "on_hold": {"type": "array", "items": ref("Ticket")},
+            "no_shows": {"type": "array", "items": ref("Ticket")},
+            "waiting": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": STRING,
+                        "number": STRING,
+                        "service": STRING,
+                        "priority": nullable(PRIORITY),
+                        "position": {"type": "integer", "minimum": 1},
+                        "reason": nullable({"type": "string", "enum": ["priority", "transferred"]}),
+                        "waiting_minutes": {"type": "integer", "minimum": 0},
+                        "transferred": BOOLEAN,
+                    }
+                ),
+            },
+            "figures": obj(
+                {
+                    "served": INTEGER,
+                    "no_show": INTEGER,
+                    "average_service_minutes": nullable({"type": "number"}),
+                }
+            ),
+            "services": {
+                "type": "array",
+                "items": obj({"code": STRING, "name": STRING, "name_en": STRING, "agency": STRING}),
+            },
+            "version": INTEGER,
+        }
+    ),
+    "Snapshot": obj(
+        {
+            "version": INTEGER,
+            "mall": obj(
+                {
+                    "code": STRING,
+                    "name": STRING,
+                    "running_text": nullable(STRING),
+                    "timezone": STRING,
+                }
+            ),
+            "zone": nullable(STRING),
+            "server_time": INSTANT,
+            "calls": {"type": "array", "items": ref("Announcement")},
+            "counters": {"type": "array", "items": ref("Counter")},
+            "services": {"type": "array", "items": ref("Service")},
+        }
+    ),
+    "Session": obj(
+        {
+            "token": {"type": "string", "minLength": 1},
+            "role": {"type": "string", "enum": ["officer", "admin"]},
+            "username": STRING,
+            "counter": nullable(INTEGER),
+        }
+    ),
+    "Actor": obj(
+        {
+            "kind": {"type": "string", "enum": ["officer", "admin", "kiosk", "display"]},
+            "name": STRING,
+            "counter": nullable(INTEGER),
+            "zone": nullable(STRING),
+            "kiosk": nullable(STRING),
+        }
+    ),
+}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = ref("Error")
+# Every refusal, whatever its status, is the same JSON error.
+REFUSAL_TEXT = {
+    "400": "Bad input: the message says what to fix",
+    "401": "Not signed in, or the token is not valid (any more)",
+    "403": "Not allowed for this token",
+    "404": "No such object",
+    "409": "Not possible in the current state",
+    "413": "The request body is larger than 64 KiB",
+    "422": "The Idempotency-Key was first sent with another request (method, address or body)",
+    "429": "Too many requests of this kind: wait as Retry-After says",
+    "503": "The database cannot be reached or written; try again (see Retry-After)",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "string"},
+    }
+}
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {"description": "Bearer realm", "schema": {"type": "string"}}
+}
+
+
+def _refusal(code: str, text: str | None = None) -> dict[str, Any]:
+    response = _json(text or REFUSAL_TEXT[code], ERROR)
+    if code in ("503", "429"):
+        response["headers"] = RETRY_AFTER
+    if code == "401":
+        response["headers"] = WWW_AUTHENTICATE
+    return response
 
 
 def _op(
     summary: str,
-    responses: dict[str, str],
+    answers: dict[str, dict[str, Any]],
+    refusals: dict[str, str | None],
     *,
     auth: bool = True,
     body: dict | None = None,
+    body_required: bool = True,
     params: list[dict] | None = None,
+    idempotent: bool = False,
+    database: bool = True,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "responses": {
-            code: (
-                {
-                    "description": text,
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                }
-                if code[0] in "45"
-                else {"description": text}
-            )
-            for code, text in responses.items()
-        },
-    }
+    """One operation. `refusals` names the 4xx statuses it can answer (with an optional
+    description); 401 comes with `auth`, 400 with any input, 413 with a body, 503 with
+    the database."""
+    statuses: dict[str, str | None] = dict(refusals)
     if auth:
-        op["security"] = BEARER
+        statuses.setdefault("401", None)
+        # A signed-in account whose password must be changed first, or a cookie-authenticated
+        # change from another origin, is refused with 403 on every authenticated operation.
+        statuses.setdefault("403", None)
+    if idempotent:
+        statuses.setdefault("422", None)
+    if body is not None or params or idempotent:
+        statuses.setdefault("400", None)
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if params:
-        op["parameters"] = params
+        statuses.setdefault("413", None)
+    if database:
+        statuses.setdefault("503", None)
+    responses = dict(answers)
+    for code in sorted(statuses):
+        responses[code] = _refusal(code, statuses[code])
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    op["security"] = BEARER if auth else []
+    parameters = list(params or [])
+    if idempotent:
+        parameters.append(IDEMPOTENCY_KEY)
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = {
+            "required": body_required,
+            "content": {"application/json": {"schema": body}},
+        }
     return op
 
 
-def _path_param(name: str, kind: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
 
 
-TICKET_ID = _path_param("ticket_id")
-COUNTER = _path_param("counter", "integer")
-REFUSALS = {
-    "401": "Not signed in",
-    "403": "Not allowed for this token",
-    "404": "Unknown ticket",
-    "409": "Illegal in the ticket's current state",
+TICKET_ID = _path_param(
+    "ticket_id", {"type": "string", "minLength": 1}, "The ticket's unguessable id"
+)
+COUNTER = _path_param("counter", {"type": "integer", "minimum": 0}, "The counter's number")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry return the first answer instead of acting twice; a retry "
+    "while the first attempt still runs gets 409 in_progress. A key belongs to one operation "
+    "on one object: the same key sent elsewhere is a new request.",
+    "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
 }
+
+TICKET = _json("The ticket as the officer's terminal shows it", ref("Ticket"))
 
 
 def openapi_document() -> dict[str, Any]:
@@ -73,221 +387,256 @@ def openapi_document() -> dict[str, Any]:
         "requeue": "Put a held ticket back in the shared queue, keeping its arrival time",
         "cancel": "Cancel the ticket",
     }
+    ticket_refusals: dict[str, str | None] = {
+        "403": "Not this officer's ticket, or not an officer",
+        "404": "Unknown ticket",
+        "409": "Illegal in the ticket's current state, or the same request is still running",
+    }
     paths: dict[str, Any] = {
         "/api/v1/services": {
             "get": _op(
                 "Services with waiting counts, estimates and quota left",
-                {"200": "The services"},
+                {
+                    "200": _json(
+                        "The services",
+                        obj({"services": {"type": "array", "items": ref("Service")}}),
+                    )
+                },
+                {},
                 auth=False,
             )
         },
         "/api/v1/tickets": {
             "post": _op(
                 "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries safe.",
+                {"201": _json("The ticket, with its status address", ref("NewTicket"))},
                 {
-                    "201": "The ticket",
-                    "400": "Bad input",
-                    **REFUSALS,
+                    "403": "This token cannot issue tickets",
+                    "404": "Unknown service",
+                    "409": "The service is closed or its quota is reached, or the same "
+                    "request is still running",
                     "429": "This kiosk's ticket rate limit is used up (Retry-After)",
                 },
-                body={
-                    "type": "object",
-                    "required": ["service"],
-                    "properties": {
-                        "service": {"type": "string"},
-                        "priority": {
-                            "type": "string",
-                            "nullable": True,
-                            "enum": ["lansia", "disabilitas", "ibu_hamil", None],
-                        },
-                        "language": LANGUAGE,
-                    },
-                },
+                body=body(
+                    {"service": SERVICE_CODE},
+                    {"priority": nullable(PRIORITY), "language": LANGUAGE},
+                ),
+                idempotent=True,
             )
         },
         "/api/v1/tickets/{ticket_id}": {
             "get": _op(
                 "A ticket's public status by its unguessable id",
-                {"200": "Status", "404": "Unknown ticket"},
+                {"200": _json("Status", ref("TicketStatus"))},
+                {"404": "Unknown ticket"},
                 auth=False,
                 params=[TICKET_ID],
             )
         },
         "/api/v1/tickets/{ticket_id}/call": {
             "post": _op(
-                "Call this specific waiting ticket to the officer's counter",
-                {"200": "The ticket", **REFUSALS},
+                "Call this specific waiting ticket (or a no-show) to the officer's counter; "
+                "an admin names the counter in the body",
+                {"200": TICKET},
+                ticket_refusals,
                 params=[TICKET_ID],
+                body=body({}, {"counter": INTEGER}),
+                body_required=False,
+                idempotent=True,
             )
         },
         "/api/v1/tickets/{ticket_id}/transfer": {
             "post": _op(
                 "Move the visitor to another service's queue, keeping number and arrival time",
-                {"200": "The ticket", "400": "Bad input", **REFUSALS},
-                body={
-                    "type": "object",
-                    "required": ["service"],
-                    "properties": {"service": {"type": "string"}},
-                },
+                {"200": TICKET},
+                ticket_refusals,
+                body=body({"service": SERVICE_CODE}),
                 params=[TICKET_ID],
+                idempotent=True,
             )
         },
         "/api/v1/tickets/{ticket_id}/reprint": {
             "post": _op(
                 "Reprint a ticket at a kiosk (admin), marked SALINAN / COPY",
-                {"200": "The print job", "400": "Bad input", **REFUSALS},
-                body={
-                    "type": "object",
-                    "properties": {"kiosk": {"type": "string"}, "language": LANGUAGE},
+                {"200": _json("How printing went", ref("PrintOutcome"))},
+                {
+                    "403": "Not an admin",
+                    "404": "Unknown ticket, or a kiosk without a printer",
                 },
+                body=body({"kiosk": {"type": "string"}}, {"language": LANGUAGE}),
                 params=[TICKET_ID],
             )
         },
         "/api/v1/tickets/{ticket_id}/print-jobs": {
-            "get": _op("Print jobs of a ticket", {"200": "Jobs", **REFUSALS}, params=[TICKET_ID])
+            "get": _op(
+                "Print jobs of a ticket (officer or admin)",
+                {
+                    "200": _json(
+                        "Jobs", obj({"print_jobs": {"type": "array", "items": ref("PrintJob")}})
+                    )
+                },
+                {"403": "Not an officer or admin", "404": "Unknown ticket"},
+                params=[TICKET_ID],
+            )
         },
         "/api/v1/counters/{counter}/call-next": {
             "post": _op(
                 "Call the next visitor (priority first, with fairness)",
-                {"200": "The called ticket", "204": "Nobody waits", **REFUSALS},
+                {"200": TICKET, "204": {"description": "Nobody waits"}},
+                {
+                    "403": "Not signed into this counter",
+                    "404": "No such counter",
+                    "409": "The counter is closed or on a break, or the same request is still "
+                    "running",
+                },
                 params=[COUNTER],
+                idempotent=True,
             )
         },
         "/api/v1/counters/{counter}": {
             "get": _op(
                 "The officer terminal's state: current ticket, waiting list, today's figures",
-                {"200": "State", **REFUSALS},
+                {"200": _json("State", ref("CounterState"))},
+                {"403": "Not signed into this counter", "404": "No such counter"},
                 params=[COUNTER],
             )
         },
         "/api/v1/counters/{counter}/status": {
             "post": _op(
                 "Open the counter, take a break (with a reason) or close it",
-                {"200": "Counter", **REFUSALS},
-                body={
-                    "type": "object",
-                    "required": ["status"],
-                    "properties": {
-                        "status": {"type": "string", "enum": ["open", "break", "closed"]},
-                        "reason": {"type": "string", "nullable": True},
-                    },
-                },
+                {"200": _json("The counter", ref("Counter"))},
+                {"403": "Not signed into this counter", "404": "No such counter"},
+                body=body(
+                    {"status": {"type": "string", "enum": list(COUNTER_STATUSES)}},
+                    {"reason": REASON},
+                ),
                 params=[COUNTER],
             )
         },
         "/api/v1/snapshot": {
             "get": _op(
-                "Current calls, counters and waiting per service, with the mall's version",
-                {"200": "Snapshot", **REFUSALS},
-                params=[
-                    {"name": "zone", "in": "query", "required": False, "schema": {"type": "string"}}
-                ],
+                "Current calls, counters and waiting per service, with the mall's version "
+                "(display, officer, kiosk or admin; a display sees only its own zone)",
+                {"200": _json("Snapshot", ref("Snapshot"))},
+                {"403": "This token cannot read this zone", "404": "No such zone"},
+                params=[{"name": "zone", "in": "query", "required": False, "schema": STRING}],
             )
         },
         "/api/v1/services/{code}/availability": {
             "post": _op(
                 "Close a service with a reason, or reopen it with null (admin)",
-                {"200": "Service", **REFUSALS},
-                body={
-                    "type": "object",
-                    "properties": {"closed_reason": {"type": "string", "nullable": True}},
-                },
-                params=[_path_param("code")],
+                {"200": _json("The service", ref("Service"))},
+                {"403": "Not an admin", "404": "Unknown service"},
+                body=body({}, {"closed_reason": REASON}),
+                body_required=False,
+                params=[_path_param("code", SERVICE_CODE, "The service's code")],
             )
         },
         "/api/v1/users/{username}/disable": {
             "post": _op(
                 "Disable an account (admin): revokes its sessions, ends its live connections",
                 {
-                    "200": "Disabled",
-                    "401": "Not signed in",
-                    "403": "Not an admin",
-                    "404": "No such user",
+                    "200": _json(
+                        "Disabled",
+                        obj({"username": STRING, "active": {"type": "boolean", "enum": [False]}}),
+                    )
                 },
-                params=[_path_param("username")],
+                {"403": "Not an admin", "404": "No such user"},
+                params=[_path_param("username", {"type": "string", "minLength": 1}, "The account")],
             )
         },
         "/api/v1/auth/login": {
             "post": _op(
-                "Sign in; officers name their counter",
+                "Sign in; officers name their counter (signing in opens it)",
+                {"200": _json("A session token", ref("Session"))},
                 {
-                    "200": "Token (and whether the password must be changed first)",
-                    "401": "Wrong credentials",
-                    "403": "Counter not allowed, or a request from another origin",
+                    "401": "Wrong username or password",
+                    "403": "The account is disabled, or may not work at this counter, or the "
+                    "request came from another origin",
+                    "404": "No such counter",
                     "429": "Too many failed sign-ins (Retry-After)",
                 },
                 auth=False,
-                body={
-                    "type": "object",
-                    "required": ["username", "password"],
-                    "properties": {
-                        "username": {"type": "string"},
-                        "password": {"type": "string"},
-                        "counter": {"type": "integer", "nullable": True},
-                    },
-                },
+                body=body(
+                    {"username": STRING, "password": STRING},
+                    {"counter": nullable(INTEGER)},
+                ),
             )
         },
         "/api/v1/auth/password": {
             "post": _op(
                 "Change this account's own password (required first for the first admin)",
                 {
-                    "200": "Changed",
-                    "400": "Too short or unchanged",
-                    "401": "Wrong current password",
-                    "429": "Too many failed attempts",
+                    "200": _json(
+                        "Changed",
+                        obj({"username": STRING, "password_change_required": BOOLEAN}),
+                    )
                 },
-                body={
-                    "type": "object",
-                    "required": ["current_password", "new_password"],
-                    "properties": {
-                        "current_password": {"type": "string"},
-                        "new_password": {"type": "string", "minLength": 8},
-                    },
+                {
+                    "400": "Too short, or not strings",
+                    "403": "Devices have no password",
+                    "429": "Too many failed attempts (Retry-After)",
                 },
+                body=body({"current_password": STRING, "new_password": STRING}),
             )
         },
         "/api/v1/auth/logout": {
-            "post": _op("End this session", {"204": "Signed out", "401": "Not signed in"})
+            "post": _op("End this session", {"204": {"description": "Signed out"}}, {})
         },
         "/api/v1/auth/me": {
-            "get": _op("Who this token is", {"200": "Actor", "401": "Not signed in"})
+            "get": _op("Who this token is", {"200": _json("The actor", ref("Actor"))}, {})
         },
         "/api/v1/health": {
-            "get": _op("Liveness and the mall's version", {"200": "OK"}, auth=False)
+            "get": _op(
+                "Liveness and the mall's version",
+                {"200": _json("OK", obj({"ok": BOOLEAN, "version": INTEGER}))},
+                {},
+                auth=False,
+            )
         },
         "/api/v1/ping": {
-            "get": _op("A trivial endpoint (benchmark baseline)", {"200": "OK"}, auth=False)
+            "get": _op(
+                "A trivial endpoint (benchmark baseline)",
+                {"200": _json("OK", obj({"pong": BOOLEAN}))},
+                {},
+                auth=False,
+                database=False,
+            )
         },
-        "/api/v1/openapi.json": {"get": _op("This document", {"200": "OpenAPI 3"}, auth=False)},
+        "/api/v1/openapi.json": {
+            "get": _op(
+                "This document",
+                {"200": _json("OpenAPI 3", obj({"openapi": STRING, "paths": {"type": "object"}}))},
+                {},
+                auth=False,
+                database=False,
+            )
+        },
     }
     for action, summary in actions.items():
         paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = {
-            "post": _op(summary, {"200": "The ticket", **REFUSALS}, params=[TICKET_ID])
+            "post": _op(
+                summary, {"200": TICKET}, ticket_refusals, params=[TICKET_ID], idempotent=True
+            )
         }
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "Antrian API",
             "version": "1",
-            "description": "Queue and counter management for Mal Pelayanan Publik.",
+            "description": "Queue and counter management for Mal Pelayanan Publik. Every "
+            'refusal is {"error": {"code", "message"}}.',
         },
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An officer's or admin's session token from /auth/login, "
+                    "or a kiosk's or display's device token",
                 }
             },
+            "schemas": SCHEMAS,
         },
     }

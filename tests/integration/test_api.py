@@ -340,6 +340,27 @@ def test_an_officer_issuing_with_a_key_gets_the_same_ticket_on_retry(api: Api, s
     assert ktp["waiting"] == 1
 
 
+def test_a_key_reused_on_another_operation_is_refused_never_replayed(api: Api, siti: str):
+    # Found by the fuzzer: a key first used to issue a ticket, sent again with "cancel",
+    # got the issuing's 201 back and nothing was cancelled.
+    key = {"Idempotency-Key": "0"}
+    issued = api("POST", "/tickets", siti, json={"service": "KTP"}, headers=key)
+    assert issued[0] == 201
+    ticket = issued[1]["id"]
+    status, body = api("POST", f"/tickets/{ticket}/cancel", siti, headers=key)
+    assert (status, body["error"]["code"]) == (422, "idempotency_key_reused")
+    assert api("GET", f"/tickets/{ticket}")[1]["status"] == "waiting"  # nothing was done
+    # With keys of their own the actions run; a retry of one gets its first answer.
+    status, cancelled = api(
+        "POST", f"/tickets/{ticket}/cancel", siti, headers={"Idempotency-Key": "1"}
+    )
+    assert (status, cancelled["status"]) == (200, "cancelled")
+    assert api("POST", f"/tickets/{ticket}/cancel", siti, headers={"Idempotency-Key": "1"}) == (
+        200,
+        cancelled,
+    )
+
+
 def test_a_refused_request_may_be_retried_with_the_same_key(api: Api, kiosk: str, admin: str):
     key = {"Idempotency-Key": "retry-after-refusal"}
     api("POST", "/services/KTP/availability", admin, json={"closed_reason": "Tutup"})

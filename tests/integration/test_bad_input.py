@@ -139,3 +139,19 @@ def test_a_nul_byte_in_a_form_field_is_a_clear_400(app: Flask):
     response = app.test_client().post("/counter/login", data=form)
     assert response.status_code == 400
     assert b"NUL" in response.data
+
+
+def test_a_malformed_call_body_is_refused_for_an_officer_too(api: Api):
+    # Found by the fuzzer: an officer's call ignored its body, so garbage was accepted
+    # while the same garbage from an admin was a 400.
+    kiosk = api.device("kiosk-lobby", "kiosk", kiosk="K1")
+    siti = api.login("siti", counter=1)
+    ticket = api.issue(kiosk)["id"]
+    json_header = {"Content-Type": "application/json"}
+    status, body = api("POST", f"/tickets/{ticket}/call", siti, data="\x01{", headers=json_header)
+    assert_clear_refusal(status, body, "JSON object")
+    status, body = api("POST", f"/tickets/{ticket}/call", siti, json={"counter": "1"})
+    assert_clear_refusal(status, body, "counter")
+    assert api("GET", f"/tickets/{ticket}")[1]["status"] == "waiting"
+    status, body = api("POST", f"/tickets/{ticket}/call", siti, json={"counter": None})
+    assert (status, body["status"], body["counter"]) == (200, "called", 1)
