@@ -6,9 +6,6 @@ else. Views parse input, name the actor, call one use case and shape the answer.
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, session
@@ -18,8 +15,8 @@ from core import idempotency
 from core.accounts import Accounts, PasswordChangeRequired, RateLimited, Unauthorized
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
 from core.handlers import QueueService
-from core.health import DATABASE_ERRORS
 from core.server import sessions, validation
+from core.server.keys import first_answer, idempotency_key, idempotent, request_fingerprint
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -133,80 +130,6 @@ def language_of(data: dict[str, Any]) -> str:
             f"got {language!r}."
         )
     return language
-
-
-MAX_IDEMPOTENCY_KEY = 80
-
-
-def idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key and len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.")
-    # A key is bound to its request by the request's fingerprint (see request_fingerprint):
-    # sent again with another method, address or body it is refused with 422.
-    return key or None
-
-
-def request_fingerprint() -> str:
-    """This request as an Idempotency-Key remembers it: method, path and the body's JSON
-    (keys sorted, so a client that rebuilds the same object is the same request)."""
-    raw = request.get_data(cache=True)
-    try:
-        body = json.dumps(json_body(), sort_keys=True, separators=(",", ":")).encode()
-    except InvalidRequest:
-        body = raw
-    return idempotency.fingerprint(request.method, request.path, body)
-
-
-def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
-    """What a retry gets: the first attempt's answer, or that it has not answered yet."""
-    if first.state == "running":
-        return {
-            "error": {"code": "in_progress", "message": "The same request is still running."}
-        }, 409
-    return first.body, first.status
-
-
-def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
-    """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back.
-
-    The use case's own transaction claims the key and stores its answer (the request's key
-    travels in `idempotency.CURRENT`), so an action and its key commit or vanish together:
-    a retry after a crash, a killed connection or a lost answer gets the answer, never
-    "in progress" for a minute and never the action done twice."""
-    key = idempotency_key()
-    if key is None:
-        return produce()
-    uow = queue().uow
-    keyed = idempotency.KeyedRequest(key, actor.name, request_fingerprint())
-    token = idempotency.CURRENT.set(keyed)
-    try:
-        body, status = produce()
-    except idempotency.Replayed as replay:
-        return first_answer(replay.claim)
-    except DomainError:
-        # A refusal is not kept: the client may fix the cause and try the same key again.
-        if keyed.claimed:  # an earlier transaction of this request committed the claim
-            idempotency.forget(uow, key, actor.name)
-        raise
-    except DATABASE_ERRORS:
-        # The action rolled back and the client hears 503 "try again": give a claim that an
-        # earlier transaction committed up, or the retry would hear "in progress" for a minute.
-        if keyed.claimed:
-            with contextlib.suppress(*DATABASE_ERRORS):
-                idempotency.forget(uow, key, actor.name)
-        raise
-    finally:
-        idempotency.CURRENT.reset(token)
-    if not keyed.answered:
-        # The use case answered outside a transaction of its own (call-next with nobody
-        # waiting changes nothing): keep that answer now.
-        if not keyed.claimed:
-            first = idempotency.claim(uow, key, actor.name, keyed.fingerprint)
-            if first.state != "new":
-                return first_answer(first)
-        idempotency.answer(uow, key, actor.name, status, body)
-    return body, status
 
 
 # ---------------------------------------------------------------------- public

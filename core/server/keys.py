@@ -1,0 +1,95 @@
+"""Idempotency-Keys at the edge: which request a key came with, and running a request once.
+
+A client (the kiosk page, the counter terminal) sends an `Idempotency-Key` with every action
+and resends it after a network failure. The key is bound to its request (method, address,
+body: `request_fingerprint`), and the use case's own transaction claims it and stores its
+answer (core/idempotency.py, core/usecases/unit.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+
+from core import idempotency
+from core.context import Actor
+from core.health import DATABASE_ERRORS
+from core.server import validation
+from core.tickets import DomainError, InvalidRequest
+
+MAX_IDEMPOTENCY_KEY = 80
+
+
+def idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key and len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidRequest(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.")
+    # A key is bound to its request by the request's fingerprint (see request_fingerprint):
+    # sent again with another method, address or body it is refused with 422.
+    return key or None
+
+
+def request_fingerprint() -> str:
+    """This request as an Idempotency-Key remembers it: method, path and the body's JSON
+    (keys sorted, so a client that rebuilds the same object is the same request)."""
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(validation.json_object(), sort_keys=True, separators=(",", ":")).encode()
+    except InvalidRequest:
+        body = raw
+    return idempotency.fingerprint(request.method, request.path, body)
+
+
+def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
+    """What a retry gets: the first attempt's answer, or that it has not answered yet."""
+    if first.state == "running":
+        return {
+            "error": {"code": "in_progress", "message": "The same request is still running."}
+        }, 409
+    return first.body, first.status
+
+
+def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
+    """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back.
+
+    The use case's own transaction claims the key and stores its answer (the request's key
+    travels in `idempotency.CURRENT`), so an action and its key commit or vanish together:
+    a retry after a crash, a killed connection or a lost answer gets the answer, never
+    "in progress" for a minute and never the action done twice."""
+    key = idempotency_key()
+    if key is None:
+        return produce()
+    uow = current_app.extensions["antrian.queue"].uow
+    keyed = idempotency.KeyedRequest(key, actor.name, request_fingerprint())
+    token = idempotency.CURRENT.set(keyed)
+    try:
+        body, status = produce()
+    except idempotency.Replayed as replay:
+        return first_answer(replay.claim)
+    except DomainError:
+        # A refusal is not kept: the client may fix the cause and try the same key again.
+        if keyed.claimed:  # an earlier transaction of this request committed the claim
+            idempotency.forget(uow, key, actor.name)
+        raise
+    except DATABASE_ERRORS:
+        # The action rolled back and the client hears 503 "try again": give a claim that an
+        # earlier transaction committed up, or the retry would hear "in progress" for a minute.
+        if keyed.claimed:
+            with contextlib.suppress(*DATABASE_ERRORS):
+                idempotency.forget(uow, key, actor.name)
+        raise
+    finally:
+        idempotency.CURRENT.reset(token)
+    if not keyed.answered:
+        # The use case answered outside a transaction of its own (call-next with nobody
+        # waiting changes nothing): keep that answer now.
+        if not keyed.claimed:
+            first = idempotency.claim(uow, key, actor.name, keyed.fingerprint)
+            if first.state != "new":
+                return first_answer(first)
+        idempotency.answer(uow, key, actor.name, status, body)
+    return body, status
