@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, select
 from core.store import idempotency_keys, make_engine, mall_state, print_jobs, ticket_events
 from core.store import tickets as tickets_table
 from tests.conftest import require_program
-from tests.support.live import ROOT, LiveServer, free_port
+from tests.support.live import ROOT, LiveServer, free_port, stop_process
 
 # Answers after which a client sends the same request again with the same key: the server may
 # or may not have acted, and says so (503) or could not say anything (no answer at all).
@@ -450,13 +450,7 @@ class PrivateRedis:
             client.close()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.process = None
 
 

@@ -26,6 +26,17 @@ ROOT = Path(__file__).resolve().parents[2]
 ALL_DAY = "00:00-24:00"
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """End a process this test started: politely, then for good after 10 s."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,13 +102,7 @@ class LiveServer:
         )
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.process = None
 
     def restart(self) -> None:
