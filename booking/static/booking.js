@@ -1,0 +1,111 @@
+// The booking pages: load a day's slots, book, cancel, reschedule (public API, no login).
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("page-config").textContent);
+  var errorBox = document.getElementById("error");
+  var chosenSlot = null;
+
+  function showError(message) {
+    errorBox.textContent = message || "";
+    errorBox.hidden = !message;
+  }
+
+  function call(method, path, body) {
+    var options = { method: method, headers: { "Accept": "application/json" } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch("/api/v1" + path, options).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) {
+          throw new Error((data.error && data.error.message) || response.statusText);
+        }
+        return data;
+      });
+    });
+  }
+
+  function loadSlots(service, day) {
+    var box = document.getElementById("slots");
+    var closed = document.getElementById("closed");
+    chosenSlot = null;
+    Array.prototype.slice.call(box.querySelectorAll(".slot")).forEach(function (b) { b.remove(); });
+    if (!service || !day) { return; }
+    call("GET", "/services/" + encodeURIComponent(service) + "/slots?date=" + day).then(function (data) {
+      showError("");
+      if (closed) {
+        closed.textContent = data.closed_reason || "";
+        closed.hidden = !data.closed_reason;
+      }
+      data.slots.forEach(function (slot) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "slot";
+        button.dataset.slot = slot.start;
+        button.textContent = slot.start + "–" + slot.end + " (" + slot.available + ")";
+        button.disabled = slot.available < 1;
+        button.setAttribute("aria-pressed", "false");
+        button.addEventListener("click", function () {
+          chosenSlot = slot.start;
+          box.querySelectorAll(".slot").forEach(function (b) {
+            b.setAttribute("aria-pressed", b === button ? "true" : "false");
+          });
+        });
+        box.appendChild(button);
+      });
+    }).catch(function (err) { showError(err.message); });
+  }
+
+  var form = document.getElementById("book");
+  if (form) {
+    var service = document.getElementById("service");
+    var date = document.getElementById("date");
+    var refresh = function () { loadSlots(service.value, date.value); };
+    // `/booking?service=KTP` (a link from the services catalogue) preselects the service.
+    var asked = new URLSearchParams(window.location.search).get("service");
+    if (asked && service.querySelector("option[value='" + asked.replace(/[^A-Za-z0-9_-]/g, "") + "']")) {
+      service.value = asked;
+    }
+    service.addEventListener("change", refresh);
+    date.addEventListener("change", refresh);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!chosenSlot) { showError("Pilih jam / Choose a time."); return; }
+      var submit = document.getElementById("submit");
+      if (submit.disabled) { return; }  // a double tap books once
+      submit.disabled = true;
+      call("POST", "/bookings", {
+        service: service.value, date: date.value, slot: chosenSlot,
+        nik: document.getElementById("nik").value
+      }).then(function (booking) {
+        window.location.assign("/booking/" + booking.code);
+      }).catch(function (err) {
+        submit.disabled = false;
+        showError(err.message);
+      });
+    });
+  }
+
+  var cancel = document.getElementById("cancel");
+  if (cancel) {
+    cancel.addEventListener("click", function () {
+      call("DELETE", "/bookings/" + config.code).then(function () {
+        window.location.reload();
+      }).catch(function (err) { showError(err.message); });
+    });
+  }
+
+  var move = document.getElementById("reschedule");
+  if (move) {
+    var moveDate = document.getElementById("date");
+    moveDate.addEventListener("change", function () { loadSlots(config.service, moveDate.value); });
+    move.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!chosenSlot) { showError("Pilih jam / Choose a time."); return; }
+      call("POST", "/bookings/" + config.code + "/reschedule", { date: moveDate.value, slot: chosenSlot })
+        .then(function () { window.location.reload(); })
+        .catch(function (err) { showError(err.message); });
+    });
+  }
+})();

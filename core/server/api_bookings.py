@@ -1,0 +1,111 @@
+"""`/api/v1` routes of booked visits: slots, bookings, check-in (see core/bookings_desk.py).
+
+Public routes (no token): the slots of a day, booking, and a booking by its code (view,
+cancel, reschedule, calendar file). The code is the visitor's key, like a ticket's id; the
+writes, and lookups of codes that do not exist, count against a per-client limit
+(`bookings.client_limits`), so codes cannot be guessed by trying. Check-in needs a kiosk's
+or an officer's token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from core.bookings_desk import BookingDesk
+from core.server import validation
+from core.server.api import _domain_error, _http_error, current_actor, language_of
+from core.tickets import DomainError, NotFound
+
+bookings_api = Blueprint("bookings_api", __name__, url_prefix="/api/v1")
+bookings_api.register_error_handler(DomainError, _domain_error)
+bookings_api.register_error_handler(HTTPException, _http_error)
+
+
+def desk() -> BookingDesk:
+    return current_app.extensions["antrian.bookings"]
+
+
+def _limit(what: str) -> None:
+    throttle = current_app.extensions.get("antrian.throttle")
+    if throttle is not None:
+        limits = current_app.extensions["antrian.settings"].bookings.client_limits
+        throttle.check_client("booking", limits, what)
+
+
+def _looked_up(produce: Any) -> Any:
+    """A lookup by code; an unknown code counts against the client's limit."""
+    try:
+        return produce()
+    except NotFound:
+        _limit("booking look-ups")
+        raise
+
+
+@bookings_api.get("/services/<code>/slots")
+def service_slots(code: str):  # type: ignore[no-untyped-def]
+    return jsonify(desk().slots(code, request.args.get("date")))
+
+
+@bookings_api.post("/bookings")
+def create_booking():  # type: ignore[no-untyped-def]
+    data = validation.json_object()
+    _limit("booking requests")
+    view = desk().book(
+        data.get("service"), data.get("date"), data.get("slot"), data.get("nik"), language_of(data)
+    )
+    response = jsonify(view)
+    response.headers["Location"] = f"/api/v1/bookings/{view['code']}"
+    return response, 201
+
+
+@bookings_api.get("/bookings/<code>")
+def get_booking(code: str):  # type: ignore[no-untyped-def]
+    return jsonify(_looked_up(lambda: desk().view(code)))
+
+
+@bookings_api.delete("/bookings/<code>")
+def cancel_booking(code: str):  # type: ignore[no-untyped-def]
+    _limit("booking requests")
+    return jsonify(desk().cancel(code))
+
+
+@bookings_api.post("/bookings/<code>/reschedule")
+def reschedule_booking(code: str):  # type: ignore[no-untyped-def]
+    data = validation.json_object()
+    _limit("booking requests")
+    return jsonify(desk().reschedule(code, data.get("date"), data.get("slot")))
+
+
+@bookings_api.get("/bookings/<code>/calendar.ics")
+def booking_calendar(code: str):  # type: ignore[no-untyped-def]
+    text = _looked_up(lambda: desk().ics(code))
+    return Response(
+        text,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="booking-{code[:16]}.ics"'},
+    )
+
+
+@bookings_api.post("/bookings/<code>/check-in")
+def check_in(code: str):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    data = validation.json_object()
+    language = language_of(data)
+    if actor.kind == "kiosk":
+        throttle = current_app.extensions.get("antrian.throttle")
+        if throttle is not None:
+            throttle.check_issue(actor.name)
+    view, created = desk().check_in(code, actor)
+    printing = current_app.extensions.get("antrian.printing")
+    if (
+        created
+        and actor.kind == "kiosk"
+        and printing is not None
+        and printing.has_printer(actor.kiosk)
+    ):
+        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language)
+    view["repeat"] = not created
+    return jsonify(view), 201 if created else 200

@@ -1,0 +1,87 @@
+"""A visitor takes a number from home (*antrean dari rumah*): the rules that differ from the kiosk.
+
+A remote ticket is an ordinary ticket with channel ``online``: issued by
+:mod:`core.usecases.issuing` in the same transaction machinery, called, served and marked
+no-show like any other. What is its own:
+
+- only services whose ``remote.enabled`` is set offer it (``RemoteNotOffered``);
+- remote tickets of a service may use at most ``floor(share x daily_quota)`` of the day's
+  numbers (``OnlineShareUsed``), so visitors in the hall always find numbers left.
+
+The share is counted after the ticket's number is claimed: on PostgreSQL that claim locks the
+service's number row, so issuers of one service count one after another and never both see
+the last remote number free; on SQLite one transaction writes at a time and the batch's own
+earlier remote tickets are added (``pending``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from core.config import Service
+from core.store import tickets
+from core.tickets import QuotaReached, ServiceClosed
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+CHANNEL = "online"
+
+_ONLINE_ISSUED = select(func.count()).where(
+    tickets.c.mall == bindparam("mall"),
+    tickets.c.day == bindparam("day"),
+    tickets.c.origin_service == bindparam("service"),
+    tickets.c.channel == CHANNEL,
+)
+
+
+class RemoteNotOffered(ServiceClosed):
+    """The service takes numbers only in the hall (its agency wants to see the papers first,
+    or books through its own system)."""
+
+    code = "remote_not_offered"
+
+
+class OnlineShareUsed(QuotaReached):
+    code = "online_quota_reached"
+
+
+def check_offered(service: Service) -> None:
+    if not service.remote.enabled:
+        raise RemoteNotOffered(
+            f"{service.name}: nomor dari rumah tidak tersedia untuk layanan ini, ambil nomor "
+            f"di anjungan / numbers from home are not offered for {service.name_en}; take one "
+            "at the kiosk in the hall."
+        )
+
+
+def online_issued(conn: Connection, mall: str, service: str, day: date) -> int:
+    """Remote tickets of `service` (as first issued: transfers keep their origin) on `day`."""
+    params = {"mall": mall, "day": day.isoformat(), "service": service}
+    return int(conn.execute(_ONLINE_ISSUED, params).scalar_one())
+
+
+def online_left(ctx: MallContext, conn: Connection, service: Service, day: date) -> int | None:
+    """Remote numbers still free today; None when the service has no cap (no daily quota)."""
+    cap = service.remote.cap(service.daily_quota)
+    if cap is None:
+        return None
+    return max(0, cap - online_issued(conn, ctx.mall, service.code, day))
+
+
+def check_share(
+    ctx: MallContext, conn: Connection, service: Service, day: date, pending: int
+) -> None:
+    """Refuse when today's remote share is used up (`pending`: this batch's earlier ones)."""
+    cap = service.remote.cap(service.daily_quota)
+    if cap is None:
+        return
+    if online_issued(conn, ctx.mall, service.code, day) + pending >= cap:
+        raise OnlineShareUsed(
+            f"{service.name}: kuota nomor dari rumah hari ini habis ({cap}); nomor masih bisa "
+            f"diambil di anjungan / today's {cap} numbers from home for {service.name_en} are "
+            "taken; numbers are still available at the kiosk in the hall."
+        )

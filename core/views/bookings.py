@@ -1,0 +1,151 @@
+"""Read models of booked visits: a day's slots with the places left, and one booking as its
+visitor sees it (never the NIK, nor its hash)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from core import repository
+from core.booking import codes, slots
+from core.booking.slots import BookingRefused, Slot
+from core.context import iso
+from core.store_bookings import booking_slots
+from core.usecases.booking import DAY_TOTAL, known_service, load_row, refusal
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+
+def slots_view(ctx: MallContext, service_code: object, raw_day: object) -> dict[str, Any]:
+    """The slots of a day with their capacity and the places still free now. A day that
+    cannot be booked has no slots and says why (`closed_reason`)."""
+    service = known_service(ctx, service_code)
+    settings, now = ctx.settings, ctx.now()
+    try:
+        rules = slots.rules(settings, service)
+        day = slots.parse_day(raw_day)
+        closed_reason = None
+        try:
+            slots.check_day(settings, service, day, now)
+        except BookingRefused as exc:
+            if exc.code == "date_in_past":
+                raise
+            closed_reason = exc.message
+    except BookingRefused as exc:
+        raise refusal(exc) from None
+    answer: dict[str, Any] = {"service": service, "date": day.isoformat(), "slots": []}
+    answer["closed_reason"] = closed_reason
+    if closed_reason is not None:
+        return answer
+    with ctx.uow.reading() as conn:
+        taken = dict(
+            conn.execute(
+                select(booking_slots.c.slot, booking_slots.c.booked).where(
+                    booking_slots.c.mall == ctx.mall,
+                    booking_slots.c.service == service,
+                    booking_slots.c.day == day.isoformat(),
+                )
+            ).all()
+        )
+    day_left = None
+    if rules.online_quota is not None:
+        day_left = max(0, rules.online_quota - taken.get(DAY_TOTAL, 0))
+    for slot in slots.day_slots(settings, service, day):
+        free = max(0, rules.capacity_per_slot - taken.get(slot.label, 0))
+        if day_left is not None:
+            free = min(free, day_left)
+        if not slots.bookable(settings, service, day, slot, now):
+            free = 0
+        answer["slots"].append(
+            {**slot.to_dict(), "capacity": rules.capacity_per_slot, "available": free}
+        )
+    return answer
+
+
+def booking_view(ctx: MallContext, raw_code: object) -> dict[str, Any]:
+    """One booking by its code: service, day, slot, status, when to check in, its ticket."""
+    with ctx.uow.reading() as conn:
+        row = load_row(conn, ctx.mall, raw_code)
+        ticket = None
+        if row.ticket_id:
+            found = repository.load_ticket(conn, ctx.mall, row.ticket_id)
+            ticket = {"id": found.id, "number": found.number, "status": found.status.value}
+    return view_of(ctx, row, ticket)
+
+
+def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[str, Any]:
+    settings = ctx.settings
+    service = settings.service(row.service)
+    day = date.fromisoformat(row.day)
+    start = time.fromisoformat(row.slot)
+    rules = service.booking
+    minutes = rules.slot_minutes if rules is not None else 30
+    end = (datetime.combine(day, start) + timedelta(minutes=minutes)).time()
+    view: dict[str, Any] = {
+        "code": row.code,
+        "code_display": codes.grouped(row.code),
+        "service": service.code,
+        "service_name": service.name,
+        "service_name_en": service.name_en,
+        "date": row.day,
+        "slot": row.slot,
+        "slot_end": f"{end:%H:%M}",
+        # A booking nobody checked in whose day is past reads "missed".
+        "status": "missed"
+        if row.status == "booked" and row.day < ctx.today().isoformat()
+        else row.status,
+        "created_at": iso(row.created_at),
+        "ticket": ticket,
+        "url": f"{settings.mall.public_base_url.rstrip('/')}/booking/{row.code}",
+    }
+    if rules is not None:
+        opens, closes = slots.arrival(settings, service.code, day, Slot(start, end))
+        tz = settings.mall.tz
+        view["check_in_from"] = f"{opens.astimezone(tz):%H:%M}"
+        view["check_in_until"] = f"{closes.astimezone(tz):%H:%M}"
+        view["late_rule"] = rules.late
+    return view
+
+
+def ics(ctx: MallContext, raw_code: object) -> str:
+    """The booking as an iCalendar event for the phone's calendar (RFC 5545)."""
+    view = booking_view(ctx, raw_code)
+    tz = ctx.settings.mall.tz
+    day = date.fromisoformat(view["date"])
+    start = datetime.combine(day, time.fromisoformat(view["slot"]), tz)
+    end = datetime.combine(day, time.fromisoformat(view["slot_end"]), tz)
+    stamp = ctx.now()
+
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    mall = ctx.settings.mall
+
+    def text(value: str) -> str:
+        return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Antrian//Booking//ID",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{view['code']}@{text(mall.code)}",
+        f"DTSTAMP:{utc(stamp)}",
+        f"DTSTART:{utc(start)}",
+        f"DTEND:{utc(end)}",
+        f"SUMMARY:{text(view['service_name'])} ({view['code_display']})",
+        f"LOCATION:{text(mall.name + ', ' + mall.address)}",
+        "DESCRIPTION:"
+        + text(
+            f"Kode booking {view['code_display']}. Check-in {view['check_in_from']}-"
+            f"{view['check_in_until']} di anjungan. {view['url']}"
+        ),
+        f"URL:{view['url']}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "\r\n".join(lines) + "\r\n"

@@ -1,0 +1,132 @@
+// "Sudah booking? / Have a booking?": check a booking in at the kiosk, by the barcode scanner
+// or the on-screen keypad. A USB/HID scanner types the code and presses Enter, much faster
+// than a person: keystrokes less than SCAN_GAP_MS apart that end in Enter are a scan,
+// wherever the kiosk is; slower typing is ignored (the kiosk has no keyboard of its own).
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const $ = function (id) { return document.getElementById(id); };
+  const ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
+  const LENGTH = 8;
+  const SCAN_GAP_MS = 50;
+  let typed = "";
+  let busy = false;
+
+  function show() {
+    document.body.dataset.screen = "checkin";
+    document.querySelectorAll(".screen").forEach(function (section) {
+      section.hidden = section.id !== "screen-checkin";
+    });
+  }
+
+  function render() {
+    $("checkin-code").textContent = typed.length > 4 ? typed.slice(0, 4) + "-" + typed.slice(4) : typed;
+    $("checkin-submit").disabled = typed.length !== LENGTH || busy;
+  }
+
+  function clear() {
+    typed = "";
+    $("checkin-result").hidden = true;
+    $("checkin-error").hidden = true;
+    render();
+  }
+
+  function open() {
+    clear();
+    show();
+  }
+
+  function failed(message) {
+    $("checkin-error").textContent = message;
+    $("checkin-error").hidden = false;
+    $("checkin-result").hidden = true;
+  }
+
+  /* The wait from the ticket's own place: a range where it is wide, "≈ n" where tight. */
+  function waitText(body) {
+    if (body.eta_today === false) {
+      return " · mungkin tidak terlayani hari ini / may not be served today";
+    }
+    if (body.eta_minutes === null || body.eta_minutes === undefined) { return ""; }
+    const range = body.eta_range;
+    if (range && !body.eta_approx && range[1] > range[0]) {
+      return " · " + range[0] + "–" + range[1] + " menit / min";
+    }
+    return " · ≈ " + body.eta_minutes + " menit / min";
+  }
+
+  async function submit(code) {
+    if (busy) { return; }
+    busy = true;
+    render();
+    $("checkin-error").hidden = true;
+    try {
+      const response = await fetch("/api/v1/bookings/" + encodeURIComponent(code) + "/check-in", {
+        method: "POST",
+        headers: { "Authorization": "Bearer " + config.token, "Content-Type": "application/json" },
+        body: JSON.stringify({ language: document.documentElement.lang === "en" ? "en" : "id" }),
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        failed((body.error && body.error.message) || response.statusText);
+        return;
+      }
+      $("checkin-number").textContent = body.number;
+      $("checkin-slot").textContent = body.slot ? "BOOKING " + body.slot : "";
+      $("checkin-slot").hidden = !body.slot;
+      $("checkin-message").textContent = body.repeat
+        ? "Tiket Anda sudah dicetak sebelumnya / Your ticket was issued before"
+        : "Silakan ambil tiket Anda / Please take your ticket";
+      // Its place in the real call order: booked visitors whose slot began go first.
+      $("checkin-message").textContent += " · " + body.ahead + " di depan Anda / ahead of you"
+        + waitText(body);
+      $("checkin-result").hidden = false;
+    } catch (err) {
+      failed("Gagal terhubung / Cannot reach the server: " + err.message);
+    } finally {
+      busy = false;
+      typed = "";
+      render();
+    }
+  }
+
+  // The on-screen keypad: the code's own alphabet, so no key can type a wrong character.
+  const keypad = $("checkin-keypad");
+  ALPHABET.split("").forEach(function (ch) {
+    const key = document.createElement("button");
+    key.type = "button";
+    key.className = "key";
+    key.textContent = ch;
+    key.dataset.key = ch;
+    key.addEventListener("click", function () {
+      if (typed.length < LENGTH) { typed += ch; }
+      $("checkin-error").hidden = true;
+      render();
+    });
+    keypad.appendChild(key);
+  });
+  $("booking-open").addEventListener("click", open);
+  $("checkin-clear").addEventListener("click", clear);
+  $("checkin-submit").addEventListener("click", function () { submit(typed); });
+
+  // The scanner.
+  let burst = "";
+  let last = 0;
+  document.addEventListener("keydown", function (event) {
+    const now = performance.now();
+    if (now - last > SCAN_GAP_MS) { burst = ""; }
+    last = now;
+    if (event.key === "Enter") {
+      const code = burst.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+      burst = "";
+      if (code.length >= LENGTH) {
+        event.preventDefault();
+        open();
+        submit(code.slice(-LENGTH));
+      }
+      return;
+    }
+    if (event.key.length === 1) { burst += event.key; }
+  });
+  render();
+})();

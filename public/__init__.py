@@ -1,0 +1,1 @@
+"""The public phone pages: the service catalogue (/layanan) and numbers from home."""

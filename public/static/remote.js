@@ -1,0 +1,114 @@
+/*
+ * "Take a number from home" on a service's phone page.
+ *
+ * POST /api/v1/tickets {"service", "channel": "online", "language"} with an Idempotency-Key
+ * kept in sessionStorage until an answer arrives: a double tap or a retry after a network
+ * drop gets the same ticket, never a second one. On success the phone remembers the number
+ * (so this page can offer it again) and opens the ticket's status page.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const t = config.labels;
+  const $ = function (id) { return document.getElementById(id); };
+  const KEY_STORE = "antrian.remote.key." + config.service;
+  const MINE_STORE = "antrian.remote.tickets";
+  const langQuery = config.language === "en" ? "?lang=en" : "";
+
+  function stored(storage, name) {
+    try { return storage.getItem(name); } catch (err) { return null; }
+  }
+  function store(storage, name, value) {
+    try {
+      if (value === null) { storage.removeItem(name); } else { storage.setItem(name, value); }
+    } catch (err) { /* private mode: the key lives only as long as this page */ }
+  }
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+  }
+
+  function statusPath(id) { return "/t/" + encodeURIComponent(id) + langQuery; }
+
+  function today() { return new Date().toDateString(); }
+
+  function mine() {
+    try { return JSON.parse(stored(localStorage, MINE_STORE) || "{}") || {}; } catch (err) { return {}; }
+  }
+
+  function showMine() {
+    const ticket = mine()[config.service];
+    if (!ticket || ticket.day !== today()) { return; }
+    $("mine-text").textContent = t.remote_mine.replace("{number}", ticket.number);
+    $("mine-link").href = statusPath(ticket.id);
+    $("mine").hidden = false;
+  }
+
+  function remember(ticket) {
+    const all = mine();
+    all[config.service] = { id: ticket.id, number: ticket.number, day: today() };
+    store(localStorage, MINE_STORE, JSON.stringify(all));
+  }
+
+  function fail(message) {
+    $("taking").hidden = true;
+    $("take").disabled = false;
+    $("error").textContent = message;
+    $("error").hidden = false;
+  }
+
+  async function take() {
+    const button = $("take");
+    if (button.disabled) { return; }
+    button.disabled = true;
+    $("error").hidden = true;
+    $("taking").hidden = false;
+    let key = stored(sessionStorage, KEY_STORE);
+    if (!key) {
+      key = newKey();
+      store(sessionStorage, KEY_STORE, key);
+    }
+    let response;
+    try {
+      response = await fetch("/api/v1/tickets", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": key },
+        body: JSON.stringify({ service: config.service, channel: "online", language: config.language }),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (err) {
+      fail(t.error_network); // the key is kept: trying again cannot take a second number
+      return;
+    }
+    let body = null;
+    try { body = await response.json(); } catch (err) { body = null; }
+    if (response.status === 201 && body && body.id) {
+      store(sessionStorage, KEY_STORE, null);
+      remember(body);
+      window.location.assign(statusPath(body.id));
+      return;
+    }
+    if (response.status >= 400 && response.status < 500 && response.status !== 409) {
+      store(sessionStorage, KEY_STORE, null); // refused: a new attempt is a new request
+    }
+    const code = body && body.error && body.error.code;
+    const known = {
+      remote_not_offered: t.remote_not_offered,
+      online_quota_reached: t.remote_online_quota_reached,
+      service_closed: t.remote_closed,
+      quota_reached: t.remote_quota_reached,
+    };
+    fail(known[code] || (body && body.error && body.error.message) || t.error_other);
+  }
+
+  showMine();
+  const button = $("take");
+  if (button) { button.addEventListener("click", take); }
+})();

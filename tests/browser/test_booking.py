@@ -1,0 +1,157 @@
+"""Booked visits in Debian's Chromium against a real server: a phone books, sees its code and
+QR code, cancels and books again; a kiosk checks bookings in by a simulated barcode scanner
+(fast keystrokes ending in Enter) and by its on-screen keypad."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import Browser, expect
+
+from tests.browser.test_kiosk import open_kiosk
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+SLOT_MARGIN = timedelta(minutes=10)
+BOOKING_PAGE = re.compile(r"/booking/[A-Z0-9]{8}$")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The all-day demo mall, where KTP bookings can be made up to the slot's start and
+    checked in up to ten hours ahead: tests run at any hour of the day."""
+    server = LiveServer(tmp_path)
+    data = yaml.safe_load(server.config_path.read_text())
+    for entry in data["services"]:
+        if entry["code"] == "KTP":
+            entry["booking"].update(
+                same_day_cutoff_minutes=0,
+                arrival_window={"before_min": 600, "after_min": 600},
+                capacity_per_slot=50,
+                online_quota=None,
+            )
+    server.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    server.start()
+    yield server
+    server.stop()
+
+
+def first_open_slot(server: LiveServer) -> tuple[str, str]:
+    """The first day (from today) and slot of KTP with a free place that stays open for a
+    while: a slot closes at its start, so one starting within minutes could close between
+    this answer and the page's (it did, at 15:30 in Jakarta)."""
+    mall_tz = ZoneInfo(yaml.safe_load(server.config_path.read_text())["mall"]["timezone"])
+    soon = datetime.now(mall_tz) + SLOT_MARGIN
+    day = date.today() - timedelta(days=1)  # the server's local day may be ahead of ours
+    for _ in range(10):
+        day += timedelta(days=1)
+        response = server.api("GET", f"/services/KTP/slots?date={day.isoformat()}")
+        if response.status_code != 200:
+            continue
+        for slot in response.json()["slots"]:
+            start = datetime.combine(day, time.fromisoformat(slot["start"]), tzinfo=mall_tz)
+            if slot["available"] > 0 and start > soon:
+                return day.isoformat(), slot["start"]
+    raise AssertionError("no open KTP slot in ten days")
+
+
+def book(server: LiveServer, nik: str) -> str:
+    day, slot = first_open_slot(server)
+    body = {"service": "KTP", "date": day, "slot": slot, "nik": nik}
+    response = server.api("POST", "/bookings", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()["code"]
+
+
+def test_a_phone_books_sees_its_code_and_qr_cancels_and_books_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = browser.new_context(viewport=PHONE, has_touch=True).new_page()
+    day, slot = first_open_slot(live_server)
+    page.goto(f"{live_server.base_url}/booking/")
+    page.select_option("#service", "KTP")
+    page.fill("#date", day)
+    page.dispatch_event("#date", "change")
+    page.locator(f".slot[data-slot='{slot}']").click()
+    page.fill("#nik", "3573011205900001")
+    page.locator("#submit").click()
+    page.wait_for_url(BOOKING_PAGE)
+    code = page.url.rsplit("/", 1)[1]
+    assert len(code) == 8
+    expect(page.locator("#code")).to_have_text(f"{code[:4]}-{code[4:]}")
+    # The QR code on the page reads back as the booking code (what the kiosk scans).
+    qr = page.locator("#qr")
+    expect(qr).to_be_visible()
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))]
+    assert decoded == [code]
+    assert page.locator("#ics").get_attribute("href").endswith(f"/bookings/{code}/calendar.ics")
+    # The same NIK cannot hold two bookings of KTP that day: cancel first, then book again.
+    page.locator("#cancel").click()
+    expect(page.locator("#status")).to_have_text("cancelled")
+    page.locator("a.button").click()
+    page.select_option("#service", "KTP")
+    page.fill("#date", day)
+    page.dispatch_event("#date", "change")
+    page.locator(f".slot[data-slot='{slot}']").click()
+    page.fill("#nik", "3573011205900001")
+    page.locator("#submit").click()
+    page.wait_for_url(BOOKING_PAGE)
+    assert page.url.rsplit("/", 1)[1] != code
+    expect(page.locator("#status")).to_have_text("booked")
+    page.context.close()
+
+
+def test_a_phone_is_told_what_is_wrong_with_its_nik(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    page = browser.new_context(viewport=PHONE).new_page()
+    day, slot = first_open_slot(live_server)
+    page.goto(f"{live_server.base_url}/booking/")
+    page.fill("#date", day)
+    page.dispatch_event("#date", "change")
+    page.locator(f".slot[data-slot='{slot}']").click()
+    page.fill("#nik", "12345")
+    page.locator("#submit").click()
+    expect(page.locator("#error")).to_contain_text("'nik'")
+    page.context.close()
+
+
+def test_a_kiosk_checks_in_by_scanner_and_by_keypad(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    kiosk = open_kiosk(browser, live_server)
+    scanned = book(live_server, "3573011205900001")
+    # A USB scanner types the code within milliseconds and presses Enter.
+    kiosk.keyboard.type(scanned, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#checkin-result")).to_be_visible()
+    first = kiosk.locator("#checkin-number").inner_text()
+    assert first.startswith("A")
+    expect(kiosk.locator("#checkin-slot")).to_contain_text("BOOKING")
+    expect(kiosk.locator("#checkin-message")).to_contain_text("0 di depan Anda")
+    # A second scan shows the same ticket, never a second one.
+    kiosk.keyboard.type(scanned, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#checkin-message")).to_contain_text("issued before")
+    assert kiosk.locator("#checkin-number").inner_text() == first
+    # The keypad: a visitor without a scanner types the code.
+    typed = book(live_server, "3573015208850002")
+    kiosk.locator("#screen-checkin [data-go=home]").click()
+    kiosk.locator("#booking-open").click()
+    for ch in typed:
+        kiosk.locator(f"#checkin-keypad [data-key='{ch}']").click()
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    assert kiosk.locator("#checkin-number").inner_text() != first
+    kiosk.context.close()
