@@ -1,0 +1,1 @@
+"""The management pages (`/admin`): live dashboard, officers, devices, services, displays."""

@@ -1,0 +1,90 @@
+"""When the hall needs a supervisor: the rules, pure Python (no SQL, no Flask).
+
+A service's wait is judged by the worse of two numbers against its target: how long the
+longest-waiting visitor has waited already, and how long a visitor arriving now is expected
+to wait (the estimate every screen shows), so a queue growing faster than the counters serve
+turns amber before anyone has waited long. Amber from `amber_percent` of the target, red at
+the target. The evaluator turns the dashboard's figures into the conditions that should be
+open now; core/usecases/alerting.py keeps the stored alerts in step with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LEVELS = ("green", "amber", "red")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Something wrong now; `key` names it, so the same condition is one alert while it lasts."""
+
+    kind: str  # wait | break | printer
+    subject: str
+    agency: str | None
+    message: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.subject}"
+
+
+def wait_level(
+    longest_wait: int | None,
+    eta: int | None,
+    target: int,
+    amber_percent: int,
+    waiting: int = 0,
+) -> str:
+    """Green, amber or red. Visitors waiting with no counter open to serve them (no estimate)
+    are amber at least: nobody is getting them closer."""
+    worst = max(longest_wait or 0, eta or 0)
+    if worst >= target:
+        return "red"
+    if worst * 100 >= target * amber_percent or (waiting > 0 and eta is None):
+        return "amber"
+    return "green"
+
+
+def evaluate(
+    services: Iterable[Mapping[str, Any]],
+    counters: Iterable[Mapping[str, Any]],
+    printers: Mapping[str, tuple[bool, str]],
+    break_limit_minutes: int,
+) -> list[Condition]:
+    """The conditions open now, from the dashboard's rows (`level`, `longest_wait_minutes`,
+    `eta_minutes`, `target_wait_minutes` per service; `status`, `minutes_in_state` per counter)
+    and the kiosks' last printer outcomes."""
+    found: list[Condition] = []
+    for s in services:
+        if s["level"] == "red":
+            found.append(
+                Condition(
+                    "wait",
+                    s["code"],
+                    s["agency"],
+                    f"{s['code']}: menunggu {s['longest_wait_minutes'] or 0} mnt, perkiraan "
+                    f"{s['eta_minutes'] if s['eta_minutes'] is not None else '-'} mnt; target "
+                    f"{s['target_wait_minutes']} mnt / wait past its target",
+                )
+            )
+    for c in counters:
+        if c["status"] == "break" and c["minutes_in_state"] >= break_limit_minutes:
+            reason = f" ({c['reason']})" if c.get("reason") else ""
+            found.append(
+                Condition(
+                    "break",
+                    str(c["number"]),
+                    c["agency"],
+                    f"{c['name']}: istirahat {c['minutes_in_state']} mnt{reason}, batas "
+                    f"{break_limit_minutes} mnt / on break past the limit",
+                )
+            )
+    for kiosk, (ok, message) in sorted(printers.items()):
+        if not ok:
+            found.append(
+                Condition("printer", kiosk, None, f"Printer {kiosk}: {message} / printer failed")
+            )
+    return found

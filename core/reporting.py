@@ -1,0 +1,257 @@
+"""Report figures from ticket events, pure Python (no SQL, no Flask).
+
+A ticket's day is walked event by event, split into *visits*: its stay in one service, from
+its issue or a transfer into the service until it is finished, marked no-show, cancelled,
+closed unserved with the day, or transferred out. Each visit is counted once, on the row of
+its service and of the counter and officer that handled it last (counter 0 and officer ""
+when it never reached one):
+- issued: visits that began with the ticket's issue (arrivals by hour and the channel too);
+- transferred_in / transferred_out: visits that began or ended with a transfer;
+- served, no_show, cancelled, unserved: how the visit ended (a no-show called back and then
+  served counts as served: the last word wins);
+- wait: from the visit's start (issue or transfer) to its first call; service time: from the
+  start of service (or, without one, the last call) to the finish; both in whole minutes.
+- within_target: served visits whose wait was at most the service's target.
+
+Per (service, counter) the sums add up: issued + transferred_in = served + no_show +
+cancelled + unserved + transferred_out (+ still open, on a day not closed yet).
+
+Percentiles are the nearest-rank percentiles of the histograms (`percentile`): the lower
+bound of the first bucket by which at least ⌈p·n⌉ samples are counted. Below an hour the
+buckets are whole minutes (a sample of 4 min 59 s is in minute 4, so a reported p90 of 12
+means the 90th percentile wait was 12 to 13 minutes); then 5 minutes to three hours, 30
+minutes to eight hours, and "480" means eight hours or more (`BOUNDS`).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+COUNTS = (
+    "issued",
+    "served",
+    "no_show",
+    "cancelled",
+    "unserved",
+    "transferred_out",
+    "transferred_in",
+    "waits",
+    "within_target",
+)
+OUTCOMES = {
+    "finish": "served",
+    "no_show": "no_show",
+    "cancel": "cancelled",
+    "close_day": "unserved",
+}
+GROUPS = ("mall", "agency", "service", "counter", "officer")
+
+
+# Histogram buckets of wait and service times, by their lower bound in minutes: every minute
+# below an hour, then 5-minute steps to three hours, 30-minute steps to eight hours, then one
+# bucket for the rest. Stored as one integer column each (`w0`… and `s0`…), so a report sums
+# them in SQL whatever the number of tickets.
+BOUNDS: tuple[int, ...] = (
+    *range(0, 60),
+    *range(60, 180, 5),
+    *range(180, 480, 30),
+    480,
+)
+BUCKETS = len(BOUNDS)
+WAIT_COLUMNS = tuple(f"w{i}" for i in range(BUCKETS))
+SERVICE_COLUMNS = tuple(f"s{i}" for i in range(BUCKETS))
+HOUR_COLUMNS = tuple(f"h{i}" for i in range(24))
+
+
+def bucket(minutes: int) -> int:
+    """The index of the bucket that holds `minutes`."""
+    return bisect_right(BOUNDS, minutes) - 1
+
+
+@dataclass
+class Figures:
+    """Sums and histograms of one report row (one summary row, or many merged). The
+    histograms count per bucket index (`BOUNDS`)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    wait_hist: Counter[int] = field(default_factory=Counter)
+    service_hist: Counter[int] = field(default_factory=Counter)
+    arrivals: Counter[int] = field(default_factory=Counter)  # hour of day
+    heatmap: Counter[tuple[int, int]] = field(default_factory=Counter)  # (weekday, hour)
+    channels: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Figures) -> None:
+        self.counts.update(other.counts)
+        self.wait_hist.update(other.wait_hist)
+        self.service_hist.update(other.service_hist)
+        self.arrivals.update(other.arrivals)
+        self.heatmap.update(other.heatmap)
+        self.channels.update(other.channels)
+
+    def add_sums(self, sums: Mapping[str, Any]) -> None:
+        """Add a row of SQL sums over `report_days` (counts, w…, s… and h… columns)."""
+        for name in COUNTS:
+            self.counts[name] += int(sums[name] or 0)
+        for i in range(BUCKETS):
+            if sums[f"w{i}"]:
+                self.wait_hist[i] += int(sums[f"w{i}"])
+            if sums[f"s{i}"]:
+                self.service_hist[i] += int(sums[f"s{i}"])
+        for hour in range(24):
+            if sums[f"h{hour}"]:
+                self.arrivals[hour] += int(sums[f"h{hour}"])
+
+    def stored_columns(self) -> dict[str, Any]:
+        """The `report_days` columns of one day's row (its channels go in their own table)."""
+        return {
+            **{name: self.counts[name] for name in COUNTS},
+            **{column: self.wait_hist[i] for i, column in enumerate(WAIT_COLUMNS)},
+            **{column: self.service_hist[i] for i, column in enumerate(SERVICE_COLUMNS)},
+            **{column: self.arrivals[h] for h, column in enumerate(HOUR_COLUMNS)},
+        }
+
+    def summary(self) -> dict[str, Any]:
+        counts = {name: self.counts[name] for name in COUNTS if name != "waits"}
+        served = counts["served"]
+        return {
+            **counts,
+            "wait_p50": percentile(self.wait_hist, 0.5),
+            "wait_p90": percentile(self.wait_hist, 0.9),
+            "service_p50": percentile(self.service_hist, 0.5),
+            "service_p90": percentile(self.service_hist, 0.9),
+            "within_target_share": round(counts["within_target"] / served, 4) if served else None,
+            "channels": dict(sorted(self.channels.items())),
+        }
+
+
+def percentile(histogram: Mapping[int, int], p: float) -> int | None:
+    """Nearest-rank percentile of a histogram by bucket index, as the bucket's lower bound in
+    minutes; None when it is empty."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(p * total))
+    seen = 0
+    for index in sorted(histogram):
+        seen += histogram[index]
+        if seen >= rank:
+            return BOUNDS[index]
+    return BOUNDS[max(histogram)]  # pragma: no cover - rank <= total
+
+
+Key = tuple[str, int, str]  # service, counter (0: none), officer ("": none)
+
+
+@dataclass
+class _Visit:
+    service: str
+    entered_at: datetime
+    issued: bool
+    transferred_in: bool
+    counter: int = 0
+    officer: str = ""
+    wait: int | None = None
+    last_call_at: datetime | None = None
+    started_at: datetime | None = None
+    service_minutes: int | None = None
+    outcome: str | None = None
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def summarize_day(
+    events: Iterable[Mapping[str, Any]],
+    channels: Mapping[int, str],
+    targets: Mapping[str, int],
+    tz: tzinfo,
+    day: str,
+) -> dict[Key, Figures]:
+    """One day's rows from its tickets' events (in id order); `channels` per ticket seq,
+    `targets` the target wait in minutes per service."""
+    weekday = date.fromisoformat(day).weekday()
+    by_ticket: dict[int, list[Mapping[str, Any]]] = {}
+    for event in events:
+        by_ticket.setdefault(event["ticket_seq"], []).append(event)
+    rows: dict[Key, Figures] = {}
+    for seq, ticket_events in by_ticket.items():
+        issued_at: datetime | None = None
+        for visit in _visits(ticket_events):
+            figures = rows.setdefault((visit.service, visit.counter, visit.officer), Figures())
+            counts = figures.counts
+            if visit.issued:
+                counts["issued"] += 1
+                issued_at = visit.entered_at
+                hour = issued_at.astimezone(tz).hour
+                figures.arrivals[hour] += 1
+                figures.heatmap[(weekday, hour)] += 1
+                figures.channels[channels.get(seq, "kiosk")] += 1
+            if visit.transferred_in:
+                counts["transferred_in"] += 1
+            if visit.outcome:
+                counts[visit.outcome] += 1
+            if visit.wait is not None:
+                counts["waits"] += 1
+                figures.wait_hist[bucket(visit.wait)] += 1
+                if visit.outcome == "served" and visit.wait <= targets.get(visit.service, 0):
+                    counts["within_target"] += 1
+            if visit.service_minutes is not None:
+                figures.service_hist[bucket(visit.service_minutes)] += 1
+    return rows
+
+
+def _visits(events: list[Mapping[str, Any]]) -> list[_Visit]:
+    visits: list[_Visit] = []
+    visit: _Visit | None = None
+    for e in events:
+        action, at = e["action"], e["at"]
+        if action == "issue":
+            visit = _Visit(e["service"], at, issued=True, transferred_in=False)
+            visits.append(visit)
+            continue
+        if visit is None:  # a ticket of an earlier day seen from its later events only
+            visit = _Visit(e["service"], at, issued=False, transferred_in=False)
+            visits.append(visit)
+        if action in ("call", "start", "finish", "recall", "resume") and e["counter"]:
+            visit.counter, visit.officer = int(e["counter"]), e["officer"] or ""
+        if action == "call":
+            if visit.wait is None:
+                visit.wait = _minutes(visit.entered_at, at)
+            visit.last_call_at = at
+            visit.outcome = None  # a no-show called back is open again
+        elif action == "resume":
+            visit.last_call_at = at
+        elif action == "start":
+            visit.started_at = at
+        elif action == "finish":
+            began = visit.started_at or visit.last_call_at
+            if began is not None:
+                visit.service_minutes = _minutes(began, at)
+            visit.outcome = "served"
+        elif action in OUTCOMES:
+            visit.outcome = OUTCOMES[action]
+        elif action == "transfer":
+            visit.outcome = "transferred_out"
+            visit = _Visit(e["to_service"], at, issued=False, transferred_in=True)
+            visits.append(visit)
+    return visits
+
+
+def group_key(group: str, key: Key, agency_of: Mapping[str, str]) -> str:
+    service, counter, officer = key
+    if group == "mall":
+        return "all"
+    if group == "agency":
+        return agency_of.get(service, "?")
+    if group == "service":
+        return service
+    if group == "counter":
+        return str(counter) if counter else "-"
+    return officer or "-"

@@ -1,0 +1,127 @@
+"""A visitor answers the satisfaction survey (SKM) about a ticket that was served.
+
+One response per ticket, anonymous: the phone's status page answers for its own ticket (the
+unguessable id is the capability, as for the page itself), and a counter's survey tablet
+answers for the ticket that counter finished last, within `TABLET_WINDOW` (the tablet never
+learns a ticket id). The unique key on `skm_responses.ticket_seq` refuses a second response
+even when two arrive at once from two processes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from core import repository, skm
+from core.store import ticket_events, tickets
+from core.store_reports import skm_responses
+from core.tickets import DomainError, IllegalTransition, InvalidRequest, Ticket, TicketStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from core.context import MallContext
+
+# A tablet rates the counter's last finished ticket for this long (the next visitor sits down
+# well after the form has reset, 60 s after it appeared).
+TABLET_WINDOW = timedelta(minutes=10)
+
+
+class AlreadyAnswered(DomainError):
+    code = "already_answered"
+
+
+class NotFinished(IllegalTransition):
+    code = "ticket_not_finished"
+
+
+class NothingToRate(IllegalTransition):
+    code = "nothing_to_rate"
+
+
+def survey_state(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
+    """Whether the phone page should offer the form: the ticket is done and not yet rated."""
+    with ctx.uow.reading() as conn:
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        answered = _answered(conn, ticket.seq)
+    finished = ticket.status == TicketStatus.DONE
+    return {"finished": finished, "answered": answered, "open": finished and not answered}
+
+
+def answer_for_ticket(ctx: MallContext, ticket_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    row = _validated(data)
+    with ctx.uow.writing() as conn:
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        if ticket.status != TicketStatus.DONE:
+            raise NotFinished(
+                f"Ticket {ticket.number} is {ticket.status.value}: the survey opens once it is "
+                "finished at the counter."
+            )
+        return _insert(ctx, conn, ticket, "phone", row)
+
+
+def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> dict[str, Any]:
+    """A tablet's answer, for the ticket its counter finished last (not yet rated)."""
+    row = _validated(data)
+    since = ctx.now() - TABLET_WINDOW
+    with ctx.uow.writing() as conn:
+        seq = conn.execute(
+            select(ticket_events.c.ticket_seq)
+            .where(
+                ticket_events.c.mall == ctx.mall,
+                ticket_events.c.at >= since,
+                ticket_events.c.action == "finish",
+                ticket_events.c.counter == counter,
+            )
+            .order_by(ticket_events.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if seq is None:
+            raise NothingToRate(
+                f"Counter {counter} has finished no ticket in the last "
+                f"{int(TABLET_WINDOW.total_seconds() // 60)} minutes."
+            )
+        ticket_id = conn.execute(select(tickets.c.id).where(tickets.c.seq == seq)).scalar_one()
+        ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        return _insert(ctx, conn, ticket, "tablet", row)
+
+
+def _validated(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return skm.validate_response(data)
+    except skm.SurveyInvalid as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
+def _answered(conn: Connection, seq: int) -> bool:
+    return bool(conn.execute(select(exists().where(skm_responses.c.ticket_seq == seq))).scalar())
+
+
+def _insert(
+    ctx: MallContext, conn: Connection, ticket: Ticket, channel: str, row: dict[str, Any]
+) -> dict[str, Any]:
+    if _answered(conn, ticket.seq):  # type: ignore[arg-type]
+        raise AlreadyAnswered(f"Ticket {ticket.number} has already been rated; thank you.")
+    service = ctx.settings.service(ticket.service)
+    values = {
+        "mall": ctx.mall,
+        "ticket_seq": ticket.seq,
+        "day": ticket.day,
+        "service": service.code,
+        "agency": service.agency,
+        "counter": ticket.counter,
+        "channel": channel,
+        "at": ctx.now(),
+        **row,
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(skm_responses).values(**values))
+    except IntegrityError:  # another process stored one in between
+        raise AlreadyAnswered(
+            f"Ticket {ticket.number} has already been rated; thank you."
+        ) from None
+    return {"ticket": ticket.number, "service": service.code, "channel": channel, "saved": True}

@@ -1,0 +1,182 @@
+"""The live dashboard of `/admin`: every service and counter a manager looks after, now.
+
+One read transaction, so the figures match `version` (the dashboard asks again when a live
+event moves the version, and every few seconds, because waits grow with time alone). The
+colour of a service's wait and the alerts' rules are in core/alerts.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from core import numbering, repository
+from core.alerts import wait_level
+from core.availability import availability
+from core.context import iso, minutes_between
+from core.quotas import day_quotas
+from core.scope import Scope, visible_counters, visible_services
+from core.store import counter_state, print_jobs, ticket_events, tickets
+from core.tickets import ACTIVE_AT_COUNTER, TicketStatus, format_number
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+
+
+def dashboard(ctx: MallContext, scope: Scope) -> dict[str, Any]:
+    with ctx.uow.reading() as conn:
+        services = service_rows(ctx, conn, scope)
+        counters = counter_rows(ctx, conn, scope)
+        return {
+            "version": repository.version(conn, ctx.mall),
+            "server_time": iso(ctx.now()),
+            "scope": {
+                "role": scope.actor.kind,
+                "name": scope.actor.name,
+                "agencies": None if scope.agencies is None else sorted(scope.agencies),
+            },
+            "services": services,
+            "counters": counters,
+        }
+
+
+def service_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    settings = ctx.settings
+    now = ctx.now()
+    day = ctx.today()
+    waiting = repository.waiting_counts(conn, ctx.mall, day.isoformat())
+    oldest = dict(
+        conn.execute(
+            select(tickets.c.service, func.min(tickets.c.arrived_at))
+            .where(
+                tickets.c.mall == ctx.mall,
+                tickets.c.day == day.isoformat(),
+                tickets.c.status == TicketStatus.WAITING.value,
+            )
+            .group_by(tickets.c.service)
+        ).all()
+    )
+    issued = numbering.issued_counts(conn, ctx.mall, day)
+    outcomes: dict[tuple[str, str], int] = {
+        (service, action): int(count)
+        for service, action, count in conn.execute(
+            select(ticket_events.c.service, ticket_events.c.action, func.count())
+            .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+            .where(
+                ticket_events.c.mall == ctx.mall,
+                tickets.c.day == day.isoformat(),
+                ticket_events.c.action.in_(["finish", "no_show"]),
+            )
+            .group_by(ticket_events.c.service, ticket_events.c.action)
+        )
+    }
+    open_numbers = repository.open_counters(conn, ctx.mall)
+    closed = repository.closed_reasons(conn, ctx.mall)
+    quotas = day_quotas(conn, ctx.mall, day)
+    amber = settings.management.amber_percent
+    rows = []
+    for service in visible_services(scope, settings):
+        code = service.code
+        first = oldest.get(code)
+        longest = minutes_between(repository.as_utc(first), now) if first else None
+        eta = ctx.estimator.minutes(conn, code, waiting.get(code, 0))
+        state = availability(ctx, conn, code, closed=closed, issued=issued, quotas=quotas)
+        quota = quotas.get(code, service.daily_quota)
+        rows.append(
+            {
+                "code": code,
+                "name": service.name,
+                "name_en": service.name_en,
+                "agency": service.agency,
+                "waiting": waiting.get(code, 0),
+                "longest_wait_minutes": longest,
+                "eta_minutes": eta,
+                "target_wait_minutes": service.target_wait_minutes,
+                "level": wait_level(
+                    longest, eta, service.target_wait_minutes, amber, waiting.get(code, 0)
+                ),
+                "issued": issued.get(code, 0),
+                "served": outcomes.get((code, "finish"), 0),
+                "no_show": outcomes.get((code, "no_show"), 0),
+                "open_counters": sum(
+                    1 for c in settings.counters_serving(code) if c.number in open_numbers
+                ),
+                "open": state.open,
+                "closed_reason_code": state.reason_code,
+                "closed_reason": state.reason,
+                "closed_by_admin": code in closed,
+                "quota": quota,
+                "quota_today": quotas.get(code),
+            }
+        )
+    return rows
+
+
+def counter_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+    settings = ctx.settings
+    now = ctx.now()
+    states = {
+        row.number: row
+        for row in conn.execute(select(counter_state).where(counter_state.c.mall == ctx.mall))
+    }
+    active = {}
+    for row in conn.execute(
+        select(tickets)
+        .where(
+            tickets.c.mall == ctx.mall,
+            tickets.c.counter.is_not(None),
+            tickets.c.status.in_([s.value for s in ACTIVE_AT_COUNTER]),
+        )
+        .order_by(tickets.c.called_at)
+    ):
+        active[row.counter] = row  # the latest call wins, as at the counter itself
+    rows = []
+    for counter in visible_counters(scope, settings):
+        state = states.get(counter.number)
+        current = active.get(counter.number)
+        since: datetime | None = None
+        if current is not None:
+            since = repository.as_utc(current.started_at or current.called_at)
+        elif state is not None:
+            since = repository.as_utc(state.updated_at)
+        rows.append(
+            {
+                "number": counter.number,
+                "name": counter.name,
+                "agency": counter.agency,
+                "zone": counter.zone,
+                "status": state.status if state is not None else "closed",
+                "reason": state.reason if state is not None else None,
+                "officer": state.officer if state is not None else None,
+                "current": (
+                    {
+                        "number": format_number(current.prefix, current.sequence),
+                        "status": current.status,
+                        "service": current.service,
+                    }
+                    if current is not None
+                    else None
+                ),
+                "since": iso(since),
+                "minutes_in_state": minutes_between(since, now) if since else 0,
+            }
+        )
+    return rows
+
+
+def printer_outcomes(ctx: MallContext, conn: Connection) -> dict[str, tuple[bool, str]]:
+    """Each kiosk's last finished print job: (printed?, the error or "OK")."""
+    latest = (
+        select(print_jobs.c.kiosk, func.max(print_jobs.c.id).label("id"))
+        .where(print_jobs.c.mall == ctx.mall, print_jobs.c.status != "pending")
+        .group_by(print_jobs.c.kiosk)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(print_jobs.c.kiosk, print_jobs.c.status, print_jobs.c.error).join(
+            latest, latest.c.id == print_jobs.c.id
+        )
+    )
+    return {kiosk: (status == "printed", error or "OK") for kiosk, status, error in rows}

@@ -1,0 +1,1 @@
+"""Reports and the satisfaction survey (SKM): admin pages, exports, the survey tablet."""

@@ -1,0 +1,159 @@
+"""The reports as files: CSV (the csv module), XLSX (openpyxl) and JSON.
+
+The operational report is one table, a row per group and a total; the SKM report follows the
+regulation's report layout: per group the NRR of each element, the IKM (converted), the grade,
+respondents against the minimum sample, then the respondent profile and the suggestions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from core import skm
+
+REPORT_COLUMNS = (
+    ("key", "Kode / Code"),
+    ("label", "Kelompok / Group"),
+    ("issued", "Diterbitkan / Issued"),
+    ("served", "Dilayani / Served"),
+    ("no_show", "Tidak hadir / No-show"),
+    ("cancelled", "Dibatalkan / Cancelled"),
+    ("unserved", "Tidak terlayani / Unserved"),
+    ("transferred_out", "Dialihkan keluar / Transferred out"),
+    ("transferred_in", "Dialihkan masuk / Transferred in"),
+    ("wait_p50", "Tunggu p50 (menit) / Wait p50 (min)"),
+    ("wait_p90", "Tunggu p90 (menit) / Wait p90 (min)"),
+    ("service_p50", "Layanan p50 (menit) / Service p50 (min)"),
+    ("service_p90", "Layanan p90 (menit) / Service p90 (min)"),
+    ("within_target_share", "Dalam target tunggu / Within target wait"),
+)
+PROFILE_TITLES = {
+    "sex": "Jenis kelamin / Sex",
+    "age_band": "Umur / Age",
+    "education": "Pendidikan / Education",
+    "occupation": "Pekerjaan / Occupation",
+}
+FORMATS_CLI = ("csv", "xlsx", "json")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def report_table(report: dict[str, Any]) -> Iterator[list[Any]]:
+    yield [title for _, title in REPORT_COLUMNS]
+    for row in report["rows"]:
+        yield [row.get(key) for key, _ in REPORT_COLUMNS]
+    yield ["", "Total"] + [report["total"].get(key) for key, _ in REPORT_COLUMNS[2:]]
+
+
+def skm_table(report: dict[str, Any]) -> Iterator[list[Any]]:
+    codes = [e["code"] for e in report["elements"]]
+    yield (
+        ["Kelompok / Group"]
+        + [f"NRR {c.upper()}" for c in codes]
+        + ["IKM", "IKM konversi", "Mutu / Grade", "Kinerja / Performance"]
+        + ["Responden", "Populasi", "Sampel minimum"]
+    )
+    for row in [*report["rows"], {"label": "Total", **report["total"]}]:
+        nrr = row.get("nrr") or {}
+        yield (
+            [row["label"]]
+            + [nrr.get(c) for c in codes]
+            + [row.get("ikm"), row.get("ikm_converted"), row.get("grade"), row.get("grade_name")]
+            + [row.get("respondents"), row.get("population"), row.get("minimum_sample")]
+        )
+
+
+def skm_profile(report: dict[str, Any]) -> Iterator[list[Any]]:
+    for name, counts in report["profile"].items():
+        labels = {value: pair[0] for value, pair in skm.PROFILE[name].items()}
+        for value, n in counts.items():
+            yield [PROFILE_TITLES[name], labels.get(value, "Tidak diisi / not given"), n]
+
+
+def _heading(report: dict[str, Any], title: str) -> list[list[Any]]:
+    return [
+        [title],
+        [report["mall"]],
+        [f"Periode / Period: {report['from']} – {report['to']}"],
+        [],
+    ]
+
+
+def as_csv(report: dict[str, Any], kind: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if kind == "skm":
+        writer.writerows(skm_table(report))
+        writer.writerow([])
+        writer.writerow(["Profil responden / Respondent profile"])
+        writer.writerows(skm_profile(report))
+    else:
+        writer.writerows(report_table(report))
+    # A byte-order mark: spreadsheet programs then read the file as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    bold = Font(bold=True)
+    if kind == "skm":
+        sheet.title = "IKM"
+        title = "Laporan Survei Kepuasan Masyarakat (PermenPANRB 14/2017)"
+        _write(sheet, _heading(report, title), bold_first=True)
+        start = sheet.max_row + 1
+        _write(sheet, list(skm_table(report)))
+        for cell in sheet[start]:
+            cell.font = bold
+        elements = book.create_sheet("Unsur")
+        _write(elements, [["Kode", "Unsur", "Element"]])
+        _write(elements, [[e["code"].upper(), e["name"], e["name_en"]] for e in report["elements"]])
+        profile = book.create_sheet("Profil")
+        _write(profile, [["Profil", "Nilai", "Jumlah"], *skm_profile(report)])
+        suggestions = book.create_sheet("Saran")
+        _write(suggestions, [["Tanggal", "Layanan", "Saran"]])
+        _write(suggestions, [[s["day"], s["service"], s["text"]] for s in report["suggestions"]])
+    else:
+        sheet.title = "Laporan"
+        _write(sheet, _heading(report, "Laporan Antrian / Queue report"), bold_first=True)
+        start = sheet.max_row + 1
+        _write(sheet, list(report_table(report)))
+        for cell in sheet[start]:
+            cell.font = bold
+        heat = book.create_sheet("Kedatangan")
+        days = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+        _write(heat, [["Hari / Jam", *range(24)]])
+        _write(heat, [[days[d], *hours] for d, hours in enumerate(report["heatmap"])])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write(sheet: Any, rows: list[list[Any]], *, bold_first: bool = False) -> None:
+    for n, row in enumerate(rows):
+        sheet.append(row)
+        if bold_first and n == 0:
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=14)
+
+
+def render(report: dict[str, Any], kind: str, fmt: str) -> bytes:
+    if fmt == "csv":
+        return as_csv(report, kind)
+    if fmt == "xlsx":
+        return as_xlsx(report, kind)
+    return json.dumps(report, ensure_ascii=False, indent=1).encode()
+
+
+def filename(report: dict[str, Any], kind: str, fmt: str) -> str:
+    name = "skm" if kind == "skm" else "laporan"
+    return f"{name}-{report['by']}-{report['from']}-{report['to']}.{fmt}"

@@ -1,0 +1,47 @@
+/*
+ * The survey on the visitor's status page: once the ticket is finished ("done"), the page asks
+ * whether it was rated; if not, it shows the form. Watches the status the page's own script
+ * keeps on <body data-status>, so it needs nothing from that script.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const box = document.getElementById("survey");
+  if (!box) { return; }
+  const base = "/api/v1/tickets/" + encodeURIComponent(config.ticket_id) + "/survey";
+  let asked = false;
+
+  function language() { return (document.documentElement.lang || "id").slice(0, 2); }
+
+  function check() {
+    if (asked || document.body.dataset.status !== "done") { return; }
+    asked = true;
+    fetch(base, { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (state) {
+        if (!state) { asked = false; return null; }
+        if (state.answered) {
+          box.textContent = "";
+          const thanks = document.createElement("p");
+          thanks.className = "skm-thanks";
+          thanks.textContent = AntrianSkmForm.text[language() === "en" ? "en" : "id"].thanks;
+          box.appendChild(thanks);
+          box.dataset.state = "answered";
+          box.hidden = false;
+          return null;
+        }
+        if (!state.open) { return null; }
+        return fetch("/api/v1/skm/form").then(function (r) { return r.json(); }).then(function (form) {
+          AntrianSkmForm.render(box, form, language(), function (body) {
+            return AntrianSkmForm.postJson(base, body);
+          });
+          box.hidden = false;
+        });
+      })
+      .catch(function () { asked = false; });
+  }
+
+  new MutationObserver(check).observe(document.body, { attributes: true, attributeFilter: ["data-status"] });
+  check();
+})();

@@ -1,0 +1,180 @@
+"""The satisfaction survey on a phone after "finish" and on a counter's tablet, and the report
+pages with their charts and an XLSX export read back."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import wait_for_js
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 1024, "height": 768}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the three scenarios (starting one costs seconds)."""
+    server = LiveServer(tmp_path_factory.mktemp("survey"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def kiosk_token(live_server: LiveServer) -> str:
+    return live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+
+
+@pytest.fixture(scope="module")
+def siti(live_server: LiveServer) -> str:
+    live_server.add_officer("siti", counters=[1])
+    return live_server.login("siti", counter=1)
+
+
+def call(server: LiveServer, token: str, method: str, path: str, **kwargs: Any) -> Any:
+    response = server.api(method, path, token, **kwargs)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def serve(server: LiveServer, kiosk: str, officer: str) -> dict[str, Any]:
+    ticket = call(server, kiosk, "POST", "/tickets", json={"service": "KTP"})
+    call(server, officer, "POST", f"/tickets/{ticket['id']}/call", json={})
+    call(server, officer, "POST", f"/tickets/{ticket['id']}/start")
+    return ticket
+
+
+def answer_the_form(page: Page, score: int) -> None:
+    for n in range(1, 10):
+        page.locator(f"fieldset[data-element='u{n}'] input[value='{score}']").check()
+    page.locator("select[name='sex']").select_option("P")
+    page.locator("select[name='age_band']").select_option("30-39")
+    page.locator("textarea[name='suggestion']").fill("Antrian tertib, terima kasih")
+    page.locator(".skm-send").click()
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_visitor_rates_the_service_on_the_phone_after_finish(
+    phone: Page, live_server: LiveServer, kiosk_token: str, siti: str, artifacts: Path
+) -> None:
+    errors: list[str] = []
+    phone.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    ticket = serve(live_server, kiosk_token, siti)
+    phone.goto(ticket["status_url"])
+    expect(phone.locator("#status")).to_have_text("Sedang dilayani")
+    expect(phone.locator("#survey")).to_be_hidden()
+
+    call(live_server, siti, "POST", f"/tickets/{ticket['id']}/finish")
+    expect(phone.locator("#survey .skm-form")).to_be_visible()
+    expect(phone.locator("fieldset[data-element='u4'] .skm-choice")).to_have_text(
+        ["Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+    )
+    # Unanswered elements are named before anything is sent.
+    phone.locator(".skm-send").click()
+    expect(phone.locator(".skm-message")).to_contain_text("9 belum dijawab")
+    answer_the_form(phone, 4)
+    expect(phone.locator(".skm-thanks")).to_have_text("Terima kasih atas penilaian Anda!")
+    phone.screenshot(path=str(artifacts / "survey-phone.png"), full_page=True)
+    state = call(live_server, None, "GET", f"/tickets/{ticket['id']}/survey")  # type: ignore[arg-type]
+    assert state == {"finished": True, "answered": True, "open": False}
+
+    phone.reload()  # a second visit: thanked, no second form
+    expect(phone.locator("#survey .skm-thanks")).to_be_visible()
+    expect(phone.locator("#survey .skm-form")).to_have_count(0)
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_counter_tablet_shows_the_form_when_its_counter_finishes(
+    browser: Browser, live_server: LiveServer, kiosk_token: str, siti: str, artifacts: Path
+) -> None:
+    tablet_token = live_server.accounts.add_device("tablet-loket-1", "survey", counter=1)
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    tablet = context.new_page()
+    try:
+        tablet.goto(f"{live_server.base_url}/survey/setup#{tablet_token}")
+        expect(tablet.locator("#idle .counter-name")).to_have_text("Loket 1")
+        wait_for_js(tablet, "document.getElementById('offline').hidden")
+        ticket = serve(live_server, kiosk_token, siti)
+        expect(tablet.locator("#survey")).to_be_hidden()
+        call(live_server, siti, "POST", f"/tickets/{ticket['id']}/finish")
+        expect(tablet.locator("#survey .skm-form")).to_be_visible()
+        expect(tablet.locator("#idle")).to_be_hidden()
+        answer_the_form(tablet, 3)
+        expect(tablet.locator(".skm-thanks")).to_be_visible()
+        tablet.screenshot(path=str(artifacts / "survey-tablet.png"))
+        # After the thanks the tablet waits for the next visitor.
+        expect(tablet.locator("#idle")).to_be_visible(timeout=10_000)
+    finally:
+        context.close()
+    state = call(live_server, None, "GET", f"/tickets/{ticket['id']}/survey")  # type: ignore[arg-type]
+    assert state["answered"] is True
+
+
+def test_the_report_pages_draw_and_export_xlsx(
+    browser: Browser, live_server: LiveServer, kiosk_token: str, siti: str, artifacts: Path
+) -> None:
+    ticket = serve(live_server, kiosk_token, siti)
+    call(live_server, siti, "POST", f"/tickets/{ticket['id']}/finish")
+    scores = {"scores": {f"u{n}": 4 for n in range(1, 10)}}
+    call(live_server, None, "POST", f"/tickets/{ticket['id']}/survey", json=scores)  # type: ignore[arg-type]
+    live_server.add_admin("kepala")
+    admin = live_server.login("kepala", password="rahasia-admin")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        # An admin's token becomes this browser's session through a device setup address.
+        page.goto(f"{live_server.base_url}/survey/setup#{admin}")
+        wait_for_js(page, "location.pathname === '/survey/'")
+        page.goto(f"{live_server.base_url}/admin/reports")
+        wait_for_js(page, "!!document.body.dataset.loaded")
+        expect(page.locator("#table tbody tr").first.locator("th")).to_have_text(
+            "Perekaman & Cetak KTP-el"
+        )
+        # Chart.js drew on its canvases (under the CSP: no eval, no inline style).
+        arrivals = page.evaluate("Chart.getChart('chart-hours').data.datasets[0].data")
+        assert len(arrivals) == 24 and sum(arrivals) >= 1
+        page.screenshot(path=str(artifacts / "report-page.png"), full_page=True)
+        with page.expect_download() as download:
+            page.locator("#export-xlsx").click()
+        book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        rows = list(book["Laporan"].iter_rows(values_only=True))
+        header = next(n for n, row in enumerate(rows) if row[0] == "Kode / Code")
+        ktp = rows[header + 1]
+        assert ktp[:2] == ("KTP", "Perekaman & Cetak KTP-el") and ktp[2] >= 1 and ktp[3] >= 1
+        assert ktp[2:4] == tuple(
+            page.evaluate(
+                "[...document.querySelectorAll('#table tbody tr:first-child td')].slice(0, 2)"
+                ".map(td => Number(td.textContent))"
+            )
+        )
+
+        page.goto(f"{live_server.base_url}/admin/skm")
+        wait_for_js(page, "!!document.body.dataset.loaded")
+        # Alone this test's rating (4 on every element) makes 100.00; after the phone's (4)
+        # and the tablet's (3) it is 11/3 × 25 = 91.67. Either way grade A, as the API says.
+        total = call(live_server, admin, "GET", "/skm?by=service")["total"]
+        assert total["ikm_converted"] in (100.0, 91.67) and total["grade"] == "A"
+        expect(page.locator("#verdict")).to_contain_text(f"{total['ikm_converted']:.2f}")
+        expect(page.locator("#verdict")).to_contain_text("A (Sangat Baik)")
+        page.screenshot(path=str(artifacts / "skm-page.png"), full_page=True)
+    finally:
+        context.close()
+    assert not [e for e in errors if "Content Security Policy" in e], errors

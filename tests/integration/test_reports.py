@@ -1,0 +1,215 @@
+"""Reports from the append-only ticket events: a known day, every figure checked by hand.
+
+The day (Tuesday 24 November 2026, times in WIB; targets: KTP and KK 20 minutes):
+
+    09:00  T1, T2, T3 take KTP, T4 takes KK (kiosk)
+    09:05  counter 1 calls T1 (wait 5)      09:06 starts   09:16 finishes (service 10)
+    09:16  counter 1 calls T2 (wait 16)     09:18 starts   09:20 transfers it to KK
+    09:25  counter 1 calls T3 (wait 25)     09:27 no-show
+    09:30  counter 4 calls T4 (wait 30)     09:31 starts   09:45 finishes (service 14)
+    09:45  counter 4 calls T2 in KK (wait 25 since the transfer)  09:46 starts  09:49 finishes (3)
+    09:50  T5 takes KTP                     09:52 cancelled by counter 1 while waiting
+    10:05  T6 takes KTP and is never called: the day closes it unserved
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, insert, select
+
+from core.config import Settings
+from core.handlers import QueueService
+from core.reporting import percentile
+from core.store import ticket_events, tickets
+from core.store_reports import report_days
+from core.usecases.summarizing import build_closed_days
+from core.views.reports import built_days, built_months, report
+from tests.conftest import KIOSK, OPENING_MORNING, FakeClock, officer
+
+DAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def queue(make_queue, settings: Settings, database_url: str) -> QueueService:
+    return make_queue(dataclasses.replace(settings, database_url=database_url))
+
+
+def at(clock: FakeClock, minute: int) -> None:
+    """Set the clock to 09:00 WIB + `minute`."""
+    clock.now = OPENING_MORNING + timedelta(minutes=minute)
+
+
+def the_known_day(queue: QueueService, clock: FakeClock) -> dict[str, str]:
+    o1, o4 = officer(1), officer(4)
+    t = {name: queue.issue_ticket(s, None, KIOSK)["id"] for name, s in
+         (("T1", "KTP"), ("T2", "KTP"), ("T3", "KTP"), ("T4", "KK"))}  # fmt: skip
+    queue.open_counter(1, o1)
+    queue.open_counter(4, o4)
+    at(clock, 5), queue.call_ticket(t["T1"], 1, o1)
+    at(clock, 6), queue.act(t["T1"], "start", o1)
+    at(clock, 16), queue.act(t["T1"], "finish", o1)
+    queue.call_ticket(t["T2"], 1, o1)
+    at(clock, 18), queue.act(t["T2"], "start", o1)
+    at(clock, 20), queue.transfer(t["T2"], "KK", o1)
+    at(clock, 25), queue.call_ticket(t["T3"], 1, o1)
+    at(clock, 27), queue.act(t["T3"], "no_show", o1)
+    at(clock, 30), queue.call_ticket(t["T4"], 4, o4)
+    at(clock, 31), queue.act(t["T4"], "start", o4)
+    at(clock, 45), queue.act(t["T4"], "finish", o4)
+    queue.call_ticket(t["T2"], 4, o4)
+    at(clock, 46), queue.act(t["T2"], "start", o4)
+    at(clock, 49), queue.act(t["T2"], "finish", o4)
+    at(clock, 50)
+    t["T5"] = queue.issue_ticket("KTP", None, KIOSK)["id"]
+    at(clock, 52), queue.act(t["T5"], "cancel", o1)
+    at(clock, 65)
+    t["T6"] = queue.issue_ticket("KTP", None, KIOSK)["id"]
+    return t
+
+
+def close_the_day(queue: QueueService, clock: FakeClock) -> None:
+    at(clock, 8 * 60)  # 17:00 WIB: after the demo's closing plus the hour of grace
+    queue.close_ended_days()
+
+
+def rows_by_key(result: dict) -> dict[str, dict]:
+    return {row["key"]: row for row in result["rows"]}
+
+
+KTP = {
+    "issued": 5, "served": 1, "no_show": 1, "cancelled": 1, "unserved": 1,
+    "transferred_out": 1, "transferred_in": 0, "within_target": 1,
+    "wait_p50": 16, "wait_p90": 25, "service_p50": 10, "service_p90": 10,
+    "within_target_share": 1.0, "channels": {"kiosk": 5},
+}  # fmt: skip
+KK = {
+    "issued": 1, "served": 2, "no_show": 0, "cancelled": 0, "unserved": 0,
+    "transferred_out": 0, "transferred_in": 1, "within_target": 0,
+    "wait_p50": 25, "wait_p90": 30, "service_p50": 3, "service_p90": 14,
+    "within_target_share": 0.0, "channels": {"kiosk": 1},
+}  # fmt: skip
+MALL = {
+    "issued": 6, "served": 3, "no_show": 1, "cancelled": 1, "unserved": 1,
+    "transferred_out": 1, "transferred_in": 1, "within_target": 1,
+    # waits 5 16 25 25 30: ranks ⌈2.5⌉ = 3 and ⌈4.5⌉ = 5; service 3 10 14: ranks 2 and 3
+    "wait_p50": 25, "wait_p90": 30, "service_p50": 10, "service_p90": 14,
+    "within_target_share": 0.3333, "channels": {"kiosk": 6},
+}  # fmt: skip
+
+
+def figures_only(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("key", "label")}
+
+
+def test_every_figure_of_a_known_day_by_service_agency_counter_and_officer(
+    queue: QueueService, clock: FakeClock
+):
+    the_known_day(queue, clock)
+    close_the_day(queue, clock)
+    ctx = queue.ctx
+
+    by_service = report(ctx, DAY, DAY, "service")
+    assert figures_only(rows_by_key(by_service)["KTP"]) == KTP
+    assert figures_only(rows_by_key(by_service)["KK"]) == KK
+    assert list(rows_by_key(by_service)) == ["KTP", "KK"]  # in configuration order
+    assert by_service["total"] == MALL
+    assert figures_only(rows_by_key(report(ctx, DAY, DAY, "agency"))["DISDUKCAPIL"]) == MALL
+    assert report(ctx, DAY, DAY, "mall")["rows"][0]["issued"] == 6
+
+    by_counter = rows_by_key(report(ctx, DAY, DAY, "counter"))
+    assert {k: (r["issued"], r["served"], r["no_show"], r["transferred_out"], r["transferred_in"],
+                r["cancelled"], r["unserved"]) for k, r in by_counter.items()} == {
+        "1": (3, 1, 1, 1, 0, 0, 0),  # T1 served, T2 transferred away, T3 no-show
+        "4": (1, 2, 0, 0, 1, 0, 0),  # T4 and T2 (transferred in) served
+        "-": (2, 0, 0, 0, 0, 1, 1),  # T5 cancelled while waiting, T6 never called
+    }  # fmt: skip
+    assert (by_counter["1"]["wait_p50"], by_counter["1"]["wait_p90"]) == (16, 25)
+    by_officer = rows_by_key(report(ctx, DAY, DAY, "officer"))
+    assert by_officer["officer1"]["served"] == 1 and by_officer["officer4"]["served"] == 2
+
+    whole = report(ctx, DAY, DAY, "service")
+    assert whole["arrivals_by_hour"][9] == 5 and whole["arrivals_by_hour"][10] == 1
+    assert sum(whole["arrivals_by_hour"]) == 6
+    assert whole["heatmap"][1][9] == 5 and whole["heatmap"][1][10] == 1  # Tuesday
+    assert sum(map(sum, whole["heatmap"])) == 6
+
+    # Restricted to a set of services (an agency's scope): only KK.
+    only_kk = report(ctx, DAY, DAY, "service", {"KK"})
+    assert [r["key"] for r in only_kk["rows"]] == ["KK"] and only_kk["total"]["issued"] == 1
+
+
+def test_today_is_live_and_a_closed_day_never_changes(queue: QueueService, clock: FakeClock):
+    tickets_of_day = the_known_day(queue, clock)
+    live = report(queue.ctx, DAY, DAY, "service")  # the day is open: computed from events
+    assert rows_by_key(live)["KK"]["served"] == 2
+    assert rows_by_key(live)["KTP"]["unserved"] == 0  # T6 still waits
+    assert live["total"]["issued"] == 6
+
+    close_the_day(queue, clock)
+    closed = report(queue.ctx, DAY, DAY, "service")
+    assert closed["total"] == MALL
+    # Rows built once: a later event for that day's ticket (or any change to its rows) leaves
+    # the month's report as it was closed.
+    with queue.uow.writing() as conn:
+        seq = conn.execute(
+            select(tickets.c.seq).where(tickets.c.id == tickets_of_day["T6"])
+        ).scalar_one()
+        conn.execute(
+            insert(ticket_events).values(
+                mall=queue.mall, ticket_seq=seq, action="finish", from_status="serving",
+                to_status="done", service="KTP", counter=1, officer="officer1",
+                at=clock.now, version=10_000,
+            )
+        )  # fmt: skip
+    assert build_closed_days(queue.ctx) == 0
+    again = report(queue.ctx, DAY, DAY, "service")
+    assert again["total"] == closed["total"] and again["rows"] == closed["rows"]
+
+
+def test_nearest_rank_percentiles_of_a_histogram():
+    assert percentile({}, 0.5) is None
+    assert percentile({2: 1, 4: 1, 6: 1, 8: 1}, 0.5) == 4
+    assert percentile({2: 1, 4: 1, 6: 1, 8: 1}, 0.9) == 8
+    assert percentile({0: 9, 60: 1}, 0.9) == 0
+    assert percentile({0: 8, 60: 2}, 0.9) == 60
+
+
+def test_a_day_closed_long_ago_is_built_when_a_report_first_reaches_it(
+    queue: QueueService, clock: FakeClock
+):
+    the_known_day(queue, clock)
+    clock.advance(days=30)  # the server was down for a month: the close looks back a week
+    queue.close_ended_days()
+    with queue.uow.reading() as conn:
+        assert DAY.isoformat() not in built_days(queue.ctx, conn, "2026-01-01", "2027-01-01")
+    assert report(queue.ctx, DAY, DAY, "service")["total"] == MALL  # computed from events
+    assert build_closed_days(queue.ctx, DAY, since=DAY) == 1
+    with queue.uow.reading() as conn:
+        assert built_days(queue.ctx, conn, "2026-01-01", "2027-01-01") == {DAY.isoformat()}
+    assert report(queue.ctx, DAY, DAY, "service")["total"] == MALL  # now from its rows
+
+
+def test_a_whole_month_is_read_from_its_monthly_sums(queue: QueueService, clock: FakeClock):
+    the_known_day(queue, clock)
+    close_the_day(queue, clock)
+    with queue.uow.reading() as conn:
+        assert built_months(queue.ctx, conn, date(2026, 11, 1), date(2026, 11, 30)) == set()
+    clock.advance(days=10)  # December: November has ended, every day of it built
+    queue.close_ended_days()
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    with queue.uow.reading() as conn:
+        assert built_months(queue.ctx, conn, *november) == {"2026-11"}
+        assert built_months(queue.ctx, conn, date(2026, 11, 2), date(2026, 11, 30)) == set()
+    # The monthly sums alone answer for the month: the daily rows are not read for it.
+    with queue.uow.writing() as conn:
+        conn.execute(delete(report_days).where(report_days.c.day == DAY.isoformat()))
+    month = report(queue.ctx, *november, "service")
+    assert month["total"] == MALL
+    assert figures_only(rows_by_key(month)["KTP"]) == KTP
+    wider = report(queue.ctx, date(2026, 10, 15), date(2026, 12, 3), "counter")
+    assert wider["total"] == MALL
+    # The weekday × hour heatmap comes from the daily rows (deleted here: now empty).
+    assert sum(map(sum, month["heatmap"])) == 0

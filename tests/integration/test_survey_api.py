@@ -1,0 +1,247 @@
+"""The satisfaction survey and the reports over HTTP: one response per finished ticket, from
+the phone (no login) or the counter's tablet; bad input is a clear 4xx; exports open."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from core import skm
+from core.config import Settings
+from core.server.cli import main
+from tests.conftest import ROOT, FakeClock
+from tests.integration import test_api as base
+from tests.integration.test_api import Api
+
+# The API tests' fixtures: an app with officers and an admin, a kiosk, siti at counter 1.
+quick_hashes = base.quick_hashes
+app = base.app
+api = base.api
+kiosk = base.kiosk
+siti = base.siti
+admin = base.admin
+
+ANSWERS = {"scores": {code: 3 for code in skm.ELEMENT_CODES}}
+
+
+def served(api: Api, kiosk: str, officer: str, counter: int = 1) -> dict:
+    ticket = api.issue(kiosk)
+    status, called = api("POST", f"/tickets/{ticket['id']}/call", officer, json={})
+    assert status == 200, called
+    for action in ("start", "finish"):
+        status, body = api("POST", f"/tickets/{ticket['id']}/{action}", officer)
+        assert status == 200, body
+    return ticket
+
+
+def test_a_phone_rates_its_finished_ticket_once(api: Api, kiosk: str, siti: str):
+    waiting = api.issue(kiosk)
+    status, body = api("GET", f"/tickets/{waiting['id']}/survey")
+    assert (status, body) == (200, {"finished": False, "answered": False, "open": False})
+    status, body = api("POST", f"/tickets/{waiting['id']}/survey", json=ANSWERS)
+    assert status == 409 and body["error"]["code"] == "ticket_not_finished"
+    assert "finished" in body["error"]["message"]
+
+    ticket = served(api, kiosk, siti)
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True
+    answer = {**ANSWERS, "suggestion": "Ruang tunggu nyaman", "profile": {"sex": "L"}}
+    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=answer)
+    assert status == 201 and body == {
+        "ticket": ticket["number"],
+        "service": "KTP",
+        "channel": "phone",
+        "saved": True,
+    }
+    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)
+    assert status == 409 and body["error"]["code"] == "already_answered"
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1] == {
+        "finished": True,
+        "answered": True,
+        "open": False,
+    }
+
+
+BAD_ANSWERS = [
+    ({"scores": {**ANSWERS["scores"], "u3": 5}}, "scores.u3"),
+    ({"scores": {**ANSWERS["scores"], "u3": 0}}, "scores.u3"),
+    ({"scores": {**ANSWERS["scores"], "u3": "4"}}, "scores.u3"),
+    ({"scores": {"u1": 4}}, "scores.u2"),
+    ({"scores": [3] * 9}, "scores"),
+    ({}, "scores"),
+    ({**ANSWERS, "profile": {"education": "PhD"}}, "profile.education"),
+    ({**ANSWERS, "profile": "L"}, "profile"),
+    ({**ANSWERS, "suggestion": 7}, "suggestion"),
+]
+
+
+def test_out_of_range_or_malformed_answers_are_400_naming_the_field(
+    api: Api, kiosk: str, siti: str
+):
+    ticket = served(api, kiosk, siti)
+    tablet = api.device("tablet-loket-1", "survey", counter=1)
+    for answer, field in BAD_ANSWERS:
+        status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=answer)
+        assert status == 400 and field in body["error"]["message"], (answer, body)
+        status, body = api("POST", "/counters/1/survey", tablet, json=answer)
+        assert status == 400 and field in body["error"]["message"], (answer, body)
+    status, body = api("POST", f"/tickets/{ticket['id']}/survey", data="[1, 2]")
+    assert status == 400
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True  # nothing stored
+
+
+def test_unknown_tickets_and_foreign_origins_are_refused(api: Api, kiosk: str, siti: str):
+    assert api("POST", "/tickets/no-such-ticket/survey", json=ANSWERS)[0] == 404
+    assert api("GET", "/tickets/no-such-ticket/survey")[0] == 404
+    ticket = served(api, kiosk, siti)
+    status, body = api(
+        "POST",
+        f"/tickets/{ticket['id']}/survey",
+        json=ANSWERS,
+        headers={"Origin": "https://evil.example"},
+    )
+    assert status == 403, body
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True
+
+
+def test_a_survey_tablet_rates_the_ticket_its_counter_finished_last(
+    api: Api, kiosk: str, siti: str, clock: FakeClock
+):
+    tablet = api.device("tablet-loket-1", "survey", counter=1)
+    other = api.device("tablet-loket-2", "survey", counter=2)
+    assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[1]["error"]["code"] == (
+        "nothing_to_rate"
+    )
+    ticket = served(api, kiosk, siti)
+    assert api("POST", "/counters/1/survey", other, json=ANSWERS)[0] == 403
+    assert api("POST", "/counters/1/survey", siti, json=ANSWERS)[0] == 403
+    assert api("POST", "/counters/1/survey", json=ANSWERS)[0] == 401
+    status, body = api("POST", "/counters/1/survey", tablet, json=ANSWERS)
+    assert status == 201 and body["ticket"] == ticket["number"] and body["channel"] == "tablet"
+    assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[0] == 409
+    # The phone cannot rate it a second time either.
+    assert api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)[0] == 409
+    # A tablet token acts on no ticket.
+    nxt = api.issue(kiosk)
+    assert api("POST", f"/tickets/{nxt['id']}/cancel", tablet)[0] == 403
+    clock.advance(minutes=11)
+    assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[0] == 409
+
+
+def test_a_survey_device_needs_a_real_counter(api: Api):
+    from core.tickets import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="counter"):
+        api.device("tablet-x", "survey")
+    with pytest.raises(InvalidRequest, match="counter"):
+        api.device("tablet-y", "survey", counter=999)
+
+
+def test_the_skm_report_counts_respondents_against_the_sample(
+    api: Api, kiosk: str, siti: str, admin: str, settings: Settings
+):
+    scores = [
+        {code: 4 for code in skm.ELEMENT_CODES},
+        {code: 2 for code in skm.ELEMENT_CODES},
+        {**{code: 3 for code in skm.ELEMENT_CODES}, "u4": 4},
+    ]
+    for answer in scores:
+        ticket = served(api, kiosk, siti)
+        assert api("POST", f"/tickets/{ticket['id']}/survey", json={"scores": answer})[0] == 201
+    served(api, kiosk, siti)  # served, not rated
+    status, body = api("GET", "/skm?by=service", admin)
+    assert status == 200, body
+    total = body["total"]
+    # NRR: u4 = (4 + 2 + 4) / 3 = 3.333, the rest 3.0; IKM = 27.333 / 9 = 3.037 -> 75.93, C
+    assert total["respondents"] == 3 and total["population"] == 4
+    assert total["minimum_sample"] == 4
+    assert total["nrr"]["u1"] == 3.0 and total["nrr"]["u4"] == 3.333
+    assert total["ikm_converted"] == 75.93 and total["grade"] == "C"
+    assert body["rows"][0]["key"] == "KTP" and body["profile"]["sex"] == {"-": 3}
+
+    assert api("GET", "/skm", siti)[0] == 403
+    assert api("GET", "/skm")[0] == 401
+
+
+BAD_QUERIES = [
+    ("from=2026-11-24&to=2026-11-01", "'to'"),
+    ("from=2025-01-01&to=2026-11-24", "at most"),
+    ("from=24-11-2026", "'from'"),
+    ("from=2026-02-30", "'from'"),
+    ("by=planet", "'by'"),
+    ("format=pdf", "'format'"),
+]
+
+
+def test_a_bad_period_or_choice_is_400(api: Api, admin: str):
+    for query, field in BAD_QUERIES:
+        for path in ("/reports", "/skm"):
+            status, body = api("GET", f"{path}?{query}", admin)
+            assert status == 400 and field in body["error"]["message"], (path, body)
+    assert api("GET", "/skm?by=counter", admin)[0] == 400  # the index is per service, not desk
+
+
+def test_exports_open_as_csv_and_xlsx(api: Api, kiosk: str, siti: str, admin: str):
+    ticket = served(api, kiosk, siti)
+    api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)
+    client = api.client
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = client.get("/api/v1/reports?by=service&format=csv", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Kode / Code", "Kelompok / Group", "Diterbitkan / Issued"]
+    assert rows[1][:4] == ["KTP", "Perekaman & Cetak KTP-el", "1", "1"]
+    assert rows[-1][:4] == ["", "Total", "1", "1"]
+    response = client.get("/api/v1/reports?by=counter&format=xlsx", headers=headers)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book["Laporan"]
+    values = [row for row in sheet.iter_rows(values_only=True)]
+    header = next(n for n, row in enumerate(values) if row[0] == "Kode / Code")
+    assert values[header + 1][:4] == ("1", "Loket 1", 1, 1)
+    response = client.get("/api/v1/skm?by=agency&format=xlsx", headers=headers)
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["IKM", "Unsur", "Profil", "Saran"]
+    rows = list(book["IKM"].iter_rows(values_only=True))
+    header = next(n for n, row in enumerate(rows) if row[0] == "Kelompok / Group")
+    assert rows[header][1] == "NRR U1" and rows[header + 1][1] == 3
+    # all 3s: IKM 3.0, converted 75.00, grade C; 1 respondent of 1 served, sample 1
+    assert rows[header + 1][-7:] == (3, 75, "C", "Kurang Baik", 1, 1, 1)
+
+
+def test_the_report_command(
+    tmp_path: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+):
+    config = tmp_path / "config.yaml"
+    config.write_text((ROOT / "config.yaml").read_text())
+    monkeypatch.setenv("ANTRIAN_DATABASE_URL", settings.database_url)
+    run = ["--config", str(config), "report"]
+    argv = [
+        *run,
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-24",
+        "--by",
+        "agency",
+        "--format",
+        "json",
+    ]
+    assert main(argv) == 0
+    body = json.loads(capsysbinary.readouterr().out)
+    assert (body["from"], body["to"], body["by"]) == ("2026-11-01", "2026-11-24", "agency")
+    assert body["total"]["issued"] == 0
+    target = tmp_path / "skm.xlsx"
+    assert main([*run, "--skm", "--by", "mall", "--format", "xlsx", "-o", str(target)]) == 0
+    assert load_workbook(target).sheetnames[0] == "IKM"
+    assert main([*run, "--from", "2026-11-24", "--to", "2026-11-01"]) == 1
+    assert b"'to'" in capsysbinary.readouterr().err
+    assert main([*run, "--skm", "--by", "counter"]) == 1
