@@ -1,0 +1,226 @@
+"""What the wait estimate reads from the database: today's waiting visitors in call-order
+terms, each counter's state and current visitor, and recent counter times per service.
+
+Kept apart from `core/repository.py` (the ticket lifecycle's own reads): these are read-only
+queries that only the estimate needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from core.repository import BOOKING, as_utc
+from core.store import counter_state, ticket_events, tickets
+from core.store_bookings import bookings
+
+RECENT_DAYS = 7
+SAMPLE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    id: str
+    service: str
+    priority: bool
+    arrived_at: datetime
+    seq: int
+    sequence: int  # the number within its service's series (of the service it was issued for)
+    booked: bool = False  # a checked-in booking: `arrived_at` is its slot's start
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    number: int
+    status: str
+    streak: int
+    busy_since: datetime | None  # when its current visitor was called
+    busy_service: str | None
+
+
+def waiting(
+    conn: Connection, mall: str, day: str, services: Iterable[str] | None = None
+) -> list[WaitingRow]:
+    """Today's waiting visitors (of `services` only, when given: one part of the mall's
+    queues is played at a time, and the rest can be many thousands of rows)."""
+    only = () if services is None else (tickets.c.service.in_(sorted(services)),)
+    rows = conn.execute(
+        select(
+            tickets.c.id,
+            tickets.c.service,
+            tickets.c.priority,
+            tickets.c.arrived_at,
+            tickets.c.seq,
+            tickets.c.sequence,
+            tickets.c.channel,
+        ).where(tickets.c.mall == mall, tickets.c.day == day, tickets.c.status == "waiting", *only)
+    )
+    return [
+        WaitingRow(
+            r.id,
+            r.service,
+            r.priority is not None,
+            as_utc(r.arrived_at),
+            r.seq,
+            r.sequence,
+            r.channel == BOOKING,
+        )
+        for r in rows
+    ]  # type: ignore[arg-type]
+
+
+def counters(conn: Connection, mall: str) -> list[CounterRow]:
+    active = {
+        r.counter: (as_utc(r.called_at), r.service)
+        for r in conn.execute(
+            select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
+                tickets.c.mall == mall,
+                tickets.c.counter.is_not(None),
+                tickets.c.status.in_(("called", "serving", "on_hold")),
+            )
+        )
+    }
+    return [
+        CounterRow(r.number, r.status, int(r.priority_streak), *active.get(r.number, (None, None)))
+        for r in conn.execute(
+            select(counter_state.c.number, counter_state.c.status, counter_state.c.priority_streak)
+            .where(counter_state.c.mall == mall)
+            .order_by(counter_state.c.number)
+        )
+    ]
+
+
+def counter_minutes(
+    conn: Connection, mall: str, day: date, service: str
+) -> tuple[list[tuple[float, int | None]], list[tuple[float, int | None]]]:
+    """How long recent visitors of `service` held a counter (call to finish, no-shows
+    included: a no-show takes counter time too), today's and the recent days', each with its
+    counter; newest first."""
+    first = (day - timedelta(days=RECENT_DAYS)).isoformat()
+    rows = conn.execute(
+        select(tickets.c.day, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
+        .where(
+            tickets.c.mall == mall,
+            tickets.c.day >= first,
+            tickets.c.day <= day.isoformat(),
+            tickets.c.service == service,
+            tickets.c.status.in_(("done", "no_show")),
+            tickets.c.called_at.is_not(None),
+            tickets.c.finished_at.is_not(None),
+        )
+        .order_by(tickets.c.finished_at.desc())
+        .limit(SAMPLE_LIMIT * 2)
+    )
+    today: list[tuple[float, int | None]] = []
+    recent: list[tuple[float, int | None]] = []
+    for r in rows:
+        minutes = (as_utc(r.finished_at) - as_utc(r.called_at)).total_seconds() / 60  # type: ignore[operator]
+        (today if r.day == day.isoformat() else recent).append((max(0.0, minutes), r.counter))
+    return today[:SAMPLE_LIMIT], recent[:SAMPLE_LIMIT]
+
+
+def priority_issued_since(
+    conn: Connection, mall: str, day: str, service: str, since: datetime
+) -> int:
+    """Priority visitors of `service` who took a ticket since `since` (their rate tells how
+    many will still come before a normal visitor's turn)."""
+    return len(
+        conn.execute(
+            select(tickets.c.seq).where(
+                tickets.c.mall == mall,
+                tickets.c.day == day,
+                tickets.c.origin_service == service,
+                tickets.c.priority.is_not(None),
+                tickets.c.issued_at >= since,
+            )
+        ).all()
+    )
+
+
+def bookings_to_come(
+    conn: Connection, mall: str, day: str, services: Iterable[str]
+) -> list[tuple[str, str]]:
+    """Today's bookings of `services` not checked in yet, as (service, slot "HH:MM"): they
+    will be called ahead of the walk-ins from their slot's start."""
+    rows = conn.execute(
+        select(bookings.c.service, bookings.c.slot).where(
+            bookings.c.mall == mall,
+            bookings.c.day == day,
+            bookings.c.service.in_(sorted(services)),
+            bookings.c.status == "booked",
+        )
+    )
+    return [(r.service, r.slot) for r in rows]
+
+
+def visits_ended(
+    conn: Connection, mall: str, since: datetime, services: Iterable[str]
+) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Since `since` (today's start), visits of `services` that ended at a counter: per
+    service, all of them (finished or sent on), and per (service, target) those sent on to
+    another service (a transfer). Their ratio says how many of the visitors still waiting
+    will join another queue after their turn."""
+    rows = conn.execute(
+        select(
+            ticket_events.c.action,
+            ticket_events.c.service,
+            ticket_events.c.to_service,
+            func.count(),
+        )
+        .where(
+            ticket_events.c.mall == mall,
+            ticket_events.c.at >= since,
+            ticket_events.c.action.in_(("finish", "transfer")),
+            ticket_events.c.service.in_(sorted(services)),
+        )
+        .group_by(ticket_events.c.action, ticket_events.c.service, ticket_events.c.to_service)
+    )
+    ended: dict[str, int] = {}
+    moved: dict[tuple[str, str], int] = {}
+    for action, service, target, n in rows:
+        ended[service] = ended.get(service, 0) + int(n)
+        if action == "transfer" and target:
+            moved[(service, target)] = moved.get((service, target), 0) + int(n)
+    return ended, moved
+
+
+def issued(
+    conn: Connection, mall: str, first: date, last: date, service: str
+) -> list[tuple[str, datetime, bool]]:
+    """Tickets `service` issued (as the service taken at the kiosk) from day `first` to
+    `last`: (day, issued at, priority). Recent days' give the shape of a day's arrivals."""
+    rows = conn.execute(
+        select(tickets.c.day, tickets.c.issued_at, tickets.c.priority).where(
+            tickets.c.mall == mall,
+            tickets.c.day >= first.isoformat(),
+            tickets.c.day <= last.isoformat(),
+            tickets.c.origin_service == service,
+        )
+    )
+    return [(r.day, as_utc(r.issued_at), r.priority is not None) for r in rows]  # type: ignore[misc]
+
+
+def issued_today(conn: Connection, mall: str, day: str, service: str) -> tuple[int, int]:
+    """Tickets `service` issued today so far: all of them, and the priority ones."""
+    row = conn.execute(
+        select(func.count(), func.count(tickets.c.priority)).where(
+            tickets.c.mall == mall, tickets.c.day == day, tickets.c.origin_service == service
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def transfer_pairs(conn: Connection, mall: str, since: datetime) -> set[tuple[str, str]]:
+    """(service, target) of every transfer since `since` (today's start)."""
+    rows = conn.execute(
+        select(ticket_events.c.service, ticket_events.c.to_service)
+        .where(
+            ticket_events.c.mall == mall,
+            ticket_events.c.at >= since,
+            ticket_events.c.action == "transfer",
+        )
+        .distinct()
+    )
+    return {(r.service, r.to_service) for r in rows if r.to_service}

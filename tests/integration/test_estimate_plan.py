@@ -1,0 +1,55 @@
+"""The wait estimate follows the staffing plan: breaks push a turn past them, the closing
+ends the day, a busy counter is busy even with nobody ahead, and the range is given."""
+
+from __future__ import annotations
+
+from core.forecast import Span
+from core.handlers import QueueService
+from tests.conftest import KIOSK, FakeClock, officer
+
+NINE = 9 * 60  # the fixture's clock: 09:00 local
+
+
+def _three_waiting(queue: QueueService) -> list[dict]:
+    queue.open_counter(1, officer(1))
+    tickets = [queue.issue_ticket("KTP", None, KIOSK) for _ in range(3)]
+    queue.call_next(1, officer(1))  # the first is at the counter: 6 minutes by default
+    return tickets
+
+
+def test_nobody_ahead_but_the_counter_busy_is_not_zero(queue: QueueService) -> None:
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 300)]}
+    _, second, third = _three_waiting(queue)
+    status = queue.ticket_status(second["id"])
+    assert status["ahead"] == 0
+    assert status["eta_minutes"] == 6  # KTP's default minutes, the counter being busy
+    low, high = status["eta_range"]
+    assert low <= 6 <= high and status["eta_today"] is True
+    assert queue.ticket_status(third["id"])["eta_minutes"] == 12
+
+
+def test_a_break_pushes_the_turn_past_it(queue: QueueService) -> None:
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 10), Span(NINE + 60, 900)]}
+    _, second, third = _three_waiting(queue)
+    assert queue.ticket_status(second["id"])["eta_minutes"] == 6
+    # Free again at 09:12, after its break began at 09:10: back at 10:00.
+    assert queue.ticket_status(third["id"])["eta_minutes"] == 60
+
+
+def test_no_time_is_promised_after_the_closing(queue: QueueService) -> None:
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 10)]}
+    _, second, third = _three_waiting(queue)
+    assert queue.ticket_status(second["id"])["eta_minutes"] == 6
+    late = queue.ticket_status(third["id"])
+    assert (late["eta_minutes"], late["eta_range"], late["eta_today"]) == (None, None, False)
+
+
+def test_before_the_counters_open_the_estimate_counts_from_the_opening(
+    queue: QueueService, clock: FakeClock
+) -> None:
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE + 30, 900)]}
+    first = queue.issue_ticket("KTP", None, KIOSK)
+    second = queue.issue_ticket("KTP", None, KIOSK)
+    assert first["eta_minutes"] == 30 and second["eta_minutes"] == 36
+    clock.advance(minutes=20)
+    assert queue.ticket_status(second["id"])["eta_minutes"] == 16
