@@ -13,8 +13,8 @@ and prints a markdown table (latency is of the measured request only; for call-n
 call-next request, start and finish are counted as "other requests"), then checks the database:
 no duplicate or missing numbers, every called ticket called exactly once, by one counter.
 
-    python bench/bench_server.py                     # Werkzeug (`antrian serve`), 10 s phases
-    python bench/bench_server.py --server gunicorn   # gunicorn gthread, if installed
+    python bench/bench_server.py                     # `antrian serve` (gunicorn), 10 s phases
+    python bench/bench_server.py --server werkzeug   # `antrian serve --dev`
     python bench/bench_server.py --duration 5 --markdown results.md
 """
 
@@ -219,26 +219,6 @@ def printerless_issuer(server: BenchServer) -> tuple[str, str]:
     return server.login("resepsionis", PASSWORD, counter=21), "officer, no printer"
 
 
-def gunicorn_command(threads: int) -> Any:
-    def command(config_path: Path, port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "1",
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            f"core.server.app:create_app(config_path={str(config_path)!r})",
-        ]
-
-    return command
-
-
 # ---------------------------------------------------------------------- checks
 def verify(
     server: BenchServer, issued: list[tuple[str, str, str]], loops: list[CounterLoop]
@@ -400,8 +380,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds per phase")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (ping, issue)")
-    parser.add_argument("--server", choices=["werkzeug", "gunicorn"], default="werkzeug")
-    parser.add_argument("--threads", type=int, default=32, help="gunicorn threads")
+    parser.add_argument(
+        "--server",
+        choices=["werkzeug", "gunicorn"],
+        default="gunicorn",
+        help="gunicorn: `antrian serve`; werkzeug: `antrian serve --dev`",
+    )
+    parser.add_argument("--threads", type=int, help="gunicorn threads (default: serve's)")
     parser.add_argument(
         "--queue-per-counter", type=int, default=120, help="visitors waiting per counter"
     )
@@ -441,9 +426,12 @@ def main(argv: list[str] | None = None) -> int:
         print(cost_report)
         return 0
 
-    command = gunicorn_command(args.threads) if args.server == "gunicorn" else None
     tmp = tempfile.mkdtemp(prefix="antrian-bench-")
-    server = BenchServer(Path(tmp), command=command, **bench_overrides())
+    server = BenchServer(Path(tmp), **bench_overrides())
+    if args.server == "werkzeug":
+        server.serve_args = ["--dev"]
+    elif args.threads:
+        server.serve_args = ["--threads", str(args.threads)]
     print(f"Starting the server ({args.server}) in {tmp} ...", flush=True)
     server.start()
     try:

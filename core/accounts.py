@@ -38,7 +38,7 @@ from core.store import (
 )
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
-ROLES = ("officer", "admin")
+ROLES = ("officer", "admin", "supervisor")  # a supervisor: see core/scope.py
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
 MIN_PASSWORD = 8
 # A process trusts a token it has just checked for this long instead of reading the database on
@@ -388,7 +388,10 @@ class Accounts(DeviceRegistry, SessionChecks):
             raise Unauthorized("Unknown or revoked token; sign in again.")
         if not device.active:
             raise Unauthorized(f"The device {device.name!r} has been disabled.")
-        return Actor(device.kind, device.name, zone=device.zone, kiosk=device.kiosk), None
+        actor = Actor(
+            device.kind, device.name, zone=device.zone, kiosk=device.kiosk, counter=device.counter
+        )
+        return actor, None
 
     def session_user_id(self, token: str) -> int | None:
         with self.uow.reading() as conn:

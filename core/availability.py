@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from core import numbering, repository
+from core.booked_streaks import booked_ticket_count
+from core.quotas import day_quota
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -21,7 +23,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Availability:
     open: bool
-    reason_code: str | None = None  # closed_by_admin | outside_hours | quota_reached | mall_closed
+    # closed_by_admin | outside_hours | quota_reached | mall_closed, or a dated closure's
+    # kind: holiday | cuti_bersama | closure
+    reason_code: str | None = None
     reason: str | None = None
 
 
@@ -33,6 +37,7 @@ def availability(
     check_quota: bool = True,
     closed: Mapping[str, str] | None = None,
     issued: Mapping[str, int] | None = None,
+    quotas: Mapping[str, int] | None = None,
 ) -> Availability:
     """Whether `service_code` takes tickets now, and why not. `closed` (reasons by service)
     and `issued` (today's numbers by service) may come read for many services at once;
@@ -46,19 +51,32 @@ def availability(
     if reason:
         return Availability(False, "closed_by_admin", reason)
     local = ctx.now().astimezone(settings.mall.tz)
+    dated = settings.calendar.closure(local.date(), service_code)
+    if dated is not None:  # a holiday, cuti bersama or a local closure
+        return Availability(False, dated.kind, dated.reason)
     hours = settings.service_hours(service_code, local.weekday())
     if hours is None:
         return Availability(False, "mall_closed", "Tutup hari ini / Closed today")
     if not hours.contains(local.time()):
         span = str(hours)
         return Availability(False, "outside_hours", f"Jam layanan {span} / Service hours {span}")
-    if check_quota and service.daily_quota is not None:
+    quota = service.daily_quota
+    if check_quota:
+        # Today's quota, where one was set over the configured one (core/quotas.py).
+        override = (
+            quotas.get(service_code)
+            if quotas is not None
+            else day_quota(conn, ctx.mall, service_code, local.date())
+        )
+        quota = override if override is not None else quota
+    if check_quota and quota is not None:
         if issued is None:
             count = numbering.issued_count(conn, ctx.mall, service_code, local.date())
         else:
             count = issued.get(service_code, 0)
-        if count >= service.daily_quota:
-            return Availability(
-                False, "quota_reached", f"Kuota hari ini habis ({service.daily_quota})"
-            )
+        if count >= quota and service.booking is not None:
+            # Checked-in bookings took numbers of the series, not walk-in places.
+            count -= booked_ticket_count(conn, ctx.mall, service_code, local.date().isoformat())
+        if count >= quota:
+            return Availability(False, "quota_reached", f"Kuota hari ini habis ({quota})")
     return Availability(True)

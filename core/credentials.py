@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-DEVICE_KINDS = ("kiosk", "display")
+DEVICE_KINDS = ("kiosk", "display", "survey")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 

@@ -1,4 +1,6 @@
-"""Kiosks and displays: registered with a token, listed, revoked (part of `Accounts`)."""
+"""Kiosks, displays and survey tablets: registered with a token, listed, revoked (part of
+`Accounts`). A survey tablet stands at one counter and shows the satisfaction survey after that
+counter finishes a ticket."""
 
 from __future__ import annotations
 
@@ -29,7 +31,12 @@ class DeviceRegistry:
 
     # ------------------------------------------------------------------ devices
     def add_device(
-        self, name: str, kind: str, zone: str | None = None, kiosk: str | None = None
+        self,
+        name: str,
+        kind: str,
+        zone: str | None = None,
+        kiosk: str | None = None,
+        counter: int | None = None,
     ) -> str:
         """Register a kiosk or display and return its token (shown once, stored hashed)."""
         if not NAME_PATTERN.match(name):
@@ -52,6 +59,13 @@ class DeviceRegistry:
             except KeyError:
                 known = ", ".join(k.code for k in self.settings.kiosks)
                 raise InvalidRequest(f"Unknown kiosk {kiosk!r}; known kiosks: {known}.") from None
+        if kind == "survey":
+            numbers = [c.number for c in self.settings.counters]
+            if counter not in numbers:
+                raise InvalidRequest(
+                    f"A survey tablet stands at a counter: --counter must be one of "
+                    f"{', '.join(map(str, numbers))}, got {counter!r}."
+                )
         token = secrets.token_urlsafe(32)
         with self.uow.writing() as conn:
             if conn.execute(select(devices.c.id).where(devices.c.name == name)).first():
@@ -62,6 +76,7 @@ class DeviceRegistry:
                     kind=kind,
                     zone=zone if kind == "display" else None,
                     kiosk=kiosk if kind == "kiosk" else None,
+                    counter=counter if kind == "survey" else None,
                     token_hash=token_hash(token),
                     active=True,
                     created_at=self.clock(),
@@ -77,6 +92,7 @@ class DeviceRegistry:
                     "kind": r.kind,
                     "zone": r.zone,
                     "kiosk": r.kiosk,
+                    "counter": r.counter,
                     "active": r.active,
                     "created_at": r.created_at,
                 }

@@ -25,6 +25,7 @@ from core.usecases import calling, counters, printing, services, setup, ticket_a
 from core.usecases.closing import DayCloser
 from core.usecases.issuing import TicketIssuer
 from core.usecases.unit import counter_for
+from core.views import catalogue as catalogue_views
 from core.views import counters as counter_views
 from core.views import printing as print_views
 from core.views import services as service_views
@@ -158,6 +159,12 @@ class QueueService:
 
     def services_overview(self) -> list[dict[str, Any]]:
         return service_views.services_overview(self.ctx)
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        return catalogue_views.catalogue(self.ctx)
+
+    def service_page(self, code: str) -> dict[str, Any]:
+        return catalogue_views.service_page(self.ctx, code)
 
     def ticket(self, ticket_id: str) -> Ticket:
         return ticket_views.load(self.ctx, ticket_id)

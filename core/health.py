@@ -86,3 +86,35 @@ def sqlite_shared_memory_lost(database_url: str) -> bool:
     wal = database.with_name(database.name + "-wal")
     shm = database.with_name(database.name + "-shm")
     return database.exists() and wal.exists() and not shm.exists()
+
+
+_MESSAGE_QUEUE_CLIENTS: dict[str, object] = {}
+_MESSAGE_QUEUE_LOCK = threading.Lock()
+MESSAGE_QUEUE_TIMEOUT_SECONDS = 1.0
+
+
+def message_queue_problem(url: str | None) -> str | None:
+    """Why the message queue (Redis) cannot be used now, or None when it answers a PING.
+
+    Without it every process still serves its own clients, but calls made on another process
+    no longer reach them: a load balancer should send no one here until it is back. The
+    client is kept per URL (its connection pool reconnects by itself) and waits at most a
+    second, so a health probe never hangs on a dead Redis."""
+    if not url:
+        return None
+    import redis
+
+    with _MESSAGE_QUEUE_LOCK:
+        client = _MESSAGE_QUEUE_CLIENTS.get(url)
+        if client is None:
+            client = redis.Redis.from_url(
+                url,
+                socket_timeout=MESSAGE_QUEUE_TIMEOUT_SECONDS,
+                socket_connect_timeout=MESSAGE_QUEUE_TIMEOUT_SECONDS,
+            )
+            _MESSAGE_QUEUE_CLIENTS[url] = client
+    try:
+        client.ping()  # type: ignore[attr-defined]
+    except (redis.RedisError, OSError) as exc:
+        return f"message queue unreachable: {describe(exc)}"
+    return None

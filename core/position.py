@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from core import repository
-from core.queueing import people_ahead_in_call_order
+from core.booked_streaks import booked_streak, local_day_start
+from core.queueing import people_ahead_of
 from core.tickets import Ticket, TicketStatus
 
 if TYPE_CHECKING:
@@ -35,19 +36,58 @@ def service_streak(ctx: MallContext, conn: Connection, service: str) -> int:
     return min(open_streaks or [streak for _, streak in serving], default=0)
 
 
+def service_booked_streak(ctx: MallContext, conn: Connection, service: str, day: str) -> int:
+    """The booked streak that decides the service's next non-priority call: the smallest of
+    its open counters' (the one that will call a booked visitor soonest)."""
+    states = repository.counter_streaks(conn, ctx.mall)
+    since = local_day_start(day, ctx.settings.mall.tz)
+    ratio = ctx.settings.calling.booking_ratio
+    numbers = [c.number for c in ctx.settings.counters_serving(service) if c.number in states]
+    open_numbers = [n for n in numbers if states[n][0] == "open"] or numbers
+    return min((booked_streak(conn, ctx.mall, n, since, ratio) for n in open_numbers), default=0)
+
+
+def _ahead(
+    ctx: MallContext,
+    conn: Connection,
+    service: str,
+    day: str,
+    kind: str,
+    same_class_ahead: int,
+    waiting: dict[str, int],
+) -> int:
+    """Place in the call order from the counts, reading the streaks only where they matter."""
+    non_priority = waiting["booked"] + waiting["normal"]
+    priority_streak = 0
+    if waiting["priority"] and non_priority:
+        priority_streak = service_streak(ctx, conn, service)
+    streak = 0
+    if waiting["booked"] and waiting["normal"]:
+        streak = service_booked_streak(ctx, conn, service, day)
+    rules = ctx.settings.calling
+    return people_ahead_of(
+        kind,
+        same_class_ahead,
+        waiting,
+        (priority_streak, streak),
+        (rules.priority_ratio, rules.booking_ratio),
+    )
+
+
 def people_ahead(ctx: MallContext, conn: Connection, ticket: Ticket) -> int:
     """Tickets the call order puts before `ticket` (0 for a ticket that no longer waits)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    normal, priority = repository.waiting_split(conn, ctx.mall, ticket.day, ticket.service)
-    is_priority = ticket.priority is not None
-    other = normal if is_priority else priority
-    return people_ahead_in_call_order(
-        is_priority,
-        repository.ahead_in_group(conn, ctx.mall, ticket),
-        other,
-        service_streak(ctx, conn, ticket.service) if other else 0,
-        ctx.settings.calling.priority_ratio,
+    now = ctx.now()
+    waiting = repository.waiting_by_class(conn, ctx.mall, ticket.day, ticket.service, now)
+    return _ahead(
+        ctx,
+        conn,
+        ticket.service,
+        ticket.day,
+        repository.class_of(ticket, now),
+        repository.ahead_in_class(conn, ctx.mall, ticket, now),
+        waiting,
     )
 
 
@@ -56,27 +96,27 @@ def people_ahead_of_new(
 ) -> dict[str, tuple[int, int]]:
     """For tickets just inserted together (in issue order): each one's people ahead at the
     moment it joined, and how many then waited for its service (itself included). Read
-    with one count per service for the whole batch."""
+    with one count per service for the whole batch. A new walk-in joins the end of its
+    class; a checked-in booking's place is read (its arrival is its slot's start)."""
     batch = list(issued)
-    ratio = ctx.settings.calling.priority_ratio
-    running: dict[str, list[int]] = {}  # service: [normal, priority] waiting before the batch
-    streaks: dict[str, int] = {}  # read only where both groups wait: else it changes nothing
+    now = ctx.now()
+    running: dict[str, dict[str, int]] = {}  # service: waiting by class before the batch
     for ticket in batch:
         if ticket.service not in running:
-            normal, priority = repository.waiting_split(conn, ctx.mall, ticket.day, ticket.service)
-            running[ticket.service] = [normal, priority]
+            running[ticket.service] = repository.waiting_by_class(
+                conn, ctx.mall, ticket.day, ticket.service, now
+            )
     for ticket in batch:  # the batch's own tickets were counted: take them off
-        running[ticket.service][ticket.priority is not None] -= 1
+        running[ticket.service][repository.class_of(ticket, now)] -= 1
     result = {}
     for ticket in batch:
         counts = running[ticket.service]
-        is_priority = ticket.priority is not None
-        other = counts[not is_priority]
-        if other and ticket.service not in streaks:
-            streaks[ticket.service] = service_streak(ctx, conn, ticket.service)
-        ahead = people_ahead_in_call_order(
-            is_priority, counts[is_priority], other, streaks.get(ticket.service, 0), ratio
-        )
-        counts[is_priority] += 1
-        result[ticket.id] = (ahead, counts[0] + counts[1])
+        kind = repository.class_of(ticket, now)
+        if ticket.channel == repository.BOOKING:
+            same = repository.ahead_in_class(conn, ctx.mall, ticket, now)
+        else:
+            same = counts[kind]
+        counts[kind] += 1
+        ahead = _ahead(ctx, conn, ticket.service, ticket.day, kind, same, counts)
+        result[ticket.id] = (ahead, sum(counts.values()))
     return result

@@ -12,12 +12,34 @@ compiled once and run on the driver's cursor (core/store.py says what that rules
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
-from core.queueing import Candidate
+from core.queue_heads import (  # noqa: F401  (callers find the call order's classes here)
+    _NOW,
+    BOOKING,
+    CLASS_FILTERS,
+    CLASS_INDEX,
+    CLASSES,
+    as_utc,
+    class_of,
+    queue_heads,
+    sqlite_booked,
+)
+from core.queue_lengths import WAITING_BOOKED, queue_lengths
 from core.store import Prepared, counter_state, mall_state, service_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, NotFound, Priority, Ticket, TicketStatus
 
@@ -49,26 +71,6 @@ _SAVE_TICKET = Prepared(
 )
 
 
-def _queue_head(is_priority: bool, skip_locked: bool) -> Any:
-    query = (
-        select(tickets.c.id, tickets.c.arrived_at, tickets.c.seq)
-        .where(
-            tickets.c.mall == _MALL,
-            tickets.c.day == _DAY,
-            tickets.c.service.in_(bindparam("services", expanding=True)),
-            tickets.c.status == WAITING,
-            tickets.c.priority.is_not(None) if is_priority else tickets.c.priority.is_(None),
-        )
-        .order_by(tickets.c.arrived_at, tickets.c.seq)
-        .limit(1)
-    )
-    return query.with_for_update(skip_locked=True) if skip_locked else query
-
-
-_QUEUE_HEADS = {
-    skip_locked: (_queue_head(True, skip_locked), _queue_head(False, skip_locked))
-    for skip_locked in (False, True)
-}
 _ACTIVE_AT_COUNTER = (
     select(tickets)
     .where(
@@ -79,38 +81,48 @@ _ACTIVE_AT_COUNTER = (
     .order_by(tickets.c.called_at.desc())
     .limit(1)
 )
-_WAITING_COUNTS = (
-    select(tickets.c.service, func.count())
-    .where(tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == WAITING)
-    .group_by(tickets.c.service)
+_WAITING_COUNTS = Prepared(
+    select(
+        queue_lengths.c.service,
+        queue_lengths.c.waiting_normal + queue_lengths.c.waiting_priority,
+    ).where(queue_lengths.c.mall == _MALL, queue_lengths.c.day == _DAY)
 )
+_LENGTH_OF = (queue_lengths.c.mall == _MALL, queue_lengths.c.day == _DAY)
+# Sums, so that a service nobody queued for today answers 0 in the one row they return.
 _WAITING_COUNT_OF = Prepared(
+    select(
+        func.coalesce(
+            func.sum(queue_lengths.c.waiting_normal + queue_lengths.c.waiting_priority), 0
+        )
+    ).where(*_LENGTH_OF, queue_lengths.c.service == bindparam("service"))
+)
+_WAITING_SPLIT_OF = Prepared(
+    select(
+        func.coalesce(func.sum(queue_lengths.c.waiting_normal), 0),
+        func.coalesce(func.sum(queue_lengths.c.waiting_priority), 0),
+    ).where(*_LENGTH_OF, queue_lengths.c.service == bindparam("service"))
+)
+# Booked visitors whose slot began: read from their own partial index (a slot's worth).
+_BOOKED_WAITING = Prepared(
     select(func.count()).where(
         tickets.c.mall == _MALL,
         tickets.c.day == _DAY,
         tickets.c.service == bindparam("service"),
-        tickets.c.status == WAITING,
-    )
-)
-_WAITING_SPLIT_OF = Prepared(
-    # count(priority) counts only the priority tickets (the column is NULL for the others).
-    select(func.count(), func.count(tickets.c.priority)).where(
-        tickets.c.mall == _MALL,
-        tickets.c.day == _DAY,
-        tickets.c.service == bindparam("service"),
-        tickets.c.status == WAITING,
-    )
+        text(WAITING_BOOKED),
+        tickets.c.arrived_at <= _NOW,
+    ),
+    sqlite=sqlite_booked("count(*)").columns(count=Integer),
 )
 
 
-def _ahead_in_group(is_priority: bool) -> Any:
-    """Waiting tickets of the same service and group (priority or not) that arrived first."""
+def _ahead_in_class(kind: str) -> Any:
+    """Waiting tickets of the same service and class that arrived first."""
     return select(func.count()).where(
         tickets.c.mall == _MALL,
         tickets.c.day == _DAY,
         tickets.c.service == bindparam("service"),
-        tickets.c.status == WAITING,
-        tickets.c.priority.is_not(None) if is_priority else tickets.c.priority.is_(None),
+        text(CLASS_INDEX[kind]),  # its class's partial index
+        *CLASS_FILTERS[kind],
         or_(
             tickets.c.arrived_at < bindparam("arrived_at", type_=tickets.c.arrived_at.type),
             and_(
@@ -121,7 +133,7 @@ def _ahead_in_group(is_priority: bool) -> Any:
     )
 
 
-_AHEAD_IN_GROUP = {is_priority: _ahead_in_group(is_priority) for is_priority in (True, False)}
+_AHEAD_IN_CLASS = {kind: _ahead_in_class(kind) for kind in CLASSES}
 _COUNTER_STREAKS = Prepared(
     select(counter_state.c.number, counter_state.c.status, counter_state.c.priority_streak).where(
         counter_state.c.mall == _MALL
@@ -176,15 +188,6 @@ _INSERT_TICKET_EVENT = Prepared(
 )
 
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def ticket_from_row(row: Any) -> Ticket:
     return Ticket(
         id=row.id,
@@ -203,6 +206,7 @@ def ticket_from_row(row: Any) -> Ticket:
         call_count=row.call_count,
         transfers=list(row.transfers or []),
         seq=row.seq,
+        channel=row.channel,
     )
 
 
@@ -243,6 +247,7 @@ def insert_tickets(conn: Connection, mall: str, new: list[tuple[Ticket, str, str
             "issued_by": issued_by,
         }
         ticket.seq = int(_INSERT_TICKET.scalar(conn, row))
+        ticket.channel = channel
 
 
 def save_ticket(conn: Connection, ticket: Ticket) -> None:
@@ -262,53 +267,36 @@ def save_ticket(conn: Connection, ticket: Ticket) -> None:
     )
 
 
-def queue_heads(
-    conn: Connection, mall: str, day: str, services: tuple[str, ...], *, skip_locked: bool
-) -> tuple[Candidate | None, Candidate | None]:
-    """The oldest waiting priority ticket and the oldest waiting normal ticket.
-
-    On PostgreSQL both rows are locked with SKIP LOCKED, so racing counters each get a
-    different head instead of waiting on, then colliding over, the same row.
-    """
-    heads: list[Candidate | None] = []
-    params = {"mall": mall, "day": day, "services": list(services)}
-    for is_priority, query in zip((True, False), _QUEUE_HEADS[skip_locked], strict=True):
-        row = conn.execute(query, params).first()
-        heads.append(
-            Candidate(row.id, as_utc(row.arrived_at), row.seq, is_priority)  # type: ignore[arg-type]
-            if row
-            else None
-        )
-    return heads[0], heads[1]
-
-
 def active_ticket_at(conn: Connection, mall: str, counter: int) -> Ticket | None:
     row = conn.execute(_ACTIVE_AT_COUNTER, {"mall": mall, "counter": counter}).first()
     return ticket_from_row(row) if row else None
 
 
 def waiting_counts(conn: Connection, mall: str, day: str) -> dict[str, int]:
-    """Waiting tickets of `day`, by service."""
-    rows = conn.execute(_WAITING_COUNTS, {"mall": mall, "day": day})
+    """Waiting tickets of `day`, by service (those nobody waits for may be missing)."""
+    rows = _WAITING_COUNTS.rows(conn, {"mall": mall, "day": day})
     return {service: int(count) for service, count in rows}
 
 
 def waiting_count(conn: Connection, mall: str, day: str, service: str) -> int:
-    """One service's waiting tickets of `day`, read through the queue index."""
+    """One service's waiting tickets of `day` (kept by the database: core/queue_lengths.py)."""
     params = {"mall": mall, "day": day, "service": service}
     return int(_WAITING_COUNT_OF.scalar(conn, params))
 
 
-def waiting_split(conn: Connection, mall: str, day: str, service: str) -> tuple[int, int]:
-    """One service's waiting tickets of `day`: (normal, priority)."""
+def waiting_by_class(
+    conn: Connection, mall: str, day: str, service: str, now: datetime
+) -> dict[str, int]:
+    """One service's waiting tickets of `day` by class of the call order at `now`."""
     params = {"mall": mall, "day": day, "service": service}
-    total, priority = _WAITING_SPLIT_OF.rows(conn, params)[0]
-    return int(total) - int(priority), int(priority)
+    normal, priority = _WAITING_SPLIT_OF.rows(conn, params)[0]
+    booked = int(_BOOKED_WAITING.scalar(conn, {**params, "now": now}))
+    return {"priority": int(priority), "booked": booked, "normal": int(normal) - booked}
 
 
-def ahead_in_group(conn: Connection, mall: str, ticket: Ticket) -> int:
-    """Waiting tickets of the ticket's service and group (priority or not) that arrived
-    before it: the ones the call order surely puts first."""
+def ahead_in_class(conn: Connection, mall: str, ticket: Ticket, now: datetime) -> int:
+    """Waiting tickets of the ticket's service and class that arrived before it: the ones
+    the call order surely puts first."""
     params = {
         "mall": mall,
         "day": ticket.day,
@@ -316,8 +304,9 @@ def ahead_in_group(conn: Connection, mall: str, ticket: Ticket) -> int:
         "arrived_at": ticket.arrived_at,
         "same_arrival": ticket.arrived_at,
         "ticket_seq": ticket.seq,
+        "now": now,
     }
-    query = _AHEAD_IN_GROUP[ticket.priority is not None]
+    query = _AHEAD_IN_CLASS[class_of(ticket, now)]
     return int(conn.execute(query, params).scalar_one())
 
 

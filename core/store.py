@@ -31,13 +31,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
+from core.engine import make_engine  # noqa: F401  (where callers have always found it)
 from core.health import DATABASE_ERRORS, StorageHealth
 
 metadata = MetaData()
@@ -109,6 +108,8 @@ ticket_events = Table(
     Column("version", BigInteger, nullable=False),
     Index("ix_ticket_events_ticket", "ticket_seq"),
     Index("ix_ticket_events_mall_at", "mall", "at"),
+    # A counter's latest calls of the day, newest first (the booked streak of the call order).
+    Index("ix_ticket_events_counter", "mall", "counter", "at", "id"),
 )
 
 counter_state = Table(
@@ -148,9 +149,10 @@ devices = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False, unique=True),
-    Column("kind", String(16), nullable=False),  # kiosk | display
+    Column("kind", String(16), nullable=False),  # kiosk | display | survey
     Column("zone", String(32)),
     Column("kiosk", String(32)),
+    Column("counter", Integer),  # a survey tablet's counter
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -215,6 +217,8 @@ app_settings = Table(
 )
 
 
+from core import store_bookings  # noqa: E402, F401  (its tables join the metadata)
+
 # Indexes replaced by better ones, dropped by `create_all` from databases that still have them.
 OBSOLETE_INDEXES = ("ix_tickets_queue",)
 
@@ -237,50 +241,6 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "sqlite":
         return sqlite_insert(table)
     return postgresql_insert(table)
-
-
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine tuned for the backend; no connection is opened here."""
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            echo=echo,
-            # Pooled connections: opening one costs the PRAGMAs, and closing the last one
-            # checkpoints the WAL file. The pool hands a connection to one thread at a time.
-            pool_size=8,
-            max_overflow=24,
-            connect_args={"check_same_thread": False, "timeout": 30},
-        )
-        _configure_sqlite(engine)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    event.listen(engine, "connect", _on_sqlite_connect)
-    event.listen(engine, "begin", _begin_sqlite)
-
-
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control from pysqlite so BEGIN is ours to choose.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # The wait first: switching to (or confirming) WAL needs a lock another process may hold
-    # while it migrates the schema at start.
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _begin_sqlite(conn: Connection) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    # Straight to the driver: through exec_driver_sql this one statement cost more than the
-    # rest of an empty transaction (every change and every read opens one).
-    conn.connection.dbapi_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -318,10 +278,18 @@ class Prepared:
     pool's pre-ping at its next checkout; the transaction still rolls back as usual).
     """
 
-    def __init__(self, statement: Executable, *, columns: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        statement: Executable,
+        *,
+        columns: Sequence[str] | None = None,
+        sqlite: Executable | None = None,
+    ) -> None:
         """`columns`: for an INSERT or UPDATE without `.values()`, the columns it sets, by
-        name; each execution gives their values under those names."""
+        name; each execution gives their values under those names. `sqlite`: the same
+        statement as SQLite should run it (where its planner needs telling which index)."""
         self.statement = statement
+        self.sqlite = sqlite
         self.columns = list(columns) if columns is not None else None
         self._forms: dict[str, _DriverForm] = {}
 
@@ -360,8 +328,11 @@ class Prepared:
         return form
 
     def _compile(self, dialect: Dialect) -> _DriverForm:
-        compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
-        for column in getattr(self.statement, "exported_columns", ()):
+        statement = self.statement
+        if dialect.name == "sqlite" and self.sqlite is not None:
+            statement = self.sqlite
+        compiled = statement.compile(dialect=dialect, column_keys=self.columns)
+        for column in getattr(statement, "exported_columns", ()):
             if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
                 raise TypeError(
                     f"{column.name!r} needs converting when read on {dialect.name}; "
@@ -440,3 +411,11 @@ class UnitOfWork:
             for table in metadata.sorted_tables:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)
+
+
+from core import (  # noqa: E402, F401  (their tables are on `metadata`)
+    admin_tables,
+    live_log,
+    queue_lengths,
+    store_reports,
+)

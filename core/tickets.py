@@ -152,6 +152,9 @@ class Ticket:
     call_count: int = 0
     transfers: list[str] = field(default_factory=list)  # services it came from, oldest first
     seq: int | None = None  # storage row id; the order of issue within a day
+    # How the visitor came: kiosk, officer, online, or booking (a checked-in booking, whose
+    # `arrived_at` is its slot's start: core/queueing.py calls it ahead from then on).
+    channel: str = "kiosk"
 
     @property
     def number(self) -> str:

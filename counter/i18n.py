@@ -149,6 +149,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "waiting.actions": {"id": "Tindakan", "en": "Action"},
     "waiting.minutes": {"id": "{minutes} mnt", "en": "{minutes} min"},
     "waiting.count": {"id": "{count} orang", "en": "{count} people"},
+    # The visitor's estimate, under the waiting time: "→" reads as "called in".
+    "waiting.eta": {"id": "→ ≈{minutes} mnt", "en": "→ ≈{minutes} min"},
+    "waiting.eta_range": {"id": "→ {low}–{high} mnt", "en": "→ {low}–{high} min"},
+    "waiting.not_today": {"id": "→ lewat jam tutup", "en": "→ past closing"},
     "waiting.count_one": {"id": "{count} orang", "en": "{count} person"},
     "on_hold.title": {"id": "Ditunda di loket ini", "en": "On hold at this counter"},
     "on_hold.empty": {"id": "Tidak ada tiket yang ditunda.", "en": "No ticket on hold."},
@@ -161,6 +165,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "waiting.reason.priority": {
         "id": "dipanggil lebih dulu (prioritas)",
         "en": "called first (priority)",
+    },
+    "waiting.reason.booking": {
+        "id": "booking, jadwalnya sudah mulai",
+        "en": "booked, the slot has begun",
     },
     "waiting.reason.transferred": {
         "id": "dialihkan, waktu datang tetap",
@@ -189,6 +197,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "offline.banner": {
         "id": "Koneksi ke server terputus. Mencoba menyambung kembali…",
         "en": "Connection to the server lost. Reconnecting…",
+    },
+    "stale.banner": {
+        "id": "Data mungkin tertinggal: sedang menyambung ulang ke server lain…",
+        "en": "Data may be out of date: reconnecting to the other servers…",
     },
     "signed_out.title": {"id": "Anda sudah keluar", "en": "You are signed out"},
     "signed_out.body": {

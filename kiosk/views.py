@@ -20,6 +20,7 @@ from core.config import Settings
 from core.handlers import QueueService
 from core.server.pages import add_device_setup, page_actor, page_token
 from core.tickets import NotFound, Priority
+from core.views.catalogue import requirements
 from kiosk.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES
 
 blueprint = Blueprint(
@@ -122,6 +123,9 @@ def page() -> Any:
         "idle_seconds": IDLE_SECONDS,
         "qr_url": f"{blueprint.url_prefix}/qr/",
         "timezone": settings.mall.timezone,
+        "requirements": {
+            s.code: {"items": requirements(s), "fee": s.fee} for s in settings.services
+        },
     }
     return render_template(
         "kiosk/kiosk.html",
@@ -182,6 +186,7 @@ def ticket_page(ticket_id: str) -> Any:
             "ticket": ticket,
             "labels": LABELS,
             "language": asked,
+            "alert_ahead": settings.status_page.alert_ahead,
         },
     )
     return _private(Response(body))

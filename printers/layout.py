@@ -92,6 +92,8 @@ class TicketSlip:
     language: str = "id"
     # A reprint: marked "SALINAN / COPY" (in both languages) so it cannot pass for a second number.
     copy: bool = False
+    # A checked-in booking: "BOOKING 10:00", its slot time, printed under the number.
+    booking_label: str | None = None
 
     def __post_init__(self) -> None:
         # A naive datetime would print the server's clock time as if it were the mall's.
@@ -324,6 +326,9 @@ def render_ticket(
     _big_number(printer, slip.number, columns, _NUMBER_SCALE[paper])
     if slip.priority_label:
         lines(slip.priority_label, bold=True)
+        printer.set(bold=False)
+    if slip.booking_label:
+        lines(slip.booking_label, bold=True)
         printer.set(bold=False)
     printer.text("\n")
     lines(format_issued_at(slip.issued_at, slip.timezone_label, slip.language))

@@ -26,7 +26,7 @@ from pydantic import (
     WrapValidator,
 )
 
-from core.config.values import DEFAULT_ANNOUNCEMENT, TimeRange
+from core.config.values import DEFAULT_ANNOUNCEMENT, WEEKDAYS, TimeRange
 
 _RANGE_RE = re.compile(r"(\d{1,2})[:.](\d{2})\s*[-\u2013]\s*(\d{1,2})[:.](\d{2})")
 _PREFIX_RE = re.compile(r"[A-Z]{1,3}")
@@ -207,6 +207,9 @@ _Whole = Annotated[int, Field(strict=True, ge=1)]
 CounterNumber = Annotated[_Whole, worded("must be a positive whole number")]
 DailyQuota = Annotated[_Whole | None, worded("must be a positive whole number or null")]
 TargetWait = Annotated[_Whole, worded("must be a positive whole number of minutes")]
+AmberPercent = Annotated[
+    int, Field(strict=True, ge=1, le=99), worded("must be a whole percentage from 1 to 99")
+]
 ServiceMinutes = Annotated[
     float, Field(strict=True, gt=0), worded("must be a positive number of minutes")
 ]
@@ -265,10 +268,8 @@ Printer = Annotated[dict[Any, Any] | None, BeforeValidator(_printer)]
 # --------------------------------------------------------------------------- hours
 
 
-def _time_range(value: Any) -> TimeRange | None:
-    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
-        return None
-    expected = "expected 'HH:MM-HH:MM' or 'closed'"
+def _clock_range(value: Any, expected: str, when_empty: str) -> TimeRange:
+    """``"08:00-15:00"`` as a :class:`TimeRange` (``24:00`` may end it)."""
     if not isinstance(value, str):
         raise ValueError(f"{expected}, got {describe(value)}")
     match = _RANGE_RE.fullmatch(value.strip())
@@ -284,12 +285,70 @@ def _time_range(value: Any) -> TimeRange | None:
     if end < start:
         raise ValueError(f"{value!r} ends before it starts")
     if end == start:
-        raise ValueError(f"{value!r} is empty; write 'closed' for a closed day")
+        raise ValueError(f"{value!r} is empty; {when_empty}")
     return TimeRange(start, end)
+
+
+def _time_range(value: Any) -> TimeRange | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
+        return None
+    return _clock_range(
+        value, "expected 'HH:MM-HH:MM' or 'closed'", "write 'closed' for a closed day"
+    )
 
 
 Hours = Annotated[TimeRange | None, PlainValidator(_time_range)]
 """One day: ``"08:00-15:00"`` (``24:00`` may end it), ``closed`` or null."""
+
+
+_BREAKS_SHAPE = "a list like ['12:00-12:30'] or a weekday mapping like {fri: '10:00-10:30'}"
+
+
+def _break(value: Any, *at: str | int) -> TimeRange:
+    """One break of a counter; ``closed`` means nothing here, so it is refused."""
+    try:
+        return _clock_range(value, "expected a break 'HH:MM-HH:MM'", "a break needs a length")
+    except ValueError as exc:
+        hint = ""
+        if value is None or (isinstance(value, str) and value.strip().lower() == "closed"):
+            hint = "; leave it out for no break"
+        raise KeyProblem(f"{exc}{hint}", *at) from None
+
+
+def _breaks_of_day(value: Any, day: str) -> tuple[TimeRange, ...]:
+    if isinstance(value, list):
+        return tuple(_break(v, day, i) for i, v in enumerate(value))
+    return (_break(value, day),)
+
+
+def _counter_breaks(value: Any) -> tuple[tuple[TimeRange, ...], ...]:
+    """A counter's own breaks, per weekday (index 0 = Monday): a list applies to every day,
+    a weekday mapping (like ``calendar.breaks``, each day one break or a list) to the days
+    it names. ``()`` when there are none."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raise ValueError(f"must be a list of breaks, e.g. [{value!r}], got a text")
+    if isinstance(value, list):
+        every_day = tuple(_break(v, i) for i, v in enumerate(value))
+        return (every_day,) * len(WEEKDAYS) if every_day else ()
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be {_BREAKS_SHAPE}, got {describe(value)}")
+    days: dict[int, tuple[TimeRange, ...]] = {}
+    for key, day_value in value.items():
+        day = key.lower() if isinstance(key, str) else key
+        if day not in WEEKDAYS:
+            raise KeyProblem(unknown_key_problem(key, WEEKDAYS, "weekday"), str(key))
+        if day_value is not None:
+            days[WEEKDAYS.index(day)] = _breaks_of_day(day_value, str(key))
+    if not any(days.values()):
+        return ()
+    return tuple(days.get(i, ()) for i in range(len(WEEKDAYS)))
+
+
+CounterBreaks = Annotated[tuple[tuple[TimeRange, ...], ...], PlainValidator(_counter_breaks)]
+"""``counters[].breaks``: ``["12:00-12:30"]`` every day, or ``{mon: "12:00-12:30", fri:
+["10:00-10:15", "13:00-13:30"]}`` on the days named."""
 
 
 # --------------------------------------------------------------------------- the rest

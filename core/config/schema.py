@@ -14,26 +14,26 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from core.config.booking import DEFAULT_BOOKING_RATIO, BookingSettings
+from core.config.booking_schema import BookingEntry, BookingsSection, CalendarSection
 from core.config.fields import (
     DB_URL_EXAMPLE,
     MQ_URL_EXAMPLE,
+    AmberPercent,
     Code,
     Color,
+    CounterBreaks,
     CounterNumber,
     DailyQuota,
-    Hours,
     KeyProblem,
     LogoLetters,
     OptionalText,
@@ -50,78 +50,32 @@ from core.config.fields import (
     check_time_zone,
     check_unique,
     check_url,
-    describe,
     list_of,
-    unknown_key_problem,
 )
+from core.config.sections import Week, _Section
 from core.config.values import (
+    DEFAULT_ALERT_AHEAD,
     DEFAULT_ANNOUNCEMENT,
     DEFAULT_PRIORITY_RATIO,
     DEFAULT_PUBLIC_BASE_URL,
+    DEFAULT_REMOTE_SHARE,
     DEFAULT_SERVICE_MINUTES,
     DEFAULT_TARGET_WAIT_MINUTES,
-    WEEKDAYS,
     Agency,
     Announcement,
     Calling,
     Counter,
     Kiosk,
     Mall,
+    Management,
+    Remote,
+    Requirement,
     Service,
     Settings,
-    TimeRange,
+    StatusPage,
     Zone,
 )
-
-
-class _Section(BaseModel):
-    """A mapping in the file. Unknown keys are refused before anything else is checked, with
-    a suggestion: a misspelt optional key would otherwise be ignored silently, and a misspelt
-    required one would be reported as missing instead of as the typo it is."""
-
-    # Never reached through _known_keys below, but it states the contract of every section.
-    model_config = ConfigDict(extra="forbid")
-
-    noun: ClassVar[str] = "key"
-    expected: ClassVar[str] = "a mapping of keys"
-
-    @classmethod
-    def normal_key(cls, key: Any) -> Any:
-        return key
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            raise ValueError(f"must be {cls.expected}, got {describe(data)}")
-        normal = {cls.normal_key(key): value for key, value in data.items()}
-        for key in data:
-            if cls.normal_key(key) not in cls.model_fields:
-                problem = unknown_key_problem(key, cls.model_fields, cls.noun)
-                raise KeyProblem(problem, str(key))
-        return normal
-
-
-class Week(_Section):
-    """``{mon: "08:00-15:00", sun: closed}``; days left out are closed."""
-
-    noun: ClassVar[str] = "weekday"
-    expected: ClassVar[str] = "a mapping like {mon: '08:00-15:00', sun: closed}"
-
-    mon: Hours = None
-    tue: Hours = None
-    wed: Hours = None
-    thu: Hours = None
-    fri: Hours = None
-    sat: Hours = None
-    sun: Hours = None
-
-    @classmethod
-    def normal_key(cls, key: Any) -> Any:
-        return key.lower() if isinstance(key, str) else key
-
-    def to_value(self) -> dict[int, TimeRange | None]:
-        return {i: getattr(self, day) for i, day in enumerate(WEEKDAYS)}
+from core.config.visitors import AlertAhead, Fee, RequirementList, Share, Switch
 
 
 class MallSection(_Section):
@@ -188,6 +142,43 @@ class AgencyEntry(_Section):
         )
 
 
+class RequirementEntry(_Section):
+    """A document to bring: text, or ``{id: ..., en: ...}`` with its English wording."""
+
+    expected: ClassVar[str] = "text, or a mapping {id: 'Indonesian', en: 'English'}"
+
+    id: Text
+    en: OptionalText = None
+
+    def to_value(self) -> Requirement:
+        return Requirement(text=self.id, text_en=self.en or self.id)
+
+
+class RemoteSection(_Section):
+    """``{enabled: true, share: 0.3}``: numbers from home, within a share of the quota."""
+
+    expected: ClassVar[str] = "a mapping like {enabled: true, share: 0.3}"
+
+    enabled: Switch = False
+    share: Share = DEFAULT_REMOTE_SHARE
+
+    @model_validator(mode="after")
+    def _some_share(self) -> RemoteSection:
+        if self.enabled and self.share == 0:
+            raise KeyProblem(
+                "0 leaves no number for remote visitors; write a share above 0 or enabled: false",
+                "share",
+            )
+        return self
+
+    def to_value(self) -> Remote:
+        return Remote(enabled=self.enabled, share=self.share)
+
+
+class StatusPageSection(_Section):
+    alert_ahead: AlertAhead = DEFAULT_ALERT_AHEAD
+
+
 class ServiceEntry(_Section):
     code: Code
     agency: Code
@@ -198,6 +189,10 @@ class ServiceEntry(_Section):
     hours: Week | None = None
     target_wait_minutes: TargetWait = DEFAULT_TARGET_WAIT_MINUTES
     default_service_minutes: ServiceMinutes = DEFAULT_SERVICE_MINUTES
+    requirements: Annotated[list[RequirementEntry], RequirementList] = []
+    fee: Fee = 0
+    remote: RemoteSection | None = None
+    booking: BookingEntry | None = None
 
     def to_value(self) -> Service:
         return Service(
@@ -210,6 +205,10 @@ class ServiceEntry(_Section):
             hours=None if self.hours is None else self.hours.to_value(),
             target_wait_minutes=self.target_wait_minutes,
             default_service_minutes=float(self.default_service_minutes),
+            requirements=tuple(r.to_value() for r in self.requirements),
+            fee=self.fee,
+            remote=Remote() if self.remote is None else self.remote.to_value(),
+            booking=None if self.booking is None else self.booking.to_value(),
         )
 
 
@@ -219,6 +218,7 @@ class CounterEntry(_Section):
     agency: Code
     services: ServiceCodes
     zone: Code
+    breaks: CounterBreaks = ()
 
     def to_value(self) -> Counter:
         return Counter(
@@ -227,6 +227,7 @@ class CounterEntry(_Section):
             agency=self.agency,
             services=tuple(self.services),
             zone=self.zone,
+            breaks=self.breaks,
         )
 
 
@@ -248,6 +249,15 @@ class KioskEntry(_Section):
 
 class CallingSection(_Section):
     priority_ratio: PriorityRatio = DEFAULT_PRIORITY_RATIO
+    booking_ratio: PriorityRatio = DEFAULT_BOOKING_RATIO
+
+
+class ManagementSection(_Section):
+    amber_percent: AmberPercent = Management.amber_percent
+    break_limit_minutes: TargetWait = Management.break_limit_minutes
+
+    def to_value(self) -> Management:
+        return Management(self.amber_percent, self.break_limit_minutes)
 
 
 class AnnouncementSection(_Section):
@@ -272,13 +282,32 @@ class ConfigFile(_Section):
     database_url: OptionalText = None
     message_queue: OptionalText = None
     secret_key: OptionalText = None
+    # Names this deployment's message-queue channels (core/server/relay.py); by default an id
+    # made once and kept in the database, which every process of the deployment shares.
+    deployment_id: OptionalText = None
     calling: CallingSection | None = None
     announcement: AnnouncementSection | None = None
+    status_page: StatusPageSection | None = None
+    management: ManagementSection | None = None
     zones: Annotated[list[ZoneEntry], list_of("zone")]
     agencies: Annotated[list[AgencyEntry], list_of("agency")]
     services: Annotated[list[ServiceEntry], list_of("service")]
     counters: Annotated[list[CounterEntry], list_of("counter")]
     kiosks: Annotated[list[KioskEntry], list_of("kiosk", optional=True)] = []
+    # After `services`: a dated closure may name services.
+    calendar: CalendarSection | None = None
+    bookings: BookingsSection | None = None
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar(cls, calendar: CalendarSection | None, info: ValidationInfo) -> Any:
+        services = _codes(info, "services")
+        if calendar is not None and services is not None:
+            for i, entry in enumerate(calendar.closed):
+                for j, code in enumerate(entry.services or []):
+                    if code not in services:
+                        raise KeyProblem(f"unknown service {code!r}", "closed", i, "services", j)
+        return calendar
 
     @field_validator("database_url")
     @classmethod
@@ -289,6 +318,16 @@ class ConfigFile(_Section):
     @classmethod
     def _message_queue(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value, MQ_URL_EXAMPLE)
+
+    @field_validator("deployment_id")
+    @classmethod
+    def _deployment_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]{4,64}", value):
+            raise ValueError(
+                "expected 4 to 64 letters, digits, '.', '_' or '-' (it names the message "
+                f"queue's channels), got {value!r}"
+            )
+        return value
 
     @field_validator("zones", "agencies")
     @classmethod
@@ -362,13 +401,29 @@ class ConfigFile(_Section):
             calling=Calling(
                 priority_ratio=(
                     calling.priority_ratio if calling is not None else DEFAULT_PRIORITY_RATIO
-                )
+                ),
+                booking_ratio=(
+                    calling.booking_ratio if calling is not None else DEFAULT_BOOKING_RATIO
+                ),
             ),
+            calendar=None if self.calendar is None else self.calendar.to_value(),
+            bookings=None
+            if self.bookings is None
+            else BookingSettings(self.bookings.retention_days, self.bookings.client_limits),
             announcement=Announcement(
                 template=DEFAULT_ANNOUNCEMENT if template is None else template
             ),
             database_url=database_url,
             message_queue=message_queue,
             secret_key=secret_key,
+            deployment_id=self.deployment_id,
             source_path=source_path,
+            status_page=StatusPage(
+                alert_ahead=(
+                    self.status_page.alert_ahead
+                    if self.status_page is not None
+                    else DEFAULT_ALERT_AHEAD
+                )
+            ),
+            management=Management() if self.management is None else self.management.to_value(),
         )

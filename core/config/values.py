@@ -22,6 +22,10 @@ DEFAULT_ANNOUNCEMENT = "Nomor antrean {number}, silakan menuju {counter}"
 DEFAULT_PRIORITY_RATIO = 2
 DEFAULT_TARGET_WAIT_MINUTES = 15
 DEFAULT_SERVICE_MINUTES = 5.0
+DEFAULT_REMOTE_SHARE = 0.5
+DEFAULT_ALERT_AHEAD = 3
+DEFAULT_AMBER_PERCENT = 75
+DEFAULT_BREAK_LIMIT_MINUTES = 30
 
 ENV_CONFIG = "ANTRIAN_CONFIG"
 ENV_DATABASE_URL = "ANTRIAN_DATABASE_URL"
@@ -83,6 +87,37 @@ class Agency:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A document a visitor must bring (*persyaratan*), in Indonesian and English."""
+
+    text: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Whether visitors may take a number from home (*antrean dari rumah*), and which share
+    of the daily quota those numbers may use (the rest stays for people in the hall)."""
+
+    enabled: bool = False
+    share: float = DEFAULT_REMOTE_SHARE
+
+    def cap(self, daily_quota: int | None) -> int | None:
+        """Today's most remote tickets; None without a daily quota (no cap but the rate
+        limit per client)."""
+        if daily_quota is None:
+            return None
+        return int(self.share * daily_quota + 1e-9)
+
+
+@dataclass(frozen=True)
+class StatusPage:
+    """The visitor's phone page: alert when this many people (or fewer) are ahead."""
+
+    alert_ahead: int = DEFAULT_ALERT_AHEAD
+
+
+@dataclass(frozen=True)
 class Service:
     """Something a visitor takes a ticket for; tickets are numbered ``<prefix><number>``."""
 
@@ -95,17 +130,29 @@ class Service:
     hours: dict[int, TimeRange | None] | None
     target_wait_minutes: int
     default_service_minutes: float = DEFAULT_SERVICE_MINUTES
+    requirements: tuple[Requirement, ...] = ()
+    fee: int = 0  # rupiah; 0 is free (gratis)
+    remote: Remote = Remote()
+    booking: Any = None  # core.config.booking.BookingRules, or None: no booking
 
 
 @dataclass(frozen=True)
 class Counter:
-    """A desk (loket) where an officer calls tickets of the listed services."""
+    """A desk (loket) where an officer calls tickets of the listed services.
+
+    ``breaks``: its own planned breaks (a lunch rotation) per weekday, index 0 = Monday, or
+    ``()`` for none; the mall-wide ``calendar.breaks`` come on top of them."""
 
     number: int
     name: str
     agency: str
     services: tuple[str, ...]
     zone: str
+    breaks: tuple[tuple[TimeRange, ...], ...] = ()
+
+    def breaks_on(self, weekday: int) -> tuple[TimeRange, ...]:
+        """The counter's own breaks on ``weekday`` (0 = Monday)."""
+        return self.breaks[weekday] if self.breaks else ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +184,8 @@ class Calling:
     normal visitor waits."""
 
     priority_ratio: int
+    # At most this many booked visitors (slot begun) in a row while a walk-in waits.
+    booking_ratio: int = 2
 
 
 @dataclass(frozen=True)
@@ -144,6 +193,16 @@ class Announcement:
     """Spoken/shown call text; ``{number}`` and ``{counter}`` are filled in."""
 
     template: str
+
+
+@dataclass(frozen=True)
+class Management:
+    """The live dashboard's thresholds: a service turns amber at ``amber_percent`` of its
+    target wait and red at the target; a counter on break past ``break_limit_minutes`` is an
+    alert."""
+
+    amber_percent: int = DEFAULT_AMBER_PERCENT
+    break_limit_minutes: int = DEFAULT_BREAK_LIMIT_MINUTES
 
 
 @dataclass(frozen=True)
@@ -160,10 +219,21 @@ class Settings:
     message_queue: str | None = None
     secret_key: str | None = None
     source_path: str | None = None
+    deployment_id: str | None = None  # None: the id kept in the database (core/server/relay.py)
+    status_page: StatusPage = StatusPage()
+    calendar: Any = None  # core.config.booking.Calendar (None: no closures, no breaks)
+    bookings: Any = None  # core.config.booking.BookingSettings (None: the defaults)
+    management: Management = field(default_factory=Management)
 
     _index: dict[str, dict[Any, Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        from core.config.booking import BookingSettings, Calendar  # it builds on TimeRange
+
+        if self.calendar is None:
+            object.__setattr__(self, "calendar", Calendar())
+        if self.bookings is None:
+            object.__setattr__(self, "bookings", BookingSettings())
         index: dict[str, dict[Any, Any]] = {
             "service": {s.code: s for s in self.services},
             "agency": {a.code: a for a in self.agencies},

@@ -12,10 +12,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency
-from core.accounts import Accounts, PasswordChangeRequired, RateLimited, Unauthorized
+from core.accounts import ROLES, Accounts, PasswordChangeRequired, RateLimited, Unauthorized
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
 from core.handlers import QueueService
-from core.server import sessions, validation
+from core.server import remote_tickets, sessions, validation
 from core.server.keys import first_answer, idempotency_key, idempotent, request_fingerprint
 from core.tickets import (
     CounterBusy,
@@ -28,6 +28,7 @@ from core.tickets import (
     QuotaReached,
     ServiceClosed,
 )
+from core.usecases.unit import audit
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -96,7 +97,7 @@ def current_actor() -> Actor:
     if "actor" not in g:
         actor = accounts().authenticate(request_token())
         if (
-            actor.kind in ("officer", "admin")
+            actor.kind in ROLES
             and request.endpoint not in DURING_PASSWORD_CHANGE
             and accounts().password_change_required(actor.name)
         ):
@@ -182,7 +183,7 @@ def change_password():  # type: ignore[no-untyped-def]
     """Change the signed-in account's own password (required before anything else for an
     account whose password the server made)."""
     actor = current_actor()
-    if actor.kind not in ("officer", "admin"):
+    if actor.kind not in ROLES:
         raise Forbidden("Only officers and admins have passwords; devices have tokens.")
     data = json_body()
     current, new = data.get("current_password"), data.get("new_password")
@@ -210,7 +211,7 @@ def me():  # type: ignore[no-untyped-def]
         "zone": actor.zone,
         "kiosk": actor.kiosk,
     }
-    if actor.kind in ("officer", "admin"):  # devices have tokens, not passwords
+    if actor.kind in ROLES:  # devices have tokens, not passwords
         body["password_change_required"] = accounts().password_change_required(actor.name)
     return jsonify(body)
 
@@ -218,8 +219,20 @@ def me():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------- tickets
 @api.post("/tickets")
 def issue_ticket():  # type: ignore[no-untyped-def]
+    # A number from home needs no token: look for it before asking who sends the request
+    # (a cheap test of the raw body first, so kiosks pay nothing for it).
+    if b'"online"' in request.get_data(cache=True):
+        data = json_body()
+        if remote_tickets.wants_remote(data):
+            return remote_tickets.issue_remote(data, language_of(data))
     actor = current_actor()
     data = json_body()
+    channel = data.get("channel")
+    if channel is not None and channel != "kiosk":
+        raise InvalidRequest(
+            "'channel' must be 'online' (a number from home, sent without a token), 'kiosk' "
+            f"or left out, got {channel!r}."
+        )
     service = data.get("service")
     if not isinstance(service, str) or not service:
         raise InvalidRequest('Send \'service\' with a service code, e.g. {"service": "KTP"}.')
@@ -292,11 +305,13 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         data = json_body()
         language = language_of(data)
         kiosk = data.get("kiosk")
-        if not isinstance(kiosk, str):
+        if not isinstance(kiosk, str) or not kiosk:
             raise InvalidRequest('Send the kiosk that prints: {"kiosk": CODE}.')
         if printing is None:
             raise NotFound("No printers are configured.")
-        return jsonify(printing.print_ticket(ticket_id, kiosk, actor, language, copy=True))
+        printed = printing.print_ticket(ticket_id, kiosk, actor, language, copy=True)
+        audit(queue().ctx, actor, "ticket.reprint", f"{ticket_id} at {kiosk}")
+        return jsonify(printed)
     if action not in TICKET_ACTIONS:
         raise NotFound(
             f"Unknown action {action!r}; use one of {', '.join(TICKET_ACTIONS)}, call, transfer."
@@ -378,6 +393,7 @@ def disable_user(username: str):  # type: ignore[no-untyped-def]
     if not actor.is_admin:
         raise Forbidden("Only an admin can disable a user.")
     sessions.disable(username, actor)
+    audit(queue().ctx, actor, "user.disable", username)
     return jsonify({"username": username, "active": False})
 
 
@@ -387,5 +403,7 @@ def service_availability(code: str):  # type: ignore[no-untyped-def]
     if not actor.is_admin:
         raise Forbidden("Only an admin can open or close a service.")
     data = json_body()
-    queue().set_service_closed(code, _optional_str(data, "closed_reason"), actor)
+    reason = _optional_str(data, "closed_reason")
+    queue().set_service_closed(code, reason, actor)
+    audit(queue().ctx, actor, "service.close" if reason else "service.reopen", f"{code}: {reason}")
     return jsonify(next(s for s in queue().services_overview() if s["code"] == code))

@@ -23,13 +23,15 @@ from core.health import (
     DATABASE_ERRORS,
     MIN_FREE_BYTES,
     describe,
+    message_queue_problem,
     sqlite_free_bytes,
     sqlite_shared_memory_lost,
 )
-from core.server import security
+from core.server import remote_tickets, security
 from core.server.api import api
 from core.server.assets import StaticAssets
 from core.server.hub import Hub
+from core.server.relay import deployment_id
 from core.server.throttle import Throttle
 from core.server.validation import nul_in_request
 from core.store import UnitOfWork, app_settings, insert_if_absent, make_engine
@@ -48,6 +50,7 @@ def create_app(
     test_config: Mapping[str, Any] | None = None,
     clock: Callable[[], datetime] = utc_now,
     printer_factory: Callable[..., Any] | None = None,
+    websocket_only: bool = False,
 ) -> Flask:
     settings = settings or load_settings(config_path)
     app = Flask(
@@ -78,22 +81,28 @@ def create_app(
     policy = security.SecurityPolicy.from_app(app, settings.mall.public_base_url)
     security.install(app, policy)
     Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)
+    deployment = deployment_id(settings.deployment_id, uow)
+    remote_tickets.install(app)
 
     socketio = SocketIO(
         app,
         async_mode=ASYNC_MODE,
         message_queue=settings.message_queue,
-        # Pub/sub channels are global to a Redis server: one channel per mall keeps
-        # deployments that share a Redis from hearing each other.
-        channel=f"antrian-{settings.mall.code}",
+        # Pub/sub channels are global to a Redis server (the db number does not separate
+        # them): the deployment's id and the mall keep deployments on one Redis apart.
+        channel=f"antrian-{deployment}-{settings.mall.code}",
         # Only the mall's own origins (an empty list would turn engine.io's check off).
         cors_allowed_origins=policy.socketio_origin_check,
         logger=False,
         engineio_logger=False,
         ping_interval=10,
         ping_timeout=10,
+        # Several processes behind one port (`antrian serve --workers N`): long-polling would
+        # need sticky sessions, so it is refused and clients connect by websocket at once.
+        transports=["websocket"] if websocket_only else ["polling", "websocket"],
     )
     hub = Hub(socketio, queue, accounts)
+    hub.deployment = deployment
     hub.register()
     publisher.subscribe(hub.publish)
 
@@ -110,12 +119,33 @@ def create_app(
     app.extensions["antrian.printing"] = printing
     hub.printing = printing
 
+    from core.server import metrics as server_metrics
+
+    measured = server_metrics.install(
+        app, overview=queue.services_overview, connections=hub.connections_by_kind
+    )
+    publisher.subscribe(measured.on_event)
+    printing.outcome_listeners.append(measured.on_print)
+    hub.relay_lag_listener = measured.observe_relay_lag
+    app.extensions["antrian.metrics"] = measured
+
     app.register_blueprint(api)
+    from core.bookings_desk import BookingDesk
+    from core.server.api_bookings import bookings_api
+
+    app.extensions["antrian.bookings"] = BookingDesk(queue.ctx, app.secret_key)
+    app.register_blueprint(bookings_api)
+    _add_management(app, queue, accounts, publisher)
     _register_front_ends(app, socketio)
     StaticAssets(app)  # versioned asset addresses, cache headers and gzip for static files
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
+        # A phone opening the mall's address is a visitor: the service catalogue.
+        # (The public pages register which browsers are phones and where they land.)
+        landing = app.extensions.get("antrian.phone_landing")
+        if landing is not None and landing[0](request.user_agent.string):
+            return redirect(url_for(landing[1]))
         return redirect(url_for("counter.page"))
 
     @app.get("/favicon.ico")
@@ -126,6 +156,9 @@ def create_app(
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         problems = health_problems(uow, settings.database_url)
+        queue_problem = message_queue_problem(settings.message_queue)
+        if queue_problem:
+            problems.append(queue_problem)
         response = jsonify({"ok": not problems, "problems": problems})
         response.status_code = 503 if problems else 200
         return response
@@ -182,6 +215,19 @@ def create_app(
     return app
 
 
+def prepare_database(settings: Settings, first_admin: Callable[[Accounts], None]) -> None:
+    """The start-up work of `antrian serve` done once per start, in gunicorn's master before
+    any worker exists: the schema upgrade (under its database lock, so servers starting at
+    once wait for one another), the mall's state rows, and the first admin."""
+    engine = make_engine(settings.database_url)
+    try:
+        uow = UnitOfWork(engine)
+        QueueService(settings, uow, FanOut()).ensure_ready()
+        first_admin(Accounts(settings, uow))
+    finally:
+        engine.dispose()
+
+
 def health_problems(uow: UnitOfWork, database_url: str) -> list[str]:
     """What keeps this server from serving: empty when healthy."""
     problems = []
@@ -208,11 +254,24 @@ def _error_response(status: int, code: str, message: str):  # type: ignore[no-un
     return response
 
 
+def _add_management(app: Flask, queue: QueueService, accounts: Accounts, publisher: FanOut) -> None:
+    """The management API (/api/v1/admin) and the alert monitor that watches the hall."""
+    from core.management import Management
+    from core.server.admin_api import admin_api
+    from core.usecases.alerting import AlertMonitor
+
+    app.extensions["antrian.management"] = Management(queue, accounts)
+    monitor = AlertMonitor(queue.ctx)
+    publisher.subscribe(monitor.on_event)
+    app.extensions["antrian.alerts"] = monitor
+    app.register_blueprint(admin_api)
+
+
 def _register_front_ends(app: Flask, socketio: SocketIO) -> None:
     """Each front-end brings a blueprint and, optionally, its own socket handlers."""
     import importlib
 
-    for name in ("kiosk", "counter", "display"):
+    for name in ("kiosk", "counter", "display", "public", "booking", "admin", "reports"):
         try:
             module = importlib.import_module(f"{name}.views")
         except ModuleNotFoundError as exc:

@@ -25,10 +25,31 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="server processes behind the one port (more than 1 needs a message queue)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_positive,
+        default=None,
+        help="threads per process; each open live connection holds one (default: 512)",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="Werkzeug's development server instead of gunicorn (one process)",
+    )
 
     commands.add_parser(
         "check-config", help="validate the configuration and exit (touches no database)"
     )
+
+    commands.add_parser(
+        "backup", help="copy the SQLite database while the server runs (PostgreSQL: pg_dump)"
+    ).add_argument("path", help="the new backup file (must not exist)")
 
     db = commands.add_parser("db", help="the database schema (Alembic migrations)")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -46,25 +67,38 @@ def main(argv: list[str] | None = None) -> int:
     user_commands = user.add_subparsers(dest="user_command", required=True)
     user_add = user_commands.add_parser("add", help="add an account")
     user_add.add_argument("name")
-    user_add.add_argument("--role", choices=["officer", "admin"], required=True)
+    user_add.add_argument("--role", choices=["officer", "admin", "supervisor"], required=True)
     user_add.add_argument("--counters", default="", help="comma-separated counters (default: any)")
+    user_add.add_argument(
+        "--agencies", default="", help="a supervisor's agencies, comma-separated agency codes"
+    )
     for verb in ("disable", "enable", "password"):
         user_commands.add_parser(verb).add_argument("name")
     user_commands.add_parser("list")
 
-    device = commands.add_parser("device", help="kiosk and display devices")
+    device = commands.add_parser("device", help="kiosks, displays and survey tablets")
     device_commands = device.add_subparsers(dest="device_command", required=True)
     device_add = device_commands.add_parser("add", help="register a device; prints its token once")
     device_add.add_argument("name")
-    device_add.add_argument("--kind", choices=["kiosk", "display"], required=True)
+    device_add.add_argument("--kind", choices=["kiosk", "display", "survey"], required=True)
     device_add.add_argument("--zone", help="display zone (displays)")
     device_add.add_argument("--kiosk", help="kiosk code from config.yaml (kiosks)")
+    device_add.add_argument("--counter", type=int, help="counter number (survey tablets)")
     device_commands.add_parser("list", help="the registered devices and whether they are active")
     device_commands.add_parser(
         "revoke", help="revoke a device's token; the server cuts its live connections"
     ).add_argument("name")
 
+    from reports.cli import add_report_command, run_report
+
+    add_report_command(commands)
+
+    from core.simulation.commands import add_commands
+
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("simulate", "plan"):  # a scenario names its own configuration
+        return args.run(args)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -80,20 +114,34 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 0
         if args.command == "serve":
-            return _serve(settings, args.host, args.port)
+            if args.dev:
+                return _serve_dev(settings, args.host, args.port)
+            return _serve(settings, args)
         if args.command == "db":
             return _db(settings, args)
+        if args.command == "backup":
+            return _backup(settings, args.path)
+        if args.command == "report":
+            return run_report(settings, args)
         app = _build_app(settings)
         accounts = app.extensions["antrian.accounts"]
+        noted = _audit_trail(app.extensions["antrian.queue"].ctx)
         if args.command == "user":
-            return _user(accounts, args)
-        return _device(accounts, args, settings)
+            return _user(accounts, args, noted)
+        return _device(accounts, args, settings, noted)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     except DomainError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _check_config(settings) -> None:  # type: ignore[no-untyped-def]
@@ -106,6 +154,17 @@ def _check_config(settings) -> None:  # type: ignore[no-untyped-def]
     for spec in printer_specs(settings).values():
         build_printer(spec)  # opens nothing
     make_engine(settings.database_url).dispose()  # connects to nothing
+
+
+def _backup(settings, path: str) -> int:  # type: ignore[no-untyped-def]
+    from core.backup import backup_database
+
+    done = backup_database(settings.database_url, path)
+    print(
+        f"Backed up to {done.path}: {done.size_bytes // 1024} KiB, {done.tickets} tickets, "
+        f"schema {done.revision or 'without a revision'}. Restore: docs/deploy.md, Backups."
+    )
+    return 0
 
 
 def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
@@ -162,19 +221,49 @@ def _read_password(prompt: str = "Password: ") -> str:
     return first
 
 
-def _user(accounts, args) -> int:  # type: ignore[no-untyped-def]
+def _audit_trail(ctx):  # type: ignore[no-untyped-def]
+    """What the command line changes goes to the audit log like the admin pages' changes,
+    under the name of the system user who ran it (`cli:<user>`)."""
+    from core.context import Actor
+    from core.usecases.unit import audit
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        who = str(os.getuid())
+    actor = Actor("admin", f"cli:{who}")
+
+    def noted(action: str, detail: str) -> None:
+        audit(ctx, actor, action, detail)
+
+    return noted
+
+
+def _user(accounts, args, noted) -> int:  # type: ignore[no-untyped-def]
     match args.user_command:
         case "add":
             counters = (
                 [int(c) for c in args.counters.split(",") if c.strip()] if args.counters else []
             )
+            from core import staff
+
+            agencies = [a.strip() for a in args.agencies.split(",") if a.strip()]
+            if args.role == "supervisor":
+                agencies = staff.check_agencies(accounts.settings, agencies)
+                if not agencies:
+                    raise DomainError("A supervisor needs --agencies (agency codes).")
             accounts.add_user(args.name, _read_password(), args.role, counters)
+            if args.role == "supervisor":
+                staff.set_supervisor_agencies(accounts.uow, args.name, agencies)
+            noted("user.add", f"{args.role} {args.name} counters={counters} {agencies}")
             print(f"Added {args.role} {args.name!r}.")
         case "disable" | "enable":
             accounts.set_active(args.name, args.user_command == "enable")
+            noted(f"user.{args.user_command}", args.name)
             print(f"{args.name!r} is now {args.user_command}d.")
         case "password":
             accounts.set_password(args.name, _read_password("New password: "))
+            noted("user.reset_password", args.name)
             print(f"Password of {args.name!r} changed.")
         case "list":
             for row in accounts.list_users():
@@ -184,24 +273,31 @@ def _user(accounts, args) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _device(accounts, args, settings) -> int:  # type: ignore[no-untyped-def]
+def _device(accounts, args, settings, noted) -> int:  # type: ignore[no-untyped-def]
     if args.device_command == "list":
         for row in accounts.list_devices():
-            where = f"zone={row['zone']}" if row["kind"] == "display" else f"kiosk={row['kiosk']}"
+            where = {
+                "display": f"zone={row['zone']}",
+                "survey": f"counter={row.get('counter')}",
+            }.get(row["kind"], f"kiosk={row['kiosk']}")
             state = "active" if row["active"] else "revoked"
             added = row["created_at"].strftime("%Y-%m-%d") if row["created_at"] else "?"
             print(f"{row['name']:20} {row['kind']:8} {where:12} {state:8} added {added}")
         return 0
     if args.device_command == "revoke":
         accounts.revoke_device(args.name)
+        noted("device.revoke", args.name)
         print(
             f"Device {args.name!r} revoked: its token is refused now, and a running server "
             "ends its live connection within seconds."
         )
         return 0
-    token = accounts.add_device(args.name, args.kind, zone=args.zone, kiosk=args.kiosk)
+    token = accounts.add_device(
+        args.name, args.kind, zone=args.zone, kiosk=args.kiosk, counter=args.counter
+    )
+    noted("device.add", f"{args.kind} {args.name}")
     base = settings.mall.public_base_url.rstrip("/")
-    page = "kiosk" if args.kind == "kiosk" else "display"
+    page = {"kiosk": "kiosk", "survey": "survey"}.get(args.kind, "display")
     print(f"Device {args.name!r} ({args.kind}) registered. Its token, shown only this once:\n")
     print(f"    {token}\n")
     print("Open this setup address once on the device; it keeps the token:\n")
@@ -273,38 +369,58 @@ def _session_check_seconds() -> float:
     return max(0.2, value)
 
 
-def _serve(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
+def _banner(settings, host: str, port: int, how: str) -> None:  # type: ignore[no-untyped-def]
+    base = f"http://{host}:{port}"
+    print(
+        f"  Antrian for {settings.mall.name} on {base}  (kiosk: {base}/kiosk, "
+        f"counter: {base}/counter, display: {base}/display; {how})\n",
+        flush=True,
+    )
+
+
+def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
+    """The production server: gunicorn's threaded workers (core/server/production.py)."""
+    from core.server import production
+    from core.server.app import prepare_database
+
+    if args.workers > 1 and not settings.message_queue:
+        raise DomainError(
+            f"--workers {args.workers} needs a message queue, so that a change made in one "
+            "process reaches the screens connected to the others: set ANTRIAN_MESSAGE_QUEUE "
+            "(or message_queue in config.yaml), e.g. redis://127.0.0.1:6379/0."
+        )
+    check_seconds = _session_check_seconds()
+    faulthandler.enable()
+    # Once per start, before any worker: the schema, the mall's rows, the first admin.
+    prepare_database(settings, lambda accounts: _first_admin(accounts, settings, sys.stdout))
+    threads = args.threads or production.DEFAULT_THREADS
+    websocket_only = args.workers > 1
+    how = f"{args.workers} process{'es' if args.workers > 1 else ''} x {threads} threads"
+    production.ProductionServer(
+        lambda: production.worker_app(settings, check_seconds, websocket_only=websocket_only),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=threads,
+        when_ready=lambda: _banner(settings, args.host, args.port, how),
+    ).run()
+    return 0
+
+
+def _serve_dev(settings, host: str, port: int) -> int:  # type: ignore[no-untyped-def]
+    """Werkzeug's development server (`--dev`): one process, every duty started here."""
+    from core.accounts import warm_up
     from core.server.app import create_app, socketio_of
+    from core.server.production import start_duties
 
     # A fatal signal (SIGBUS from a database file's shared memory, SIGSEGV in a C library)
     # must leave a trace in the log instead of a silent exit.
     faulthandler.enable()
     app = create_app(settings)
-    # Fan-out to many screens: emit from a relay thread, and let a thread keep the GIL for
-    # 20 ms instead of 5 so one emit loop is not cut up by the writer threads it wakes
-    # (bench/RESULTS-fanout.md has the measurements).
-    app.extensions["antrian.hub"].start_relay()
-    from core.server import housekeeping
-
-    housekeeping.start(socketio_of(app), app.extensions["antrian.queue"])
-    # Cut live connections whose session ended (expired, revoked, disabled) and close the
-    # counters their officers left open; ANTRIAN_SESSION_CHECK_SECONDS sets how often.
-    app.extensions["antrian.hub"].start_session_checks(_session_check_seconds())
-    # Screens hear the database's version every few seconds when it moved, so an event lost
-    # while the message queue was down is caught up by a snapshot.
-    app.extensions["antrian.hub"].start_version_beacon()
-    sys.setswitchinterval(0.02)
-    accounts = app.extensions["antrian.accounts"]
-    from core.accounts import warm_up
-
+    start_duties(app, _session_check_seconds())
     warm_up()
-    _first_admin(accounts, settings, sys.stdout)
-    base = f"http://{host}:{port}"
-    print(
-        f"  Antrian for {settings.mall.name} on {base}  (kiosk: {base}/kiosk, "
-        f"counter: {base}/counter, display: {base}/display)\n",
-        flush=True,
-    )
+    _first_admin(app.extensions["antrian.accounts"], settings, sys.stdout)
+    _banner(settings, host, port, "development server")
     socketio_of(app).run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
     return 0
 

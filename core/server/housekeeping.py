@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.bookings_desk import BookingDesk
 from core.handlers import QueueService
 
 log = logging.getLogger(__name__)
@@ -17,21 +18,49 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
 
 
-def run_once(queue: QueueService) -> int:
-    """One round of housekeeping; never raises (a failed round is retried next time)."""
+def run_once(queue: QueueService, desk: BookingDesk | None = None) -> int:
+    """One round of housekeeping; never raises (a failed round is retried next time).
+    Bookings' personal data (the NIK hash) past its retention is deleted too."""
+    closed = 0
     try:
-        return queue.close_ended_days()
+        closed = queue.close_ended_days()
     except Exception:
         log.exception("closing the day failed; trying again in %.0f s", INTERVAL_SECONDS)
-        return 0
+    if desk is not None:
+        try:
+            desk.forget_identities()
+        except Exception:
+            log.exception("deleting old booking data failed; trying again later")
+    return closed
 
 
-def start(socketio: Any, queue: QueueService, interval: float = INTERVAL_SECONDS) -> None:
+def start(
+    socketio: Any,
+    queue: QueueService,
+    interval: float = INTERVAL_SECONDS,
+    desk: BookingDesk | None = None,
+) -> None:
     """Run `run_once` every `interval` seconds in a background task of the server."""
 
     def loop() -> None:
         while True:
             socketio.sleep(interval)
-            run_once(queue)
+            run_once(queue, desk)
+
+    socketio.start_background_task(loop)
+
+
+ALERT_TICK_SECONDS = 2.0
+
+
+def start_alerts(socketio: Any, monitor: Any, tick: float = ALERT_TICK_SECONDS) -> None:
+    """Evaluate the alerts (core/usecases/alerting.py) soon after an event moved the hall,
+    and every `EVALUATE_SECONDS` anyway: waits and breaks grow with time alone."""
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(tick)
+            if monitor.due():
+                monitor.run_once()
 
     socketio.start_background_task(loop)

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from queue import SimpleQueue
+import time
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
 from flask_socketio import SocketIO, disconnect, join_room
 
-from core.accounts import Accounts, Unauthorized, token_hash
+from core import staff
+from core.accounts import ROLES, Accounts, Unauthorized, token_hash
 from core.context import SYSTEM, Actor
 from core.events import Event, TicketEvent
 from core.handlers import QueueService
@@ -50,54 +53,93 @@ class Hub:
         self._view_zones: dict[str, str | None] = {}
         self._tokens: dict[str, str] = {}  # sid -> digest of the token it connected with
         self._lock = threading.Lock()
-        self._outbox: SimpleQueue[Event | None] | None = None
+        self._live: Any = None  # the live relay, once started (core/server/live.py)
+        # Names the message queue's channels (core/server/relay.py); set by the app.
+        self.deployment = ""
         # Kiosk printing (set by the app): a kiosk's snapshot says how its printer is, and
         # the printer is asked again in the background when the kiosk connects.
         self.printing: Any = None
+        # Told how long each relayed event took from its commit to its emit (the metrics).
+        self.relay_lag_listener: Callable[[float], None] | None = None
 
     # -------------------------------------------------------------- outgoing
-    def start_relay(self) -> None:
-        """Emit from one background thread instead of the request that committed the change.
+    def start_relay(self, message_queue: str | None = None, deployment: str = "") -> None:
+        """Emit from the live relay (core/server/relay.py) instead of the committing request.
 
-        In threading mode a fan-out to hundreds of connections takes tens of milliseconds;
-        with the relay the officer's request returns at once and QueueService's publish lock
-        is not held meanwhile (bench/RESULTS-fanout.md). One thread keeps version order.
+        The relay puts every process's events in version order for this process's clients,
+        fills late ones from the database and tells the screens when the message queue is
+        down. The officer's request returns at once (a fan-out to hundreds of connections
+        takes tens of milliseconds in threading mode, bench/RESULTS-fanout.md).
         `antrian serve` turns it on; in-process tests keep the direct, synchronous path.
         """
-        if self._outbox is None:
-            self._outbox = SimpleQueue()
-            self.socketio.start_background_task(self._relay, self._outbox)
+        if self._live is not None:
+            return
+        from core.server.live import LiveEvents
+
+        settings = self.queue.settings
+        self._live = LiveEvents(
+            self.queue,
+            self._emit_record,
+            self._emit_beacon,
+            self._emit_status,
+            message_queue=message_queue if message_queue is not None else settings.message_queue,
+            deployment=deployment or self.deployment,
+        )
+        self._live.start(self.socketio.start_background_task)
 
     def stop_relay(self) -> None:
-        if self._outbox is not None:
-            self._outbox.put(None)
-            self._outbox = None
-
-    def _relay(self, outbox: SimpleQueue[Event | None]) -> None:
-        while (event := outbox.get()) is not None:
-            try:
-                self._emit(event)
-            except Exception:  # one failed emit must not stop the relay
-                log.exception("relaying %s failed", event.name)
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
 
     def publish(self, event: Event) -> None:
         """Relay one committed event (called in version order by QueueService)."""
-        if self._outbox is not None:
-            self._outbox.put(event)
+        if event.name.startswith("alert."):
+            self._emit_alert(event)
+            return
+        if self._live is not None:
+            self._live.publish(event)
         else:
-            self._emit(event)
+            ticket_id = event.ticket_id if isinstance(event, TicketEvent) else None
+            self._emit(event.name, event.payload(), ticket_id)
 
-    def _emit(self, event: Event) -> None:
-        payload = event.payload()
-        is_ticket_event = isinstance(event, TicketEvent) and bool(event.ticket_id)
+    def _emit_record(self, record: Any) -> None:
+        self._emit(record.name, record.payload, record.ticket_id)
+        if record.made_at is not None and self.relay_lag_listener is not None:
+            self.relay_lag_listener(time.time() - record.made_at)
+
+    def _emit(self, name: str, payload: dict[str, Any], ticket_id: str | None) -> None:
+        # Only to this process's own clients: every process's relay sends each event to its
+        # own (the message queue carries the events to the relays, not to the sockets).
+        emit = self.socketio.emit
         # The visitor's own page first: one socket, before the hundreds of the mall room.
         # No client is in both rooms, so the order between them changes nothing it sees.
-        if is_ticket_event:
-            self.socketio.emit(event.name, payload, to=f"ticket:{event.ticket_id}")
-        self.socketio.emit(event.name, payload, to=self.mall_room)
-        if is_ticket_event:
-            for service in event.waiting:  # type: ignore[attr-defined]
-                self.socketio.emit("queue.moved", {"service": service}, to=f"service:{service}")
+        if ticket_id:
+            emit(name, payload, to=f"ticket:{ticket_id}", ignore_queue=True)
+        emit(name, payload, to=self.mall_room, ignore_queue=True)
+        if ticket_id:
+            for service in payload.get("waiting") or ():
+                emit(
+                    "queue.moved", {"service": service}, to=f"service:{service}", ignore_queue=True
+                )
+
+    def _emit_alert(self, event: Event) -> None:
+        """Alerts are hints to the managers' dashboards, outside the mall's versioned stream
+        (core/usecases/alerting.py): sent through Socket.IO's own message queue, to every
+        process's managers. Admins see every alert; a supervisor their agencies' and the
+        kiosks' (whose printers serve every agency)."""
+        payload = event.payload()
+        agency = payload["alert"].get("agency")  # type: ignore[index]
+        rooms = [f"managers:{self.queue.mall}", f"agency:{agency}" if agency else "supervisors"]
+        self.socketio.emit(event.name, payload, to=rooms)
+
+    def _emit_beacon(self, version: int) -> None:
+        self.socketio.emit(
+            "mall.version", {"version": version}, to=self.mall_room, ignore_queue=True
+        )
+
+    def _emit_status(self, ok: bool) -> None:
+        self.socketio.emit("live.status", {"ok": ok}, to=self.mall_room, ignore_queue=True)
 
     def _view_zone(self, actor: Actor, asked: Any) -> str | None:
         """A display sees its own zone, whatever it asks; an admin or officer may preview one
@@ -179,7 +221,10 @@ class Hub:
         the queue was down is lost to every screen, and nothing else would tell them. The
         beacon reads the version from the database (the truth) and sends it past the queue
         (`ignore_queue`): a client that is behind and hears no event to close the gap soon
-        asks for a snapshot (static/antrian-live.js)."""
+        asks for a snapshot (static/antrian-live.js). The live relay beacons by itself, after
+        the events it sent, so with it running this does nothing."""
+        if self._live is not None:
+            return
 
         def loop() -> None:
             last: int | None = None
@@ -204,6 +249,15 @@ class Hub:
         with self._lock:
             return len(self._sids)
 
+    def connections_by_kind(self) -> dict[str, int]:
+        """This process's live connections by kind of client; status pages sign in with no
+        token, so they are the connections the hub holds no actor for."""
+        with self._lock:
+            counts = Counter(actor.kind for actor in self._sids.values())
+        everyone = self.socketio.server.manager.rooms.get("/", {}).get(None, ())
+        counts["ticket_page"] = max(0, len(everyone) - sum(counts.values()))
+        return dict(counts)
+
     # -------------------------------------------------------------- incoming
     def register(self) -> None:
         socketio = self.socketio
@@ -221,9 +275,7 @@ class Hub:
                 from socketio.exceptions import ConnectionRefusedError
 
                 raise ConnectionRefusedError(exc.message) from None
-            if actor.kind in ("officer", "admin") and self.accounts.password_change_required(
-                actor.name
-            ):
+            if actor.kind in ROLES and self.accounts.password_change_required(actor.name):
                 from socketio.exceptions import ConnectionRefusedError
 
                 raise ConnectionRefusedError("Choose a new password first.")
@@ -234,6 +286,12 @@ class Hub:
                 rooms.append(f"zone:{actor.zone}")
             if actor.kind == "kiosk" and actor.kiosk:
                 rooms.append(f"kiosk:{actor.kiosk}")
+            if actor.kind == "admin":
+                rooms.append(f"managers:{self.queue.mall}")
+            if actor.kind == "supervisor":
+                rooms.append("supervisors")
+                agencies = staff.supervised_agencies(self.accounts.uow, actor.name)
+                rooms += [f"agency:{code}" for code in agencies]
             view_zone = self._view_zone(actor, auth.get("zone"))
             # Join first, then read the snapshot: every change committed after the read reaches
             # this client as an event. Events that overtake the snapshot are held by the client
@@ -248,6 +306,9 @@ class Hub:
             if actor.kind == "kiosk" and self.printing is not None:
                 snapshot["printer"] = self.printing.known_state(actor.kiosk)
             socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
+            if self._live is not None and not self._live.bus_ok:
+                # The message queue is down: this screen's data may lag behind the database.
+                socketio.emit("live.status", {"ok": False}, to=request.sid)  # type: ignore[attr-defined]
             if actor.kind == "kiosk" and self.printing is not None:
                 socketio.start_background_task(self._probe_printer, actor.kiosk)
             return True

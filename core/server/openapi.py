@@ -111,6 +111,12 @@ def _op(
     return op
 
 
+def _remote_optional(op: dict[str, Any]) -> dict[str, Any]:
+    """`POST /tickets` also answers without a token (a number from home)."""
+    op["security"] = [*BEARER, {}]
+    return op
+
+
 def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -169,21 +175,39 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/api/v1/tickets": {
-            "post": _op(
-                "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries safe.",
-                {"201": _json("The ticket, with its status address", ref("NewTicket"))},
-                {
-                    "403": "This token cannot issue tickets",
-                    "404": "Unknown service",
-                    "409": "The service is closed or its quota is reached, or the same "
-                    "request is still running",
-                    "429": "This kiosk's ticket rate limit is used up (Retry-After)",
-                },
-                body=body(
-                    {"service": SERVICE_CODE},
-                    {"priority": nullable(PRIORITY), "language": LANGUAGE},
-                ),
-                idempotent=True,
+            "post": _remote_optional(
+                _op(
+                    "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries "
+                    'safe. With "channel": "online" and no token: a number from home (public, '
+                    "for services that offer it, within their remote share of the daily quota, "
+                    "a few per client address an hour; an Idempotency-Key must then be at "
+                    "least 16 characters).",
+                    {"201": _json("The ticket, with its status address", ref("NewTicket"))},
+                    {
+                        "403": "This token cannot issue tickets, or a browser page of another "
+                        "origin asked",
+                        "404": "Unknown service",
+                        "409": "The service is closed, its quota (or its share for numbers from "
+                        "home) is reached, it offers no numbers from home, or the same "
+                        "request is still running",
+                        "429": "This kiosk's or this client's ticket rate limit is used up "
+                        "(Retry-After)",
+                    },
+                    body=body(
+                        {"service": SERVICE_CODE},
+                        {
+                            "priority": nullable(PRIORITY),
+                            "language": LANGUAGE,
+                            "channel": {
+                                "type": "string",
+                                "enum": ["kiosk", "online"],
+                                "description": "'online': a number from home, sent without "
+                                "a token ('priority' must then be null)",
+                            },
+                        },
+                    ),
+                    idempotent=True,
+                )
             )
         },
         "/api/v1/tickets/{ticket_id}": {
@@ -225,7 +249,7 @@ def openapi_document() -> dict[str, Any]:
                     "403": "Not an admin",
                     "404": "Unknown ticket, or a kiosk without a printer",
                 },
-                body=body({"kiosk": {"type": "string"}}, {"language": LANGUAGE}),
+                body=body({"kiosk": {"type": "string", "minLength": 1}}, {"language": LANGUAGE}),
                 params=[TICKET_ID],
             )
         },
@@ -375,12 +399,22 @@ def openapi_document() -> dict[str, Any]:
             )
         },
     }
+    from core.server import openapi_bookings
+
+    paths.update(openapi_bookings.booking_paths(_op, _path_param, _json))
     for action, summary in actions.items():
         paths[f"/api/v1/tickets/{{ticket_id}}/{action}"] = {
             "post": _op(
                 summary, {"200": TICKET}, ticket_refusals, params=[TICKET_ID], idempotent=True
             )
         }
+    from core.server.openapi_admin import admin_paths  # the management API's operations
+
+    paths.update(admin_paths(_op, _json, _path_param))
+
+    from core.server.openapi_reports import report_paths
+
+    paths.update(report_paths(_op, _json, TICKET_ID, COUNTER))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -399,6 +433,6 @@ def openapi_document() -> dict[str, Any]:
                     "or a kiosk's or display's device token",
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_bookings.SCHEMAS},
         },
     }

@@ -63,9 +63,21 @@ ANNOUNCEMENT = obj(
         "at": nullable(INSTANT),
         "recall": BOOLEAN,
         "version": nullable(INTEGER),
+        "slot": nullable(STRING),
         "speech": STRING,
         "text": STRING,
     }
+)
+
+CHANNEL_BADGE = nullable(
+    obj(
+        {"code": STRING, "label": STRING, "label_en": STRING},
+        {"slot": nullable(STRING)},
+    )
+)
+CHANNEL_BADGE["description"] = (
+    "How the ticket was taken, for a badge (null for a kiosk ticket): label in Indonesian and "
+    "English"
 )
 
 TICKET_STATUS = {"type": "string", "enum": [s.value for s in TicketStatus]}
@@ -86,11 +98,29 @@ PUBLIC_TICKET = {
     "issued_at": INSTANT,
     "called_at": nullable(INSTANT),
     "transferred": BOOLEAN,
+    "channel": {
+        "type": "string",
+        "description": "kiosk, officer, online (a number from home) or booking",
+    },
+    "channel_badge": CHANNEL_BADGE,
+    "slot": nullable(STRING),
+}
+ETA_FIELDS = {
+    "eta_minutes": nullable({"type": "integer", "minimum": 0}),
+    # The range to show ("10–20 menit"), or null with no estimate.
+    "eta_range": nullable(
+        {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
+    ),
+    # True: the range is tight, show "≈ n menit".
+    "eta_approx": nullable(BOOLEAN),
+    # False: the turn would come after the service's counters close (may not be served
+    # today); null: unknown.
+    "eta_today": nullable(BOOLEAN),
 }
 POSITION = {
     "id": STRING,
     "ahead": {"type": "integer", "minimum": 0},
-    "eta_minutes": nullable({"type": "integer", "minimum": 0}),
+    **ETA_FIELDS,
     "status_url": STRING,
 }
 
@@ -169,7 +199,7 @@ SCHEMAS: dict[str, Any] = {
             "closed_reason_code": nullable(STRING),
             "closed_reason": nullable(STRING),
             "waiting": {"type": "integer", "minimum": 0},
-            "eta_minutes": nullable({"type": "integer", "minimum": 0}),
+            **ETA_FIELDS,
             "quota_left": nullable({"type": "integer", "minimum": 0}),
         }
     ),
@@ -203,11 +233,22 @@ SCHEMAS: dict[str, Any] = {
                         "service": STRING,
                         "priority": nullable(PRIORITY),
                         "position": {"type": "integer", "minimum": 1},
-                        "reason": nullable({"type": "string", "enum": ["priority", "transferred"]}),
+                        "reason": nullable(
+                            {"type": "string", "enum": ["priority", "booking", "transferred"]}
+                        ),
+                        "channel": STRING,
+                        "slot": nullable(STRING),
                         "waiting_minutes": {"type": "integer", "minimum": 0},
                         "transferred": BOOLEAN,
+                        **ETA_FIELDS,
                     }
                 ),
+                "description": "The first 100 in the order this counter will call them.",
+            },
+            "waiting_total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Everyone waiting for the counter's services.",
             },
             "figures": obj(
                 {
@@ -244,14 +285,17 @@ SCHEMAS: dict[str, Any] = {
     "Session": obj(
         {
             "token": {"type": "string", "minLength": 1},
-            "role": {"type": "string", "enum": ["officer", "admin"]},
+            "role": {"type": "string", "enum": ["officer", "admin", "supervisor"]},
             "username": STRING,
             "counter": nullable(INTEGER),
         }
     ),
     "Actor": obj(
         {
-            "kind": {"type": "string", "enum": ["officer", "admin", "kiosk", "display"]},
+            "kind": {
+                "type": "string",
+                "enum": ["officer", "admin", "supervisor", "kiosk", "display", "survey"],
+            },
             "name": STRING,
             "counter": nullable(INTEGER),
             "zone": nullable(STRING),

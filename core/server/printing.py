@@ -58,6 +58,8 @@ class KioskPrinting:
         self._known: dict[str, tuple[bool, str]] = {}
         self._printing: set[str] = set()
         self._lock = threading.Lock()
+        # Told of every print's outcome (kiosk, ok): the metrics count the failures.
+        self.outcome_listeners: list[Callable[[str, bool], None]] = []
 
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
@@ -82,6 +84,11 @@ class KioskPrinting:
             status_url=self.queue.status_url(ticket_id, language),
             footer=FOOTER[language],
             priority_label=PRIORITY_LABEL[language] if view["priority"] else None,
+            booking_label=(
+                f"BOOKING {view['slot']}"
+                if view.get("channel") == "booking" and view.get("slot")
+                else None
+            ),
             language=language,
             copy=copy,
         )
@@ -135,6 +142,8 @@ class KioskPrinting:
         self.queue.finish_print_job(job, outcome.ok, outcome.error or outcome.note)
         with self._lock:
             self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
+        for listener in self.outcome_listeners:
+            listener(kiosk, outcome.ok)
         return {
             "job": job,
             "status": "printed" if outcome.ok else "failed",

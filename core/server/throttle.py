@@ -88,6 +88,7 @@ class Throttle:
         )
         kiosk = config.get(KIOSK_LIMITS_KEY, environ.get(KIOSK_LIMITS_KEY, KIOSK_ISSUE_LIMITS))
         self.kiosk_issue = parse_many(kiosk)
+        self._parsed: dict[str, list[RateLimitItem]] = {}  # other limits, parsed once
         app.extensions["antrian.throttle"] = self
 
     # -------------------------------------------------------------- helpers
@@ -148,6 +149,25 @@ class Throttle:
             raise RateLimited(
                 f"The kiosk {device!r} may issue at most {item.amount} tickets per {_per(item)}; "
                 f"try again in {wait} s.",
+                wait,
+            )
+        self._hit(pairs)
+
+    # -------------------------------------------------------------- bookings
+    def check_client(self, kind: str, limits: str, what: str) -> None:
+        """Count one request of `kind` for this client address against `limits` (the
+        `limits` notation), or refuse it with 429 naming the limit (`what` names the act)."""
+        items = self._parsed.get(limits)
+        if items is None:
+            items = self._parsed[limits] = parse_many(limits)
+        pairs = [(item, (self.prefix, kind, client_address())) for item in items]
+        exhausted = self._exhausted(pairs)
+        if exhausted is not None:
+            item, wait = exhausted
+            raise RateLimited(
+                f"Too many {what} from this address (at most {item.amount} per {_per(item)}); "
+                f"try again in {wait} s. / Terlalu banyak permintaan; coba lagi dalam "
+                f"{wait} detik.",
                 wait,
             )
         self._hit(pairs)

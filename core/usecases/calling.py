@@ -15,7 +15,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from core import booked_streaks as streaks
 from core import repository
+from core.booked_streaks import local_day_start
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.queueing import choose_next, next_streak
@@ -77,18 +79,26 @@ def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[st
         conn = change.conn
         state = repository.existing_counter_row(conn, ctx.mall, counter.number, for_update=True)
         ensure_can_call(ctx, conn, counter.number, state)
-        head_priority, head_normal = repository.queue_heads(
-            conn,
-            ctx.mall,
-            ctx.today().isoformat(),
-            counter.services,
-            skip_locked=not ctx.uow.is_sqlite,
+        now = ctx.now()
+        day = ctx.today().isoformat()
+        heads = repository.queue_heads(
+            conn, ctx.mall, day, counter.services, now, skip_locked=not ctx.uow.is_sqlite
         )
+        calling_rules = ctx.settings.calling
+        booked_streak = 0
+        if heads["booked"] is not None and heads["normal"] is not None:
+            since = local_day_start(day, ctx.settings.mall.tz)
+            booked_streak = streaks.booked_streak(
+                conn, ctx.mall, counter.number, since, calling_rules.booking_ratio
+            )
         chosen = choose_next(
-            head_priority,
-            head_normal,
+            heads["priority"],
+            heads["normal"],
             state.priority_streak,
-            ctx.settings.calling.priority_ratio,
+            calling_rules.priority_ratio,
+            oldest_booked=heads["booked"],
+            booked_streak=booked_streak,
+            booking_ratio=calling_rules.booking_ratio,
         )
         if chosen is None:
             return None

@@ -22,13 +22,14 @@ import threading
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import idempotency, repository
 from core.context import SYSTEM
-from core.store import app_settings, counter_state, daily_sequences, tickets
+from core.store import app_settings, counter_state, daily_sequences, service_state, tickets
 from core.tickets import TicketStatus
+from core.usecases.summarizing import CLOSE_LOOKBACK, build_closed_days
 from core.usecases.unit import changing
 
 if TYPE_CHECKING:
@@ -111,6 +112,15 @@ def close_ended_days(ctx: MallContext) -> int:
                     .values(status="closed", reason=None, officer=None, updated_at=ctx.now())
                 )
             change.counters_changed.extend(numbers)
+            # A service closed "for today" with a reason opens again with the next day.
+            reopened = list(
+                conn.execute(
+                    select(service_state.c.service).where(service_state.c.mall == ctx.mall)
+                ).scalars()
+            )
+            if reopened:
+                conn.execute(delete(service_state).where(service_state.c.mall == ctx.mall))
+            change.services_changed.extend(reopened)
             conn.execute(
                 update(app_settings)
                 .where(app_settings.c.key == _marker_key(ctx))
@@ -179,4 +189,9 @@ class DayCloser:
                 return 0  # another thread closed it while this one waited
             closed = close_ended_days(self.ctx)
             self._closed_through = through
-            return closed
+        # The closed days' report rows, from their events, once (core/usecases/summarizing.py).
+        try:
+            build_closed_days(self.ctx, through, since=through - CLOSE_LOOKBACK)
+        except Exception:  # the day is closed; its rows are built again at the next attempt
+            log.exception("building the report rows of the closed days failed")
+        return closed

@@ -2,7 +2,8 @@
 
 The story: check who asks and what for; claim the service's next number inside the ticket's
 own transaction (refusing, without using a number, when the service is closed or its quota is
-reached); insert the ticket; answer with its view, the people ahead and the estimate.
+reached); insert the ticket; answer with its view and the people ahead, and, after the commit,
+the wait estimate.
 
 SQLite has one writer at a time, so issuers that queue up behind it are issued together in
 the next transaction (group commit, in arrival order): a refusal answers only its own
@@ -16,6 +17,8 @@ ticket and its key commit or vanish together, and a retry gets the first attempt
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import secrets
 import threading
 from collections.abc import Mapping
@@ -24,12 +27,16 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import idempotency, numbering, repository
 from core.availability import availability
+from core.booked_streaks import booked_ticket_count
 from core.config import Service
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor, MallContext
+from core.estimate import NO_ESTIMATE
 from core.position import people_ahead_of_new
+from core.quotas import day_quotas
 from core.tickets import (
     DomainError,
     InvalidRequest,
@@ -38,9 +45,13 @@ from core.tickets import (
     QuotaReached,
     ServiceClosed,
     Ticket,
+    TicketStatus,
 )
+from core.usecases import remote
 from core.usecases.unit import Change, changing, require_kind
 from core.views.tickets import public_view
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -63,6 +74,22 @@ class IssueRequest:
     done: bool = False
 
 
+def with_wait_estimate(ctx: MallContext, view: dict[str, Any]) -> dict[str, Any]:
+    """A new ticket's answer with its wait estimate from its own place in the call order,
+    read after the commit: playing a long queue forward must not hold the write lock every
+    other change waits for (and the stored answer of a keyed request leaves it out: a retry
+    gets it as it is then)."""
+    eta = NO_ESTIMATE
+    try:
+        with ctx.uow.reading() as conn:
+            ticket = repository.load_ticket(conn, ctx.mall, view["id"])
+            if ticket.status == TicketStatus.WAITING:
+                eta = ctx.estimator.for_ticket(conn, ticket)
+    except (SQLAlchemyError, NotFound) as exc:  # the ticket stands; its estimate is missing
+        log.warning("No wait estimate for ticket %s: %s", view["id"], exc)
+    return {**view, **eta.fields()}
+
+
 class TicketIssuer:
     def __init__(self, ctx: MallContext) -> None:
         self.ctx = ctx
@@ -83,7 +110,7 @@ class TicketIssuer:
         service, level = self._validated(service_code, priority, actor, language)
         view = self._issue(IssueRequest(service, level, actor, channel, language=language))
         assert isinstance(view, dict)  # without a key there is nothing to replay
-        return view
+        return self._estimated(view)
 
     def issue_ticket_once(
         self,
@@ -104,12 +131,21 @@ class TicketIssuer:
         request = IssueRequest(
             service, level, actor, channel, key=key, fingerprint=fingerprint, language=language
         )
-        return self._issue(request)
+        outcome = self._issue(request)
+        if isinstance(outcome, dict):
+            return self._estimated(outcome)
+        if outcome.state == "answered" and isinstance(outcome.body, dict) and "id" in outcome.body:
+            # The stored answer, with the estimate as it is now.
+            return dataclasses.replace(outcome, body=self._estimated(outcome.body))
+        return outcome
+
+    def _estimated(self, view: dict[str, Any]) -> dict[str, Any]:
+        return with_wait_estimate(self.ctx, view)
 
     def _validated(
         self, service_code: str, priority: str | None, actor: Actor, language: str
     ) -> tuple[Service, Priority | None]:
-        require_kind(self.ctx, actor, "issue_ticket", "kiosk", "officer")
+        require_kind(self.ctx, actor, "issue_ticket", "kiosk", "officer", remote.CHANNEL)
         if language not in LANGUAGES:
             raise InvalidRequest(
                 f"'language' must be one of {', '.join(map(repr, LANGUAGES))}, got {language!r}."
@@ -164,8 +200,9 @@ class TicketIssuer:
                 now = ctx.now()
                 day = numbering.local_day(now, ctx.settings.mall.tz)
                 closed = repository.closed_reasons(conn, ctx.mall)
+                quotas = day_quotas(conn, ctx.mall, day)  # today's, set over the configured
                 # A service refused once in the batch is refused to the rest of it alike.
-                refused: dict[str, DomainError] = {}
+                refused: dict[tuple[str, bool], DomainError] = {}
                 issued: list[tuple[IssueRequest, Ticket]] = []
                 for request in batch:
                     code = request.service.code
@@ -180,12 +217,19 @@ class TicketIssuer:
                         if claim.state != "new":  # a retry: the first attempt's answer
                             request.replay = claim
                             continue
+                    # A remote ticket's refusals (its share) are not a kiosk visitor's.
+                    kind = (code, request.channel == remote.CHANNEL)
                     try:
-                        if code in refused:  # the same refusal, as its own exception
-                            raise type(refused[code])(refused[code].message)
-                        ticket = self._new_ticket(conn, request, closed, now, day)
+                        if kind in refused:  # the same refusal, as its own exception
+                            raise type(refused[kind])(refused[kind].message)
+                        pending = sum(
+                            1
+                            for r, t in issued
+                            if r.channel == request.channel == remote.CHANNEL and t.service == code
+                        )
+                        ticket = self._new_ticket(conn, request, closed, quotas, now, day, pending)
                     except (ServiceClosed, QuotaReached) as refusal:
-                        refused.setdefault(code, refusal)
+                        refused.setdefault(kind, refusal)
                         request.error = refusal
                         if request.key is not None:  # the client may fix it and resend the key
                             idempotency.forget_in(conn, request.key, request.actor.name)
@@ -217,22 +261,41 @@ class TicketIssuer:
         conn: Connection,
         request: IssueRequest,
         closed: Mapping[str, str],
+        quotas: Mapping[str, int],
         now: datetime,
         day: date,
+        pending_online: int = 0,
     ) -> Ticket:
         """Claim the next number of the request's service, or refuse it without using one."""
         ctx = self.ctx
         service = request.service
+        online = request.channel == remote.CHANNEL
+        if online:
+            remote.check_offered(service)
         state = availability(ctx, conn, service.code, check_quota=False, closed=closed)
         if not state.open:
             raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
         number = numbering.claim_next_number(conn, ctx.mall, service.code, day)
-        if service.daily_quota is not None and number > service.daily_quota:
+        quota = quotas.get(service.code, service.daily_quota)
+        if (
+            quota is not None
+            and number > quota
+            and (
+                service.booking is None
+                # Checked-in bookings took numbers of the series, not walk-in places.
+                or number
+                > quota + booked_ticket_count(conn, ctx.mall, service.code, day.isoformat())
+            )
+        ):
             # Hand the number back in the same transaction: no gap.
             numbering.release_last_number(conn, ctx.mall, service.code, day)
-            raise QuotaReached(
-                f"{service.name} has reached today's quota of {service.daily_quota} tickets."
-            )
+            raise QuotaReached(f"{service.name} has reached today's quota of {quota} tickets.")
+        if online:
+            try:
+                remote.check_share(ctx, conn, service, day, pending_online)
+            except remote.OnlineShareUsed:
+                numbering.release_last_number(conn, ctx.mall, service.code, day)
+                raise
         return Ticket(
             id=secrets.token_urlsafe(12),
             service=service.code,
@@ -242,13 +305,15 @@ class TicketIssuer:
             issued_at=now,
             arrived_at=now,
             priority=request.priority,
+            channel=request.channel,
         )
 
     def _issued_views(
         self, change: Change, issued: list[tuple[IssueRequest, Ticket]]
     ) -> list[tuple[IssueRequest, dict[str, Any]]]:
-        """Each new ticket's answer and event: its place in the call order when it joined,
-        and the estimate from that place. One count per service serves the whole batch."""
+        """Each new ticket's answer and event: its place in the call order when it joined
+        (the estimate from that place is added after the commit: `_estimated`). One count per
+        service serves the whole batch."""
         ctx, conn = self.ctx, change.conn
         places = people_ahead_of_new(ctx, conn, (ticket for _, ticket in issued))
         views = []
@@ -261,7 +326,6 @@ class TicketIssuer:
                 **change.views[ticket.id],
                 "id": ticket.id,
                 "ahead": ahead,
-                "eta_minutes": ctx.estimator.minutes(conn, ticket.service, ahead),
                 "status_url": ctx.status_url(ticket.id, request.language),
             }
             views.append((request, view))

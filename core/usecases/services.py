@@ -14,7 +14,7 @@ from core.usecases.unit import changing, require_kind
 def set_service_closed(
     ctx: MallContext, service_code: str, reason: str | None, actor: Actor
 ) -> None:
-    require_kind(ctx, actor, "close_service")
+    require_kind(ctx, actor, "close_service", "supervisor")  # scope: core/scope.py
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         raise InvalidRequest(
             f"The reason is longer than {MAX_REASON_LENGTH} characters; shorten it."

@@ -9,14 +9,14 @@ found inside the transaction are audited after it rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from core import idempotency, repository
+from core import idempotency, live_log, repository
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged, ServiceUpdated
@@ -38,6 +38,8 @@ class Change:
     counters_changed: list[int] = field(default_factory=list)
     printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
     services_changed: list[str] = field(default_factory=list)
+    # Other facts (a new running text): each makes its event from the version it is given.
+    other_events: list[Callable[[int], Event]] = field(default_factory=list)
     # Refusals found inside the transaction: audited after it rolls back (on SQLite a second
     # write transaction inside the first would wait for itself).
     refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
@@ -74,6 +76,7 @@ class Change:
             + len(self.counters_changed)
             + len(self.printer_changes)
             + len(self.services_changed)
+            + len(self.other_events)
         )
 
 
@@ -104,7 +107,11 @@ def changing(ctx: MallContext) -> Iterator[Change]:
             keyed.answered = keyed.answered or change.has_answer
         ctx.estimator.forget(
             bool(change.counters_changed),
-            (t.service for t, action, _, _, _ in change.ticket_actions if action == "finish"),
+            (
+                t.service
+                for t, action, _, _, _ in change.ticket_actions
+                if action in ("finish", "no_show")
+            ),
         )
         for event in events:
             ctx.publisher.publish(event)
@@ -120,6 +127,17 @@ def changing(ctx: MallContext) -> Iterator[Change]:
 def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
     conn = change.conn
     mall = ctx.mall
+    # The views first: they read only what this transaction holds (its tickets, its counter's
+    # row), and every statement after the version bump below is one more that every other
+    # change of the mall waits for, until the commit.
+    tickets = [
+        (
+            change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
+            counter_view(ctx, conn, ticket.counter) if ticket.counter else None,
+        )
+        for ticket, action, _, _, _ in change.ticket_actions
+    ]
+    counters = [counter_view(ctx, conn, number) for number in change.counters_changed]
     version = repository.advance_version(conn, mall, count)
     now = ctx.now()
     events: list[Event] = []
@@ -130,6 +148,7 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
         if service
     }
     day = ctx.today().isoformat()
+    # After the bump: a count read then includes every change with an earlier version.
     waiting = {
         service: change.waiting[service]
         if service in change.waiting
@@ -137,7 +156,9 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
         for service in touched_services
     }
     rows: list[dict[str, Any]] = []
-    for ticket, action, from_status, from_service, actor in change.ticket_actions:
+    for (ticket, action, from_status, from_service, actor), (view, at_counter) in zip(
+        change.ticket_actions, tickets, strict=True
+    ):
         version += 1
         rows.append(
             {
@@ -159,23 +180,36 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
             TICKET_EVENTS[action](
                 mall=mall,
                 version=version,
-                ticket=change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
+                ticket=view,
                 ticket_id=ticket.id,
                 waiting=change.waiting_at.get(ticket.id) or {s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
-                counter=counter_view(ctx, conn, ticket.counter) if ticket.counter else None,
+                counter=at_counter,
             )
         )
     if rows:
         repository.insert_ticket_events(conn, rows)
-    for number in change.counters_changed:
+    for view in counters:
         version += 1
-        events.append(CounterUpdated(mall, version, counter=counter_view(ctx, conn, number)))
+        events.append(CounterUpdated(mall, version, counter=view))
     for kiosk, ok, message in change.printer_changes:
         version += 1
         events.append(PrinterStatusChanged(mall, version, kiosk=kiosk, ok=ok, message=message))
     for code in change.services_changed:
         version += 1
         events.append(ServiceUpdated(mall, version, service=services(ctx, conn, [code])[0]))
+    for make in change.other_events:
+        version += 1
+        events.append(make(version))
+    # The events as sent, in the same transaction: a relay that missed one fills it from here.
+    live_log.record(
+        conn,
+        [
+            live_log.row_for(
+                mall, e.version, e.name, getattr(e, "ticket_id", None), e.payload(), now
+            )
+            for e in events
+        ],
+    )
     return events
 
 

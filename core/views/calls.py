@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from core import announcement, repository
+from core.channels import channel_badge
 from core.context import iso
 from core.store import ticket_events, tickets
 
@@ -26,7 +27,11 @@ def call_view(
     at: datetime | None,
     recall: bool,
     version: int | None = None,
+    slot: str | None = None,
+    *,
+    channel: str | None = None,
 ) -> dict[str, Any]:
+    """One call as displays show and speak it; `slot` is a booked visitor's slot time."""
     settings = ctx.settings
     counter = settings.counter(counter_number)
     service = settings.service(service_code)
@@ -44,6 +49,8 @@ def call_view(
         "at": iso(at),
         "recall": recall,
         "version": version,
+        "channel_badge": channel_badge(channel, slot),
+        "slot": slot,
         "speech": announcement.build_call_phrase(
             template, prefix, sequence, counter.name, counter.number
         ),
@@ -61,6 +68,8 @@ def recent_calls(ctx: MallContext, conn: Connection, counters: list[int]) -> lis
             tickets.c.prefix,
             tickets.c.sequence,
             tickets.c.service.label("now_service"),
+            tickets.c.channel,
+            tickets.c.arrived_at,
         )
         .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
         .where(
@@ -82,6 +91,15 @@ def recent_calls(ctx: MallContext, conn: Connection, counters: list[int]) -> lis
             repository.as_utc(row.at),
             row.action == "recall",
             row.version,
+            _slot(ctx, row.channel, row.arrived_at),
+            channel=row.channel,
         )
         for row in rows
     ]
+
+
+def _slot(ctx: MallContext, channel: str, arrived_at: Any) -> str | None:
+    """A checked-in booking's slot time (its arrival), local."""
+    if channel != "booking":
+        return None
+    return f"{repository.as_utc(arrived_at).astimezone(ctx.settings.mall.tz):%H:%M}"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, not_, select
 
 from core import repository
+from core.booked_streaks import booked_streak, local_day_start
+from core.channels import channel_badge
 from core.context import minutes_between
 from core.queueing import call_order
+from core.repository import BOOKING
 from core.store import ticket_events, tickets
 from core.tickets import Ticket, TicketStatus, format_number
 from core.views.tickets import officer_view
@@ -18,6 +21,7 @@ if TYPE_CHECKING:
     from core.context import MallContext
 
 RECENT_NO_SHOWS = 10
+WAITING_SHOWN = 100  # of the waiting list, in call order; `waiting_total` counts them all
 
 
 def counter_view(ctx: MallContext, conn: Connection, number: int) -> dict[str, Any]:
@@ -38,6 +42,7 @@ def counter_view(ctx: MallContext, conn: Connection, number: int) -> dict[str, A
                 "number": current.number,
                 "status": current.status.value,
                 "service": current.service,
+                "channel_badge": channel_badge(current.channel),
             }
             if current
             else None
@@ -62,6 +67,9 @@ def counter_state(ctx: MallContext, number: int) -> dict[str, Any]:
             "on_hold": [officer_view(ctx, conn, t) for t in held],
             "no_shows": [officer_view(ctx, conn, t) for t in no_shows[:RECENT_NO_SHOWS]],
             "waiting": _waiting_in_call_order(ctx, conn, counter.services, day, state),
+            "waiting_total": sum(
+                repository.waiting_count(conn, ctx.mall, day, code) for code in counter.services
+            ),
             "figures": counter_figures(ctx, conn, number, day),
             "services": [
                 {"code": s.code, "name": s.name, "name_en": s.name_en, "agency": s.agency}
@@ -92,23 +100,50 @@ def _waiting_in_call_order(
 ) -> list[dict[str, Any]]:
     """The counter's waiting visitors in the order it will call them (its own priority
     streak included), each with its place and why it stands there."""
-    rows = conn.execute(
-        select(tickets)
-        .where(
-            tickets.c.mall == ctx.mall,
-            tickets.c.day == day,
-            tickets.c.service.in_(services),
-            tickets.c.status == TicketStatus.WAITING.value,
+    now = ctx.now()
+    waiting_here = (
+        tickets.c.mall == ctx.mall,
+        tickets.c.day == day,
+        tickets.c.service.in_(services),
+        tickets.c.status == TicketStatus.WAITING.value,
+    )
+    begun = and_(tickets.c.channel == BOOKING, tickets.c.arrived_at <= now)
+    # The first WAITING_SHOWN of each class are enough for the first WAITING_SHOWN of the
+    # call order; a long queue is not read whole (the page refetches on every new ticket).
+    rows = [
+        row
+        for only in (
+            (tickets.c.priority.is_not(None),),
+            (tickets.c.priority.is_(None), begun),
+            (tickets.c.priority.is_(None), not_(begun)),
         )
-        .order_by(tickets.c.arrived_at, tickets.c.seq)
-    ).all()
+        for row in conn.execute(
+            select(tickets)
+            .where(*waiting_here, *only)
+            .order_by(tickets.c.arrived_at, tickets.c.seq)
+            .limit(WAITING_SHOWN)
+        )
+    ]
+
+    def booked(row: Any) -> bool:
+        return row.channel == BOOKING and repository.as_utc(row.arrived_at) <= now
+
+    rules = ctx.settings.calling
     order = call_order(
         [r for r in rows if r.priority],
-        [r for r in rows if not r.priority],
+        [r for r in rows if not r.priority and not booked(r)],
         state.priority_streak,
-        ctx.settings.calling.priority_ratio,
+        rules.priority_ratio,
+        booked=[r for r in rows if not r.priority and booked(r)],
+        booked_streak=booked_streak(
+            conn,
+            ctx.mall,
+            state.number,
+            local_day_start(day, ctx.settings.mall.tz),
+            rules.booking_ratio,
+        ),
+        booking_ratio=rules.booking_ratio,
     )
-    now = ctx.now()
     return [
         {
             "id": row.id,
@@ -118,11 +153,29 @@ def _waiting_in_call_order(
             "position": place,
             # Why it stands where it does: priority visitors go first (within the fairness
             # ratio); a transferred visitor keeps the arrival time of their first ticket.
-            "reason": "priority" if row.priority else ("transferred" if row.transfers else None),
+            "reason": "priority"
+            if row.priority
+            else "booking"
+            if booked(row)
+            else ("transferred" if row.transfers else None),
+            "channel": row.channel,
+            "slot": (
+                f"{repository.as_utc(row.arrived_at).astimezone(ctx.settings.mall.tz):%H:%M}"
+                if row.channel == BOOKING
+                else None
+            ),
             "waiting_minutes": minutes_between(repository.as_utc(row.arrived_at), now),
             "transferred": bool(row.transfers),
+            "channel_badge": channel_badge(
+                row.channel,
+                f"{repository.as_utc(row.arrived_at).astimezone(ctx.settings.mall.tz):%H:%M}"
+                if row.channel == BOOKING
+                else None,
+            ),
+            # The same estimate the visitor's phone shows, so the officer sees what was said.
+            **ctx.estimator.for_waiting(conn, row.service, row.id).fields(),
         }
-        for place, row in enumerate(order, start=1)
+        for place, row in enumerate(order[:WAITING_SHOWN], start=1)
     ]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 
 from core import numbering, repository
 from core.availability import availability
+from core.quotas import day_quotas
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -19,11 +20,13 @@ def services(ctx: MallContext, conn: Connection, codes: list[str]) -> list[dict[
     waiting = repository.waiting_counts(conn, ctx.mall, day.isoformat())
     closed = repository.closed_reasons(conn, ctx.mall)
     issued_today = numbering.issued_counts(conn, ctx.mall, day)
+    quotas = day_quotas(conn, ctx.mall, day)
     result = []
     for code in codes:
         service = ctx.settings.service(code)
         agency = ctx.settings.agency(service.agency)
-        state = availability(ctx, conn, code, closed=closed, issued=issued_today)
+        state = availability(ctx, conn, code, closed=closed, issued=issued_today, quotas=quotas)
+        quota = quotas.get(code, service.daily_quota)
         issued = issued_today.get(code, 0)
         result.append(
             {
@@ -38,10 +41,8 @@ def services(ctx: MallContext, conn: Connection, codes: list[str]) -> list[dict[
                 "closed_reason_code": state.reason_code,
                 "closed_reason": state.reason,
                 "waiting": waiting.get(code, 0),
-                "eta_minutes": ctx.estimator.minutes(conn, code, waiting.get(code, 0)),
-                "quota_left": (
-                    max(0, service.daily_quota - issued) if service.daily_quota else None
-                ),
+                **ctx.estimator.for_new(conn, code).fields(),
+                "quota_left": max(0, quota - issued) if quota else None,
             }
         )
     return result

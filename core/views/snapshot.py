@@ -13,6 +13,7 @@ from core.context import iso
 from core.tickets import NotFound
 from core.views.calls import recent_calls
 from core.views.counters import counter_view
+from core.views.notices import notices
 from core.views.services import services
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def snapshot(ctx: MallContext, zone: str | None = None) -> dict[str, Any]:
             "mall": {
                 "code": ctx.mall,
                 "name": settings.mall.name,
-                "running_text": settings.mall.running_text,
+                **notices(ctx, conn),
                 "timezone": settings.mall.timezone,
             },
             "zone": zone,

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from core import repository
+from core.channels import channel_badge
 from core.context import iso, minutes_between
+from core.estimate import NO_ESTIMATE
 from core.position import people_ahead
 from core.tickets import Ticket, TicketStatus, allowed_actions
 from core.views.calls import call_view
@@ -44,7 +46,15 @@ def public_view(
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "transferred": bool(ticket.transfers),
+        # kiosk, officer, online or booking; a checked-in booking's slot time (its arrival).
+        "channel": ticket.channel,
+        "slot": (
+            f"{ticket.arrived_at.astimezone(settings.mall.tz):%H:%M}"
+            if ticket.channel == "booking"
+            else None
+        ),
     }
+    view["channel_badge"] = channel_badge(ticket.channel, view["slot"])
     if action in ("call", "recall") and ticket.counter:
         view["announcement"] = call_view(
             ctx,
@@ -54,16 +64,18 @@ def public_view(
             ticket.counter,
             ticket.called_at,
             action == "recall",
+            slot=view["slot"],
+            channel=ticket.channel,
         )
     if with_position:
         ahead = people_ahead(ctx, conn, ticket)
         view["id"] = ticket.id
         view["ahead"] = ahead
-        view["eta_minutes"] = (
-            ctx.estimator.minutes(conn, ticket.service, ahead)
+        view |= (
+            ctx.estimator.for_ticket(conn, ticket)
             if ticket.status == TicketStatus.WAITING
-            else None
-        )
+            else NO_ESTIMATE
+        ).fields()
         view["status_url"] = ctx.status_url(ticket.id)
     return view
 

@@ -164,6 +164,13 @@
     document.body.classList.toggle("is-offline", offline && !view.signedOut);
   }
 
+  // The server's link to the other server processes is down: shown, and read again after.
+  function setStale(stale) {
+    const was = !$("stale-banner").hidden;
+    $("stale-banner").hidden = !stale || view.signedOut;
+    if (was && !stale) { refresh(); }
+  }
+
   function signOut() {
     if (view.signedOut) { return; }
     view.signedOut = true;
@@ -263,6 +270,7 @@
       ["current-service", "current-status", "current-waited", "current-serving",
        "current-calls", "current-transfers"].forEach(function (id) { $(id).textContent = ""; });
       $("current-priority").hidden = true;
+      $("current-channel").hidden = true;
       return;
     }
     card.dataset.status = ticket.status;
@@ -272,6 +280,10 @@
     const priority = $("current-priority");
     priority.hidden = !ticket.priority;
     priority.textContent = ticket.priority ? priorityLabel(ticket.priority_level) : "";
+    const channel = $("current-channel");
+    channel.hidden = !ticket.channel_badge;
+    channel.textContent = ticket.channel_badge ? channelLabel(ticket.channel_badge) : "";
+    if (ticket.channel_badge) { channel.dataset.channel = ticket.channel_badge.code; }
     const waited = ticket.called_at
       ? minutesBetween(ticket.arrived_at, ticket.called_at)
       : ticket.waiting_minutes;
@@ -284,6 +296,29 @@
     $("current-transfers").textContent = history.length
       ? history.concat([ticket.service]).map(serviceName).join(" → ")
       : t("current.no_transfers");
+  }
+
+  // How the ticket was taken: "Dari rumah" (a number from home), a booking with its slot;
+  // kiosk tickets carry no badge (core/channels.py).
+  function channelLabel(badge) {
+    const english = window.AntrianI18n.language() === "en";
+    return ((english && badge.label_en) || badge.label) + (badge.slot ? " " + badge.slot : "");
+  }
+
+  function channelMark(badge) {
+    if (!badge) { return null; }
+    return el("span", { className: "mark channel", "data-channel": badge.code,
+                        text: channelLabel(badge) });
+  }
+
+  /* The estimate the visitor's phone shows, so the officer knows what they were told. */
+  function etaText(entry) {
+    if (entry.eta_today === false) { return t("waiting.not_today"); }
+    if (entry.eta_minutes === null || entry.eta_minutes === undefined) { return ""; }
+    const range = entry.eta_range;
+    return range && !entry.eta_approx && range[1] > range[0]
+      ? t("waiting.eta_range", { low: range[0], high: range[1] })
+      : t("waiting.eta", { minutes: entry.eta_minutes });
   }
 
   function renderWaiting(waiting) {
@@ -302,6 +337,7 @@
         entry.transferred
           ? el("span", { className: "mark transferred", text: "↪ " + t("ticket.transferred") })
           : null,
+        channelMark(entry.channel_badge),
       ]);
       // The visible word is short; the accessible name says which ticket it calls.
       const call = el("button", { type: "button", className: "call-one", "data-ticket": entry.id,
@@ -316,13 +352,17 @@
         numberCell,
         el("td", { className: "service", title: name }, [el("span", { text: name })]),
         el("td", { className: "minutes",
-                   text: t("waiting.minutes", { minutes: entry.waiting_minutes + elapsed }) }),
+                   text: t("waiting.minutes", { minutes: entry.waiting_minutes + elapsed }) }, [
+          el("span", { className: "eta", text: etaText(entry) }),
+        ]),
         el("td", {}, [call]),
       ]);
     }));
     $("waiting-empty").hidden = waiting.length > 0;
     $("waiting-table").hidden = waiting.length === 0;
-    $("waiting-count").textContent = t("waiting.count", { count: waiting.length });
+    // The list shows the first of a long queue; the count is of everyone waiting.
+    const total = typeof view.data.waiting_total === "number" ? view.data.waiting_total : waiting.length;
+    $("waiting-count").textContent = t("waiting.count", { count: total });
   }
 
   function renderHeld(held) {
@@ -688,7 +728,10 @@
     onStatus: function (state) {
       if (view.signedOut) { return; }
       if (state === "refused") { signOut(); }
-      else { setOffline(state === "offline"); }
+      else {
+        setOffline(state === "offline");
+        setStale(state === "stale");
+      }
     },
   });
 

@@ -149,6 +149,12 @@
     state.version = payload.version;
     rememberVersion(payload.version);
     let changed = false;
+    if (name === "notice.updated" && state.mall) {
+      // The running text or the announcement an admin set (core/usecases/notices.py).
+      state.mall.running_text = payload.running_text;
+      state.mall.announcement = payload.announcement;
+      changed = true;
+    }
     if (payload.counter && inZone(payload.counter)) {
       const index = state.counters.findIndex((c) => c.number === payload.counter.number);
       if (index >= 0) { state.counters[index] = payload.counter; changed = true; }
@@ -216,6 +222,9 @@
       ticker.style.setProperty("--ticker-seconds", Math.max(20, text.length * 0.18) + "s");
     }
     ticker.parentElement.hidden = !text;
+    const notice = $("announcement");
+    notice.textContent = state.mall.announcement || "";
+    notice.hidden = !state.mall.announcement;
   }
 
   let heroKey = null;
@@ -228,6 +237,7 @@
     if (!call) {
       $("now-number").textContent = "—";
       $("now-counter").textContent = "";
+      $("now-channel").hidden = true;
       agency.replaceChildren(...(state.stale
         ? ["Nomor disembunyikan sampai tersambung kembali ",
           element("span", "en", "Numbers hidden until the connection is back")]
@@ -238,6 +248,9 @@
     }
     $("now-number").textContent = call.number;
     $("now-counter").textContent = call.counter_name;
+    const channel = $("now-channel");
+    channel.replaceChildren(...(call.channel_badge ? [channelBadge(call.channel_badge)] : []));
+    channel.hidden = !call.channel_badge;
     // The call names the service and agency in Indonesian; the English comes with the service.
     const service = state.services.find((s) => s.code === call.service) || {};
     agency.replaceChildren(
@@ -245,7 +258,18 @@
       element("div", "en", service.agency === call.agency ? service.agency_name_en : null),
       element("div", "now-service", call.service_name),
       element("div", "en", service.name_en),
+      element("div", "now-booking", call.slot ? "Booking " + call.slot : null),
     );
+  }
+
+  // How the ticket was taken (from home, booked with its slot); a kiosk ticket has no badge.
+  function channelBadge(badge) {
+    const node = element("span", "channel", badge.label + (badge.slot ? " " + badge.slot : ""));
+    node.dataset.channel = badge.code;
+    if (badge.label_en && badge.label_en !== badge.label) {
+      node.append(" ", element("span", "en", badge.label_en));
+    }
+    return node;
   }
 
   function renderRecent() {
@@ -259,6 +283,7 @@
       row.dataset.number = call.number;
       row.dataset.counter = call.counter;
       row.append(element("span", "number", call.number));
+      if (call.channel_badge) { row.append(channelBadge(call.channel_badge)); }
       const where = element("span", "where", call.counter_name);
       if (call.recall) {
         const tag = element("span", "tag", "ulang");
@@ -380,6 +405,9 @@
       title.replaceChildren("Layar ditolak server ", element("span", "en", "Display refused"));
       text.replaceChildren((state.detail || "") + " ",
         element("span", "en", "An admin must set this display up again."));
+    } else if (connection === "stale") {
+      title.replaceChildren("Data mungkin tertinggal ", element("span", "en", "Data may be out of date"));
+      text.replaceChildren("Sedang menyambung ulang… ", element("span", "en", "Reconnecting…"));
     } else if (connection === "offline") {
       title.replaceChildren("Koneksi terputus ", element("span", "en", "Connection lost"));
       text.replaceChildren("Menyambung ulang… ", element("span", "en", "Reconnecting…"));
@@ -698,7 +726,9 @@
     onEvent: onEvent,
     onStatus: function (status, detail) {
       if (status === "online") {
-        if (state.connection !== "online") { setConnection("syncing"); }
+        // Back from "stale": the events that were late came in order, nothing to fetch.
+        if (state.connection === "stale") { setConnection("online"); }
+        else if (state.connection !== "online") { setConnection("syncing"); }
       } else {
         setConnection(status, detail);
       }

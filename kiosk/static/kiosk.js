@@ -55,13 +55,20 @@
 
   function people(n) { return t("people", { n: n }); }
 
-  function eta(minutes) {
-    return minutes === null || minutes === undefined ? t("eta_unknown") : t("minutes", { n: minutes });
+  /* A range where the spread is wide, "≈ n" where it is tight, no time after the closing. */
+  function eta(minutes, row) {
+    if (row && row.eta_today === false) { return t("eta_not_today"); }
+    if (minutes === null || minutes === undefined) { return t("eta_unknown"); }
+    const range = row && row.eta_range;
+    if (range && !row.eta_approx && range[1] > range[0]) {
+      return t("minutes_range", { low: range[0], high: range[1] });
+    }
+    return row ? t("minutes_approx", { n: minutes }) : t("minutes", { n: minutes });
   }
 
   /* A ticket's own wait: with nobody ahead "0 min" reads like a mistake, so say it is next. */
-  function ticketWait(ahead, minutes) {
-    return ahead === 0 && minutes !== null && minutes !== undefined ? t("you_are_next") : eta(minutes);
+  function ticketWait(ahead, minutes, view) {
+    return ahead === 0 && minutes === 0 ? t("you_are_next") : eta(minutes, view);
   }
 
   function reasonText(row) {
@@ -228,7 +235,7 @@
       parts.prefix.textContent = row.prefix;
       parts.name.textContent = i18n.name(row);
       parts.values.waiting.textContent = people(row.waiting);
-      parts.values.eta.textContent = eta(row.eta_minutes);
+      parts.values.eta.textContent = eta(row.eta_minutes, row);
       parts.values.quota_left.textContent =
         row.quota_left === null || row.quota_left === undefined ? t("quota_unlimited") : String(row.quota_left);
       parts.reason.textContent = row.open ? "" : reasonText(row);
@@ -270,12 +277,28 @@
     agencyBanner($("confirm-agency"), agencies.get(row.agency));
     $("confirm-service").textContent = i18n.name(row);
     $("confirm-waiting").textContent = people(row.waiting);
-    $("confirm-eta").textContent = eta(row.eta_minutes);
+    $("confirm-eta").textContent = eta(row.eta_minutes, row);
+    renderRequirements(confirm.service);
     const badge = $("confirm-priority");
     badge.hidden = !confirm.priority;
     if (confirm.priority) {
       badge.textContent = t("priority_badge") + " · " + t("priority_" + confirm.priority);
     }
+  }
+
+  // What to bring, shown before the number is taken: a visitor without a document learns it
+  // now, not at the counter after the wait.
+  function renderRequirements(code) {
+    const info = (config.requirements || {})[code] || { items: [], fee: 0 };
+    $("confirm-fee").textContent = info.fee ? "Rp" + info.fee.toLocaleString("id-ID") : t("free");
+    const list = $("confirm-requirements-list");
+    list.textContent = "";
+    info.items.forEach(function (item) {
+      const li = document.createElement("li");
+      li.textContent = (i18n.lang === "en" && item.text_en) || item.text;
+      list.append(li);
+    });
+    $("confirm-requirements").hidden = info.items.length === 0;
   }
 
   // ------------------------------------------------------------------ issuing
@@ -354,7 +377,7 @@
     $("issued-service").textContent = i18n.name(view, "service_name");
     $("issued-agency").textContent = i18n.name(view, "agency_name");
     $("issued-ahead").textContent = people(view.ahead);
-    $("issued-eta").textContent = ticketWait(view.ahead, view.eta_minutes);
+    $("issued-eta").textContent = ticketWait(view.ahead, view.eta_minutes, view);
     const qr = $("issued-qr");
     // The QR opens the phone page in the screen's language, as the printed one does.
     const source = config.qr_url + encodeURIComponent(view.id) + ".svg" +

@@ -5,6 +5,8 @@
  * service's room. It re-reads GET /api/v1/tickets/<id> whenever its ticket or its queue moves,
  * and reconnects after a transfer so the server moves it to the new service's room. When the
  * ticket is called the counter is shown large, with a beep and a vibration where allowed.
+ * When only `alert_ahead` people (config.yaml status_page) or fewer are ahead, it alerts once
+ * the same way; the page title says both, so a phone with the tab in the background shows it.
  */
 (function () {
   "use strict";
@@ -33,6 +35,9 @@
 
   let ticket = config.ticket;
   let alerts = 0;
+  const ALERT_AHEAD = typeof config.alert_ahead === "number" ? config.alert_ahead : 3;
+  // Alert once when the queue comes within reach, not when the page opens already there.
+  let nearAlerted = isNear(ticket);
   let audio = null;
   let soundOn = false;
 
@@ -50,11 +55,7 @@
     $("waiting-box").hidden = status !== "waiting";
     if (status === "waiting") {
       $("ahead").textContent = t("people", { n: ticket.ahead });
-      const minutes = ticket.eta_minutes;
-      const known = minutes !== null && minutes !== undefined;
-      // With nobody ahead "0 min" reads like a mistake: say the visitor is next.
-      $("eta").textContent = !known ? t("eta_unknown")
-        : ticket.ahead === 0 ? t("you_are_next") : t("minutes", { n: minutes });
+      $("eta").textContent = waitText(ticket);
     }
 
     const atCounter = status === "called" || status === "serving";
@@ -69,7 +70,36 @@
     $("sound-row").hidden = FINAL.indexOf(status) >= 0;
     $("sound").dataset.t = soundOn ? "sound_ready" : "sound_on";
     $("sound").textContent = t($("sound").dataset.t);
-    document.title = ticket.number + " · " + t("status_title");
+    const near = isNear(ticket);
+    $("near").hidden = !near;
+    if (near) { $("near").textContent = t("near_alert", { n: ticket.ahead }); }
+    document.title = titleFor(ticket, near);
+  }
+
+  function isNear(view) {
+    return ALERT_AHEAD > 0 && view.status === "waiting" && typeof view.ahead === "number"
+      && view.ahead <= ALERT_AHEAD;
+  }
+
+  function titleFor(view, near) {
+    if (view.status === "called") { return t("title_called", { number: view.number }); }
+    if (near) { return t("title_near", { n: view.ahead, number: view.number }); }
+    return view.number + " · " + t("status_title");
+  }
+
+  /* The estimate as the visitor reads it: a range where the spread is wide, "≈ n" where it
+     is tight, and no time at all when the turn would come after the counters close. */
+  function waitText(view) {
+    const minutes = view.eta_minutes;
+    if (view.eta_today === false) { return t("eta_not_today"); }
+    if (minutes === null || minutes === undefined) { return t("eta_unknown"); }
+    const range = view.eta_range;
+    const text = range && !view.eta_approx && range[1] > range[0]
+      ? t("minutes_range", { low: range[0], high: range[1] })
+      : t("minutes_approx", { n: minutes });
+    // With nobody ahead "0 min" reads like a mistake: say the visitor is next.
+    if (view.ahead === 0) { return minutes > 0 ? t("you_are_next") + " (" + text + ")" : t("you_are_next"); }
+    return text;
   }
 
   function apply(view, eventName) {
@@ -79,7 +109,11 @@
     render();
     if ((view.status === "called" && before !== "called") || eventName === "ticket.recalled") {
       notify();
+    } else if (isNear(view) && !nearAlerted) {
+      nearAlerted = true;
+      alertNear();
     }
+    if (view.status === "waiting" && !isNear(view)) { nearAlerted = false; } // sent back
   }
 
   // One read at a time; events that arrive meanwhile make one more read (a recall wins,
@@ -153,6 +187,12 @@
     box.classList.remove("flash");
     void box.offsetWidth;
     box.classList.add("flash");
+  }
+
+  function alertNear() {
+    document.body.dataset.nearAlerts = String(Number(document.body.dataset.nearAlerts || 0) + 1);
+    vibrate([200, 100, 200]);
+    beep(2);
   }
 
   // ------------------------------------------------------------------ wiring

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,9 @@ def sign_in(page: Page, server: LiveServer, counter: int, name: str | None = Non
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(f"{server.base_url}/counter")
     expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
+    # The badge is rendered by the server; a key pressed before the script has wired its
+    # shortcuts would be lost, so wait for the terminal to say it is ready.
+    page.wait_for_function("() => window.AntrianTerminal !== undefined")
     return name
 
 
@@ -88,6 +92,10 @@ def test_an_officer_signs_in_calls_recalls_and_finishes(
     expect(page.locator("#current-service")).to_have_text("Perekaman & Cetak KTP-el")
     expect(page.locator("#current-status")).to_have_text("Dipanggil")
     expect(page.locator("#waiting-list tr")).to_have_count(1)
+    # The visitor left waiting sees an estimate on their phone; the officer sees the same.
+    expect(page.locator("#waiting-list tr .eta")).to_have_text(
+        re.compile(r"^→ (≈\d+|\d+–\d+) mnt$")
+    )
     expect(button(page, "Panggil berikutnya")).to_be_disabled()
     expect(button(page, "Selesai")).to_be_disabled()  # not before service started
 
@@ -337,9 +345,24 @@ def test_a_kiosk_printer_failure_is_shown_on_the_terminal(tmp_path: Path, contex
     server.start()
     try:
         page = contexts()
+        # The failure is an event: the terminal must be connected before the print fails
+        # (its snapshot does not carry the kiosks' printers), so wait for its first snapshot.
+        snapshots: list[str] = []
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived",
+                lambda frame: snapshots.append("x") if '"snapshot"' in str(frame) else None,
+            ),
+        )
         sign_in(page, server, 1)
         banner = page.locator("#printer-banner")
         expect(banner).to_be_hidden()
+        for _ in range(300):
+            if snapshots:
+                break
+            page.wait_for_timeout(50)
+        assert snapshots, "the terminal's live connection never got its snapshot"
         kiosk = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
         response = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
         assert response.status_code == 201, response.text

@@ -18,6 +18,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.browser.conftest import wait_for_js
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -107,7 +108,7 @@ def test_a_visitor_takes_a_number_by_touch(kiosk: Page, live_server: LiveServer)
 
     # The QR code on screen opens this ticket's status page.
     ticket_id = issued_ticket_id(kiosk)
-    kiosk.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    wait_for_js(kiosk, "document.getElementById('issued-qr').naturalWidth > 0")
     picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
     decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
     assert decoded == [f"{live_server.base_url}/t/{ticket_id}"]
@@ -182,7 +183,7 @@ def test_a_number_taken_in_english_is_issued_and_shown_in_english(
     expect(kiosk.locator("#issued-agency")).to_have_text("Population and Civil Registry Office")
     # The QR code on screen opens the phone page in English, as the printed one does.
     ticket_id = issued_ticket_id(kiosk)
-    kiosk.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    wait_for_js(kiosk, "document.getElementById('issued-qr').naturalWidth > 0")
     picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
     decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
     assert decoded == [f"{live_server.base_url}/t/{ticket_id}?lang=en"]
@@ -450,7 +451,7 @@ def test_every_screen_fits_without_scrolling_with_large_targets(
     check("confirm")
     page.locator("#confirm-take").click()
     expect(page.locator("#issued-number")).to_have_text("A001")
-    page.wait_for_function("document.getElementById('issued-qr').naturalWidth > 0")
+    wait_for_js(page, "document.getElementById('issued-qr').naturalWidth > 0")
     check("issued")
     page.locator("#issued-done").click()
     page.locator("#priority-open").click()

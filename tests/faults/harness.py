@@ -8,6 +8,7 @@ only processes started here are ended, by their own PID.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -333,6 +334,8 @@ class Display:
         self.snapshots: list[dict[str, Any]] = []
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.connects = 0
+        # What the server said of its link to the other processes (`live.status`), in order.
+        self.live_statuses: list[bool] = []
         self.client = socketio.Client(
             reconnection=reconnection,
             reconnection_delay=0.2,
@@ -342,6 +345,7 @@ class Display:
         self.client.on("connect", self._on_connect)
         self.client.on("snapshot", self._on_snapshot)
         self.client.on("mall.version", self._on_beacon)
+        self.client.on("live.status", self._on_live_status)
         self.client.on("*", self._on_event)
 
     def _on_connect(self) -> None:
@@ -357,15 +361,26 @@ class Display:
         within a moment, take a snapshot (as antrian-live.js does)."""
         if not isinstance(payload, dict) or not isinstance(payload.get("version"), int):
             return
+        if self.snapshot_count() == 0:
+            return  # the snapshot sent on connect is still on its way and will be newer
         if self.state()[0] >= payload["version"]:
             return
+
+        from socketio.exceptions import SocketIOError
 
         def catch_up() -> None:
             time.sleep(1.5)
             if self.state()[0] < payload["version"]:
-                self._on_snapshot(self.fresh_snapshot())
+                # Disconnected meanwhile: the next connect brings a snapshot of its own.
+                with contextlib.suppress(SocketIOError):
+                    self._on_snapshot(self.fresh_snapshot())
 
         threading.Thread(target=catch_up, daemon=True).start()
+
+    def _on_live_status(self, payload: Any) -> None:
+        if isinstance(payload, dict) and isinstance(payload.get("ok"), bool):
+            with self._lock:
+                self.live_statuses.append(payload["ok"])
 
     def _on_event(self, name: str, payload: Any) -> None:
         if isinstance(payload, dict) and isinstance(payload.get("version"), int):

@@ -48,12 +48,46 @@ def uow(database_url: str) -> Iterator[UnitOfWork]:
 
 def tables_as_before_migrations(engine) -> None:  # type: ignore[no-untyped-def]
     """The tables the code made with `create_all` before the schema was under Alembic: today's
-    metadata less the columns later revisions added."""
+    metadata less what later revisions added."""
+    UnitOfWork(engine).create_all()
+    undo_later_revisions(engine)
+
+
+def undo_later_revisions(engine) -> None:  # type: ignore[no-untyped-def]
+    """Take away from tables made by `create_all` what revisions after the baseline added
+    (today's code needs some of it to run: call this once it has written its rows)."""
     from sqlalchemy import text
 
-    UnitOfWork(engine).create_all()
+    from core.queue_lengths import TRIGGER_NAMES
+
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE idempotency_keys DROP COLUMN fingerprint"))  # 0002
+        on_tickets = " ON tickets" if conn.dialect.name == "postgresql" else ""  # 0003
+        for name in TRIGGER_NAMES:
+            conn.execute(text(f"DROP TRIGGER {name}{on_tickets}"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP FUNCTION queue_lengths_follow_tickets()"))
+        conn.execute(text("DROP INDEX ix_tickets_waiting_normal"))
+        conn.execute(text("DROP INDEX ix_tickets_waiting_priority"))
+        conn.execute(text("DROP TABLE queue_lengths"))
+        conn.execute(text("DROP TABLE live_events"))  # 0003b
+        conn.execute(text("DROP TABLE bookings"))  # 0004
+        conn.execute(text("DROP TABLE booking_slots"))
+        conn.execute(text("DROP INDEX ix_tickets_waiting_booked"))
+        for table in ("service_day_quota", "alerts", "supervisor_agencies"):  # 0005
+            conn.execute(text(f"DROP TABLE {table}"))
+        # 0006: the report and survey tables, and the survey tablets' counter.
+        for table in (
+            "skm_responses",
+            "report_days_built",
+            "report_day_channels",
+            "report_days",
+            "report_months",
+            "report_months_built",
+        ):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE devices DROP COLUMN counter"))
+        conn.execute(text("DROP INDEX ix_ticket_events_counter"))  # 0007
 
 
 def service_with(settings: Settings, code: str, **changes: object) -> Settings:

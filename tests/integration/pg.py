@@ -80,11 +80,13 @@ def all_day(
         dataclasses.replace(s, hours=None, daily_quota=None if no_quotas else s.daily_quota)
         for s in settings.services
     )
-    changes: dict[str, Any] = {"mall": mall, "services": services}
+    # No planned breaks either: the wait estimate counts them in.
+    calendar = dataclasses.replace(settings.calendar, breaks={}) if settings.calendar else None
+    changes: dict[str, Any] = {"mall": mall, "services": services, "calendar": calendar}
     if database_url is not None:
         changes["database_url"] = database_url
-    if counters is not None:
-        changes["counters"] = tuple(counters)
+    chosen = settings.counters if counters is None else counters
+    changes["counters"] = tuple(dataclasses.replace(c, breaks=()) for c in chosen)
     return dataclasses.replace(settings, **changes)
 
 
@@ -114,3 +116,57 @@ class RecordingPrinter:
 
     def check(self, timeout: float) -> _Health:
         return _Health()
+
+
+def insert_waiting_ktp(
+    conn: Any,
+    queue: Any,
+    ticket_id: str,
+    moment: Any,
+    *,
+    priority: Any = None,
+    channel: str = "kiosk",
+    issued_at: Any = None,
+) -> str:
+    """A waiting KTP ticket that arrived at `moment`, written straight through the
+    repository (numbered as issuing would): for tests whose subject is what comes after."""
+    from core import numbering, repository
+    from core.tickets import Ticket
+    from tests.conftest import KIOSK
+
+    day = queue.today()
+    ticket = Ticket(
+        id=ticket_id,
+        service="KTP",
+        prefix="A",
+        sequence=numbering.claim_next_number(conn, queue.mall, "KTP", day),
+        day=day.isoformat(),
+        issued_at=moment if issued_at is None else issued_at,
+        arrived_at=moment,
+        priority=priority,
+    )
+    repository.insert_tickets(conn, queue.mall, [(ticket, channel, KIOSK.name)])
+    return ticket.id
+
+
+def insert_booking(conn: Any, queue: Any, code: str, slot: Any) -> None:
+    """Today's KTP booking `code` for the slot starting at `slot` (a local time), as if
+    booked elsewhere: for tests of what a booking does to the queue and its estimates."""
+    from sqlalchemy import insert
+
+    from core.store_bookings import bookings
+
+    now = queue.ctx.now()
+    conn.execute(
+        insert(bookings).values(
+            code=code,
+            mall=queue.mall,
+            service="KTP",
+            day=queue.today().isoformat(),
+            slot=f"{slot:%H:%M}",
+            status="booked",
+            language="id",
+            created_at=now,
+            updated_at=now,
+        )
+    )

@@ -241,8 +241,14 @@ def test_ticket_status_by_id_has_no_personal_data(api: Api, kiosk: str):
         "issued_at",
         "called_at",
         "transferred",
+        "channel",  # how it was taken (kiosk, online): no person in it
+        "channel_badge",
+        "slot",
         "ahead",
         "eta_minutes",
+        "eta_range",
+        "eta_approx",
+        "eta_today",
         "status_url",
     }
     assert set(body) <= allowed, set(body) - allowed

@@ -12,14 +12,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Connection, RootTransaction, select
 
-from core import numbering, repository
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.handlers import QueueService
 from core.store import UnitOfWork, make_engine, ticket_events, tickets
-from core.tickets import Priority, Ticket
-from tests.conftest import KIOSK, FakeClock, officer
-from tests.integration.pg import all_day, counters_for
+from core.tickets import Priority
+from tests.conftest import FakeClock, officer
+from tests.integration.pg import all_day, counters_for, insert_waiting_ktp
 
 COUNTERS = 10
 WAITING = 500
@@ -30,23 +29,17 @@ def line_up(queue: QueueService, clock: FakeClock, how_many: int) -> list[str]:
 
     Stored in one transaction through the repository: the race under test is call-next.
     """
-    day = queue.today()
-    ids = []
     with queue.uow.writing() as conn:
-        for i in range(how_many):
-            moment = clock.now + timedelta(seconds=i)
-            ticket = Ticket(
-                id=f"t{i:04d}",
-                service="KTP",
-                prefix="A",
-                sequence=numbering.claim_next_number(conn, queue.mall, "KTP", day),
-                day=day.isoformat(),
-                issued_at=moment,
-                arrived_at=moment,
+        ids = [
+            insert_waiting_ktp(
+                conn,
+                queue,
+                f"t{i:04d}",
+                clock.now + timedelta(seconds=i),
                 priority=Priority.ELDERLY if i % 5 == 0 else None,
             )
-            repository.insert_tickets(conn, queue.mall, [(ticket, "kiosk", KIOSK.name)])
-            ids.append(ticket.id)
+            for i in range(how_many)
+        ]
     clock.advance(seconds=how_many)
     return ids
 

@@ -325,3 +325,37 @@ def test_on_a_terminal_the_first_password_is_shown_once_and_no_file_is_written(
     assert accounts.password_change_required("admin")
     token, _ = accounts.login("admin", password, None)
     assert token
+
+
+def test_what_the_command_line_changes_is_in_the_audit_log(
+    config: Path, capsys: pytest.CaptureFixture[str]
+):
+    """Like the admin pages' changes, under the system user who ran the command."""
+    from sqlalchemy import select
+
+    from core.store import audit_log
+
+    steps = [
+        (("user", "add", "rina", "--role", "officer"), "12345678\n"),
+        (("user", "disable", "rina"), ""),
+        (("user", "password", "rina"), "87654321\n"),
+        (("device", "add", "kiosk-2", "--kind", "kiosk", "--kiosk", "K1"), ""),
+        (("device", "revoke", "kiosk-2"), ""),
+        (("user", "list"), ""),  # reads: nothing to note
+    ]
+    for args, stdin in steps:
+        code, _, err = run_main(config, *args, stdin=stdin, capsys=capsys)
+        assert code == 0, err
+    engine = make_engine(load_settings(config, environ={}).database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit_log.c.actor, audit_log.c.action, audit_log.c.detail)).all()
+    engine.dispose()
+    noted = [(action, detail) for actor, action, detail in rows if actor.startswith("cli:")]
+    assert [action for action, _ in noted] == [
+        "user.add",
+        "user.disable",
+        "user.reset_password",
+        "device.add",
+        "device.revoke",
+    ]
+    assert noted[3][1] == "kiosk kiosk-2" and noted[1][1] == "rina"

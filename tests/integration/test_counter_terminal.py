@@ -479,7 +479,6 @@ def test_signing_in_at_a_disallowed_counter_shows_the_message(server: LiveServer
 def test_the_terminal_serves_its_own_static_files(server: LiveServer) -> None:
     for name, kind in (
         ("terminal.js", "javascript"),
-        ("i18n.js", "javascript"),
         ("counter.css", "css"),
     ):
         response = requests.get(f"{server.base_url}/counter/static/{name}", timeout=10)

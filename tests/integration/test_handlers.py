@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.context import Actor
-from core.estimate import ESTIMATE_INPUTS_SECONDS
 from core.events import CounterUpdated, Event, TicketCalled, TicketEvent, TicketIssued
 from core.handlers import QueueService
 from core.store import UnitOfWork, audit_log, daily_sequences, make_engine, ticket_events, tickets
@@ -28,7 +27,7 @@ from core.tickets import (
     TicketStatus,
 )
 from tests.conftest import ADMIN, KIOSK, FakeClock, officer
-from tests.integration.conftest import service_with
+from tests.integration.conftest import service_with, undo_later_revisions
 
 DISPLAY_A = Actor("display", "display-a", zone="A")
 
@@ -616,9 +615,11 @@ def test_wait_estimate_uses_the_default_pace_then_recent_service_times(
     # Default pace for KTP is 6 minutes; 3 people ahead, one counter open.
     assert queue.ticket_status(waiting[3]["id"])["eta_minutes"] == 18
     queue.open_counter(2, officer(2))
-    assert queue.ticket_status(waiting[3]["id"])["eta_minutes"] == 9
+    # Two counters: the first two are called now, the next two when those are done.
+    assert queue.ticket_status(waiting[3]["id"])["eta_minutes"] == 6
 
-    # Three visitors served in 2 minutes each: the estimate follows the real pace.
+    # Three visitors served in 2 minutes each: the estimate follows the real pace (leaning
+    # on the default until there are more of them).
     for ticket in waiting[:3]:
         queue.call_next(1, officer(1))
         queue.act(ticket["id"], "start", officer(1))
@@ -626,28 +627,21 @@ def test_wait_estimate_uses_the_default_pace_then_recent_service_times(
         queue.act(ticket["id"], "finish", officer(1))
     more = [issue(queue) for _ in range(5)]
     assert queue.ticket_status(more[-1]["id"])["ahead"] == 5
-    assert queue.ticket_status(more[-1]["id"])["eta_minutes"] == 5  # 5 x 2 min / 2 counters
+    learned = queue.ticket_status(more[-1]["id"])["eta_minutes"]
+    assert 2 * 3 <= learned < 6 * 3  # 6 ahead (one of them at no counter yet) on 2 counters
     ktp = {s["code"]: s for s in queue.services_overview()}["KTP"]
-    assert (ktp["waiting"], ktp["eta_minutes"]) == (6, 6)
+    assert ktp["waiting"] == 6 and ktp["eta_minutes"] >= learned
 
 
-def test_estimate_inputs_changed_by_another_process_apply_within_seconds(
-    make_queue, settings: Settings, monkeypatch: pytest.MonkeyPatch
-):
-    """This process forgets its cached estimate inputs when it changes them (above); a
-    change made by another process on the same database shows once the cache expires."""
+def test_estimate_inputs_changed_by_another_process_apply_at_once(make_queue, settings: Settings):
+    """The estimate is played again whenever the mall's version moved, whoever moved it."""
     here, elsewhere = make_queue(settings), make_queue(settings)
-    moment = [1000.0]
-    monkeypatch.setattr("core.estimate.time.monotonic", lambda: moment[0])
     here.open_counter(1, officer(1))
     issue(here)
     last = issue(here)
     assert here.ticket_status(last["id"])["eta_minutes"] == 6  # 1 ahead, KTP's 6 min, 1 open
     elsewhere.open_counter(2, officer(2))
-    moment[0] += ESTIMATE_INPUTS_SECONDS - 1
-    assert here.ticket_status(last["id"])["eta_minutes"] == 6
-    moment[0] += 2
-    assert here.ticket_status(last["id"])["eta_minutes"] == 3  # now 2 counters share it
+    assert here.ticket_status(last["id"])["eta_minutes"] == 0  # counter 2 calls them now
 
 
 def test_ticket_status_is_the_public_view(queue: QueueService):
@@ -748,9 +742,9 @@ def test_start_up_replaces_the_queue_index_of_an_earlier_version(settings: Setti
     first = QueueService(settings, UnitOfWork(engine), clock=clock)
     first.ensure_ready()
     issued = issue(first)
+    undo_later_revisions(engine)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE alembic_version")
-        conn.exec_driver_sql("ALTER TABLE idempotency_keys DROP COLUMN fingerprint")  # 0002
         conn.exec_driver_sql("DROP INDEX ix_tickets_day_queue")
         conn.exec_driver_sql(
             "CREATE INDEX ix_tickets_queue ON tickets (mall, service, status, priority, arrived_at)"
@@ -760,3 +754,23 @@ def test_start_up_replaces_the_queue_index_of_an_earlier_version(settings: Setti
     assert "ix_tickets_day_queue" in names and "ix_tickets_queue" not in names
     assert first.ticket_status(issued["id"])["number"] == issued["number"]
     engine.dispose()
+
+
+def test_a_long_waiting_list_shows_its_head_and_counts_everyone(
+    queue: QueueService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The terminal refetches its state on every new ticket: a long queue is not sent whole,
+    and what is sent is the head of the same call order."""
+    from core.views import counters as counter_views
+
+    queue.open_counter(1, officer(1))
+    issued = [
+        queue.issue_ticket("KTP", "lansia" if i % 3 == 0 else None, KIOSK)["id"] for i in range(9)
+    ]
+    whole = [row["id"] for row in queue.counter_state(1, officer(1))["waiting"]]
+    assert sorted(whole) == sorted(issued)
+    monkeypatch.setattr(counter_views, "WAITING_SHOWN", 4)
+    state = queue.counter_state(1, officer(1))
+    assert [row["id"] for row in state["waiting"]] == whole[:4]
+    assert [row["position"] for row in state["waiting"]] == [1, 2, 3, 4]
+    assert state["waiting_total"] == 9

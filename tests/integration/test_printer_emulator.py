@@ -9,6 +9,7 @@ the test skips, except under CI, where it fails.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import glob
 import io
@@ -344,3 +345,24 @@ def test_a_printer_out_of_paper_is_unhealthy_and_gets_no_ticket(emulator: Emulat
     assert not outcome.ok and "out of paper" in (outcome.error or "")
     assert emulator.receipt_ids(paper) == before
     assert recovered.ok, recovered.message
+
+
+def test_a_checked_in_booking_prints_its_slot_time_and_reads_back(emulator: Emulator) -> None:
+    """The ticket of a checked-in booking: marked with its slot, its QR code intact."""
+    url = "https://antrian.example.go.id/t/booked-a013"
+    booked = dataclasses.replace(
+        slip("A013", url), priority_label=None, booking_label="BOOKING 10:00"
+    )
+    data = render_ticket(booked, PaperWidth.MM80, native_qr=True)
+    printer = network_printer(emulator, PaperWidth.MM80)
+    before = emulator.receipt_ids(PaperWidth.MM80)
+
+    outcome = print_with_timeout(printer, data, 5)
+    receipt = emulator.next_receipt(PaperWidth.MM80, before)
+    printed = [
+        line.strip() for line in emulator.receipt_text(PaperWidth.MM80, receipt["id"]).splitlines()
+    ]
+
+    assert outcome.ok, outcome.error
+    assert "A013" in printed and "BOOKING 10:00" in printed
+    assert decode_qr(emulator.receipt_image(PaperWidth.MM80, receipt["id"])) == [url]

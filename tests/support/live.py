@@ -52,6 +52,11 @@ def write_all_day_config(directory: Path, port: int, **overrides: Any) -> Path:
     data["mall"]["public_base_url"] = f"http://127.0.0.1:{port}"
     for service in data["services"]:
         service.pop("hours", None)
+    # Nor planned breaks: the wait estimate counts them in, and a test run at lunchtime
+    # (12:00 in Malang) would be told other minutes than one run at 11:00.
+    for counter in data["counters"]:
+        counter.pop("breaks", None)
+    data.get("calendar", {}).pop("breaks", None)
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     return path
@@ -71,16 +76,18 @@ class LiveServer:
         # tickets a second from one kiosk token, far beyond a real kiosk's limit (a test that
         # checks the limit sets its own).
         self.extra_env: dict[str, str] = {"ANTRIAN_KIOSK_ISSUE_LIMITS": "100000 per minute"}
+        # More arguments for `antrian serve` (`--workers 3`, `--dev`).
+        self.serve_args: list[str] = []
 
     # ------------------------------------------------------------ lifecycle
     def command_line(self) -> list[str]:
         """How the server is started: `antrian serve`, as an operator runs it."""
         return [
             sys.executable, "-m", "core.server.cli", "--config", str(self.config_path),
-            "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args,
         ]  # fmt: skip
 
-    def start(self, timeout: float = 20) -> None:
+    def start(self, timeout: float = 30) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
         env.update(PYTHONUNBUFFERED="1", **self.extra_env)
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle

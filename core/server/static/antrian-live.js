@@ -9,9 +9,14 @@
  *   const live = AntrianLive.connect({
  *     auth: {token: "..."} or {ticket: "..."},
  *     onSnapshot(snapshot) {...}, onEvent(name, payload) {...},
- *     onStatus(state, detail) {...},   // "online" | "offline" | "refused"
+ *     onStatus(state, detail) {...},   // "online" | "offline" | "refused" | "stale"
  *     versioned: false,                 // optional, see below
  *   });
+ *
+ * "stale": the socket is up, but the server says its link to the other server processes (the
+ * message queue) is down, so what the page shows may lag behind (`live.status {ok: false}`).
+ * The server keeps reading the database meanwhile and says `{ok: true}` once it caught up;
+ * the page hears "online" again, with no snapshot needed.
  *
  * A visitor's ticket page ({ticket: id}) gets no snapshot, only its own ticket's events and
  * `queue.moved`; it re-reads its ticket on each, so it passes `versioned: false` to receive
@@ -20,7 +25,8 @@
 (function (global) {
   "use strict";
 
-  const VERSIONED = /^(ticket|counter|printer|service)\./;
+  const VERSIONED = /^(ticket|counter|printer|service|notice)\./;
+  const QUIET = /^(snapshot|mall\.version|live\.status)$/; // handled here, not by the page
   const CATCH_UP_MS = 1500; // an event in flight closes a gap within this; a lost one does not
 
   function connect(options) {
@@ -29,10 +35,14 @@
     const onStatus = options.onStatus || function () {};
     const socket = global.io({
       auth: options.auth,
+      // Websocket at once, never long-polling: a server of several processes behind one port
+      // (`antrian serve --workers N`) would send a polling session's requests to different
+      // processes, which do not know it. One connection, one process, no sticky sessions.
+      transports: ["websocket"],
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
-    const live = { socket: socket, version: null, resyncing: false };
+    const live = { socket: socket, version: null, resyncing: false, stale: false };
     // Events that arrive before the first snapshot of a connection: kept, then replayed past
     // the snapshot's version, so a change committed while we connected is not lost.
     let early = [];
@@ -68,6 +78,7 @@
     socket.on("disconnect", function (reason) {
       // The next connection starts from its own snapshot.
       live.version = null;
+      live.stale = false; // a new connection is told again
       early = [];
       onStatus("offline", reason);
     });
@@ -89,6 +100,11 @@
         if (live.version !== null && live.version < payload.version) { live.resync(); }
       }, CATCH_UP_MS);
     });
+    socket.on("live.status", function (payload) {
+      if (!payload || typeof payload.ok !== "boolean" || payload.ok === !live.stale) { return; }
+      live.stale = !payload.ok;
+      onStatus(payload.ok ? "online" : "stale");
+    });
     socket.on("session.ended", function () { onStatus("refused", "session ended"); });
     socket.onAny(function (name, payload) {
       if (options.versioned === false) {
@@ -96,7 +112,7 @@
         return;
       }
       if (!VERSIONED.test(name) || !payload || typeof payload.version !== "number") {
-        if (!VERSIONED.test(name) && name !== "snapshot" && name !== "mall.version") {
+        if (!VERSIONED.test(name) && !QUIET.test(name)) {
           onEvent(name, payload);
         }
         return;

@@ -1,7 +1,8 @@
 /*
- * The counter pages' labels: one table (counter/i18n.py) rendered by the server in Bahasa
- * Indonesia and switched here. Elements carry data-i18n="key" (text), data-i18n-params='{...}',
- * data-i18n-placeholder="key" and data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
+ * The labels of the counter and management pages: one table per front-end (counter/i18n.py,
+ * admin/i18n.py) rendered by the server in Bahasa Indonesia and switched here. Elements carry
+ * data-i18n="key" (text), data-i18n-params='{...}', data-i18n-placeholder="key" and
+ * data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
  * A {count} of one picks the key's singular form, "<key>_one", when the table has it.
  */
 (function (global) {
