@@ -522,6 +522,20 @@
       view.busy = false;
       render();
       refresh();
+      runTypedAhead();
+    }
+  }
+
+  // A shortcut pressed while the last action is still on its way (N, then H at once) is
+  // kept and run when it is done, against the state it left; a stale one is dropped.
+  const TYPE_AHEAD_MS = 3000;
+  let typedAhead = null;
+
+  function runTypedAhead() {
+    const pending = typedAhead;
+    typedAhead = null;
+    if (pending && Date.now() - pending.at <= TYPE_AHEAD_MS && !view.signedOut) {
+      trigger(pending.action);
     }
   }
 
@@ -687,6 +701,7 @@
     const action = actionByKey[(event.key || "").toUpperCase()];
     if (!action) { return; }
     event.preventDefault();
+    if (view.busy) { typedAhead = { action: action, at: Date.now() }; return; }
     trigger(action);
   });
 
