@@ -45,8 +45,10 @@ class BookingDesk:
     def reschedule(self, code: object, day: object, slot: object) -> dict[str, Any]:
         return views.booking_view(self.ctx, booking.reschedule(self.ctx, code, day, slot))
 
-    def check_in(self, code: object, actor: Actor) -> tuple[dict[str, Any], bool]:
-        return check_in.check_in(self.ctx, code, actor)
+    def check_in(
+        self, code: object, actor: Actor, priority: object = None
+    ) -> tuple[dict[str, Any], bool]:
+        return check_in.check_in(self.ctx, code, actor, priority)
 
     def ics(self, code: object) -> str:
         return views.ics(self.ctx, code)

@@ -81,6 +81,20 @@ class InvalidRequest(DomainError):
     code = "invalid_request"
 
 
+def parse_priority(raw: object) -> Priority | None:
+    """The priority a visitor claims (null or absent: none), or a refusal naming the choices."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return Priority(raw)
+    except ValueError:
+        raise InvalidRequest(
+            f"Unknown 'priority' {raw!r}; use null, "
+            + ", ".join(repr(p.value) for p in Priority)
+            + "."
+        ) from None
+
+
 # Which actions are legal from which status; the single source of truth for the lifecycle.
 # `transfer` moves the visitor to another service's queue: the status returns to waiting.
 # `call` also brings back a no-show of the same day (the visitor was only in the toilet);

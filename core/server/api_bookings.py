@@ -98,7 +98,7 @@ def check_in(code: str):  # type: ignore[no-untyped-def]
         throttle = current_app.extensions.get("antrian.throttle")
         if throttle is not None:
             throttle.check_issue(actor.name)
-    view, created = desk().check_in(code, actor)
+    view, created = desk().check_in(code, actor, data.get("priority"))
     printing = current_app.extensions.get("antrian.printing")
     if (
         created

@@ -8,6 +8,7 @@ from typing import Any
 from core.server.openapi_schemas import (
     INSTANT,
     LANGUAGE,
+    PRIORITY,
     SERVICE_CODE,
     STRING,
     body,
@@ -153,7 +154,7 @@ def booking_paths(op: Any, path_param: Any, json: Any) -> dict[str, Any]:
                     "429": "This kiosk's ticket rate limit is used up (Retry-After)",
                 },
                 params=[code],
-                body=body({}, {"language": LANGUAGE}),
+                body=body({}, {"language": LANGUAGE, "priority": nullable(PRIORITY)}),
                 body_required=False,
             )
         },

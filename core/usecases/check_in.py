@@ -25,7 +25,7 @@ from core.booking.slots import Slot
 from core.context import Actor, MallContext
 from core.position import people_ahead_of_new
 from core.store_bookings import bookings
-from core.tickets import ServiceClosed, Ticket
+from core.tickets import ServiceClosed, Ticket, parse_priority
 from core.usecases.booking import BookingConflict, ensure_active, load_row
 from core.usecases.issuing import with_wait_estimate
 from core.usecases.unit import changing, require_kind
@@ -38,9 +38,15 @@ def _local(ctx: MallContext, moment: datetime) -> str:
     return f"{moment.astimezone(ctx.settings.mall.tz):%H:%M}"
 
 
-def check_in(ctx: MallContext, raw_code: object, actor: Actor) -> tuple[dict[str, Any], bool]:
-    """The ticket of the booking, and whether it was issued now (False: it existed)."""
+def check_in(
+    ctx: MallContext, raw_code: object, actor: Actor, priority: object = None
+) -> tuple[dict[str, Any], bool]:
+    """The ticket of the booking, and whether it was issued now (False: it existed).
+
+    `priority` is what the visitor claims at check-in, as at the kiosk's priority button: an
+    elderly visitor who booked is still served first (a booking does not record it)."""
     require_kind(ctx, actor, "check_in", "kiosk", "officer")
+    level = parse_priority(priority)
     with changing(ctx) as change:
         conn = change.conn
         row = load_row(conn, ctx.mall, raw_code, for_update=True)
@@ -93,6 +99,7 @@ def check_in(ctx: MallContext, raw_code: object, actor: Actor) -> tuple[dict[str
             day=today.isoformat(),
             issued_at=now,
             arrived_at=now if late else starts,
+            priority=level,
         )
         repository.insert_tickets(conn, ctx.mall, [(ticket, LATE if late else ON_TIME, actor.name)])
         conn.execute(

@@ -46,6 +46,7 @@ from core.tickets import (
     ServiceClosed,
     Ticket,
     TicketStatus,
+    parse_priority,
 )
 from core.usecases import remote
 from core.usecases.unit import Change, changing, require_kind
@@ -156,15 +157,7 @@ class TicketIssuer:
             raise NotFound(
                 f"Unknown service {service_code!r}; GET /api/v1/services lists the codes."
             ) from None
-        try:
-            level = Priority(priority) if priority else None
-        except ValueError:
-            raise InvalidRequest(
-                f"Unknown priority {priority!r}; use null, "
-                + ", ".join(repr(p.value) for p in Priority)
-                + "."
-            ) from None
-        return service, level
+        return service, parse_priority(priority)
 
     def _issue(self, request: IssueRequest) -> dict[str, Any] | idempotency.Claim:
         if self.ctx.uow.is_sqlite:

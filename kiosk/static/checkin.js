@@ -64,7 +64,12 @@
       const response = await fetch("/api/v1/bookings/" + encodeURIComponent(code) + "/check-in", {
         method: "POST",
         headers: { "Authorization": "Bearer " + config.token, "Content-Type": "application/json" },
-        body: JSON.stringify({ language: document.documentElement.lang === "en" ? "en" : "id" }),
+        body: JSON.stringify({
+          language: document.documentElement.lang === "en" ? "en" : "id",
+          // In priority mode (the priority button, as for a walk-in): a booking does not
+          // say the visitor is elderly, disabled or pregnant, so the kiosk does.
+          priority: (window.antrianKiosk && window.antrianKiosk.state.priority) || null,
+        }),
       });
       const body = await response.json();
       if (!response.ok) {
@@ -72,7 +77,8 @@
         return;
       }
       $("checkin-number").textContent = body.number;
-      $("checkin-slot").textContent = body.slot ? "BOOKING " + body.slot : "";
+      $("checkin-slot").textContent = (body.slot ? "BOOKING " + body.slot : "")
+        + (body.priority ? " · PRIORITAS / PRIORITY" : "");
       $("checkin-slot").hidden = !body.slot;
       $("checkin-message").textContent = body.repeat
         ? "Tiket Anda sudah dicetak sebelumnya / Your ticket was issued before"

@@ -154,4 +154,22 @@ def test_a_kiosk_checks_in_by_scanner_and_by_keypad(
     kiosk.locator("#checkin-submit").click()
     expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
     assert kiosk.locator("#checkin-number").inner_text() != first
+    expect(kiosk.locator("#checkin-slot")).not_to_contain_text("PRIORITAS")
+    kiosk.context.close()
+
+
+def test_a_scan_in_priority_mode_checks_the_booking_in_as_priority(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    kiosk = open_kiosk(browser, live_server)
+    kiosk.locator("#priority-open").click()
+    kiosk.locator("[data-priority=lansia]").click()
+    expect(kiosk.locator("#priority-mode")).to_be_visible()
+    scanned = book(live_server, "3573011205900001")
+    kiosk.keyboard.type(scanned, delay=5)
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#checkin-slot")).to_contain_text("PRIORITAS / PRIORITY")
+    ticket = live_server.api("GET", f"/bookings/{scanned}").json()["ticket"]
+    status = live_server.api("GET", f"/tickets/{ticket['id']}").json()
+    assert status["priority"] is True
     kiosk.context.close()

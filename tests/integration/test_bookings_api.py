@@ -324,3 +324,25 @@ def test_a_booking_whose_day_passed_is_missed_and_cannot_change(api: Client, clo
     assert api("DELETE", f"/bookings/{code}")[1]["error"]["code"] == "booking_expired"
     status, late = api("POST", f"/bookings/{code}/check-in", {}, token=api.kiosk())
     assert status == 409 and late["error"]["code"] == "too_late"
+
+
+def test_a_booked_elderly_visitor_is_still_served_first(api: Client, clock: FakeClock):
+    """A booking does not say who is elderly: the kiosk's priority mode does at check-in, and
+    the ticket then goes ahead of an earlier booking and the walk-ins."""
+    kiosk = api.kiosk()
+    first = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+    elderly = api.book(day="2026-11-24", slot="10:00", nik=NIK_WOMAN)[1]["code"]
+    clock.now = datetime(2026, 11, 24, 3, 5, tzinfo=UTC)  # 10:05 WIB: both slots began
+    walk_in = api("POST", "/tickets", {"service": "KTP"}, token=kiosk)[1]
+    status, wrong = api("POST", f"/bookings/{elderly}/check-in", {"priority": "vip"}, token=kiosk)
+    assert status == 400 and "'priority'" in wrong["error"]["message"]
+    assert "lansia" in wrong["error"]["message"]
+    assert api("GET", f"/bookings/{elderly}")[1]["status"] == "booked"  # nothing was issued
+    booked = api("POST", f"/bookings/{first}/check-in", {}, token=kiosk)[1]
+    status, ticket = api(
+        "POST", f"/bookings/{elderly}/check-in", {"priority": "lansia"}, token=kiosk
+    )
+    assert status == 201 and ticket["channel"] == "booking"
+    assert ticket["priority"] is True and ticket["ahead"] == 0
+    assert api("GET", f"/tickets/{booked['id']}")[1]["ahead"] == 1
+    assert api("GET", f"/tickets/{walk_in['id']}")[1]["ahead"] == 2

@@ -135,7 +135,7 @@ def test_only_an_admin_closes_a_service(queue: QueueService):
 def test_issuing_refuses_bad_input_and_actors_that_may_not_issue(queue: QueueService):
     with pytest.raises(NotFound, match="Unknown service 'NOPE'"):
         issue(queue, "NOPE")
-    with pytest.raises(InvalidRequest, match="Unknown priority"):
+    with pytest.raises(InvalidRequest, match="Unknown 'priority'"):
         issue(queue, priority="vip")
     with pytest.raises(Forbidden):
         queue.issue_ticket("KTP", None, DISPLAY_A)
