@@ -227,7 +227,8 @@ class WaitEstimator:
             day_spans = plan.get(row.number, [])
             spans = [s for s in day_spans if s.end > t_now]
             opening = day_spans[0].start if day_spans else t_now
-            free_at = self._free_at(row, spans, opening, t_now, paces, minute)
+            paused_at = max((s.end for s in day_spans if s.end <= t_now), default=None)
+            free_at = self._free_at(row, spans, (opening, paused_at), t_now, paces, minute)
             if free_at is None or not spans:
                 continue
             desks.append(Desk(row.number, counter.services, free_at, row.streak, spans))
@@ -305,13 +306,15 @@ class WaitEstimator:
         self,
         row: estimate_data.CounterRow,
         spans: list[Span],
-        opening: float,
+        day_marks: tuple[float, float | None],
         t_now: float,
         paces: dict[str, Pace],
         minute: Callable[[datetime], float],
     ) -> float | None:
         """When the counter can next call, or None when it will not work today; `spans`
-        are its working spans not yet over, `opening` the start of its day's first."""
+        are its working spans not yet over, `day_marks` the start of its day's first and the
+        end of its last one over (None: none is)."""
+        opening, paused_at = day_marks
         if not spans:
             return None
         if row.status == "open":
@@ -333,8 +336,17 @@ class WaitEstimator:
             return t_now + BREAK_RETURN_MINUTES
         # Closed: before its hours it will open; well into them, nobody staffs it today. The
         # end of a planned break is no opening: a counter nobody opened this morning is not
-        # expected after lunch either.
+        # expected after lunch either. One an officer closed for a planned break (Friday
+        # prayers), in it or shortly before, is: closing is how some officers leave for it.
         if t_now < opening:
+            return spans[0].start
+        left_for_break = (
+            paused_at is not None
+            and t_now < spans[0].start
+            and row.status_since is not None
+            and minute(row.status_since) >= paused_at - BREAK_RETURN_MINUTES
+        )
+        if left_for_break:
             return spans[0].start
         return t_now + 5.0 if t_now < opening + LATE_OPENING_MINUTES else None
 

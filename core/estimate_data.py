@@ -38,6 +38,7 @@ class CounterRow:
     streak: int
     busy_since: datetime | None  # when its current visitor was called
     busy_service: str | None
+    status_since: datetime | None = None  # when an officer last set its status
 
 
 def waiting(
@@ -83,9 +84,20 @@ def counters(conn: Connection, mall: str) -> list[CounterRow]:
         )
     }
     return [
-        CounterRow(r.number, r.status, int(r.priority_streak), *active.get(r.number, (None, None)))
+        CounterRow(
+            r.number,
+            r.status,
+            int(r.priority_streak),
+            *active.get(r.number, (None, None)),
+            as_utc(r.updated_at),
+        )
         for r in conn.execute(
-            select(counter_state.c.number, counter_state.c.status, counter_state.c.priority_streak)
+            select(
+                counter_state.c.number,
+                counter_state.c.status,
+                counter_state.c.priority_streak,
+                counter_state.c.updated_at,
+            )
             .where(counter_state.c.mall == mall)
             .order_by(counter_state.c.number)
         )

@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.conftest import KIOSK, FakeClock, officer
 # other counters, are closed well into their hours, so counter 1 alone serves it.
 BEFORE_NOON = datetime(2026, 11, 24, 4, 50, tzinfo=UTC)
 NOON = TimeRange(time(12, 0), time(12, 30))
+TZ = ZoneInfo("Asia/Jakarta")
 
 
 def planned(
@@ -113,3 +115,27 @@ def test_a_counter_nobody_opened_is_not_expected_after_its_break(settings: Setti
         etas = [queue.issue_ticket("KTP", None, KIOSK)["eta_minutes"] for _ in range(6)]
         # Counter 1 alone, 6 minutes each; counter 2 counted from 13:00 would take the fifth.
         assert etas == [0, 6, 12, 18, 24, 30]
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "eta"),
+    [
+        # Inside its planned lunch (12:00-12:30), or five minutes early for it: back at its
+        # end, 25 minutes after 12:05.
+        pytest.param(time(12, 5), 25, id="closed in the planned break"),
+        pytest.param(time(11, 55), 25, id="closed just before the planned break"),
+        # An hour before it: closed for the day, not expected after lunch (no estimate).
+        pytest.param(time(11, 0), None, id="closed long before the planned break"),
+    ],
+)
+def test_a_counter_closed_for_its_planned_break_is_back_at_its_end(
+    settings: Settings, closed_at: time, eta: int | None
+) -> None:
+    """Some officers close the counter for Friday prayers rather than set a break."""
+    clock = FakeClock(datetime(2026, 11, 24, 3, 30, tzinfo=UTC))  # 10:30 WIB
+    with queue_with(planned(settings, {1: (NOON,)}, None), clock) as queue:
+        queue.open_counter(1, officer(1))
+        clock.now = datetime.combine(clock.now.date(), closed_at, TZ).astimezone(UTC)
+        queue.set_counter_status(1, "closed", None, officer(1))
+        clock.now = datetime.combine(clock.now.date(), time(12, 5), TZ).astimezone(UTC)
+        assert queue.issue_ticket("KTP", None, KIOSK)["eta_minutes"] == eta
