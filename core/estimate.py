@@ -52,7 +52,7 @@ LATE_OPENING_MINUTES = 30.0  # a counter still closed this long into its hours i
 RANGE_Z_LOW, RANGE_Z_HIGH = 1.15, 1.45  # ~80 % range, skewed like waits are
 # What no counter-time variance shows (people arriving, breaks moving): a share of the wait,
 # and a floor (in squared minutes).
-SPREAD_PER_MINUTE, SPREAD_FLOOR = 0.11, 0.5
+SPREAD_PER_MINUTE, SPREAD_FLOOR = 0.10, 0.5
 TIGHT_RANGE_MINUTES = 4  # narrower than this, the range is shown as "≈ n menit"
 
 Plan = Callable[[date], dict[int, list[Span]]]
@@ -164,7 +164,9 @@ class WaitEstimator:
         point, spread = result
         low = max(0.0, point - RANGE_Z_LOW * spread)
         high = point + RANGE_Z_HIGH * spread
-        return Eta(round(point), math.floor(low), max(math.ceil(high), round(point)))
+        # Rounded, not floor and ceiling: "10–20 menit" already reads as 9½ to 20½, and the
+        # outward minute made a short wait's range half as wide again as it needed to be.
+        return Eta(round(point), round(low), max(round(high), round(point)))
 
     def _fresh(
         self,
