@@ -26,13 +26,24 @@
     });
   }
 
+  // Two changes in quick succession (a date typed, then picked) start two loads: only the
+  // last one's answer is drawn, and it replaces what is there (both used to be appended).
+  var slotLoads = 0;
+
+  function clearSlots(box) {
+    Array.prototype.slice.call(box.querySelectorAll(".slot")).forEach(function (b) { b.remove(); });
+  }
+
   function loadSlots(service, day) {
     var box = document.getElementById("slots");
     var closed = document.getElementById("closed");
+    var load = ++slotLoads;
     chosenSlot = null;
-    Array.prototype.slice.call(box.querySelectorAll(".slot")).forEach(function (b) { b.remove(); });
+    clearSlots(box);
     if (!service || !day) { return; }
     call("GET", "/services/" + encodeURIComponent(service) + "/slots?date=" + day).then(function (data) {
+      if (load !== slotLoads) { return; }
+      clearSlots(box);
       showError("");
       if (closed) {
         closed.textContent = data.closed_reason || "";
@@ -54,7 +65,7 @@
         });
         box.appendChild(button);
       });
-    }).catch(function (err) { showError(err.message); });
+    }).catch(function (err) { if (load === slotLoads) { showError(err.message); } });
   }
 
   var form = document.getElementById("book");
