@@ -24,6 +24,7 @@
     fetchedAt: performance.now(),
     clockOffset: 0, // server time minus this browser's time, from the socket's snapshot
     busy: false,
+    ownChanges: 0, // own actions drawn so far (a state read before one is stale)
     signedOut: false,
     message: null,
   };
@@ -189,29 +190,39 @@
 
   function refresh() {
     if (view.signedOut) { return Promise.resolve(); }
-    if (refreshing) { refreshAgain = true; return refreshing; }
+    refreshAgain = true;
+    if (refreshing) { return refreshing; }
     refreshing = (async function () {
-      do {
-        refreshAgain = false;
-        let response;
-        try {
-          response = await timedFetch(urls.state, { headers: authHeaders() });
-        } catch (err) {
-          // Offline: the socket's reconnect brings a snapshot and another refresh. But a
-          // refresh asked for meanwhile (our own action just succeeded) must still run.
-          if (refreshAgain) { continue; }
-          return;
+      // `refreshing` is cleared in the same step as the loop's last check: a refresh asked
+      // for between the two (a later `.finally`) was lost, and with it the on-hold list.
+      try {
+        while (refreshAgain) {
+          refreshAgain = false;
+          const changesBefore = view.ownChanges;
+          let response;
+          try {
+            response = await timedFetch(urls.state, { headers: authHeaders() });
+          } catch (err) {
+            // Offline: the socket's reconnect brings a snapshot and another refresh. But a
+            // refresh asked for meanwhile (our own action just succeeded) must still run.
+            continue;
+          }
+          if (response.status === 401) { signOut(); return; }
+          if (!response.ok) { continue; }
+          const data = await readJson(response);
+          // A state read before our own change landed would undraw it (the visitor just
+          // called vanished, and a key pressed then found nobody): read again instead.
+          if (view.ownChanges !== changesBefore) { refreshAgain = true; continue; }
+          if (data) {
+            view.data = data;
+            view.fetchedAt = performance.now();
+            render();
+          }
         }
-        if (response.status === 401) { signOut(); return; }
-        if (!response.ok) { if (refreshAgain) { continue; } return; }
-        const data = await readJson(response);
-        if (data) {
-          view.data = data;
-          view.fetchedAt = performance.now();
-          render();
-        }
-      } while (refreshAgain);
-    })().finally(function () { refreshing = null; });
+      } finally {
+        refreshing = null;
+      }
+    })();
     return refreshing;
   }
 
@@ -542,6 +553,7 @@
   function showOwnChange(ticket) {
     // Draw our own change at once; the refresh that follows brings the rest.
     if (!ticket || !ticket.id || !ticket.allowed_actions) { return; }
+    view.ownChanges += 1;
     const active = ticket.counter === config.counter &&
       (ticket.status === "called" || ticket.status === "serving");
     if (active) {
