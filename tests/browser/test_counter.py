@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -580,3 +581,58 @@ def test_the_waiting_list_is_in_call_order_with_places_and_reasons(
     )
     page.keyboard.press("n")
     expect(page.locator("#current-number")).to_have_text(priority["number"])
+
+
+def test_a_state_read_older_than_the_officers_own_call_does_not_undraw_it(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    """A state read that left before the officer's call and answers after it must not draw
+    the counter free again (a key pressed then found nobody). The race is forced: the read's
+    response, taken from the server before the call, is held back until the call is drawn."""
+    (first,) = issue(live_server, admin, "SIM", 1)
+    page = contexts()
+    sign_in(page, live_server, 7)
+    current = page.locator("#current-number")
+
+    def is_state(url: str) -> bool:
+        return urlparse(url).path.endswith("/counters/7")
+
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route(is_state, hold_the_first)
+    page.evaluate("() => { window.AntrianTerminal.refresh(); }")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the terminal asked for no state"
+    reads_after: list[str] = []
+    page.on("request", lambda request: is_state(request.url) and reads_after.append(request.url))
+
+    page.keyboard.press("n")
+    expect(current).to_have_text(first["number"])
+    # From here on the counter must never be drawn free.
+    page.evaluate(
+        """() => {
+          window.undrawn = false;
+          const empty = document.getElementById("current-empty");
+          new MutationObserver(() => { if (!empty.hidden) { window.undrawn = true; } })
+            .observe(empty, { attributes: true });
+        }"""
+    )
+    route, stale = held[0]
+    route.fulfill(response=stale)  # the state as it was before the call
+    for _ in range(200):  # the terminal reads the state again instead of drawing it
+        if reads_after:
+            break
+        page.wait_for_timeout(50)
+    assert reads_after, "the stale state was not read again"
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.undrawn") is False
+    expect(current).to_have_text(first["number"])
