@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from core import estimate_data, repository
+from core.booked_streaks import booked_streak, local_day_start
 from core.estimate_cache import Forecast
 from core.estimate_inflow import Inflow
 from core.forecast import Desk, Span, Visitor, play, without_breaks
@@ -239,6 +240,13 @@ class WaitEstimator:
             for w in estimate_data.waiting(conn, ctx.mall, day.isoformat(), group)
             if w.service in group
         ]
+        if any(w.booked for w in waiting) and any(not w.booked for w in waiting):
+            # Only then does the call order ask how many booked visitors a counter called in
+            # a row (a walk-in goes through after `booking_ratio` of them): read as it does.
+            day_start = local_day_start(day.isoformat(), tz)
+            ratio = ctx.settings.calling.booking_ratio
+            for desk in desks:
+                desk.booked_streak = booked_streak(conn, ctx.mall, desk.number, day_start, ratio)
         people = [
             Visitor((minute(w.arrived_at), w.seq), w.id, w.service, w.priority, booked=w.booked)
             for w in waiting

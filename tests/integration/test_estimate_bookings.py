@@ -92,3 +92,28 @@ def test_a_visitor_checking_in_is_told_the_wait_from_their_own_place(
     assert view["eta_range"] is not None and view["eta_today"] is True
     assert queue.ticket_status(view["id"])["eta_minutes"] == view["eta_minutes"]
     assert queue.call_next(1, officer(1))["id"] == view["id"]
+
+
+def test_a_walk_in_after_booked_calls_in_a_row_is_told_it_is_next(
+    demo_settings: Settings, sqlite_url: str, clock: FakeClock, make_queue
+) -> None:
+    """A counter that called `booking_ratio` booked visitors in a row calls a walk-in next:
+    the estimate reads the counter's streak as the call order does, not from nought."""
+    queue = _queue(demo_settings, sqlite_url, make_queue)  # booking_ratio 2
+    queue.ctx.estimator.plan = lambda day: {1: [Span(0, 24 * 60)]}
+    walk_in, *booked = _waiting(
+        queue, clock, [("walk", 30), ("booked", 8), ("booked", 6), ("booked", 4)]
+    )
+    queue.open_counter(1, officer(1))
+    for expected in booked[:2]:
+        ticket = queue.call_next(1, officer(1))
+        assert ticket is not None and ticket["id"] == expected
+        queue.act(expected, "start", officer(1))
+        clock.advance(minutes=6)
+        queue.act(expected, "finish", officer(1))
+    walk_in_eta = queue.ticket_status(walk_in)["eta_minutes"]
+    last_booked_eta = queue.ticket_status(booked[2])["eta_minutes"]
+    assert walk_in_eta == 0  # next: the streak of two lets the walk-in through
+    assert last_booked_eta > 0
+    called = queue.call_next(1, officer(1))
+    assert called is not None and called["id"] == walk_in
