@@ -50,10 +50,18 @@ if TYPE_CHECKING:
 SERVE_AFTER_HOURS_MINUTES = 60.0  # officers serve who took a number before closing
 BREAK_RETURN_MINUTES = 15.0  # a counter on an unplanned break is expected back after this
 LATE_OPENING_MINUTES = 30.0  # a counter still closed this long into its hours is not staffed
-RANGE_Z_LOW, RANGE_Z_HIGH = 1.15, 1.45  # ~80 % range, skewed like waits are
-# What no counter-time variance shows (people arriving, breaks moving): a share of the wait,
-# and a floor (in squared minutes).
-SPREAD_PER_MINUTE, SPREAD_FLOOR = 0.10, 0.5
+RANGE_Z_LOW, RANGE_Z_HIGH = 1.3, 1.8  # ~80 % range, skewed like waits are
+# The spread of the time to a visitor's turn, in squared minutes (measured on the simulated
+# busy day against the oracle, which plays the rest of the day many times over):
+# - the counter times before the turn, summed by the play over the group of linked services
+#   and shared by the counters it used, understate it (the turn comes at the few counters
+#   of one service, and a counter time's spread adds to the next call's wait): twice it;
+# - what no counter time shows (priority visitors and transfers arriving ahead, breaks
+#   moving) grows like a count of arrivals, its variance in proportion to the wait;
+# - a floor: the minute the counters next free up and the shown minutes are rounded to.
+# The earlier spread in proportion to the wait itself (0.10 × it) made a two-hour wait's
+# range 40 minutes wide against the oracle's 15, and a 20-minute wait's too narrow.
+SPREAD_COUNTER_FACTOR, SPREAD_PER_MINUTE, SPREAD_FLOOR = 2.0, 0.05, 4.0
 TIGHT_RANGE_MINUTES = 4  # narrower than this, the range is shown as "≈ n menit"
 
 Plan = Callable[[date], dict[int, list[Span]]]
@@ -301,8 +309,12 @@ class WaitEstimator:
             c = max(1, min(counters, busy))
             wait = at - t_now
             # The time to the turn is a sum of counter times shared by the counters that
-            # work it; a floor for what no variance shows (people arriving, breaks moving).
-            spread = math.sqrt(var / (c * c) + (SPREAD_PER_MINUTE * wait) ** 2 + SPREAD_FLOOR)
+            # work it, and what arrives meanwhile (see SPREAD_COUNTER_FACTOR).
+            spread = math.sqrt(
+                SPREAD_COUNTER_FACTOR * var / (c * c)
+                + SPREAD_PER_MINUTE * max(0.0, wait)
+                + SPREAD_FLOOR
+            )
             results[visitor.key] = (wait, spread)
         # One more visitor of a service ahead adds their counter time, shared by the counters
         # that call the service (a newcomer behind a long queue is told that much later).
