@@ -9,9 +9,26 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from core.config.values import DEFAULT_DATABASE_CONNECTIONS
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine tuned for the backend; no connection is opened here."""
+# How long a request waits for a free connection before it is answered 503 (core/health.py).
+POOL_WAIT_SECONDS = 10
+
+
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    connections: int = DEFAULT_DATABASE_CONNECTIONS,
+    application_name: str = "antrian",
+) -> Engine:
+    """An engine tuned for the backend; no connection is opened here.
+
+    On PostgreSQL it holds at most `connections` (`database_connections`, per process) and
+    names them `application_name` (pg_stat_activity shows it). A process serves hundreds of
+    sockets and requests on as many threads, but its cores run only a few statements at once:
+    the rest wait their turn for a connection. A deployment asks PostgreSQL for processes x
+    connections (`connection_shortfall`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -27,9 +44,41 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # Unprepared: a plan cached while today's queue was short stays bad (core/queue_lengths.py).
-    args = {"prepare_threshold": None}
+    args = {"prepare_threshold": None, "application_name": application_name[:63]}
+    # No overflow: a burst of socket connections once opened 40 per process and PostgreSQL,
+    # at its default 100, refused the third process ("too many clients already").
     return create_engine(
-        url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True, connect_args=args
+        url,
+        echo=echo,
+        pool_size=connections,
+        max_overflow=0,
+        pool_timeout=POOL_WAIT_SECONDS,
+        pool_pre_ping=True,
+        connect_args=args,
+    )
+
+
+def connection_shortfall(engine: Engine, wanted: int) -> str | None:
+    """Why PostgreSQL may refuse some of the `wanted` connections a deployment's processes
+    can open, in words for the operator; None when they fit (or on SQLite, which has no
+    server to refuse)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        limit = int(conn.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(conn.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+        others = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).scalar_one()
+    room = limit - reserved - others
+    if wanted <= room:
+        return None
+    return (
+        f"the server processes may open {wanted} PostgreSQL connections, but PostgreSQL "
+        f"takes {limit} (max_connections) less {reserved} kept for superusers, and {others} "
+        f"are open now: {room} left. Lower database_connections or --workers, or raise "
+        "max_connections, or requests will wait and some be refused with 503."
     )
 
 

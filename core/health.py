@@ -16,22 +16,25 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
 
 # The database could not do its part (disk full, file unwritable, connection lost, locked too
-# long), as SQLAlchemy raises it or, from `Prepared` statements, the driver itself. A broken
-# constraint is not among them: that is a bug, and stays a 500.
+# long, every pooled connection busy past the wait), as SQLAlchemy raises it or, from
+# `Prepared` statements, the driver itself. A broken constraint is not among them: that is a
+# bug, and stays a 500.
 try:
     import psycopg
 
     DATABASE_ERRORS: tuple[type[BaseException], ...] = (
         OperationalError,
+        PoolTimeout,
         sqlite3.OperationalError,
         psycopg.OperationalError,
     )
 except ImportError:  # pragma: no cover - psycopg is a dependency
-    DATABASE_ERRORS = (OperationalError, sqlite3.OperationalError)
+    DATABASE_ERRORS = (OperationalError, PoolTimeout, sqlite3.OperationalError)
 
 # Below this much free space next to a SQLite file the next page may not fit.
 MIN_FREE_BYTES = 16 * 1024 * 1024

@@ -213,6 +213,11 @@ AmberPercent = Annotated[
 ServiceMinutes = Annotated[
     float, Field(strict=True, gt=0), worded("must be a positive number of minutes")
 ]
+DatabaseConnections = Annotated[
+    int,
+    Field(strict=True, ge=1, le=1000),
+    worded("must be a whole number from 1 to 1000 (connections per server process)"),
+]
 PriorityRatio = Annotated[
     _Whole,
     worded(

@@ -34,6 +34,7 @@ from core.config.fields import (
     CounterBreaks,
     CounterNumber,
     DailyQuota,
+    DatabaseConnections,
     KeyProblem,
     LogoLetters,
     OptionalText,
@@ -56,6 +57,7 @@ from core.config.sections import Week, _Section
 from core.config.values import (
     DEFAULT_ALERT_AHEAD,
     DEFAULT_ANNOUNCEMENT,
+    DEFAULT_DATABASE_CONNECTIONS,
     DEFAULT_PRIORITY_RATIO,
     DEFAULT_PUBLIC_BASE_URL,
     DEFAULT_REMOTE_SHARE,
@@ -280,6 +282,7 @@ class ConfigFile(_Section):
 
     mall: MallSection
     database_url: OptionalText = None
+    database_connections: DatabaseConnections = DEFAULT_DATABASE_CONNECTIONS
     message_queue: OptionalText = None
     secret_key: OptionalText = None
     # Names this deployment's message-queue channels (core/server/relay.py); by default an id
@@ -414,6 +417,7 @@ class ConfigFile(_Section):
                 template=DEFAULT_ANNOUNCEMENT if template is None else template
             ),
             database_url=database_url,
+            database_connections=self.database_connections,
             message_queue=message_queue,
             secret_key=secret_key,
             deployment_id=self.deployment_id,

@@ -17,6 +17,7 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DEFAULT_CONFIG_FILE = "config.yaml"
 DEFAULT_DATABASE_URL = "sqlite:///antrian.db"
+DEFAULT_DATABASE_CONNECTIONS = 16  # per server process, PostgreSQL (core/engine.py)
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_ANNOUNCEMENT = "Nomor antrean {number}, silakan menuju {counter}"
 DEFAULT_PRIORITY_RATIO = 2
@@ -216,6 +217,7 @@ class Settings:
     calling: Calling
     announcement: Announcement
     database_url: str
+    database_connections: int = DEFAULT_DATABASE_CONNECTIONS
     message_queue: str | None = None
     secret_key: str | None = None
     source_path: str | None = None

@@ -18,6 +18,7 @@ from core.accounts import Accounts
 from core.bus import FanOut
 from core.config import Settings, load_settings
 from core.context import utc_now
+from core.engine import connection_shortfall
 from core.handlers import QueueService
 from core.health import (
     DATABASE_ERRORS,
@@ -71,7 +72,11 @@ def create_app(
     if test_config:
         app.config.update(test_config)
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        connections=settings.database_connections,
+        application_name=f"antrian {settings.mall.code}",
+    )
     uow = UnitOfWork(engine)
     publisher = FanOut()
     queue = QueueService(settings, uow, publisher, clock=clock)
@@ -215,15 +220,21 @@ def create_app(
     return app
 
 
-def prepare_database(settings: Settings, first_admin: Callable[[Accounts], None]) -> None:
+def prepare_database(
+    settings: Settings, first_admin: Callable[[Accounts], None], workers: int = 1
+) -> None:
     """The start-up work of `antrian serve` done once per start, in gunicorn's master before
     any worker exists: the schema upgrade (under its database lock, so servers starting at
-    once wait for one another), the mall's state rows, and the first admin."""
+    once wait for one another), the mall's state rows, and the first admin. Warns when the
+    `workers` will not all get their PostgreSQL connections."""
     engine = make_engine(settings.database_url)
     try:
         uow = UnitOfWork(engine)
         QueueService(settings, uow, FanOut()).ensure_ready()
         first_admin(Accounts(settings, uow))
+        shortfall = connection_shortfall(engine, workers * settings.database_connections)
+        if shortfall:
+            log.warning("%s", shortfall)
     finally:
         engine.dispose()
 

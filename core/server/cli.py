@@ -392,7 +392,9 @@ def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
     check_seconds = _session_check_seconds()
     faulthandler.enable()
     # Once per start, before any worker: the schema, the mall's rows, the first admin.
-    prepare_database(settings, lambda accounts: _first_admin(accounts, settings, sys.stdout))
+    prepare_database(
+        settings, lambda accounts: _first_admin(accounts, settings, sys.stdout), args.workers
+    )
     threads = args.threads or production.DEFAULT_THREADS
     websocket_only = args.workers > 1
     how = f"{args.workers} process{'es' if args.workers > 1 else ''} x {threads} threads"

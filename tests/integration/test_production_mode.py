@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 import socketio
 import yaml
+from sqlalchemy import create_engine, text
 
 from tests.conftest import services_required
 from tests.integration.pg import postgres_schema
@@ -130,3 +133,80 @@ def test_two_processes_issuing_at_once_share_one_sequence_and_one_quota(two_serv
     sequence = sorted(int(number.removeprefix("G")) for number in numbers)
     assert sequence == list(range(1, quota + 1))
     assert failures == ["quota_reached"] * (160 - quota)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_burst_across_three_workers_stays_within_their_database_connections(
+    tmp_path: Path,
+) -> None:
+    """Each worker keeps at most `database_connections` PostgreSQL connections: a burst of
+    socket connections once opened 40 per process and PostgreSQL refused the third process.
+    Requests beyond them wait their turn and are all answered."""
+    redis_or_skip()
+    mall = yaml.safe_load((ROOT / "config.yaml").read_text())["mall"]
+    mall["code"] = f"test-{secrets.token_hex(4)}"
+    with postgres_schema() as database_url:
+        server = LiveServer(
+            tmp_path,
+            database_url=database_url,
+            message_queue=REDIS_URL,
+            mall=mall,
+            database_connections=2,
+        )
+        server.serve_args = ["--workers", "3", "--threads", "24"]
+        watcher = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+        seen: list[int] = []
+        done = threading.Event()
+        count = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
+
+        def watch() -> None:
+            with watcher.connect() as conn:
+                while not done.is_set():
+                    name = f"antrian {mall['code']}"
+                    seen.append(conn.execute(count, {"name": name}).scalar_one())
+                    time.sleep(0.01)
+
+        server.start(timeout=60)
+        token = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+        watching = threading.Thread(target=watch)
+        watching.start()
+        try:
+            with ThreadPoolExecutor(48) as pool:
+                answers = list(
+                    pool.map(
+                        lambda _i: requests.post(
+                            f"{server.base_url}/api/v1/tickets",
+                            json={"service": "KTP"},
+                            headers={"Authorization": f"Bearer {token}"},
+                            timeout=30,
+                        ),
+                        range(96),
+                    )
+                )
+        finally:
+            done.set()
+            watching.join(10)
+            server.stop()
+            server.accounts.uow.engine.dispose()
+            watcher.dispose()
+    assert [a.status_code for a in answers] == [201] * 96
+    numbers = sorted(int(a.json()["number"].removeprefix("A")) for a in answers)
+    assert numbers == list(range(1, 97))
+    assert seen and 1 <= max(seen) <= 3 * 2, max(seen, default=None)
+
+
+@pytest.mark.postgres
+def test_the_start_warns_when_postgresql_cannot_take_every_workers_connections() -> None:
+    from core.engine import connection_shortfall, make_engine
+
+    with postgres_schema() as database_url:
+        engine = make_engine(database_url)
+        try:
+            assert connection_shortfall(engine, 4) is None
+            words = connection_shortfall(engine, 100_000)
+        finally:
+            engine.dispose()
+    assert words is not None
+    assert "100000 PostgreSQL connections" in words
+    assert "max_connections" in words and "database_connections" in words

@@ -455,6 +455,18 @@ MISTAKES = [
         "at least 1",
     ),
     (
+        "database connections as a quoted number",
+        lambda d: d.update(database_connections="16"),
+        "database_connections",
+        "whole number from 1 to 1000 (connections per server process)",
+    ),
+    (
+        "no database connections",
+        lambda d: d.update(database_connections=0),
+        "database_connections",
+        "whole number from 1 to 1000",
+    ),
+    (
         "announcement without the counter",
         lambda d: d.update(announcement={"template": "Nomor {number}"}),
         "announcement.template",
