@@ -79,6 +79,29 @@ def test_a_short_queue_is_played_afresh_after_every_change(
     assert len(plays) == before + 1 and second["eta_minutes"] == 6
 
 
+def test_snapshots_of_one_state_share_a_play_for_a_few_seconds(
+    queue: QueueService, clock: FakeClock, plays: list[Any]
+) -> None:
+    """Every display's snapshot estimates every service: 600 displays reconnecting after a
+    restart played them all 600 times. One state's play answers for a few seconds, its waits
+    counting down with the clock."""
+    queue.open_counter(1, officer(1))
+    waiting = queue.issue_ticket("KTP", None, KIOSK)
+    first = queue.ticket_status(waiting["id"])["eta_minutes"]
+    queue.snapshot()  # every part of the mall played once
+    before = len(plays)
+    clock.advance(seconds=estimate.SAME_STATE_SECONDS - 1)
+    for _ in range(3):
+        queue.snapshot()
+    assert queue.ticket_status(waiting["id"])["eta_minutes"] == first
+    assert len(plays) == before
+    clock.advance(seconds=2)
+    queue.snapshot()
+    assert len(plays) > before  # older than that: played again
+    issued = queue.issue_ticket("KTP", None, KIOSK)  # a change: played at once
+    assert issued["eta_minutes"] == first + 6
+
+
 def test_a_counter_opening_plays_the_queue_afresh(queue: QueueService, plays: list[Any]) -> None:
     queue.ctx.estimator.plan = lambda day: {n: [Span(NINE - 60, NINE + 480)] for n in (1, 2)}
     queue.open_counter(1, officer(1))
