@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         "--threads",
         type=_positive,
         default=None,
-        help="threads per process; each open live connection holds one (default: 512)",
+        help="threads per process; each open live connection holds one (default: 1024)",
     )
     serve.add_argument(
         "--dev",

@@ -38,7 +38,7 @@ from core.config import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THREADS = 512
+DEFAULT_THREADS = 1024
 # Room for kept-alive HTTP connections beside the threads (gunicorn counts both).
 KEEPALIVE_CONNECTIONS = 512
 
