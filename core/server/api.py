@@ -269,7 +269,7 @@ def issue_ticket():  # type: ignore[no-untyped-def]
             return jsonify(view), 201
         view, status = outcome, 201
     if prints:
-        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language)
+        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language, issued=view)
     return jsonify(view), status
 
 

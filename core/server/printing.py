@@ -65,9 +65,15 @@ class KioskPrinting:
         return kiosk is not None and kiosk in self.printers
 
     def slip(
-        self, ticket_id: str, language: str = DEFAULT_LANGUAGE, copy: bool = False
+        self,
+        ticket_id: str,
+        language: str = DEFAULT_LANGUAGE,
+        copy: bool = False,
+        view: dict[str, Any] | None = None,
     ) -> TicketSlip:
-        view = self.queue.ticket_status(ticket_id)
+        """`view`: the ticket's answer when it was issued, the places and wait the kiosk's
+        screen shows; without it the ticket's status now (a reprint)."""
+        view = view if view is not None else self.queue.ticket_status(ticket_id)
         mall = self.settings.mall
         issued = datetime.fromisoformat(view["issued_at"].replace("Z", "+00:00"))
         english = language == "en"
@@ -100,9 +106,12 @@ class KioskPrinting:
         actor: Actor,
         language: str = DEFAULT_LANGUAGE,
         copy: bool = False,
+        issued: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Print a committed ticket at a kiosk, in `language`, and record the job. A reprint
-        (`copy`) is marked SALINAN / COPY."""
+        (`copy`) is marked SALINAN / COPY. `issued`: the answer the ticket was issued with,
+        printed as the screen shows it (reading its status again played the queue a second
+        time for every ticket: a quarter of a kiosk ticket's cost)."""
         if kiosk is None or kiosk not in self.printers:
             known = ", ".join(self.printers) or "none"
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
@@ -111,7 +120,7 @@ class KioskPrinting:
         with self._lock:
             self._printing.add(kiosk)
         try:
-            return self._print(ticket_id, kiosk, spec, job, language, copy)
+            return self._print(ticket_id, kiosk, spec, job, language, copy, issued)
         finally:
             with self._lock:
                 self._printing.discard(kiosk)
@@ -124,10 +133,11 @@ class KioskPrinting:
         job: int,
         language: str,
         copy: bool,
+        issued: dict[str, Any] | None,
     ) -> dict[str, Any]:
         try:
             data = render_ticket(
-                self.slip(ticket_id, language, copy),
+                self.slip(ticket_id, language, copy, issued),
                 spec.paper_width,
                 native_qr=spec.native_qr,
                 profile=spec.profile,

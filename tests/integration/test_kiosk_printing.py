@@ -23,7 +23,7 @@ from core.server.app import create_app
 from printers.devices import PrinterSpec, RecordingPrinter, build_printer
 from printers.jobs import GRACE_SECONDS
 from printers.reader import read_ticket
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, officer
 
 TIMEOUT = 1.0
 ADMIN_PASSWORD = "rahasia-admin-1"
@@ -204,6 +204,37 @@ def test_a_working_printer_prints_the_ticket_with_its_number_and_qr(
     assert printed.ends_with_cut
     [job] = mall.print_jobs(body["id"])
     assert job["status"] == "printed" and job["error"] is None
+
+
+def test_the_slip_shows_the_place_and_wait_the_kiosk_screen_shows(
+    make_mall: Callable[..., Mall], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slip is printed from the issue's own answer: reading the ticket's status again
+    played the queue a second time for every ticket, and under load another kiosk's ticket
+    could change the numbers between the screen and the paper."""
+    printers: list[RecordingPrinter] = []
+
+    def factory(spec: PrinterSpec) -> Any:
+        printers.append(build_printer(spec))
+        return printers[-1]
+
+    mall = make_mall({"kind": "dummy", "paper": 80}, printer_factory=factory)
+    queue = mall.app.extensions["antrian.queue"]
+    queue.open_counter(1, officer(1))  # an estimate to print
+    mall.issue()
+
+    def no_second_read(ticket_id: str) -> Any:
+        raise AssertionError("the slip read the ticket's status again")
+
+    monkeypatch.setattr(queue, "ticket_status", no_second_read)
+    body = mall.issue().get_json()
+
+    assert body["print"]["status"] == "printed"
+    assert body["ahead"] == 1 and body["eta_minutes"] is not None
+    printed = read_ticket(printers[0].jobs[-1]).text
+    assert f"Antrean di depan Anda: {body['ahead']}" in printed
+    # The printer's code page has no "±": the layout writes it "+/-".
+    assert f"Perkiraan tunggu: +/- {body['eta_minutes']} menit" in printed
 
 
 def test_a_retried_request_with_the_same_key_prints_once(
