@@ -134,21 +134,23 @@ def counter_minutes(
 
 
 def priority_issued_since(
-    conn: Connection, mall: str, day: str, service: str, since: datetime
-) -> int:
-    """Priority visitors of `service` who took a ticket since `since` (their rate tells how
-    many will still come before a normal visitor's turn)."""
-    return len(
-        conn.execute(
-            select(tickets.c.seq).where(
-                tickets.c.mall == mall,
-                tickets.c.day == day,
-                tickets.c.origin_service == service,
-                tickets.c.priority.is_not(None),
-                tickets.c.issued_at >= since,
-            )
-        ).all()
+    conn: Connection, mall: str, day: str, services: Iterable[str], since: datetime
+) -> dict[str, int]:
+    """Per service of `services`, the priority visitors who took a ticket since `since`
+    (their rate tells how many will still come before a normal visitor's turn); services
+    with none are absent."""
+    rows = conn.execute(
+        select(tickets.c.origin_service, func.count())
+        .where(
+            tickets.c.mall == mall,
+            tickets.c.day == day,
+            tickets.c.origin_service.in_(sorted(services)),
+            tickets.c.priority.is_not(None),
+            tickets.c.issued_at >= since,
+        )
+        .group_by(tickets.c.origin_service)
     )
+    return {service: int(count) for service, count in rows}
 
 
 def bookings_to_come(

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from core import estimate_data, numbering
 from core.forecast import AfterService, Desk, Visitor
-from core.quotas import day_quota, quota_of
+from core.quotas import day_quotas, quota_of
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -59,12 +59,16 @@ class Inflow:
         """The priority visitors still to come of the group's services, each ready when they
         take their ticket."""
         since = self.ctx.now() - timedelta(hours=1)
+        # Read once for the whole group: per service, these were a third of a play's
+        # statements, and every ticket issued plays its group.
+        recent_by_service = estimate_data.priority_issued_since(
+            conn, self.ctx.mall, day.isoformat(), group, since
+        )
+        limits = self.still_issuing(conn, group, day)
         people = []
         for code in sorted(group):
-            recent = estimate_data.priority_issued_since(
-                conn, self.ctx.mall, day.isoformat(), code, since
-            )
-            stop, places = self.still_issuing(conn, code, day)
+            recent = recent_by_service.get(code, 0)
+            stop, places = limits[code]
             times = self.priority_times(conn, code, day, t_now, min(horizon, stop), recent)
             for k, t in enumerate(times[: int(min(MOST_TO_COME, places))]):
                 people.append(Visitor((t, 2**61 + k), f"future:{code}:{k}", code, True, t))
@@ -185,20 +189,30 @@ class Inflow:
             self._profiles[code] = (day.isoformat(), profile)
         return profile
 
-    def still_issuing(self, conn: Connection, code: str, day: date) -> tuple[float, float]:
-        """Until when (minutes past midnight) the service issues tickets today, and how many
-        more its daily quota lets it issue (inf: no quota): nobody comes after either."""
+    def still_issuing(
+        self, conn: Connection, services: frozenset[str], day: date
+    ) -> dict[str, tuple[float, float]]:
+        """Per service: until when (minutes past midnight) it issues tickets today, and how
+        many more its daily quota lets it issue (inf: no quota): nobody comes after either."""
         settings = self.ctx.settings
-        hours = settings.service_hours(code, day.weekday())
-        if hours is None:
-            return 0.0, 0.0
-        end = 24 * 60.0 if hours.end == time.max else hours.end.hour * 60.0 + hours.end.minute
-        quota = quota_of(settings, code, {})
-        override = day_quota(conn, self.ctx.mall, code, day)
-        quota = override if override is not None else quota
-        if quota is None:
-            return end, math.inf
-        return end, max(0, quota - numbering.issued_count(conn, self.ctx.mall, code, day))
+        overrides = day_quotas(conn, self.ctx.mall, day)
+        quotas = {code: quota_of(settings, code, overrides) for code in services}
+        issued = (
+            numbering.issued_counts(conn, self.ctx.mall, day)
+            if any(q is not None for q in quotas.values())
+            else {}
+        )
+        limits = {}
+        for code in services:
+            hours = settings.service_hours(code, day.weekday())
+            if hours is None:
+                limits[code] = (0.0, 0.0)
+                continue
+            end = 24 * 60.0 if hours.end == time.max else hours.end.hour * 60.0 + hours.end.minute
+            quota = quotas[code]
+            places = math.inf if quota is None else max(0, quota - issued.get(code, 0))
+            limits[code] = (end, places)
+        return limits
 
     def group_of(self, conn: Connection, service: str) -> frozenset[str]:
         """The part of the mall played with `service`: the services linked to it by shared
