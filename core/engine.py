@@ -3,6 +3,7 @@ PostgreSQL's driver options. No connection is opened when an engine is made."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from typing import Any
@@ -25,10 +26,10 @@ def make_engine(
     """An engine tuned for the backend; no connection is opened here.
 
     On PostgreSQL it holds at most `connections` (`database_connections`, per process) and
-    names them `application_name` (pg_stat_activity shows it). A process serves hundreds of
-    sockets and requests on as many threads, but its cores run only a few statements at once:
-    the rest wait their turn for a connection. A deployment asks PostgreSQL for processes x
-    connections (`connection_shortfall`)."""
+    names them `application_name` (pg_stat_activity shows it; PGAPPNAME wins). A process
+    serves hundreds of sockets and requests on as many threads, but its cores run only a few
+    statements at once: the rest wait their turn for a connection. A deployment asks
+    PostgreSQL for processes x connections (`connection_shortfall`)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -44,7 +45,10 @@ def make_engine(
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # Unprepared: a plan cached while today's queue was short stays bad (core/queue_lengths.py).
-    args = {"prepare_threshold": None, "application_name": application_name[:63]}
+    args: dict[str, Any] = {"prepare_threshold": None}
+    # libpq's PGAPPNAME or a name in the URL wins: the operator's (or a test's) name stands.
+    if "PGAPPNAME" not in os.environ and "application_name" not in url:
+        args["application_name"] = application_name[:63]
     # No overflow: a burst of socket connections once opened 40 per process and PostgreSQL,
     # at its default 100, refused the third process ("too many clients already").
     return create_engine(
