@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,20 @@ from core.store import UnitOfWork, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_DAY = "00:00-24:00"
+# Longer than any one live test takes.
+LONGEST_TEST_SECONDS = 120.0
+
+
+def clear_of_midnight(tz: Any, margin: float = LONGEST_TEST_SECONDS) -> None:
+    """Wait for the mall's new day when it is less than `margin` away. A live server runs on
+    the real clock, and a test spanning the mall's midnight sees two days: numbering starts
+    again and yesterday's queue is no longer today's (a dashboard test that issued three
+    tickets at 23:59 and a fourth at 00:00 waited for a red that never came)."""
+    now = datetime.now(tz)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tz)
+    left = (midnight - now).total_seconds()
+    if left < margin:
+        time.sleep(left + 1.0)
 
 
 def stop_process(process: subprocess.Popen[bytes] | None) -> None:
@@ -69,6 +84,7 @@ class LiveServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.config_path = write_all_day_config(directory, self.port, **config_overrides)
         self.settings = load_settings(self.config_path, environ={})
+        clear_of_midnight(self.settings.mall.tz)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = directory / "server.log"
         self._accounts: Accounts | None = None
