@@ -5,11 +5,13 @@ own transaction (refusing, without using a number, when the service is closed or
 reached); insert the ticket; answer with its view and the people ahead, and, after the commit,
 the wait estimate.
 
-SQLite has one writer at a time, so issuers that queue up behind it are issued together in
-the next transaction (group commit, in arrival order): a refusal answers only its own
-visitor, a failed transaction fails everyone in it and issues none of them, and each event
-still carries the queue as it was when its own ticket joined. PostgreSQL keeps one
-transaction per issuer; the number's row lock orders issuers of one service.
+Issuers of one process that queue up behind the one writing are issued together in the next
+transaction (group commit, in arrival order): a refusal answers only its own visitor, a
+failed transaction fails everyone in it and issues none of them, and each event still
+carries the queue as it was when its own ticket joined. SQLite has one writer at a time; on
+PostgreSQL every change of the mall waits for its version row (and a service's issuers for
+its number's row) until the one before commits, so one transaction per issuer made kiosks
+queue on those locks one round trip at a time (bench/README.md, run 6).
 
 A request with an Idempotency-Key claims the key in the same transaction as its ticket: a
 ticket and its key commit or vanish together, and a retry gets the first attempt's answer.
@@ -160,10 +162,7 @@ class TicketIssuer:
         return service, parse_priority(priority)
 
     def _issue(self, request: IssueRequest) -> dict[str, Any] | idempotency.Claim:
-        if self.ctx.uow.is_sqlite:
-            self._issue_together(request)
-        else:
-            self._issue_batch([request])
+        self._issue_together(request)
         if request.error is not None:
             raise request.error
         if request.replay is not None:
