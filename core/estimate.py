@@ -125,6 +125,26 @@ class WaitEstimator:
         """The estimate for a waiting ticket (its own place in the call order)."""
         return self._eta(conn, ticket.service, ticket.id, ticket)
 
+    def for_issued(self, ticket: Ticket, version: int) -> Eta | None:
+        """The estimate for a ticket that joined the queue at `version`, when a play in
+        hand answers for it; None: read the database (`for_ticket`). Under a kiosk rush the
+        play made for one visitor answers the others issued with or before it, and a long
+        queue's play places newcomers behind it, without a transaction of their own."""
+        group = self.inflow.known_group(ticket.service)
+        if group is None:
+            return None
+        now = self.ctx.now()
+        with self._lock:
+            cached = self._forecasts.get(group)
+        if cached is None or not cached.answers_for_new(version, now):
+            return None
+        if cached.version > version and ticket.id not in cached.results:
+            return None  # called (or moved) since: only the database knows
+        result = cached.result(ticket.id, now, ticket, ticket.service)
+        if result is False:
+            return None
+        return self._answer(cached, result)
+
     def for_waiting(self, conn: Connection, service_code: str, ticket_id: str) -> Eta:
         """The estimate for a waiting ticket known by its id (the counter's waiting list)."""
         return self._eta(conn, service_code, ticket_id)
@@ -166,6 +186,10 @@ class WaitEstimator:
             result = cached.result(key, now, ticket, service)
             if result is False:  # an older play, answering while the queue is played again
                 result = cached.result(f"new:{service}", now, None, service)
+        return self._answer(cached, result)
+
+    @staticmethod
+    def _answer(cached: Forecast, result: tuple[float, float] | None | bool) -> Eta:
         if not cached.results.get("desks"):
             return NO_ESTIMATE
         if not result:

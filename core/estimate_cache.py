@@ -48,6 +48,14 @@ class Forecast:
             return True
         return self.long and 0 <= age < REUSE_SECONDS
 
+    def answers_for_new(self, version: int, now: datetime) -> bool:
+        """Whether this play answers for a ticket issued at `version` without reading the
+        database: a play of that state or a later one, or a long queue's recent play."""
+        age = (now - self.at).total_seconds()
+        if self.version >= version and 0 <= age < SAME_STATE_SECONDS:
+            return True
+        return self.long and 0 <= age < REUSE_SECONDS
+
     def result(
         self, key: str, now: datetime, ticket: Ticket | None, service: str
     ) -> tuple[float, float] | None | bool:

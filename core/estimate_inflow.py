@@ -230,6 +230,16 @@ class Inflow:
         with self._lock:
             return self._groups[service]
 
+    def known_group(self, service: str) -> frozenset[str] | None:
+        """The part of the mall played with `service` as last read, or None when today's
+        links are not known freshly enough to say without the database."""
+        now = self.ctx.now()
+        with self._lock:
+            checked = self._links[0]
+            if checked is None or not timedelta(0) <= now - checked < TRANSFERS_FRESH:
+                return None
+            return self._groups[service]
+
     def transfer_shares(
         self, conn: Connection, group: frozenset[str], midnight: datetime
     ) -> dict[tuple[str, str], float]:

@@ -72,16 +72,24 @@ class IssueRequest:
     fingerprint: str | None = None  # the request the key came with (see core/idempotency.py)
     language: str = DEFAULT_LANGUAGE
     view: dict[str, Any] | None = None
+    issued: tuple[Ticket, int] | None = None  # the ticket written, and its event's version
     replay: idempotency.Claim | None = None  # the key was used before: no ticket now
     error: BaseException | None = None
     done: bool = False
 
 
-def with_wait_estimate(ctx: MallContext, view: dict[str, Any]) -> dict[str, Any]:
+def with_wait_estimate(
+    ctx: MallContext, view: dict[str, Any], issued: tuple[Ticket, int] | None = None
+) -> dict[str, Any]:
     """A new ticket's answer with its wait estimate from its own place in the call order,
     read after the commit: playing a long queue forward must not hold the write lock every
     other change waits for (and the stored answer of a keyed request leaves it out: a retry
-    gets it as it is then)."""
+    gets it as it is then). `issued`: the ticket as written and its event's version, for
+    an answer from a play in hand without reading the ticket again."""
+    if issued is not None:
+        known = ctx.estimator.for_issued(*issued)
+        if known is not None:
+            return {**view, **known.fields()}
     eta = NO_ESTIMATE
     try:
         with ctx.uow.reading() as conn:
@@ -111,9 +119,10 @@ class TicketIssuer:
         language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
         service, level = self._validated(service_code, priority, actor, language)
-        view = self._issue(IssueRequest(service, level, actor, channel, language=language))
+        request = IssueRequest(service, level, actor, channel, language=language)
+        view = self._issue(request)
         assert isinstance(view, dict)  # without a key there is nothing to replay
-        return self._estimated(view)
+        return self._estimated(view, request.issued)
 
     def issue_ticket_once(
         self,
@@ -136,14 +145,16 @@ class TicketIssuer:
         )
         outcome = self._issue(request)
         if isinstance(outcome, dict):
-            return self._estimated(outcome)
+            return self._estimated(outcome, request.issued)
         if outcome.state == "answered" and isinstance(outcome.body, dict) and "id" in outcome.body:
             # The stored answer, with the estimate as it is now.
             return dataclasses.replace(outcome, body=self._estimated(outcome.body))
         return outcome
 
-    def _estimated(self, view: dict[str, Any]) -> dict[str, Any]:
-        return with_wait_estimate(self.ctx, view)
+    def _estimated(
+        self, view: dict[str, Any], issued: tuple[Ticket, int] | None = None
+    ) -> dict[str, Any]:
+        return with_wait_estimate(self.ctx, view, issued)
 
     def _validated(
         self, service_code: str, priority: str | None, actor: Actor, language: str
@@ -242,8 +253,9 @@ class TicketIssuer:
                 if request.error is None:
                     request.error = exc
         else:
-            for request, view in views:
+            for (request, view), (_, ticket) in zip(views, issued, strict=True):
                 request.view = view
+                request.issued = (ticket, change.versions[ticket.id])
         finally:
             for request in batch:
                 request.done = True

@@ -50,6 +50,8 @@ class Change:
     # Waiting counts right after one ticket's action, by ticket id, where several tickets of a
     # service changed in one unit of work (issued together): each event tells its own moment.
     waiting_at: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The version of each ticket's event, by ticket id, once recorded.
+    versions: dict[str, int] = field(default_factory=dict)
     # The use case's answer, stored on the request's Idempotency-Key in this transaction.
     answer: Any = None
     has_answer: bool = False
@@ -160,6 +162,7 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
         change.ticket_actions, tickets, strict=True
     ):
         version += 1
+        change.versions[ticket.id] = version
         rows.append(
             {
                 "mall": mall,
