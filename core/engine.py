@@ -44,14 +44,13 @@ def make_engine(
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # Unprepared: a plan cached while today's queue was short stays bad (core/queue_lengths.py).
-    args: dict[str, Any] = {"prepare_threshold": None}
+    args: dict[str, Any] = {}
     # libpq's PGAPPNAME or a name in the URL wins: the operator's (or a test's) name stands.
     if "PGAPPNAME" not in os.environ and "application_name" not in url:
         args["application_name"] = application_name[:63]
     # No overflow: a burst of socket connections once opened 40 per process and PostgreSQL,
     # at its default 100, refused the third process ("too many clients already").
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=connections,
@@ -60,6 +59,19 @@ def make_engine(
         pool_pre_ping=True,
         connect_args=args,
     )
+    event.listen(engine, "connect", _plan_every_execution)
+    return engine
+
+
+def _plan_every_execution(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg prepares a statement run often, sparing PostgreSQL its parsing; a prepared
+    # statement may then be given one generic plan, and one chosen while the day's queue was
+    # short kept sorting it after 19,000 visitors joined (core/queue_lengths.py). Custom
+    # plans only: each execution is planned for its own values, as an unprepared one is.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.autocommit = autocommit
 
 
 def connection_shortfall(engine: Engine, wanted: int) -> str | None:

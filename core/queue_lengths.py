@@ -25,11 +25,12 @@ The two partial indexes hold only waiting tickets, one for each group of the cal
 by arrival within a service: the head of a service's group is the first entry of a range, and
 the index shrinks as visitors are called instead of growing all day.
 
-PostgreSQL connections run their statements unprepared (`make_engine`): psycopg prepares a
-statement it has run five times, and PostgreSQL may then keep one generic plan for it. A plan
-chosen while today's queue was a few rows long (a sort is cheap then) stayed in use after
-twenty thousand visitors joined, until the next ANALYZE: in a measurement the queue heads took
-87 ms instead of 2. Planned for each run's own values, the heads always read their indexes.
+PostgreSQL connections plan every execution for its own values (`plan_cache_mode =
+force_custom_plan`, `make_engine`): psycopg prepares a statement it has run five times, and
+PostgreSQL may then keep one generic plan for it. A plan chosen while today's queue was a few
+rows long (a sort is cheap then) stayed in use after twenty thousand visitors joined, until
+the next ANALYZE: in a measurement the queue heads took 87 ms instead of 2. Planned for each
+run's own values, the heads always read their indexes; prepared, they are parsed only once.
 """
 
 from __future__ import annotations

@@ -214,6 +214,26 @@ def test_the_queue_head_is_read_from_an_index_without_sorting_the_queue(postgres
         engine.dispose()
 
 
+def test_statements_run_often_are_prepared_and_planned_for_their_own_values(postgres_url: str):
+    """Prepared, PostgreSQL parses a statement once per connection; planned afresh each time
+    (never one generic plan), a plan made while the queue was short is never kept."""
+    from core import migrations
+
+    engine = make_engine(postgres_url)
+    try:
+        migrations.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar_one() == "force_custom_plan"
+            for _ in range(6):
+                repository.waiting_count(conn, "M", "2026-11-24", "KTP")
+            prepared = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'queue_lengths') > 0"
+            ).scalar_one()
+            assert prepared == 1
+    finally:
+        engine.dispose()
+
+
 def test_sqlite_reads_the_queue_heads_without_a_sort(
     make_queue: Any, demo_settings: Settings, sqlite_url: str
 ):
