@@ -227,7 +227,8 @@ def test_statements_run_often_are_prepared_and_planned_for_their_own_values(post
             for _ in range(6):
                 repository.waiting_count(conn, "M", "2026-11-24", "KTP")
             prepared = conn.exec_driver_sql(
-                "SELECT count(*) FROM pg_prepared_statements WHERE strpos(statement, 'queue_lengths') > 0"
+                "SELECT count(*) FROM pg_prepared_statements "
+                "WHERE strpos(statement, 'queue_lengths') > 0"
             ).scalar_one()
             assert prepared == 1
     finally:
