@@ -21,10 +21,11 @@ from core.booked_streaks import local_day_start
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.queueing import choose_next, next_streak
-from core.tickets import IllegalTransition, TicketStatus
+from core.tickets import IllegalTransition, Ticket, TicketStatus
 from core.usecases.counters import ensure_can_call
 from core.usecases.ticket_actions import apply
-from core.usecases.unit import changing, counter_for, refuse
+from core.usecases.unit import Change, changing, counter_for, refuse
+from core.views.counters import counter_view_of
 
 LOCKED_HEADS_RETRY_SECONDS = 0.01
 LOCKED_HEADS_PATIENCE_SECONDS = 2.0
@@ -71,7 +72,17 @@ def call_ticket(
                 "can be called back."
             )
         ensure_can_call(ctx, conn, counter.number, state)
-        return apply(ctx, change, ticket, "call", actor, counter=counter.number)
+        return _called(ctx, change, ticket, actor, counter.number, state)
+
+
+def _called(
+    ctx: MallContext, change: Change, ticket: Ticket, actor: Actor, number: int, state: Any
+) -> dict[str, Any]:
+    """Call `ticket` to the counter whose row (`state`) this change holds locked: the
+    counter's view for the event is known, not read again."""
+    view = apply(ctx, change, ticket, "call", actor, counter=number)
+    change.counter_views[number] = counter_view_of(ctx, number, state, ticket)
+    return view
 
 
 def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[str, Any] | None:
@@ -103,10 +114,10 @@ def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[st
         if chosen is None:
             return None
         ticket = repository.load_ticket(conn, ctx.mall, chosen.ticket_id, for_update=True)
-        repository.set_priority_streak(
-            conn, ctx.mall, counter.number, next_streak(state.priority_streak, chosen)
-        )
-        return apply(ctx, change, ticket, "call", actor, counter=counter.number)
+        streak = next_streak(state.priority_streak, chosen)
+        if streak != state.priority_streak:
+            repository.set_priority_streak(conn, ctx.mall, counter.number, streak)
+        return _called(ctx, change, ticket, actor, counter.number, state)
 
 
 def _anyone_waiting(ctx: MallContext, services: tuple[str, ...]) -> bool:

@@ -45,6 +45,9 @@ class Change:
     refusals: list[tuple[Actor, str, str]] = field(default_factory=list)
     # Public views a use case already built, by ticket id, so the event does not build them again.
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Counters' views a use case built from rows it holds locked, so the event does not read
+    # them again.
+    counter_views: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Waiting counts a use case read after its last change, so the event does not count again.
     waiting: dict[str, int] = field(default_factory=dict)
     # Waiting counts right after one ticket's action, by ticket id, where several tickets of a
@@ -135,11 +138,20 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
     tickets = [
         (
             change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
-            counter_view(ctx, conn, ticket.counter) if ticket.counter else None,
+            (change.counter_views.get(ticket.counter) or counter_view(ctx, conn, ticket.counter))
+            if ticket.counter
+            else None,
         )
         for ticket, action, _, _, _ in change.ticket_actions
     ]
     counters = [counter_view(ctx, conn, number) for number in change.counters_changed]
+    day = ctx.today().isoformat()
+    # A count this change moved is read before the bump: the change holds that count's row
+    # (core/queue_lengths.py) from its first move to its commit, so every change that moved
+    # it before has committed, and every one after waits, as the versions will say.
+    waiting = dict(change.waiting)
+    for service in _moved_counts(change) - waiting.keys():
+        waiting[service] = repository.waiting_count(conn, mall, day, service)
     version = repository.advance_version(conn, mall, count)
     now = ctx.now()
     events: list[Event] = []
@@ -149,14 +161,10 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
         for service in (ticket.service, from_service)
         if service
     }
-    day = ctx.today().isoformat()
-    # After the bump: a count read then includes every change with an earlier version.
-    waiting = {
-        service: change.waiting[service]
-        if service in change.waiting
-        else repository.waiting_count(conn, mall, day, service)
-        for service in touched_services
-    }
+    # The others after the bump: a count read then includes every change with an earlier
+    # version.
+    for service in touched_services - waiting.keys():
+        waiting[service] = repository.waiting_count(conn, mall, day, service)
     rows: list[dict[str, Any]] = []
     for (ticket, action, from_status, from_service, actor), (view, at_counter) in zip(
         change.ticket_actions, tickets, strict=True
@@ -214,6 +222,18 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
         ],
     )
     return events
+
+
+def _moved_counts(change: Change) -> set[str]:
+    """The services whose waiting count a ticket action of `change` moved (a ticket began or
+    ceased to wait there)."""
+    moved: set[str] = set()
+    for ticket, _, from_status, from_service, _ in change.ticket_actions:
+        if ticket.status == TicketStatus.WAITING:
+            moved.add(ticket.service)
+        if from_status == TicketStatus.WAITING:
+            moved.add(from_service or ticket.service)
+    return moved
 
 
 # ---------------------------------------------------------------------- refusals and audit

@@ -25,9 +25,17 @@ WAITING_SHOWN = 100  # of the waiting list, in call order; `waiting_total` count
 
 
 def counter_view(ctx: MallContext, conn: Connection, number: int) -> dict[str, Any]:
-    counter = ctx.settings.counter(number)
     row = repository.existing_counter_row(conn, ctx.mall, number)
     current = repository.active_ticket_at(conn, ctx.mall, number)
+    return counter_view_of(ctx, number, row, current)
+
+
+def counter_view_of(
+    ctx: MallContext, number: int, row: Any, current: Ticket | None
+) -> dict[str, Any]:
+    """The counter's view from its state row (`status`, `reason`) and its current ticket,
+    for a use case that holds both already."""
+    counter = ctx.settings.counter(number)
     return {
         "number": counter.number,
         "name": counter.name,
