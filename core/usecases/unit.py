@@ -104,9 +104,17 @@ def changing(ctx: MallContext) -> Iterator[Change]:
                 idempotency.answer_in(conn, keyed.key, keyed.actor, 200, change.answer)
             count = change.fact_count
             if count:
-                ctx.publish_lock.acquire()
-                locked = True
-                events = _record(ctx, change, count)
+
+                def hold_publishing() -> None:
+                    # From the bump until the events are out: this process publishes in
+                    # version order. Not sooner: the views and counts before the bump need
+                    # no turn, and racing officers' calls queued for it, each holding its
+                    # service's count row (8 officers: 32 ms a call, in-process).
+                    nonlocal locked
+                    ctx.publish_lock.acquire()
+                    locked = True
+
+                events = _record(ctx, change, count, hold_publishing)
         if keyed is not None:  # committed: the claim (and the answer, if any) hold
             keyed.claimed = True
             keyed.answered = keyed.answered or change.has_answer
@@ -129,7 +137,9 @@ def changing(ctx: MallContext) -> Iterator[Change]:
             ctx.publish_lock.release()
 
 
-def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
+def _record(
+    ctx: MallContext, change: Change, count: int, before_bump: Callable[[], None]
+) -> list[Event]:
     conn = change.conn
     mall = ctx.mall
     # The views first: they read only what this transaction holds (its tickets, its counter's
@@ -152,6 +162,7 @@ def _record(ctx: MallContext, change: Change, count: int) -> list[Event]:
     waiting = dict(change.waiting)
     for service in _moved_counts(change) - waiting.keys():
         waiting[service] = repository.waiting_count(conn, mall, day, service)
+    before_bump()
     version = repository.advance_version(conn, mall, count)
     now = ctx.now()
     events: list[Event] = []

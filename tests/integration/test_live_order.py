@@ -48,6 +48,7 @@ class Screen:
         self.statuses: list[bool] = []
         self.issued: list[str] = []
         self.client = socketio.Client(reconnection=False)
+        self._in_arrival_order(self.client)
         self.client.on("snapshot", self._snapshot)
         self.client.on("live.status", lambda p: self.statuses.append(bool(p.get("ok"))))
         self.client.on("*", self._event)
@@ -55,6 +56,20 @@ class Screen:
             server.base_url, auth={"token": token}, transports=["websocket"], wait_timeout=10
         )
         assert wait_until(lambda: self.version is not None, 10), "no snapshot on connect"
+
+    @staticmethod
+    def _in_arrival_order(client: socketio.Client) -> None:
+        """Handle each message in the socket's reading thread, as it arrives. The client
+        library hands every message to a thread of its own, so two events sent in order
+        could be handled the other way round: a gap the server never made."""
+        trigger = client.eio._trigger_event
+
+        def in_order(event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "message":
+                kwargs["run_async"] = False
+            return trigger(event, *args, **kwargs)
+
+        client.eio._trigger_event = in_order  # type: ignore[method-assign]
 
     def _snapshot(self, snapshot: dict[str, Any]) -> None:
         with self.lock:
