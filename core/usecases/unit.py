@@ -236,13 +236,17 @@ def _record(
 
 
 def _moved_counts(change: Change) -> set[str]:
-    """The services whose waiting count a ticket action of `change` moved (a ticket began or
-    ceased to wait there)."""
+    """The services whose waiting count a ticket action of `change` moved: a ticket began or
+    ceased to wait there (the moves the count's triggers make, taking its row)."""
     moved: set[str] = set()
     for ticket, _, from_status, from_service, _ in change.ticket_actions:
-        if ticket.status == TicketStatus.WAITING:
+        was = from_status == TicketStatus.WAITING
+        waits = ticket.status == TicketStatus.WAITING
+        if was == waits and (from_service in (None, ticket.service) or not waits):
+            continue
+        if waits:
             moved.add(ticket.service)
-        if from_status == TicketStatus.WAITING:
+        if was:
             moved.add(from_service or ticket.service)
     return moved
 
