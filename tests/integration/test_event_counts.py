@@ -21,7 +21,8 @@ def settings(demo_settings: Settings, database_url: str) -> Settings:
 
 
 def told(publisher: InMemoryPublisher) -> list[tuple[str, dict[str, Any]]]:
-    return [(e.name, e.payload()["waiting"]) for e in publisher.events if e.name.startswith("ticket.")]
+    events = [e for e in publisher.events if e.name.startswith("ticket.")]
+    return [(e.name, e.payload()["waiting"]) for e in events]
 
 
 def test_every_ticket_event_tells_the_counts_it_touched_at_its_version(
