@@ -185,6 +185,8 @@ async def _displays(plans: list[tuple[int, int, str]], ready: Any, go_home: Any,
 class Load:
     issued: int = 0
     issue_errors: int = 0
+    # What the failed issues were answered, by status and message, each with its count.
+    issue_error_kinds: dict[str, int] = field(default_factory=dict)
     issue_ms: list[float] = field(default_factory=list)
     # call number -> (server index, monotonic ns just before the request, ... at its answer)
     calls: dict[str, tuple[int, int, int]] = field(default_factory=dict)
@@ -204,11 +206,11 @@ def issuer(
         next_at += interval
         started = time.monotonic()
         try:
-            status, _ = client.request(
+            status, body = client.request(
                 "POST", "/api/v1/tickets", {"service": services[i % len(services)]}
             )
-        except OSError:
-            status = 0
+        except OSError as exc:
+            status, body = 0, f"{type(exc).__name__}: {exc}"
         i += 1
         with load.lock:
             if status == 201:
@@ -216,6 +218,9 @@ def issuer(
                 load.issue_ms.append((time.monotonic() - started) * 1000)
             else:
                 load.issue_errors += 1
+                said = body.get("error", body) if isinstance(body, dict) else body
+                kind = f"{status} {str(said)[:120]}"
+                load.issue_error_kinds[kind] = load.issue_error_kinds.get(kind, 0) + 1
         time.sleep(max(0.0, next_at - time.monotonic()))
 
 
@@ -303,7 +308,8 @@ def run_events(args: argparse.Namespace) -> str:
                 displays.terminate()
         # Versions a relay had to skip (a real loss), as its log says.
         skips = sum(s.log_path.read_text().count("are not in the log") for s in servers)
-    return render_events(args, load, reports, elapsed) + f"\nrelay skips logged: {skips}"
+    failed = "".join(f"\nissue answered {k}: {n} times" for k, n in load.issue_error_kinds.items())
+    return render_events(args, load, reports, elapsed) + f"\nrelay skips logged: {skips}{failed}"
 
 
 def render_events(

@@ -207,7 +207,11 @@ class TicketIssuer:
                 # A service refused once in the batch is refused to the rest of it alike.
                 refused: dict[tuple[str, bool], DomainError] = {}
                 issued: list[tuple[IssueRequest, Ticket]] = []
-                for request in batch:
+                # By service, each in arrival order: a batch takes its services' number rows
+                # in one order, as every other process's batches do. In arrival order two
+                # processes' batches of KTP then KK and KK then KTP waited on each other
+                # until PostgreSQL broke the deadlock, failing one of them (503).
+                for request in sorted(batch, key=lambda r: r.service.code):
                     code = request.service.code
                     if request.key is not None:
                         try:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, update
 
-from core import idempotency, repository
+from core import idempotency, numbering, repository
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.events import TicketIssued
@@ -218,3 +218,59 @@ def test_a_failed_batch_keeps_none_of_its_keys(
     monkeypatch.undo()
     retried = queue.issue_ticket_once("KTP", None, KIOSK, "tap-lost")
     assert isinstance(retried, dict) and retried["number"] == "A001"
+
+
+@pytest.mark.postgres
+def test_two_processes_batches_of_the_same_services_never_deadlock(
+    settings: Settings, make_queue: Any, monkeypatch: pytest.MonkeyPatch
+):
+    """Each batch takes its services' number rows in one order: two processes issuing KTP
+    then KK and KK then KTP at once both get their tickets."""
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("one writer at a time: nothing to deadlock")
+    one, other = make_queue(settings), make_queue(settings)
+    claim = numbering.claim_next_number
+
+    def slow_claim(*args: Any, **kwargs: Any) -> int:
+        number = claim(*args, **kwargs)
+        time.sleep(0.2)  # both batches hold their first number's row before the second
+        return number
+
+    monkeypatch.setattr(numbering, "claim_next_number", slow_claim)
+    answers: list[Any] = []
+
+    def ask(queue: QueueService, code: str) -> None:
+        try:
+            answers.append(queue.issue_ticket(code, None, KIOSK))
+        except Exception as exc:
+            answers.append(exc)
+
+    with one.uow.writing() as holder:
+        holder.execute(
+            update(mall_state)
+            .where(mall_state.c.mall == one.mall)
+            .values(version=mall_state.c.version)
+        )
+        # Each process's leader waits for the version row; the two behind it form a batch.
+        leaders = [
+            threading.Thread(target=ask, args=(q, code))
+            for q, code in ((one, "IKD"), (other, "AKTA"))
+        ]
+        for thread in leaders:
+            thread.start()
+        time.sleep(QUEUED_UP_SECONDS)
+        batched = [
+            threading.Thread(target=ask, args=(queue, code))
+            for queue, codes in ((one, ("KTP", "KK")), (other, ("KK", "KTP")))
+            for code in codes
+        ]
+        for thread in batched:
+            thread.start()
+            time.sleep(0.05)  # in this order in each process's queue
+        time.sleep(QUEUED_UP_SECONDS)
+    for thread in leaders + batched:
+        thread.join(20)
+
+    assert [a for a in answers if isinstance(a, Exception)] == []
+    numbers = sorted(a["number"] for a in answers)
+    assert numbers == ["A001", "A002", "B001", "B002", "C001", "F001"]
