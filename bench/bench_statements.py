@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         bump_params = {"in_mall": MALL, "steps": 1}
         claim = numbering._CLAIM["sqlite"]
         count = repository._WAITING_COUNT_OF
-        bump = repository._BUMP_VERSION
+        bump = repository.BUMP_VERSION
 
         def empty_write() -> None:
             with uow.writing():

@@ -177,7 +177,7 @@ _CLOSED_REASONS = Prepared(
     )
 )
 _VERSION = select(mall_state.c.version).where(mall_state.c.mall == _MALL)
-_BUMP_VERSION = Prepared(
+BUMP_VERSION = Prepared(
     update(mall_state)
     .where(mall_state.c.mall == bindparam("in_mall"))
     .values(version=mall_state.c.version + bindparam("steps"))
@@ -375,7 +375,7 @@ def version(conn: Connection, mall: str) -> int:
 
 def advance_version(conn: Connection, mall: str, steps: int) -> int:
     """Add `steps` to the mall's version inside the open transaction; returns the old one."""
-    return int(_BUMP_VERSION.scalar(conn, {"in_mall": mall, "steps": steps})) - steps
+    return int(BUMP_VERSION.scalar(conn, {"in_mall": mall, "steps": steps})) - steps
 
 
 def insert_ticket_events(conn: Connection, rows: list[dict[str, Any]]) -> None:

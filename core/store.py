@@ -305,6 +305,14 @@ class Prepared:
     def run(self, conn: Connection, params: Mapping[str, Any]) -> None:
         self.rows(conn, params)
 
+    def start(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Send the statement and hand back the driver's cursor, its rows not yet read: in
+        psycopg's pipeline they come once the pipeline is sent. The caller closes it."""
+        form = self._form(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute(form.sql, form.values(params))
+        return cursor
+
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the one row the statement returns."""
         rows = self.rows(conn, params)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from core import idempotency, live_log, repository
+from core import idempotency, live_log, repository, version_bump
 from core.config import Counter
 from core.context import Actor, MallContext
 from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged, ServiceUpdated
@@ -142,9 +142,9 @@ def _record(
 ) -> list[Event]:
     conn = change.conn
     mall = ctx.mall
-    # The views first: they read only what this transaction holds (its tickets, its counter's
-    # row), and every statement after the version bump below is one more that every other
-    # change of the mall waits for, until the commit.
+    # Everything read first: every statement after the version bump is one more that every
+    # other change of the mall waits for, until the commit (core/version_bump.py). The views
+    # read only what this transaction holds (its tickets, its counter's row).
     tickets = [
         (
             change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
@@ -155,84 +155,99 @@ def _record(
         for ticket, action, _, _, _ in change.ticket_actions
     ]
     counters = [counter_view(ctx, conn, number) for number in change.counters_changed]
+    changed_services = [services(ctx, conn, [code])[0] for code in change.services_changed]
     day = ctx.today().isoformat()
-    # A count this change moved is read before the bump: the change holds that count's row
-    # (core/queue_lengths.py) from its first move to its commit, so every change that moved
-    # it before has committed, and every one after waits, as the versions will say.
+    # Each count as at this change's version: one it moved is on a row it holds; one it only
+    # touched is held shared (version_bump.count_held), unless the change holds other count
+    # rows: two such changes could each wait for the other's row, so it reads after the bump.
     waiting = dict(change.waiting)
-    for service in _moved_counts(change) - waiting.keys():
-        waiting[service] = repository.waiting_count(conn, mall, day, service)
-    before_bump()
-    version = repository.advance_version(conn, mall, count)
+    moved = _moved_counts(change)
+    touched = set().union(*(_touched(action) for action in change.ticket_actions)) - set(waiting)
+    late = touched - moved if moved else set()
+    for service in sorted(touched - late):
+        waiting[service] = (
+            repository.waiting_count(conn, mall, day, service)
+            if service in moved
+            else version_bump.count_held(conn, mall, day, service)
+        )
     now = ctx.now()
-    events: list[Event] = []
-    touched_services = {
-        service
-        for ticket, _, _, from_service, _ in change.ticket_actions
-        for service in (ticket.service, from_service)
-        if service
-    }
-    # The others after the bump: a count read then includes every change with an earlier
-    # version.
-    for service in touched_services - waiting.keys():
-        waiting[service] = repository.waiting_count(conn, mall, day, service)
-    rows: list[dict[str, Any]] = []
-    for (ticket, action, from_status, from_service, actor), (view, at_counter) in zip(
-        change.ticket_actions, tickets, strict=True
-    ):
-        version += 1
-        change.versions[ticket.id] = version
-        rows.append(
-            {
-                "mall": mall,
-                "ticket_seq": ticket.seq,
-                "action": action,
-                "from_status": from_status.value if from_status else None,
-                "to_status": ticket.status.value,
-                "service": from_service or ticket.service,
-                "to_service": ticket.service if from_service else None,
-                "counter": ticket.counter,
-                "officer": actor.name,
-                "at": now,
-                "version": version,
-            }
-        )
-        touched = {ticket.service, from_service} - {None}
-        events.append(
-            TICKET_EVENTS[action](
-                mall=mall,
-                version=version,
-                ticket=view,
-                ticket_id=ticket.id,
-                waiting=change.waiting_at.get(ticket.id) or {s: waiting.get(s, 0) for s in touched},  # type: ignore[misc]
-                counter=at_counter,
+
+    def as_sent(steps: int) -> tuple[list[Event], list[dict[str, Any]]]:
+        """The events, their versions `steps` past the bump's base, and the action rows."""
+        events: list[Event] = []
+        actions: list[dict[str, Any]] = []
+        for fact, (view, at_counter) in zip(change.ticket_actions, tickets, strict=True):
+            ticket, action, from_status, from_service, actor = fact
+            step = steps + len(events) + 1
+            actions.append(
+                {
+                    "mall": mall,
+                    "ticket_seq": ticket.seq,
+                    "action": action,
+                    "from_status": from_status.value if from_status else None,
+                    "to_status": ticket.status.value,
+                    "service": from_service or ticket.service,
+                    "to_service": ticket.service if from_service else None,
+                    "counter": ticket.counter,
+                    "officer": actor.name,
+                    "at": now,
+                    "offset": step - steps,
+                }
             )
-        )
-    if rows:
-        repository.insert_ticket_events(conn, rows)
-    for view in counters:
-        version += 1
-        events.append(CounterUpdated(mall, version, counter=view))
-    for kiosk, ok, message in change.printer_changes:
-        version += 1
-        events.append(PrinterStatusChanged(mall, version, kiosk=kiosk, ok=ok, message=message))
-    for code in change.services_changed:
-        version += 1
-        events.append(ServiceUpdated(mall, version, service=services(ctx, conn, [code])[0]))
-    for make in change.other_events:
-        version += 1
-        events.append(make(version))
-    # The events as sent, in the same transaction: a relay that missed one fills it from here.
-    live_log.record(
-        conn,
-        [
+            told = change.waiting_at.get(ticket.id) or {
+                s: waiting.get(s, 0) for s in _touched(fact)
+            }
+            events.append(
+                TICKET_EVENTS[action](
+                    mall=mall,
+                    version=step,
+                    ticket=view,
+                    ticket_id=ticket.id,
+                    waiting=told,
+                    counter=at_counter,
+                )
+            )
+        for view in counters:
+            events.append(CounterUpdated(mall, steps + len(events) + 1, counter=view))
+        for kiosk, ok, message in change.printer_changes:
+            at = steps + len(events) + 1
+            events.append(PrinterStatusChanged(mall, at, kiosk=kiosk, ok=ok, message=message))
+        for service in changed_services:
+            events.append(ServiceUpdated(mall, steps + len(events) + 1, service=service))
+        for make in change.other_events:
+            events.append(make(steps + len(events) + 1))
+        return events, actions
+
+    def logged(events: list[Event], steps: int) -> list[dict[str, Any]]:
+        # The events as sent, in the same transaction: a relay that missed one fills it
+        # from here.
+        return [
             live_log.row_for(
                 mall, e.version, e.name, getattr(e, "ticket_id", None), e.payload(), now
             )
+            | {"offset": e.version - steps}
             for e in events
-        ],
-    )
+        ]
+
+    before_bump()
+    if late:
+        old = version_bump.bump(conn, mall, count)
+        for service in sorted(late):
+            waiting[service] = repository.waiting_count(conn, mall, day, service)
+        events, actions = as_sent(old)
+        version_bump.write(conn, old, actions, logged(events, old))
+    else:
+        events, actions = as_sent(0)
+        old = version_bump.bump_and_write(conn, mall, count, actions, logged(events, 0))
+        events = [replace(e, version=old + e.version) for e in events]
+    for (ticket, *_), event in zip(change.ticket_actions, events, strict=False):
+        change.versions[ticket.id] = event.version
     return events
+
+
+def _touched(action: tuple[Ticket, str, TicketStatus | None, str | None, Actor]) -> set[str]:
+    ticket, _, _, from_service, _ = action
+    return {ticket.service} | ({from_service} if from_service else set())
 
 
 def _moved_counts(change: Change) -> set[str]:

@@ -5,13 +5,17 @@ rows), the others after it (core/usecases/unit.py). On both databases."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from core import live_log
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.handlers import QueueService
+from core.store import ticket_events
 from tests.conftest import ADMIN, KIOSK, officer
 
 
@@ -53,3 +57,17 @@ def test_every_ticket_event_tells_the_counts_it_touched_at_its_version(
     ]
     versions = [e.version for e in publisher.events if e.name.startswith("ticket.")]
     assert versions == list(range(versions[0], versions[0] + len(versions)))
+    # The log holds each event as it was sent, and each action row its version (on
+    # PostgreSQL both are written with the bump, their versions computed there).
+    with queue.uow.reading() as conn:
+        logged = live_log.after(conn, queue.mall, versions[0] - 1, 100)
+        actions = conn.execute(
+            select(ticket_events.c.action, ticket_events.c.version)
+            .where(ticket_events.c.version >= versions[0])
+            .order_by(ticket_events.c.version)
+        ).all()
+    sent = [e for e in publisher.events if e.version >= versions[0]]
+    assert [(v, name, payload) for v, name, _, payload in logged] == [
+        (e.version, e.name, json.loads(json.dumps(e.payload()))) for e in sent
+    ]
+    assert [version for _, version in actions] == versions
