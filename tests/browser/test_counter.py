@@ -282,6 +282,9 @@ def test_the_offline_banner_shows_while_the_server_is_away_and_an_action_is_sent
     live_server.start()
     expect(banner).to_be_hidden(timeout=20_000)
     expect(page.locator("#current-number")).to_have_text(first["number"], timeout=LIVE)
+    # The call's answer shows the current ticket at once; the waiting list follows with the
+    # terminal's next read (until then it still lists both: a locator of two rows).
+    expect(page.locator("#waiting-list tr")).to_have_count(1, timeout=LIVE)
     expect(page.locator("#waiting-list tr")).to_have_attribute("data-number", second["number"])
     second_status = live_server.api("GET", f"/tickets/{second['id']}").json()
     assert second_status["status"] == "waiting"
