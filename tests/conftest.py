@@ -33,6 +33,17 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+MAX_TEST_WORKERS = 4
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core, at most four. Many tests start servers, browsers and
+    databases of their own and wait on them; more workers than cores would turn their
+    timeouts into the machine's load instead of the code's behaviour."""
+    return max(1, min(MAX_TEST_WORKERS, os.cpu_count() or 1))
+
+
 def services_required() -> bool:
     """In CI PostgreSQL and Redis are part of the machine: their tests must run, not skip."""
     return os.environ.get("ANTRIAN_REQUIRE_SERVICES") == "1" or bool(os.environ.get("CI"))
