@@ -181,13 +181,31 @@ class Inflow:
         days = {d for d, _, _ in rows}
         if days:
             tz = self.ctx.settings.mall.tz
-            per_hour = [0.0] * 24
+            counts = [0] * 24
             for _, at, _ in rows:
-                per_hour[at.astimezone(tz).hour] += 1.0 / len(days)
+                counts[at.astimezone(tz).hour] += 1
+            open_days = self._open_days(code, days)
+            # An hour's average over the days the service was open then: a short Friday or
+            # Saturday among them is no quieter afternoon.
+            per_hour = [n / (open_days[h] or len(days)) for h, n in enumerate(counts)]
             profile = (per_hour, sum(p for _, _, p in rows) / len(rows))
         with self._lock:
             self._profiles[code] = (day.isoformat(), profile)
         return profile
+
+    def _open_days(self, code: str, days: Iterable[str]) -> list[int]:
+        """Per local hour, how many of `days` (ISO dates) the service's hours covered it."""
+        open_days = [0] * 24
+        for iso in days:
+            hours = self.ctx.settings.service_hours(code, date.fromisoformat(iso).weekday())
+            if hours is None:
+                continue
+            start = hours.start.hour * 60 + hours.start.minute
+            end = 24 * 60 if hours.end == time.max else hours.end.hour * 60 + hours.end.minute
+            for h in range(24):
+                if start < (h + 1) * 60 and h * 60 < end:
+                    open_days[h] += 1
+        return open_days
 
     def still_issuing(
         self, conn: Connection, services: frozenset[str], day: date

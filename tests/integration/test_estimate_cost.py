@@ -8,7 +8,7 @@ tickets make a "long" queue, and the reused answers are checked against a fresh 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -221,31 +221,8 @@ def test_priority_visitors_to_come_follow_the_shape_of_recent_days(
     the estimate expects about 10 and 5 priority visitors in those hours, none later (the
     last hour's rate, held to the closing, expected them all afternoon)."""
     yesterday = queue.today() - timedelta(days=1)
-    tz = queue.settings.mall.tz
-    rows = []
-    for i in range(90):
-        hour, minute = (9, i) if i < 60 else (10, 2 * (i - 60))
-        at = datetime.combine(yesterday, time(hour, minute), tz).astimezone(UTC)
-        rows.append(
-            {
-                "id": f"y{i}",
-                "mall": queue.mall,
-                "day": yesterday.isoformat(),
-                "service": "KTP",
-                "origin_service": "KTP",
-                "prefix": "A",
-                "sequence": i + 1,
-                "status": "done",
-                "priority": "lansia" if i % 6 == 0 else None,
-                "issued_at": at,
-                "arrived_at": at,
-                "call_count": 1,
-                "transfers": [],
-                "channel": "kiosk",
-            }
-        )
-    with queue.uow.writing() as conn:
-        conn.execute(insert(tickets), rows)
+    arrivals = [time(9, i) for i in range(60)] + [time(10, 2 * i) for i in range(30)]
+    _write_visits(queue, yesterday, arrivals, every_priority=6)
     estimator = queue.ctx.estimator
     with queue.uow.reading() as conn:
         expected = estimator.inflow.priority_times(conn, "KTP", queue.today(), NINE, 16 * 60, 0)
@@ -255,3 +232,51 @@ def test_priority_visitors_to_come_follow_the_shape_of_recent_days(
     with queue.uow.reading() as conn:
         early = estimator.inflow.priority_times(conn, "KTP", queue.today(), NINE, NINE + 30, 0)
     assert len(early) == 5 and max(early) < NINE + 30
+
+
+def test_an_hour_of_recent_days_is_averaged_over_the_days_open_then(
+    queue: QueueService, clock: FakeClock
+) -> None:
+    """KTP closes at 11:30 on Saturdays: last Monday's 12 visitors in the 13 o'clock hour
+    are that hour's day, not half of one because Saturday had none then."""
+    monday, saturday = queue.today() - timedelta(days=1), queue.today() - timedelta(days=3)
+    assert (monday.weekday(), saturday.weekday()) == (0, 5)
+    morning = [time(9, 2 * i) for i in range(30)]
+    _write_visits(queue, monday, morning + [time(13, 5 * i) for i in range(12)], every_priority=6)
+    _write_visits(queue, saturday, morning, every_priority=6)
+    with queue.uow.reading() as conn:
+        expected = queue.ctx.estimator.inflow.priority_times(
+            conn, "KTP", queue.today(), NINE, 16 * 60, 0
+        )
+    by_hour = [sum(1 for t in expected if h * 60 <= t < h * 60 + 60) for h in (9, 12, 13)]
+    assert by_hour == [5, 0, 2]  # a sixth of 30 and of 12
+
+
+def _write_visits(
+    queue: QueueService, day: date, arrivals: list[time], every_priority: int
+) -> None:
+    """A past day's KTP visitors, done, one in `every_priority` of them priority."""
+    tz = queue.settings.mall.tz
+    rows = []
+    for i, clock_time in enumerate(arrivals):
+        at = datetime.combine(day, clock_time, tz).astimezone(UTC)
+        rows.append(
+            {
+                "id": f"past-{day.isoformat()}-{i}",
+                "mall": queue.mall,
+                "day": day.isoformat(),
+                "service": "KTP",
+                "origin_service": "KTP",
+                "prefix": "A",
+                "sequence": i + 1,
+                "status": "done",
+                "priority": "lansia" if i % every_priority == 0 else None,
+                "issued_at": at,
+                "arrived_at": at,
+                "call_count": 1,
+                "transfers": [],
+                "channel": "kiosk",
+            }
+        )
+    with queue.uow.writing() as conn:
+        conn.execute(insert(tickets), rows)
