@@ -31,23 +31,23 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
 from core import estimate_data, repository
 from core.booked_streaks import booked_streak, local_day_start
+from core.counter_hours import plan_from_config
 from core.estimate_cache import Forecast
 from core.estimate_inflow import Inflow
-from core.forecast import Desk, Span, Visitor, play, without_breaks
+from core.forecast import Desk, Span, Visitor, play
 from core.pace import Pace, robust_pace
 
 if TYPE_CHECKING:
     from core.context import MallContext
     from core.tickets import Ticket
 
-SERVE_AFTER_HOURS_MINUTES = 60.0  # officers serve who took a number before closing
 BREAK_RETURN_MINUTES = 15.0  # a counter on an unplanned break is expected back after this
 LATE_OPENING_MINUTES = 30.0  # a counter still closed this long into its hours is not staffed
 RANGE_Z_LOW, RANGE_Z_HIGH = 1.3, 1.8  # ~80 % range, skewed like waits are
@@ -113,11 +113,13 @@ def estimate_wait_minutes(
 class WaitEstimator:
     def __init__(self, ctx: MallContext) -> None:
         self.ctx = ctx
-        self.plan: Plan = self._plan_from_config
+        # Without a staffing plan, the configuration's hours (the simulator sets its own).
+        self.plan: Plan = lambda day: plan_from_config(self.ctx.settings, day)
         self._lock = threading.Lock()
         self._forecasts: dict[frozenset[str], Forecast] = {}
         self._playing: dict[frozenset[str], threading.Lock] = {}  # one play per group at once
         self._paces: dict[str, tuple[str, Pace]] = {}
+        self._recent: dict[str, tuple[str, list[tuple[float, int | None]]]] = {}
         self.inflow = Inflow(ctx)  # who will join the queues ahead: priority, bookings, transfers
 
     # ------------------------------------------------------------------ asked by the views
@@ -401,44 +403,27 @@ class WaitEstimator:
             cached = self._paces.get(code)
         if cached is not None and cached[0] == day.isoformat():
             return cached[1]
-        today, recent = estimate_data.counter_minutes(conn, self.ctx.mall, day, code)
+        today = estimate_data.counter_minutes(conn, self.ctx.mall, day, day, code)
+        recent = self._recent_minutes(conn, code, day)
         default = self.ctx.settings.service(code).default_service_minutes
         pace = robust_pace(today, recent, default)
         with self._lock:
             self._paces[code] = (day.isoformat(), pace)
         return pace
 
-    def _plan_from_config(self, day: date) -> dict[int, list[Span]]:
-        """Without a staffing plan, a counter works from the first of its services' opening
-        to an hour after the last one's closing (officers serve who took a number), less the
-        mall's breaks of the weekday (`calendar.breaks`, Friday prayers) and its own
-        (`counters[].breaks`, a lunch rotation). Services closed on the date (a holiday, a
-        local closure) give it no hours; a counter with none left does not work."""
-        settings = self.ctx.settings
-        weekday = day.weekday()
-        mall_break = settings.calendar.breaks.get(weekday)
-        plan: dict[int, list[Span]] = {}
-        for counter in settings.counters:
-            hours = [
-                settings.service_hours(code, weekday)
-                for code in counter.services
-                if settings.calendar.closure(day, code) is None
-            ]
-            hours = [h for h in hours if h is not None]
-            if not hours:
-                continue
-            start = min(_minute_of(h.start) for h in hours)
-            end = max(_minute_of(h.end) for h in hours)
-            day_span = Span(start, min(24 * 60, end + SERVE_AFTER_HOURS_MINUTES))
-            pauses = [*counter.breaks_on(weekday), *([mall_break] if mall_break else [])]
-            spans = without_breaks(
-                day_span, [Span(_minute_of(b.start), _minute_of(b.end)) for b in pauses]
-            )
-            if spans:
-                plan[counter.number] = spans
-        return plan
-
-
-def _minute_of(t: time) -> float:
-    """A wall-clock time as minutes past midnight (`time.max`, written 24:00, is 1440)."""
-    return 24 * 60 if t == time.max else t.hour * 60 + t.minute
+    def _recent_minutes(
+        self, conn: Connection, code: str, day: date
+    ) -> list[tuple[float, int | None]]:
+        """Recent days' counter times of the service: read once a day (a week of them, read
+        and sorted again after every visit, was a quarter of a simulated day's time)."""
+        with self._lock:
+            cached = self._recent.get(code)
+        if cached is not None and cached[0] == day.isoformat():
+            return cached[1]
+        first = day - timedelta(days=estimate_data.RECENT_DAYS)
+        found = estimate_data.counter_minutes(
+            conn, self.ctx.mall, first, day - timedelta(days=1), code
+        )
+        with self._lock:
+            self._recent[code] = (day.isoformat(), found)
+        return found

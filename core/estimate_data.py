@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
 
@@ -105,32 +105,29 @@ def counters(conn: Connection, mall: str) -> list[CounterRow]:
 
 
 def counter_minutes(
-    conn: Connection, mall: str, day: date, service: str
-) -> tuple[list[tuple[float, int | None]], list[tuple[float, int | None]]]:
-    """How long recent visitors of `service` held a counter (call to finish, no-shows
-    included: a no-show takes counter time too), today's and the recent days', each with its
-    counter; newest first."""
-    first = (day - timedelta(days=RECENT_DAYS)).isoformat()
+    conn: Connection, mall: str, first: date, last: date, service: str
+) -> list[tuple[float, int | None]]:
+    """How long the latest visitors of `service` from day `first` to `last` held a counter
+    (call to finish, no-shows included: a no-show takes counter time too), each with its
+    counter; newest first, at most `SAMPLE_LIMIT`."""
     rows = conn.execute(
-        select(tickets.c.day, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
+        select(tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
         .where(
             tickets.c.mall == mall,
-            tickets.c.day >= first,
-            tickets.c.day <= day.isoformat(),
+            tickets.c.day >= first.isoformat(),
+            tickets.c.day <= last.isoformat(),
             tickets.c.service == service,
             tickets.c.status.in_(("done", "no_show")),
             tickets.c.called_at.is_not(None),
             tickets.c.finished_at.is_not(None),
         )
         .order_by(tickets.c.finished_at.desc())
-        .limit(SAMPLE_LIMIT * 2)
+        .limit(SAMPLE_LIMIT)
     )
-    today: list[tuple[float, int | None]] = []
-    recent: list[tuple[float, int | None]] = []
-    for r in rows:
-        minutes = (as_utc(r.finished_at) - as_utc(r.called_at)).total_seconds() / 60  # type: ignore[operator]
-        (today if r.day == day.isoformat() else recent).append((max(0.0, minutes), r.counter))
-    return today[:SAMPLE_LIMIT], recent[:SAMPLE_LIMIT]
+    return [
+        (max(0.0, (as_utc(r.finished_at) - as_utc(r.called_at)).total_seconds() / 60), r.counter)  # type: ignore[operator]
+        for r in rows
+    ]
 
 
 def priority_issued_since(

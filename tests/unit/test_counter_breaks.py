@@ -4,13 +4,12 @@ cut by the mall's weekday breaks (`calendar.breaks`) and by each counter's own."
 from __future__ import annotations
 
 from datetime import date, time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from core.config import ConfigError, Settings, TimeRange
-from core.estimate import WaitEstimator
+from core.counter_hours import plan_from_config
 from core.forecast import Span, without_breaks
 from tests.unit.test_config import minimal, parse
 
@@ -83,7 +82,7 @@ def test_a_bad_break_names_its_key_path(breaks: Any, key_path: str, gist: str) -
 
 
 def plan(settings: Settings, day: date) -> dict[int, list[Span]]:
-    return WaitEstimator(SimpleNamespace(settings=settings))._plan_from_config(day)
+    return plan_from_config(settings, day)
 
 
 def test_without_breaks_cuts_what_overlaps_and_keeps_the_rest() -> None:

@@ -1,0 +1,46 @@
+"""The counters' working hours of a day as the configuration gives them, for the wait
+estimate (`core/estimate.py`) where no staffing plan says otherwise. Pure Python."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from core.config import Settings
+from core.forecast import Span, without_breaks
+
+SERVE_AFTER_HOURS_MINUTES = 60.0  # officers serve who took a number before closing
+
+
+def plan_from_config(settings: Settings, day: date) -> dict[int, list[Span]]:
+    """Without a staffing plan, a counter works from the first of its services' opening
+    to an hour after the last one's closing (officers serve who took a number), less the
+    mall's breaks of the weekday (`calendar.breaks`, Friday prayers) and its own
+    (`counters[].breaks`, a lunch rotation). Services closed on the date (a holiday, a
+    local closure) give it no hours; a counter with none left does not work."""
+    weekday = day.weekday()
+    mall_break = settings.calendar.breaks.get(weekday)
+    plan: dict[int, list[Span]] = {}
+    for counter in settings.counters:
+        hours = [
+            settings.service_hours(code, weekday)
+            for code in counter.services
+            if settings.calendar.closure(day, code) is None
+        ]
+        hours = [h for h in hours if h is not None]
+        if not hours:
+            continue
+        start = min(_minute_of(h.start) for h in hours)
+        end = max(_minute_of(h.end) for h in hours)
+        day_span = Span(start, min(24 * 60, end + SERVE_AFTER_HOURS_MINUTES))
+        pauses = [*counter.breaks_on(weekday), *([mall_break] if mall_break else [])]
+        spans = without_breaks(
+            day_span, [Span(_minute_of(b.start), _minute_of(b.end)) for b in pauses]
+        )
+        if spans:
+            plan[counter.number] = spans
+    return plan
+
+
+def _minute_of(t: time) -> float:
+    """A wall-clock time as minutes past midnight (`time.max`, written 24:00, is 1440)."""
+    return 24 * 60 if t == time.max else t.hour * 60 + t.minute
