@@ -26,7 +26,7 @@ from core.context import Actor, MallContext
 from core.forecast import Span
 from core.handlers import QueueService
 from core.simulation.database import temporary_database
-from core.simulation.history import write_day_before
+from core.simulation.history import write_days_before
 from core.simulation.model import NO_SHOW_MINUTES, WALK_MINUTES, SimClock, Window
 from core.simulation.oracle import Oracle
 from core.simulation.scenario import Scenario
@@ -181,8 +181,8 @@ class Day:
         )
         self.env.run(until=max(0.0, first - 30))
         self.queue.ensure_ready()
-        if self.scenario.file.history:
-            write_day_before(self.scenario, engine, self.queue.mall, self.rng_history)
+        days_before = self.scenario.file.history_days
+        write_days_before(self.scenario, engine, self.queue.mall, self.rng_history, days_before)
         self._draw_visitors()
         self._book_ahead(settings)
         for visitor in self.visitors:

@@ -4,7 +4,7 @@ arrivals from them (`core/estimate.py`, `core/estimate_inflow.py`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,14 +18,22 @@ if TYPE_CHECKING:
     from core.simulation.scenario import Scenario
 
 
-def write_day_before(
-    scenario: Scenario, engine: Engine, mall: str, rng: np.random.Generator
+def write_days_before(
+    scenario: Scenario, engine: Engine, mall: str, rng: np.random.Generator, days: int
 ) -> None:
-    """The day before, over: its visitors drawn like the day's own (arrivals per hour in
-    the service's hours, the priority share, counter times: a walk to the desk and the
-    service, or the wait for a no-show), each served by a counter of the service. The
+    """The `days` days before the scenario's, over, the day before first (each drawn after
+    the one after it from `rng`)."""
+    for back in range(1, days + 1):
+        write_day_before(scenario, engine, mall, rng, scenario.day - timedelta(days=back))
+
+
+def write_day_before(
+    scenario: Scenario, engine: Engine, mall: str, rng: np.random.Generator, day: date
+) -> None:
+    """A day before, over: its visitors drawn like the day's own (arrivals per hour in the
+    service's hours that weekday, the priority share, counter times: a walk to the desk and
+    the service, or the wait for a no-show), each served by a counter of the service. The
     estimate learns its pace and the shape of a day's arrivals from recent days."""
-    day = scenario.day - timedelta(days=1)
     settings = scenario.settings
     tz = settings.mall.tz
     # In UTC, as the repository stores every instant (SQLite keeps no offset).
@@ -33,7 +41,7 @@ def write_day_before(
     rows = []
     for code, spec in scenario.file.services.items():
         service = settings.service(code)
-        hours = settings.service_hours(code, scenario.day.weekday())
+        hours = settings.service_hours(code, day.weekday())
         if hours is None:
             continue
         start, end = hours.start.hour * 60.0 + hours.start.minute, _minute(hours.end)
@@ -49,7 +57,7 @@ def write_day_before(
             counter_time = NO_SHOW_MINUTES if no_shows[i] else WALK_MINUTES + times[i]
             rows.append(
                 {
-                    "id": f"before-{code}-{i}",
+                    "id": f"before-{day.isoformat()}-{code}-{i}",
                     "mall": mall,
                     "day": day.isoformat(),
                     "service": code,

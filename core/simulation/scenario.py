@@ -118,10 +118,10 @@ class OracleOptions(_Strict):
 class ScenarioFile(_Strict):
     name: str
     sources: list[str] = Field(min_length=1)
-    # The day of a mall that has run for a while: the day before's visits are in the
-    # database (drawn from this file's service times), as the estimate learns its pace from
-    # recent days. False: the mall's very first day, nothing learnt yet.
-    history: bool = True
+    # The day of a mall that has run for a while: the visits of so many days before are in
+    # the database (drawn from this file's arrivals and service times), as the estimate
+    # learns its pace and the shape of a day from recent days. 0: the mall's very first day.
+    history_days: int = Field(default=7, ge=0, le=28)
     config: str = "config.yaml"
     date: date
     seed: int = 1

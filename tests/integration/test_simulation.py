@@ -11,20 +11,24 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 
+import numpy as np
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from core.server.cli import main
 from core.simulation import database
 from core.simulation.database import temporary_database
 from core.simulation.day import Day, VisitorRecord
+from core.simulation.history import write_days_before
 from core.simulation.report import figures as report_figures
 from core.simulation.report import write
 from core.simulation.scenario import load_scenario
-from core.store import make_engine
+from core.store import make_engine, metadata, tickets
 
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = f"""
@@ -137,15 +141,16 @@ def test_the_day_goes_through_the_real_system(scenario_file: Path) -> None:
     assert any(v.transfer_to and v.state == "done" for v in result.visitors)
 
 
-def test_the_day_starts_with_the_day_before_learnt_unless_it_is_the_first(
+def test_the_day_starts_with_recent_days_learnt_unless_it_is_the_first(
     tmp_path: Path,
 ) -> None:
-    """A mall that has run for a while has the day before's visits, and the estimate learns
-    from them what a first day cannot know: the shape of the day's arrivals (KTP's come in
-    the 7 and 8 o'clock hours, 20 and 40 an hour, 15 % of them priority) and the pace."""
+    """A mall that has run for a while has a week of visits behind it, and the estimate
+    learns from them what a first day cannot know: the shape of the day's arrivals (KTP's
+    come in the 7 and 8 o'clock hours, 20 and 40 an hour, 15 % of them priority) and the
+    pace."""
     running, first = tmp_path / "running.yaml", tmp_path / "first.yaml"
     running.write_text(SHORT)
-    first.write_text(SHORT.replace("sample_minutes: 10\n", "sample_minutes: 10\nhistory: false\n"))
+    first.write_text(SHORT.replace("sample_minutes: 10\n", "sample_minutes: 10\nhistory_days: 0\n"))
     learnt = {}
     for name, path in (("first", first), ("running", running)):
         day = Day(load_scenario(path, seed=2), oracle=False)
@@ -156,6 +161,36 @@ def test_the_day_starts_with_the_day_before_learnt_unless_it_is_the_first(
     assert {h for h, n in enumerate(per_hour) if n} == {7, 8}
     assert per_hour[7] <= 12 and 25 <= per_hour[8] <= 60  # 15 min at 20/h, 60 at 40/h
     assert 0.02 <= priority_share <= 0.35
+
+
+def test_the_days_before_keep_each_weekdays_hours(tmp_path: Path) -> None:
+    """The week before the day: a service following the mall's hours (KIA, no hours of the
+    scenario's own) had no visitors on the Sunday and none after 11:30 on the Saturday."""
+    path = tmp_path / "kia.yaml"
+    path.write_text(
+        SHORT.replace(
+            "  KK:\n",
+            "  KIA:\n    arrivals_per_hour: {8: 30, 9: 30, 10: 30, 11: 30, 12: 30}\n"
+            "    service_minutes: {mean: 4, cv: 0.5}\n  KK:\n",
+        )
+    )
+    scenario = load_scenario(path, seed=3)
+    engine = make_engine(f"sqlite:///{tmp_path / 'days.db'}")
+    metadata.create_all(engine)
+    write_days_before(scenario, engine, "MPP-TEST", np.random.default_rng(3), 7)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(tickets.c.day, tickets.c.issued_at).where(tickets.c.service == "KIA")
+        ).all()
+    engine.dispose()
+    tz = scenario.settings.mall.tz
+    by_day: dict[str, list[datetime]] = {}
+    for day, at in rows:
+        by_day.setdefault(day, []).append(at.replace(tzinfo=UTC).astimezone(tz))
+    assert sorted(by_day) == ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03",
+                              "2026-12-04", "2026-12-05"]  # fmt: skip
+    assert max(t.time() for t in by_day["2026-12-05"]) < dtime(11, 30)  # Saturday
+    assert max(t.time() for t in by_day["2026-12-01"]) >= dtime(12, 0)  # a Tuesday
 
 
 def test_a_bad_scenario_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
