@@ -254,7 +254,8 @@ class WaitEstimator:
         paces = {code: self._pace(conn, code, day) for code in group}
         plan = self.plan(day)
         desks: list[Desk] = []
-        for row in estimate_data.counters(conn, ctx.mall):
+        serving = [c.number for c in ctx.settings.counters if set(c.services) & group]
+        for row in estimate_data.counters(conn, ctx.mall, serving):
             try:
                 counter = ctx.settings.counter(row.number)
             except KeyError:

@@ -72,13 +72,16 @@ def waiting(
     ]  # type: ignore[arg-type]
 
 
-def counters(conn: Connection, mall: str) -> list[CounterRow]:
+def counters(conn: Connection, mall: str, numbers: Iterable[int]) -> list[CounterRow]:
+    """The counters `numbers`, each with the visitor it calls or serves now, if any. Asked
+    by number: "any counter" would read the index of every visitor ever served."""
+    numbers = sorted(numbers)
     active = {
         r.counter: (as_utc(r.called_at), r.service)
         for r in conn.execute(
             select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
                 tickets.c.mall == mall,
-                tickets.c.counter.is_not(None),
+                tickets.c.counter.in_(numbers),
                 tickets.c.status.in_(("called", "serving", "on_hold")),
             )
         )
@@ -98,7 +101,7 @@ def counters(conn: Connection, mall: str) -> list[CounterRow]:
                 counter_state.c.priority_streak,
                 counter_state.c.updated_at,
             )
-            .where(counter_state.c.mall == mall)
+            .where(counter_state.c.mall == mall, counter_state.c.number.in_(numbers))
             .order_by(counter_state.c.number)
         )
     ]

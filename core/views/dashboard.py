@@ -121,19 +121,21 @@ def counter_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[
         row.number: row
         for row in conn.execute(select(counter_state).where(counter_state.c.mall == ctx.mall))
     }
+    shown = visible_counters(scope, settings)
     active = {}
     for row in conn.execute(
         select(tickets)
         .where(
             tickets.c.mall == ctx.mall,
-            tickets.c.counter.is_not(None),
+            # By number: "any counter" would read the index of every visitor ever served.
+            tickets.c.counter.in_([c.number for c in shown]),
             tickets.c.status.in_([s.value for s in ACTIVE_AT_COUNTER]),
         )
         .order_by(tickets.c.called_at)
     ):
         active[row.counter] = row  # the latest call wins, as at the counter itself
     rows = []
-    for counter in visible_counters(scope, settings):
+    for counter in shown:
         state = states.get(counter.number)
         current = active.get(counter.number)
         since: datetime | None = None
