@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from core import announcement, repository
+from core.booked_streaks import local_day_start
 from core.channels import channel_badge
 from core.context import iso
 from core.store import ticket_events, tickets
@@ -76,6 +77,9 @@ def recent_calls(ctx: MallContext, conn: Connection, counters: list[int]) -> lis
             ticket_events.c.mall == ctx.mall,
             ticket_events.c.action.in_(["call", "recall"]),
             ticket_events.c.counter.in_(counters),
+            # Today's calls only: early in the day, "the latest" must not walk back through
+            # every call the mall ever made.
+            ticket_events.c.at >= local_day_start(ctx.today().isoformat(), ctx.settings.mall.tz),
             tickets.c.day == ctx.today().isoformat(),
         )
         .order_by(ticket_events.c.id.desc())

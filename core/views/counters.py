@@ -195,6 +195,9 @@ def counter_figures(ctx: MallContext, conn: Connection, number: int, day: str) -
         .where(
             ticket_events.c.mall == ctx.mall,
             ticket_events.c.counter == number,
+            # Today's events only (a visit ends on its day), from the counter's index: not
+            # every event the counter ever had.
+            ticket_events.c.at >= local_day_start(day, ctx.settings.mall.tz),
             tickets.c.day == day,
             ticket_events.c.action.in_(["finish", "no_show"]),
         )

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select
 from core import numbering, repository
 from core.alerts import wait_level
 from core.availability import availability
+from core.booked_streaks import local_day_start
 from core.context import iso, minutes_between
 from core.quotas import day_quotas
 from core.scope import Scope, visible_counters, visible_services
@@ -66,6 +67,9 @@ def service_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[
             .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
             .where(
                 ticket_events.c.mall == ctx.mall,
+                # Today's events only (a visit ends on its day): read from the (mall, at)
+                # index, not every event the mall ever had.
+                ticket_events.c.at >= local_day_start(day.isoformat(), settings.mall.tz),
                 tickets.c.day == day.isoformat(),
                 ticket_events.c.action.in_(["finish", "no_show"]),
             )
