@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
@@ -170,3 +170,23 @@ def insert_booking(conn: Any, queue: Any, code: str, slot: Any) -> None:
             updated_at=now,
         )
     )
+
+
+def past_visit(mall: str, day: date, number: int, at: datetime, **fields: Any) -> dict[str, Any]:
+    """A row of `tickets`: a KTP visitor of a past `day`, done, issued at `at` (`fields`
+    add to it or replace its values)."""
+    return {
+        "id": f"past-{day.isoformat()}-{number}",
+        "mall": mall,
+        "day": day.isoformat(),
+        "service": "KTP",
+        "origin_service": "KTP",
+        "prefix": "A",
+        "sequence": number,
+        "status": "done",
+        "issued_at": at,
+        "arrived_at": at,
+        "call_count": 1,
+        "transfers": [],
+        "channel": "kiosk",
+    } | fields

@@ -21,7 +21,7 @@ from core.handlers import QueueService
 from core.store import tickets
 from core.usecases.quota import set_day_quota
 from tests.conftest import ADMIN, KIOSK, FakeClock, officer
-from tests.integration.pg import insert_booking
+from tests.integration.pg import insert_booking, past_visit
 
 NINE = 9 * 60  # the fixture's clock: 09:00 local
 
@@ -257,26 +257,15 @@ def _write_visits(
 ) -> None:
     """A past day's KTP visitors, done, one in `every_priority` of them priority."""
     tz = queue.settings.mall.tz
-    rows = []
-    for i, clock_time in enumerate(arrivals):
-        at = datetime.combine(day, clock_time, tz).astimezone(UTC)
-        rows.append(
-            {
-                "id": f"past-{day.isoformat()}-{i}",
-                "mall": queue.mall,
-                "day": day.isoformat(),
-                "service": "KTP",
-                "origin_service": "KTP",
-                "prefix": "A",
-                "sequence": i + 1,
-                "status": "done",
-                "priority": "lansia" if i % every_priority == 0 else None,
-                "issued_at": at,
-                "arrived_at": at,
-                "call_count": 1,
-                "transfers": [],
-                "channel": "kiosk",
-            }
+    rows = [
+        past_visit(
+            queue.mall,
+            day,
+            i + 1,
+            datetime.combine(day, clock_time, tz).astimezone(UTC),
+            priority="lansia" if i % every_priority == 0 else None,
         )
+        for i, clock_time in enumerate(arrivals)
+    ]
     with queue.uow.writing() as conn:
         conn.execute(insert(tickets), rows)

@@ -20,7 +20,7 @@ from core.store import ticket_events, tickets
 from core.usecases.alerting import AlertMonitor
 from core.views.dashboard import counter_rows, service_rows
 from tests.conftest import KIOSK, officer
-from tests.integration.pg import all_day
+from tests.integration.pg import all_day, past_visit
 from tests.integration.test_queue_depth import plan_nodes
 
 PAST_VISITORS = 5_000
@@ -35,25 +35,16 @@ def write_past_days(queue: QueueService, days: int = 10) -> None:
         day = queue.today() - timedelta(days=1 + i % days)
         at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=2, seconds=i)
         rows.append(
-            {
-                "id": f"past-{i}",
-                "mall": queue.mall,
-                "day": day.isoformat(),
-                "service": "KTP",
-                "origin_service": "KTP",
-                "prefix": "A",
-                "sequence": i + 1,
-                "status": "done",
-                "counter": 1 + i % 20,
-                "issued_at": at,
-                "arrived_at": at,
-                "called_at": at,
-                "started_at": at,
-                "finished_at": at + timedelta(minutes=5),
-                "call_count": 1,
-                "transfers": [],
-                "channel": "kiosk",
-            }
+            past_visit(
+                queue.mall,
+                day,
+                i + 1,
+                at,
+                counter=1 + i % 20,
+                called_at=at,
+                started_at=at,
+                finished_at=at + timedelta(minutes=5),
+            )
         )
     with queue.uow.writing() as conn:
         conn.execute(insert(tickets), rows)
