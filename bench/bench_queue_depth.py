@@ -20,6 +20,7 @@ without duplicates or gaps, every call answered once, one call event per answere
     python bench/bench_queue_depth.py                            # all three setups, ~4 min
     python bench/bench_queue_depth.py --setups sqlite:1 --duration 2
     python bench/bench_queue_depth.py --server-root ../other-checkout  # another version's server
+    python bench/bench_queue_depth.py --past 200000   # a mall with 30 days behind it
 """
 
 from __future__ import annotations
@@ -234,14 +235,90 @@ def fill(url: str, mall: str, settings: Any, target: int) -> int:
         engine.dispose()
 
 
-def verify(url: str, answered: list[str]) -> list[tuple[str, bool, str]]:
+def write_past(url: str, mall: str, settings: Any, how_many: int, days: int = 30) -> None:
+    """`how_many` visitors of the days before today, called and served at counters 1..20 of
+    the four services, with their call and finish events: a mall that has run for a while."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    today = local_day(datetime.now(UTC), settings.mall.tz)
+    try:
+        with engine.begin() as conn:
+            for offset in range(0, how_many, 10_000):
+                rows = []
+                for i in range(offset, min(how_many, offset + 10_000)):
+                    day = today - timedelta(days=1 + i % days)
+                    at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(seconds=i)
+                    service = CALLED[i % len(CALLED)]
+                    rows.append(
+                        {
+                            "id": f"past-{i}",
+                            "mall": mall,
+                            "day": day.isoformat(),
+                            "service": service,
+                            "origin_service": service,
+                            "prefix": settings.service(service).prefix,
+                            "sequence": i // days + 1,
+                            "status": "done",
+                            "counter": 1 + i % 20,
+                            "issued_at": at,
+                            "arrived_at": at,
+                            "called_at": at,
+                            "started_at": at,
+                            "finished_at": at + timedelta(minutes=6),
+                            "call_count": 1,
+                            "transfers": [],
+                            "channel": "kiosk",
+                        }
+                    )
+                conn.execute(tickets.insert(), rows)
+            seqs = conn.execute(
+                select(
+                    tickets.c.seq, tickets.c.service, tickets.c.counter, tickets.c.called_at
+                ).where(tickets.c.mall == mall, tickets.c.day < today.isoformat())
+            ).all()
+            events = [
+                {
+                    "mall": mall,
+                    "ticket_seq": r.seq,
+                    "action": action,
+                    "from_status": before,
+                    "to_status": after,
+                    "service": r.service,
+                    "counter": r.counter,
+                    "officer": "past",
+                    "at": r.called_at + timedelta(minutes=minutes),
+                    "version": 0,
+                }
+                for r in seqs
+                for action, before, after, minutes in (
+                    ("call", "waiting", "called", 0),
+                    ("finish", "serving", "done", 6),
+                )
+            ]
+            for offset in range(0, len(events), 20_000):
+                conn.execute(ticket_events.insert(), events[offset : offset + 20_000])
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+                autocommit.exec_driver_sql("ANALYZE tickets")
+                autocommit.exec_driver_sql("ANALYZE ticket_events")
+    finally:
+        engine.dispose()
+
+
+def verify(url: str, answered: list[str], day: str) -> list[tuple[str, bool, str]]:
+    """Today's numbers and calls (the past days `--past` wrote are not the run's)."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
-        rows = conn.execute(select(tickets.c.id, tickets.c.origin_service, tickets.c.sequence))
+        rows = conn.execute(
+            select(tickets.c.id, tickets.c.origin_service, tickets.c.sequence).where(
+                tickets.c.day == day
+            )
+        )
         numbers = Counter((r.origin_service, r.sequence) for r in rows)
         calls = conn.execute(
             select(ticket_events.c.ticket_seq, func.count())
-            .where(ticket_events.c.action == "call")
+            .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+            .where(ticket_events.c.action == "call", tickets.c.day == day)
             .group_by(ticket_events.c.ticket_seq)
         ).all()
     engine.dispose()
@@ -295,6 +372,9 @@ def run_setup(
     kiosk = first.device_token("bench-kiosk", "kiosk", kiosk=BENCH_KIOSK["code"])
     label = f"{'SQLite' if backend == 'sqlite' else 'PostgreSQL + Redis'}, {processes} process"
     label += "es" if processes > 1 else ""
+    if args.past:
+        patiently(write_past, url, code, first.settings, args.past)
+        label += f", {args.past:,} past visitors"
     rows, answered = [], []
     for depth in args.depths:
         added = patiently(fill, url, code, first.settings, depth)
@@ -342,7 +422,8 @@ def run_setup(
                 errors,
             ]
         )
-    return rows, patiently(verify, url, answered)
+    today = local_day(datetime.now(UTC), first.settings.mall.tz).isoformat()
+    return rows, patiently(verify, url, answered, today)
 
 
 def _command(server_root: Path | None) -> Any:
@@ -396,6 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["on", "off"],
         help="PostgreSQL's synchronous_commit for the servers' sessions (`off` to see what "
         "waiting for the commit's flush to disk costs; never for production)",
+    )
+    parser.add_argument(
+        "--past",
+        type=int,
+        default=0,
+        help="visitors of the 30 days before today written first (served, with their events)",
     )
     parser.add_argument("--markdown", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
