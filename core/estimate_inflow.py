@@ -65,11 +65,14 @@ class Inflow:
             conn, self.ctx.mall, day.isoformat(), group, since
         )
         limits = self.still_issuing(conn, group, day)
+        issued = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), group)
         people = []
         for code in sorted(group):
             recent = recent_by_service.get(code, 0)
             stop, places = limits[code]
-            times = self.priority_times(conn, code, day, t_now, min(horizon, stop), recent)
+            times = self.priority_times(
+                conn, code, day, t_now, min(horizon, stop), recent, issued.get(code, (0, 0))
+            )
             for k, t in enumerate(times[: int(min(MOST_TO_COME, places))]):
                 people.append(Visitor((t, 2**61 + k), f"future:{code}:{k}", code, True, t))
         return people
@@ -125,13 +128,21 @@ class Inflow:
         return after
 
     def priority_times(
-        self, conn: Connection, code: str, day: date, t_now: float, stop: float, last_hour: int
+        self,
+        conn: Connection,
+        code: str,
+        day: date,
+        t_now: float,
+        stop: float,
+        last_hour: int,
+        issued: tuple[int, int] | None = None,
     ) -> list[float]:
         """When priority visitors of the service still to come take their tickets (minutes
         past midnight, before `stop`): today's priority share of the arrivals recent days
         had in those hours, scaled by how busy today is so far. Arrivals fall after the
         morning peak: the last hour's rate held to the closing told the afternoon's
-        visitors a quarter of an hour too much. Without recent days, the last hour's rate."""
+        visitors a quarter of an hour too much. Without recent days, the last hour's rate.
+        `issued`: today's tickets of the service so far, all and priority (read if not given)."""
         if stop <= t_now:
             return []
         profile = self._profile(conn, code, day)
@@ -145,9 +156,10 @@ class Inflow:
                 t += gap
             return steady
         per_hour, recent_share = profile
-        today_all, today_priority = estimate_data.issued_today(
-            conn, self.ctx.mall, day.isoformat(), code
-        )
+        if issued is None:
+            found = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), [code])
+            issued = found.get(code, (0, 0))
+        today_all, today_priority = issued
         expected_so_far = expected_arrivals(per_hour, 0.0, t_now)
         scale = 1.0
         if expected_so_far >= 20:
