@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.repository import as_utc
@@ -29,6 +29,10 @@ from core.tickets import DomainError
 
 # A first attempt that has not answered after this long is taken to have died.
 ABANDONED_AFTER_SECONDS = 60
+# A retry comes within seconds or minutes (a double tap, a resend after the network came
+# back); a key older than this is deleted, or the table would grow by every action, forever.
+KEEP_KEYS = timedelta(days=1)
+FORGET_BATCH = 5_000  # keys deleted per transaction, so the writer is never held for long
 
 _KEY = idempotency_keys.c.key == bindparam("in_key")
 _ACTOR = idempotency_keys.c.actor == bindparam("in_actor")
@@ -167,3 +171,23 @@ def forget(uow: UnitOfWork, key: str, actor: str) -> None:
 
 def forget_in(conn: Connection, key: str, actor: str) -> None:
     _FORGET.run(conn, {"in_key": key, "in_actor": actor})
+
+
+def forget_old(uow: UnitOfWork, keep: timedelta = KEEP_KEYS) -> int:
+    """Delete the keys claimed longer than `keep` ago, a batch per transaction (a database
+    that ran long before this existed holds millions); returns how many."""
+    cutoff = datetime.now(UTC) - keep
+    pair = tuple_(idempotency_keys.c.key, idempotency_keys.c.actor)
+    forgotten = 0
+    while True:
+        with uow.writing() as conn:
+            old = conn.execute(
+                select(idempotency_keys.c.key, idempotency_keys.c.actor)
+                .where(idempotency_keys.c.created_at < cutoff)
+                .limit(FORGET_BATCH)
+            ).all()
+            if old:
+                conn.execute(delete(idempotency_keys).where(pair.in_([tuple(r) for r in old])))
+        forgotten += len(old)
+        if len(old) < FORGET_BATCH:
+            return forgotten

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core import idempotency
 from core.bookings_desk import BookingDesk
 from core.handlers import QueueService
 
@@ -20,7 +21,8 @@ INTERVAL_SECONDS = 60.0
 
 def run_once(queue: QueueService, desk: BookingDesk | None = None) -> int:
     """One round of housekeeping; never raises (a failed round is retried next time).
-    Bookings' personal data (the NIK hash) past its retention is deleted too."""
+    Bookings' personal data (the NIK hash) past its retention is deleted too, and
+    idempotency keys past the day a retry could come in."""
     closed = 0
     try:
         closed = queue.close_ended_days()
@@ -31,6 +33,10 @@ def run_once(queue: QueueService, desk: BookingDesk | None = None) -> int:
             desk.forget_identities()
         except Exception:
             log.exception("deleting old booking data failed; trying again later")
+    try:
+        idempotency.forget_old(queue.uow)
+    except Exception:
+        log.exception("deleting old idempotency keys failed; trying again later")
     return closed
 
 

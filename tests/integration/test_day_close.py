@@ -4,16 +4,17 @@ is told; at the day's closing time, at the first command of a new day and after 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from core import idempotency
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.handlers import QueueService
 from core.server import housekeeping
-from core.store import ticket_events
+from core.store import idempotency_keys, ticket_events
 from core.tickets import CounterClosed, TicketStatus
 from core.usecases.closing import day_closes_at
 from tests.conftest import KIOSK, FakeClock, officer
@@ -131,3 +132,18 @@ def test_a_no_show_called_back_after_the_close_is_closed_again(
     queue.call_ticket(missed["id"], 1, officer(1))  # still the same local day
     assert housekeeping.run_once(queue) == 1
     assert queue.ticket(missed["id"]).status == TicketStatus.UNSERVED
+
+
+def test_housekeeping_forgets_idempotency_keys_a_day_old(queue: QueueService):
+    """The kiosks and terminals send a key with every action: a day on, nobody retries."""
+    idempotency.claim(queue.uow, "tap-old", "kiosk-lobby")
+    idempotency.claim(queue.uow, "tap-new", "kiosk-lobby")
+    with queue.uow.writing() as conn:
+        conn.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == "tap-old")
+            .values(created_at=datetime.now(UTC) - timedelta(days=2))
+        )
+    housekeeping.run_once(queue)
+    with queue.uow.reading() as conn:
+        assert list(conn.execute(select(idempotency_keys.c.key)).scalars()) == ["tap-new"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from core import idempotency
@@ -66,3 +67,27 @@ def test_racing_attempts_with_one_key_let_exactly_one_run(uow: UnitOfWork):
     for thread in threads:
         thread.join(10)
     assert sorted(states) == ["new"] + ["running"] * 7
+
+
+def test_keys_older_than_a_day_are_forgotten_in_batches(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+):
+    """A retry comes within minutes: the table keeps a day of keys, not every action ever."""
+    monkeypatch.setattr(idempotency, "FORGET_BATCH", 2)  # several batches from five keys
+    for n in range(7):
+        assert idempotency.claim(uow, f"tap-{n}", "kiosk-lobby").state == "new"
+    ages = [timedelta(days=3), timedelta(days=2)] * 2 + [timedelta(days=1, minutes=1)]
+    with uow.writing() as conn:
+        for n, age in enumerate(ages):
+            conn.execute(
+                update(idempotency_keys)
+                .where(idempotency_keys.c.key == f"tap-{n}")
+                .values(created_at=datetime.now(UTC) - age)
+            )
+    assert idempotency.forget_old(uow) == 5
+    with uow.reading() as conn:
+        kept = conn.execute(select(idempotency_keys.c.key).order_by(idempotency_keys.c.key))
+        assert list(kept.scalars()) == ["tap-5", "tap-6"]
+    assert idempotency.forget_old(uow) == 0
+    # A key forgotten may be used again: a new request, not a retry of a day-old one.
+    assert idempotency.claim(uow, "tap-0", "kiosk-lobby").state == "new"
