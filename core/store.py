@@ -181,6 +181,9 @@ print_jobs = Table(
     Column("requested_by", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    # A kiosk's latest outcome (dashboard, alerts, the next print) and a ticket's jobs.
+    Index("ix_print_jobs_kiosk", "mall", "kiosk", "id"),
+    Index("ix_print_jobs_ticket", "ticket_seq"),
 )
 
 audit_log = Table(

@@ -19,8 +19,9 @@ from core.booked_streaks import local_day_start
 from core.context import iso, minutes_between
 from core.quotas import day_quotas
 from core.scope import Scope, visible_counters, visible_services
-from core.store import counter_state, print_jobs, ticket_events, tickets
+from core.store import counter_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, TicketStatus, format_number
+from core.views.printing import last_finished_print_job
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -173,16 +174,12 @@ def counter_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[
 
 
 def printer_outcomes(ctx: MallContext, conn: Connection) -> dict[str, tuple[bool, str]]:
-    """Each kiosk's last finished print job: (printed?, the error or "OK")."""
-    latest = (
-        select(print_jobs.c.kiosk, func.max(print_jobs.c.id).label("id"))
-        .where(print_jobs.c.mall == ctx.mall, print_jobs.c.status != "pending")
-        .group_by(print_jobs.c.kiosk)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(print_jobs.c.kiosk, print_jobs.c.status, print_jobs.c.error).join(
-            latest, latest.c.id == print_jobs.c.id
-        )
-    )
-    return {kiosk: (status == "printed", error or "OK") for kiosk, status, error in rows}
+    """Each kiosk's last finished print job: (printed?, the error or "OK"). Read kiosk by
+    kiosk from the (mall, kiosk, id) index: the latest of every kiosk at once would read
+    every print job the mall ever had, and the alert round asks every few seconds."""
+    outcomes = {}
+    for kiosk in ctx.settings.kiosks:
+        row = last_finished_print_job(conn, ctx.mall, kiosk.code)
+        if row is not None:
+            outcomes[kiosk.code] = (row.status == "printed", row.error or "OK")
+    return outcomes

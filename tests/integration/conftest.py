@@ -88,6 +88,8 @@ def undo_later_revisions(engine) -> None:  # type: ignore[no-untyped-def]
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE devices DROP COLUMN counter"))
         conn.execute(text("DROP INDEX ix_ticket_events_counter"))  # 0007
+        conn.execute(text("DROP INDEX ix_print_jobs_kiosk"))  # 0008
+        conn.execute(text("DROP INDEX ix_print_jobs_ticket"))
 
 
 def service_with(settings: Settings, code: str, **changes: object) -> Settings:
