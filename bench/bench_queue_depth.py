@@ -246,7 +246,10 @@ def write_past(url: str, mall: str, settings: Any, how_many: int, days: int = 30
                 rows = []
                 for i in range(offset, min(how_many, offset + 10_000)):
                     day = today - timedelta(days=1 + i % days)
-                    at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(seconds=i)
+                    # Spread over each day's morning, never past its end.
+                    at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(
+                        hours=1, seconds=i // days
+                    )
                     service = CALLED[i % len(CALLED)]
                     rows.append(
                         {

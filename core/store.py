@@ -88,7 +88,8 @@ tickets = Table(
     # The day's queue of a service: queue heads, waiting counts and people ahead read only
     # index entries (the day leads, so yesterday's leftovers are never walked).
     Index("ix_tickets_day_queue", "mall", "day", "service", "status", "priority", "arrived_at"),
-    Index("ix_tickets_counter", "mall", "counter", "status"),
+    # A counter's active ticket (any day), and its tickets of one day by status.
+    Index("ix_tickets_counter", "mall", "counter", "status", "day"),
 )
 
 ticket_events = Table(

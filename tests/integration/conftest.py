@@ -90,6 +90,8 @@ def undo_later_revisions(engine) -> None:  # type: ignore[no-untyped-def]
         conn.execute(text("DROP INDEX ix_ticket_events_counter"))  # 0007
         conn.execute(text("DROP INDEX ix_print_jobs_kiosk"))  # 0008
         conn.execute(text("DROP INDEX ix_print_jobs_ticket"))
+        conn.execute(text("DROP INDEX ix_tickets_counter"))
+        conn.execute(text("CREATE INDEX ix_tickets_counter ON tickets (mall, counter, status)"))
 
 
 def service_with(settings: Settings, code: str, **changes: object) -> Settings:
