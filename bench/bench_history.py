@@ -23,7 +23,6 @@ import dataclasses
 import signal
 import statistics
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_queue_depth import write_past  # noqa: E402
-from common import machine_note  # noqa: E402
+from common import machine_note, per_call_us  # noqa: E402
 
 from core.config import load_settings  # noqa: E402
 from core.context import SYSTEM, Actor  # noqa: E402
@@ -118,19 +117,12 @@ def measure(fresh: str, old: str, args: argparse.Namespace) -> dict[tuple[str, s
             for read in READS:
                 for name in days:
                     spent.setdefault((read, name), []).append(
-                        per_read_ms(ways[name][read], args.times)
+                        per_call_us(ways[name][read], args.times) / 1000
                     )
     finally:
         for queue in days.values():
             queue.uow.engine.dispose()
     return spent
-
-
-def per_read_ms(run: Callable[[], Any], times: int) -> float:
-    began = time.perf_counter()
-    for _ in range(times):
-        run()
-    return (time.perf_counter() - began) / times * 1000
 
 
 def main(argv: list[str] | None = None) -> int:

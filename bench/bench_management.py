@@ -18,17 +18,14 @@ import dataclasses
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import machine_note  # noqa: E402
+from common import machine_note, per_call_us  # noqa: E402
 
 from core import repository  # noqa: E402
 from core.config import load_settings  # noqa: E402
@@ -38,13 +35,6 @@ from core.quotas import day_quotas  # noqa: E402
 from core.scope import scope_for  # noqa: E402
 from core.store import UnitOfWork, make_engine  # noqa: E402
 from core.views.dashboard import dashboard  # noqa: E402
-
-
-def per_call_us(run: Callable[[], Any], calls: int) -> float:
-    began = time.perf_counter()
-    for _ in range(calls):
-        run()
-    return (time.perf_counter() - began) / calls * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -27,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_note, markdown_table  # noqa: E402
+from common import machine_note, markdown_table, per_call_us  # noqa: E402
 from sqlalchemy import Connection, Engine, event, insert  # noqa: E402
 
 from core import numbering, repository, store  # noqa: E402
@@ -59,13 +58,6 @@ def fill_queue(conn: Connection, waiting: int) -> None:
     ]
     conn.execute(insert(tickets), rows)
     conn.execute(insert(mall_state).values(mall=MALL, version=0))
-
-
-def per_call_us(run: Callable[[], Any], calls: int) -> float:
-    began = time.perf_counter()
-    for _ in range(calls):
-        run()
-    return (time.perf_counter() - began) / calls * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
