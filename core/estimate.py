@@ -31,7 +31,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -41,8 +41,9 @@ from core.booked_streaks import booked_streak, local_day_start
 from core.counter_hours import plan_from_config
 from core.estimate_cache import Forecast
 from core.estimate_inflow import Inflow
+from core.estimate_paces import Paces
 from core.forecast import Desk, Span, Visitor, play
-from core.pace import Pace, robust_pace
+from core.pace import Pace
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -118,8 +119,7 @@ class WaitEstimator:
         self._lock = threading.Lock()
         self._forecasts: dict[frozenset[str], Forecast] = {}
         self._playing: dict[frozenset[str], threading.Lock] = {}  # one play per group at once
-        self._paces: dict[str, tuple[str, Pace]] = {}
-        self._recent: dict[str, tuple[str, list[tuple[float, int | None]]]] = {}
+        self.paces = Paces(ctx)  # counter time per visitor of each service
         self.inflow = Inflow(ctx)  # who will join the queues ahead: priority, bookings, transfers
 
     # ------------------------------------------------------------------ asked by the views
@@ -166,8 +166,7 @@ class WaitEstimator:
             # changes every estimate of its services at once: start afresh.
             if counters_changed:
                 self._forecasts.clear()
-            for service in finished_services:
-                self._paces.pop(service, None)
+        self.paces.heard_of_ended(finished_services)
 
     # ------------------------------------------------------------------ the engine
     def _eta(self, conn: Connection, service: str, key: str, ticket: Ticket | None = None) -> Eta:
@@ -251,7 +250,7 @@ class WaitEstimator:
             return (moment - midnight).total_seconds() / 60
 
         t_now = minute(now)
-        paces = {code: self._pace(conn, code, day) for code in group}
+        paces = {code: self.paces.of(conn, code, day) for code in group}
         plan = self.plan(day)
         desks: list[Desk] = []
         serving = [c.number for c in ctx.settings.counters if set(c.services) & group]
@@ -398,33 +397,3 @@ class WaitEstimator:
         if left_for_break:
             return spans[0].start
         return t_now + 5.0 if t_now < opening + LATE_OPENING_MINUTES else None
-
-    def _pace(self, conn: Connection, code: str, day: date) -> Pace:
-        with self._lock:
-            cached = self._paces.get(code)
-        if cached is not None and cached[0] == day.isoformat():
-            return cached[1]
-        today = estimate_data.counter_minutes(conn, self.ctx.mall, day, day, code)
-        recent = self._recent_minutes(conn, code, day)
-        default = self.ctx.settings.service(code).default_service_minutes
-        pace = robust_pace(today, recent, default)
-        with self._lock:
-            self._paces[code] = (day.isoformat(), pace)
-        return pace
-
-    def _recent_minutes(
-        self, conn: Connection, code: str, day: date
-    ) -> list[tuple[float, int | None]]:
-        """Recent days' counter times of the service: read once a day (a week of them, read
-        and sorted again after every visit, was a quarter of a simulated day's time)."""
-        with self._lock:
-            cached = self._recent.get(code)
-        if cached is not None and cached[0] == day.isoformat():
-            return cached[1]
-        first = day - timedelta(days=estimate_data.RECENT_DAYS)
-        found = estimate_data.counter_minutes(
-            conn, self.ctx.mall, first, day - timedelta(days=1), code
-        )
-        with self._lock:
-            self._recent[code] = (day.isoformat(), found)
-        return found

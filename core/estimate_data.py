@@ -133,6 +133,35 @@ def counter_minutes(
     ]
 
 
+def counter_times(
+    conn: Connection, mall: str, day: date, service: str, since: datetime | None
+) -> list[tuple[str, datetime, tuple[float, int | None]]]:
+    """Today's visits of `service` that ended at a counter (finished or no-show) at or after
+    `since` (None: the latest `SAMPLE_LIMIT`), as (ticket id, finished at, (minutes from call
+    to finish, counter)), newest first."""
+    ended = () if since is None else (tickets.c.finished_at >= since,)
+    rows = conn.execute(
+        select(tickets.c.id, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
+        .where(
+            tickets.c.mall == mall,
+            tickets.c.day == day.isoformat(),
+            tickets.c.service == service,
+            tickets.c.status.in_(("done", "no_show")),
+            tickets.c.called_at.is_not(None),
+            tickets.c.finished_at.is_not(None),
+            *ended,
+        )
+        .order_by(tickets.c.finished_at.desc())
+        .limit(SAMPLE_LIMIT)
+    )
+    found = []
+    for r in rows:
+        finished, called = as_utc(r.finished_at), as_utc(r.called_at)
+        minutes = max(0.0, (finished - called).total_seconds() / 60)  # type: ignore[operator]
+        found.append((r.id, finished, (minutes, r.counter)))
+    return found  # type: ignore[return-value]
+
+
 def priority_issued_since(
     conn: Connection, mall: str, day: str, services: Iterable[str], since: datetime
 ) -> dict[str, int]:

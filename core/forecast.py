@@ -19,7 +19,7 @@ from bisect import insort
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from core.queueing import Candidate, choose_next
+from core.queueing import choose_next
 
 
 @dataclass(frozen=True)
@@ -200,19 +200,14 @@ def _choose(
     p, b, n = best.get("priority"), best.get("booked"), best.get("normal")
     if p is None and b is None and n is None:
         return None, False, wake
-    pick = choose_next(
-        _candidate(p) if p else None,
-        _candidate(n) if n else None,
+    chosen = choose_next(
+        p,
+        n,
         desk.streak,
         priority_ratio,
-        oldest_booked=_candidate(b) if b else None,
+        oldest_booked=b,
         booked_streak=desk.booked_streak,
         booking_ratio=booking_ratio,
     )
-    assert pick is not None
-    chosen = next(v for v in (p, b, n) if v is not None and v.key == pick.ticket_id)
+    assert chosen is not None
     return chosen, chosen is b, None
-
-
-def _candidate(visitor: Visitor) -> Candidate:
-    return Candidate(visitor.key, None, visitor.order[1], visitor.priority)  # type: ignore[arg-type]

@@ -43,16 +43,17 @@ class Candidate:
 
 
 def choose_next(
-    oldest_priority: Candidate | None,
-    oldest_normal: Candidate | None,
+    oldest_priority: T | None,
+    oldest_normal: T | None,
     priority_streak: int,
     priority_ratio: int,
-    oldest_booked: Candidate | None = None,
+    oldest_booked: T | None = None,
     booked_streak: int = 0,
     booking_ratio: int = 1,
-) -> Candidate | None:
+) -> T | None:
     """Pick between the oldest priority, the oldest booked (slot begun) and the oldest
-    walk-in waiting ticket.
+    walk-in waiting ticket (`Candidate`s for the database's heads; the forecast passes its
+    own visitors: only which of them is present matters).
 
     `priority_streak` counts the priority tickets this counter called in a row just before;
     `booked_streak` the booked ones in a row among its non-priority calls.
@@ -61,9 +62,7 @@ def choose_next(
     return _fair(oldest_priority, non_priority, priority_streak, priority_ratio)
 
 
-def _fair(
-    favoured: Candidate | None, other: Candidate | None, streak: int, ratio: int
-) -> Candidate | None:
+def _fair(favoured: T | None, other: T | None, streak: int, ratio: int) -> T | None:
     """The favoured head, unless `ratio` of it were called in a row and `other` waits."""
     if favoured is None:
         return other

@@ -135,6 +135,7 @@ def test_a_day_of_the_hall_reads_nothing_of_the_days_before(
     queue.open_counter(1, officer(1))
     for _ in range(2):  # the day's first: what is read once a day
         queue.issue_ticket("KTP", None, KIOSK)
+    queue.services_overview()  # every service's estimate: their recent days' counter times
     with reads_of_visits(queue) as seen:
         waiting = queue.issue_ticket("KTP", None, KIOSK)
         called = queue.call_next(1, officer(1))
