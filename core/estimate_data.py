@@ -7,10 +7,10 @@ queries that only the estimate needs."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, bindparam, case, func, select
 
 from core.repository import BOOKING, as_utc
 from core.store import counter_state, ticket_events, tickets
@@ -20,8 +20,7 @@ RECENT_DAYS = 7
 SAMPLE_LIMIT = 200
 
 
-@dataclass(frozen=True)
-class WaitingRow:
+class WaitingRow(NamedTuple):
     id: str
     service: str
     priority: bool
@@ -31,8 +30,7 @@ class WaitingRow:
     booked: bool = False  # a checked-in booking: `arrived_at` is its slot's start
 
 
-@dataclass(frozen=True)
-class CounterRow:
+class CounterRow(NamedTuple):
     number: int
     status: str
     streak: int
@@ -41,69 +39,108 @@ class CounterRow:
     status_since: datetime | None = None  # when an officer last set its status
 
 
+# Written once: every ticket issued plays its part of the mall, and building these anew
+# for each play was a third of their cost (the values still go through the column types).
+_MALL, _DAY = bindparam("mall"), bindparam("day")
+_SERVICES = bindparam("services", expanding=True)
+_WAITING = select(
+    tickets.c.id,
+    tickets.c.service,
+    tickets.c.priority,
+    tickets.c.arrived_at,
+    tickets.c.seq,
+    tickets.c.sequence,
+    tickets.c.channel,
+).where(
+    tickets.c.mall == _MALL,
+    tickets.c.day == _DAY,
+    tickets.c.status == "waiting",
+    tickets.c.service.in_(_SERVICES),
+)
+_WAITING_ALL = select(*_WAITING.selected_columns).where(
+    tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == "waiting"
+)
+_NUMBERS = bindparam("numbers", expanding=True)
+_AT_COUNTERS = select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
+    tickets.c.mall == _MALL,
+    tickets.c.counter.in_(_NUMBERS),
+    tickets.c.status.in_(("called", "serving", "on_hold")),
+)
+_COUNTER_STATES = (
+    select(
+        counter_state.c.number,
+        counter_state.c.status,
+        counter_state.c.priority_streak,
+        counter_state.c.updated_at,
+    )
+    .where(counter_state.c.mall == _MALL, counter_state.c.number.in_(_NUMBERS))
+    .order_by(counter_state.c.number)
+)
+_COUNTER_TIMES = (
+    select(tickets.c.id, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
+    .where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.service == bindparam("service"),
+        tickets.c.status.in_(("done", "no_show")),
+        tickets.c.called_at.is_not(None),
+        tickets.c.finished_at.is_not(None),
+    )
+    .order_by(tickets.c.finished_at.desc())
+    .limit(SAMPLE_LIMIT)
+)
+_COUNTER_TIMES_SINCE = _COUNTER_TIMES.where(tickets.c.finished_at >= bindparam("since"))
+_PRIORITY_SINCE = and_(tickets.c.priority.is_not(None), tickets.c.issued_at >= bindparam("since"))
+_ISSUED_TODAY = (
+    select(
+        tickets.c.origin_service,
+        func.count(),
+        func.count(tickets.c.priority),
+        func.count(case((_PRIORITY_SINCE, 1))),
+    )
+    .where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.origin_service.in_(_SERVICES),
+    )
+    .group_by(tickets.c.origin_service)
+)
+_BOOKINGS_TO_COME = select(bookings.c.service, bookings.c.slot).where(
+    bookings.c.mall == _MALL,
+    bookings.c.day == _DAY,
+    bookings.c.service.in_(_SERVICES),
+    bookings.c.status == "booked",
+)
+
+
 def waiting(
     conn: Connection, mall: str, day: str, services: Iterable[str] | None = None
 ) -> list[WaitingRow]:
     """Today's waiting visitors (of `services` only, when given: one part of the mall's
     queues is played at a time, and the rest can be many thousands of rows)."""
-    only = () if services is None else (tickets.c.service.in_(sorted(services)),)
-    rows = conn.execute(
-        select(
-            tickets.c.id,
-            tickets.c.service,
-            tickets.c.priority,
-            tickets.c.arrived_at,
-            tickets.c.seq,
-            tickets.c.sequence,
-            tickets.c.channel,
-        ).where(tickets.c.mall == mall, tickets.c.day == day, tickets.c.status == "waiting", *only)
-    )
+    params: dict[str, Any] = {"mall": mall, "day": day}
+    if services is not None:
+        params["services"] = sorted(services)
+    rows = conn.execute(_WAITING if services is not None else _WAITING_ALL, params)
     return [
-        WaitingRow(
-            r.id,
-            r.service,
-            r.priority is not None,
-            as_utc(r.arrived_at),
-            r.seq,
-            r.sequence,
-            r.channel == BOOKING,
-        )
-        for r in rows
-    ]  # type: ignore[arg-type]
+        WaitingRow(id_, service, priority is not None, as_utc(at), seq, sequence, ch == BOOKING)  # type: ignore[arg-type]
+        for id_, service, priority, at, seq, sequence, ch in rows
+    ]
 
 
 def counters(conn: Connection, mall: str, numbers: Iterable[int]) -> list[CounterRow]:
     """The counters `numbers`, each with the visitor it calls or serves now, if any. Asked
     by number: "any counter" would read the index of every visitor ever served."""
-    numbers = sorted(numbers)
+    params = {"mall": mall, "numbers": sorted(numbers)}
     active = {
-        r.counter: (as_utc(r.called_at), r.service)
-        for r in conn.execute(
-            select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
-                tickets.c.mall == mall,
-                tickets.c.counter.in_(numbers),
-                tickets.c.status.in_(("called", "serving", "on_hold")),
-            )
-        )
+        counter: (as_utc(called_at), service)
+        for counter, called_at, service in conn.execute(_AT_COUNTERS, params)
     }
     return [
         CounterRow(
-            r.number,
-            r.status,
-            int(r.priority_streak),
-            *active.get(r.number, (None, None)),
-            as_utc(r.updated_at),
+            number, status, int(streak), *active.get(number, (None, None)), as_utc(updated_at)
         )
-        for r in conn.execute(
-            select(
-                counter_state.c.number,
-                counter_state.c.status,
-                counter_state.c.priority_streak,
-                counter_state.c.updated_at,
-            )
-            .where(counter_state.c.mall == mall, counter_state.c.number.in_(numbers))
-            .order_by(counter_state.c.number)
-        )
+        for number, status, streak, updated_at in conn.execute(_COUNTER_STATES, params)
     ]
 
 
@@ -139,47 +176,15 @@ def counter_times(
     """Today's visits of `service` that ended at a counter (finished or no-show) at or after
     `since` (None: the latest `SAMPLE_LIMIT`), as (ticket id, finished at, (minutes from call
     to finish, counter)), newest first."""
-    ended = () if since is None else (tickets.c.finished_at >= since,)
-    rows = conn.execute(
-        select(tickets.c.id, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.day == day.isoformat(),
-            tickets.c.service == service,
-            tickets.c.status.in_(("done", "no_show")),
-            tickets.c.called_at.is_not(None),
-            tickets.c.finished_at.is_not(None),
-            *ended,
-        )
-        .order_by(tickets.c.finished_at.desc())
-        .limit(SAMPLE_LIMIT)
-    )
+    params = {"mall": mall, "day": day.isoformat(), "service": service, "since": since}
     found = []
-    for r in rows:
-        finished, called = as_utc(r.finished_at), as_utc(r.called_at)
-        minutes = max(0.0, (finished - called).total_seconds() / 60)  # type: ignore[operator]
-        found.append((r.id, finished, (minutes, r.counter)))
+    for id_, called_at, finished_at, counter in conn.execute(
+        _COUNTER_TIMES if since is None else _COUNTER_TIMES_SINCE, params
+    ):
+        finished = as_utc(finished_at)
+        minutes = max(0.0, (finished - as_utc(called_at)).total_seconds() / 60)  # type: ignore[operator]
+        found.append((id_, finished, (minutes, counter)))
     return found  # type: ignore[return-value]
-
-
-def priority_issued_since(
-    conn: Connection, mall: str, day: str, services: Iterable[str], since: datetime
-) -> dict[str, int]:
-    """Per service of `services`, the priority visitors who took a ticket since `since`
-    (their rate tells how many will still come before a normal visitor's turn); services
-    with none are absent."""
-    rows = conn.execute(
-        select(tickets.c.origin_service, func.count())
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.day == day,
-            tickets.c.origin_service.in_(sorted(services)),
-            tickets.c.priority.is_not(None),
-            tickets.c.issued_at >= since,
-        )
-        .group_by(tickets.c.origin_service)
-    )
-    return {service: int(count) for service, count in rows}
 
 
 def bookings_to_come(
@@ -187,15 +192,8 @@ def bookings_to_come(
 ) -> list[tuple[str, str]]:
     """Today's bookings of `services` not checked in yet, as (service, slot "HH:MM"): they
     will be called ahead of the walk-ins from their slot's start."""
-    rows = conn.execute(
-        select(bookings.c.service, bookings.c.slot).where(
-            bookings.c.mall == mall,
-            bookings.c.day == day,
-            bookings.c.service.in_(sorted(services)),
-            bookings.c.status == "booked",
-        )
-    )
-    return [(r.service, r.slot) for r in rows]
+    params = {"mall": mall, "day": day, "services": sorted(services)}
+    return [(service, slot) for service, slot in conn.execute(_BOOKINGS_TO_COME, params)]
 
 
 def visits_ended(
@@ -246,20 +244,17 @@ def issued(
 
 
 def issued_today(
-    conn: Connection, mall: str, day: str, services: Iterable[str]
-) -> dict[str, tuple[int, int]]:
-    """Per service of `services`, tickets issued today so far: all of them, and the priority
-    ones (services with none are absent). One read for a play's group of services."""
-    rows = conn.execute(
-        select(tickets.c.origin_service, func.count(), func.count(tickets.c.priority))
-        .where(
-            tickets.c.mall == mall,
-            tickets.c.day == day,
-            tickets.c.origin_service.in_(sorted(services)),
-        )
-        .group_by(tickets.c.origin_service)
-    )
-    return {service: (int(n), int(p)) for service, n, p in rows}
+    conn: Connection, mall: str, day: str, services: Iterable[str], since: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Per service of `services` (as taken at the kiosk), tickets issued today so far: all
+    of them, the priority ones, and the priority ones since `since` (their rate tells how
+    many will still come before a normal visitor's turn). Services with none are absent.
+    One read for a play's group of services."""
+    params = {"mall": mall, "day": day, "services": sorted(services), "since": since}
+    return {
+        service: (int(n), int(p), int(recent))
+        for service, n, p, recent in conn.execute(_ISSUED_TODAY, params)
+    }
 
 
 def transfer_pairs(conn: Connection, mall: str, since: datetime) -> set[tuple[str, str]]:

@@ -58,20 +58,17 @@ class Inflow:
     ) -> list[Visitor]:
         """The priority visitors still to come of the group's services, each ready when they
         take their ticket."""
-        since = self.ctx.now() - timedelta(hours=1)
         # Read once for the whole group: per service, these were a third of a play's
         # statements, and every ticket issued plays its group.
-        recent_by_service = estimate_data.priority_issued_since(
-            conn, self.ctx.mall, day.isoformat(), group, since
-        )
+        since = self.ctx.now() - timedelta(hours=1)
+        issued = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), group, since)
         limits = self.still_issuing(conn, group, day)
-        issued = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), group)
         people = []
         for code in sorted(group):
-            recent = recent_by_service.get(code, 0)
+            today_all, today_priority, last_hour = issued.get(code, (0, 0, 0))
             stop, places = limits[code]
             times = self.priority_times(
-                conn, code, day, t_now, min(horizon, stop), recent, issued.get(code, (0, 0))
+                conn, code, day, t_now, min(horizon, stop), last_hour, (today_all, today_priority)
             )
             for k, t in enumerate(times[: int(min(MOST_TO_COME, places))]):
                 people.append(Visitor((t, 2**61 + k), f"future:{code}:{k}", code, True, t))
@@ -157,8 +154,9 @@ class Inflow:
             return steady
         per_hour, recent_share = profile
         if issued is None:
-            found = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), [code])
-            issued = found.get(code, (0, 0))
+            since = self.ctx.now() - timedelta(hours=1)
+            found = estimate_data.issued_today(conn, self.ctx.mall, day.isoformat(), [code], since)
+            issued = found.get(code, (0, 0, 0))[:2]
         today_all, today_priority = issued
         expected_so_far = expected_arrivals(per_hour, 0.0, t_now)
         scale = 1.0
