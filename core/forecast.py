@@ -109,6 +109,7 @@ def play(
         insort(queues.setdefault((visitor.service, _kind(visitor)), []), visitor)
     heads = {k: 0 for k in queues}
     desks = list(desks)
+    keys = [[(s, kind) for s in desk.services for kind in KINDS] for desk in desks]
     heap: list[tuple[float, int, int]] = []
     for i, desk in enumerate(desks):
         t = desk.next_call_time(max(now, desk.free_at))
@@ -133,7 +134,9 @@ def play(
             # visitors not yet called.
             insort(queue, moved, lo=heads[key])
         desk = desks[i]
-        chosen, as_booked, wake = _choose(desk, queues, heads, t, priority_ratio, booking_ratio)
+        chosen, as_booked, wake = _choose(
+            desk, keys[i], queues, heads, t, priority_ratio, booking_ratio
+        )
         if chosen is None:
             if sent_on:
                 wake = sent_on[0][0] if wake is None else min(wake, sent_on[0][0])
@@ -162,6 +165,9 @@ def play(
     return called
 
 
+KINDS = ("priority", "booked", "normal")
+
+
 def _kind(visitor: Visitor) -> str:
     """The visitor's queue: priority, booked (whatever their slot), or walk-in."""
     return "priority" if visitor.priority else "booked" if visitor.booked else "normal"
@@ -169,6 +175,7 @@ def _kind(visitor: Visitor) -> str:
 
 def _choose(
     desk: Desk,
+    keys: Sequence[tuple[str, str]],
     queues: dict[tuple[str, str], list[Visitor]],
     heads: dict[tuple[str, str], int],
     t: float,
@@ -176,28 +183,31 @@ def _choose(
     booking_ratio: int,
 ) -> tuple[Visitor | None, bool, float | None]:
     """The visitor `desk` calls at `t` by the call-order rule and whether as a booked one, or
-    (None, False, when someone of its services is next ready)."""
-    best: dict[str, Visitor] = {}
+    (None, False, when someone of its services is next ready). `keys`: its queues."""
+    p = b = n = None
     wake: float | None = None
-    for service in desk.services:
-        for kind in ("priority", "booked", "normal"):
-            queue = queues.get((service, kind))
-            if not queue:
-                continue
-            index = heads[(service, kind)]
-            if index >= len(queue):
-                continue
-            head = queue[index]
-            if head.ready > t:
-                wake = head.ready if wake is None else min(wake, head.ready)
-                continue
-            if kind == "booked" and head.order[0] > t:
-                # Checked in before the slot began: a walk-in, ordered at the slot's start.
-                kind = "normal"
-            current = best.get(kind)
-            if current is None or head.order < current.order:
-                best[kind] = head
-    p, b, n = best.get("priority"), best.get("booked"), best.get("normal")
+    for key in keys:
+        queue = queues.get(key)
+        if not queue:
+            continue
+        index = heads[key]
+        if index >= len(queue):
+            continue
+        head = queue[index]
+        if head.ready > t:
+            wake = head.ready if wake is None else min(wake, head.ready)
+            continue
+        kind = key[1]
+        if kind == "priority":
+            if p is None or head.order < p.order:
+                p = head
+        elif kind == "booked" and head.order[0] <= t:
+            if b is None or head.order < b.order:
+                b = head
+        # A walk-in, or checked in before the slot began: a walk-in, ordered at the slot's
+        # start.
+        elif n is None or head.order < n.order:
+            n = head
     if p is None and b is None and n is None:
         return None, False, wake
     chosen = choose_next(

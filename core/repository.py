@@ -133,7 +133,7 @@ def _ahead_in_class(kind: str) -> Any:
     )
 
 
-_AHEAD_IN_CLASS = {kind: _ahead_in_class(kind) for kind in CLASSES}
+_AHEAD_IN_CLASS = {kind: Prepared(_ahead_in_class(kind)) for kind in CLASSES}
 _COUNTER_STREAKS = Prepared(
     select(counter_state.c.number, counter_state.c.status, counter_state.c.priority_streak).where(
         counter_state.c.mall == _MALL
@@ -176,7 +176,7 @@ _CLOSED_REASONS = Prepared(
         service_state.c.mall == _MALL, service_state.c.closed_reason.is_not(None)
     )
 )
-_VERSION = select(mall_state.c.version).where(mall_state.c.mall == _MALL)
+_VERSION = Prepared(select(mall_state.c.version).where(mall_state.c.mall == _MALL))
 BUMP_VERSION = Prepared(
     update(mall_state)
     .where(mall_state.c.mall == bindparam("in_mall"))
@@ -306,8 +306,7 @@ def ahead_in_class(conn: Connection, mall: str, ticket: Ticket, now: datetime) -
         "ticket_seq": ticket.seq,
         "now": now,
     }
-    query = _AHEAD_IN_CLASS[class_of(ticket, now)]
-    return int(conn.execute(query, params).scalar_one())
+    return int(_AHEAD_IN_CLASS[class_of(ticket, now)].scalar(conn, params))
 
 
 def counter_streaks(conn: Connection, mall: str) -> dict[int, tuple[str, int]]:
@@ -370,7 +369,7 @@ def closed_reasons(conn: Connection, mall: str) -> dict[str, str]:
 
 
 def version(conn: Connection, mall: str) -> int:
-    return int(conn.execute(_VERSION, {"mall": mall}).scalar_one())
+    return int(_VERSION.scalar(conn, {"mall": mall}))
 
 
 def advance_version(conn: Connection, mall: str, steps: int) -> int:

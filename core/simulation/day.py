@@ -152,6 +152,8 @@ class Day:
         self.idle: dict[str, list[simpy.Event]] = {}
         self.done_minutes: dict[str, list[float]] = {}
         self.busy: dict[int, list[tuple[float, float]]] = {n: [] for n in self.windows}
+        self.waiting_in: dict[str, int] = {}  # visitors waiting per service, as the day knows
+        self.mean_done: dict[str, tuple[int, float]] = {}  # per service: (visits, mean)
         self.queue_length: list[tuple[float, int]] = []
 
     # ------------------------------------------------------------------ set-up
@@ -312,9 +314,12 @@ class Day:
             hour, minute = view["slot"].split(":")
             visitor.slot_start = int(hour) * 60.0 + int(minute)
         visitor.state = "waiting"
+        code = visitor.current_service
+        self.waiting_in[code] = self.waiting_in.get(code, 0) + 1
         self.by_id[view["id"]] = visitor
         estimate = self._estimate_from(view, visitor)
-        estimate.baseline = self._baseline(visitor, self._waiting_before(visitor))
+        # Those who came before wait ahead of the newcomer (those after have not come yet).
+        estimate.baseline = self._baseline(visitor, self.waiting_in[code] - 1)
         if self.use_oracle and visitor.index % self.scenario.file.oracle.every == 0:
             self.oracle.ask(self, visitor, estimate)
         visitor.estimates.append(estimate)
@@ -331,15 +336,6 @@ class Day:
             not_today=view.get("eta_today") is False,
         )
 
-    def _waiting_before(self, visitor: VisitorRecord) -> int:
-        return sum(
-            1
-            for v in self.visitors
-            if v.state == "waiting"
-            and v.current_service == visitor.current_service
-            and v.index < visitor.index
-        )
-
     def _baseline(self, visitor: VisitorRecord, ahead: int) -> float | None:
         """The naive estimate: people ahead in the same service × today's average service
         time ÷ the open counters that serve it (whole counters, breaks and priority ignored)."""
@@ -352,12 +348,13 @@ class Day:
         if not counters:
             return None
         done = self.done_minutes.get(code)
-        mean = (
-            float(np.mean(done))
-            if done
-            else self.scenario.settings.service(code).default_service_minutes
-        )
-        return ahead * mean / len(counters)
+        if not done:
+            return (
+                ahead * self.scenario.settings.service(code).default_service_minutes / len(counters)
+            )
+        if self.mean_done.get(code, (0, 0.0))[0] != len(done):
+            self.mean_done[code] = (len(done), float(np.mean(done)))
+        return ahead * self.mean_done[code][1] / len(counters)
 
     def _wake(self, service: str) -> None:
         for event in self.idle.pop(service, []):
@@ -396,6 +393,7 @@ class Day:
         if first_leg:
             visitor.called = start
         visitor.state = "called"
+        self.waiting_in[visitor.current_service] -= 1
         self.counter_current[number] = visitor
         self.streaks[number] = self.streaks[number] + 1 if visitor.priority else 0
         if visitor.no_show and first_leg:
@@ -413,6 +411,9 @@ class Day:
                 queue.transfer(visitor.ticket_id, visitor.transfer_to, actor)  # type: ignore[arg-type]
                 visitor.current_service = visitor.transfer_to
                 visitor.state = "waiting"
+                self.waiting_in[visitor.transfer_to] = (
+                    self.waiting_in.get(visitor.transfer_to, 0) + 1
+                )
                 self._wake(visitor.transfer_to)
             else:
                 queue.act(visitor.ticket_id, "finish", actor)  # type: ignore[arg-type]
@@ -427,9 +428,7 @@ class Day:
         while True:
             yield self.env.timeout(every - self.env.now % every)
             waiting = [v for v in self.visitors if v.state == "waiting" and v.called is None]
-            self.queue_length.append(
-                (self.env.now, sum(1 for v in self.visitors if v.state == "waiting"))
-            )
+            self.queue_length.append((self.env.now, sum(self.waiting_in.values())))
             by_service: dict[str, int] = {}
             for visitor in waiting:  # in issue order: the naive "ahead" counts up per service
                 status = self.queue.ticket_status(visitor.ticket_id)  # type: ignore[arg-type]
