@@ -31,7 +31,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -245,9 +245,12 @@ class WaitEstimator:
         day = ctx.today()
         tz = ctx.settings.mall.tz
         midnight = datetime.combine(day, time(0), tz)
+        # In UTC as the database's times are: a difference of two times in one zone is
+        # plain arithmetic, across zones it asks each for its offset (for every visitor).
+        midnight_utc = midnight.astimezone(UTC)
 
         def minute(moment: datetime) -> float:
-            return (moment - midnight).total_seconds() / 60
+            return (moment - midnight_utc).total_seconds() / 60
 
         t_now = minute(now)
         paces = {code: self.paces.of(conn, code, day) for code in group}
