@@ -31,7 +31,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -155,8 +155,23 @@ class WaitEstimator:
         """The estimate for a visitor who took a ticket of `service_code` now."""
         return self._eta(conn, service_code, f"new:{service_code}")
 
-    def minutes(self, conn: Connection, service_code: str, ahead: int) -> int | None:
-        """Minutes for a new visitor of the service (kept for callers of the old engine)."""
+    def minutes(
+        self, conn: Connection, service_code: str, ahead: int, within: timedelta | None = None
+    ) -> int | None:
+        """Minutes for a new visitor of the service (kept for callers of the old engine).
+        `within`: a play of the service's part of the mall made this recently answers,
+        whatever changed since (the alert round's glance at every service, every few seconds
+        in every process: under a kiosk rush it played the whole mall each time)."""
+        if within is not None:
+            group = self.inflow.group_of(conn, service_code)
+            now = self.ctx.now()
+            with self._lock:
+                cached = self._forecasts.get(group)
+            if cached is not None and timedelta(0) <= now - cached.at < within:
+                key = f"new:{service_code}"
+                result = cached.result(key, now, None, service_code)
+                if result is not False:
+                    return self._answer(cached, result).minutes
         return self.for_new(conn, service_code).minutes
 
     def forget(self, counters_changed: bool, finished_services: Iterable[str]) -> None:

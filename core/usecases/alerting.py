@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -181,7 +182,9 @@ class AlertMonitor:
         ctx = self.ctx
         everything = scope_for(SYSTEM, None)
         with ctx.uow.reading() as conn:
-            services = service_rows(ctx, conn, everything)
+            # The estimates of a play made since the last round are good enough for an
+            # alert (a wait's level a few seconds late), and cost no play of the mall.
+            services = service_rows(ctx, conn, everything, timedelta(seconds=EVALUATE_SECONDS))
             counters = counter_rows(ctx, conn, everything)
             printers = printer_outcomes(ctx, conn)
         # A health check heard later than the last ticket speaks for the printer now.

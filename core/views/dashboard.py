@@ -7,7 +7,7 @@ colour of a service's wait and the alerts' rules are in core/alerts.py.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
@@ -44,7 +44,11 @@ def dashboard(ctx: MallContext, scope: Scope) -> dict[str, Any]:
         }
 
 
-def service_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+def service_rows(
+    ctx: MallContext, conn: Connection, scope: Scope, estimates_within: timedelta | None = None
+) -> list[dict[str, Any]]:
+    """The services' figures of the day; `estimates_within`: how old a play of the queues may
+    be to give their estimates (None: as fresh as the kiosk's)."""
     settings = ctx.settings
     now = ctx.now()
     day = ctx.today()
@@ -86,7 +90,7 @@ def service_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[
         code = service.code
         first = oldest.get(code)
         longest = minutes_between(repository.as_utc(first), now) if first else None
-        eta = ctx.estimator.minutes(conn, code, waiting.get(code, 0))
+        eta = ctx.estimator.minutes(conn, code, waiting.get(code, 0), estimates_within)
         state = availability(ctx, conn, code, closed=closed, issued=issued, quotas=quotas)
         quota = quotas.get(code, service.daily_quota)
         rows.append(

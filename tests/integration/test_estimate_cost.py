@@ -269,3 +269,37 @@ def _write_visits(
     ]
     with queue.uow.writing() as conn:
         conn.execute(insert(tickets), rows)
+
+
+def test_the_alert_round_takes_the_estimates_of_a_recent_play(
+    queue: QueueService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every process evaluates the alerts every few seconds while the hall moves; their
+    estimates come from a play made since the last round, not from a play of every part of
+    the mall each time."""
+    from core.usecases.alerting import EVALUATE_SECONDS, AlertMonitor
+
+    estimator = queue.ctx.estimator
+    estimator.plan = lambda day: {n: [Span(NINE - 60, NINE + 480)] for n in range(1, 30)}
+    played: list[frozenset[str]] = []
+    play = estimator._play
+
+    def counted(conn: Any, group: frozenset[str], *args: Any) -> Any:
+        played.append(group)
+        return play(conn, group, *args)
+
+    monkeypatch.setattr(estimator, "_play", counted)
+    monitor = AlertMonitor(queue.ctx)
+    queue.open_counter(1, officer(1))
+    monitor.run_once()  # the first round plays every part of the mall
+    first = len(played)
+    assert first > 1
+    for _ in range(3):
+        queue.issue_ticket("KTP", None, KIOSK)  # the version moves; KTP's part is played
+    played.clear()
+    clock.advance(seconds=2)
+    monitor.run_once()
+    assert played == []
+    clock.advance(seconds=EVALUATE_SECONDS)
+    monitor.run_once()
+    assert len(played) == first
