@@ -9,7 +9,7 @@ when a booked and a walk-in visitor both wait: otherwise the choice is forced.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, func, select
 
@@ -45,13 +45,6 @@ def booked_streak(
             break
         streak += 1
     return streak
-
-
-def local_day_start(day: str, tz) -> datetime:  # type: ignore[no-untyped-def]
-    """Midnight of the local `day` as a UTC instant."""
-    from datetime import date
-
-    return datetime.combine(date.fromisoformat(day), time(0), tz).astimezone(UTC)
 
 
 _BOOKED_TICKETS = select(func.count()).where(

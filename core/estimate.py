@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 
 from core import estimate_data, repository
-from core.booked_streaks import booked_streak, local_day_start
+from core.booked_streaks import booked_streak
 from core.counter_hours import plan_from_config
 from core.estimate_cache import Forecast
 from core.estimate_inflow import Inflow
 from core.estimate_paces import Paces
 from core.forecast import Desk, Span, Visitor, play
+from core.numbering import local_day_start
 from core.pace import Pace
 
 if TYPE_CHECKING:

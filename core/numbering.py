@@ -9,7 +9,7 @@ the quota) hands it back in that transaction: no gaps.
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -58,6 +58,11 @@ _ISSUED = select(daily_sequences.c.last_number).where(
 def local_day(moment: datetime, tz: tzinfo) -> date:
     """The mall's calendar day at `moment`: numbering restarts at local midnight."""
     return moment.astimezone(tz).date()
+
+
+def local_day_start(day: str, tz: tzinfo) -> datetime:
+    """Midnight of the local `day` (ISO date) as a UTC instant: where today's events begin."""
+    return datetime.combine(date.fromisoformat(day), time(0), tz).astimezone(UTC)
 
 
 def claim_next_number(conn: Connection, mall: str, service: str, day: date) -> int:

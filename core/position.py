@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from core import repository
-from core.booked_streaks import booked_streak, local_day_start
+from core.booked_streaks import booked_streak
+from core.numbering import local_day_start
 from core.queueing import people_ahead_of
 from core.tickets import Ticket, TicketStatus
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from core import booked_streaks as streaks
 from core import repository
-from core.booked_streaks import local_day_start
 from core.config import Counter
 from core.context import Actor, MallContext
+from core.numbering import local_day_start
 from core.queueing import choose_next, next_streak
 from core.tickets import IllegalTransition, Ticket, TicketStatus
 from core.usecases.counters import ensure_can_call

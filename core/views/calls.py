@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 
 from core import announcement, repository
-from core.booked_streaks import local_day_start
 from core.channels import channel_badge
 from core.context import iso
+from core.numbering import local_day_start
 from core.store import ticket_events, tickets
 
 if TYPE_CHECKING:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, and_, func, not_, select
 
 from core import repository
-from core.booked_streaks import booked_streak, local_day_start
+from core.booked_streaks import booked_streak
 from core.channels import channel_badge
 from core.context import minutes_between
+from core.numbering import local_day_start
 from core.queueing import call_order
 from core.repository import BOOKING
 from core.store import ticket_events, tickets

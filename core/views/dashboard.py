@@ -15,8 +15,8 @@ from sqlalchemy import Connection, func, select
 from core import numbering, repository
 from core.alerts import wait_level
 from core.availability import availability
-from core.booked_streaks import local_day_start
 from core.context import iso, minutes_between
+from core.numbering import local_day_start
 from core.quotas import day_quotas
 from core.scope import Scope, visible_counters, visible_services
 from core.store import counter_state, ticket_events, tickets
