@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, event, insert, select, text
 
+from core.bookings_desk import BookingDesk
 from core.context import SYSTEM
 from core.handlers import QueueService
 from core.scope import scope_for
@@ -20,7 +21,7 @@ from core.store import print_jobs, ticket_events, tickets
 from core.usecases.alerting import AlertMonitor
 from core.views.dashboard import counter_rows, service_rows
 from tests.conftest import KIOSK, officer
-from tests.integration.pg import all_day, past_visit
+from tests.integration.pg import all_day, insert_booking, past_visit
 from tests.integration.test_queue_depth import plan_nodes
 
 PAST_VISITORS = 20_000
@@ -45,6 +46,7 @@ def write_past_days(queue: QueueService, days: int = 10) -> None:
                 called_at=at,
                 started_at=at,
                 finished_at=at + timedelta(minutes=5),
+                channel="booking" if i % 10 == 0 else "kiosk",  # checked-in bookings too
             )
         )
     with queue.uow.writing() as conn:
@@ -127,17 +129,22 @@ def rows_examined(conn: Connection, statement: str, parameters: Any) -> int:
 def test_a_day_of_the_hall_reads_nothing_of_the_days_before(
     make_queue: Any, demo_settings: Any, database_url: str
 ) -> None:
-    """Every read an officer's call, a visitor's ticket, a display, the dashboard and the
-    alert round make finds today's rows from an index; the mall's past stays unread. (What
-    the wait estimate learns from recent days it reads once a day: done before the block.)"""
+    """Every read an officer's call, a visitor's ticket, a booking's check-in, a display, the
+    dashboard and the alert round make finds today's rows from an index; the mall's past
+    stays unread. (What the wait estimate learns from recent days it reads once a day: done
+    before the block.)"""
     queue = make_queue(all_day(demo_settings, database_url=database_url))
     write_past_days(queue)
     queue.open_counter(1, officer(1))
     for _ in range(2):  # the day's first: what is read once a day
         queue.issue_ticket("KTP", None, KIOSK)
     queue.services_overview()  # every service's estimate: their recent days' counter times
+    with queue.uow.writing() as conn:
+        insert_booking(conn, queue, "TSTBK234", queue.ctx.now().astimezone(queue.settings.mall.tz))
     with reads_of_visits(queue) as seen:
         waiting = queue.issue_ticket("KTP", None, KIOSK)
+        booked, issued = BookingDesk(queue.ctx, "a server secret").check_in("TSTBK234", KIOSK)
+        assert issued and booked["channel"] == "booking"
         called = queue.call_next(1, officer(1))
         assert called is not None
         queue.act(called["id"], "start", officer(1))
