@@ -52,6 +52,14 @@ class StorageHealth:
         self.failure: str | None = None
 
     def write_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, PoolTimeout):
+            # Every pooled connection was busy for the wait: this process is overloaded, the
+            # database is not at fault. Marked unhealthy, the server stayed so until its next
+            # write (none comes to a server a balancer took out of service), and a balancer
+            # moving its load to the others overloads them in turn. A database that hangs
+            # holds /healthz's own probe past the same wait: "unreachable".
+            log.warning("every database connection stayed busy: %s", describe(exc))
+            return
         message = describe(exc)
         with self._lock:
             first, self.failure = self.failure is None, message
