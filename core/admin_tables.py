@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 
 from core.store import Id, metadata
+from core.store_types import UtcDateTime
 
 # Which agencies a supervisor looks after; an admin has no rows (they see the whole mall).
 supervisor_agencies = Table(
@@ -39,10 +39,10 @@ alerts = Table(
     Column("subject", String(64), nullable=False),  # service code, counter number, kiosk code
     Column("agency", String(32)),  # null: the whole mall's (a kiosk)
     Column("message", Text, nullable=False),
-    Column("raised_at", DateTime(timezone=True), nullable=False),
-    Column("cleared_at", DateTime(timezone=True)),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    Column("cleared_at", UtcDateTime()),
     Column("acknowledged_by", String(64)),
-    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("acknowledged_at", UtcDateTime()),
     # `kind:subject` while the condition lasts, null once cleared: at most one open alert per
     # condition, even when several processes evaluate at once (NULLs never collide).
     Column("open_key", String(96)),

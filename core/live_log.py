@@ -28,7 +28,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     String,
     Table,
     bindparam,
@@ -38,6 +37,7 @@ from sqlalchemy import (
 )
 
 from core.store import Prepared, metadata
+from core.store_types import UtcDateTime
 
 # A few hours of a busy mall (an event every second or two), a minute at 300 issues a second;
 # at about 1 kB a row, some 20 MB at most.
@@ -52,7 +52,7 @@ live_events = Table(
     # Routes the event to the visitor's own page as well; never part of the broadcast.
     Column("ticket_id", String(32)),
     Column("payload", JSON, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
 )
 
 _INSERT = Prepared(

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     Dialect,
     Engine,
     ForeignKey,
@@ -38,6 +37,7 @@ from sqlalchemy.sql.expression import Executable
 
 from core.engine import make_engine  # noqa: F401  (where callers have always found it)
 from core.health import DATABASE_ERRORS, StorageHealth
+from core.store_types import UtcDateTime
 
 metadata = MetaData()
 
@@ -51,6 +51,7 @@ mall_state = Table(
     # Bumped by every change inside its transaction: live clients detect gaps with it.
     Column("version", BigInteger, nullable=False, default=0),
 )
+
 
 daily_sequences = Table(
     "daily_sequences",
@@ -75,11 +76,11 @@ tickets = Table(
     Column("status", String(16), nullable=False),
     Column("priority", String(16)),
     Column("counter", Integer),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
-    Column("arrived_at", DateTime(timezone=True), nullable=False),
-    Column("called_at", DateTime(timezone=True)),
-    Column("started_at", DateTime(timezone=True)),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("arrived_at", UtcDateTime(), nullable=False),
+    Column("called_at", UtcDateTime()),
+    Column("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
     Column("call_count", Integer, nullable=False, default=0),
     Column("transfers", JSON, nullable=False, default=list),
     Column("channel", String(16), nullable=False, default="kiosk"),
@@ -105,7 +106,7 @@ ticket_events = Table(
     Column("to_service", String(32)),
     Column("counter", Integer),
     Column("officer", String(64)),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("version", BigInteger, nullable=False),
     Index("ix_ticket_events_ticket", "ticket_seq"),
     Index("ix_ticket_events_mall_at", "mall", "at"),
@@ -122,7 +123,7 @@ counter_state = Table(
     Column("reason", String(200)),
     Column("officer", String(64)),
     Column("priority_streak", Integer, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True)),
+    Column("updated_at", UtcDateTime()),
 )
 
 service_state = Table(
@@ -142,7 +143,7 @@ users = Table(
     Column("role", String(16), nullable=False),  # officer | admin
     Column("counters", JSON, nullable=False, default=list),  # empty: any counter
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 devices = Table(
@@ -156,7 +157,7 @@ devices = Table(
     Column("counter", Integer),  # a survey tablet's counter
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 auth_sessions = Table(
@@ -165,8 +166,8 @@ auth_sessions = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
     Column("counter", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
@@ -180,8 +181,8 @@ print_jobs = Table(
     Column("status", String(16), nullable=False),  # pending | printed | failed
     Column("error", Text),
     Column("requested_by", String(64)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime()),
     # A kiosk's latest outcome (dashboard, alerts, the next print) and a ticket's jobs.
     Index("ix_print_jobs_kiosk", "mall", "kiosk", "id"),
     Index("ix_print_jobs_ticket", "ticket_seq"),
@@ -192,7 +193,7 @@ audit_log = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("mall", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("actor", String(64)),
     Column("action", String(64), nullable=False),
     Column("detail", Text, nullable=False),
@@ -207,7 +208,7 @@ idempotency_keys = Table(
     Column("actor", String(64), primary_key=True),
     Column("status_code", Integer, nullable=False),  # 0 while the first attempt runs
     Column("body", JSON),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     # What the request was (method, path, body), so a key sent again with another request
     # is refused instead of answered with the first one's answer. NULL on older rows.
     Column("fingerprint", String(64)),

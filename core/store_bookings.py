@@ -14,9 +14,10 @@ so every table is known wherever the metadata is used: migrations, create_all, t
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint
 
 from core.store import Id, metadata
+from core.store_types import UtcDateTime
 
 bookings = Table(
     "bookings",
@@ -31,9 +32,9 @@ bookings = Table(
     Column("nik_hash", String(64)),  # NULL once the retention period is over
     Column("active_nik", String(64)),  # = nik_hash while booked or checked in
     Column("language", String(2), nullable=False, default="id"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("checked_in_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("checked_in_at", UtcDateTime()),
     Column("ticket_id", String(32)),
     UniqueConstraint("mall", "service", "day", "active_nik", name="uq_booking_active_nik"),
     Index("ix_bookings_day", "mall", "day"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 
 from core.reporting import COUNTS, HOUR_COLUMNS, SERVICE_COLUMNS, WAIT_COLUMNS
 from core.store import Id, metadata
+from core.store_types import UtcDateTime
 
 HISTOGRAM_COLUMNS = (*WAIT_COLUMNS, *SERVICE_COLUMNS, *HOUR_COLUMNS)
 SUMMED_COLUMNS = (*COUNTS, *HISTOGRAM_COLUMNS)
@@ -52,6 +52,7 @@ report_days = Table(
     *(Column(name, Integer, nullable=False, default=0) for name in HISTOGRAM_COLUMNS),
 )
 
+
 # A closed month's rows summed (built once every day of the month is built): a report of a
 # year sums twelve months of these (some 600 rows) instead of 365 days of daily rows.
 report_months = Table(
@@ -70,7 +71,7 @@ report_months_built = Table(
     metadata,
     Column("mall", String(64), primary_key=True),
     Column("month", String(7), primary_key=True),
-    Column("built_at", DateTime(timezone=True), nullable=False),
+    Column("built_at", UtcDateTime(), nullable=False),
 )
 
 # How the visitors of each row came (kiosk, officer, online, booking …), one row per channel.
@@ -92,7 +93,7 @@ report_days_built = Table(
     metadata,
     Column("mall", String(64), primary_key=True),
     Column("day", String(10), primary_key=True),
-    Column("built_at", DateTime(timezone=True), nullable=False),
+    Column("built_at", UtcDateTime(), nullable=False),
 )
 
 skm_responses = Table(
@@ -107,7 +108,7 @@ skm_responses = Table(
     Column("agency", String(32), nullable=False),
     Column("counter", Integer),
     Column("channel", String(16), nullable=False),  # phone | tablet
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     *(Column(f"u{n}", SmallInteger, nullable=False) for n in range(1, 10)),
     Column("suggestion", Text),
     Column("sex", String(8)),
