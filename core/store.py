@@ -268,6 +268,11 @@ class _DriverForm:
         return dict(laid_out)
 
 
+# Called with (SQL, the driver's values) before a prepared statement runs: SQLAlchemy's own
+# cursor events do not see these statements, and tests that check every read need them.
+PREPARED_LISTENERS: list[Callable[[str, Any], None]] = []
+
+
 class Prepared:
     """A Core statement compiled once per dialect and run on the driver's own cursor.
 
@@ -300,9 +305,12 @@ class Prepared:
 
     def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         form = self._form(conn.dialect)
+        values = form.values(params)
+        for listener in PREPARED_LISTENERS:
+            listener(form.sql, values)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(form.sql, form.values(params))
+            cursor.execute(form.sql, values)
             return cursor.fetchall() if cursor.description else []
         finally:
             cursor.close()
@@ -314,8 +322,11 @@ class Prepared:
         """Send the statement and hand back the driver's cursor, its rows not yet read: in
         psycopg's pipeline they come once the pipeline is sent. The caller closes it."""
         form = self._form(conn.dialect)
+        values = form.values(params)
+        for listener in PREPARED_LISTENERS:
+            listener(form.sql, values)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(form.sql, form.values(params))
+        cursor.execute(form.sql, values)
         return cursor
 
     def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:

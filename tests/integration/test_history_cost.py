@@ -17,7 +17,7 @@ from core.bookings_desk import BookingDesk
 from core.context import SYSTEM
 from core.handlers import QueueService
 from core.scope import scope_for
-from core.store import print_jobs, ticket_events, tickets
+from core.store import PREPARED_LISTENERS, print_jobs, ticket_events, tickets
 from core.usecases.alerting import AlertMonitor
 from core.views.dashboard import counter_rows, service_rows
 from tests.conftest import KIOSK, officer
@@ -104,11 +104,17 @@ def reads_of_visits(queue: QueueService) -> Iterator[dict[str, Any]]:
         if READS.search(statement):
             seen.setdefault(statement, parameters)
 
+    def capture_prepared(statement: str, parameters: Any) -> None:
+        positional = isinstance(parameters, list)  # SQLite's driver form
+        capture(None, None, statement, tuple(parameters) if positional else parameters)
+
     engine = queue.uow.engine
     event.listen(engine, "before_cursor_execute", capture)
+    PREPARED_LISTENERS.append(capture_prepared)  # the statements run on the driver's cursor
     try:
         yield seen
     finally:
+        PREPARED_LISTENERS.remove(capture_prepared)
         event.remove(engine, "before_cursor_execute", capture)
 
 
