@@ -30,11 +30,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+
+from core.store_types import UtcDateTime
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 @cache
+def render_item(kind: str, item: object, autogen_context: object) -> str | Literal[False]:
+    """How `db revision --autogenerate` writes a column type: the shared UTC type
+    (core/store_types.py) as the plain type it creates, so a revision needs no import of
+    ours; everything else as Alembic would."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from core.migrations import render_item
 from core.store import metadata
 
 connection = context.config.attributes.get("connection")
@@ -21,6 +22,7 @@ context.configure(
     # SQLite alters a table by copying it: batch mode writes later revisions' ALTERs that way.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=render_item,  # our UTC type written as the plain type it is
     # The connection is already in the one transaction the whole upgrade runs in, on SQLite
     # too (whose DDL is transactional, whatever Alembic assumes by default).
     transactional_ddl=True,
