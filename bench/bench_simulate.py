@@ -44,17 +44,20 @@ def main() -> None:
         file = scenario.file.model_copy(update={"oracle": options})
         scenario = dataclasses.replace(scenario, file=file)
     before, wall = os.times(), time.perf_counter()
-    result = Day(
+    day = Day(
         scenario,
         oracle=not args.no_oracle,
         database=args.database,
         oracle_workers=args.oracle_workers,
-    ).run()
+    )
+    result = day.run()
     wall, after = time.perf_counter() - wall, os.times()
     own = after.user + after.system - before.user - before.system
+    # The oracle's workers are the forkserver's children: they report their own CPU.
     workers = max(
         0.0,  # never "-0.0" from rounding
         after.children_user + after.children_system - before.children_user - before.children_system,
+        sum(day.oracle.worker_cpu.values()),
     )
     issued = sum(1 for v in result.visitors if v.ticket_id)
     load = os.getloadavg()[0]

@@ -24,6 +24,7 @@ same seed gives the same report.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AtCounter", "Oracle", "Player", "Snapshot", "components", "snapshot"]
 
+# A batch's answers, and the worker's (process id, CPU seconds so far).
+Answers = tuple[list[tuple[float | None, ...]], tuple[int, float]]
 BATCH = 8  # snapshots per task sent to a worker: fewer, larger messages
 
 
@@ -102,7 +105,10 @@ class Oracle:
         self._player: Player | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._batch: list[tuple[Snapshot, Estimate]] = []
-        self._sent: list[tuple[Future[list[tuple[float | None, ...]]], list[Estimate]]] = []
+        self._sent: list[tuple[Future[Answers], list[Estimate]]] = []
+        # Each worker's CPU seconds as of its last batch: the workers are the forkserver's
+        # children, not ours, so the day's own process accounting never sees them.
+        self.worker_cpu: dict[int, float] = {}
 
     def ask(self, day: Day, visitor: VisitorRecord, estimate: Estimate) -> None:
         """Have the oracle answer for `visitor` from the state now, into `estimate`."""
@@ -119,7 +125,9 @@ class Oracle:
         try:
             self._send()
             for future, estimates in self._sent:
-                for estimate, answer in zip(estimates, future.result(), strict=True):
+                answers, (pid, cpu) = future.result()
+                self.worker_cpu[pid] = max(cpu, self.worker_cpu.get(pid, 0.0))
+                for estimate, answer in zip(estimates, answers, strict=True):
                     _fill(estimate, answer)
             self._sent = []
         finally:
@@ -171,6 +179,8 @@ def _start_worker(scenario: Scenario, seed: int) -> None:
     _worker_player = Player(scenario, seed)
 
 
-def _answer_all(snaps: list[Snapshot]) -> list[tuple[float | None, ...]]:
+def _answer_all(snaps: list[Snapshot]) -> Answers:
+    """The answers, with this worker's process id and CPU seconds so far."""
     assert _worker_player is not None
-    return [_worker_player.answer(s) for s in snaps]
+    answers = [_worker_player.answer(s) for s in snaps]
+    return answers, (os.getpid(), time.process_time())
