@@ -288,11 +288,7 @@ class WaitEstimator:
             if free_at is None or not spans:
                 continue
             desks.append(Desk(row.number, counter.services, free_at, row.streak, spans))
-        waiting = [
-            w
-            for w in estimate_data.waiting(conn, ctx.mall, day.isoformat(), group)
-            if w.service in group
-        ]
+        waiting = estimate_data.waiting(conn, ctx.mall, day.isoformat(), group)
         if any(w.booked for w in waiting) and any(not w.booked for w in waiting):
             # Only then does the call order ask how many booked visitors a counter called in
             # a row (a walk-in goes through after `booking_ratio` of them): read as it does.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, case, func, select
 
@@ -56,9 +56,6 @@ _WAITING = select(
     tickets.c.day == _DAY,
     tickets.c.status == "waiting",
     tickets.c.service.in_(_SERVICES),
-)
-_WAITING_ALL = select(*_WAITING.selected_columns).where(
-    tickets.c.mall == _MALL, tickets.c.day == _DAY, tickets.c.status == "waiting"
 )
 _NUMBERS = bindparam("numbers", expanding=True)
 _AT_COUNTERS = select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
@@ -113,15 +110,11 @@ _BOOKINGS_TO_COME = select(bookings.c.service, bookings.c.slot).where(
 )
 
 
-def waiting(
-    conn: Connection, mall: str, day: str, services: Iterable[str] | None = None
-) -> list[WaitingRow]:
-    """Today's waiting visitors (of `services` only, when given: one part of the mall's
-    queues is played at a time, and the rest can be many thousands of rows)."""
-    params: dict[str, Any] = {"mall": mall, "day": day}
-    if services is not None:
-        params["services"] = sorted(services)
-    rows = conn.execute(_WAITING if services is not None else _WAITING_ALL, params)
+def waiting(conn: Connection, mall: str, day: str, services: Iterable[str]) -> list[WaitingRow]:
+    """Today's waiting visitors of `services` (one part of the mall's queues is played at a
+    time, and the rest can be many thousands of rows)."""
+    params = {"mall": mall, "day": day, "services": sorted(services)}
+    rows = conn.execute(_WAITING, params)
     return [
         WaitingRow(id_, service, priority is not None, as_utc(at), seq, sequence, ch == BOOKING)  # type: ignore[arg-type]
         for id_, service, priority, at, seq, sequence, ch in rows
