@@ -5,7 +5,8 @@
   the unguessable id is the capability, as for the status page. A browser's POST must come
   from one of the mall's own origins whenever it names one (a hostile page that learnt an id
   cannot answer for the visitor); one response per ticket.
-- `POST /counters/{n}/survey`: a counter's survey tablet (a `survey` device of counter n).
+- `GET|POST /counters/{n}/survey`: a counter's survey tablet (a `survey` device of counter n):
+  whether its counter's last visitor is still to rate, and the answer for them.
 - `GET /reports`, `GET /skm`: the reports as JSON, CSV or XLSX (`format`): an admin's
   cover the mall, a supervisor's their agencies (reports/scope.py).
 """
@@ -66,11 +67,21 @@ def answer_survey(ticket_id: str):  # type: ignore[no-untyped-def]
     return jsonify(surveying.answer_for_ticket(_queue().ctx, ticket_id, data)), 201
 
 
-@blueprint.post("/counters/<int:counter>/survey")
-def answer_at_counter(counter: int):  # type: ignore[no-untyped-def]
+def _the_counters_tablet(counter: int) -> None:
     actor = current_actor()
     if not actor.is_admin and not (actor.kind == "survey" and actor.counter == counter):
         raise Forbidden(f"Only the survey tablet of counter {counter} answers for it.")
+
+
+@blueprint.get("/counters/<int:counter>/survey")
+def counter_survey_state(counter: int):  # type: ignore[no-untyped-def]
+    _the_counters_tablet(counter)
+    return jsonify(surveying.counter_survey_state(_queue().ctx, counter))
+
+
+@blueprint.post("/counters/<int:counter>/survey")
+def answer_at_counter(counter: int):  # type: ignore[no-untyped-def]
+    _the_counters_tablet(counter)
     data = validation.json_object()
     return jsonify(surveying.answer_at_counter(_queue().ctx, counter, data)), 201
 

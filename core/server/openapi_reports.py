@@ -83,6 +83,9 @@ def report_paths(
 ) -> dict[str, Any]:
     """`op`, `json` and the path parameters are openapi.py's own builders."""
     state = obj({"finished": BOOLEAN, "answered": BOOLEAN, "open": BOOLEAN})
+    counter_state = obj(
+        {"open": BOOLEAN, "finished_seconds_ago": nullable({"type": "number", "minimum": 0})}
+    )
     form = obj(
         {"elements": {"type": "array"}, "profile": {"type": "object"}, "max_suggestion": INTEGER}
     )
@@ -118,6 +121,13 @@ def report_paths(
             ),
         },
         "/api/v1/counters/{counter}/survey": {
+            "get": op(
+                "Whether the visitor the counter finished last is still to rate (a tablet that "
+                "reconnected shows the form again)",
+                {"200": json("The counter's survey state", counter_state)},
+                {"403": "Not this counter's survey tablet", "404": "No such counter"},
+                params=[counter],
+            ),
             "post": op(
                 "A counter's survey tablet rates the ticket the counter finished last",
                 {"201": json("Saved", SAVED)},

@@ -9,7 +9,7 @@ even when two arrive at once from two processes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, insert, select
@@ -18,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from core import repository, skm
 from core.store import ticket_events, tickets
 from core.store_reports import skm_responses
-from core.tickets import DomainError, IllegalTransition, InvalidRequest, Ticket, TicketStatus
+from core.tickets import (
+    DomainError,
+    IllegalTransition,
+    InvalidRequest,
+    NotFound,
+    Ticket,
+    TicketStatus,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -63,30 +70,61 @@ def answer_for_ticket(ctx: MallContext, ticket_id: str, data: dict[str, Any]) ->
         return _insert(ctx, conn, ticket, "phone", row)
 
 
+def counter_survey_state(ctx: MallContext, counter: int) -> dict[str, Any]:
+    """What a counter's tablet that (re)connected should show: whether the ticket the counter
+    finished last (within `TABLET_WINDOW`) is still to be rated, and how long ago it was
+    finished (by the server's clock, so a tablet's own clock does not matter). A tablet that
+    was offline, restarting or reloading when its counter finished still offers the form to
+    the visitor who is sitting there."""
+    _known_counter(ctx, counter)
+    now = ctx.now()
+    with ctx.uow.reading() as conn:
+        last = _finished_last(conn, ctx.mall, counter, now - TABLET_WINDOW)
+        if last is None:
+            return {"open": False, "finished_seconds_ago": None}
+        seq, finished_at = last
+        answered = _answered(conn, seq)
+    ago = max(0.0, (now - finished_at).total_seconds())
+    return {"open": not answered, "finished_seconds_ago": round(ago, 1)}
+
+
 def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> dict[str, Any]:
     """A tablet's answer, for the ticket its counter finished last (not yet rated)."""
+    _known_counter(ctx, counter)
     row = _validated(data)
-    since = ctx.now() - TABLET_WINDOW
     with ctx.uow.writing() as conn:
-        seq = conn.execute(
-            select(ticket_events.c.ticket_seq)
-            .where(
-                ticket_events.c.mall == ctx.mall,
-                ticket_events.c.at >= since,
-                ticket_events.c.action == "finish",
-                ticket_events.c.counter == counter,
-            )
-            .order_by(ticket_events.c.id.desc())
-            .limit(1)
-        ).scalar()
-        if seq is None:
+        last = _finished_last(conn, ctx.mall, counter, ctx.now() - TABLET_WINDOW)
+        if last is None:
             raise NothingToRate(
                 f"Counter {counter} has finished no ticket in the last "
                 f"{int(TABLET_WINDOW.total_seconds() // 60)} minutes."
             )
-        ticket_id = conn.execute(select(tickets.c.id).where(tickets.c.seq == seq)).scalar_one()
+        ticket_id = conn.execute(select(tickets.c.id).where(tickets.c.seq == last[0])).scalar_one()
         ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
         return _insert(ctx, conn, ticket, "tablet", row)
+
+
+def _known_counter(ctx: MallContext, counter: int) -> None:
+    if all(known.number != counter for known in ctx.settings.counters):
+        raise NotFound(f"This mall has no counter {counter}.")
+
+
+def _finished_last(
+    conn: Connection, mall: str, counter: int, since: datetime
+) -> tuple[int, datetime] | None:
+    """The ticket (seq) the counter finished last since `since`, and when."""
+    row = conn.execute(
+        select(ticket_events.c.ticket_seq, ticket_events.c.at)
+        .where(
+            ticket_events.c.mall == mall,
+            ticket_events.c.at >= since,
+            ticket_events.c.action == "finish",
+            ticket_events.c.counter == counter,
+        )
+        .order_by(ticket_events.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row.ticket_seq, repository.as_utc(row.at))
 
 
 def _validated(data: dict[str, Any]) -> dict[str, Any]:

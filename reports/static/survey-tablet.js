@@ -3,6 +3,13 @@
  * a ticket it shows the form, and goes back to waiting `reset_seconds` after the form appeared
  * or was last touched, or shortly after the thanks. It answers for "the ticket my counter
  * finished last" (POST /api/v1/counters/{n}/survey): it never sees a ticket's id.
+ *
+ * The `ticket.finished` event is a hint, not the only way in. A tablet that was offline,
+ * reloading or resynchronising when its counter finished never hears that event (a snapshot
+ * replaces the events it missed), so after every snapshot it asks the server whether its
+ * counter's last visitor is still to rate (GET /api/v1/counters/{n}/survey) and, while that
+ * visitor is likely still seated, offers the form. A finish heard before the form itself has
+ * loaded shows the form as soon as it has.
  */
 (function () {
   "use strict";
@@ -11,7 +18,10 @@
   const $ = function (id) { return document.getElementById(id); };
   const box = $("survey");
   const THANKS_MS = 5000;
+  const FORM_RETRY_MS = 3000;
+  const auth = { Authorization: "Bearer " + config.token };
   let form = null;
+  let wanted = false; // the counter finished before the form had loaded
   let timer = null;
 
   function idle() {
@@ -28,25 +38,44 @@
   }
 
   function show() {
-    if (!form) { return; }
+    if (!form) { wanted = true; return; }
+    wanted = false;
     $("idle").hidden = true;
     box.hidden = false;
     AntrianSkmForm.render(box, form, "id", function (body) {
-      return AntrianSkmForm.postJson("/api/v1/counters/" + config.counter + "/survey", body, {
-        Authorization: "Bearer " + config.token,
-      }).then(function (answer) { arm(THANKS_MS); return answer; });
+      return AntrianSkmForm.postJson("/api/v1/counters/" + config.counter + "/survey", body, auth)
+        .then(function (answer) { arm(THANKS_MS); return answer; });
     });
     arm(config.reset_seconds * 1000);
+  }
+
+  function loadForm() {
+    fetch("/api/v1/skm/form")
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (body) { form = body; if (wanted) { show(); } })
+      .catch(function () { setTimeout(loadForm, FORM_RETRY_MS); });
+  }
+
+  // After a (re)connection: the visitor the counter finished while we were not listening.
+  function catchUp() {
+    fetch("/api/v1/counters/" + config.counter + "/survey", { headers: auth })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (state) {
+        const seated = state && state.open && state.finished_seconds_ago < config.reset_seconds;
+        if (seated && box.dataset.state === "idle") { show(); }
+      })
+      .catch(function () { /* offline again: the next snapshot asks again */ });
   }
 
   box.addEventListener("input", function () {
     if (box.dataset.state === "open") { arm(config.reset_seconds * 1000); }
   });
 
-  fetch("/api/v1/skm/form").then(function (r) { return r.json(); }).then(function (body) { form = body; });
-
+  loadForm();
+  idle();
   window.AntrianLive.connect({
     auth: { token: config.token },
+    onSnapshot: catchUp,
     onEvent: function (name, payload) {
       if (name === "ticket.finished" && payload.ticket && payload.ticket.counter === config.counter) {
         show();
@@ -54,5 +83,4 @@
     },
     onStatus: function (state) { $("offline").hidden = state === "online"; },
   });
-  idle();
 })();

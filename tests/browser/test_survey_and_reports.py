@@ -126,6 +126,28 @@ def test_the_counter_tablet_shows_the_form_when_its_counter_finishes(
     assert state["answered"] is True
 
 
+def test_a_tablet_that_was_not_listening_when_its_counter_finished_still_offers_the_form(
+    browser: Browser, live_server: LiveServer, kiosk_token: str
+) -> None:
+    """The tablet restarted (or lost the network) just as the officer pressed "finish": the
+    event went by unheard, and the visitor still sitting there is offered the form."""
+    live_server.add_officer("budi", counters=[2])
+    budi = live_server.login("budi", counter=2)
+    ticket = serve(live_server, kiosk_token, budi)
+    call(live_server, budi, "POST", f"/tickets/{ticket['id']}/finish")
+    tablet_token = live_server.accounts.add_device("tablet-loket-2", "survey", counter=2)
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    tablet = context.new_page()
+    try:
+        tablet.goto(f"{live_server.base_url}/survey/setup#{tablet_token}")
+        expect(tablet.locator("#survey .skm-form")).to_be_visible()
+        expect(tablet.locator("#idle")).to_be_hidden()
+        tablet.reload()  # and once more: still seated, still unrated
+        expect(tablet.locator("#survey .skm-form")).to_be_visible()
+    finally:
+        context.close()
+
+
 def test_the_report_pages_draw_and_export_xlsx(
     browser: Browser, live_server: LiveServer, kiosk_token: str, siti: str, artifacts: Path
 ) -> None:

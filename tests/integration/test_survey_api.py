@@ -132,6 +132,31 @@ def test_a_survey_tablet_rates_the_ticket_its_counter_finished_last(
     assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[0] == 409
 
 
+def test_a_tablet_that_reconnects_learns_whether_its_counters_visitor_is_still_to_rate(
+    api: Api, kiosk: str, siti: str, admin: str, clock: FakeClock
+):
+    tablet = api.device("tablet-loket-1", "survey", counter=1)
+    other = api.device("tablet-loket-2", "survey", counter=2)
+    nothing = {"open": False, "finished_seconds_ago": None}
+    assert api("GET", "/counters/1/survey", tablet) == (200, nothing)
+    served(api, kiosk, siti)
+    clock.advance(seconds=20)
+    assert api("GET", "/counters/1/survey", tablet) == (
+        200,
+        {"open": True, "finished_seconds_ago": 20.0},
+    )
+    assert api("GET", "/counters/1/survey", other)[0] == 403
+    assert api("GET", "/counters/1/survey")[0] == 401
+    assert api("GET", "/counters/2/survey", other) == (200, nothing)
+    admin_sees = api("GET", "/counters/999/survey", admin)
+    assert admin_sees[0] == 404 and "no counter 999" in admin_sees[1]["error"]["message"]
+    assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[0] == 201
+    status, body = api("GET", "/counters/1/survey", tablet)
+    assert status == 200 and body["open"] is False and body["finished_seconds_ago"] == 20.0
+    clock.advance(minutes=11)
+    assert api("GET", "/counters/1/survey", tablet) == (200, nothing)
+
+
 def test_a_survey_device_needs_a_real_counter(api: Api):
     from core.tickets import InvalidRequest
 
