@@ -4,7 +4,9 @@
  * Used by the visitor's phone (status page) and by the counter's survey tablet.
  *
  *   AntrianSkmForm.render(container, form, language, submit) -> {reset()}
- *   submit(body) returns a Promise that rejects with an Error whose message is shown.
+ *   submit(body) returns a Promise that rejects with an Error whose message is shown (its
+ *   `code` the API's error code; none: the server was not reached). `already_answered` is
+ *   taken as the thanks: a visitor who sends again after a lost reply was already counted.
  */
 (function (global) {
   "use strict";
@@ -19,6 +21,7 @@
       send: "Kirim penilaian", sending: "Mengirim…",
       missing: "Mohon jawab semua pertanyaan ({n} belum dijawab).",
       thanks: "Terima kasih atas penilaian Anda!",
+      offline: "Tidak tersambung: penilaian Anda belum terkirim. Silakan kirim lagi.",
     },
     en: {
       title: "Satisfaction survey",
@@ -29,6 +32,7 @@
       send: "Send rating", sending: "Sending…",
       missing: "Please answer every question ({n} left).",
       thanks: "Thank you for your rating!",
+      offline: "Not connected: your rating was not sent yet. Please send it again.",
     },
   };
 
@@ -128,14 +132,19 @@
       button.disabled = true;
       button.textContent = t.sending;
       message.hidden = true;
-      submit({ scores: scores, profile: profileBody, suggestion: text.value || null }).then(function () {
+      function thank() {
         container.textContent = "";
         const done = el("p", t.thanks, "skm-thanks");
         done.setAttribute("role", "status");
         container.appendChild(done);
         container.dataset.state = "answered";
-      }).catch(function (err) {
-        message.textContent = err.message;
+      }
+      submit({ scores: scores, profile: profileBody, suggestion: text.value || null }).then(thank).catch(function (err) {
+        // Sent again after a reply that never came back: the first one was saved.
+        if (err.code === "already_answered") { thank(); return; }
+        // No answer from the server at all (the network, a proxy): the form is kept as it
+        // is, to be sent again.
+        message.textContent = err.code ? err.message : t.offline;
         message.hidden = false;
         button.disabled = false;
         button.textContent = t.send;

@@ -44,7 +44,10 @@
     box.hidden = false;
     AntrianSkmForm.render(box, form, "id", function (body) {
       return AntrianSkmForm.postJson("/api/v1/counters/" + config.counter + "/survey", body, auth)
-        .then(function (answer) { arm(THANKS_MS); return answer; });
+        .then(function (answer) { arm(THANKS_MS); return answer; }, function (err) {
+          if (err.code === "already_answered") { arm(THANKS_MS); } // thanked all the same
+          throw err;
+        });
     });
     arm(config.reset_seconds * 1000);
   }
