@@ -14,7 +14,8 @@ pytestmark = pytest.mark.faults
 THREADS = 4
 PER_THREAD = 30
 SERVICES = ["KTP", "KK", "AKTA"]  # within the demo's quotas (150, 120, ...) at 40 each
-KILL_AFTER = 25  # acknowledged tickets before the kill
+KILL_AFTER = 25  # acknowledged tickets before the kill (before the n-th: n times as many)
+KILLS_AT_MOST = 3
 
 
 def test_kill_9_while_issuing_loses_and_doubles_nothing(make_server, database_url) -> None:
@@ -29,22 +30,29 @@ def test_kill_9_while_issuing_loses_and_doubles_nothing(make_server, database_ur
         deadline=time.monotonic() + 60,
     )
     load.start()
-    assert wait_until(lambda: load.acked_count() >= KILL_AFTER and load.in_flight >= 2, 30), (
-        "the load never got going"
-    )
-    killed_at = time.monotonic()
-    killed_wall = time.time()
-    server.kill()
-    time.sleep(0.3)  # kiosks keep resending into a dead port meanwhile
-    server.start()
+    # The kill must hit real work: a request in flight. Between seeing some in flight and
+    # the kill, a loaded machine can pause this thread long enough for them all to be
+    # answered (CI saw it once); then the server is killed again later in the load.
+    cut: list[tuple[float, float]] = []
+    for kill in range(1, KILLS_AT_MOST + 1):
+        assert wait_until(
+            lambda n=kill: load.acked_count() >= KILL_AFTER * n and load.in_flight >= 2, 30
+        ), "the load never got going"
+        killed_at = time.monotonic()
+        killed_wall = time.time()
+        server.kill()
+        time.sleep(0.3)  # kiosks keep resending into a dead port meanwhile
+        server.start()
+        cut = [a for a in load.lost_attempts if a[0] <= killed_at <= a[1]]
+        if cut:
+            break
     load.join()
 
     assert not load.unexpected, load.unexpected
     assert not load.unanswered, f"{len(load.unanswered)} requests never answered"
     assert set(load.statuses) <= {201, 503}, load.statuses
     # Some requests were in flight when the process died: the kill hit real work.
-    cut = [a for a in load.lost_attempts if a[0] <= killed_at <= a[1]]
-    assert cut, "no request was in flight at the kill"
+    assert cut, f"no request was in flight at any of {KILLS_AT_MOST} kills"
     assert len(load.acked) == THREADS * PER_THREAD
     engine = engine_for(server)
     try:
