@@ -29,7 +29,10 @@
         + body.number + (body.slot ? " · Booking " + body.slot : "");
       document.getElementById("checkin-code").value = "";
     } catch (err) {
-      answer.textContent = err.message;
+      // The server was not reached (or its reply lost): checking in again is safe, a booking
+      // already checked in answers with its ticket.
+      answer.textContent = "Gagal terhubung ke server, silakan coba lagi. / " +
+        "Cannot reach the server, please try again.";
       answer.dataset.ok = "false";
     }
   });

@@ -17,6 +17,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
+from tests.browser.test_counter import sign_in
 from tests.browser.test_kiosk import open_kiosk
 from tests.support.live import LiveServer
 
@@ -173,3 +174,34 @@ def test_a_scan_in_priority_mode_checks_the_booking_in_as_priority(
     status = live_server.api("GET", f"/tickets/{ticket['id']}").json()
     assert status["priority"] is True
     kiosk.context.close()
+
+
+def test_an_officer_checks_a_booking_in_again_after_the_network_failed(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The counter's check-in for a visitor without a phone: with the network gone the
+    officer is told to try again (not the browser's own message); trying again issues the
+    ticket, and once more answers with the same one."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, 1)
+        code = book(live_server, "3573011205900003")
+        page.locator("#checkin-code").fill(code)
+        context.set_offline(True)
+        page.locator("#checkin-submit").click()
+        answer = page.locator("#checkin-answer")
+        expect(answer).to_contain_text("Gagal terhubung ke server")
+        expect(answer).to_have_attribute("data-ok", "false")
+        expect(page.locator("#checkin-code")).to_have_value(code)  # kept to send again
+
+        context.set_offline(False)
+        page.locator("#checkin-submit").click()
+        expect(answer).to_have_attribute("data-ok", "true")
+        expect(answer).to_contain_text("Tiket / Ticket A")
+        number = answer.inner_text().split("Ticket ")[1].split(" ")[0]
+        page.locator("#checkin-code").fill(code)
+        page.locator("#checkin-submit").click()
+        expect(answer).to_contain_text(f"Sudah check-in / Already checked in: {number}")
+    finally:
+        context.close()
