@@ -172,6 +172,9 @@ class QueueService:
     def ticket_status(self, ticket_id: str) -> dict[str, Any]:
         return ticket_views.ticket_status(self.ctx, ticket_id)
 
+    def ticket_statuses(self, ticket_ids: list[str]) -> list[dict[str, Any]]:
+        return ticket_views.ticket_statuses(self.ctx, ticket_ids)
+
     def officer_ticket(self, ticket_id: str) -> dict[str, Any]:
         return ticket_views.officer_ticket(self.ctx, ticket_id)
 

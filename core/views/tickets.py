@@ -105,6 +105,18 @@ def ticket_status(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
         return public_view(ctx, conn, ticket, with_position=True)
 
 
+def ticket_statuses(ctx: MallContext, ticket_ids: list[str]) -> list[dict[str, Any]]:
+    """Many visitors' views at one moment, read in one transaction (as each page would see
+    it, each its own `ticket_status`): the day simulator's look at every phone page."""
+    with ctx.uow.reading() as conn:
+        return [
+            public_view(
+                ctx, conn, repository.load_ticket(conn, ctx.mall, ticket_id), with_position=True
+            )
+            for ticket_id in ticket_ids
+        ]
+
+
 def officer_ticket(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
     with ctx.uow.reading() as conn:
         return officer_view(ctx, conn, repository.load_ticket(conn, ctx.mall, ticket_id))
