@@ -8,11 +8,14 @@ process hashes a NIK alike.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.context import DEFAULT_LANGUAGE, Actor, MallContext
 from core.usecases import booking, check_in
 from core.views import bookings as views
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 class BookingDesk:
@@ -33,7 +36,10 @@ class BookingDesk:
         nik: object,
         language: object = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
-        code = booking.book(self.ctx, self._secret, service, day, slot, nik, language)
+        def answer(conn: Connection, code: str) -> dict[str, Any]:
+            return views.view_of(self.ctx, booking.load_row(conn, self.ctx.mall, code), None)
+
+        code = booking.book(self.ctx, self._secret, service, day, slot, nik, language, answer)
         return views.booking_view(self.ctx, code)
 
     def view(self, code: object) -> dict[str, Any]:

@@ -153,6 +153,19 @@ def claim_in(conn: Connection, key: str, actor: str, request: str | None = None)
     return Claim("running")
 
 
+def answered(uow: UnitOfWork, key: str, actor: str, request: str | None = None) -> Claim | None:
+    """The first attempt's answer for `key` and this request, if there is one (a read: it
+    claims nothing). For a request whose checks move with the clock (a booking slot closes
+    at its start), so a retry gets its answer before it is checked again."""
+    with uow.reading() as conn:
+        first = conn.execute(_FIRST_ATTEMPT, {"in_key": key, "in_actor": actor}).one_or_none()
+    if first is None or first.status_code == 0:
+        return None
+    if request is not None and first.fingerprint not in (None, request):
+        return None  # another request's key: claiming it says so
+    return Claim("answered", first.status_code, first.body)
+
+
 def answer(uow: UnitOfWork, key: str, actor: str, status: int, body: Any) -> None:
     """Keep the answer of the request that claimed `key`, for its retries."""
     with uow.writing() as conn:

@@ -10,13 +10,37 @@
     errorBox.hidden = !message;
   }
 
-  function call(method, path, body) {
+  var OFFLINE = "Tidak tersambung ke server; silakan coba lagi. / " +
+    "Cannot reach the server; please try again.";
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A booking sent again after a lost reply carries the same Idempotency-Key, so the server
+  // answers with the booking it made (not "already booked" to someone who never saw the
+  // code); another booking asked for is a new request with a new key.
+  var sent = { body: null, key: null };
+  function keyFor(text) {
+    if (sent.body !== text) { sent = { body: text, key: newKey() }; }
+    return sent.key;
+  }
+
+  function call(method, path, body, keyed) {
     var options = { method: method, headers: { "Accept": "application/json" } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
+      if (keyed) { options.headers["Idempotency-Key"] = keyFor(options.body); }
     }
-    return fetch("/api/v1" + path, options).then(function (response) {
+    return fetch("/api/v1" + path, options).catch(function () {
+      throw new Error(OFFLINE); // the server was not reached, or its reply was lost
+    }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
           throw new Error((data.error && data.error.message) || response.statusText);
@@ -89,7 +113,7 @@
       call("POST", "/bookings", {
         service: service.value, date: date.value, slot: chosenSlot,
         nik: document.getElementById("nik").value
-      }).then(function (booking) {
+      }, true).then(function (booking) {
         window.location.assign("/booking/" + booking.code);
       }).catch(function (err) {
         submit.disabled = false;

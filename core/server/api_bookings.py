@@ -15,13 +15,19 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.bookings_desk import BookingDesk
+from core.context import Actor
 from core.server import validation
 from core.server.api import _domain_error, _http_error, current_actor, language_of
+from core.server.keys import idempotent, public_idempotency_key
 from core.tickets import DomainError, NotFound
 
 bookings_api = Blueprint("bookings_api", __name__, url_prefix="/api/v1")
 bookings_api.register_error_handler(DomainError, _domain_error)
 bookings_api.register_error_handler(HTTPException, _http_error)
+
+
+# Whose Idempotency-Keys a booking request's are: the public booking form's.
+BOOKING_FORM = Actor("public", "booking")
 
 
 def desk() -> BookingDesk:
@@ -52,13 +58,20 @@ def service_slots(code: str):  # type: ignore[no-untyped-def]
 @bookings_api.post("/bookings")
 def create_booking():  # type: ignore[no-untyped-def]
     data = validation.json_object()
-    _limit("booking requests")
-    view = desk().book(
-        data.get("service"), data.get("date"), data.get("slot"), data.get("nik"), language_of(data)
-    )
-    response = jsonify(view)
-    response.headers["Location"] = f"/api/v1/bookings/{view['code']}"
-    return response, 201
+    public_idempotency_key("a booking")  # refused before it counts against the limit
+
+    def produce() -> tuple[dict[str, Any], int]:
+        _limit("booking requests")  # a retry that gets its booking back is not counted
+        args = (data.get("service"), data.get("date"), data.get("slot"), data.get("nik"))
+        return desk().book(*args, language_of(data)), 201
+
+    # Sent again after a lost reply (same key and body), the phone gets its booking back,
+    # even after its slot closed for new bookings.
+    body, status = idempotent(BOOKING_FORM, produce, replay_first=True)
+    response = jsonify(body)
+    if status == 201:
+        response.headers["Location"] = f"/api/v1/bookings/{body['code']}"
+    return response, status
 
 
 @bookings_api.get("/bookings/<code>")

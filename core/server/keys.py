@@ -22,6 +22,10 @@ from core.server import validation
 from core.tickets import DomainError, InvalidRequest
 
 MAX_IDEMPOTENCY_KEY = 80
+# A public request (no token) gets its first answer back for its key and body, and that
+# answer is the visitor's own (a ticket's id, a booking's code): its key must be as
+# unguessable as a random UUID, never "1".
+MIN_PUBLIC_KEY_LENGTH = 16
 
 
 def idempotency_key() -> str | None:
@@ -31,6 +35,16 @@ def idempotency_key() -> str | None:
     # A key is bound to its request by the request's fingerprint (see request_fingerprint):
     # sent again with another method, address or body it is refused with 422.
     return key or None
+
+
+def public_idempotency_key(for_what: str) -> str | None:
+    key = idempotency_key()
+    if key is not None and len(key) < MIN_PUBLIC_KEY_LENGTH:
+        raise InvalidRequest(
+            f"Idempotency-Key must be at least {MIN_PUBLIC_KEY_LENGTH} random characters for "
+            f"{for_what} (e.g. a UUID)."
+        )
+    return key
 
 
 def request_fingerprint() -> str:
@@ -53,18 +67,26 @@ def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
     return first.body, first.status
 
 
-def idempotent(actor: Actor, produce: Callable[[], tuple[Any, int]]) -> tuple[Any, int]:
+def idempotent(
+    actor: Actor, produce: Callable[[], tuple[Any, int]], *, replay_first: bool = False
+) -> tuple[Any, int]:
     """Run `produce` once per `Idempotency-Key`; a retry gets the first answer back.
 
     The use case's own transaction claims the key and stores its answer (the request's key
     travels in `idempotency.CURRENT`), so an action and its key commit or vanish together:
     a retry after a crash, a killed connection or a lost answer gets the answer, never
-    "in progress" for a minute and never the action done twice."""
+    "in progress" for a minute and never the action done twice. `replay_first`: look for
+    the first answer before `produce` runs its checks, not only when its transaction claims
+    the key."""
     key = idempotency_key()
     if key is None:
         return produce()
     uow = current_app.extensions["antrian.queue"].uow
     keyed = idempotency.KeyedRequest(key, actor.name, request_fingerprint())
+    if replay_first:  # `produce` checks what the clock may have closed since the first try
+        first = idempotency.answered(uow, key, actor.name, keyed.fingerprint)
+        if first is not None:
+            return first_answer(first)
     token = idempotency.CURRENT.set(keyed)
     try:
         body, status = produce()

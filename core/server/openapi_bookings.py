@@ -89,14 +89,20 @@ def booking_paths(op: Any, path_param: Any, json: Any) -> dict[str, Any]:
         },
         "/api/v1/bookings": {
             "post": op(
-                "Book a slot (public, limited per client)",
+                "Book a slot (public, limited per client). An Idempotency-Key (at least 16 "
+                "random characters) makes a retry after a lost reply return the booking made",
                 {"201": booking},
-                {**refusals, "404": "Unknown service"},
+                {
+                    **refusals,
+                    "404": "Unknown service",
+                    "409": refusals["409"] + ", or the same request is still running",
+                },
                 auth=False,
                 body=body(
                     {"service": SERVICE_CODE, "date": DATE, "slot": SLOT_START, "nik": NIK},
                     {"language": LANGUAGE},
                 ),
+                idempotent=True,
             )
         },
         "/api/v1/bookings/{code}": {

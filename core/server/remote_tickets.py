@@ -31,7 +31,7 @@ from limits import RateLimitItem, parse_many
 from core import idempotency
 from core.accounts import RateLimited
 from core.context import Actor
-from core.server.keys import first_answer, idempotency_key, request_fingerprint
+from core.server.keys import first_answer, public_idempotency_key, request_fingerprint
 from core.server.throttle import Throttle, client_address
 from core.tickets import InvalidRequest
 from core.usecases.remote import CHANNEL
@@ -40,10 +40,6 @@ log = logging.getLogger(__name__)
 
 REMOTE_TICKET_LIMITS = "3 per hour"
 LIMITS_KEY = "ANTRIAN_REMOTE_TICKET_LIMITS"
-# The ticket id is the visitor's key to their page, and a retry with the same
-# Idempotency-Key (and body) gets that id back: for a public request the key must be as
-# unguessable as a random UUID, never "1".
-MIN_KEY_LENGTH = 16
 ONLINE = Actor(CHANNEL, CHANNEL)
 
 
@@ -107,12 +103,7 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
             "'priority' must be null for a number from home: priority (lansia, disabilitas, "
             "ibu hamil) is chosen at the kiosk in the hall."
         )
-    key = idempotency_key()
-    if key is not None and len(key) < MIN_KEY_LENGTH:
-        raise InvalidRequest(
-            f"Idempotency-Key must be at least {MIN_KEY_LENGTH} random characters for a number "
-            "from home (e.g. a UUID)."
-        )
+    key = public_idempotency_key("a number from home")
     _count_request()
     if key is None:
         view = queue.issue_ticket(service, None, ONLINE, channel=CHANNEL, language=language)

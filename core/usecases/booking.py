@@ -13,6 +13,7 @@ live). The check-in that turns a booking into a ticket is core/usecases/check_in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -148,8 +149,11 @@ def book(
     raw_slot: object,
     raw_nik: object,
     language: object = DEFAULT_LANGUAGE,
+    answer: Callable[[Connection, str], Any] | None = None,
 ) -> str:
-    """Book a place; the new booking's code."""
+    """Book a place; the new booking's code. `answer` renders the new booking (in the same
+    transaction) as the request's answer, kept on its Idempotency-Key: a phone that sends
+    again after a lost reply gets its booking's code, never "already booked"."""
     service = known_service(ctx, service_code)
     if language not in LANGUAGES:
         raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}.")
@@ -185,6 +189,8 @@ def book(
                         updated_at=now,
                     )
                 )
+                if answer is not None:
+                    change.answered(answer(conn, code), status=201)
             return code
         except IntegrityError as exc:  # a racing request of the same NIK won (PostgreSQL)
             if "active_nik" in str(exc.orig):

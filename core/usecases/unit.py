@@ -57,11 +57,12 @@ class Change:
     versions: dict[str, int] = field(default_factory=dict)
     # The use case's answer, stored on the request's Idempotency-Key in this transaction.
     answer: Any = None
+    answer_status: int = 200
     has_answer: bool = False
 
-    def answered(self, view: Any) -> Any:
-        """Note `view` as the answer of this change (and return it)."""
-        self.answer, self.has_answer = view, True
+    def answered(self, view: Any, status: int = 200) -> Any:
+        """Note `view` (and its HTTP status) as the answer of this change, and return it."""
+        self.answer, self.answer_status, self.has_answer = view, status, True
         return view
 
     def record_ticket(
@@ -101,7 +102,9 @@ def changing(ctx: MallContext) -> Iterator[Change]:
             change = Change(conn)
             yield change
             if keyed is not None and change.has_answer:
-                idempotency.answer_in(conn, keyed.key, keyed.actor, 200, change.answer)
+                idempotency.answer_in(
+                    conn, keyed.key, keyed.actor, change.answer_status, change.answer
+                )
             count = change.fact_count
             if count:
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.browser.test_counter import sign_in
 from tests.browser.test_kiosk import open_kiosk
@@ -111,6 +111,46 @@ def test_a_phone_books_sees_its_code_and_qr_cancels_and_books_again(
     assert page.url.rsplit("/", 1)[1] != code
     expect(page.locator("#status")).to_have_text("booked")
     page.context.close()
+
+
+def test_a_booking_whose_reply_was_lost_is_found_by_sending_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The server made the booking but the phone never heard back (a mobile network):
+    the visitor is told to try again, and sending again opens the booking made, not
+    "already booked" for a code they never saw."""
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    page = context.new_page()
+    made: list[str] = []
+
+    def reply_lost(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        reply = route.fetch()  # the server books...
+        made.append(reply.json()["code"])
+        route.abort("connectionreset")  # ...and the phone never hears back
+
+    try:
+        day, slot = first_open_slot(live_server)
+        page.route(f"{live_server.base_url}/api/v1/bookings", reply_lost)
+        page.goto(f"{live_server.base_url}/booking/")
+        page.select_option("#service", "KTP")
+        page.fill("#date", day)
+        page.dispatch_event("#date", "change")
+        page.locator(f".slot[data-slot='{slot}']").click()
+        page.fill("#nik", "3573011205900004")
+        page.locator("#submit").click()
+        expect(page.locator("#error")).to_contain_text("Tidak tersambung")
+        assert len(made) == 1
+
+        page.unroute(f"{live_server.base_url}/api/v1/bookings")
+        page.locator("#submit").click()
+        page.wait_for_url(BOOKING_PAGE)
+        assert page.url.rsplit("/", 1)[1] == made[0]
+        expect(page.locator("#status")).to_have_text("booked")
+    finally:
+        context.close()
 
 
 def test_a_phone_is_told_what_is_wrong_with_its_nik(

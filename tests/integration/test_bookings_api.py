@@ -155,6 +155,43 @@ def test_a_full_slot_and_today_s_cut_off(api: Client, clock: FakeClock):
     assert api.book(day="2026-11-24", slot="10:00", nik=NIK_WOMAN)[0] == 201
 
 
+def test_a_booking_sent_again_with_its_key_gets_the_booking_made(
+    app: Flask, api: Client, clock: FakeClock
+):
+    """The phone's reply was lost: sent again with the same Idempotency-Key and body, the
+    visitor gets the code of the booking made (also once the slot has closed for new
+    bookings), never "already booked" for a code they never saw."""
+    http = app.test_client()
+    body = {"service": "KTP", "date": "2026-11-24", "slot": "10:00", "nik": NIK_MAN}
+    key = {"Idempotency-Key": "0f6c2b9e-3a41-4d7e-9b1a-5c2e8d4f7a60"}
+    first = http.post("/api/v1/bookings", json=body, headers=key)
+    assert first.status_code == 201, first.get_json()
+    code = first.get_json()["code"]
+    again = http.post("/api/v1/bookings", json=body, headers=key)
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Location"] == f"/api/v1/bookings/{code}"
+    # 09:30: the 10:00 slot is within the cut-off now; the retry still gets its booking.
+    clock.advance(minutes=30)
+    assert api.book(day="2026-11-24", slot="10:00", nik=NIK_WOMAN)[1]["error"]["code"] == (
+        "slot_closed"
+    )
+    late = http.post("/api/v1/bookings", json=body, headers=key)
+    assert late.status_code == 201 and late.get_json()["code"] == code
+    # Without the key it is a new request: one active booking per NIK and day.
+    status, refused = api.book(day="2026-11-24", slot="11:00")
+    assert status == 409 and refused["error"]["code"] == "already_booked"
+    # The key with another booking asked for is refused, and names the key.
+    other = http.post("/api/v1/bookings", json={**body, "slot": "11:00"}, headers=key)
+    assert other.status_code == 422
+    assert other.get_json()["error"]["code"] == "idempotency_key_reused"
+    # A public key must be unguessable.
+    short = http.post("/api/v1/bookings", json=body, headers={"Idempotency-Key": "1"})
+    assert short.status_code == 400 and "16" in short.get_json()["error"]["message"]
+    with app.extensions["antrian.engine"].connect() as conn:
+        made = conn.execute(bookings.select()).all()
+    assert [row.code for row in made] == [code]
+
+
 def test_unknown_codes_are_404_and_count_against_the_client(api: Client, app: Flask):
     app.extensions["antrian.settings"]  # the limit is read from the settings
     status, body = api("GET", "/bookings/ABCD2345")
