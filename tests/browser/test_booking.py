@@ -15,7 +15,7 @@ import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.test_counter import sign_in
 from tests.browser.test_kiosk import open_kiosk
@@ -75,17 +75,22 @@ def book(server: LiveServer, nik: str) -> str:
     return response.json()["code"]
 
 
+def fill_the_form(page: Page, day: str, slot: str, nik: str) -> None:
+    """KTP on `day` at `slot` for `nik`, not yet sent."""
+    page.select_option("#service", "KTP")
+    page.fill("#date", day)
+    page.dispatch_event("#date", "change")
+    page.locator(f".slot[data-slot='{slot}']").click()
+    page.fill("#nik", nik)
+
+
 def test_a_phone_books_sees_its_code_and_qr_cancels_and_books_again(
     browser: Browser, live_server: LiveServer
 ) -> None:
     page = browser.new_context(viewport=PHONE, has_touch=True).new_page()
     day, slot = first_open_slot(live_server)
     page.goto(f"{live_server.base_url}/booking/")
-    page.select_option("#service", "KTP")
-    page.fill("#date", day)
-    page.dispatch_event("#date", "change")
-    page.locator(f".slot[data-slot='{slot}']").click()
-    page.fill("#nik", "3573011205900001")
+    fill_the_form(page, day, slot, "3573011205900001")
     page.locator("#submit").click()
     page.wait_for_url(BOOKING_PAGE)
     code = page.url.rsplit("/", 1)[1]
@@ -101,11 +106,7 @@ def test_a_phone_books_sees_its_code_and_qr_cancels_and_books_again(
     page.locator("#cancel").click()
     expect(page.locator("#status")).to_have_text("cancelled")
     page.locator("a.button").click()
-    page.select_option("#service", "KTP")
-    page.fill("#date", day)
-    page.dispatch_event("#date", "change")
-    page.locator(f".slot[data-slot='{slot}']").click()
-    page.fill("#nik", "3573011205900001")
+    fill_the_form(page, day, slot, "3573011205900001")
     page.locator("#submit").click()
     page.wait_for_url(BOOKING_PAGE)
     assert page.url.rsplit("/", 1)[1] != code
@@ -135,11 +136,7 @@ def test_a_booking_whose_reply_was_lost_is_found_by_sending_again(
         day, slot = first_open_slot(live_server)
         page.route(f"{live_server.base_url}/api/v1/bookings", reply_lost)
         page.goto(f"{live_server.base_url}/booking/")
-        page.select_option("#service", "KTP")
-        page.fill("#date", day)
-        page.dispatch_event("#date", "change")
-        page.locator(f".slot[data-slot='{slot}']").click()
-        page.fill("#nik", "3573011205900004")
+        fill_the_form(page, day, slot, "3573011205900004")
         page.locator("#submit").click()
         expect(page.locator("#error")).to_contain_text("Tidak tersambung")
         assert len(made) == 1

@@ -10,29 +10,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
+from tests.browser import test_survey_and_reports as survey
 from tests.browser.test_survey_and_reports import PHONE, answer_the_form, call, serve
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("survey-resend"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def kiosk_token(live_server: LiveServer) -> str:
-    return live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
-
-
-@pytest.fixture(scope="module")
-def siti(live_server: LiveServer) -> str:
-    live_server.add_officer("siti", counters=[1])
-    return live_server.login("siti", counter=1)
+# The survey tests' own server (one per module), kiosk and officer at counter 1.
+live_server = survey.live_server
+kiosk_token = survey.kiosk_token
+siti = survey.siti
 
 
 @pytest.fixture
