@@ -4,6 +4,7 @@ and every refusal a clear 4xx naming the field. The clock is the demo's Tuesday 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -155,12 +156,28 @@ def test_a_full_slot_and_today_s_cut_off(api: Client, clock: FakeClock):
     assert api.book(day="2026-11-24", slot="10:00", nik=NIK_WOMAN)[0] == 201
 
 
+@pytest.fixture
+def app_on_each_database(
+    settings: Settings, clock: FakeClock, database_url: str
+) -> Iterator[Flask]:
+    app = create_app(
+        dataclasses.replace(settings, database_url=database_url),
+        clock=clock,
+        printer_factory=RecordingPrinter,
+        test_config={"TESTING": True},
+    )
+    yield app
+    app.extensions["antrian.engine"].dispose()
+
+
 def test_a_booking_sent_again_with_its_key_gets_the_booking_made(
-    app: Flask, api: Client, clock: FakeClock
+    app_on_each_database: Flask, clock: FakeClock
 ):
     """The phone's reply was lost: sent again with the same Idempotency-Key and body, the
     visitor gets the code of the booking made (also once the slot has closed for new
     bookings), never "already booked" for a code they never saw."""
+    app = app_on_each_database
+    api = Client(app)
     http = app.test_client()
     body = {"service": "KTP", "date": "2026-11-24", "slot": "10:00", "nik": NIK_MAN}
     key = {"Idempotency-Key": "0f6c2b9e-3a41-4d7e-9b1a-5c2e8d4f7a60"}
