@@ -137,15 +137,14 @@ def counters(conn: Connection, mall: str, numbers: Iterable[int]) -> list[Counte
     ]
 
 
-def counter_minutes(
+def counter_minutes_by_day(
     conn: Connection, mall: str, first: date, last: date, service: str
-) -> list[tuple[float, int | None]]:
-    """How long the latest visitors of `service` from day `first` to `last` held a counter
-    (call to finish, no-shows included: a no-show takes counter time too), each with its
-    counter; newest first, at most `SAMPLE_LIMIT`."""
+) -> list[list[float]]:
+    """How long the visitors of `service` from day `first` to `last` held a counter (call to
+    finish, no-shows included: a no-show takes counter time too), one list per day: their
+    mean, and how much one day's differs from another's (`core/pace.py`)."""
     rows = conn.execute(
-        select(tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
-        .where(
+        select(tickets.c.day, tickets.c.called_at, tickets.c.finished_at).where(
             tickets.c.mall == mall,
             tickets.c.day >= first.isoformat(),
             tickets.c.day <= last.isoformat(),
@@ -154,13 +153,12 @@ def counter_minutes(
             tickets.c.called_at.is_not(None),
             tickets.c.finished_at.is_not(None),
         )
-        .order_by(tickets.c.finished_at.desc())
-        .limit(SAMPLE_LIMIT)
     )
-    return [
-        (max(0.0, (as_utc(r.finished_at) - as_utc(r.called_at)).total_seconds() / 60), r.counter)  # type: ignore[operator]
-        for r in rows
-    ]
+    days: dict[str, list[float]] = {}
+    for day, called_at, finished_at in rows:
+        minutes = (as_utc(finished_at) - as_utc(called_at)).total_seconds() / 60  # type: ignore[operator]
+        days.setdefault(day, []).append(max(0.0, minutes))
+    return [days[day] for day in sorted(days)]
 
 
 def counter_times(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from core import estimate_data
-from core.pace import Pace, robust_pace
+from core.pace import Pace, Prior, prior_from, robust_pace
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -60,7 +60,7 @@ class Paces:
         self.ctx = ctx
         self._lock = threading.Lock()
         self._today: dict[str, _Today] = {}
-        self._recent: dict[str, tuple[str, list[CounterTime]]] = {}
+        self._recent: dict[str, tuple[str, Prior | None]] = {}
 
     def of(self, conn: Connection, code: str, day: date) -> Pace:
         now = self.ctx.now()
@@ -75,7 +75,7 @@ class Paces:
             latest = known.latest_end()
             since = latest - OVERLAP if latest is not None else None
         rows = estimate_data.counter_times(conn, self.ctx.mall, day, code, since)
-        recent = self._recent_times(conn, code, day)
+        prior = self._recent_prior(conn, code, day)
         with self._lock:
             known.read_at, known.heard_of_more = now, False
             changed = known.pace is None
@@ -88,7 +88,7 @@ class Paces:
                     keep = sorted(known.ended.items(), key=lambda kv: kv[1][0], reverse=True)
                     known.ended = dict(keep[: estimate_data.SAMPLE_LIMIT])
                 default = self.ctx.settings.service(code).default_service_minutes
-                known.pace = robust_pace(known.newest_first(), recent, default)
+                known.pace = robust_pace(known.newest_first(), prior, default)
             self._today[code] = known
             return known.pace  # type: ignore[return-value]
 
@@ -100,19 +100,20 @@ class Paces:
                 if known is not None:
                     known.heard_of_more = True
 
-    def _recent_times(self, conn: Connection, code: str, day: date) -> list[CounterTime]:
-        """Recent days' counter times of the service, read once a day."""
+    def _recent_prior(self, conn: Connection, code: str, day: date) -> Prior | None:
+        """Recent days' counter times of the service, as a prior: read once a day."""
         with self._lock:
             cached = self._recent.get(code)
         if cached is not None and cached[0] == day.isoformat():
             return cached[1]
         first = day - timedelta(days=estimate_data.RECENT_DAYS)
-        found = estimate_data.counter_minutes(
+        days = estimate_data.counter_minutes_by_day(
             conn, self.ctx.mall, first, day - timedelta(days=1), code
         )
+        prior = prior_from(days)
         with self._lock:
-            self._recent[code] = (day.isoformat(), found)
-        return found
+            self._recent[code] = (day.isoformat(), prior)
+        return prior
 
 
 def _fresh(known: _Today, now: datetime) -> bool:
