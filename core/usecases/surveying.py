@@ -105,8 +105,10 @@ def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> d
 
 
 def _known_counter(ctx: MallContext, counter: int) -> None:
-    if all(known.number != counter for known in ctx.settings.counters):
-        raise NotFound(f"This mall has no counter {counter}.")
+    try:
+        ctx.settings.counter(counter)
+    except KeyError:
+        raise NotFound(f"This mall has no counter {counter}.") from None
 
 
 def _finished_last(
