@@ -114,7 +114,8 @@ def booking_paths(op: Any, path_param: Any, json: Any) -> dict[str, Any]:
                 params=[code],
             ),
             "delete": op(
-                "Cancel a booking: its place is free again (public)",
+                "Cancel a booking: its place is free again (public). Cancelling a cancelled "
+                "booking again answers 200 with it, as the first time",
                 {"200": booking},
                 refusals,
                 auth=False,

@@ -224,8 +224,12 @@ def ensure_active(row: Any, today: date | None = None) -> None:
 
 
 def cancel(ctx: MallContext, raw_code: object) -> str:
+    """Cancel a booking; cancelling it again answers as the first time did. A phone whose
+    reply was lost sends it again, and was told "cancelled" as a refusal of what it asked."""
     with changing(ctx) as change:
         row = load_row(change.conn, ctx.mall, raw_code, for_update=True)
+        if row.status == "cancelled":
+            return row.code  # nothing changes: no event, no place given back twice
         ensure_active(row, ctx.today())
         _give_back(ctx, change.conn, row.service, row.day, row.slot)
         change.conn.execute(
