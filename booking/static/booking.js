@@ -13,14 +13,7 @@
   var OFFLINE = "Tidak tersambung ke server; silakan coba lagi. / " +
     "Cannot reach the server; please try again.";
 
-  function newKey() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
+  var newKey = window.AntrianKeys.newKey;
 
   // A booking sent again after a lost reply carries the same Idempotency-Key, so the server
   // answers with the booking it made (not "already booked" to someone who never saw the

@@ -37,13 +37,7 @@
   // ------------------------------------------------------------------ helpers
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  function newKey() {
-    // crypto.getRandomValues works on plain-http LAN addresses too (randomUUID does not).
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    const hex = Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); });
-    return "counter-" + config.counter + "-" + hex.join("");
-  }
+  function newKey() { return window.AntrianKeys.newKey("counter-" + config.counter + "-"); }
 
   function authHeaders(extra) {
     const headers = { Authorization: "Bearer " + config.token, Accept: "application/json" };

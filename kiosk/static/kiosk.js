@@ -45,13 +45,7 @@
     return element;
   }
 
-  function newKey() {
-    // crypto.randomUUID needs a secure context; kiosks often run on plain http in a LAN.
-    const bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return "kiosk-" + (config.kiosk || "x") + "-" +
-      Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
+  function newKey() { return window.AntrianKeys.newKey("kiosk-" + (config.kiosk || "x") + "-"); }
 
   function people(n) { return t("people", { n: n }); }
 

@@ -25,14 +25,7 @@
     } catch (err) { /* private mode: the key lives only as long as this page */ }
   }
 
-  function newKey() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    const bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
+  const newKey = window.AntrianKeys.newKey;
 
   function statusPath(id) { return "/t/" + encodeURIComponent(id) + langQuery; }
 
