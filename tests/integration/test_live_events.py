@@ -188,6 +188,43 @@ def test_a_ticket_page_hears_its_own_call(
     assert event["ticket"]["status"] == "called"
 
 
+def test_one_event_reaches_the_ticket_page_and_the_mall_room_once_each(
+    server: LiveServer, kiosk: str, listeners: list[Listener]
+):
+    """The relay sends an event to the ticket's own room and the mall room in one emit: each
+    listener of either hears it once, and those of other tickets do not."""
+    server.add_officer("dewi", counters=[4])
+    officer = server.login("dewi", counter=4)
+    mine, other = (
+        api_ok(server, "POST", "/tickets", kiosk, json={"service": "PINDAH"}) for _ in range(2)
+    )
+    page, other_page, display = (listener(listeners) for _ in range(3))
+    page.connect(server, {"ticket": mine["id"]})
+    other_page.connect(server, {"ticket": other["id"]})
+    display.connect(server, {"token": server.device_token("tv-once", "display", zone="A")})
+    for each in (page, other_page):
+        each.wait_for("ticket.status")
+    display.wait_for("snapshot")
+
+    api_ok(server, "POST", f"/tickets/{mine['id']}/call", officer)
+    api_ok(server, "POST", f"/tickets/{mine['id']}/no-show", officer)  # a later event: all in
+
+    def calls_heard(who: Listener) -> int:
+        who.wait_for("ticket.no_show", lambda d: d["ticket"]["number"] == mine["number"])
+        return sum(
+            1
+            for name, data in who.seen
+            if name == "ticket.called" and data["ticket"]["number"] == mine["number"]
+        )
+
+    assert calls_heard(page) == 1
+    assert calls_heard(display) == 1
+    time.sleep(0.5)  # the other ticket's page hears neither event
+    while not other_page.received.empty():
+        other_page.seen.append(other_page.received.get())
+    assert not [name for name, _ in other_page.seen if name in ("ticket.called", "ticket.no_show")]
+
+
 def test_an_unknown_ticket_page_is_refused(server: LiveServer):
     client = socketio.Client(reconnection=False)
     with pytest.raises(SocketConnectionError):
