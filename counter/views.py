@@ -157,8 +157,10 @@ def login_submit():  # type: ignore[no-untyped-def]
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     raw_counter = request.form.get("counter", "").strip()
-    # A counter number has a few digits; int() of thousands of them is refused by Python.
-    counter = int(raw_counter) if raw_counter.isdigit() and len(raw_counter) <= 6 else None
+    # A counter number has a few ASCII digits: int() of thousands of them is refused by
+    # Python, and str.isdigit() also passes "²" (which int() refuses) and "١" (which it reads).
+    digits = raw_counter.isascii() and raw_counter.isdigit()
+    counter = int(raw_counter) if digits and len(raw_counter) <= 6 else None
     if counter is None:
         return _render_login(400, ("login.no_counter", {}), username=username)
     accounts = _accounts()

@@ -76,7 +76,7 @@ def _integer(value: object, path: str, low: int, high: int, what: str) -> int:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         number = int(value.strip())
     if number is None or not low <= number <= high:
         raise PrinterConfigError(f"{path}: must be {what}, got {_shown(value)}")

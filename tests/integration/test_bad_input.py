@@ -66,6 +66,16 @@ def test_a_counter_number_with_thousands_of_digits_is_refused(app: Flask):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("counter", ["²", "1²", "①", "١"])
+def test_a_counter_number_in_other_digits_is_refused_clearly(app: Flask, counter: str):
+    # str.isdigit() passes superscripts and other scripts' digits: int() then failed on "²"
+    # (a 500) and read "١" as counter 1.
+    form = {"username": "siti", "password": PASSWORD, "counter": counter}
+    response = app.test_client().post("/counter/login", data=form)
+    assert response.status_code == 400
+    assert "text/html" in response.content_type
+
+
 @pytest.mark.parametrize(
     "path",
     [

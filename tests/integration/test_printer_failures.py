@@ -425,6 +425,10 @@ def test_usb_and_serial_printers_that_cannot_be_opened_fail_with_a_reason() -> N
             {"kind": "network", "host": "192.0.2.1", "port": "abc"},
             "kiosks[0].printer.port: must be an integer 1-65535, got 'abc'",
         ),
+        (  # str.isdigit() passes it, int() does not
+            {"kind": "network", "host": "192.0.2.1", "port": "9100²"},
+            "kiosks[0].printer.port: must be an integer 1-65535, got '9100²'",
+        ),
         (
             {"kind": "network", "host": "192.0.2.1", "port": 70000},
             "kiosks[0].printer.port: must be an integer 1-65535, got 70000 (int)",
