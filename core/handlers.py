@@ -104,6 +104,12 @@ class QueueService:
             fingerprint=fingerprint,
         )
 
+    def issued_before(
+        self, actor: Actor, key: str, fingerprint: str | None
+    ) -> idempotency.Claim | None:
+        """The first answer of an issue sent again with its Idempotency-Key, or None."""
+        return self._issuer.answered_before(actor, key, fingerprint)
+
     def call_next(self, counter_number: int, actor: Actor) -> dict[str, Any] | None:
         self._day.before_command()
         return calling.call_next(self.ctx, counter_number, actor)

@@ -239,11 +239,17 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     priority = _optional_str(data, "priority")
     language = language_of(data)
     key = idempotency_key()
-    throttle = current_app.extensions.get("antrian.throttle")
-    if actor.kind == "kiosk" and throttle is not None:
-        throttle.check_issue(actor.name)  # a kiosk's token sits in its page: bound its rate
     printing = current_app.extensions.get("antrian.printing")
     prints = printing is not None and actor.kind == "kiosk" and printing.has_printer(actor.kiosk)
+    throttle = current_app.extensions.get("antrian.throttle")
+    if actor.kind == "kiosk" and throttle is not None:
+        # A retry of a ticket already issued gets it back before the rate is counted: the
+        # visitor whose answer was lost must not be told to wait a minute for their number.
+        if key is not None:
+            first = queue().issued_before(actor, key, request_fingerprint())
+            if first is not None:
+                return _issued_again(first, prints, printing, actor, language)
+        throttle.check_issue(actor.name)  # a kiosk's token sits in its page: bound its rate
     if key is None:
         view = queue().issue_ticket(service, priority, actor, channel=actor.kind, language=language)
         status = 201
@@ -260,17 +266,24 @@ def issue_ticket():  # type: ignore[no-untyped-def]
             fingerprint=request_fingerprint(),
         )
         if isinstance(outcome, idempotency.Claim):
-            body, status = first_answer(outcome)
-            if status != 201 or not prints:
-                return jsonify(body), status
-            # The same ticket again: its print outcome, or its printing if that never ran.
-            view = dict(body)
-            view["print"] = printing.outcome_or_print(view["id"], actor.kiosk, actor, language)
-            return jsonify(view), 201
+            return _issued_again(outcome, prints, printing, actor, language)
         view, status = outcome, 201
     if prints:
         view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language, issued=view)
     return jsonify(view), status
+
+
+def _issued_again(
+    first: idempotency.Claim, prints: bool, printing: Any, actor: Actor, language: str
+) -> tuple[Response, int]:
+    """The first answer to an issue sent again with its key: at a kiosk with a printer, the
+    same ticket with its print outcome, or printed now if its printing never ran."""
+    body, status = first_answer(first)
+    if status != 201 or not prints:
+        return jsonify(body), status
+    view = dict(body)
+    view["print"] = printing.outcome_or_print(view["id"], actor.kiosk, actor, language)
+    return jsonify(view), 201
 
 
 def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]

@@ -136,8 +136,10 @@ IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "description": "Makes a retry return the first answer instead of acting twice; a retry "
-    "while the first attempt still runs gets 409 in_progress. A key belongs to one operation "
-    "on one object: the same key sent elsewhere is a new request.",
+    "while the first attempt still runs gets 409 in_progress. A key is for one request: the "
+    "same key with another method, address or body is refused with 422 "
+    "idempotency_key_reused (send a new key with a new request). A retry of a ticket already "
+    "issued gets it back before any rate limit is counted.",
     "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
 }
 

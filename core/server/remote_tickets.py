@@ -104,6 +104,13 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
             "ibu hamil) is chosen at the kiosk in the hall."
         )
     key = public_idempotency_key("a number from home")
+    if key is not None:
+        # A retry of a number already taken gets it back before the address's requests are
+        # counted: a phone that lost the answer must not be told to wait an hour for it.
+        first = queue.issued_before(ONLINE, key, request_fingerprint())
+        if first is not None:
+            body, status = first_answer(first)
+            return jsonify(body), status
     _count_request()
     if key is None:
         view = queue.issue_ticket(service, None, ONLINE, channel=CHANNEL, language=language)

@@ -151,6 +151,16 @@ class TicketIssuer:
             return dataclasses.replace(outcome, body=self._estimated(outcome.body))
         return outcome
 
+    def answered_before(
+        self, actor: Actor, key: str, fingerprint: str | None
+    ) -> idempotency.Claim | None:
+        """What this request answered when first sent with `key`, or None (a read, which
+        claims nothing): a retry gets its ticket before anything is counted against it."""
+        first = idempotency.answered(self.ctx.uow, key, actor.name, fingerprint)
+        if first is not None and isinstance(first.body, dict) and "id" in first.body:
+            return dataclasses.replace(first, body=self._estimated(first.body))
+        return first
+
     def _estimated(
         self, view: dict[str, Any], issued: tuple[Ticket, int] | None = None
     ) -> dict[str, Any]:

@@ -108,6 +108,21 @@ def test_the_remote_share_is_enforced_and_the_hall_keeps_the_rest(
     assert issued.get_json()["channel_badge"] is None
 
 
+def test_a_retry_with_its_key_gets_the_number_back_even_at_the_limit(client: FlaskClient) -> None:
+    # A phone that lost the answer sends the same request again: it is the same number, not
+    # another request counted against the address (3 an hour here).
+    key = {"Idempotency-Key": "online-retry-3f9c2a7e-5b1d-4e8a-9c0f-2d6b8e1a7c44"}
+    status, first, _ = take(client, addr="10.4.0.1", headers=key)
+    assert status == 201
+    for _ in range(4):
+        status, again, _ = take(client, addr="10.4.0.1", headers=key)
+        assert (status, again["id"], again["number"]) == (201, first["id"], first["number"])
+    # Two more new numbers fit under the limit: the retries took none of it.
+    assert take(client, "KK", addr="10.4.0.1")[0] == 201
+    assert take(client, "KK", addr="10.4.0.1")[0] == 201
+    assert take(client, "KK", addr="10.4.0.1")[0] == 429
+
+
 def test_a_closed_service_or_one_without_remote_numbers_refuses_with_409(
     client: FlaskClient, clock: FakeClock
 ) -> None:

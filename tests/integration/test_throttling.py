@@ -116,6 +116,31 @@ def test_a_kiosk_token_cannot_empty_the_quota(app: Flask, client: FlaskClient) -
     assert by_officer.status_code == 201
 
 
+def test_a_kiosk_retry_with_its_key_gets_the_ticket_back_at_the_limit(
+    app: Flask, client: FlaskClient
+) -> None:
+    # The tenth ticket's answer was lost; the kiosk page sends the same request again with
+    # the same key. The ticket exists: the visitor gets it, not "wait a minute".
+    token = app.extensions["antrian.accounts"].add_device("kiosk-lobby", "kiosk", kiosk="K1")
+    answers = [
+        client.post(
+            "/api/v1/tickets",
+            json={"service": "KTP"},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"k1-{n}"},
+        )
+        for n in range(10)
+    ]
+    assert [a.status_code for a in answers] == [201] * 10
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "k1-9"}
+    again = client.post("/api/v1/tickets", json={"service": "KTP"}, headers=headers)
+    assert again.status_code == 201
+    assert again.get_json()["id"] == answers[9].get_json()["id"]
+    # A new request is still over the limit.
+    headers["Idempotency-Key"] = "k1-10"
+    refused = client.post("/api/v1/tickets", json={"service": "KTP"}, headers=headers)
+    assert refused.status_code == 429
+
+
 def test_kiosk_limits_are_configurable(settings: Settings, clock: FakeClock) -> None:
     app = create_app(
         settings,
