@@ -115,9 +115,17 @@
     });
   }
 
+  // Cancelling gives the place away: one tap asks, a second one cancels.
   var cancel = document.getElementById("cancel");
   if (cancel) {
-    cancel.addEventListener("click", function () {
+    var confirmBox = document.getElementById("confirm-cancel");
+    var askCancel = function (asking) {
+      confirmBox.hidden = !asking;
+      cancel.hidden = asking;
+    };
+    cancel.addEventListener("click", function () { askCancel(true); });
+    document.getElementById("cancel-no").addEventListener("click", function () { askCancel(false); });
+    document.getElementById("cancel-yes").addEventListener("click", function () {
       call("DELETE", "/bookings/" + config.code).then(function () {
         window.location.reload();
       }).catch(function (err) { showError(err.message); });

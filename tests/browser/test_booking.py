@@ -75,12 +75,23 @@ def book(server: LiveServer, nik: str) -> str:
     return response.json()["code"]
 
 
+def readable(page: Page, selector: str) -> bool:
+    """The element's text colour differs from its background's."""
+    colours = page.locator(selector).first.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    return colours[0] != colours[1]
+
+
 def fill_the_form(page: Page, day: str, slot: str, nik: str) -> None:
     """KTP on `day` at `slot` for `nik`, not yet sent."""
     page.select_option("#service", "KTP")
     page.fill("#date", day)
     page.dispatch_event("#date", "change")
+    # Every time can be read before one is chosen (they were white on white).
+    assert readable(page, ".slot[aria-pressed='false']")
     page.locator(f".slot[data-slot='{slot}']").click()
+    assert readable(page, ".slot[aria-pressed='true']")
     page.fill("#nik", nik)
 
 
@@ -102,15 +113,28 @@ def test_a_phone_books_sees_its_code_and_qr_cancels_and_books_again(
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))]
     assert decoded == [code]
     assert page.locator("#ics").get_attribute("href").endswith(f"/bookings/{code}/calendar.ics")
+    expect(page.locator("#status")).to_have_attribute("data-status", "booked")
+    expect(page.locator("#status")).to_have_text("Terdaftar / Booked")
     # The same NIK cannot hold two bookings of KTP that day: cancel first, then book again.
+    # Cancelling asks first; "no" leaves the booking as it was.
     page.locator("#cancel").click()
-    expect(page.locator("#status")).to_have_text("cancelled")
+    page.locator("#cancel-no").click()
+    expect(page.locator("#cancel")).to_be_visible()
+    page.reload()
+    expect(page.locator("#status")).to_have_attribute("data-status", "booked")
+    page.locator("#cancel").click()
+    page.locator("#cancel-yes").click()
+    expect(page.locator("#status")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#status")).to_have_text("Dibatalkan / Cancelled")
+    # A cancelled booking shows no QR code and no check-in time to act on.
+    expect(page.locator("#qr")).to_have_count(0)
+    expect(page.locator(".card")).not_to_contain_text("Check-in di anjungan")
     page.locator("a.button").click()
     fill_the_form(page, day, slot, "3573011205900001")
     page.locator("#submit").click()
     page.wait_for_url(BOOKING_PAGE)
     assert page.url.rsplit("/", 1)[1] != code
-    expect(page.locator("#status")).to_have_text("booked")
+    expect(page.locator("#status")).to_have_attribute("data-status", "booked")
     page.context.close()
 
 
@@ -145,7 +169,7 @@ def test_a_booking_whose_reply_was_lost_is_found_by_sending_again(
         page.locator("#submit").click()
         page.wait_for_url(BOOKING_PAGE)
         assert page.url.rsplit("/", 1)[1] == made[0]
-        expect(page.locator("#status")).to_have_text("booked")
+        expect(page.locator("#status")).to_have_attribute("data-status", "booked")
     finally:
         context.close()
 
