@@ -174,6 +174,20 @@ class Accounts(DeviceRegistry, SessionChecks):
         with self._recent_lock:
             self._must_change.pop(username, None)
 
+    def replace_given_password(self, username: str, new: str) -> None:
+        """The forced change after a sign-in with a password the server made or an admin
+        set: a new one, not that one again (the session proved the current one moments ago)."""
+        with self.uow.reading() as conn:
+            stored = conn.execute(
+                select(users.c.password_hash).where(users.c.username == username)
+            ).scalar_one_or_none()
+        if stored is not None and _password_ok(stored, new):
+            raise InvalidRequest(
+                "Pilih kata sandi baru, bukan yang diberikan kepada Anda. / Choose a new "
+                "password, not the one you were given."
+            )
+        self.set_password(username, new)
+
     def change_password(self, username: str, current: str, new: str) -> None:
         """A user's own change: the current password first, then a different new one."""
         with self.uow.reading() as conn:

@@ -68,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Kata sandi baru minimal {min} karakter.",
         "en": "The new password needs at least {min} characters.",
     },
+    "password.same": {
+        "id": "Pilih kata sandi baru, bukan yang diberikan kepada Anda.",
+        "en": "Choose a new password, not the one you were given.",
+    },
     "login.session_ended": {
         "id": "Sesi Anda sudah berakhir. Silakan masuk lagi.",
         "en": "Your session has ended. Please sign in again.",

@@ -235,7 +235,10 @@ def password_submit():  # type: ignore[no-untyped-def]
         return _render_password(400, ("password.mismatch", {}))
     if len(new) < MIN_PASSWORD:
         return _render_password(400, ("password.too_short", {"min": MIN_PASSWORD}))
-    sessions.set_new_password(actor, new)
+    try:
+        sessions.set_new_password(actor, new)
+    except InvalidRequest:
+        return _render_password(400, ("password.same", {}))
     return redirect(url_for("counter.page"), code=303)
 
 

@@ -77,7 +77,7 @@ def change_password(actor: Actor, current: str, new: str) -> None:
 def set_new_password(actor: Actor, new: str) -> None:
     """The first sign-in's forced change on the counter page: the session was opened with the
     current password moments ago, so only the new one is asked."""
-    _accounts().set_password(actor.name, new)
+    _accounts().replace_given_password(actor.name, new)
     _open_counter_of(actor)
 
 

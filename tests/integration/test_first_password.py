@@ -63,6 +63,15 @@ def test_the_counter_sign_in_asks_for_a_new_password_first(app: Flask, client: F
         headers=OWN,
     )
     assert short.status_code == 400
+    # The password the server made is not a new one: the change would be skipped.
+    same = client.post(
+        "/counter/password",
+        data={"new_password": FIRST, "repeat_password": FIRST},
+        headers=OWN,
+    )
+    assert same.status_code == 400
+    assert "bukan yang diberikan" in same.get_data(as_text=True)
+    assert app.extensions["antrian.accounts"].password_change_required("siti")
     forged = client.post(
         "/counter/password",
         data={"new_password": "dari-luar-123", "repeat_password": "dari-luar-123"},
@@ -112,3 +121,18 @@ def test_a_socket_is_refused_until_the_change(app: Flask):
     token, _ = app.extensions["antrian.accounts"].login("siti", FIRST, 3)
     refused = socketio_of(app).test_client(app, auth={"token": token})
     assert not refused.is_connected()
+
+
+def test_the_admin_page_refuses_the_given_password_as_the_new_one(app: Flask, client: FlaskClient):
+    app.extensions["antrian.accounts"].add_user("kepala", FIRST, "admin", must_change_password=True)
+    signed_in = client.post(
+        "/admin/login", data={"username": "kepala", "password": FIRST}, headers=OWN
+    )
+    assert signed_in.status_code == 302
+    same = client.post("/admin/password", data={"new_password": FIRST}, headers=OWN)
+    assert same.status_code == 400
+    assert "bukan yang diberikan" in same.get_data(as_text=True)
+    assert app.extensions["antrian.accounts"].password_change_required("kepala")
+    done = client.post("/admin/password", data={"new_password": "milik-kepala-1"}, headers=OWN)
+    assert done.status_code == 302
+    assert not app.extensions["antrian.accounts"].password_change_required("kepala")
