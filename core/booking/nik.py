@@ -33,7 +33,7 @@ class InvalidNik(ValueError):
 def normalize(raw: object) -> str:
     """The NIK as 16 digits: spaces, dots and dashes people type between groups removed."""
     if not isinstance(raw, str):
-        raise InvalidNik("'nik' must be a text of 16 digits.")
+        raise InvalidNik("NIK harus 16 angka. / 'nik' must be a text of 16 digits.")
     return re.sub(r"[\s.\-]", "", raw)
 
 
@@ -55,21 +55,30 @@ def validate(raw: object) -> str:
     """The NIK as 16 digits, or InvalidNik naming what is wrong with it."""
     nik = normalize(raw)
     if not _DIGITS.fullmatch(nik):
-        raise InvalidNik(f"'nik' must be exactly 16 digits; got {min(len(nik), 99)} characters.")
+        got = min(len(nik), 99)
+        raise InvalidNik(
+            f"NIK harus tepat 16 angka; yang diisi {got} karakter. / 'nik' must be exactly 16 "
+            f"digits; got {got} characters."
+        )
     if int(nik[:2]) not in PROVINCES:
         raise InvalidNik(
-            f"'nik' starts with {nik[:2]}, which is no province code (11 to 97); "
+            f"NIK diawali {nik[:2]}, bukan kode provinsi (11 sampai 97); periksa angka "
+            f"pertamanya. / 'nik' starts with {nik[:2]}, which is no province code (11 to 97); "
             "check the first digits."
         )
     if nik[2:4] == "00" or nik[4:6] == "00":
-        raise InvalidNik("'nik' digits 3-6 must name a regency and a district (not 00).")
+        raise InvalidNik(
+            "Angka ke-3 sampai ke-6 NIK adalah kode kabupaten/kota dan kecamatan (bukan 00). / "
+            "'nik' digits 3-6 must name a regency and a district (not 00)."
+        )
     if birth_date(nik) is None:
         raise InvalidNik(
-            "'nik' digits 7-12 must be a birth date DDMMYY (day + 40 for women); "
-            f"{nik[6:12]} is no date."
+            f"Angka ke-7 sampai ke-12 NIK adalah tanggal lahir DDMMYY (tanggal + 40 untuk "
+            f"perempuan); {nik[6:12]} bukan tanggal. / 'nik' digits 7-12 must be a birth date "
+            f"DDMMYY (day + 40 for women); {nik[6:12]} is no date."
         )
     if nik[12:] == "0000":
-        raise InvalidNik("'nik' must not end in 0000.")
+        raise InvalidNik("NIK tidak berakhir 0000. / 'nik' must not end in 0000.")
     return nik
 
 

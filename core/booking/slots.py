@@ -42,7 +42,10 @@ def rules(settings: Settings, service: str) -> BookingRules:
     found = settings.service(service).booking
     if found is None or not found.enabled:
         raise BookingRefused(
-            "service", "booking_disabled", f"{service} takes no bookings; take a ticket at a kiosk."
+            "service",
+            "booking_disabled",
+            f"{service} tidak menerima booking; ambil nomor di anjungan. / {service} takes no "
+            "bookings; take a ticket at a kiosk.",
         )
     return found
 
@@ -96,7 +99,8 @@ def find_slot(settings: Settings, service: str, day: date, label: object) -> Slo
     raise BookingRefused(
         "slot",
         "unknown_slot",
-        f"'slot' {label[:8]!r} is not a slot of {service} on {day.isoformat()}; "
+        f"Jam {label[:8]!r} tidak ada untuk {service} pada {day.isoformat()}; pilih jam yang "
+        f"ditawarkan. / 'slot' {label[:8]!r} is not a slot of {service} on {day.isoformat()}; "
         f"GET /api/v1/services/{service}/slots?date={day.isoformat()} lists them.",
     )
 
@@ -123,21 +127,34 @@ def check_day(settings: Settings, service: str, day: date, now: datetime) -> Non
     booking = rules(settings, service)
     today = now.astimezone(settings.mall.tz).date()
     if day < today:
-        raise BookingRefused("date", "date_in_past", f"'date' {day.isoformat()} is in the past.")
+        raise BookingRefused(
+            "date",
+            "date_in_past",
+            f"Tanggal {day.isoformat()} sudah lewat. / 'date' {day.isoformat()} is in the past.",
+        )
     if day > today + timedelta(days=booking.horizon_days):
         last = (today + timedelta(days=booking.horizon_days)).isoformat()
         raise BookingRefused(
             "date",
             "date_too_far",
-            f"'date' {day.isoformat()} is too far ahead: {service} books until {last}.",
+            f"Tanggal {day.isoformat()} terlalu jauh: booking {service} paling lambat untuk "
+            f"{last}. / 'date' {day.isoformat()} is too far ahead: {service} books until {last}.",
         )
     if day == today and booking.same_day_cutoff_minutes is None:
         raise BookingRefused(
-            "date", "same_day_closed", f"{service} takes no bookings for today; choose a later day."
+            "date",
+            "same_day_closed",
+            f"{service} tidak menerima booking untuk hari ini; pilih hari lain. / {service} takes "
+            "no bookings for today; choose a later day.",
         )
     reason = closure_reason(settings, service, day)
     if reason is not None:
-        raise BookingRefused("date", "day_closed", f"'date' {day.isoformat()} is closed: {reason}.")
+        raise BookingRefused(
+            "date",
+            "day_closed",
+            f"Tanggal {day.isoformat()} tutup: {reason}. / 'date' {day.isoformat()} is closed: "
+            f"{reason}.",
+        )
 
 
 def bookable(settings: Settings, service: str, day: date, slot: Slot, now: datetime) -> bool:

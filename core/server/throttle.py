@@ -62,6 +62,15 @@ def _per(item: RateLimitItem) -> str:
     return f"{item.multiples} {unit}s" if item.multiples > 1 else unit
 
 
+_UNITS_ID = {"second": "detik", "minute": "menit", "hour": "jam", "day": "hari"}
+
+
+def _per_id(item: RateLimitItem) -> str:
+    """`_per` in Bahasa Indonesia (no plural: "2 jam")."""
+    unit = _UNITS_ID.get(item.GRANULARITY.name, item.GRANULARITY.name)
+    return f"{item.multiples} {unit}" if item.multiples > 1 else unit
+
+
 class Throttle:
     def __init__(
         self,
@@ -147,8 +156,9 @@ class Throttle:
         if exhausted is not None:
             item, wait = exhausted
             raise RateLimited(
-                f"The kiosk {device!r} may issue at most {item.amount} tickets per {_per(item)}; "
-                f"try again in {wait} s.",
+                f"Anjungan {device!r} paling banyak mencetak {item.amount} nomor per "
+                f"{_per_id(item)}; coba lagi dalam {wait} detik. / The kiosk {device!r} may issue "
+                f"at most {item.amount} tickets per {_per(item)}; try again in {wait} s.",
                 wait,
             )
         self._hit(pairs)

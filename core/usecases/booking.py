@@ -106,14 +106,19 @@ def _take_places(ctx: MallContext, conn: Connection, service: str, day: date, sl
     if not _claim_place(
         conn, ctx.mall, service, day.isoformat(), slot.label, rules.capacity_per_slot
     ):
-        raise BookingConflict("slot_full", f"'slot' {when} is full; choose another slot.")
+        raise BookingConflict(
+            "slot_full",
+            f"Jam {slot.label} pada {day.isoformat()} sudah penuh; pilih jam lain. / 'slot' "
+            f"{when} is full; choose another slot.",
+        )
     if rules.online_quota is not None and not _claim_place(
         conn, ctx.mall, service, day.isoformat(), DAY_TOTAL, rules.online_quota
     ):
         raise BookingConflict(
             "quota_full",
-            f"'date' {day.isoformat()}: the {rules.online_quota} online places of {service} "
-            "are all booked; choose another day.",
+            f"Tanggal {day.isoformat()}: {rules.online_quota} tempat booking {service} sudah "
+            f"habis; pilih hari lain. / 'date' {day.isoformat()}: the {rules.online_quota} "
+            f"online places of {service} are all booked; choose another day.",
         )
 
 
@@ -136,8 +141,10 @@ def _active_elsewhere(conn: Connection, mall: str, service: str, day: str, hashe
 def _already_booked(service: str, day: str) -> BookingConflict:
     return BookingConflict(
         "already_booked",
-        f"'nik' already has an active booking for {service} on {day}; one per person per "
-        "service and day (cancel or reschedule that one).",
+        f"NIK ini sudah punya booking {service} pada {day}; satu booking per orang per layanan "
+        "per hari (batalkan atau ubah jadwal yang itu). / 'nik' already has an active booking "
+        f"for {service} on {day}; one per person per service and day (cancel or reschedule "
+        "that one).",
     )
 
 
@@ -195,17 +202,27 @@ def book(
         except IntegrityError as exc:  # a racing request of the same NIK won (PostgreSQL)
             if "active_nik" in str(exc.orig):
                 raise _already_booked(service, day.isoformat()) from None
-    raise BookingConflict("try_again", "No free booking code was found; please try again.")
+    raise BookingConflict(
+        "try_again",
+        "Kode booking belum didapat; silakan coba lagi. / No free booking code was found; "
+        "please try again.",
+    )
 
 
 def load_row(conn: Connection, mall: str, raw_code: object, *, for_update: bool = False) -> Any:
     code = codes.normalize(raw_code)
     if code is None:
-        raise NotFound("Unknown booking code; check the 8 characters on your booking.")
+        raise NotFound(
+            "Kode booking tidak dikenal; periksa 8 karakter pada booking Anda. / Unknown booking "
+            "code; check the 8 characters on your booking."
+        )
     query = select(bookings).where(bookings.c.mall == mall, bookings.c.code == code)
     row = conn.execute(query.with_for_update() if for_update else query).first()
     if row is None:
-        raise NotFound(f"Unknown booking code {codes.grouped(code)}.")
+        raise NotFound(
+            f"Kode booking {codes.grouped(code)} tidak dikenal. / Unknown booking code "
+            f"{codes.grouped(code)}."
+        )
     return row
 
 
@@ -213,13 +230,20 @@ def ensure_active(row: Any, today: date | None = None) -> None:
     """Refuse a booking that can no longer change: cancelled, used, or its day is past."""
     if row.status == "booked" and today is not None and row.day < today.isoformat():
         raise BookingConflict(
-            "booking_expired", f"Booking {row.code} was for {row.day}, which is past."
+            "booking_expired",
+            f"Booking {row.code} untuk {row.day}, yang sudah lewat. / Booking {row.code} was for "
+            f"{row.day}, which is past.",
         )
     if row.status == "cancelled":
-        raise BookingConflict("booking_cancelled", f"Booking {row.code} was cancelled.")
+        raise BookingConflict(
+            "booking_cancelled",
+            f"Booking {row.code} sudah dibatalkan. / Booking {row.code} was cancelled.",
+        )
     if row.status == "checked_in":
         raise BookingConflict(
-            "booking_used", f"Booking {row.code} was already used to take a ticket."
+            "booking_used",
+            f"Booking {row.code} sudah dipakai untuk mengambil nomor. / Booking {row.code} was "
+            "already used to take a ticket.",
         )
 
 

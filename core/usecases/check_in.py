@@ -55,13 +55,17 @@ def check_in(
             if ticket.is_final:
                 raise BookingConflict(
                     "booking_used",
-                    f"Booking {row.code} was used: ticket {ticket.number} is {ticket.status}.",
+                    f"Booking {row.code} sudah dipakai: nomor {ticket.number} berstatus "
+                    f"{ticket.status}. / Booking {row.code} was used: ticket {ticket.number} is "
+                    f"{ticket.status}.",
                 )
             return public_view(ctx, conn, ticket, with_position=True), False
         now = ctx.now()
         if row.status == "booked" and row.day < ctx.today().isoformat():
             raise BookingConflict(
-                "too_late", f"Booking {row.code} was for {row.day}; please book a new visit."
+                "too_late",
+                f"Booking {row.code} untuk {row.day}; silakan booking kunjungan baru. / Booking "
+                f"{row.code} was for {row.day}; please book a new visit.",
             )
         ensure_active(row)
         service = row.service
@@ -76,13 +80,16 @@ def check_in(
             when = _local(ctx, opens) if day == today else f"{day.isoformat()} {_local(ctx, opens)}"
             raise BookingConflict(
                 "too_early",
-                f"Too early for the {row.slot} slot: come back at {when} / "
-                f"Terlalu awal: silakan kembali pukul {when}.",
+                f"Terlalu awal untuk jam {row.slot}: silakan kembali pukul {when}. / Too early "
+                f"for the {row.slot} slot: come back at {when}.",
             )
         late = now > closes
         if late and (rules.late == "refuse" or day != today):
             raise BookingConflict(
                 "too_late",
+                f"Check-in jam {row.slot} pada {row.day} ditutup pukul {_local(ctx, closes)}; "
+                f"{ctx.settings.service(service).name} tidak menerima booking yang terlambat: "
+                "silakan booking lagi atau ambil nomor bila layanan menerima antrean langsung. / "
                 f"The {row.slot} slot of {row.day} closed its check-in at {_local(ctx, closes)}; "
                 f"{ctx.settings.service(service).name} does not take late bookings: "
                 "please book again or take a ticket if the service has walk-ins.",

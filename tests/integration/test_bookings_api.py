@@ -402,3 +402,35 @@ def test_a_booked_elderly_visitor_is_still_served_first(api: Client, clock: Fake
     assert ticket["priority"] is True and ticket["ahead"] == 0
     assert api("GET", f"/tickets/{booked['id']}")[1]["ahead"] == 1
     assert api("GET", f"/tickets/{walk_in['id']}")[1]["ahead"] == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "indonesian"),
+    [
+        ({"nik": "123"}, "invalid_nik", "NIK harus tepat 16 angka"),
+        ({"nik": "3573010000900001"}, "invalid_nik", "bukan tanggal"),
+        ({"day": "2026-11-01"}, "date_in_past", "sudah lewat"),
+        ({"day": "2027-03-01"}, "date_too_far", "terlalu jauh"),
+        ({"slot": "03:00"}, "unknown_slot", "tidak ada untuk KTP"),
+    ],
+)
+def test_what_a_visitor_is_told_is_in_indonesian_first_then_english(
+    api: Client, change: dict[str, str], code: str, indonesian: str
+):
+    # The booking page shows the message as it comes: Bahasa Indonesia first, then English.
+    status, body = api.book(**change)
+    assert status in (400, 409, 422), body
+    assert body["error"]["code"] == code
+    message = body["error"]["message"]
+    first, _, english = message.partition(" / ")
+    assert indonesian in first and english, message
+
+
+def test_a_second_booking_and_an_unknown_code_are_told_in_both_languages(api: Client):
+    assert api.book()[0] == 201
+    status, body = api.book(slot="08:30")
+    assert (status, body["error"]["code"]) == (409, "already_booked")
+    assert body["error"]["message"].startswith("NIK ini sudah punya booking KTP")
+    status, body = api("POST", "/bookings/ZZZZ2222/check-in", {}, token=api.kiosk())
+    assert status == 404
+    assert body["error"]["message"].startswith("Kode booking ZZZZ-2222 tidak dikenal. / ")
