@@ -76,9 +76,13 @@
     document.title = titleFor(ticket, near);
   }
 
+  // "Get ready" only when a counter is expected to serve the visitor today: with no counter
+  // of the service working (no estimate) or the turn after closing, nobody ahead is no call.
   function isNear(view) {
+    const served = view.eta_today !== false && view.eta_minutes !== null
+      && view.eta_minutes !== undefined;
     return ALERT_AHEAD > 0 && view.status === "waiting" && typeof view.ahead === "number"
-      && view.ahead <= ALERT_AHEAD;
+      && view.ahead <= ALERT_AHEAD && served;
   }
 
   function titleFor(view, near) {

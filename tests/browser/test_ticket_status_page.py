@@ -63,6 +63,10 @@ def test_the_page_follows_the_ticket_until_it_is_called_and_finished(
     expect(phone.locator("#status")).to_have_text("Menunggu")
     expect(phone.locator("#ahead")).to_have_text("1 orang")
     expect(phone.locator("#called-box")).to_be_hidden()
+    # One ahead, but no KTP counter works yet: no "get ready" (nobody will call it soon).
+    expect(phone.locator("#eta")).to_have_text("Loket belum buka")
+    expect(phone.locator("#near")).to_be_hidden()
+    assert "Segera dipanggil" not in phone.title()
     phone.evaluate("window.notReloaded = true")
     phone.screenshot(path=str(artifacts / "ticket-status-waiting.png"))
 
