@@ -136,9 +136,11 @@ class QueueService:
         self._day.before_command()
         return counters.set_counter_status(self.ctx, number, status, reason, actor)
 
-    def close_counters_of(self, username: str, actor: Actor) -> list[int]:
+    def close_counters_of(
+        self, username: str, actor: Actor, only: list[int] | None = None
+    ) -> list[int]:
         self._day.before_command()
-        return counters.close_counters_of(self.ctx, username, actor)
+        return counters.close_counters_of(self.ctx, username, actor, only)
 
     def set_service_closed(self, service_code: str, reason: str | None, actor: Actor) -> None:
         self._day.before_command()

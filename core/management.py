@@ -185,6 +185,11 @@ class Management:
                 actor, "set_counters", lambda: require_counters(scope, self.settings, numbers)
             )
         staff.set_counters(self.accounts.uow, username, numbers)
+        # A session at a counter they may no longer use ends, and that counter closes (their
+        # live connections are cut by the periodic session check).
+        left = self.accounts.revoke_sessions_outside(username, numbers)
+        if left:
+            self.queue.close_counters_of(username, SYSTEM, only=left)
         audit(self.ctx, actor, "user.counters", f"{username}: {numbers or 'any'}")
         return staff.user(self.accounts.uow, username)
 

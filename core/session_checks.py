@@ -1,11 +1,12 @@
 """Which live connections still stand for a valid sign-in, and which counters are shown open
-for an officer who is gone (part of `Accounts`; the server checks them periodically)."""
+for an officer who is gone (part of `Accounts`; the server checks them periodically); and
+the sessions an officer's changed counters leave without a right to their counter."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.repository import as_utc
 from core.store import auth_sessions, counter_state, devices, users
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from core.config import Settings
+    from core.context import Actor
     from core.store import UnitOfWork
 
 
@@ -24,6 +26,31 @@ class SessionChecks:
     settings: Settings
     uow: UnitOfWork
     clock: Callable[[], datetime]
+    _forget: Callable[[Callable[[Actor], bool]], None]
+
+    def revoke_sessions_outside(self, username: str, counters: list[int]) -> list[int]:
+        """End `username`'s sessions signed into a counter not in `counters` (their counters
+        changed; an empty list is any counter); returns the counters those sessions were at."""
+        if not counters:
+            return []
+        outside = auth_sessions.c.counter.is_not(None) & auth_sessions.c.counter.not_in(counters)
+        with self.uow.writing() as conn:
+            user_id = conn.execute(
+                select(users.c.id).where(users.c.username == username)
+            ).scalar_one_or_none()
+            if user_id is None:
+                return []
+            mine = (auth_sessions.c.user_id == user_id) & ~auth_sessions.c.revoked & outside
+            left = sorted(set(conn.execute(select(auth_sessions.c.counter).where(mine)).scalars()))
+            conn.execute(update(auth_sessions).where(mine).values(revoked=True))
+        self._forget(
+            lambda actor: (
+                actor.name == username
+                and actor.counter is not None
+                and actor.counter not in counters
+            )
+        )
+        return left
 
     # ------------------------------------------------------------------ live checks
     def valid_tokens(self, digests: set[str]) -> set[str]:

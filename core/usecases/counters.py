@@ -47,19 +47,21 @@ def set_counter_status(
         return change.answered(counter_view(ctx, change.conn, counter.number))
 
 
-def close_counters_of(ctx: MallContext, username: str, actor: Actor) -> list[int]:
-    """Close every counter `username` has open (their account was disabled)."""
+def close_counters_of(
+    ctx: MallContext, username: str, actor: Actor, only: list[int] | None = None
+) -> list[int]:
+    """Close every counter `username` has open (their account was disabled), or those of
+    `only` (counters they may no longer use)."""
     require_kind(ctx, actor, "close_counters")
     with changing(ctx) as change:
-        numbers = list(
-            change.conn.execute(
-                select(counter_state.c.number).where(
-                    counter_state.c.mall == ctx.mall,
-                    counter_state.c.officer == username,
-                    counter_state.c.status != "closed",
-                )
-            ).scalars()
+        query = select(counter_state.c.number).where(
+            counter_state.c.mall == ctx.mall,
+            counter_state.c.officer == username,
+            counter_state.c.status != "closed",
         )
+        if only is not None:
+            query = query.where(counter_state.c.number.in_(only))
+        numbers = list(change.conn.execute(query).scalars())
         if numbers:
             change.conn.execute(
                 update(counter_state)

@@ -393,3 +393,23 @@ def test_a_supervisor_s_reports_count_only_their_agencies(api: Api, app: Flask):
     assert {row["key"] for row in whole["rows"] if row["issued"]} == {"KTP", "SKCK"}
     status, body = api("GET", "/reports?by=service", api.login("siti", counter=1))
     assert status == 403, body
+
+
+def test_taking_a_counter_from_an_officer_ends_their_session_there(app: Flask, api: Api):
+    admin = api.login("admin")
+    at_one = api.login("siti", counter=1)  # siti may use counters 1 and 2; signing in opens it
+    at_two = api.login("siti", counter=2)
+    snapshot = app.extensions["antrian.queue"].snapshot(None)
+    assert {c["number"]: c["status"] for c in snapshot["counters"]}[1] == "open"
+
+    status, user = api("POST", "/admin/users/siti/counters", admin, {"counters": [2]})
+    assert status == 200 and user["counters"] == [2]
+    # Counter 1 is no longer hers: that session ends and the counter closes.
+    assert api("POST", "/counters/1/call-next", at_one)[0] == 401
+    snapshot = app.extensions["antrian.queue"].snapshot(None)
+    assert {c["number"]: c["status"] for c in snapshot["counters"]}[1] == "closed"
+    # Counter 2 still is: that session goes on.
+    assert api("GET", "/counters/2", at_two)[0] == 200
+    # An empty list is any counter: nothing more ends.
+    assert api("POST", "/admin/users/siti/counters", admin, {"counters": []})[0] == 200
+    assert api("GET", "/counters/2", at_two)[0] == 200
