@@ -77,9 +77,11 @@ def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
 
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-    return error(
-        exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or ""
-    )
+    description = exc.description or ""
+    if exc.code == 413:  # Werkzeug's text does not say the limit
+        limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+        description = f"The request body must be at most {limit} KiB."
+    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), description)
 
 
 def request_token() -> str | None:

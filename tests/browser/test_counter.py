@@ -252,6 +252,14 @@ def test_the_hallway_display_shows_the_call_and_the_break_live(
     expect(page.locator("#counter-status-reason")).to_have_text("Salat Zuhur")
     expect(tile).to_have_attribute("data-status", "break", timeout=LIVE)
 
+    # A reason typed as one long word wraps in the header instead of widening the page.
+    page.locator("#btn-open").click()
+    expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
+    page.locator("#break-reason").fill("Istirahat" * 20)
+    page.locator("#btn-break").click()
+    expect(page.locator("#counter-status-reason")).to_have_text("Istirahat" * 20)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
 
 def test_the_offline_banner_shows_while_the_server_is_away_and_an_action_is_sent_once(
     live_server: LiveServer, admin: str, contexts: Any

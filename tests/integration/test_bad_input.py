@@ -165,3 +165,11 @@ def test_a_malformed_call_body_is_refused_for_an_officer_too(api: Api):
     assert api("GET", f"/tickets/{ticket}")[1]["status"] == "waiting"
     status, body = api("POST", f"/tickets/{ticket}/call", siti, json={"counter": None})
     assert (status, body["status"], body["counter"]) == (200, "called", 1)
+
+
+def test_a_body_over_the_limit_is_a_413_that_says_the_limit(app: Flask):
+    body = '{"service": "' + "K" * (70 * 1024) + '"}'
+    response = app.test_client().post("/api/v1/tickets", data=body, content_type="application/json")
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert error["message"] == "The request body must be at most 64 KiB."
