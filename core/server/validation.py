@@ -29,6 +29,11 @@ def json_object() -> dict[str, Any]:
         data = request.get_json(silent=True)
     except RecursionError:  # defence in depth: _nesting counts brackets, not strings
         raise InvalidRequest("The request body is nested too deeply.") from None
+    if data is None and not request.is_json:
+        raise InvalidRequest(
+            "Send the body as JSON with the header Content-Type: application/json (it came as "
+            f"{(request.mimetype or 'no Content-Type')[:60]})."
+        )
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     field = _field_with_nul(data)

@@ -291,7 +291,7 @@ def test_issuing_refusals(api: Api, kiosk: str, display_a: str, admin: str):
     message = assert_error(
         api("POST", "/tickets", kiosk, data="service=KTP", headers=form), 400, "invalid_request"
     )
-    assert "JSON object" in message
+    assert "Content-Type: application/json" in message
     assert_error(api("POST", "/tickets", kiosk, json={"service": 7}), 400)
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP", "priority": 1}), 400)
     assert_error(api("POST", "/tickets", kiosk, json={"service": "KTP", "priority": "vip"}), 400)

@@ -173,3 +173,12 @@ def test_a_body_over_the_limit_is_a_413_that_says_the_limit(app: Flask):
     assert response.status_code == 413
     error = response.get_json()["error"]
     assert error["message"] == "The request body must be at most 64 KiB."
+
+
+def test_json_sent_as_plain_text_is_told_to_say_so(app: Flask):
+    response = app.test_client().post(
+        "/kiosk/session", data='{"code": "K1"}', content_type="text/plain"
+    )
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert "Content-Type: application/json" in message and "text/plain" in message
