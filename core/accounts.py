@@ -41,6 +41,10 @@ from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 ROLES = ("officer", "admin", "supervisor")  # a supervisor: see core/scope.py
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
 MIN_PASSWORD = 8
+_TOO_SHORT = (
+    f"Kata sandi minimal {MIN_PASSWORD} karakter. / The password needs at least {MIN_PASSWORD} "
+    "characters."
+)
 # A process trusts a token it has just checked for this long instead of reading the database on
 # every request. Revocations made through this process (logout, disabling a user) take effect
 # at once; one made by another process (the CLI, a second server) within this many seconds.
@@ -131,7 +135,7 @@ class Accounts(DeviceRegistry, SessionChecks):
         if role not in ROLES:
             raise InvalidRequest(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
         if len(password) < MIN_PASSWORD:
-            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+            raise InvalidRequest(_TOO_SHORT)
         for number in counters or []:
             try:
                 self.settings.counter(number)
@@ -161,7 +165,7 @@ class Accounts(DeviceRegistry, SessionChecks):
         """Set a new password (an admin's reset or the user's own change); it clears the
         must-change mark."""
         if len(password) < MIN_PASSWORD:
-            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+            raise InvalidRequest(_TOO_SHORT)
         digest = hash_password(password)
         with self.uow.writing() as conn:
             user_id = conn.execute(
@@ -249,7 +253,7 @@ class Accounts(DeviceRegistry, SessionChecks):
         One statement (insert … where no user exists, on conflict do nothing), so of several
         processes starting at once on an empty database exactly one adds it."""
         if len(password) < MIN_PASSWORD:
-            raise InvalidRequest(f"The password needs at least {MIN_PASSWORD} characters.")
+            raise InvalidRequest(_TOO_SHORT)
         values = {
             "username": username,
             "password_hash": hash_password(password),

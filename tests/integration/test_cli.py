@@ -86,7 +86,9 @@ def test_user_add_with_counters_and_a_short_password(
     args = ("user", "add", "budi", "--role", "officer", "--counters", "2,3")
     code, _, err = run_main(config, *args, stdin="pw\n", capsys=capsys)
     assert code == 1
-    assert err.strip().splitlines() == ["Error: The password needs at least 8 characters."]
+    assert err.strip().splitlines() == [
+        "Error: Kata sandi minimal 8 karakter. / The password needs at least 8 characters."
+    ]
     code, out, err = run_main(config, *args, stdin="12345678\n", capsys=capsys)
     assert code == 0, err
     assert accounts.counters_for("budi") == [2, 3]
