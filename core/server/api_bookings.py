@@ -102,6 +102,13 @@ def booking_calendar(code: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _checked_in(code: str) -> bool:
+    try:
+        return desk().view(code)["status"] == "checked_in"
+    except NotFound:
+        return False  # check_in says so
+
+
 @bookings_api.post("/bookings/<code>/check-in")
 def check_in(code: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
@@ -109,7 +116,9 @@ def check_in(code: str):  # type: ignore[no-untyped-def]
     language = language_of(data)
     if actor.kind == "kiosk":
         throttle = current_app.extensions.get("antrian.throttle")
-        if throttle is not None:
+        # A booking already checked in answers with its ticket again (a scan repeated, a
+        # reply lost): that is no new ticket to count against the kiosk's rate.
+        if throttle is not None and not _checked_in(code):
             throttle.check_issue(actor.name)
     view, created = desk().check_in(code, actor, data.get("priority"))
     printing = current_app.extensions.get("antrian.printing")

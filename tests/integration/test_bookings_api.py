@@ -256,6 +256,20 @@ def test_check_in_issues_one_ticket_within_the_window(api: Client, clock: FakeCl
     assert api("POST", f"/bookings/{code}/check-in", {})[0] == 401
 
 
+def test_a_repeated_check_in_is_not_counted_against_the_kiosk(api: Client, clock: FakeClock):
+    code = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+    kiosk = api.kiosk()
+    clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB
+    status, ticket = api("POST", f"/bookings/{code}/check-in", {}, token=kiosk)
+    assert status == 201
+    # The kiosk may issue 10 a minute; a visitor scanning the same code again and again
+    # gets the same ticket each time, and the kiosk can still issue afterwards.
+    for _ in range(12):
+        status, again = api("POST", f"/bookings/{code}/check-in", {}, token=kiosk)
+        assert (status, again["id"]) == (200, ticket["id"])
+    assert api("POST", "/tickets", {"service": "KK"}, token=kiosk)[0] == 201
+
+
 def test_late_visitors_follow_the_service_rule(api: Client, clock: FakeClock):
     code = api.book(day="2026-11-24", slot="10:00")[1]["code"]
     kiosk = api.kiosk()
