@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.tickets import InvalidRequest
 
@@ -21,6 +22,11 @@ def json_object() -> dict[str, Any]:
     """The request's JSON body as an object ({} when empty), or InvalidRequest saying why."""
     # get_data, not .data: .data first runs the form parser over the body.
     raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit and len(raw) >= limit:
+        # A chunked body (no Content-Length) is cut at the limit, not refused, by Werkzeug:
+        # what is left would be judged as malformed JSON instead of too large.
+        raise RequestEntityTooLarge()
     if not raw:
         return {}
     if _nesting(raw) > MAX_NESTING:

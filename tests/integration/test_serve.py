@@ -261,3 +261,24 @@ def test_dev_runs_the_development_server(tmp_path: Path) -> None:
         display.close()
     finally:
         server.stop()
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_not_malformed_json(served: LiveServer) -> None:
+    # Without a Content-Length the server cuts the body at the limit instead of refusing it;
+    # what was left used to be judged malformed ("must be a JSON object").
+    kiosk = served.device_token("kiosk-chunked", "kiosk", kiosk="K1")
+    headers = {"Authorization": f"Bearer {kiosk}", "Content-Type": "application/json"}
+
+    def chunks(size_kib: int) -> Iterator[bytes]:
+        yield b'{"service": "'
+        for _ in range(size_kib):
+            yield b"K" * 1024
+        yield b'"}'
+
+    url = f"{served.base_url}/api/v1/tickets"
+    too_large = requests.post(url, data=chunks(70), headers=headers, timeout=30)
+    assert too_large.status_code == 413
+    assert "64 KiB" in too_large.json()["error"]["message"]
+    # A small chunked body is read as usual.
+    small = requests.post(url, data=iter([b'{"service": "KTP"}']), headers=headers, timeout=30)
+    assert small.status_code == 201, small.text
