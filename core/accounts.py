@@ -130,7 +130,8 @@ class Accounts(DeviceRegistry, SessionChecks):
         made by the server) it must choose its own password before doing anything else."""
         if not NAME_PATTERN.match(username):
             raise InvalidRequest(
-                f"Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
+                f"Nama pengguna {username!r} harus 2-64 huruf kecil, angka, '.', '_' atau '-'. "
+                f"/ Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
             )
         if role not in ROLES:
             raise InvalidRequest(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
@@ -145,7 +146,9 @@ class Accounts(DeviceRegistry, SessionChecks):
                 ) from None
         with self.uow.writing() as conn:
             if conn.execute(select(users.c.id).where(users.c.username == username)).first():
-                raise InvalidRequest(f"A user named {username!r} already exists.")
+                raise InvalidRequest(
+                    f"Pengguna {username!r} sudah ada. / A user named {username!r} already exists."
+                )
             user_id = conn.execute(
                 insert(users).values(
                     username=username,

@@ -41,6 +41,7 @@ class DeviceRegistry:
         """Register a kiosk or display and return its token (shown once, stored hashed)."""
         if not NAME_PATTERN.match(name):
             raise InvalidRequest(
+                f"Nama perangkat {name!r} harus 2-64 huruf kecil, angka, '.', '_' atau '-'. / "
                 f"Device name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
             )
         if kind not in DEVICE_KINDS:
@@ -69,7 +70,9 @@ class DeviceRegistry:
         token = secrets.token_urlsafe(32)
         with self.uow.writing() as conn:
             if conn.execute(select(devices.c.id).where(devices.c.name == name)).first():
-                raise InvalidRequest(f"A device named {name!r} already exists.")
+                raise InvalidRequest(
+                    f"Perangkat {name!r} sudah ada. / A device named {name!r} already exists."
+                )
             conn.execute(
                 insert(devices).values(
                     name=name,

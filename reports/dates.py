@@ -13,11 +13,15 @@ def period(start: str | None, end: str | None, today: date) -> tuple[date, date]
     first = _parse("from", start, today)
     last = _parse("to", end, today)
     if last < first:
-        raise InvalidRequest(f"'to' ({last}) is before 'from' ({first}): swap them.")
+        raise InvalidRequest(
+            f"Tanggal akhir ({last}) sebelum tanggal awal ({first}): tukar keduanya. / 'to' "
+            f"({last}) is before 'from' ({first}): swap them."
+        )
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidRequest(
-            f"The period from {first} to {last} is {(last - first).days + 1} days; "
-            f"a report covers at most {MAX_DAYS} days."
+            f"Periode {first} sampai {last} adalah {(last - first).days + 1} hari; laporan "
+            f"paling panjang {MAX_DAYS} hari. / The period from {first} to {last} is "
+            f"{(last - first).days + 1} days; a report covers at most {MAX_DAYS} days."
         )
     return first, last
 
@@ -32,4 +36,7 @@ def _parse(name: str, value: str | None, today: date) -> date:
 
 
 def _bad(name: str, value: str) -> date:
-    raise InvalidRequest(f"'{name}' must be a date as YYYY-MM-DD, got {value[:40]!r}.")
+    raise InvalidRequest(
+        f"Tanggal harus berbentuk YYYY-MM-DD, bukan {value[:40]!r}. / '{name}' must be a date "
+        f"as YYYY-MM-DD, got {value[:40]!r}."
+    )

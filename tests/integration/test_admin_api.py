@@ -413,3 +413,20 @@ def test_taking_a_counter_from_an_officer_ends_their_session_there(app: Flask, a
     # An empty list is any counter: nothing more ends.
     assert api("POST", "/admin/users/siti/counters", admin, {"counters": []})[0] == 200
     assert api("GET", "/counters/2", at_two)[0] == 200
+
+
+def test_what_a_manager_types_wrong_is_told_in_indonesian_first(api: Api):
+    admin = api.login("admin")
+    status, body = api(
+        "POST", "/admin/users", admin, {"username": "Siti Baru", "password": PASSWORD}
+    )
+    assert status == 400
+    assert body["error"]["message"].startswith("Nama pengguna 'Siti Baru' harus 2-64 huruf")
+    status, body = api("POST", "/admin/devices", admin, {"name": "TV 1", "kind": "display"})
+    assert status == 400
+    assert body["error"]["message"].startswith("Nama perangkat 'TV 1' harus")
+    status, body = api("GET", "/reports?from=2026-11-20&to=2026-11-10", admin)
+    assert status == 400
+    message = body["error"]["message"]
+    assert message.startswith("Tanggal akhir (2026-11-10) sebelum tanggal awal (2026-11-20)")
+    assert message.endswith("swap them.")
