@@ -70,6 +70,9 @@ LABELS: dict[str, dict[str, str]] = {
         "printer_failed": "Printer gagal mencetak tiket.",
         "printer_failed_detail": "Nomor Anda sudah tercatat. Silakan foto layar ini atau "
         "kode QR-nya, lalu tunggu panggilan.",
+        "printer_unsure": "Printer tidak memastikan tiket Anda tercetak.",
+        "printer_unsure_detail": "Nomor Anda sudah tercatat. Jika tiket tidak keluar, foto "
+        "layar ini atau kode QR-nya, lalu tunggu panggilan.",
         "done": "Selesai",
         "returning": "Kembali ke awal dalam {n} detik",
         "issue_failed": "Nomor belum diambil",
@@ -181,6 +184,9 @@ LABELS: dict[str, dict[str, str]] = {
         "printer_failed": "The printer could not print your ticket.",
         "printer_failed_detail": "Your number is registered. Please take a photo of this "
         "screen or its QR code, then wait to be called.",
+        "printer_unsure": "The printer did not confirm your ticket was printed.",
+        "printer_unsure_detail": "Your number is registered. If no ticket came out, take a "
+        "photo of this screen or its QR code, then wait to be called.",
         "done": "Done",
         "returning": "Back to the start in {n} s",
         "issue_failed": "No number was taken",

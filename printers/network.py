@@ -18,6 +18,11 @@ from printers.base import (
     _seconds,
 )
 
+# A printer that left the status request unanswered is asked again after this long: it may
+# have been stalled only for a while, and without the answer a closed connection, a reset or
+# an empty paper roll after the ticket's bytes went out cannot be told from a printed ticket.
+ASK_SILENT_AGAIN_SECONDS = 60.0
+
 # --- network ----------------------------------------------------------------------------------
 
 
@@ -32,7 +37,8 @@ class NetworkPrinter:
 
     A printer that leaves the status request unanswered for `STATUS_REPLY_SECONDS` (or half the
     timeout) gets the ticket anyway, reported as printed with its state unknown; later tickets
-    do not ask again (and so do not wait) until a health check hears an answer.
+    do not ask again (and so do not wait) until a health check hears an answer or
+    `ASK_SILENT_AGAIN_SECONDS` have passed.
     """
 
     def __init__(self, host: str, port: int = DEFAULT_PORT, status_query: bool = True) -> None:
@@ -41,6 +47,7 @@ class NetworkPrinter:
         self.status_query = status_query
         # Set when a status request went unanswered; cleared when one is answered.
         self.silent = False
+        self._silent_since = 0.0
 
     @property
     def address(self) -> str:
@@ -57,7 +64,7 @@ class NetworkPrinter:
             if not self.status_query:
                 self._send(connection, data, deadline, timeout)
                 return None
-            if self.silent:
+            if self.silent and started - self._silent_since < ASK_SILENT_AGAIN_SECONDS:
                 self._send(connection, data, deadline, timeout)
                 return (
                     f"ticket sent to printer {self.address} ({len(data)} bytes) without asking "
@@ -66,7 +73,7 @@ class NetworkPrinter:
             wait = min(STATUS_REPLY_SECONDS, timeout / 2)
             status = self._paper_status(connection, started + wait, sent=None)
             if status is None:
-                self.silent = True
+                self.silent, self._silent_since = True, started
                 unanswered = (
                     f"printer {self.address} did not answer the paper-status request within "
                     f"{_seconds(wait)}"
@@ -78,6 +85,7 @@ class NetworkPrinter:
                         f"{unanswered}; sending the ticket anyway: {error}"
                     ) from None
                 return f"{unanswered}; the ticket was sent anyway: printer state unknown"
+            self.silent = False
             if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
                 raise PrinterError(f"printer {self.address} is out of paper")
             self._send(connection, data, deadline, timeout)
@@ -100,7 +108,7 @@ class NetworkPrinter:
         except PrinterError as error:
             return PrinterHealth(False, str(error))
         if status is None:
-            self.silent = True
+            self.silent, self._silent_since = True, time.monotonic()
             # Tickets are printed regardless (see print_bytes): nothing to warn visitors about.
             return PrinterHealth(
                 True,

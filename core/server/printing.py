@@ -162,8 +162,9 @@ class KioskPrinting:
             # note says so) or "error".
             "printer_state": outcome.printer_state,
             "note": outcome.note,
-            # The kiosk shows the ticket with its QR so the visitor can photograph it.
-            "show_on_screen": not outcome.ok,
+            # The kiosk shows the ticket with its QR so the visitor can photograph it: also
+            # when the printer did not confirm it (a slip may not have come out).
+            "show_on_screen": outcome.printer_state != "ok",
         }
 
     def outcome_or_print(
@@ -197,7 +198,7 @@ class KioskPrinting:
             if printed and not job["error"]
             else ("unknown" if printed else "error"),
             "note": job["error"] if printed else None,
-            "show_on_screen": not printed,
+            "show_on_screen": not printed or bool(job["error"]),
         }
 
     def _still_printing(self, job: dict[str, Any], kiosk: str) -> bool:

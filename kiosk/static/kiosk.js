@@ -378,6 +378,12 @@
       (i18n.lang === "id" ? "" : "?lang=" + i18n.lang);
     if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }
     $("print-failed").hidden = !failed;
+    // Sent but not confirmed by the printer: a slip may have come out, or not.
+    const unsure = failed && view.print.status === "printed";
+    $("print-failed-title").dataset.t = unsure ? "printer_unsure" : "printer_failed";
+    $("print-failed-detail").dataset.t = unsure ? "printer_unsure_detail" : "printer_failed_detail";
+    $("print-failed-title").textContent = t($("print-failed-title").dataset.t);
+    $("print-failed-detail").textContent = t($("print-failed-detail").dataset.t);
     $("screen-issued").classList.toggle("print-failed-screen", failed);
     const badge = $("issued-priority");
     badge.hidden = !view.priority;

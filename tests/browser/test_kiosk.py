@@ -405,6 +405,39 @@ def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_
         server.stop()
 
 
+def test_a_print_the_printer_did_not_confirm_keeps_the_number_on_screen(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # A printer that accepts the ticket but never answers its status request (the kernel
+    # takes the connection; nobody reads): the slip may or may not have come out.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        printer = {
+            "kind": "network",
+            "host": "127.0.0.1",
+            "port": silent.getsockname()[1],
+            "timeout_seconds": 2,
+        }
+        server = LiveServer(
+            tmp_path,
+            kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}],
+        )
+        server.start()
+        try:
+            page = open_kiosk(browser, server)
+            take_number(page, "DISDUKCAPIL", "IKD")
+            expect(page.locator("#issued-number")).to_have_text("F001")
+            unsure = page.locator("#print-failed")
+            expect(unsure).to_be_visible()
+            expect(unsure).to_contain_text("tidak memastikan")
+            expect(unsure).to_contain_text("Jika tiket tidak keluar")
+            expect(page.locator("#issued-qr")).to_be_visible()
+            page.context.close()
+        finally:
+            server.stop()
+
+
 def test_a_broken_printer_shows_its_warning_before_anyone_takes_a_number(
     browser: Browser, tmp_path: Path
 ) -> None:

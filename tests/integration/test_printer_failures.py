@@ -256,6 +256,23 @@ def test_a_status_reply_heard_again_brings_the_status_requests_back() -> None:
     assert not network.silent
 
 
+def test_a_silent_printer_is_asked_again_after_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stall made the printer silent; a minute later it is asked again, so its empty paper
+    # roll is found instead of every later ticket passing for printed.
+    import printers.network
+
+    with FakePrinter(status=None) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        assert "unknown" in noted_print(network)[2]
+        printer.status = PAPER_OUT
+        assert "without asking" in noted_print(network)[2]  # within the minute: not asked
+        monkeypatch.setattr(printers.network, "ASK_SILENT_AGAIN_SECONDS", 0.0)
+        ok, error, _, _ = noted_print(network)
+
+    assert not ok and "out of paper" in error
+    assert not network.silent
+
+
 def test_a_printer_that_takes_the_ticket_but_never_confirms_it_is_printed_state_unknown() -> None:
     with FakePrinter(answers=1) as printer:
         network = NetworkPrinter("127.0.0.1", printer.port)
