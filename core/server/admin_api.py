@@ -9,7 +9,7 @@ scope, 400 naming the field for bad input.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 
 import qrcode
 import qrcode.constants
@@ -59,7 +59,10 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     return int(raw)
 
 
-def _instant_arg(name: str) -> datetime | None:
+def _instant_arg(name: str, *, through: bool = False) -> datetime | None:
+    """A date or an instant in the mall's time, as the audit page shows times: a date is
+    its local midnight, or with `through` the next one (the day is included); an instant
+    without an offset is local."""
     raw = request.args.get(name)
     if not raw:
         return None
@@ -67,9 +70,14 @@ def _instant_arg(name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidRequest(
+            f"'{name}' harus tanggal atau waktu, mis. 2026-11-30 atau 2026-11-30T08:00. / "
             f"'{name}' must be a date or an instant, e.g. 2026-11-30 or 2026-11-30T08:00:00Z."
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=current_app.extensions["antrian.settings"].mall.tz)
+    if through and len(raw) == 10:  # a bare date: through its end
+        moment += timedelta(days=1)
+    return moment
 
 
 def _text_arg(name: str) -> str | None:
@@ -86,7 +94,7 @@ def audit_log():  # type: ignore[no-untyped-def]
         actor=_text_arg("actor"),
         action=_text_arg("action"),
         since=_instant_arg("since"),
-        until=_instant_arg("until"),
+        until=_instant_arg("until", through=True),
         before=_int_arg("before", None, 1, 2**31 - 1),
         limit=_int_arg("limit", 100, 1, MAX_QUERY_LIMIT) or 100,
     )

@@ -64,8 +64,17 @@ def admin_paths(op: Any, json: Any, path_param: Any) -> dict[str, Any]:
                 params=[
                     query("actor", STRING, "Whose actions"),
                     query("action", STRING, "An action or its family, e.g. user, refused"),
-                    query("since", STRING, "From this date or instant (ISO 8601)"),
-                    query("until", STRING, "Before this date or instant (ISO 8601)"),
+                    query(
+                        "since",
+                        STRING,
+                        "From this date or instant (ISO 8601; without an offset, the mall's "
+                        "local time)",
+                    ),
+                    query(
+                        "until",
+                        STRING,
+                        "Through this date (the whole local day), or before this instant",
+                    ),
                     query("before", INTEGER, "Entries before this id (paging)"),
                     query("limit", INTEGER, "At most this many (1-500, default 100)"),
                 ],

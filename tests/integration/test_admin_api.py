@@ -10,6 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -430,3 +431,28 @@ def test_what_a_manager_types_wrong_is_told_in_indonesian_first(api: Api):
     message = body["error"]["message"]
     assert message.startswith("Tanggal akhir (2026-11-10) sebelum tanggal awal (2026-11-20)")
     assert message.endswith("swap them.")
+
+
+def test_the_audit_log_reads_dates_as_whole_local_days(
+    app: Flask, api: Api, clock: FakeClock
+) -> None:
+    admin = api.login("admin")
+    assert api("POST", "/admin/users/joko/disable", admin)[0] == 200
+    tz = app.extensions["antrian.settings"].mall.tz
+    local = clock.now.astimezone(tz)
+    today = local.date().isoformat()
+    day_before = (local.date() - timedelta(days=1)).isoformat()
+
+    def actions(query: str) -> list[str]:
+        status, body = api("GET", f"/admin/audit?{query}", admin)
+        assert status == 200, body
+        return [entry["action"] for entry in body["entries"]]
+
+    # "From today until today" is today, the whole day, in the mall's time.
+    assert "user.disable" in actions(f"since={today}&until={today}")
+    assert "user.disable" not in actions(f"since={day_before}&until={day_before}")
+    # An instant without an offset is the mall's local time, as the page shows times.
+    just_before = (local - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    just_after = (local + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    assert "user.disable" in actions(f"since={just_before}")
+    assert "user.disable" not in actions(f"since={just_after}")
