@@ -211,6 +211,18 @@ def label(ctx: MallContext, group: str, key: str) -> str:
     return "(belum dilayani / not reached)" if key == "-" else key
 
 
+def covered(ctx: MallContext, services: Collection[str] | None) -> str:
+    """What a report covers, for its title and its "mall" row: the mall, or for a
+    supervisor's report the mall and their agencies (never the mall's name alone over one
+    agency's figures)."""
+    settings = ctx.settings
+    if services is None:
+        return settings.mall.name
+    agencies = {settings.service(code).agency for code in services}
+    names = [a.name for a in settings.agencies if a.code in agencies]
+    return f"{settings.mall.name} — {', '.join(names) or '-'}"
+
+
 def _order(ctx: MallContext, group: str) -> dict[str, int]:
     settings = ctx.settings
     codes: list[str] = {
@@ -237,11 +249,13 @@ def report(
     order = _order(ctx, group)
     total = Figures()
     rows = []
+    title = covered(ctx, services)
     for key in sorted(per_key, key=lambda k: (order.get(k, len(order)), k)):
         total.add(per_key[key])
-        rows.append({"key": key, "label": label(ctx, group, key), **per_key[key].summary()})
+        name = title if group == "mall" else label(ctx, group, key)
+        rows.append({"key": key, "label": name, **per_key[key].summary()})
     return {
-        "mall": ctx.settings.mall.name,
+        "mall": title,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "by": group,
@@ -303,16 +317,27 @@ def skm_report(
     rows = []
     totals = dict.fromkeys(skm.ELEMENT_CODES, 0)
     respondents = 0
-    for key, count, *sums in sorted(answers, key=lambda a: (order.get(a[0], len(order)), a[0])):
+    answered = {key: (count, sums) for key, count, *sums in answers}
+    # A group that served visitors but has no answers is listed too, with none against its
+    # minimum sample: the row a manager has to chase.
+    if column is not None:
+        unheard = (k for k, f in served.items() if f.counts["served"] and k not in answered)
+        answered |= {key: (0, [0] * len(skm.ELEMENT_CODES)) for key in unheard}
+    title = covered(ctx, services)
+    for key in sorted(answered, key=lambda k: (order.get(k, len(order)), k)):
+        count, sums = answered[key]
         by_element = dict(zip(skm.ELEMENT_CODES, (int(s) for s in sums), strict=True))
         for code, value in by_element.items():
             totals[code] += value
         respondents += count
-        rows.append(_skm_row(ctx, group, key, by_element, count, served.get(key)))
+        row = _skm_row(ctx, group, key, by_element, count, served.get(key))
+        if group == "mall":
+            row["label"] = title
+        rows.append(row)
     population = sum(f.counts["served"] for f in served.values())
     index = skm.ikm(totals, respondents)
     return {
-        "mall": ctx.settings.mall.name,
+        "mall": title,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "by": group,

@@ -20,13 +20,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, insert, select
 
+from core import skm
 from core.config import Settings
 from core.handlers import QueueService
 from core.reporting import percentile
 from core.store import ticket_events, tickets
 from core.store_reports import report_days
 from core.usecases.summarizing import build_closed_days
-from core.views.reports import built_days, built_months, report
+from core.usecases.surveying import answer_for_ticket
+from core.views.reports import built_days, built_months, report, skm_report
 from tests.conftest import KIOSK, OPENING_MORNING, FakeClock, officer
 
 DAY = date(2026, 11, 24)
@@ -213,3 +215,24 @@ def test_a_whole_month_is_read_from_its_monthly_sums(queue: QueueService, clock:
     assert wider["total"] == MALL
     # The weekday × hour heatmap comes from the daily rows (deleted here: now empty).
     assert sum(map(sum, month["heatmap"])) == 0
+
+
+def test_a_survey_report_lists_a_served_service_without_answers_and_names_its_scope(
+    queue: QueueService, clock: FakeClock
+):
+    t = the_known_day(queue, clock)
+    scores = {"scores": {code: 3 for code in skm.ELEMENT_CODES}}
+    answer_for_ticket(queue.ctx, t["T1"], scores)  # KTP rated; KK served twice, unrated
+    by_service = skm_report(queue.ctx, DAY, DAY, "service")
+    rows = {row["key"]: row for row in by_service["rows"]}
+    assert rows["KTP"]["respondents"] == 1
+    assert rows["KK"]["respondents"] == 0 and rows["KK"]["population"] == 2
+    assert sum(row["population"] for row in rows.values()) == by_service["total"]["population"]
+    # A supervisor's report says whose figures it holds, in its title and its mall row.
+    mall = queue.settings.mall.name
+    assert by_service["mall"] == mall
+    scoped = skm_report(queue.ctx, DAY, DAY, "mall", {"KTP", "KK"})
+    agency = queue.settings.agency(queue.settings.service("KTP").agency).name
+    assert scoped["mall"] == f"{mall} — {agency}"
+    assert [row["label"] for row in scoped["rows"]] == [scoped["mall"]]
+    assert report(queue.ctx, DAY, DAY, "mall", {"KK"})["mall"] == scoped["mall"]
