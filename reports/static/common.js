@@ -57,8 +57,6 @@
 
     function load() {
       const q = query();
-      $("export-csv").href = config.api + "?" + q + "&format=csv";
-      $("export-xlsx").href = config.api + "?" + q + "&format=xlsx";
       $("error").hidden = true;
       global.history.replaceState(null, "", "?" + q);
       return fetch(config.api + "?" + q, {
@@ -69,11 +67,18 @@
           return body;
         });
       }).then(function (report) {
+        // The downloads follow the figures shown: set only once the period was accepted.
+        $("export-csv").href = config.api + "?" + q + "&format=csv";
+        $("export-xlsx").href = config.api + "?" + q + "&format=xlsx";
         $("period").textContent = report.mall + " · " + report.from + " – " + report.to;
         $("report").hidden = false;
         render(report);
         document.body.dataset.loaded = report.from + ":" + report.to + ":" + report.by;
       }).catch(function (err) {
+        // The figures below were for another period: hide them rather than show them under
+        // the new dates.
+        $("report").hidden = true;
+        delete document.body.dataset.loaded;
         $("error").textContent = err.message;
         $("error").hidden = false;
       });

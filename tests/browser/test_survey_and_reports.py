@@ -188,6 +188,17 @@ def test_the_report_pages_draw_and_export_xlsx(
             )
         )
 
+        # A period the server refuses: the error, and no figures of the period before
+        # under the new dates; the downloads keep the period that was shown.
+        csv_before = page.locator("#export-csv").get_attribute("href")
+        page.fill("#from", "2026-12-10")
+        page.fill("#to", "2026-12-01")
+        page.locator("#filters button[type=submit]").click()
+        expect(page.locator("#error")).to_contain_text("Tanggal akhir")
+        expect(page.locator("#report")).to_be_hidden()
+        assert page.locator("#export-csv").get_attribute("href") == csv_before
+        errors.clear()  # the browser logs the refused request (400) as an error
+
         page.goto(f"{live_server.base_url}/admin/skm")
         wait_for_js(page, "!!document.body.dataset.loaded")
         # Alone this test's rating (4 on every element) makes 100.00; after the phone's (4)
