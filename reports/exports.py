@@ -130,6 +130,10 @@ def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
         _write(sheet, list(report_table(report)))
         for cell in sheet[start]:
             cell.font = bold
+        # The share within the target wait is a fraction: shown as a percentage, as on the page.
+        share = [key for key, _ in REPORT_COLUMNS].index("within_target_share") + 1
+        for (cell,) in sheet.iter_rows(min_row=start + 1, min_col=share, max_col=share):
+            cell.number_format = "0.0%"
         heat = book.create_sheet("Kedatangan")
         days = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
         _write(heat, [["Hari / Jam", *range(24)]])
