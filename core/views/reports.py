@@ -349,6 +349,12 @@ def skm_report(
             **(index.as_json() if index else {"respondents": 0}),
         },
         "profile": profile,
+        # What each answer's code means, for the page (the exports write the labels).
+        "profile_labels": {
+            name: {value: f"{id_} / {en}" for value, (id_, en) in options.items()}
+            | {"-": "Tidak diisi / Not given"}
+            for name, options in skm.PROFILE.items()
+        },
         "channels": by_channel,
         "suggestions": suggestions,
         "generated_at": ctx.now().isoformat(),

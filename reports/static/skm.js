@@ -54,7 +54,10 @@
     profile.textContent = "";
     Object.keys(PROFILE).forEach(function (name) {
       const tableNode = R.el("table", null, "figures small");
-      const entries = Object.entries(report.profile[name] || {});
+      const labels = (report.profile_labels || {})[name] || {};
+      const entries = Object.entries(report.profile[name] || {}).map(function (entry) {
+        return [labels[entry[0]] || entry[0], entry[1]];
+      });
       R.table(tableNode, [PROFILE[name], "Jumlah"], entries.length ? entries : [["–", 0]]);
       profile.appendChild(tableNode);
     });

@@ -207,6 +207,8 @@ def test_the_report_pages_draw_and_export_xlsx(
         assert total["ikm_converted"] in (100.0, 91.67) and total["grade"] == "A"
         expect(page.locator("#verdict")).to_contain_text(f"{total['ikm_converted']:.2f}")
         expect(page.locator("#verdict")).to_contain_text("A (Sangat Baik)")
+        # The respondents' profile in words, not the stored codes.
+        expect(page.locator("#profile")).to_contain_text("Tidak diisi / Not given")
         page.screenshot(path=str(artifacts / "skm-page.png"), full_page=True)
     finally:
         context.close()

@@ -187,6 +187,8 @@ def test_the_skm_report_counts_respondents_against_the_sample(
     assert total["nrr"]["u1"] == 3.0 and total["nrr"]["u4"] == 3.333
     assert total["ikm_converted"] == 75.93 and total["grade"] == "C"
     assert body["rows"][0]["key"] == "KTP" and body["profile"]["sex"] == {"-": 3}
+    assert body["profile_labels"]["sex"]["L"] == "Laki-laki / Male"
+    assert body["profile_labels"]["sex"]["-"] == "Tidak diisi / Not given"
 
     assert api("GET", "/skm", siti)[0] == 403
     assert api("GET", "/skm")[0] == 401
