@@ -110,7 +110,9 @@
         const name = window.AntrianI18n.language() === "en" ? s.name_en : s.name;
         const state = s.open ? t("level." + s.level)
           : t("closed_reason", { reason: s.closed_reason || "" });
-        return el("tr", { className: "level-" + s.level, "data-service": s.code, "data-level": s.level }, [
+        // A closed service is not "safe" whatever its wait: its badge is grey, not green.
+        const rowClass = "level-" + s.level + (s.open ? "" : " service-closed");
+        return el("tr", { className: rowClass, "data-service": s.code, "data-level": s.level }, [
           el("td", {}, [el("strong", { text: s.code }), " ", name]),
           el("td", { className: "num", text: String(s.waiting) }),
           el("td", { text: minutes(s.longest_wait_minutes) + " / " + minutes(s.target_wait_minutes) }),

@@ -126,6 +126,11 @@ def test_a_supervisor_sees_and_changes_only_their_agency(server: LiveServer, pag
     assert "POLRESTA" in refused.json()["error"]["message"]
     allowed = server.api("POST", "/admin/services/KTP/close", token=token, json={"reason": "x"})
     assert allowed.status_code == 200
+    # The dashboard shows it closed, and not in the green of a service within its target.
+    badge = page.locator("tr[data-service='KTP'] .badge")
+    expect(badge).to_contain_text("x")
+    colour = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour != "rgb(27, 127, 59)", "the green of --green in admin.css"
 
 
 def test_an_admin_adds_an_officer_and_a_display_and_sets_what_the_displays_say(
