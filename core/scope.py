@@ -55,18 +55,25 @@ def visible_agencies(scope: Scope, settings: Settings) -> list[str]:
     return [a.code for a in settings.agencies if scope.covers(a.code)]
 
 
-def _outside(scope: Scope, what: str, agency: str | None) -> Forbidden:
-    mine = ", ".join(sorted(scope.agencies or ())) or "none"
-    owner = f"agency {agency}" if agency else "the whole mall"
+def _outside(scope: Scope, what: tuple[str, str], agency: str | None) -> Forbidden:
+    """`what`: the thing refused, in Bahasa Indonesia and in English."""
+    mine = ", ".join(sorted(scope.agencies or ())) or "-"
+    owner_id = f"instansi {agency}" if agency else "seluruh mal"
+    owner_en = f"agency {agency}" if agency else "the whole mall"
     return Forbidden(
-        f"{what} belongs to {owner}; {scope.actor.name} supervises only: {mine}. Ask an admin."
+        f"{what[0]} milik {owner_id}; {scope.actor.name} hanya mengawasi: {mine}. Minta "
+        f"bantuan admin. / {what[1]} belongs to {owner_en}; {scope.actor.name} supervises "
+        f"only: {mine}. Ask an admin."
     )
 
 
 def require_whole_mall(scope: Scope, what: str) -> None:
     """Things of the whole mall (devices, running text, supervisors' bindings): admins only."""
     if not scope.whole_mall:
-        raise Forbidden(f"Only an admin can {what}; a supervisor manages their agencies only.")
+        raise Forbidden(
+            f"Hanya admin yang dapat melakukannya; pengawas hanya mengelola instansinya. / Only "
+            f"an admin can {what}; a supervisor manages their agencies only."
+        )
 
 
 def require_service(scope: Scope, settings: Settings, code: str) -> Service:
@@ -75,7 +82,7 @@ def require_service(scope: Scope, settings: Settings, code: str) -> Service:
     except KeyError:
         raise NotFound(f"Unknown service {code!r}.") from None
     if not scope.covers(service.agency):
-        raise _outside(scope, f"Service {code}", service.agency)
+        raise _outside(scope, (f"Layanan {code}", f"Service {code}"), service.agency)
     return service
 
 
@@ -85,7 +92,7 @@ def require_counter(scope: Scope, settings: Settings, number: int) -> Counter:
     except KeyError:
         raise NotFound(f"No counter number {number}.") from None
     if not scope.covers(counter.agency):
-        raise _outside(scope, f"Counter {number}", counter.agency)
+        raise _outside(scope, (f"Loket {number}", f"Counter {number}"), counter.agency)
     return counter
 
 
@@ -123,6 +130,8 @@ def require_officer(
 ) -> None:
     if not covers_officer(scope, settings, role, counters):
         raise Forbidden(
+            f"{username} bukan petugas instansi Anda "
+            f"({', '.join(sorted(scope.agencies or ())) or '-'}); minta bantuan admin. / "
             f"{username} is not an officer of your agencies "
             f"({', '.join(sorted(scope.agencies or ())) or 'none'}); ask an admin."
         )

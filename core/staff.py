@@ -67,7 +67,9 @@ def check_counters(settings: Settings, counters: Any) -> list[int]:
         try:
             settings.counter(number)
         except KeyError:
-            raise InvalidRequest(f"'counters': there is no counter {number}.") from None
+            raise InvalidRequest(
+                f"Loket {number} tidak ada. / 'counters': there is no counter {number}."
+            ) from None
     return sorted(set(counters))
 
 

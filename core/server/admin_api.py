@@ -221,7 +221,10 @@ def close_service(code: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     reason = json_body().get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidRequest("Send 'reason': why the service is closed today (shown to visitors).")
+        raise InvalidRequest(
+            "Isi alasan layanan ditutup hari ini (ditampilkan kepada pengunjung). / Send "
+            "'reason': why the service is closed today (shown to visitors)."
+        )
     return jsonify(management().set_service_closed(actor, code, reason.strip()))
 
 

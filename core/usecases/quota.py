@@ -22,6 +22,7 @@ def set_day_quota(ctx: MallContext, service_code: str, quota: int | None, actor:
         isinstance(quota, bool) or not isinstance(quota, int) or not 0 <= quota <= MAX_QUOTA
     ):
         raise InvalidRequest(
+            f"Kuota harus bilangan bulat 0 sampai {MAX_QUOTA}, atau kosong untuk kuota bawaan. / "
             f"'quota' must be a whole number from 0 to {MAX_QUOTA}, or null for the configured one."
         )
     try:

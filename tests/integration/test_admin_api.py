@@ -431,6 +431,14 @@ def test_what_a_manager_types_wrong_is_told_in_indonesian_first(api: Api):
     message = body["error"]["message"]
     assert message.startswith("Tanggal akhir (2026-11-10) sebelum tanggal awal (2026-11-20)")
     assert message.endswith("swap them.")
+    status, body = api("POST", "/admin/services/KTP/close", admin, {})
+    assert status == 400 and body["error"]["message"].startswith("Isi alasan layanan ditutup")
+    status, body = api("POST", "/admin/services/KTP/quota", admin, {"quota": -1})
+    assert status == 400 and body["error"]["message"].startswith("Kuota harus bilangan bulat")
+    sari = api.login("sari")
+    status, body = api("POST", "/admin/services/SIM/close", sari, {"reason": "x"})
+    assert status == 403
+    assert body["error"]["message"].startswith("Layanan SIM milik instansi POLRESTA")
 
 
 def test_the_audit_log_reads_dates_as_whole_local_days(
