@@ -81,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_failed_closed": "Layanan ini sedang tidak menerima antrean.",
         "issue_failed_quota": "Kuota layanan ini untuk hari ini sudah habis.",
         "issue_failed_other": "Terjadi kesalahan. Silakan coba lagi atau hubungi petugas.",
+        "issue_failed_busy": "Anjungan ini sedang sibuk; belum ada nomor untuk Anda. Silakan "
+        "coba lagi sebentar lagi atau gunakan anjungan lain.",
         "issue_failed_unavailable": "Layanan antrean sementara tidak tersedia; belum ada nomor "
         "yang diambil. Silakan coba lagi sebentar lagi atau hubungi petugas.",
         "try_again": "Coba lagi",
@@ -195,6 +197,8 @@ LABELS: dict[str, dict[str, str]] = {
         "issue_failed_closed": "This service is not taking tickets right now.",
         "issue_failed_quota": "Today's quota for this service is used up.",
         "issue_failed_other": "Something went wrong. Please try again or ask a staff member.",
+        "issue_failed_busy": "This kiosk is busy; no number was issued for you yet. Please try "
+        "again in a moment or use another kiosk.",
         "issue_failed_unavailable": "The queue system is temporarily unavailable; no number "
         "was taken. Please try again in a moment or ask a staff member.",
         "try_again": "Try again",

@@ -395,12 +395,13 @@
     if (outcome) {
       const code = outcome.body && outcome.body.error ? outcome.body.error.code : null;
       kind = code === "service_closed" ? "closed" : code === "quota_reached" ? "quota"
-        : code === "unavailable" ? "unavailable" : "other";
+        : code === "unavailable" ? "unavailable" : code === "rate_limited" ? "busy" : "other";
     }
     // A lost answer may hide a ticket the server did issue: retrying with the same key
     // returns that ticket instead of a second one. A refusal will not change by retrying.
     state.failure = {
-      kind: kind, retry: kind === "network" || kind === "other" || kind === "unavailable",
+      kind: kind,
+      retry: kind === "network" || kind === "other" || kind === "unavailable" || kind === "busy",
     };
     renderFailure();
     show("error");

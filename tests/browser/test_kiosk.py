@@ -649,3 +649,17 @@ def test_an_unavailable_server_says_so_and_the_visitor_can_try_again(kiosk: Page
     kiosk.unroute("**/api/v1/tickets")
     kiosk.locator("#error-retry").click()
     expect(kiosk.locator("#issued-number")).to_have_text("A001")
+
+
+def test_a_busy_kiosk_says_so_and_the_visitor_can_try_again(kiosk: Page) -> None:
+    busy = {"error": {"code": "rate_limited", "message": "Anjungan … / The kiosk …"}}
+    kiosk.route(
+        "**/api/v1/tickets",
+        lambda route: route.fulfill(status=429, json=busy, headers={"Retry-After": "20"}),
+    )
+    take_number(kiosk, "DISDUKCAPIL", "KTP")
+    expect(kiosk.locator("#error-detail")).to_contain_text("Anjungan ini sedang sibuk")
+    expect(kiosk.locator("#error-retry")).to_be_visible()
+    kiosk.unroute("**/api/v1/tickets")
+    kiosk.locator("#error-retry").click()
+    expect(kiosk.locator("#issued-number")).to_have_text("A001")
