@@ -156,6 +156,7 @@
         const live = $("live");
         live.dataset.state = state;
         live.textContent = t("live." + state);
+        live.dataset.i18n = "live." + state;  // relabelled when the language changes
         if (state === "refused") { window.location.assign(config.login); }
       },
     });

@@ -80,6 +80,12 @@ def test_the_dashboard_goes_amber_then_red_live_and_the_alert_is_acknowledged(
     sign_in(page, server, "kepala")
     wait_for_js(page, "document.querySelector(\"tr[data-service='KTP']\") !== null")
     assert level(page, "KTP") == "green"
+    # The live badge speaks the page's language, and follows the toggle.
+    expect(page.locator("#live")).to_have_text("Tersambung")
+    page.locator("[data-lang-toggle]").click()
+    expect(page.locator("#live")).to_have_text("Live")
+    page.locator("[data-lang-toggle]").click()
+    expect(page.locator("#live")).to_have_text("Tersambung")
 
     issue(server, kiosk, 3)
     wait_for_js(
