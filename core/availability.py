@@ -78,5 +78,9 @@ def availability(
             # Checked-in bookings took numbers of the series, not walk-in places.
             count -= booked_ticket_count(conn, ctx.mall, service_code, local.date().isoformat())
         if count >= quota:
-            return Availability(False, "quota_reached", f"Kuota hari ini habis ({quota})")
+            return Availability(
+                False,
+                "quota_reached",
+                f"Kuota hari ini habis ({quota}) / Today's quota is used up ({quota})",
+            )
     return Availability(True)

@@ -170,6 +170,7 @@ def test_a_quota_for_today_and_the_running_text_reach_kiosks_and_displays(api: A
     status, services = api("GET", "/services")
     ktp = next(s for s in services["services"] if s["code"] == "KTP")
     assert (ktp["open"], ktp["closed_reason_code"]) == (False, "quota_reached")
+    assert ktp["closed_reason"] == "Kuota hari ini habis (1) / Today's quota is used up (1)"
     api("POST", "/admin/services/KTP/quota", admin, {"quota": None})
     assert next(s for s in api("GET", "/services")[1]["services"] if s["code"] == "KTP")["open"]
     before = queue.version()
