@@ -370,12 +370,10 @@ def test_the_priority_path_issues_a_priority_ticket(kiosk: Page, live_server: Li
     expect(kiosk.locator("#priority-mode")).to_be_hidden()
 
 
-def server_with_an_unreachable_printer(tmp_path: Path) -> LiveServer:
-    """A server whose kiosk K1 prints to a port on 127.0.0.1 where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
+def server_printing_to(tmp_path: Path, port: int, timeout_seconds: float = 1) -> LiveServer:
+    """A server whose kiosk K1 prints to `port` on 127.0.0.1."""
+    printer = {"kind": "network", "host": "127.0.0.1", "port": port}
+    printer["timeout_seconds"] = timeout_seconds
     server = LiveServer(
         tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
     )
@@ -383,18 +381,32 @@ def server_with_an_unreachable_printer(tmp_path: Path) -> LiveServer:
     return server
 
 
+def server_with_an_unreachable_printer(tmp_path: Path) -> LiveServer:
+    """A server whose kiosk K1 prints to a port on 127.0.0.1 where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    return server_printing_to(tmp_path, closed_port)
+
+
+def ticket_kept_on_screen(browser: Browser, server: LiveServer, *banner: str) -> Page:
+    """Take an IKD number at K1: its number and QR stay on the screen under a banner that
+    says each of `banner`."""
+    page = open_kiosk(browser, server)
+    take_number(page, "DISDUKCAPIL", "IKD")
+    expect(page.locator("#issued-number")).to_have_text("F001")
+    shown = page.locator("#print-failed")
+    expect(shown).to_be_visible()
+    for text in banner:
+        expect(shown).to_contain_text(text)
+    expect(page.locator("#issued-qr")).to_be_visible()
+    return page
+
+
 def test_a_failed_print_keeps_the_number_and_qr_on_screen(browser: Browser, tmp_path: Path) -> None:
     server = server_with_an_unreachable_printer(tmp_path)
     try:
-        page = open_kiosk(browser, server)
-        take_number(page, "DISDUKCAPIL", "IKD")
-
-        expect(page.locator("#issued-number")).to_have_text("F001")
-        failed = page.locator("#print-failed")
-        expect(failed).to_be_visible()
-        expect(failed).to_contain_text("Printer gagal mencetak")
-        expect(failed).to_contain_text("foto")
-        expect(page.locator("#issued-qr")).to_be_visible()
+        page = ticket_kept_on_screen(browser, server, "Printer gagal mencetak", "foto")
         # The printer's trouble also shows in the kiosk's header (printer.status event).
         expect(page.locator("#printer-warning")).to_be_visible()
         # Kept on screen longer than a printed ticket (20 s) for the photo.
@@ -413,26 +425,11 @@ def test_a_print_the_printer_did_not_confirm_keeps_the_number_on_screen(
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
-        printer = {
-            "kind": "network",
-            "host": "127.0.0.1",
-            "port": silent.getsockname()[1],
-            "timeout_seconds": 2,
-        }
-        server = LiveServer(
-            tmp_path,
-            kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}],
-        )
-        server.start()
+        server = server_printing_to(tmp_path, silent.getsockname()[1], timeout_seconds=2)
         try:
-            page = open_kiosk(browser, server)
-            take_number(page, "DISDUKCAPIL", "IKD")
-            expect(page.locator("#issued-number")).to_have_text("F001")
-            unsure = page.locator("#print-failed")
-            expect(unsure).to_be_visible()
-            expect(unsure).to_contain_text("tidak memastikan")
-            expect(unsure).to_contain_text("Jika tiket tidak keluar")
-            expect(page.locator("#issued-qr")).to_be_visible()
+            page = ticket_kept_on_screen(
+                browser, server, "tidak memastikan", "Jika tiket tidak keluar"
+            )
             page.context.close()
         finally:
             server.stop()
