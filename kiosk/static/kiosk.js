@@ -260,7 +260,8 @@
     show("confirm");
     const confirm = state.confirm;
     setTimeout(function () {
-      if (state.confirm === confirm && !state.issuing) { take.disabled = false; }
+      confirm.armed = true;
+      if (state.confirm === confirm) { renderConfirm(); }
     }, CONFIRM_ARM_MS);
   }
 
@@ -273,6 +274,12 @@
     $("confirm-waiting").textContent = people(row.waiting);
     $("confirm-eta").textContent = eta(row.eta_minutes, row);
     renderRequirements(confirm.service);
+    // Closed while the visitor reads (an admin, the quota): say why, and do not offer the
+    // number; reopened, offer it again.
+    const closed = !row.open;
+    $("confirm-closed").hidden = !closed;
+    $("confirm-closed").textContent = closed ? reasonText(row) : "";
+    if (!state.issuing) { $("confirm-take").disabled = closed || !confirm.armed; }
     const badge = $("confirm-priority");
     badge.hidden = !confirm.priority;
     if (confirm.priority) {
@@ -480,6 +487,7 @@
       state.services.set(payload.service.code, payload.service);
       renderHome();
       renderServices();
+      if (!state.issuing) { renderConfirm(); }
     } else if (name === "counter.updated") {
       state.eventsSeen += 1;
       scheduleRefresh(200); // estimates depend on how many counters are open

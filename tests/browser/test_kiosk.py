@@ -660,3 +660,31 @@ def test_a_busy_kiosk_says_so_and_the_visitor_can_try_again(kiosk: Page) -> None
     kiosk.unroute("**/api/v1/tickets")
     kiosk.locator("#error-retry").click()
     expect(kiosk.locator("#issued-number")).to_have_text("A001")
+
+
+def test_a_service_closed_while_its_confirm_screen_is_open_says_why_and_waits(
+    kiosk: Page, live_server: LiveServer, admin_token: str
+) -> None:
+    kiosk.locator("[data-agency=DISDUKCAPIL]").click()
+    kiosk.locator("[data-service=KIA]").click()
+    take = kiosk.locator("#confirm-take")
+    expect(take).to_be_enabled()
+    posts = ticket_posts(kiosk)
+
+    closed = live_server.api(
+        "POST", "/services/KIA/availability", admin_token, json={"closed_reason": "Blangko habis"}
+    )
+    assert closed.status_code == 200
+    # Live: the reason on the confirm screen, and no number offered.
+    expect(kiosk.locator("#confirm-closed")).to_contain_text("Blangko habis")
+    expect(take).to_be_disabled()
+    assert posts == []
+
+    reopened = live_server.api(
+        "POST", "/services/KIA/availability", admin_token, json={"closed_reason": None}
+    )
+    assert reopened.status_code == 200
+    expect(kiosk.locator("#confirm-closed")).to_be_hidden()
+    expect(take).to_be_enabled()
+    take.click()
+    expect(kiosk.locator("#issued-number")).to_be_visible()
