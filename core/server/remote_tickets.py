@@ -32,7 +32,7 @@ from core import idempotency
 from core.accounts import RateLimited
 from core.context import Actor
 from core.server.keys import first_answer, public_idempotency_key, request_fingerprint
-from core.server.throttle import Throttle, client_address
+from core.server.throttle import Throttle, client_address, period_en, period_id
 from core.tickets import InvalidRequest
 from core.usecases.remote import CHANNEL
 
@@ -78,13 +78,11 @@ def _count_request() -> None:
             return
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         minutes = max(1, math.ceil(wait / 60))
-        per = item.GRANULARITY.name
-        per_id = {"second": "detik", "minute": "menit", "hour": "jam", "day": "hari"}.get(per, per)
         raise RateLimited(
             f"Terlalu banyak permintaan nomor dari rumah dari alamat ini (paling banyak "
-            f"{item.amount} per {per_id}); coba lagi dalam {minutes} menit. / Too many "
+            f"{item.amount} per {period_id(item)}); coba lagi dalam {minutes} menit. / Too many "
             f"requests for numbers from home from this address (at most {item.amount} per "
-            f"{per}); try again in {wait} s.",
+            f"{period_en(item)}); try again in {wait} s.",
             wait,
         )
 

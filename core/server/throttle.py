@@ -57,7 +57,8 @@ def storage_uri(message_queue: str | None, environ: Mapping[str, str] | None = N
     return "memory://"
 
 
-def _per(item: RateLimitItem) -> str:
+def period_en(item: RateLimitItem) -> str:
+    """A limit's period as its message says it: "minute", "2 hours"."""
     unit = item.GRANULARITY.name
     return f"{item.multiples} {unit}s" if item.multiples > 1 else unit
 
@@ -65,8 +66,8 @@ def _per(item: RateLimitItem) -> str:
 _UNITS_ID = {"second": "detik", "minute": "menit", "hour": "jam", "day": "hari"}
 
 
-def _per_id(item: RateLimitItem) -> str:
-    """`_per` in Bahasa Indonesia (no plural: "2 jam")."""
+def period_id(item: RateLimitItem) -> str:
+    """`period_en` in Bahasa Indonesia (no plural: "2 jam")."""
     unit = _UNITS_ID.get(item.GRANULARITY.name, item.GRANULARITY.name)
     return f"{item.multiples} {unit}" if item.multiples > 1 else unit
 
@@ -140,7 +141,7 @@ class Throttle:
         for_account = any(item is i for i in self.login_account)
         whom = "this account" if for_account else "this address"
         raise RateLimited(
-            f"Too many failed sign-ins for {whom} (at most {item.amount} per {_per(item)}); "
+            f"Too many failed sign-ins for {whom} (at most {item.amount} per {period_en(item)}); "
             f"try again in {wait} s.",
             wait,
         )
@@ -157,8 +158,9 @@ class Throttle:
             item, wait = exhausted
             raise RateLimited(
                 f"Anjungan {device!r} paling banyak mencetak {item.amount} nomor per "
-                f"{_per_id(item)}; coba lagi dalam {wait} detik. / The kiosk {device!r} may issue "
-                f"at most {item.amount} tickets per {_per(item)}; try again in {wait} s.",
+                f"{period_id(item)}; coba lagi dalam {wait} detik. / The kiosk {device!r} may "
+                f"issue at most {item.amount} tickets per {period_en(item)}; try again in "
+                f"{wait} s.",
                 wait,
             )
         self._hit(pairs)
@@ -175,7 +177,7 @@ class Throttle:
         if exhausted is not None:
             item, wait = exhausted
             raise RateLimited(
-                f"Too many {what} from this address (at most {item.amount} per {_per(item)}); "
+                f"Too many {what} from this address (at most {item.amount} per {period_en(item)}); "
                 f"try again in {wait} s. / Terlalu banyak permintaan; coba lagi dalam "
                 f"{wait} detik.",
                 wait,
