@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
@@ -89,9 +89,36 @@ def _heading(report: dict[str, Any], title: str) -> list[list[Any]]:
     ]
 
 
+# A spreadsheet program reads a cell starting with one of these as a formula: a visitor's
+# suggestion "=HYPERLINK(…)" would become a live link in a manager's spreadsheet.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """`value` as a CSV cell that no spreadsheet program runs: text that would start a
+    formula gets a leading apostrophe, the spreadsheets' own mark for "this is text"."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _TextWriter:
+    """A csv writer whose cells are never formulas."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow([as_text(value) for value in row])
+
+    def writerows(self, rows: Iterable[list[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def as_csv(report: dict[str, Any], kind: str) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _TextWriter(out)
     if kind == "skm":
         writer.writerows(skm_table(report))
         writer.writerow([])
@@ -146,6 +173,10 @@ def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
 def _write(sheet: Any, rows: list[list[Any]], *, bold_first: bool = False) -> None:
     for n, row in enumerate(rows):
         sheet.append(row)
+        # openpyxl takes any text starting with "=" for a formula; nothing here is one.
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
         if bold_first and n == 0:
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=14)
 

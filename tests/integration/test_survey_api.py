@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from core import skm
 from core.config import Settings
 from core.server.cli import main
+from reports import exports
 from tests.conftest import ROOT, FakeClock
 from tests.integration import test_api as base
 from tests.integration.test_api import Api
@@ -274,3 +275,24 @@ def test_the_report_command(
     assert main([*run, "--from", "2026-11-24", "--to", "2026-11-01"]) == 1
     assert b"'to'" in capsysbinary.readouterr().err
     assert main([*run, "--skm", "--by", "counter"]) == 1
+
+
+def test_a_suggestion_that_looks_like_a_formula_stays_text_in_the_exports(
+    api: Api, kiosk: str, siti: str, admin: str
+):
+    """A visitor writes the suggestion and a manager opens the file: a spreadsheet program
+    must show it, never run it (a live link or formula from an anonymous visitor)."""
+    formula = '=HYPERLINK("http://127.0.0.1:9/x?"&A1,"Klik")'
+    ticket = served(api, kiosk, siti)
+    status, _ = api(
+        "POST", f"/tickets/{ticket['id']}/survey", json={**ANSWERS, "suggestion": formula}
+    )
+    assert status == 201
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = api.client.get("/api/v1/skm?by=mall&format=xlsx", headers=headers)
+    sheet = load_workbook(io.BytesIO(response.data))["Saran"]
+    cell = next(c for (c,) in sheet.iter_rows(min_col=3, max_col=3) if c.value == formula)
+    assert cell.data_type == "s"
+    assert exports.as_text(formula) == "'" + formula
+    assert exports.as_text("-1") == "'-1" and exports.as_text("Loket 1") == "Loket 1"
+    assert exports.as_text(-1) == -1  # numbers are numbers
