@@ -9,7 +9,7 @@ scope, 400 naming the field for bad input.
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import qrcode
 import qrcode.constants
@@ -75,8 +75,12 @@ def _instant_arg(name: str, *, through: bool = False) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=current_app.extensions["antrian.settings"].mall.tz)
-    if through and len(raw) == 10:  # a bare date: through its end
-        moment += timedelta(days=1)
+    try:
+        if through and len(raw) == 10:  # a bare date: through its end
+            moment += timedelta(days=1)
+        moment.astimezone(UTC)  # as the database compares it
+    except OverflowError:  # 0001-01-01 or 9999-12-31: no bound at all on that side
+        return None
     return moment
 
 

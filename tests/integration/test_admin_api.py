@@ -465,3 +465,6 @@ def test_the_audit_log_reads_dates_as_whole_local_days(
     just_after = (local + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
     assert "user.disable" in actions(f"since={just_before}")
     assert "user.disable" not in actions(f"since={just_after}")
+    # The calendar's ends are no bound at all (they overflowed into a 500).
+    assert "user.disable" in actions("since=0001-01-01&until=9999-12-31")
+    assert "user.disable" in actions("since=0001-01-01T00:00&until=9999-12-31T23:59")
