@@ -39,6 +39,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "login.disabled": {"id": "Akun ini dinonaktifkan.", "en": "This account is disabled."},
     "password.title": {"id": "Pilih kata sandi baru", "en": "Choose a new password"},
     "password.new": {"id": "Kata sandi baru (min. 8)", "en": "New password (min. 8)"},
+    "password.current": {"id": "Kata sandi saat ini", "en": "Current password"},
+    "password.wrong_current": {
+        "id": "Kata sandi saat ini salah.",
+        "en": "The current password is wrong.",
+    },
+    "password.change": {"id": "Ganti kata sandi", "en": "Change password"},
     "password.submit": {"id": "Simpan", "en": "Save"},
     "live.online": {"id": "Tersambung", "en": "Live"},
     "live.offline": {"id": "Terputus, menyambung ulang…", "en": "Offline, reconnecting…"},

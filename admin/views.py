@@ -160,10 +160,23 @@ def login_submit():  # type: ignore[no-untyped-def]
 
 @blueprint.get("/password")
 def password():  # type: ignore[no-untyped-def]
-    if _manager() is None:
+    actor = _manager()
+    if actor is None:
         return redirect(url_for("admin.login"))
+    return _password_page(actor)
+
+
+def _password_page(actor: Actor, detail: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The forced change asks only the new password (the sign-in just proved the given one);
+    any other change asks the current one too."""
     settings = current_app.extensions["antrian.settings"]
-    return _no_store(render_template("admin/password.html", mall_name=settings.mall.name))
+    body = render_template(
+        "admin/password.html",
+        mall_name=settings.mall.name,
+        detail=detail,
+        ask_current=not _accounts().password_change_required(actor.name),
+    )
+    return _no_store(body, status)
 
 
 @blueprint.post("/password")
@@ -171,14 +184,16 @@ def password_submit():  # type: ignore[no-untyped-def]
     actor = _manager()
     if actor is None:
         return redirect(url_for("admin.login"))
+    new, token = request.form.get("new_password", ""), session.get("token")
     try:
-        sessions.set_new_password(actor, request.form.get("new_password", ""))
+        if _accounts().password_change_required(actor.name):
+            sessions.set_new_password(actor, new, token)
+        else:
+            sessions.change_password(actor, request.form.get("current_password", ""), new, token)
+    except Unauthorized:
+        return _password_page(actor, t("password.wrong_current"), 400)
     except DomainError as exc:
-        settings = current_app.extensions["antrian.settings"]
-        body = render_template(
-            "admin/password.html", mall_name=settings.mall.name, detail=exc.message
-        )
-        return _no_store(body, 400)
+        return _password_page(actor, exc.message, 400)
     return redirect(url_for("admin.dashboard"))
 
 

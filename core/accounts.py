@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
 from core.config import Settings
-from core.context import Actor, utc_now
+from core.context import ROLES, Actor, utc_now
 from core.credentials import NAME_PATTERN, token_hash
 from core.devices import DeviceRegistry
 from core.repository import as_utc
@@ -38,7 +38,6 @@ from core.store import (
 )
 from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
-ROLES = ("officer", "admin", "supervisor")  # a supervisor: see core/scope.py
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
 MIN_PASSWORD = 8
 _TOO_SHORT = (
@@ -164,9 +163,9 @@ class Accounts(DeviceRegistry, SessionChecks):
                     insert(app_settings).values(key=_change_key(user_id), value="required")
                 )
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str, keeping: str | None = None) -> None:
         """Set a new password (an admin's reset or the user's own change); it clears the
-        must-change mark."""
+        must-change mark and ends the sessions but the one signed in with token `keeping`."""
         if len(password) < MIN_PASSWORD:
             raise InvalidRequest(_TOO_SHORT)
         digest = hash_password(password)
@@ -178,10 +177,12 @@ class Accounts(DeviceRegistry, SessionChecks):
                 raise NotFound(f"No user named {username!r}.")
             conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
             conn.execute(delete(app_settings).where(app_settings.c.key == _change_key(user_id)))
+            self.end_sessions_in(conn, user_id, keeping)
         with self._recent_lock:
             self._must_change.pop(username, None)
+        self._forget(lambda actor: actor.kind in ROLES and actor.name == username)
 
-    def replace_given_password(self, username: str, new: str) -> None:
+    def replace_given_password(self, username: str, new: str, keeping: str | None) -> None:
         """The forced change after a sign-in with a password the server made or an admin
         set: a new one, not that one again (the session proved the current one moments ago)."""
         with self.uow.reading() as conn:
@@ -193,9 +194,9 @@ class Accounts(DeviceRegistry, SessionChecks):
                 "Pilih kata sandi baru, bukan yang diberikan kepada Anda. / Choose a new "
                 "password, not the one you were given."
             )
-        self.set_password(username, new)
+        self.set_password(username, new, keeping)
 
-    def change_password(self, username: str, current: str, new: str) -> None:
+    def change_password(self, username: str, current: str, new: str, keeping: str | None) -> None:
         """A user's own change: the current password first, then a different new one."""
         with self.uow.reading() as conn:
             stored = conn.execute(
@@ -205,7 +206,7 @@ class Accounts(DeviceRegistry, SessionChecks):
             raise Unauthorized("The current password is wrong.")
         if new == current:
             raise InvalidRequest("Choose a new password, different from the current one.")
-        self.set_password(username, new)
+        self.set_password(username, new, keeping)
 
     def password_change_required(self, username: str) -> bool:
         """Whether this account must change its password before anything else (read at most

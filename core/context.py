@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # The languages a visitor may choose; Indonesian first.
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
+# The kinds of actor that are people with accounts (a supervisor: see core/scope.py); the
+# others are devices with tokens.
+ROLES = ("officer", "admin", "supervisor")
 
 
 def utc_now() -> datetime:

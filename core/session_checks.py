@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
+from core.credentials import token_hash
 from core.repository import as_utc
 from core.store import auth_sessions, counter_state, devices, users
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
+
+    from sqlalchemy import Connection
 
     from core.config import Settings
     from core.context import Actor
@@ -27,6 +30,16 @@ class SessionChecks:
     uow: UnitOfWork
     clock: Callable[[], datetime]
     _forget: Callable[[Callable[[Actor], bool]], None]
+
+    def end_sessions_in(self, conn: Connection, user_id: int, keeping: str | None) -> None:
+        """End `user_id`'s sessions but the one signed in with the token `keeping`, in the
+        transaction that changes their password: whoever signed in with the old one (a
+        screen left signed in, a stolen cookie) is out with it. Open connections follow at
+        the next periodic check."""
+        ended = (auth_sessions.c.user_id == user_id) & ~auth_sessions.c.revoked
+        if keeping is not None:
+            ended &= auth_sessions.c.token_hash != token_hash(keeping)
+        conn.execute(update(auth_sessions).where(ended).values(revoked=True))
 
     def revoke_sessions_outside(self, username: str, counters: list[int]) -> list[int]:
         """End `username`'s sessions signed into a counter not in `counters` (their counters

@@ -230,13 +230,15 @@ def password_submit():  # type: ignore[no-untyped-def]
     actor = _terminal_actor()
     if actor is None:
         return redirect(url_for("counter.login"), code=303)
+    if not _must_change(actor):  # only the forced change is made here, without the current one
+        return redirect(url_for("counter.page"), code=303)
     new = request.form.get("new_password", "")
     if new != request.form.get("repeat_password", ""):
         return _render_password(400, ("password.mismatch", {}))
     if len(new) < MIN_PASSWORD:
         return _render_password(400, ("password.too_short", {"min": MIN_PASSWORD}))
     try:
-        sessions.set_new_password(actor, new)
+        sessions.set_new_password(actor, new, session.get("token"))
     except InvalidRequest:
         return _render_password(400, ("password.same", {}))
     return redirect(url_for("counter.page"), code=303)

@@ -191,7 +191,7 @@ def change_password():  # type: ignore[no-untyped-def]
     current, new = data.get("current_password"), data.get("new_password")
     if not isinstance(current, str) or not isinstance(new, str):
         raise InvalidRequest("Send 'current_password' and 'new_password' as strings.")
-    sessions.change_password(actor, current, new)
+    sessions.change_password(actor, current, new, request_token())
     return jsonify({"username": actor.name, "password_change_required": False})
 
 

@@ -176,10 +176,16 @@ class Hub:
             log.exception("probing the printer of kiosk %s failed", kiosk)
 
     def end_sessions_of(self, username: str) -> None:
-        """Cut the live connections of a user whose account was disabled or who signed out."""
+        """Cut the live connections of an account that was disabled or signed out, on every
+        process (the message queue) and here at once; never those of a device that happens
+        to share the account's name."""
         self.socketio.emit("session.ended", {"reason": "signed_out"}, to=f"user:{username}")
         with self._lock:
-            sids = [sid for sid, actor in self._sids.items() if actor.name == username]
+            sids = [
+                sid
+                for sid, actor in self._sids.items()
+                if actor.kind in ROLES and actor.name == username
+            ]
         for sid in sids:
             self.socketio.server.disconnect(sid, namespace="/")
 

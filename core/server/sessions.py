@@ -13,7 +13,8 @@ from flask import current_app
 from core.accounts import Accounts, Unauthorized
 from core.context import Actor
 from core.handlers import QueueService
-from core.tickets import DomainError
+from core.tickets import DomainError, Forbidden
+from core.usecases.unit import audit
 
 
 def _queue() -> QueueService:
@@ -57,7 +58,7 @@ def _open_counter_of(actor: Actor) -> None:
         _queue().open_counter(actor.counter, actor)
 
 
-def change_password(actor: Actor, current: str, new: str) -> None:
+def change_password(actor: Actor, current: str, new: str, token: str | None) -> None:
     """The signed-in user's own change (throttled like sign-ins: a wrong current password counts
     as a failed one). A counter left unopened while the change was due opens now."""
     throttle = _throttle()
@@ -65,19 +66,31 @@ def change_password(actor: Actor, current: str, new: str) -> None:
         throttle.check_login(actor.name)
     was_required = _accounts().password_change_required(actor.name)
     try:
-        _accounts().change_password(actor.name, current, new)
+        _accounts().change_password(actor.name, current, new, keeping=token)
     except Unauthorized:
         if throttle is not None:
             throttle.login_failed(actor.name)
         raise
+    _audit_change(actor)
     if was_required:
         _open_counter_of(actor)
 
 
-def set_new_password(actor: Actor, new: str) -> None:
-    """The first sign-in's forced change on the counter page: the session was opened with the
-    current password moments ago, so only the new one is asked."""
-    _accounts().replace_given_password(actor.name, new)
+def _audit_change(actor: Actor) -> None:
+    audit(_queue().ctx, actor, "user.change_password", f"{actor.kind} {actor.name}")
+
+
+def set_new_password(actor: Actor, new: str, token: str | None) -> None:
+    """The first sign-in's forced change (a password the server made or an admin set): the
+    session was opened with that password moments ago, so only the new one is asked. With no
+    change due, a signed-in screen is no licence to set one without the current password."""
+    if not _accounts().password_change_required(actor.name):
+        raise Forbidden(
+            "Tidak ada penggantian kata sandi yang tertunda: ganti dengan kata sandi saat ini. "
+            "/ No password change is due: change it with the current password."
+        )
+    _accounts().replace_given_password(actor.name, new, keeping=token)
+    _audit_change(actor)
     _open_counter_of(actor)
 
 
