@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
+        if args.command in ("check-config", "serve"):
+            from core.server.security import proxy_hops
+
+            proxy_hops()  # the part of the configuration in the environment
         if args.command == "check-config":
             _check_config(settings)
             print(

@@ -12,13 +12,18 @@
 - **Headers on every response:** a Content-Security-Policy that lets pages load only their own
   assets, `frame-ancestors 'none'` and `X-Frame-Options: DENY`, a Referrer-Policy, and HSTS when
   the request came over TLS (or `ANTRIAN_SECURE_COOKIES=1` says the deployment is behind TLS).
-- **Cookies** are `Secure` when the request is https, or always with `ANTRIAN_SECURE_COOKIES=1`
-  (a TLS-terminating proxy in front of the server).
+- **Cookies** are `Secure` when the request is https, always when `public_base_url` is an
+  https address or with `ANTRIAN_SECURE_COOKIES=1` (a TLS-terminating proxy in front).
 - **Socket.IO** accepts connections only from the same origins.
+- **Behind a reverse proxy** (`ANTRIAN_PROXY_HOPS=1` for one nginx), the client's address and
+  scheme are read from the last `X-Forwarded-For` / `X-Forwarded-Proto` the proxies added
+  (Werkzeug's ProxyFix). Without it every visitor has the proxy's address, and one address's
+  sign-in failures or online tickets would count against the whole mall. Never set it on a
+  server that clients reach directly: they could then choose their own address.
 
 Environment: `ANTRIAN_ALLOWED_ORIGINS` (comma-separated origins, e.g.
-`https://antrian.mpp.example,https://10.0.0.5:8443`), `ANTRIAN_SECURE_COOKIES` (`1`/`0`).
-Flask's `test_config` may set the same keys.
+`https://antrian.mpp.example,https://10.0.0.5:8443`), `ANTRIAN_SECURE_COOKIES` (`1`/`0`),
+`ANTRIAN_PROXY_HOPS` (0-5, default 0). Flask's `test_config` may set the same keys.
 """
 
 from __future__ import annotations
@@ -31,10 +36,15 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.config import ConfigError
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALLOWED_ORIGINS_KEY = "ANTRIAN_ALLOWED_ORIGINS"
 SECURE_COOKIES_KEY = "ANTRIAN_SECURE_COOKIES"
+PROXY_HOPS_KEY = "ANTRIAN_PROXY_HOPS"
+MAX_PROXY_HOPS = 5
 HSTS = "max-age=31536000; includeSubDomains"
 # A Host header is put into the policy's connect-src: only plain host[:port] values are used.
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
@@ -79,12 +89,29 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def proxy_hops(configured: Any = None, environ: Mapping[str, str] | None = None) -> int:
+    """How many reverse proxies stand in front (`ANTRIAN_PROXY_HOPS`), checked at start."""
+    environ = os.environ if environ is None else environ
+    raw = str(configured if configured is not None else environ.get(PROXY_HOPS_KEY, "0"))
+    hops = raw.strip() or "0"
+    if not (hops.isascii() and hops.isdigit() and int(hops) <= MAX_PROXY_HOPS):
+        raise ConfigError(
+            PROXY_HOPS_KEY,
+            f"the number of reverse proxies in front of the server, 0 to {MAX_PROXY_HOPS} "
+            f"(got {raw!r}); 1 behind one nginx, 0 when clients reach the server directly.",
+        )
+    return int(hops)
+
+
 class SecurityPolicy:
     """The mall's own origins and whether the deployment runs behind TLS."""
 
-    def __init__(self, configured_origins: Iterable[str], secure_cookies: bool) -> None:
+    def __init__(
+        self, configured_origins: Iterable[str], secure_cookies: bool, proxy_hops: int = 0
+    ) -> None:
         self.configured = {o for o in (origin_of(x) for x in configured_origins) if o}
         self.secure_cookies = secure_cookies
+        self.proxy_hops = proxy_hops
 
     @classmethod
     def from_app(
@@ -97,7 +124,9 @@ class SecurityPolicy:
         if public_base_url:
             origins.append(public_base_url)
         secure = _flag(app.config.get(SECURE_COOKIES_KEY, environ.get(SECURE_COOKIES_KEY, "")))
-        return cls(origins, secure)
+        if public_base_url and public_base_url.lower().startswith("https://"):
+            secure = True  # visitors reach it over TLS, whatever the proxy forwards
+        return cls(origins, secure, proxy_hops(app.config.get(PROXY_HOPS_KEY), environ))
 
     def own_origins(self, host: str | None) -> set[str]:
         """This server's origin as the client addressed it (either scheme: a TLS proxy in front
@@ -137,6 +166,9 @@ def _refusal(message: str) -> Response:
 def install(app: Flask, policy: SecurityPolicy) -> None:
     """Wire the origin check, the headers and the cookie settings into `app`."""
     app.extensions["antrian.security"] = policy
+    if policy.proxy_hops:
+        hops = policy.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if policy.secure_cookies:
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = _SessionInterface()

@@ -6,10 +6,15 @@ inspects every request for them cost 0.2 ms a request, a third of issuing a tick
 counts live in Redis when the deployment has one (`ANTRIAN_MESSAGE_QUEUE`, or
 `ANTRIAN_RATELIMIT_STORAGE_URI`), so several server processes share them; in memory otherwise.
 
-- **Sign-in.** Failed attempts count per username (`LOGIN_ACCOUNT_LIMITS`, across clients) and
-  per client address (`LOGIN_CLIENT_LIMITS`, across usernames). Once either is used up, every
-  attempt, even with the right password, is refused with 429 and `Retry-After` before any
-  password is hashed. A successful sign-in does not count.
+- **Sign-in.** Failed attempts count per username from one client address
+  (`LOGIN_ACCOUNT_CLIENT_LIMITS`), per client address across usernames (`LOGIN_CLIENT_LIMITS`)
+  and per username across addresses (`LOGIN_ACCOUNT_LIMITS`, higher: it bounds guessing from
+  many addresses). Once one is used up, every attempt it covers, even with the right password,
+  is refused with 429 and `Retry-After` before any password is hashed. A successful sign-in
+  does not count. A stranger's five wrong guesses lock an officer out only from the
+  stranger's own address: locking the account out everywhere takes a hundred failures an hour
+  from at least five addresses. (Behind a reverse proxy the address is the proxy's unless
+  `ANTRIAN_PROXY_HOPS` is set: core/server/security.py.)
 - **Tickets.** A kiosk device issues at most `KIOSK_ISSUE_LIMITS` (override with
   `ANTRIAN_KIOSK_ISSUE_LIMITS`, e.g. `"20 per minute; 400 per hour"`); beyond that 429 names
   the limit. Its token sits in the kiosk page, so a copied token cannot empty the day's quotas.
@@ -35,7 +40,8 @@ from core.accounts import RateLimited
 
 log = logging.getLogger(__name__)
 
-LOGIN_ACCOUNT_LIMITS = "5 per minute; 20 per hour"
+LOGIN_ACCOUNT_CLIENT_LIMITS = "5 per minute; 20 per hour"
+LOGIN_ACCOUNT_LIMITS = "100 per hour"
 LOGIN_CLIENT_LIMITS = "20 per minute; 100 per hour"
 KIOSK_ISSUE_LIMITS = "10 per minute; 300 per hour"
 STORAGE_KEY = "ANTRIAN_RATELIMIT_STORAGE_URI"
@@ -90,6 +96,9 @@ class Throttle:
         # The strategy is called directly below, so the keys carry the mall's prefix here:
         # deployments sharing a Redis must not share counts.
         self.prefix = str(config["RATELIMIT_KEY_PREFIX"])
+        self.login_account_client = parse_many(
+            config.get("ANTRIAN_LOGIN_ACCOUNT_CLIENT_LIMITS", LOGIN_ACCOUNT_CLIENT_LIMITS)
+        )
         self.login_account = parse_many(
             config.get("ANTRIAN_LOGIN_ACCOUNT_LIMITS", LOGIN_ACCOUNT_LIMITS)
         )
@@ -127,9 +136,14 @@ class Throttle:
     def _login_pairs(self, username: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
         account = username.strip().lower()[:64]
         client = client_address()
-        return [(item, (self.prefix, "login-account", account)) for item in self.login_account] + [
-            (item, (self.prefix, "login-client", client)) for item in self.login_client
-        ]
+        return (
+            [
+                (item, (self.prefix, "login-account-client", account, client))
+                for item in self.login_account_client
+            ]
+            + [(item, (self.prefix, "login-client", client)) for item in self.login_client]
+            + [(item, (self.prefix, "login-account", account)) for item in self.login_account]
+        )
 
     def check_login(self, username: str) -> None:
         """Refuse before hashing when this account or this client failed too often."""
@@ -138,8 +152,12 @@ class Throttle:
         if exhausted is None:
             return
         item, wait = exhausted
-        for_account = any(item is i for i in self.login_account)
-        whom = "this account" if for_account else "this address"
+        if any(item is i for i in self.login_account_client):
+            whom = "this account from this address"
+        elif any(item is i for i in self.login_account):
+            whom = "this account"
+        else:
+            whom = "this address"
         raise RateLimited(
             f"Too many failed sign-ins for {whom} (at most {item.amount} per {period_en(item)}); "
             f"try again in {wait} s.",

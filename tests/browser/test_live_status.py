@@ -38,7 +38,7 @@ def test_display_and_terminal_say_they_may_be_out_of_date_while_the_queue_is_dow
                 tmp_path / name, database_url=database_url, message_queue=redis.url, mall=mall
             )
             servers.append(server)
-            server.start(timeout=60)
+            server.start(timeout=120)
         first, second = servers
         kiosk = first.device_token("kiosk", "kiosk", kiosk="K1")
         display = open_display(context, first, first.device_token("tv", "display", zone="A"))

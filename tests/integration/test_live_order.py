@@ -126,7 +126,7 @@ def three_servers(tmp_path: Path) -> Iterator[list[LiveServer]]:
             )
         try:
             for server in servers:
-                server.start(timeout=60)  # three at once on a busy machine
+                server.start(timeout=120)  # three at once on a busy machine
             yield servers
         finally:
             for server in servers:
@@ -219,7 +219,7 @@ def test_two_deployments_on_one_redis_with_the_same_mall_do_not_hear_each_other(
         servers.append(LiveServer(tmp_path / name, message_queue=REDIS_URL, mall=mall))
     try:
         for server in servers:
-            server.start(timeout=60)
+            server.start(timeout=120)
         one, two = servers
         kiosk_one = one.device_token("kiosk", "kiosk", kiosk="K1")
         kiosk_two = two.device_token("kiosk", "kiosk", kiosk="K1")

@@ -83,7 +83,9 @@ def test_a_call_through_one_process_reaches_a_display_on_the_other(two_servers) 
 
     snapshot_seen = threading.Event()
     client.on("snapshot", lambda _snapshot: snapshot_seen.set())
-    client.connect(second.base_url, auth={"token": display_token}, transports=["websocket"])
+    client.connect(
+        second.base_url, auth={"token": display_token}, transports=["websocket"], wait_timeout=10
+    )
     try:
         assert snapshot_seen.wait(10), "the display connected to process B got no snapshot"
         issued = first.api("POST", "/tickets", kiosk_token, json={"service": "KTP"})
@@ -167,7 +169,7 @@ def test_a_burst_across_three_workers_stays_within_their_database_connections(
                     seen.append(conn.execute(count, {"name": name}).scalar_one())
                     time.sleep(0.01)
 
-        server.start(timeout=60)
+        server.start(timeout=120)
         token = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
         watching = threading.Thread(target=watch)
         watching.start()

@@ -9,13 +9,14 @@ as the same origin.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.server.app import create_app
 from tests.conftest import FakeClock
 
@@ -199,6 +200,71 @@ def test_plain_http_cookies_are_secure_when_configured(
             assert ("Strict-Transport-Security" in response.headers) is expected
         finally:
             app.extensions["antrian.engine"].dispose()
+
+
+def test_an_https_public_address_makes_cookies_secure_behind_a_plain_proxy(
+    settings: Settings, clock: FakeClock
+) -> None:
+    mall = dataclasses.replace(settings.mall, public_base_url="https://antrian.mpp.example")
+    app = create_app(
+        dataclasses.replace(settings, mall=mall), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+        response = sign_in(app.test_client())  # plain http, as the proxy forwards it
+        assert response.status_code == 303
+        assert "Secure" in response.headers["Set-Cookie"]
+        assert "Strict-Transport-Security" in response.headers
+    finally:
+        app.extensions["antrian.engine"].dispose()
+
+
+def wrong_then_right(client: FlaskClient) -> int:
+    """Five wrong passwords from one forwarded address, then the right one from another;
+    the status of the last."""
+
+    def attempt(password: str, forwarded_for: str) -> int:
+        return client.post(
+            "/api/v1/auth/login",
+            json={"username": "siti", "password": password, "counter": 1},
+            headers={"X-Forwarded-For": forwarded_for, "X-Forwarded-Proto": "https"},
+        ).status_code
+
+    assert {attempt(f"salah-{n}", "198.51.100.7") for n in range(5)} == {401}
+    return attempt(PASSWORD, "198.51.100.8")
+
+
+def test_behind_a_proxy_the_forwarded_client_and_scheme_are_the_clients(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Behind nginx every request comes from 127.0.0.1: without the proxy setting one
+    stranger's guesses counted for everyone; with it, each client is its own."""
+    for hops, expected in (("0", 429), ("1", 200)):
+        app = create_app(
+            settings, clock=clock, test_config={"TESTING": True, "ANTRIAN_PROXY_HOPS": hops}
+        )
+        try:
+            if app.extensions["antrian.accounts"].user_count() == 0:
+                app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+            assert wrong_then_right(app.test_client()) == expected
+        finally:
+            app.extensions["antrian.engine"].dispose()
+    proxied = create_app(
+        settings, clock=clock, test_config={"TESTING": True, "ANTRIAN_PROXY_HOPS": "1"}
+    )
+    try:
+        response = proxied.test_client().post(
+            "/counter/login",
+            data={"username": "siti", "password": PASSWORD, "counter": "1"},
+            headers={"Origin": "https://localhost", "X-Forwarded-Proto": "https"},
+        )
+        assert response.status_code == 303
+        assert "Secure" in response.headers["Set-Cookie"]
+        assert "Strict-Transport-Security" in response.headers
+    finally:
+        proxied.extensions["antrian.engine"].dispose()
+    with pytest.raises(ConfigError, match="ANTRIAN_PROXY_HOPS"):
+        create_app(settings, clock=clock, test_config={"ANTRIAN_PROXY_HOPS": "nginx"})
 
 
 # ------------------------------------------------------------------ Socket.IO

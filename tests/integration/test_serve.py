@@ -73,7 +73,9 @@ class Screen:
         self.got_call = threading.Event()
         self.client.on("snapshot", lambda _snapshot: self.snapshot.set())
         self.client.on("ticket.called", self._on_called)
-        self.client.connect(server.base_url, auth={"token": token}, transports=["websocket"])
+        self.client.connect(
+            server.base_url, auth={"token": token}, transports=["websocket"], wait_timeout=WAIT
+        )
         assert self.snapshot.wait(WAIT), "no snapshot on connect"
 
     def close(self) -> None:
@@ -190,7 +192,7 @@ def test_three_workers_behind_one_port_share_calls_through_the_message_queue(
     redis_or_skip()
     server = LiveServer(tmp_path, message_queue=REDIS_URL, mall=own_mall())
     server.serve_args = ["--workers", "3", "--threads", "8"]
-    server.start(timeout=60)
+    server.start(timeout=120)
     screens: list[Screen] = []
     try:
         assert server.process is not None

@@ -55,12 +55,31 @@ def test_after_repeated_failures_even_the_right_password_is_refused(
     refused = api_login(client, "siti", PASSWORD, 1, "10.0.0.1")
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "rate_limited"
-    assert "this account" in refused.get_json()["error"]["message"]
+    assert "this account from this address" in refused.get_json()["error"]["message"]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    # The account is throttled from every address (the guesses may come from many) ...
-    assert api_login(client, "siti", PASSWORD, 1, "10.0.0.2").status_code == 429
-    # ... but other accounts are not.
-    assert api_login(client, "budi", PASSWORD, 2, "10.0.0.2").status_code == 200
+    # A stranger's guesses do not lock the officer out of her own terminal ...
+    assert api_login(client, "siti", PASSWORD, 1, "10.0.0.2").status_code == 200
+    # ... and other accounts are not throttled from the guessing address.
+    assert api_login(client, "budi", PASSWORD, 2, "10.0.0.1").status_code == 200
+
+
+def test_guesses_from_many_addresses_throttle_the_account_everywhere(
+    settings: Settings, clock: FakeClock
+) -> None:
+    limits = {"ANTRIAN_LOGIN_ACCOUNT_LIMITS": "12 per hour"}
+    app = create_app(settings, clock=clock, test_config={"TESTING": True, **limits})
+    try:
+        app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+        client = app.test_client()
+        for attempt in range(12):  # four addresses, three guesses each: none is stopped alone
+            address = f"10.0.1.{attempt % 4}"
+            assert api_login(client, "siti", f"salah-{attempt}", 1, address).status_code == 401
+        refused = api_login(client, "siti", PASSWORD, 1, "10.0.2.1")
+        assert refused.status_code == 429
+        message = refused.get_json()["error"]["message"]
+        assert "this account" in message and "from this address" not in message
+    finally:
+        app.extensions["antrian.engine"].dispose()
 
 
 def test_the_login_form_shows_the_wait(client: FlaskClient) -> None:
@@ -181,7 +200,7 @@ def test_counts_are_shared_through_redis(settings: Settings, clock: FakeClock) -
             wrong = api_login(first.test_client(), "siti", f"salah-{attempt}", 1, "10.1.0.1")
             assert wrong.status_code == 401
         # Another process (another app on the same Redis) sees the same count.
-        refused = api_login(second.test_client(), "siti", PASSWORD, 1, "10.1.0.2")
+        refused = api_login(second.test_client(), "siti", PASSWORD, 1, "10.1.0.1")
         assert refused.status_code == 429
     finally:
         first.extensions["antrian.engine"].dispose()

@@ -103,7 +103,9 @@ class LiveServer:
             "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.serve_args,
         ]  # fmt: skip
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 90) -> None:
+        """Start the server and wait until it answers (a deadline, not a sleep: on a loaded
+        machine an import-heavy start took over 30 s)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
         env.update(PYTHONUNBUFFERED="1", **self.extra_env)
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
