@@ -11,7 +11,8 @@
   nor a session cookie is not a browser's forged request (a script signing in) and passes.
 - **Headers on every response:** a Content-Security-Policy that lets pages load only their own
   assets, `frame-ancestors 'none'` and `X-Frame-Options: DENY`, a Referrer-Policy, and HSTS when
-  the request came over TLS (or `ANTRIAN_SECURE_COOKIES=1` says the deployment is behind TLS).
+  the request came over TLS (or `ANTRIAN_SECURE_COOKIES=1` says the deployment is behind TLS);
+  `Cache-Control: no-store` on every HTML page unless its view chose otherwise.
 - **Cookies** are `Secure` when the request is https, always when `public_base_url` is an
   https address or with `ANTRIAN_SECURE_COOKIES=1` (a TLS-terminating proxy in front).
 - **Socket.IO** accepts connections only from the same origins.
@@ -208,6 +209,10 @@ def install(app: Flask, policy: SecurityPolicy) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure or policy.secure_cookies:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        if response.mimetype == "text/html":
+            # Pages may carry the session's token (handed to their script) or a visitor's
+            # ticket: no page is kept in a cache unless its view says otherwise.
+            headers.setdefault("Cache-Control", "no-store")
         return response
 
 

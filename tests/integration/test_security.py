@@ -152,6 +152,28 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path: 
     assert "Strict-Transport-Security" not in response.headers  # plain http
 
 
+def test_pages_that_carry_a_token_are_never_cached(app: Flask, client: FlaskClient) -> None:
+    accounts = app.extensions["antrian.accounts"]
+    accounts.add_user("kepala", PASSWORD, "admin")
+    assert client.post(
+        "/admin/login", data={"username": "kepala", "password": PASSWORD}, headers={"Origin": OWN}
+    ).status_code in (302, 303)
+    for path in ("/admin/reports", "/admin/skm", "/admin"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert 'id="admin-config"' in response.get_data(as_text=True) or path != "/admin"
+        assert response.headers["Cache-Control"] == "no-store", path
+    survey = accounts.add_device("tablet-1", "survey", counter=1)
+    tablet = app.test_client()
+    tablet.post("/survey/session", json={"token": survey}, headers={"Origin": OWN})
+    page = tablet.get("/survey/")
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    asset = client.get("/static/i18n.js")
+    assert asset.headers.get("Cache-Control") != "no-store"
+    asset.close()
+
+
 def test_pages_have_no_inline_script_or_style(app: Flask, client: FlaskClient) -> None:
     import re
 
