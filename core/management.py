@@ -212,13 +212,17 @@ class Management:
         self._check(actor, "add_device", lambda: require_whole_mall(scope, "manage devices"))
         name, kind = data.get("name"), data.get("kind")
         if not isinstance(name, str) or not isinstance(kind, str):
-            raise InvalidRequest("Send 'name' and 'kind' (\"kiosk\" or \"display\") as strings.")
-        zone, kiosk = data.get("zone"), data.get("kiosk")
+            raise InvalidRequest(
+                'Send \'name\' and \'kind\' ("kiosk", "display" or "survey") as strings.'
+            )
+        zone, kiosk, counter = data.get("zone"), data.get("kiosk"), data.get("counter")
         if zone is not None and not isinstance(zone, str):
             raise InvalidRequest("'zone' must be a zone code or null.")
         if kiosk is not None and not isinstance(kiosk, str):
             raise InvalidRequest("'kiosk' must be a kiosk code or null.")
-        token = self.accounts.add_device(name, kind, zone=zone, kiosk=kiosk)
+        if counter is not None and (not isinstance(counter, int) or isinstance(counter, bool)):
+            raise InvalidRequest("'counter' must be a counter number (a survey tablet's) or null.")
+        token = self.accounts.add_device(name, kind, zone=zone, kiosk=kiosk, counter=counter)
         audit(self.ctx, actor, "device.add", f"{kind} {name}")
         return token
 

@@ -120,8 +120,15 @@ def admin_paths(op: Any, json: Any, path_param: Any) -> dict[str, Any]:
                 {"201": json("The device's setup address", ANY_OBJECT)},
                 {"403": SCOPE_403},
                 body=body(
-                    {"name": STRING, "kind": {"type": "string", "enum": ["kiosk", "display"]}},
-                    {"zone": nullable(STRING), "kiosk": nullable(STRING)},
+                    {
+                        "name": STRING,
+                        "kind": {"type": "string", "enum": ["kiosk", "display", "survey"]},
+                    },
+                    {
+                        "zone": nullable(STRING),
+                        "kiosk": nullable(STRING),
+                        "counter": nullable({"type": "integer"}),
+                    },
                 ),
             ),
         },

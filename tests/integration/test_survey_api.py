@@ -167,6 +167,20 @@ def test_a_survey_device_needs_a_real_counter(api: Api):
         api.device("tablet-y", "survey", counter=999)
 
 
+def test_an_admin_adds_a_survey_tablet_over_the_api(api: Api, admin: str):
+    body = {"name": "tablet-loket-1", "kind": "survey", "counter": 1}
+    status, answer = api("POST", "/admin/devices", admin, body)
+    assert status == 201, answer
+    status, answer = api(
+        "POST", "/admin/devices", admin, {**body, "name": "tablet-x"} | {"counter": "1"}
+    )
+    assert status == 400 and "'counter'" in answer["error"]["message"]
+    status, answer = api(
+        "POST", "/admin/devices", admin, {**body, "name": "tablet-y", "counter": 999}
+    )
+    assert status == 400 and "999" in answer["error"]["message"]
+
+
 def test_the_skm_report_counts_respondents_against_the_sample(
     api: Api, kiosk: str, siti: str, admin: str, settings: Settings
 ):
