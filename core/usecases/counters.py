@@ -33,6 +33,8 @@ def set_counter_status(
         )
     with changing(ctx) as change:
         repository.existing_counter_row(change.conn, ctx.mall, counter.number, for_update=True)
+        if status != "open" and actor.kind == "officer":
+            _nobody_left_waiting_at(ctx, change.conn, counter.number, status)
         change.conn.execute(
             update(counter_state)
             .where(counter_state.c.mall == ctx.mall, counter_state.c.number == counter.number)
@@ -45,6 +47,22 @@ def set_counter_status(
         )
         change.counters_changed.append(counter.number)
         return change.answered(counter_view(ctx, change.conn, counter.number))
+
+
+def _nobody_left_waiting_at(ctx: MallContext, conn: Connection, number: int, status: str) -> None:
+    """An officer's break or close leaves no visitor called to the counter: the display drops
+    the call while the phone still sends them there. (An admin's or the server's close of a
+    counter left open goes through: its officer is gone.)"""
+    active = repository.active_ticket_at(conn, ctx.mall, number)
+    if active is None:
+        return
+    what = {"break": ("istirahat", "a break"), "closed": ("tutup", "closing")}[status]
+    raise CounterBusy(
+        f"Loket {number} masih {'memanggil' if active.status.value == 'called' else 'melayani'} "
+        f"{active.number}: selesaikan, tahan, alihkan, atau tandai tidak hadir sebelum "
+        f"{what[0]}. / Counter {number} still has ticket {active.number} "
+        f"({active.status.value}): finish, hold, transfer or mark it no-show before {what[1]}."
+    )
 
 
 def close_counters_of(

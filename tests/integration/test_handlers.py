@@ -686,6 +686,29 @@ def test_counter_status_open_break_closed(queue: QueueService):
         queue.set_counter_status(99, "open", None, ADMIN)
 
 
+def test_an_officer_cannot_leave_a_visitor_called_to_a_closed_counter(queue: QueueService):
+    """The display drops a closed counter's call while the phone still sends the visitor
+    there: a break or a close waits until the counter's visitor is dealt with."""
+    ticket = issue(queue)
+    queue.open_counter(1, officer(1))
+    called = queue.call_next(1, officer(1))
+    assert called is not None and called["id"] == ticket["id"]
+    for status in ("break", "closed"):
+        with pytest.raises(CounterBusy, match=f"Loket 1 masih memanggil {ticket['number']}"):
+            queue.set_counter_status(1, status, None, officer(1))
+    queue.act(ticket["id"], "start", officer(1))
+    with pytest.raises(CounterBusy, match="masih melayani"):
+        queue.set_counter_status(1, "break", None, officer(1))
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "open"
+    queue.act(ticket["id"], "finish", officer(1))
+    assert queue.set_counter_status(1, "break", None, officer(1))["status"] == "break"
+    # An admin closing a counter its officer left open is not held back.
+    second = issue(queue)
+    queue.open_counter(1, officer(1))
+    assert queue.call_next(1, officer(1))["id"] == second["id"]
+    assert queue.set_counter_status(1, "closed", None, ADMIN)["status"] == "closed"
+
+
 def test_times_are_stored_and_shown_in_utc(queue: QueueService, clock: FakeClock):
     # Arrival times are stored in UTC and shown in UTC ISO format.
     ticket = issue(queue)
