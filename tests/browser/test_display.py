@@ -808,3 +808,49 @@ def test_a_fresh_screen_does_not_announce_old_calls(live_server, context, displa
     page = open_display(context, live_server, display_a, "/display/?voice=off")
     page.wait_for_timeout(1500)
     assert display_state(page)["announcements"] == []
+
+
+LAYOUT_CHECK = """() => {
+  const body = document.querySelector('.now-body');
+  const shown = [...body.children].filter(e => !e.hidden && e.offsetParent !== null);
+  const tops = shown.map(e => Math.round(e.getBoundingClientRect().top + e.offsetHeight / 2));
+  const row = document.querySelector('#recent li');
+  const number = row.querySelector('.number').getBoundingClientRect();
+  const where = row.querySelector('.where').getBoundingClientRect();
+  const number_text = row.querySelector('.number');
+  return {
+    one_line: Math.max(...tops) - Math.min(...tops) < 12,
+    fits: body.scrollWidth <= body.clientWidth + 1,
+    recent_apart: number.right <= where.left + 1,
+    number_whole: number_text.scrollWidth <= number_text.clientWidth + 1,
+  };
+}"""
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1080, 1920)])
+def test_a_five_character_number_and_its_counter_fit_on_one_line(
+    browser: Any, live_server: LiveServer, size: tuple[int, int]
+) -> None:
+    """Seven of the demo's services have two-letter prefixes (PA001, SP001): their calls
+    wrapped the counter's name over the agency and ran into it in the recent calls."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        display_b = live_server.device_token(f"layar-b-{size[0]}", "display", zone="B")
+        officer = officer_at(live_server, 37)
+        page = open_display(context, live_server, display_b)
+        first, second = (
+            issue(live_server, officer, "PERKARA"),
+            issue(live_server, officer, "PERKARA"),
+        )
+        serve(live_server, officer, call_next(live_server, officer, 37))
+        call_next(live_server, officer, 37)
+        expect(page.locator("#now-number")).to_have_text(second["number"])
+        expect(page.locator("#recent li .number").first).to_have_text(first["number"])
+        assert page.evaluate(LAYOUT_CHECK) == {
+            "one_line": True,
+            "fits": True,
+            "recent_apart": True,
+            "number_whole": True,
+        }
+    finally:
+        context.close()
