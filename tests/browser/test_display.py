@@ -313,10 +313,13 @@ def test_with_no_voice_at_all_each_call_is_written_for_a_while(speechless_server
 
 # ---------------------------------------------------------------------- the big number
 def test_the_big_number_shows_only_a_call_that_is_still_current(live_server, context, display_a):
-    """Finished, held, transferred, no-show, or its counter on a break: the call leaves the big
-    number, which falls back to the newest call that is still current, then to nothing."""
+    """Finished, held, transferred, no-show, or its counter put on a break by an admin (its
+    officer may not leave a called visitor): the call leaves the big number, which falls back
+    to the newest call that is still current, then to nothing."""
     services = {3: "KTP", 4: "KK", 5: "AKTA", 6: "IKD", 7: "SIM"}
     officers = {n: officer_at(live_server, n) for n in services}
+    live_server.add_admin("kepala")
+    admin = live_server.login("kepala", "rahasia-admin")
     tickets = {n: issue(live_server, officers[n], service) for n, service in services.items()}
     for n in services:
         call_next(live_server, officers[n], n)
@@ -329,7 +332,7 @@ def test_the_big_number_shows_only_a_call_that_is_still_current(live_server, con
         (6, lambda: act(live_server, officers[6], tickets[6], "hold")),
         (5, lambda: act(live_server, officers[5], tickets[5], "transfer", service="KK")),
         (4, lambda: act(live_server, officers[4], tickets[4], "no-show")),
-        (3, lambda: set_status(live_server, officers[3], 3, "break")),
+        (3, lambda: set_status(live_server, admin, 3, "break")),
     ]
     for counter, step in steps:
         step()
@@ -645,17 +648,20 @@ RESOLUTIONS = [(1366, 768), (1920, 1080), (3840, 2160)]
 @pytest.fixture(scope="module")
 def busy_hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
     """Zone A at midday: ten counters called a ticket each (the snapshot holds ten calls),
-    a second visitor waits at each, counter 8 recalled its visitor, then went on a break."""
+    a second visitor waits at each, counter 8 recalled its visitor, then an admin put it on
+    a break."""
     server = LiveServer(tmp_path_factory.mktemp("busy-hall"))
     server.start()
     try:
+        server.add_admin("kepala")
+        admin = server.login("kepala", "rahasia-admin")
         officers = {n: officer_at(server, n) for n in BUSY}
         for n, service in BUSY.items():
             issue(server, officers[n], service)
             issue(server, officers[n], service)
         called = {n: call_next(server, officers[n], n) for n in BUSY}
         act(server, officers[8], called[8], "recall")
-        set_status(server, officers[8], 8, "break")
+        set_status(server, admin, 8, "break")
         yield server, server.device_token("layar-lantai-1", "display", zone="A")
     finally:
         server.stop()
