@@ -53,7 +53,7 @@ class FaultServer(LiveServer):
         self.process.wait(timeout=10)
         self.process = None
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 90) -> None:
         if self.ready_path == "/healthz":
             super().start(timeout)
             return
