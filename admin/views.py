@@ -94,6 +94,8 @@ def _page(name: str):  # type: ignore[no-untyped-def]
         "name": actor.name,
         "api": url_for("api.list_services").removesuffix("/services") + "/admin",
         "login": url_for("admin.login"),
+        # Times are shown on the mall's wall clock, whatever the browser's own zone.
+        "timezone": settings.mall.timezone,
     }
     return _no_store(
         render_template(

@@ -308,23 +308,30 @@
   // ------------------------------------------------------------------ audit log
   function audit() {
     const form = $("audit-filter");
+    let entries = [];
     function load() {
       const query = new URLSearchParams();
       ["actor", "action", "since", "until"].forEach(function (name) {
         if (form[name].value.trim()) { query.set(name, form[name].value.trim()); }
       });
       return call("GET", "/audit?" + query.toString()).then(function (data) {
-        $("audit").replaceChildren.apply($("audit"), data.entries.map(function (e) {
-          return el("tr", { "data-action": e.action }, [
-            el("td", { text: new Date(e.at).toLocaleString() }),
-            el("td", { text: e.actor || "" }),
-            el("td", { text: e.action }),
-            el("td", { text: e.detail }),
-          ]);
-        }));
+        entries = data.entries;
+        render();
       });
     }
+    function render() {
+      // The mall's wall clock, as the filter's dates are read: not the browser's zone.
+      $("audit").replaceChildren.apply($("audit"), entries.map(function (e) {
+        return el("tr", { "data-action": e.action }, [
+          el("td", { text: window.AntrianI18n.dateTime(e.at, config.timezone), "data-at": e.at }),
+          el("td", { text: e.actor || "" }),
+          el("td", { text: e.action }),
+          el("td", { text: e.detail }),
+        ]);
+      }));
+    }
     form.addEventListener("submit", function (event) { event.preventDefault(); load(); });
+    relabel(render);
     load();
   }
 

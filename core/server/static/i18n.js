@@ -4,12 +4,16 @@
  * data-i18n="key" (text), data-i18n-params='{...}', data-i18n-placeholder="key" and
  * data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
  * A {count} of one picks the key's singular form, "<key>_one", when the table has it.
+ * Numbers and times are written the way the language shown writes them (a decimal comma and
+ * "2 Des 2026 22.36.13" in Bahasa Indonesia), times in the zone the page names: the mall's,
+ * never the browser's.
  */
 (function (global) {
   "use strict";
 
   const STORAGE_KEY = "antrian.lang";
   const LANGUAGES = ["id", "en"];
+  const LOCALES = { id: "id-ID", en: "en-GB" };
   const texts = JSON.parse(document.getElementById("antrian-texts").textContent);
   const listeners = [];
   let lang = "id";
@@ -28,6 +32,34 @@
       });
     }
     return text;
+  }
+
+  function locale() { return LOCALES[lang]; }
+
+  // `digits`: a fixed number of decimals; left out, up to one (0.1 stays 0,1; 3 stays 3).
+  function number(value, digits) {
+    if (value === null || value === undefined || value === "" || isNaN(Number(value))) {
+      return "–";
+    }
+    const fixed = typeof digits === "number";
+    return new Intl.NumberFormat(locale(), {
+      minimumFractionDigits: fixed ? digits : 0,
+      maximumFractionDigits: fixed ? digits : 1,
+    }).format(Number(value));
+  }
+
+  // An instant (ISO 8601) as "2 Des 2026 22.36.13" / "2 Dec 2026 22:36:13" in `timeZone`.
+  function dateTime(iso, timeZone) {
+    const moment = new Date(iso);
+    if (isNaN(moment.getTime())) { return String(iso || ""); }
+    const zone = timeZone || undefined;
+    const day = new Intl.DateTimeFormat(locale(), {
+      day: "numeric", month: "short", year: "numeric", timeZone: zone,
+    }).format(moment);
+    const time = new Intl.DateTimeFormat(locale(), {
+      hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: zone,
+    }).format(moment);
+    return day + " " + time;
   }
 
   function apply(root) {
@@ -71,6 +103,9 @@
     apply: apply,
     setLanguage: setLanguage,
     language: function () { return lang; },
+    locale: locale,
+    number: number,
+    dateTime: dateTime,
     onChange: function (listener) { listeners.push(listener); },
   };
 })(window);
