@@ -102,7 +102,9 @@
       if (timer === null) { timer = setTimeout(refresh, DEBOUNCE_MS); }
     }
 
-    function minutes(n) { return n === null || n === undefined ? "–" : t("minutes", { n: n }); }
+    function minutes(n) {
+      return n === null || n === undefined ? "–" : t("minutes", { n: window.AntrianI18n.number(n) });
+    }
 
     function render() {
       if (!shown) { return; }

@@ -470,14 +470,16 @@
   }
 
   function renderFigures(figures) {
-    $("figure-served").textContent = String(figures.served);
-    $("figure-no-show").textContent = String(figures.no_show);
+    // Written as the language shown writes numbers: "0,1 menit", "0.1 min".
+    const number = window.AntrianI18n.number;
+    $("figure-served").textContent = number(figures.served, 0);
+    $("figure-no-show").textContent = number(figures.no_show, 0);
     const average = $("figure-average");
     if (figures.average_service_minutes === null) {
       average.textContent = t("figures.none");
     } else {
       average.replaceChildren(
-        document.createTextNode(String(figures.average_service_minutes) + " "),
+        document.createTextNode(number(figures.average_service_minutes) + " "),
         el("small", { className: "unit", text: t("figures.minutes_unit") }));
     }
   }

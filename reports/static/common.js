@@ -34,8 +34,16 @@
     node.appendChild(tbody);
   }
 
-  function fmtShare(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + " %"; }
-  function fmtNum(v, digits) { return v === null || v === undefined ? "–" : Number(v).toFixed(digits); }
+  // Numbers as the page's language writes them: a decimal comma in Bahasa Indonesia
+  // ("100,0 %", "88,31"), as the SKM legend does; the exports keep plain numbers.
+  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "id-ID";
+  function fmtNum(v, digits) {
+    if (v === null || v === undefined || v === "" || isNaN(Number(v))) { return "–"; }
+    return new Intl.NumberFormat(LOCALE, {
+      minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0,
+    }).format(Number(v));
+  }
+  function fmtShare(v) { return v === null || v === undefined ? "–" : fmtNum(v * 100, 1) + " %"; }
 
   function query() {
     return new URLSearchParams({ from: $("from").value, to: $("to").value, by: $("by").value });
@@ -44,7 +52,8 @@
   const charts = {};
   function chart(id, spec) {
     if (charts[id]) { charts[id].destroy(); }
-    spec.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, spec.options || {});
+    spec.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false,
+      locale: LOCALE }, spec.options || {});
     charts[id] = new global.Chart($(id).getContext("2d"), spec);
     return charts[id];
   }

@@ -10,17 +10,20 @@
     "Dalam target"];
 
   function cells(label, f) {
-    return [label, f.issued, f.served, f.no_show, f.cancelled, f.unserved, f.transferred_out,
-      f.transferred_in, f.wait_p50, f.wait_p90, f.service_p50, f.service_p90, R.fmtShare(f.within_target_share)];
+    const counts = [f.issued, f.served, f.no_show, f.cancelled, f.unserved, f.transferred_out,
+      f.transferred_in, f.wait_p50, f.wait_p90, f.service_p50, f.service_p90];
+    return [label].concat(counts.map(function (n) { return R.fmtNum(n, 0); }),
+      [R.fmtShare(f.within_target_share)]);
   }
 
   function render(report) {
     const t = report.total;
     const totals = $("totals");
     totals.textContent = "";
-    [["Diterbitkan / Issued", t.issued], ["Dilayani / Served", t.served],
-      ["Tidak hadir / No-show", t.no_show], ["Tunggu p50 / p90 (menit)", (t.wait_p50 ?? "–") + " / " + (t.wait_p90 ?? "–")],
-      ["Layanan p50 / p90 (menit)", (t.service_p50 ?? "–") + " / " + (t.service_p90 ?? "–")],
+    const n = function (v) { return R.fmtNum(v, 0); };
+    [["Diterbitkan / Issued", n(t.issued)], ["Dilayani / Served", n(t.served)],
+      ["Tidak hadir / No-show", n(t.no_show)], ["Tunggu p50 / p90 (menit)", n(t.wait_p50) + " / " + n(t.wait_p90)],
+      ["Layanan p50 / p90 (menit)", n(t.service_p50) + " / " + n(t.service_p90)],
       ["Dalam target tunggu", R.fmtShare(t.within_target_share)]].forEach(function (pair) {
       const box = R.el("div", null, "tile");
       box.appendChild(R.el("span", pair[0], "tile-label"));

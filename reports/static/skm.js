@@ -13,8 +13,8 @@
     const tiles = [
       ["IKM (konversi)", t.ikm_converted !== undefined ? R.fmtNum(t.ikm_converted, 2) : "–"],
       ["Mutu pelayanan / Grade", t.grade ? t.grade + " (" + t.grade_name + ")" : "–"],
-      ["Responden / Respondents", t.respondents],
-      ["Sampel minimum / Minimum sample", t.minimum_sample + " (populasi " + t.population + ")"],
+      ["Responden / Respondents", R.fmtNum(t.respondents, 0)],
+      ["Sampel minimum / Minimum sample", R.fmtNum(t.minimum_sample, 0) + " (populasi " + R.fmtNum(t.population, 0) + ")"],
     ];
     tiles.forEach(function (pair) {
       const box = R.el("div", null, "tile");
@@ -46,7 +46,7 @@
     });
 
     const groups = report.rows.map(function (r) {
-      return [r.label, r.respondents, r.minimum_sample, r.population, R.fmtNum(r.ikm_converted, 2), r.grade ? r.grade + " " + r.grade_name : "–"];
+      return [r.label, R.fmtNum(r.respondents, 0), R.fmtNum(r.minimum_sample, 0), R.fmtNum(r.population, 0), R.fmtNum(r.ikm_converted, 2), r.grade ? r.grade + " " + r.grade_name : "–"];
     });
     R.table($("groups"), ["Kelompok", "Responden", "Sampel minimum", "Populasi (dilayani)", "IKM", "Mutu"], groups);
 

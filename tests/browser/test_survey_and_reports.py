@@ -4,6 +4,7 @@ pages with their charts and an XLSX export read back."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,10 @@ def test_the_report_pages_draw_and_export_xlsx(
         expect(page.locator("#table tbody tr").first.locator("th")).to_have_text(
             "Perekaman & Cetak KTP-el"
         )
+        # Shares with the decimal comma of Bahasa Indonesia, as the SKM legend writes them.
+        share = re.compile(r"^\d{1,3},\d %$")
+        expect(page.locator("#totals .tile").last.locator(".tile-value")).to_have_text(share)
+        expect(page.locator("#table tbody tr").first.locator("td").last).to_have_text(share)
         # Chart.js drew on its canvases (under the CSP: no eval, no inline style).
         arrivals = page.evaluate("Chart.getChart('chart-hours').data.datasets[0].data")
         assert len(arrivals) == 24 and sum(arrivals) >= 1
@@ -205,7 +210,11 @@ def test_the_report_pages_draw_and_export_xlsx(
         # and the tablet's (3) it is 11/3 × 25 = 91.67. Either way grade A, as the API says.
         total = call(live_server, admin, "GET", "/skm?by=service")["total"]
         assert total["ikm_converted"] in (100.0, 91.67) and total["grade"] == "A"
-        expect(page.locator("#verdict")).to_contain_text(f"{total['ikm_converted']:.2f}")
+        ikm = f"{total['ikm_converted']:.2f}".replace(".", ",")
+        expect(page.locator("#verdict")).to_contain_text(ikm)
+        expect(page.locator("#elements tbody tr").first.locator("td").first).to_have_text(
+            re.compile(r"^\d,\d{3}$")  # the element's NRR, e.g. 3,667
+        )
         expect(page.locator("#verdict")).to_contain_text("A (Sangat Baik)")
         # The respondents' profile in words, not the stored codes.
         expect(page.locator("#profile")).to_contain_text("Tidak diisi / Not given")
