@@ -79,6 +79,15 @@
     return node;
   }
 
+  // A code the API speaks (a role, a device kind, a ticket state) as a word of the page's
+  // language; the data-i18n key lets the language toggle relabel it, a code without a word
+  // shows as it is.
+  function word(prefix, code) {
+    const key = prefix + "." + code;
+    return window.AntrianI18n.has(key)
+      ? { text: t(key), "data-i18n": key } : { text: String(code) };
+  }
+
   function relabel(render) {
     window.AntrianI18n.onChange(render);
   }
@@ -130,7 +139,8 @@
           el("td", { text: c.name }),
           el("td", { text: status }),
           el("td", { text: c.officer || "–" }),
-          el("td", { text: c.current ? c.current.number + " (" + c.current.status + ")" : "–" }),
+          el("td", c.current ? { "data-status": c.current.status, text: c.current.number + " ("
+            + word("ticket", c.current.status).text + ")" } : { text: "–" }),
           el("td", { text: minutes(c.minutes_in_state) }),
           el("td", {}, [c.status === "closed" ? null : button("action.close_counter", function () {
             call("POST", "/counters/" + c.number + "/close", {}).then(refresh);
@@ -183,7 +193,7 @@
       const user = encodeURIComponent(u.username);
       return el("tr", { "data-user": u.username }, [
         el("td", { text: u.username }),
-        el("td", { text: u.role }),
+        el("td", Object.assign({ "data-role": u.role }, word("role", u.role))),
         el("td", {}, [counters, button("action.save_counters", function () {
           call("POST", "/users/" + user + "/counters", { counters: numbers(counters.value) })
             .then(function () { say(t("done")); load(); });
@@ -206,7 +216,7 @@
     call("GET", "/structure").then(function (data) {
       structure = data;
       $("roles").replaceChildren.apply($("roles"), structure.roles.map(function (role) {
-        return el("option", { value: role, text: role });
+        return el("option", Object.assign({ value: role }, word("role", role)));
       }));
     });
     $("add-user").addEventListener("submit", function (event) {
@@ -230,7 +240,7 @@
         $("devices").replaceChildren.apply($("devices"), data.devices.map(function (d) {
           return el("tr", { "data-device": d.name }, [
             el("td", { text: d.name }),
-            el("td", { text: d.kind }),
+            el("td", Object.assign({ "data-kind": d.kind }, word("kind", d.kind))),
             el("td", { text: d.zone || d.kiosk || "" }),
             el("td", { text: d.active ? t("yes") : t("no") }),
             el("td", {}, [d.active ? button("action.revoke", function () {

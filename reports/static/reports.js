@@ -5,6 +5,14 @@
   const R = window.AntrianReports;
   const $ = R.$;
   const DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"];
+  // core/channels.py: how a ticket was taken.
+  const CHANNELS = {
+    kiosk: "Anjungan / Kiosk",
+    officer: "Di loket / At a counter",
+    online: "Dari rumah / From home",
+    booking: "Booking",
+    late_booking: "Booking terlambat / Late booking",
+  };
   const HEAD = ["Kelompok", "Diterbitkan", "Dilayani", "Tidak hadir", "Batal", "Tak terlayani",
     "Dialihkan keluar", "Dialihkan masuk", "Tunggu p50", "Tunggu p90", "Layanan p50", "Layanan p90",
     "Dalam target"];
@@ -92,8 +100,14 @@
       heat.appendChild(tr);
     });
 
+    // How the tickets came, in words; each row keeps its code in data-channel.
     const channels = Object.entries(t.channels);
-    R.table($("channels"), ["Kanal / Channel", "Tiket / Tickets"], channels.length ? channels : [["–", 0]]);
+    R.table($("channels"), ["Kanal / Channel", "Tiket / Tickets"], channels.length
+      ? channels.map(function (c) { return [CHANNELS[c[0]] || c[0], R.fmtNum(c[1], 0)]; })
+      : [["–", 0]]);
+    $("channels").querySelectorAll("tbody tr").forEach(function (row, n) {
+      if (channels[n]) { row.dataset.channel = channels[n][0]; }
+    });
   }
 
   R.start(render);

@@ -65,3 +65,54 @@ def test_audit_times_are_the_malls_wall_clock_whatever_the_browsers_zone(
     expect(cell).to_have_text(f"{at.day} {MONTHS_ID[at.month - 1]} {at.year} {at:%H.%M.%S}")
     toggle_language(page)
     expect(cell).to_have_text(f"{at.day} {MONTHS_EN[at.month - 1]} {at.year} {at:%H:%M:%S}")
+
+
+def test_ticket_states_roles_and_device_kinds_are_words_in_both_languages(
+    live_server: LiveServer, browser_far_away: Any
+) -> None:
+    page = browser_far_away
+    live_server.add_admin("kepala", password=PASSWORD)
+    live_server.add_officer("siti", counters=[1])
+    officer = live_server.login("siti", counter=1)  # counter 1 (KTP) opens
+    kiosk = live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+    live_server.device_token("tv-aula", "display", zone="A")
+    issued = live_server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
+    assert issued.status_code == 201, issued.text
+    number = issued.json()["number"]
+    called = live_server.api("POST", "/counters/1/call-next", officer, json={})
+    assert called.status_code == 200, called.text
+
+    sign_in(page, live_server, "kepala")
+    expect(page.locator("header .who")).to_contain_text("kepala (Admin)")
+    current = page.locator("tr[data-counter='1'] td").nth(3)
+    expect(current).to_have_text(f"{number} (dipanggil)")
+    toggle_language(page)
+    expect(current).to_have_text(f"{number} (called)")
+
+    page.goto(f"{live_server.base_url}/admin/officers")  # the language chosen is kept
+    role = page.locator("tr[data-user='siti'] td").nth(1)
+    expect(role).to_have_text("Counter officer")
+    options = page.locator("#roles option")
+    expect(options).to_have_text(["Counter officer", "Admin", "Supervisor"])
+    toggle_language(page)
+    expect(role).to_have_text("Petugas loket")
+    expect(options).to_have_text(["Petugas loket", "Admin", "Penyelia"])
+    # The form still sends the code.
+    assert page.eval_on_selector_all("#roles option", "os => os.map(o => o.value)") == [
+        "officer",
+        "admin",
+        "supervisor",
+    ]
+
+    page.goto(f"{live_server.base_url}/admin/devices")
+    kind = page.locator("tr[data-device='tv-aula'] td").nth(1)
+    expect(kind).to_have_text("Layar aula")
+    expect(page.locator("tr[data-device='kiosk-lobby'] td").nth(1)).to_have_text("Anjungan")
+    expect(page.locator("#add-device select[name=kind] option")).to_have_text(
+        ["Layar aula", "Anjungan"]
+    )
+    toggle_language(page)
+    expect(kind).to_have_text("Hall display")
+    expect(page.locator("#add-device select[name=kind] option")).to_have_text(
+        ["Hall display", "Kiosk"]
+    )

@@ -175,6 +175,9 @@ def test_the_report_pages_draw_and_export_xlsx(
         share = re.compile(r"^\d{1,3},\d %$")
         expect(page.locator("#totals .tile").last.locator(".tile-value")).to_have_text(share)
         expect(page.locator("#table tbody tr").first.locator("td").last).to_have_text(share)
+        # The channel in words; its code stays on the row.
+        kiosk = page.locator("#channels tbody tr[data-channel='kiosk'] th")
+        expect(kiosk).to_have_text("Anjungan / Kiosk")
         # Chart.js drew on its canvases (under the CSP: no eval, no inline style).
         arrivals = page.evaluate("Chart.getChart('chart-hours').data.datasets[0].data")
         assert len(arrivals) == 24 and sum(arrivals) >= 1
