@@ -279,7 +279,42 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Permintaan yang sama masih diproses.",
         "en": "The same request is still running.",
     },
-    "error.other": {"id": "Ditolak server.", "en": "Refused by the server."},
+    "error.service_closed": {
+        "id": "Layanan itu sedang tidak menerima pengunjung.",
+        "en": "That service is not taking visitors now.",
+    },
+    "error.quota_reached": {
+        "id": "Kuota hari ini untuk layanan itu sudah penuh.",
+        "en": "That service has reached today's quota.",
+    },
+    "error.other": {"id": "Ditolak server ({code}).", "en": "Refused by the server ({code})."},
+    # ---------------------------------------------------------------- booking check-in
+    "checkin.title": {"id": "Check-in booking", "en": "Booking check-in"},
+    "checkin.code": {"id": "Kode booking", "en": "Booking code"},
+    "checkin.submit": {"id": "Check-in", "en": "Check in"},
+    "checkin.sending": {"id": "Mengirim…", "en": "Sending…"},
+    "checkin.ticket": {"id": "Tiket {number}", "en": "Ticket {number}"},
+    "checkin.repeat": {
+        "id": "Sudah check-in: tiket {number}",
+        "en": "Already checked in: ticket {number}",
+    },
+    "checkin.slot": {"id": "booking jam {slot}", "en": "booked for {slot}"},
+    "checkin.unreachable": {
+        "id": "Gagal terhubung ke server; silakan coba lagi.",
+        "en": "Cannot reach the server; please try again.",
+    },
+    "checkin.error.not_found": {
+        "id": "Kode booking {code} tidak dikenal.",
+        "en": "Unknown booking code {code}.",
+    },
+    "checkin.error.booking_cancelled": {
+        "id": "Booking {code} sudah dibatalkan.",
+        "en": "Booking {code} was cancelled.",
+    },
+    "checkin.error.booking_used": {
+        "id": "Booking {code} sudah dipakai untuk mengambil nomor.",
+        "en": "Booking {code} has already been used for a ticket.",
+    },
 }
 
 

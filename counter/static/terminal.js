@@ -128,16 +128,26 @@
     box.hidden = false;
     box.dataset.kind = message.kind;
     box.replaceChildren(el("span", { text: t(message.key, localParams(message.params)) }));
-    if (message.detail) {
+    // The server explains a refusal in English only: a second line in English, never under
+    // the Indonesian text (the terminal's own words say what happened).
+    if (message.detail && window.AntrianI18n.language() === "en") {
       box.appendChild(el("span", { className: "detail", lang: "en", text: message.detail }));
     }
   }
 
-  function showRefusal(payload, status) {
+  function refusal(payload, status) {
+    // The terminal's words for a refusal: {key, params, detail, code}.
     const error = (payload && payload.error) || {};
     const code = error.code || "";
-    const key = code && window.AntrianI18n.has("error." + code) ? "error." + code : "error.other";
-    showMessage(key, {}, "error", error.message || "HTTP " + status);
+    const known = code && window.AntrianI18n.has("error." + code);
+    return { key: known ? "error." + code : "error.other",
+             params: { code: code || "HTTP " + status },
+             detail: error.message || "", code: code };
+  }
+
+  function showRefusal(payload, status) {
+    const told = refusal(payload, status);
+    showMessage(told.key, told.params, "error", told.detail);
   }
 
   // Kiosk printers in trouble, by kiosk code: officers tell visitors to use the on-screen QR.
@@ -771,6 +781,6 @@
     return Object.keys(payload.waiting || {}).some(function (s) { return mine.indexOf(s) >= 0; });
   }
 
-  window.AntrianTerminal = { view: view, live: live, refresh: refresh };
+  window.AntrianTerminal = { view: view, live: live, refresh: refresh, refusal: refusal };
   render();
 })();

@@ -63,3 +63,48 @@ def test_the_average_service_time_has_a_decimal_comma_in_indonesian(
     expect(average).to_have_text("0,1 menit")
     english(page)
     expect(average).to_have_text("0.1 min")
+
+
+def test_the_booking_check_in_panel_follows_the_language(
+    live_server: LiveServer, contexts: Any
+) -> None:
+    page = contexts()
+    sign_in(page, live_server, 7)
+    title, label = page.locator("#checkin-title"), page.locator("label[for=checkin-code]")
+    submit, answer = page.locator("#checkin-submit"), page.locator("#checkin-answer")
+    expect(title).to_have_text("Check-in booking")
+    expect(label).to_have_text("Kode booking")
+    page.fill("#checkin-code", "zzzz-9999")
+    submit.click()
+    expect(answer).to_have_text("Kode booking ZZZZ-9999 tidak dikenal.")
+    expect(answer).to_have_attribute("data-ok", "false")
+    english(page)
+    expect(title).to_have_text("Booking check-in")
+    expect(label).to_have_text("Booking code")
+    expect(submit).to_have_text("Check in")
+    expect(answer).to_have_text("Unknown booking code ZZZZ-9999.")
+
+
+def test_a_refusal_is_told_in_indonesian_without_the_servers_english(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    (ticket,) = issue(live_server, admin, "SIM")
+    page = contexts()
+    sign_in(page, live_server, 7)
+    page.keyboard.press("n")
+    expect(page.locator("#current-status")).to_have_text("Dipanggil")
+    # This terminal stops hearing the server; meanwhile a colleague at the same counter starts
+    # serving the visitor, so the recall below meets a state the terminal has not drawn.
+    page.evaluate("() => window.AntrianTerminal.live.socket.disconnect()")
+    live_server.add_officer("budi", counters=[7])
+    colleague = live_server.login("budi", counter=7)
+    started = live_server.api("POST", f"/tickets/{ticket['id']}/start", colleague)
+    assert started.status_code == 200, started.text
+    page.keyboard.press("r")
+    message = page.locator("#message")
+    expect(message).to_have_attribute("data-kind", "error")
+    expect(message).to_have_text("Tindakan ini tidak berlaku untuk status tiket sekarang.")
+    expect(message.locator("[lang=en]")).to_have_count(0)
+    english(page)  # in English the server's own sentence may follow
+    expect(message).to_contain_text("This action does not fit the ticket's current state.")
+    expect(message.locator(".detail")).to_contain_text(f"Ticket {ticket['number']} is serving")
