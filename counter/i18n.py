@@ -255,6 +255,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "{number} tidak jadi dicatat tidak hadir.",
         "en": "{number} was not marked as no-show.",
     },
+    # A pending no-show made moot by another terminal (or a manager) changing the ticket.
+    "msg.no_show_dropped.serving": {
+        "id": "{number} sedang dilayani di terminal lain.",
+        "en": "{number} is being served at another terminal.",
+    },
+    "msg.no_show_dropped.done": {
+        "id": "{number} sudah diselesaikan di terminal lain.",
+        "en": "{number} was finished at another terminal.",
+    },
+    "msg.no_show_dropped.on_hold": {
+        "id": "{number} ditunda di terminal lain.",
+        "en": "{number} was put on hold at another terminal.",
+    },
+    "msg.no_show_dropped.no_show": {
+        "id": "{number} sudah dicatat tidak hadir di terminal lain.",
+        "en": "{number} was marked as no-show at another terminal.",
+    },
+    "msg.no_show_dropped": {
+        "id": "{number} diubah di tempat lain; tidak dicatat tidak hadir.",
+        "en": "{number} was changed elsewhere; not marked as no-show.",
+    },
     "msg.done.transfer": {
         "id": "{number} dialihkan ke {service}.",
         "en": "{number} transferred to {service}.",

@@ -221,6 +221,7 @@
             view.data = data;
             view.fetchedAt = performance.now();
             render();
+            checkPendingNoShow();
           }
         }
       } finally {
@@ -455,13 +456,39 @@
   }
 
   function undoNoShow() {
-    if (!pendingNoShow) { return false; }
-    clearInterval(pendingNoShow.timer);
-    const number = pendingNoShow.ticket.number;
+    const undone = stopPendingNoShow();
+    if (!undone) { return false; }
+    showMessage("msg.no_show_undone", { number: undone.ticket.number }, "ok");
+    return true;
+  }
+
+  function stopPendingNoShow() {
+    if (!pendingNoShow) { return null; }
+    const stopped = pendingNoShow;
+    clearInterval(stopped.timer);
     pendingNoShow = null;
     renderPendingNoShow();
-    showMessage("msg.no_show_undone", { number: number }, "ok");
-    return true;
+    return stopped;
+  }
+
+  // Another terminal of this counter (or a manager) changed the ticket meanwhile: its no-show
+  // would be refused when the time is up, or no longer true. `latest` is the ticket as the
+  // server now has it, or null when it has left this counter.
+  function dropMootNoShow(latest) {
+    if (!pendingNoShow) { return; }
+    const ticket = pendingNoShow.ticket;
+    if (latest && latest.status === ticket.status) { return; }
+    stopPendingNoShow();
+    const key = latest && window.AntrianI18n.has("msg.no_show_dropped." + latest.status)
+      ? "msg.no_show_dropped." + latest.status : "msg.no_show_dropped";
+    showMessage(key, { number: ticket.number }, "warn");
+  }
+
+  function checkPendingNoShow() {
+    // After a state read: the pending ticket is still this counter's, in the same state.
+    if (!pendingNoShow) { return; }
+    const current = view.data.current;
+    dropMootNoShow(current && current.number === pendingNoShow.ticket.number ? current : null);
   }
 
   function renderPendingNoShow() {
@@ -621,6 +648,8 @@
       return;
     }
     if (!allowed(data.current, action)) { return; }
+    // Another action on the ticket the officer was about to mark: they changed their mind.
+    if (action !== "no_show") { stopPendingNoShow(); }
     if (action === "transfer") { openTransfer(data.current); return; }
     if (action === "no_show") { startNoShow(data.current); return; }
     ticketAction(data.current, action);
@@ -756,6 +785,11 @@
     },
     onEvent: function (name, payload) {
       if (name === "printer.status") { showPrinterStatus(payload); return; }
+      const ticket = (payload || {}).ticket;
+      if (name.indexOf("ticket.") === 0 && ticket && pendingNoShow &&
+          ticket.number === pendingNoShow.ticket.number) {
+        dropMootNoShow(ticket);
+      }
       if (concernsThisCounter(name, payload || {})) { refresh(); }
     },
     onStatus: function (state) {

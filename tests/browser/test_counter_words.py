@@ -108,3 +108,28 @@ def test_a_refusal_is_told_in_indonesian_without_the_servers_english(
     english(page)  # in English the server's own sentence may follow
     expect(message).to_contain_text("This action does not fit the ticket's current state.")
     expect(message.locator(".detail")).to_contain_text(f"Ticket {ticket['number']} is serving")
+
+
+def test_a_pending_no_show_is_dropped_when_another_terminal_serves_the_visitor(
+    live_server: LiveServer, admin: str, contexts: Any
+) -> None:
+    (ticket,) = issue(live_server, admin, "SIM")
+    number = ticket["number"]
+    first, second = contexts(), contexts()
+    sign_in(first, live_server, 7)
+    sign_in(second, live_server, 7)  # a second terminal of the same counter
+    first.keyboard.press("n")
+    expect(second.locator("#current-number")).to_have_text(number)
+    first.keyboard.press("x")
+    pending = first.locator("#no-show-pending")
+    expect(pending).to_contain_text(number)
+    second.keyboard.press("s")  # the visitor came after all, to the other terminal
+    expect(pending).to_be_hidden()
+    message = first.locator("#message")
+    expect(message).to_have_text(f"{number} sedang dilayani di terminal lain.")
+    english(first)
+    expect(message).to_have_text(f"{number} is being served at another terminal.")
+    first.wait_for_timeout(6_000)  # past the undo window: nothing was sent, nothing refused
+    expect(message).not_to_have_attribute("data-kind", "error")
+    expect(first.locator("#current-status")).to_have_text("Being served")
+    expect(first.locator("#figure-no-show")).to_have_text("0")
