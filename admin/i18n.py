@@ -113,6 +113,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "form.agencies": {"id": "Instansi, mis. DISDUKCAPIL", "en": "Agencies, e.g. DISDUKCAPIL"},
     "form.zone": {"id": "Zona (layar)", "en": "Zone (display)"},
     "form.kiosk": {"id": "Anjungan (kiosk)", "en": "Kiosk code"},
+    "form.counter": {"id": "Loket (tablet survei)", "en": "Counter (survey tablet)"},
     "form.running_text": {"id": "Teks berjalan", "en": "Running text"},
     "form.announcement": {
         "id": "Pengumuman (kosongkan untuk menghapus)",

@@ -241,7 +241,7 @@
           return el("tr", { "data-device": d.name }, [
             el("td", { text: d.name }),
             el("td", Object.assign({ "data-kind": d.kind }, word("kind", d.kind))),
-            el("td", { text: d.zone || d.kiosk || "" }),
+            el("td", { text: d.zone || d.kiosk || (d.counter ? String(d.counter) : "") }),
             el("td", { text: d.active ? t("yes") : t("no") }),
             el("td", {}, [d.active ? button("action.revoke", function () {
               call("POST", "/devices/" + encodeURIComponent(d.name) + "/revoke").then(load);
@@ -258,6 +258,10 @@
         kind: form.kind.value,
         zone: form.zone.value.trim() || null,
         kiosk: form.kiosk.value.trim() || null,
+        // A number the server checks; anything else is sent as typed so it can say what.
+        counter: form.counter.value.trim() === "" ? null
+          : (/^[0-9]+$/.test(form.counter.value.trim()) ? Number(form.counter.value.trim())
+            : form.counter.value.trim()),
       }).then(function (device) {
         $("setup-url").textContent = device.setup_url;
         $("setup-qr").src = device.qr;

@@ -161,6 +161,13 @@ def test_an_admin_adds_an_officer_and_a_display_and_sets_what_the_displays_say(
     expect(page.locator("#message")).to_contain_text("no counter 99")
 
     page.click("nav a[href$='/admin/devices']")
+    # A survey tablet belongs to a counter.
+    page.fill("#add-device input[name=name]", "tablet-loket-3")
+    page.select_option("#add-device select[name=kind]", "survey")
+    page.fill("#add-device input[name=counter]", "3")
+    page.click("#add-device button[type=submit]")
+    expect(page.locator("#setup-url")).to_contain_text("/survey/setup#")
+    expect(page.locator("tr[data-device='tablet-loket-3'] td").nth(2)).to_have_text("3")
     page.fill("#add-device input[name=name]", "tv-lantai-2")
     page.fill("#add-device input[name=zone]", "B")
     page.click("#add-device button[type=submit]")
@@ -192,7 +199,7 @@ def test_an_admin_adds_an_officer_and_a_display_and_sets_what_the_displays_say(
     tv_context.close()
 
     page.click("nav a[href$='/admin/audit']")
-    expect(page.locator("tr[data-action='device.add']")).to_be_visible()
+    expect(page.locator("tr[data-action='device.add']", has_text="tv-lantai-2")).to_be_visible()
     expect(page.locator("tr[data-action='user.add']")).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(page.locator("nav a[href$='/admin/audit']")).to_have_text("Audit log")
