@@ -140,6 +140,18 @@ def changing(ctx: MallContext) -> Iterator[Change]:
             ctx.publish_lock.release()
 
 
+def _configured_counter_view(
+    ctx: MallContext, change: Change, number: int
+) -> dict[str, Any] | None:
+    """The counter's view for an event, or None for a counter removed from config.yaml since
+    (its tickets still close at the day's end)."""
+    try:
+        ctx.settings.counter(number)
+    except KeyError:
+        return None
+    return change.counter_views.get(number) or counter_view(ctx, change.conn, number)
+
+
 def _record(
     ctx: MallContext, change: Change, count: int, before_bump: Callable[[], None]
 ) -> list[Event]:
@@ -151,13 +163,15 @@ def _record(
     tickets = [
         (
             change.views.get(ticket.id) or public_view(ctx, conn, ticket, action=action),
-            (change.counter_views.get(ticket.counter) or counter_view(ctx, conn, ticket.counter))
-            if ticket.counter
-            else None,
+            _configured_counter_view(ctx, change, ticket.counter) if ticket.counter else None,
         )
         for ticket, action, _, _, _ in change.ticket_actions
     ]
-    counters = [counter_view(ctx, conn, number) for number in change.counters_changed]
+    counters = [
+        view
+        for view in (_configured_counter_view(ctx, change, n) for n in change.counters_changed)
+        if view is not None
+    ]
     changed_services = [services(ctx, conn, [code])[0] for code in change.services_changed]
     day = ctx.today().isoformat()
     # Each count as at this change's version: one it moved is on a row it holds; one it only

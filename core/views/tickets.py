@@ -15,7 +15,43 @@ from core.tickets import Ticket, TicketStatus, allowed_actions
 from core.views.calls import call_view
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.context import MallContext
+
+
+def _service_fields(settings: Settings, code: str) -> dict[str, Any]:
+    """The ticket's service and agency by name; a service since removed from config.yaml
+    (its tickets stay: closing the day, the visitor's page) is named by its code."""
+    try:
+        service = settings.service(code)
+    except KeyError:
+        retired = f"{code} (tidak lagi dilayani)"
+        return {
+            "service": code,
+            "service_name": retired,
+            "service_name_en": f"{code} (no longer offered)",
+            "agency": None,
+            "agency_name": "",
+            "agency_name_en": "",
+        }
+    agency = settings.agency(service.agency)
+    return {
+        "service": service.code,
+        "service_name": service.name,
+        "service_name_en": service.name_en,
+        "agency": agency.code,
+        "agency_name": agency.name,
+        "agency_name_en": agency.name_en,
+    }
+
+
+def _counter_name(settings: Settings, number: int | None) -> str | None:
+    if not number:
+        return None
+    try:
+        return settings.counter(number).name
+    except KeyError:  # removed from config.yaml since
+        return f"Loket {number}"
 
 
 def public_view(
@@ -29,20 +65,13 @@ def public_view(
     """No personal data (the system stores none) and no id unless `with_position` (the id
     is the visitor's key to their page: it goes only to them, never into a broadcast)."""
     settings = ctx.settings
-    service = settings.service(ticket.service)
-    agency = settings.agency(service.agency)
     view: dict[str, Any] = {
         "number": ticket.number,
-        "service": service.code,
-        "service_name": service.name,
-        "service_name_en": service.name_en,
-        "agency": agency.code,
-        "agency_name": agency.name,
-        "agency_name_en": agency.name_en,
+        **_service_fields(settings, ticket.service),
         "status": ticket.status.value,
         "priority": ticket.priority is not None,
         "counter": ticket.counter,
-        "counter_name": settings.counter(ticket.counter).name if ticket.counter else None,
+        "counter_name": _counter_name(settings, ticket.counter),
         "issued_at": iso(ticket.issued_at),
         "called_at": iso(ticket.called_at),
         "transferred": bool(ticket.transfers),

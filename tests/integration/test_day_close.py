@@ -7,17 +7,18 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 from sqlalchemy import select, update
 
 from core import idempotency
 from core.bus import InMemoryPublisher
-from core.config import Settings
+from core.config import Settings, load_settings
 from core.handlers import QueueService
 from core.server import housekeeping
 from core.store import idempotency_keys, ticket_events
 from core.tickets import CounterClosed, TicketStatus
 from core.usecases.closing import day_closes_at
-from tests.conftest import KIOSK, FakeClock, officer
+from tests.conftest import KIOSK, ROOT, FakeClock, officer
 
 # Tuesday 24 November 2026: the demo's last service (IKD, with the mall) issues until 15:30.
 CLOSING_PLUS_GRACE = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # 16:30 WIB
@@ -147,3 +148,34 @@ def test_housekeeping_forgets_idempotency_keys_a_day_old(queue: QueueService):
     housekeeping.run_once(queue)
     with queue.uow.reading() as conn:
         assert list(conn.execute(select(idempotency_keys.c.key)).scalars()) == ["tap-new"]
+
+
+def without_ktp(settings: Settings, tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    """The same mall after an admin removed KTP (and counters 1 and 2, which served only it)
+    from config.yaml."""
+    data = yaml.safe_load((ROOT / "config.yaml").read_text())
+    data["services"] = [s for s in data["services"] if s["code"] != "KTP"]
+    for counter in data["counters"]:
+        counter["services"] = [code for code in counter["services"] if code != "KTP"]
+    data["counters"] = [c for c in data["counters"] if c["services"]]
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return dataclasses.replace(load_settings(path, environ={}), database_url=settings.database_url)
+
+
+def test_a_service_and_counters_removed_overnight_do_not_stop_the_next_day(
+    queue: QueueService, make_queue, clock: FakeClock, tmp_path
+):
+    """Tickets of a service (and counters) taken out of config.yaml while they were open:
+    the next start closes them and the mall works (it was a KeyError at every start, and
+    every command of the new day failed)."""
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE + timedelta(hours=18)  # the next morning
+    next_day = make_queue(without_ktp(queue.ctx.settings, tmp_path))
+    for ticket in tickets.values():
+        status = next_day.ticket_status(ticket["id"])
+        assert status["status"] == "unserved"
+        assert status["service_name"] == "KTP (tidak lagi dilayani)"
+    served = next(t for t in tickets.values() if t["number"] == tickets["serving"]["number"])
+    assert next_day.ticket_status(served["id"])["counter_name"] == "Loket 1"
+    assert next_day.issue_ticket("KK", None, KIOSK)["number"].endswith("001")
