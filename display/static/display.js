@@ -440,8 +440,27 @@
     }
   }
 
+  // The mall's date at the last tick: a screen left on overnight drops yesterday's calls at
+  // midnight (numbers start again at 001: yesterday's A002 would tell today's A002 it was
+  // already called).
+  let shownDay = null;
+
+  function dayOf(p) { return `${p.year}-${p.month}-${p.day}`; }
+
+  function forgetOtherDays(today) {
+    const kept = state.calls.filter((c) => !c.at || dayOf(wallClock(new Date(c.at))) === today);
+    if (kept.length !== state.calls.length) {
+      state.calls = kept;
+      if (state.snapshots) { render(); }
+    }
+  }
+
   function tick() {
     const p = wallClock(new Date(Date.now() + state.serverOffsetMs));
+    if (shownDay !== dayOf(p)) {
+      shownDay = dayOf(p);
+      forgetOtherDays(shownDay);
+    }
     const weekday = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
     const label = ZONE_LABELS[config.timezone] || "";
     $("clock-time").textContent = `${pad(p.hour % 24)}.${pad(p.minute)} ${label}`.trim();

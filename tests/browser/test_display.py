@@ -11,6 +11,8 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 from typing import Any
 
 import pytest
@@ -860,3 +862,29 @@ def test_a_five_character_number_and_its_counter_fit_on_one_line(
         }
     finally:
         context.close()
+
+
+def test_a_screen_left_on_overnight_drops_yesterdays_calls_at_midnight(
+    live_server, context, display_a
+):
+    """Numbers start again at 001 each day: yesterday's A001 on the board would tell
+    today's A001 that they had been called."""
+    officer = officer_at(live_server, 3)
+    first, second = issue(live_server, officer, "KTP"), issue(live_server, officer, "KTP")
+    serve(live_server, officer, call_next(live_server, officer, 3))
+    call_next(live_server, officer, 3)
+    page = context.new_page()
+    page.clock.install()  # real time runs on; the test moves the wall clock
+    page.goto(f"{live_server.base_url}/display/setup#{display_a}")
+    wait_for_js(page, "window.antrianDisplay?.state.connection === 'online'")
+    expect(page.locator("#now-number")).to_have_text(second["number"])
+    expect(page.locator("#recent li .number").first).to_have_text(first["number"])
+
+    wib = timezone(timedelta(hours=7))
+    tomorrow = (datetime.now(wib) + timedelta(days=1)).date()
+    page.clock.set_system_time(datetime.combine(tomorrow, clock_time(0, 0, 5), tzinfo=wib))
+    expect(page.locator("#now-number")).to_have_text("—")
+    # (The counter's tile follows the server, which closes the day's tickets itself.)
+    calls = page.locator("#now").inner_text() + page.locator("#recent").inner_text()
+    assert first["number"] not in calls and second["number"] not in calls
+    expect(page.locator("#clock-date")).to_contain_text(f"{tomorrow.day} ")
