@@ -105,6 +105,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status_no_show": "Tidak hadir saat dipanggil",
         "status_cancelled": "Dibatalkan",
         "status_unserved": "Tidak terlayani hari ini",
+        "status_unserved_past": "Tidak terlayani pada {date}",
         "status_on_hold": "Ditunda sementara",
         "go_to": "Silakan menuju",
         "being_served_at": "Anda sedang dilayani di",
@@ -115,6 +116,11 @@ LABELS: dict[str, dict[str, str]] = {
         "unserved_detail": "Mohon maaf, layanan hari ini sudah berakhir sebelum nomor Anda "
         "dipanggil. Silakan ambil nomor baru pada hari layanan berikutnya; kami mohon maaf "
         "atas waktu Anda.",
+        "unserved_past_detail": "Mohon maaf, layanan pada {date} sudah berakhir sebelum nomor "
+        "Anda dipanggil. Nomor ini tidak berlaku lagi; silakan ambil nomor baru pada hari "
+        "layanan berikutnya. Kami mohon maaf atas waktu Anda.",
+        "no_show_past_detail": "Nomor Anda dipanggil pada {date} tetapi Anda tidak hadir. "
+        "Nomor ini tidak berlaku lagi; silakan ambil nomor baru.",
         "on_hold_detail": "Layanan Anda ditunda sementara; petugas akan memanggil Anda lagi.",
         "sound_on": "Aktifkan suara & getar",
         "sound_ready": "Suara aktif",
@@ -218,6 +224,7 @@ LABELS: dict[str, dict[str, str]] = {
         "status_no_show": "Missed the call",
         "status_cancelled": "Cancelled",
         "status_unserved": "Not served today",
+        "status_unserved_past": "Not served on {date}",
         "status_on_hold": "On hold",
         "go_to": "Please go to",
         "being_served_at": "You are being served at",
@@ -228,6 +235,11 @@ LABELS: dict[str, dict[str, str]] = {
         "unserved_detail": "We are sorry: today's service ended before your number was "
         "called. Please take a new number on the next service day; we apologise for your "
         "time.",
+        "unserved_past_detail": "We are sorry: the service on {date} ended before your number "
+        "was called. This number is no longer valid; please take a new number on the next "
+        "service day. We apologise for your time.",
+        "no_show_past_detail": "Your number was called on {date} but you were not there. This "
+        "number is no longer valid; please take a new number.",
         "on_hold_detail": "Your service is on hold; the officer will call you again.",
         "sound_on": "Turn on sound & vibration",
         "sound_ready": "Sound is on",
@@ -247,7 +259,31 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# A date as people write it: "2 Desember 2026", "2 December 2026".
+MONTHS = {
+    "id": (
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+        "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+for _language, _months in MONTHS.items():
+    LABELS[_language]["date"] = "{day} {month} {year}"
+    LABELS[_language].update({f"month_{n}": name for n, name in enumerate(_months, 1)})
+
 
 def label(key: str, language: str = DEFAULT_LANGUAGE) -> str:
     """One label; an unknown key is a programming error and fails loudly."""
     return LABELS[language][key]
+
+
+def long_date(day: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """An ISO date (`2026-12-02`) as the visitor reads it: `2 Desember 2026`. The page's
+    script writes it the same way (`dateText` in static/status.js)."""
+    year, month, number = (int(part) for part in day.split("-"))
+    return label("date", language).format(
+        day=number, month=label(f"month_{month}", language), year=year
+    )

@@ -21,7 +21,7 @@ from core.handlers import QueueService
 from core.server.pages import add_device_setup, page_actor, page_token
 from core.tickets import NotFound, Priority
 from core.views.catalogue import requirements
-from kiosk.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES
+from kiosk.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES, long_date
 
 blueprint = Blueprint(
     "kiosk",
@@ -179,6 +179,7 @@ def ticket_page(ticket_id: str) -> Any:
         "kiosk/status.html",
         mall=settings.mall,
         ticket=ticket,
+        day_text=long_date(ticket["day"], language),
         t=LABELS[language],
         language=language,
         page_config={

@@ -119,6 +119,10 @@ ETA_FIELDS = {
 }
 POSITION = {
     "id": STRING,
+    # The mall's local date the ticket was taken for (numbers restart each day), and whether
+    # that is the mall's today.
+    "day": {"type": "string", "format": "date"},
+    "day_is_today": BOOLEAN,
     "ahead": {"type": "integer", "minimum": 0},
     **ETA_FIELDS,
     "status_url": STRING,

@@ -29,7 +29,7 @@ from core.tickets import ServiceClosed, Ticket, parse_priority
 from core.usecases.booking import BookingConflict, ensure_active, load_row
 from core.usecases.issuing import with_wait_estimate
 from core.usecases.unit import changing, require_kind
-from core.views.tickets import public_view
+from core.views.tickets import day_fields, public_view
 
 ON_TIME, LATE = "booking", "late_booking"
 
@@ -122,6 +122,7 @@ def check_in(
         view = {
             **change.views[ticket.id],
             "id": ticket.id,
+            **day_fields(ctx, ticket),
             "ahead": ahead,
             "status_url": ctx.status_url(ticket.id, row.language),
         }

@@ -52,7 +52,7 @@ from core.tickets import (
 )
 from core.usecases import remote
 from core.usecases.unit import Change, changing, require_kind
-from core.views.tickets import public_view
+from core.views.tickets import day_fields, public_view
 
 log = logging.getLogger(__name__)
 
@@ -343,6 +343,7 @@ class TicketIssuer:
             view = {
                 **change.views[ticket.id],
                 "id": ticket.id,
+                **day_fields(ctx, ticket),
                 "ahead": ahead,
                 "status_url": ctx.status_url(ticket.id, request.language),
             }

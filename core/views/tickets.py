@@ -99,6 +99,7 @@ def public_view(
     if with_position:
         ahead = people_ahead(ctx, conn, ticket)
         view["id"] = ticket.id
+        view |= day_fields(ctx, ticket)
         view["ahead"] = ahead
         view |= (
             ctx.estimator.for_ticket(conn, ticket)
@@ -107,6 +108,13 @@ def public_view(
         ).fields()
         view["status_url"] = ctx.status_url(ticket.id)
     return view
+
+
+def day_fields(ctx: MallContext, ticket: Ticket) -> dict[str, Any]:
+    """The mall's local day the ticket was taken for: numbers restart each day, so the
+    visitor's page must tell yesterday's A001 from today's (by the mall's clock, not the
+    phone's)."""
+    return {"day": ticket.day, "day_is_today": ticket.day == ctx.today().isoformat()}
 
 
 def officer_view(ctx: MallContext, conn: Connection, ticket: Ticket) -> dict[str, Any]:

@@ -31,6 +31,11 @@
     unserved: "unserved_detail",
     on_hold: "on_hold_detail",
   };
+  // A ticket of an earlier day: what is over is said to be over on that day, not "today".
+  const PAST_MESSAGES = {
+    no_show: "no_show_past_detail",
+    unserved: "unserved_past_detail",
+  };
   const FINAL = ["done", "no_show", "cancelled", "unserved"];
 
   let ticket = config.ticket;
@@ -47,9 +52,18 @@
     $("number").textContent = ticket.number;
     $("service").textContent = i18n.name(ticket, "service_name");
     $("agency").textContent = i18n.name(ticket, "agency_name");
+    // The server says whether the ticket's day is the mall's today (the phone's clock and
+    // time zone may be anything).
+    const past = ticket.day_is_today === false;
+    const date = dateText(ticket.day);
+    document.body.dataset.pastDay = String(past);
+    $("day").textContent = date;
+    $("day-line").classList.toggle("past", past);
     const pill = $("status");
     pill.dataset.status = status;
-    pill.textContent = t("status_" + status) +
+    pill.textContent = (status === "unserved" && past
+      ? t("status_unserved_past", { date: date })
+      : t("status_" + status)) +
       (ticket.transferred && status === "waiting" ? " · " + t("transferred") : "");
 
     $("waiting-box").hidden = status !== "waiting";
@@ -66,7 +80,8 @@
     }
 
     $("message-box").hidden = !MESSAGES[status];
-    $("message").textContent = MESSAGES[status] ? t(MESSAGES[status]) : "";
+    const message = (past && PAST_MESSAGES[status]) || MESSAGES[status];
+    $("message").textContent = message ? t(message, { date: date }) : "";
     $("sound-row").hidden = FINAL.indexOf(status) >= 0;
     $("sound").dataset.t = soundOn ? "sound_ready" : "sound_on";
     $("sound").textContent = t($("sound").dataset.t);
@@ -74,6 +89,14 @@
     $("near").hidden = !near;
     if (near) { $("near").textContent = t("near_alert", { n: ticket.ahead }); }
     document.title = titleFor(ticket, near);
+  }
+
+  /* An ISO date ("2026-12-02") as people write it: "2 Desember 2026" (kiosk/labels.py
+     long_date, which renders the page first, writes it the same way). */
+  function dateText(iso) {
+    const parts = String(iso || "").split("-").map(Number);
+    if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) { return ""; }
+    return t("date", { day: parts[2], month: t("month_" + parts[1]), year: parts[0] });
   }
 
   // "Get ready" only when a counter is expected to serve the visitor today: with no counter

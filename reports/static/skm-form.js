@@ -3,10 +3,12 @@
  * nine elements with their own four answers, the optional respondent profile and suggestion.
  * Used by the visitor's phone (status page) and by the counter's survey tablet.
  *
- *   AntrianSkmForm.render(container, form, language, submit) -> {reset()}
+ *   AntrianSkmForm.render(container, form, language, submit, options) -> {reset()}
  *   submit(body) returns a Promise that rejects with an Error whose message is shown (its
  *   `code` the API's error code; none: the server was not reached). `already_answered` is
  *   taken as the thanks: a visitor who sends again after a lost reply was already counted.
+ *   `options.day`: the visit was on an earlier day, written as the page shows it; the
+ *   question names it instead of asking about "today".
  */
 (function (global) {
   "use strict";
@@ -15,6 +17,7 @@
     id: {
       title: "Survei Kepuasan Masyarakat",
       intro: "Bagaimana pelayanan kami hari ini? Jawaban Anda tanpa nama.",
+      intro_day: "Bagaimana pelayanan kami pada {day}? Jawaban Anda tanpa nama.",
       profile: "Tentang Anda (boleh dikosongkan)",
       sex: "Jenis kelamin", age_band: "Umur", education: "Pendidikan", occupation: "Pekerjaan",
       choose: "—", suggestion: "Saran dan masukan (boleh dikosongkan)",
@@ -26,6 +29,7 @@
     en: {
       title: "Satisfaction survey",
       intro: "How was our service today? Your answers are anonymous.",
+      intro_day: "How was our service on {day}? Your answers are anonymous.",
       profile: "About you (optional)",
       sex: "Sex", age_band: "Age", education: "Education", occupation: "Occupation",
       choose: "—", suggestion: "Suggestions (optional)",
@@ -43,7 +47,7 @@
     return node;
   }
 
-  function render(container, form, language, submit) {
+  function render(container, form, language, submit, options) {
     const en = language === "en";
     const t = TEXT[en ? "en" : "id"];
     const pick = function (item, key) { return (en && item[key + "_en"]) || item[key]; };
@@ -51,7 +55,8 @@
     const node = el("form", null, "skm-form");
     node.noValidate = true;
     node.appendChild(el("h2", t.title));
-    node.appendChild(el("p", t.intro, "skm-intro"));
+    const day = options && options.day;
+    node.appendChild(el("p", day ? t.intro_day.replace("{day}", day) : t.intro, "skm-intro"));
 
     form.elements.forEach(function (element, n) {
       const set = el("fieldset", null, "skm-element");

@@ -1,7 +1,9 @@
 /*
  * The survey on the visitor's status page: once the ticket is finished ("done"), the page asks
  * whether it was rated; if not, it shows the form. Watches the status the page's own script
- * keeps on <body data-status>, so it needs nothing from that script.
+ * keeps on <body data-status>, so it needs nothing from that script. A ticket of an earlier
+ * day (<body data-past-day="true">) is asked about that day, as the page writes it (#day),
+ * not about "today": the survey stays open for it (core/usecases/surveying.py).
  */
 (function () {
   "use strict";
@@ -33,9 +35,11 @@
         }
         if (!state.open) { return null; }
         return fetch("/api/v1/skm/form").then(function (r) { return r.json(); }).then(function (form) {
+          const day = document.getElementById("day");
+          const past = document.body.dataset.pastDay === "true" && day && day.textContent;
           AntrianSkmForm.render(box, form, language(), function (body) {
             return AntrianSkmForm.postJson(base, body);
-          });
+          }, { day: past || null });
           box.hidden = false;
         });
       })

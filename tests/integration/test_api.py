@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -244,6 +245,8 @@ def test_ticket_status_by_id_has_no_personal_data(api: Api, kiosk: str):
         "channel",  # how it was taken (kiosk, online): no person in it
         "channel_badge",
         "slot",
+        "day",
+        "day_is_today",
         "ahead",
         "eta_minutes",
         "eta_range",
@@ -254,6 +257,25 @@ def test_ticket_status_by_id_has_no_personal_data(api: Api, kiosk: str):
     assert set(body) <= allowed, set(body) - allowed
     text = str(body)
     assert "kiosk-lobby" not in text and "lansia" not in text
+
+
+def test_ticket_status_names_the_ticket_s_day_by_the_mall_s_clock(
+    api: Api, kiosk: str, clock: FakeClock
+):
+    """Numbers restart each day: the page must tell yesterday's A001 from today's. The day is
+    the mall's (WIB), not UTC's: 24 November 23:30 WIB is still the ticket's day, 00:30 the
+    next is not, although both are 24 November in UTC."""
+    ticket = api.issue(kiosk)  # Tuesday 24 November 2026, 09:00 WIB
+    assert (ticket["day"], ticket["day_is_today"]) == ("2026-11-24", True)
+
+    clock.now = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)  # 23:30 WIB
+    status, body = api("GET", f"/tickets/{ticket['id']}")
+    assert status == 200
+    assert (body["day"], body["day_is_today"]) == ("2026-11-24", True)
+
+    clock.now = datetime(2026, 11, 24, 17, 30, tzinfo=UTC)  # 00:30 WIB on the 25th
+    status, body = api("GET", f"/tickets/{ticket['id']}")
+    assert (body["day"], body["day_is_today"]) == ("2026-11-24", False)
 
 
 def test_unknown_ticket_is_404(api: Api, siti: str):

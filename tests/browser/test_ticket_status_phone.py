@@ -1,0 +1,132 @@
+"""The visitor's ticket page (/t/<id>) as a phone shows it: a ticket of an earlier day says
+which day it was for.
+
+One server for the module; each test uses services of its own, so their queues do not meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
+
+from core.store import UnitOfWork, make_engine, tickets
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus")
+MONTHS_ID += ("September", "Oktober", "November", "Desember")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August")
+MONTHS_EN += ("September", "October", "November", "December")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("phone"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def kiosk_token(live_server: LiveServer) -> str:
+    return live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    yield context.new_page()
+    context.close()
+
+
+def call(server: LiveServer, token: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    response = server.api("POST", path, token, **kwargs)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def officer_at(server: LiveServer, name: str, counter: int) -> str:
+    """An officer signed in at `counter` (signing in opens it)."""
+    server.add_officer(name, counters=[counter])
+    return server.login(name, counter=counter)
+
+
+def mall_today(server: LiveServer) -> date:
+    return datetime.now(server.settings.mall.tz).date()
+
+
+def move_to_day(server: LiveServer, ticket_id: str, day: date, **values: Any) -> None:
+    """Make a ticket one of another day (and set other columns), as the database holds it."""
+    uow = UnitOfWork(make_engine(server.settings.database_url))
+    with uow.writing() as conn:
+        conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(day=day.isoformat(), **values)
+        )
+
+
+def written(day: date, months: tuple[str, ...] = MONTHS_ID) -> str:
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def test_a_ticket_of_an_earlier_day_names_its_day_and_speaks_of_it_as_past(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    today = mall_today(live_server)
+    yesterday = today - timedelta(days=1)
+
+    # Today's ticket shows today's date, quietly.
+    mine_today = call(live_server, kiosk_token, "/tickets", json={"service": "SIM"})
+    phone.goto(mine_today["status_url"])
+    expect(phone.locator("#day")).to_have_text(written(today))
+    expect(phone.locator("#day-line")).not_to_have_class("day past")
+
+    # Yesterday's, never called before the day closed: the date, and the past tense.
+    unserved = call(live_server, kiosk_token, "/tickets", json={"service": "SIM"})
+    move_to_day(live_server, unserved["id"], yesterday, status="unserved")
+    phone.goto(unserved["status_url"])
+    expect(phone.locator("#day")).to_have_text(written(yesterday))
+    expect(phone.locator("#day-line")).to_have_class("day past")
+    expect(phone.locator("#status")).to_have_text(f"Tidak terlayani pada {written(yesterday)}")
+    expect(phone.locator("#message")).to_contain_text(f"layanan pada {written(yesterday)}")
+    assert "hari ini" not in phone.locator("main").inner_text()
+    phone.locator("#lang").click()
+    english = written(yesterday, MONTHS_EN)
+    expect(phone.locator("#status")).to_have_text(f"Not served on {english}")
+    expect(phone.locator("#day")).to_have_text(english)
+    assert "today" not in phone.locator("main").inner_text()
+    phone.locator("#lang").click()  # back to Indonesian, for the page below
+
+    # Yesterday's, served: the survey stays open (a visit is rated whenever), but asks about
+    # that day, not "today".
+    officer = officer_at(live_server, "wati", 7)
+    served = call(live_server, kiosk_token, "/tickets", json={"service": "SIM"})
+    called = call(live_server, officer, "/counters/7/call-next")
+    assert called["id"] == mine_today["id"]  # the first one in the SIM queue
+    call(live_server, officer, f"/tickets/{called['id']}/no-show")
+    called = call(live_server, officer, "/counters/7/call-next")
+    assert called["id"] == served["id"]
+    call(live_server, officer, f"/tickets/{served['id']}/start")
+    call(live_server, officer, f"/tickets/{served['id']}/finish")
+    move_to_day(live_server, served["id"], yesterday)
+    phone.goto(served["status_url"])
+    expect(phone.locator("#status")).to_have_text("Selesai")
+    expect(phone.locator("#survey .skm-intro")).to_have_text(
+        f"Bagaimana pelayanan kami pada {written(yesterday)}? Jawaban Anda tanpa nama."
+    )
+    assert "hari ini" not in phone.locator("main").inner_text()
+
+    # Yesterday's no-show cannot be called back: the page does not send the visitor to ask.
+    move_to_day(live_server, mine_today["id"], yesterday)
+    phone.goto(mine_today["status_url"])
+    expect(phone.locator("#status")).to_have_text("Tidak hadir saat dipanggil")
+    expect(phone.locator("#message")).to_have_text(
+        f"Nomor Anda dipanggil pada {written(yesterday)} tetapi Anda tidak hadir. Nomor ini "
+        "tidak berlaku lagi; silakan ambil nomor baru."
+    )
