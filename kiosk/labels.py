@@ -4,7 +4,8 @@ One table for the whole front-end. Templates render the Indonesian text first (s
 readable before its script runs) and mark each element with `data-t="<key>"`; the pages'
 scripts switch languages from the same table, which they receive as JSON. `{name}` fields are
 filled in by the scripts. A label counting `{n}` may have a singular `<key>_one`, used when n is
-1 (English only: Indonesian nouns do not change with the count).
+1 (English only: Indonesian nouns do not change with the count), and a `<key>_zero`, used when
+n is 0 where "0 people" would read like a mistake ("Anda berikutnya").
 """
 
 from __future__ import annotations
@@ -126,7 +127,9 @@ LABELS: dict[str, dict[str, str]] = {
         "sound_ready": "Suara aktif",
         "keep_open": "Biarkan halaman ini terbuka; ia berbunyi saat Anda dipanggil.",
         "near_alert": "Tinggal {n} orang lagi di depan Anda. Bersiaplah menuju loket.",
+        "near_alert_zero": "Anda berikutnya. Bersiaplah menuju loket.",
         "title_near": "({n}) Segera dipanggil — {number}",
+        "title_near_zero": "Anda berikutnya — {number}",
         "title_called": "(!) Dipanggil — {number}",
         "requirements_title": "Persyaratan yang perlu dibawa",
         "fee": "Biaya",
@@ -246,7 +249,9 @@ LABELS: dict[str, dict[str, str]] = {
         "keep_open": "Keep this page open; it beeps when you are called.",
         "near_alert": "Only {n} people ahead of you. Get ready to go to the counter.",
         "near_alert_one": "Only 1 person ahead of you. Get ready to go to the counter.",
+        "near_alert_zero": "You are next. Get ready to go to the counter.",
         "title_near": "({n}) Almost your turn — {number}",
+        "title_near_zero": "You are next — {number}",
         "title_called": "(!) Called — {number}",
         "requirements_title": "Documents to bring",
         "fee": "Fee",

@@ -2,7 +2,8 @@
  * The kiosk front-end's labels: one table (kiosk/labels.py, handed to the page as JSON), two
  * languages. Elements marked `data-t="key"` are filled from it; scripts call `t(key, values)`
  * for text they build, with `{name}` fields filled from `values`. A count of one picks the
- * key's singular form, `<key>_one`, where the language has one ("1 person", not "1 people").
+ * key's singular form, `<key>_one`, where the language has one ("1 person", not "1 people");
+ * a count of zero picks `<key>_zero` where the label has one ("You are next", not "0 people").
  */
 (function (global) {
   "use strict";
@@ -19,9 +20,9 @@
 
     i18n.t = function (key, values) {
       const table = labels[i18n.lang] || labels.id;
-      if (values && values.n === 1 && Object.prototype.hasOwnProperty.call(table, key + "_one")) {
-        key += "_one";
-      }
+      const n = values ? values.n : undefined;
+      const form = n === 0 ? "_zero" : n === 1 ? "_one" : null;
+      if (form && Object.prototype.hasOwnProperty.call(table, key + form)) { key += form; }
       const text = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : labels.id[key];
       return format(text === undefined ? key : text, values);
     };

@@ -130,3 +130,31 @@ def test_a_ticket_of_an_earlier_day_names_its_day_and_speaks_of_it_as_past(
         f"Nomor Anda dipanggil pada {written(yesterday)} tetapi Anda tidak hadir. Nomor ini "
         "tidak berlaku lagi; silakan ambil nomor baru."
     )
+
+
+def test_with_nobody_ahead_the_page_says_you_are_next_not_zero_people(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    officer_at(live_server, "joko", 9)  # SKCK's counter is open: the turn is coming
+    first = call(live_server, kiosk_token, "/tickets", json={"service": "SKCK"})
+    second = call(live_server, kiosk_token, "/tickets", json={"service": "SKCK"})
+
+    phone.goto(first["status_url"])
+    expect(phone.locator("#near")).to_have_text("Anda berikutnya. Bersiaplah menuju loket.")
+    expect(phone).to_have_title(f"Anda berikutnya — {first['number']}")
+    phone.locator("#lang").click()
+    expect(phone.locator("#near")).to_have_text("You are next. Get ready to go to the counter.")
+    expect(phone).to_have_title(f"You are next — {first['number']}")
+    assert "0" not in phone.title().replace(first["number"], "")
+
+    # One ahead: the count, with the singular where the language has one.
+    phone.goto(second["status_url"])
+    expect(phone.locator("#near")).to_have_text(
+        "Only 1 person ahead of you. Get ready to go to the counter."
+    )
+    expect(phone).to_have_title(f"(1) Almost your turn — {second['number']}")
+    phone.locator("#lang").click()
+    expect(phone.locator("#near")).to_have_text(
+        "Tinggal 1 orang lagi di depan Anda. Bersiaplah menuju loket."
+    )
+    expect(phone).to_have_title(f"(1) Segera dipanggil — {second['number']}")
