@@ -1,5 +1,6 @@
 """The visitor's ticket page (/t/<id>) as a phone shows it: a ticket of an earlier day says
-which day it was for.
+which day it was for; nobody ahead reads "you are next"; it fits a 320 px phone and a 390 px
+one zoomed to 200 % without sideways scrolling.
 
 One server for the module; each test uses services of its own, so their queues do not meet.
 """
@@ -158,3 +159,54 @@ def test_with_nobody_ahead_the_page_says_you_are_next_not_zero_people(
         "Tinggal 1 orang lagi di depan Anda. Bersiaplah menuju loket."
     )
     expect(phone).to_have_title(f"(1) Segera dipanggil — {second['number']}")
+
+
+# A small phone, and a 390 px one zoomed to 200 % (195 CSS px).
+NARROW = (320, 195)
+# What must not be wider than its box: the header, the cards, the survey's questions and choices.
+SPILLS = """() => {
+  const root = document.documentElement;
+  const spilling = [];
+  document.querySelectorAll(".top, .ticket, .box, .skm-element, .skm-choice").forEach((el) => {
+    if (el.getClientRects().length && el.scrollWidth > el.clientWidth + 1) {
+      spilling.push(`${el.id || el.className}: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+  });
+  return { scroll: root.scrollWidth, client: root.clientWidth, spilling };
+}"""
+
+
+def test_the_page_and_its_survey_fit_a_narrow_phone_and_200_percent_zoom(
+    browser: Browser, live_server: LiveServer, kiosk_token: str
+) -> None:
+    # Waiting where no counter works yet ("Loket belum buka"), called, and finished with the
+    # survey on the page.
+    waiting = call(live_server, kiosk_token, "/tickets", json={"service": "PKB"})
+    finished = call(live_server, kiosk_token, "/tickets", json={"service": "PBB"})
+    called = call(live_server, kiosk_token, "/tickets", json={"service": "PBB"})
+    officer = officer_at(live_server, "rina", 14)
+    call(live_server, officer, f"/tickets/{finished['id']}/call", json={})
+    call(live_server, officer, f"/tickets/{finished['id']}/start")
+    call(live_server, officer, f"/tickets/{finished['id']}/finish")
+    call(live_server, officer, f"/tickets/{called['id']}/call", json={})
+
+    for width in NARROW:
+        context = browser.new_context(
+            viewport={"width": width, "height": 640}, has_touch=True, is_mobile=True
+        )
+        page = context.new_page()
+        try:
+            for language in ("id", "en"):
+                for ticket, shown in (
+                    (waiting, "#waiting-box"),
+                    (called, "#called-box"),
+                    (finished, "#survey .skm-form"),
+                ):
+                    page.goto(f"{live_server.base_url}/t/{ticket['id']}?lang={language}")
+                    expect(page.locator(shown)).to_be_visible()
+                    fit = page.evaluate(SPILLS)
+                    where = f"{ticket['number']} at {width} px ({language})"
+                    assert fit["scroll"] <= fit["client"], f"{where} scrolls sideways: {fit}"
+                    assert not fit["spilling"], f"{where}: {fit['spilling']}"
+        finally:
+            context.close()
