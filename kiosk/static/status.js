@@ -46,48 +46,56 @@
   let audio = null;
   let soundOn = false;
 
+  /* Writes only a text that changed: the status, the figures and the alerts are live regions,
+     and a screen reader repeats whatever is written into one, even the same words, at every
+     move of the queue. */
+  function show(id, text) {
+    const element = $(id);
+    if (element.textContent !== text) { element.textContent = text; }
+  }
+
   function render() {
     const status = ticket.status;
     document.body.dataset.status = status;
-    $("number").textContent = ticket.number;
-    $("service").textContent = i18n.name(ticket, "service_name");
-    $("agency").textContent = i18n.name(ticket, "agency_name");
+    show("number", ticket.number);
+    show("service", i18n.name(ticket, "service_name"));
+    show("agency", i18n.name(ticket, "agency_name"));
     // The server says whether the ticket's day is the mall's today (the phone's clock and
     // time zone may be anything).
     const past = ticket.day_is_today === false;
     const date = dateText(ticket.day);
     document.body.dataset.pastDay = String(past);
-    $("day").textContent = date;
+    show("day", date);
     $("day-line").classList.toggle("past", past);
     const pill = $("status");
     pill.dataset.status = status;
-    pill.textContent = (status === "unserved" && past
+    show("status", (status === "unserved" && past
       ? t("status_unserved_past", { date: date })
       : t("status_" + status)) +
-      (ticket.transferred && status === "waiting" ? " · " + t("transferred") : "");
+      (ticket.transferred && status === "waiting" ? " · " + t("transferred") : ""));
 
     $("waiting-box").hidden = status !== "waiting";
     if (status === "waiting") {
-      $("ahead").textContent = t("people", { n: ticket.ahead });
-      $("eta").textContent = waitText(ticket);
+      show("ahead", t("people", { n: ticket.ahead }));
+      show("eta", waitText(ticket));
     }
 
     const atCounter = status === "called" || status === "serving";
     $("called-box").hidden = !atCounter;
     if (atCounter) {
-      $("called-lead").textContent = t(status === "called" ? "go_to" : "being_served_at");
-      $("called-counter").textContent = ticket.counter_name || "";
+      show("called-lead", t(status === "called" ? "go_to" : "being_served_at"));
+      show("called-counter", ticket.counter_name || "");
     }
 
     $("message-box").hidden = !MESSAGES[status];
     const message = (past && PAST_MESSAGES[status]) || MESSAGES[status];
-    $("message").textContent = message ? t(message, { date: date }) : "";
+    show("message", message ? t(message, { date: date }) : "");
     $("sound-row").hidden = FINAL.indexOf(status) >= 0;
     $("sound").dataset.t = soundOn ? "sound_ready" : "sound_on";
-    $("sound").textContent = t($("sound").dataset.t);
+    show("sound", t($("sound").dataset.t));
     const near = isNear(ticket);
     $("near").hidden = !near;
-    if (near) { $("near").textContent = t("near_alert", { n: ticket.ahead }); }
+    if (near) { show("near", t("near_alert", { n: ticket.ahead })); }
     document.title = titleFor(ticket, near);
   }
 

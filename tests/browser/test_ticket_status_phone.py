@@ -1,6 +1,6 @@
 """The visitor's ticket page (/t/<id>) as a phone shows it: a ticket of an earlier day says
 which day it was for; nobody ahead reads "you are next"; it fits a 320 px phone and a 390 px
-one zoomed to 200 % without sideways scrolling.
+one zoomed to 200 % without sideways scrolling; screen readers hear the status change.
 
 One server for the module; each test uses services of its own, so their queues do not meet.
 """
@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from core.store import UnitOfWork, make_engine, tickets
+from tests.browser.conftest import wait_for_js
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -210,3 +211,44 @@ def test_the_page_and_its_survey_fit_a_narrow_phone_and_200_percent_zoom(
                     assert not fit["spilling"], f"{where}: {fit['spilling']}"
         finally:
             context.close()
+
+
+# Counts what the page writes into <main> (text, not the attributes that show and hide boxes).
+WATCH_WRITES = """() => {
+  window.writes = [];
+  const watch = { childList: true, characterData: true, subtree: true };
+  new MutationObserver((records) => {
+    records.forEach((r) => window.writes.push(r.target.id || r.target.parentElement.id));
+  }).observe(document.querySelector("main"), watch);
+}"""
+READS = """(id) => performance.getEntriesByType("resource")
+  .filter((entry) => entry.name.includes("/api/v1/tickets/" + id)).length"""
+
+
+def test_the_status_people_ahead_and_estimate_are_a_polite_live_region(
+    phone: Page, live_server: LiveServer, kiosk_token: str
+) -> None:
+    ahead = call(live_server, kiosk_token, "/tickets", json={"service": "TILANG"})
+    mine = call(live_server, kiosk_token, "/tickets", json={"service": "TILANG"})
+    phone.goto(mine["status_url"])
+    expect(phone.locator("#ahead")).to_have_text("1 orang")
+
+    for region in ("#status", "#waiting-box .figures", "#message-box"):
+        expect(phone.locator(region)).to_have_attribute("aria-live", "polite")
+    expect(phone.locator("#waiting-box .figures")).to_have_attribute("aria-atomic", "true")
+
+    # The queue moves behind the visitor: the page reads its status again, and what did not
+    # change is not written again (a screen reader would repeat it at every move).
+    phone.evaluate(WATCH_WRITES)
+    reads = phone.evaluate(READS, mine["id"])
+    call(live_server, kiosk_token, "/tickets", json={"service": "TILANG"})
+    wait_for_js(phone, f"({READS})({mine['id']!r}) > {reads}")
+    phone.wait_for_timeout(300)
+    assert phone.evaluate("window.writes") == []
+
+    # The visitor ahead is called: the count changes, and only what changed is written.
+    officer = officer_at(live_server, "dewi", 38)
+    assert call(live_server, officer, "/counters/38/call-next")["id"] == ahead["id"]
+    expect(phone.locator("#ahead")).to_have_text("0 orang")
+    assert "ahead" in phone.evaluate("window.writes")
+    assert "number" not in phone.evaluate("window.writes")
