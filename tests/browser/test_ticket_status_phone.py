@@ -1,6 +1,7 @@
 """The visitor's ticket page (/t/<id>) as a phone shows it: a ticket of an earlier day says
 which day it was for; nobody ahead reads "you are next"; it fits a 320 px phone and a 390 px
-one zoomed to 200 % without sideways scrolling; screen readers hear the status change.
+one zoomed to 200 % without sideways scrolling; screen readers hear the status change; the
+call does not flash for a visitor who asked for less motion.
 
 One server for the module; each test uses services of its own, so their queues do not meet.
 """
@@ -252,3 +253,36 @@ def test_the_status_people_ahead_and_estimate_are_a_polite_live_region(
     expect(phone.locator("#ahead")).to_have_text("0 orang")
     assert "ahead" in phone.evaluate("window.writes")
     assert "number" not in phone.evaluate("window.writes")
+
+
+def test_the_call_does_not_flash_when_the_phone_asks_for_reduced_motion(
+    browser: Browser, live_server: LiveServer, kiosk_token: str
+) -> None:
+    officer = officer_at(live_server, "ayu", 35)
+    seen = {}
+    for motion in ("no-preference", "reduce"):
+        mine = call(live_server, kiosk_token, "/tickets", json={"service": "NIKAH"})
+        context = browser.new_context(
+            viewport=PHONE, has_touch=True, is_mobile=True, reduced_motion=motion
+        )
+        try:
+            page = context.new_page()
+            page.goto(mine["status_url"])
+            expect(page.locator("#status")).to_have_text("Menunggu")
+            assert call(live_server, officer, "/counters/35/call-next")["id"] == mine["id"]
+            expect(page.locator("body")).to_have_attribute("data-alerts", "1")
+            expect(page.locator("#called-box")).to_have_class("box called flash")
+            seen[motion] = page.locator("#called-box").evaluate(
+                "(box) => { const style = getComputedStyle(box);"
+                " return [style.animationName, style.animationDuration, style.boxShadow]; }"
+            )
+        finally:
+            context.close()
+        call(live_server, officer, f"/tickets/{mine['id']}/start")
+        call(live_server, officer, f"/tickets/{mine['id']}/finish")
+
+    assert seen["no-preference"][0] == "flash"  # the yellow ring pulses five times
+    name, _, ring = seen["reduce"]
+    assert name == "none", seen["reduce"]
+    # Still marked, with a steady ring instead.
+    assert "250, 204, 21" in ring, ring
