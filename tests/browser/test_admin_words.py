@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_admin import sign_in
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -29,14 +30,6 @@ def browser_far_away(browser: Any) -> Iterator[Any]:
     )
     yield context.new_page()
     context.close()
-
-
-def sign_in(page: Any, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.base_url}/admin/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{server.base_url}/admin")
 
 
 def toggle_language(page: Any) -> None:
@@ -109,10 +102,10 @@ def test_ticket_states_roles_and_device_kinds_are_words_in_both_languages(
     expect(kind).to_have_text("Layar aula")
     expect(page.locator("tr[data-device='kiosk-lobby'] td").nth(1)).to_have_text("Anjungan")
     expect(page.locator("#add-device select[name=kind] option")).to_have_text(
-        ["Layar aula", "Anjungan"]
+        ["Layar aula", "Anjungan", "Tablet survei"]
     )
     toggle_language(page)
     expect(kind).to_have_text("Hall display")
     expect(page.locator("#add-device select[name=kind] option")).to_have_text(
-        ["Hall display", "Kiosk"]
+        ["Hall display", "Kiosk", "Survey tablet"]
     )

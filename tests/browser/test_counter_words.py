@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.test_counter import ADMIN_NAME, LIVE, issue, sign_in
+from tests.browser.test_counter import LIVE, admin, contexts, issue, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
+__all__ = ["admin", "contexts"]  # the counter tests' fixtures, used here too
 
 
 @pytest.fixture(autouse=True)
@@ -21,26 +22,6 @@ def patient_expectations() -> Iterator[None]:
     expect.set_options(timeout=LIVE)
     yield
     expect.set_options(timeout=5_000)
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
-
-    def new_page() -> Page:
-        context = browser.new_context(viewport={"width": 1366, "height": 900})
-        opened.append(context)
-        return context.new_page()
-
-    yield new_page
-    for context in opened:
-        context.close()
-
-
-@pytest.fixture
-def admin(live_server: LiveServer) -> str:
-    live_server.add_admin(ADMIN_NAME)
-    return live_server.login(ADMIN_NAME, "rahasia-admin")
 
 
 def english(page: Page) -> None:
