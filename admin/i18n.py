@@ -109,6 +109,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "action.filter": {"id": "Saring", "en": "Filter"},
     "form.reason": {"id": "Alasan (tampil di anjungan)", "en": "Reason (shown at kiosks)"},
     "form.new_password": {"id": "Sandi baru", "en": "New password"},
+    # The accessible names of a table row's fields: the row's column heading is not read out.
+    "field.counters": {"id": "Loket yang boleh untuk {user}", "en": "Allowed counters for {user}"},
+    "field.new_password": {"id": "Kata sandi baru untuk {user}", "en": "New password for {user}"},
+    "field.quota": {"id": "Kuota hari ini untuk {service}", "en": "Today's quota for {service}"},
+    "field.close_reason": {
+        "id": "Alasan menutup {service} (tampil di anjungan)",
+        "en": "Reason to close {service} (shown at kiosks)",
+    },
+    "skip.to_content": {"id": "Langsung ke isi", "en": "Skip to content"},
     "form.counters": {"id": "Loket, mis. 1,2", "en": "Counters, e.g. 1,2"},
     "form.agencies": {"id": "Instansi, mis. DISDUKCAPIL", "en": "Agencies, e.g. DISDUKCAPIL"},
     "form.zone": {"id": "Zona (layar)", "en": "Zone (display)"},

@@ -72,6 +72,15 @@
     return text.split(/[\s,]+/).filter(Boolean).map(function (s) { return s.toUpperCase(); });
   }
 
+  // A table row's field has no <label>: its accessible name says which row it belongs to,
+  // relabelled with the page when the language changes (data-i18n-label).
+  function named(field, key, params) {
+    field.dataset.i18nLabel = key;
+    field.dataset.i18nParams = JSON.stringify(params);
+    field.setAttribute("aria-label", t(key, params));
+    return field;
+  }
+
   function button(label, onClick, extra) {
     // data-i18n: the language toggle relabels it with the rest of the page.
     const node = el("button", Object.assign({ type: "button", text: t(label), "data-i18n": label }, extra || {}));
@@ -188,8 +197,11 @@
     }
 
     function row(u) {
-      const counters = el("input", { value: u.counters.join(","), size: 8, "data-counters": u.username });
-      const password = el("input", { type: "password", placeholder: t("form.new_password"), size: 10, autocomplete: "new-password" });
+      const counters = named(el("input", { value: u.counters.join(","), size: 8, "data-counters": u.username }),
+        "field.counters", { user: u.username });
+      const password = named(el("input", { type: "password", placeholder: t("form.new_password"), size: 10,
+        autocomplete: "new-password", "data-i18n-placeholder": "form.new_password" }),
+        "field.new_password", { user: u.username });
       const user = encodeURIComponent(u.username);
       return el("tr", { "data-user": u.username }, [
         el("td", { text: u.username }),
@@ -283,8 +295,10 @@
 
     function row(s) {
       const code = encodeURIComponent(s.code);
-      const reason = el("input", { placeholder: t("form.reason"), maxLength: 200 });
-      const quota = el("input", { type: "number", min: 0, value: s.quota === null ? "" : s.quota, size: 5 });
+      const reason = named(el("input", { placeholder: t("form.reason"), maxLength: 200,
+        "data-i18n-placeholder": "form.reason" }), "field.close_reason", { service: s.code });
+      const quota = named(el("input", { type: "number", min: 0, value: s.quota === null ? "" : s.quota, size: 5 }),
+        "field.quota", { service: s.code });
       const state = s.open ? t("status.open")
         : t("closed_reason", { reason: s.closed_reason || "" });
       return el("tr", { "data-service": s.code }, [

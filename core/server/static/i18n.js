@@ -1,8 +1,10 @@
 /*
  * The labels of the counter and management pages: one table per front-end (counter/i18n.py,
  * admin/i18n.py) rendered by the server in Bahasa Indonesia and switched here. Elements carry
- * data-i18n="key" (text), data-i18n-params='{...}', data-i18n-placeholder="key" and
- * data-i18n-title="key". Scripts call AntrianI18n.t(key, params).
+ * data-i18n="key" (text), data-i18n-params='{...}', data-i18n-placeholder="key",
+ * data-i18n-title="key" and data-i18n-label="key" (the accessible name, aria-label, of a field
+ * that has no <label>: a table row's; it takes data-i18n-params too). Scripts call
+ * AntrianI18n.t(key, params).
  * A {count} of one picks the key's singular form, "<key>_one", when the table has it.
  * Numbers and times are written the way the language shown writes them (a decimal comma and
  * "2 Des 2026 22.36.13" in Bahasa Indonesia), times in the zone the page names: the mall's,
@@ -62,14 +64,18 @@
     return day + " " + time;
   }
 
+  function paramsOf(el) {
+    if (!el.dataset.i18nParams) { return null; }
+    try { return JSON.parse(el.dataset.i18nParams); } catch (err) { return null; }
+  }
+
   function apply(root) {
     root = root || document;
     root.querySelectorAll("[data-i18n]").forEach(function (el) {
-      let params = null;
-      if (el.dataset.i18nParams) {
-        try { params = JSON.parse(el.dataset.i18nParams); } catch (err) { params = null; }
-      }
-      el.textContent = t(el.dataset.i18n, params);
+      el.textContent = t(el.dataset.i18n, paramsOf(el));
+    });
+    root.querySelectorAll("[data-i18n-label]").forEach(function (el) {
+      el.setAttribute("aria-label", t(el.dataset.i18nLabel, paramsOf(el)));
     });
     root.querySelectorAll("[data-i18n-placeholder]").forEach(function (el) {
       el.placeholder = t(el.dataset.i18nPlaceholder);
