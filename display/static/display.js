@@ -52,6 +52,7 @@
   const VOICE_START_TIMEOUT_MS = 8000;
   const GAP_MS = 500;
   const TEXT_HOLD_MS = 4000;
+  const FLASH_MS = 4000;             // display.css: `attention 1s ... 4`
   const STALE_AFTER_MS = 30000;      // offline this long: numbers on screen may be wrong, hide them
 
   const $ = (id) => document.getElementById(id);
@@ -365,11 +366,17 @@
     }
   }
 
+  // The new call's mark: four pulses, or (reduced motion, display.css) a steady red panel for
+  // as long; taken off afterwards so a steady mark does not stay on an old call.
+  let flashTimer = null;
+
   function flash() {
     const panel = $("now");
     panel.classList.remove("flash");
     void panel.offsetWidth; // restart the animation
     panel.classList.add("flash");
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(() => panel.classList.remove("flash"), FLASH_MS);
   }
 
   // Offline (or refused), a full-width banner says so at once; after STALE_AFTER_MS the

@@ -247,6 +247,9 @@
         parts.card.classList.remove("shake");
         void parts.card.offsetWidth;
         parts.card.classList.add("shake");
+        // Taken off again: with reduced motion the mark is a steady outline (kiosk.css).
+        clearTimeout(parts.shakeTimer);
+        parts.shakeTimer = setTimeout(function () { parts.card.classList.remove("shake"); }, 800);
       }
       return;
     }
