@@ -20,6 +20,7 @@
  * For tests and remote checks, `window.antrianDisplay` is a read-only view:
  *   .spoken  phrases whose voice actually started, in order
  *   .state   a copy of what the screen shows, the connection state and the announcement log
+ *   .servicePages  the waiting list's pages, each a list of service codes (one page if all fit)
  */
 (function () {
   "use strict";
@@ -53,6 +54,7 @@
   const GAP_MS = 500;
   const TEXT_HOLD_MS = 4000;
   const FLASH_MS = 4000;             // display.css: `attention 1s ... 4`
+  const SERVICE_PAGE_MS = 10000;     // long enough to find one's service and read its count
   const STALE_AFTER_MS = 30000;      // offline this long: numbers on screen may be wrong, hide them
 
   const $ = (id) => document.getElementById(id);
@@ -327,11 +329,16 @@
     }));
   }
 
-  // By ticket prefix, the letter a visitor holds; each name whole, in both languages.
+  // By ticket prefix, the letter a visitor holds; each name whole, in both languages. More
+  // services than fit whole are shown a page at a time (service-pages.js), turned every
+  // SERVICE_PAGE_MS, and the panel's title says so.
+  let servicePage = 0;
+  let servicePages = [];             // the services' codes on each page, for tests and checks
+
   function renderServices() {
     const list = $("services");
     const services = state.services.slice().sort((a, b) => a.prefix.localeCompare(b.prefix));
-    list.replaceChildren(...services.map((service) => {
+    const rows = services.map((service) => {
       const row = element("li", service.open ? "" : "closed");
       row.dataset.service = service.code;
       row.append(element("span", "prefix", service.prefix));
@@ -349,11 +356,30 @@
       }
       row.append(count);
       return row;
-    }));
-    fitServices();
+    });
+    list.replaceChildren(...rows);
+    const pages = fitServices() ? [[0, rows.length]]
+      : window.AntrianServicePages.paginate(list, rows);
+    servicePage %= pages.length;
+    const [start, end] = pages[servicePage];
+    list.replaceChildren(...rows.slice(start, end));
+    servicePages = pages.map(([from, to]) => services.slice(from, to).map((s) => s.code));
+    const mark = $("services-pages");
+    mark.hidden = pages.length < 2;
+    const others = rows.length - (end - start);
+    const page = (servicePage + 1) + "/" + pages.length;
+    mark.replaceChildren("Halaman " + page + " · +" + others + " layanan lainnya",
+      element("span", "en", "Page " + page + " · +" + others + " more services"));
   }
 
-  // Shrink the list's type, never below legible, until every name fits whole.
+  function turnServicePage() {
+    if (servicePages.length < 2) { return; }
+    servicePage = (servicePage + 1) % servicePages.length;
+    renderServices();
+  }
+
+  // Shrink the list's type, never below legible, until every name fits whole. False: even
+  // the smallest type leaves some out.
   function fitServices() {
     const list = $("services");
     let size = 0.8;
@@ -364,6 +390,7 @@
       size -= 0.02;
       list.style.fontSize = size.toFixed(2) + "rem";
     }
+    return !overflows();
   }
 
   // The new call's mark: four pulses, or (reduced motion, display.css) a steady red panel for
@@ -721,6 +748,7 @@
   window.antrianDisplay = Object.freeze({
     get spoken() { return announcer.spoken.slice(); },
     get state() { return publicState(); },
+    get servicePages() { return servicePages.map((page) => page.slice()); },
   });
 
   // ---------------------------------------------------------------- nightly refresh
@@ -745,6 +773,7 @@
   startClock();
   window.addEventListener("resize", () => { if (state.snapshots) { render(); } });
   setInterval(refreshAtNight, 10 * 60 * 1000);
+  setInterval(turnServicePage, SERVICE_PAGE_MS);
   window.AntrianLive.connect({
     // A display's token binds its zone; an admin's preview asks for the zone it shows.
     auth: { token: config.token, zone: config.zone },
