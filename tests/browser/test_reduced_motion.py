@@ -33,9 +33,7 @@ DISPLAY_MOTION = """() => {
 
 @pytest.fixture
 def reduced(browser: Browser) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 1920, "height": 1080}, reduced_motion="reduce"
-    )
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, reduced_motion="reduce")
     yield context
     context.close()
 
@@ -67,7 +65,7 @@ def test_the_display_marks_a_call_without_flashing_or_scrolling(
     track = page.locator("#running-text")
     expect(track).to_be_visible()
     box = track.bounding_box()
-    assert box and 0 <= box["x"] and box["x"] + box["width"] <= 1920, box
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1920, box
     # Taken off afterwards: a steady mark must not stay on an old call.
     expect(page.locator("#now")).not_to_have_class(re.compile(r"\bflash\b"), timeout=15_000)
 
