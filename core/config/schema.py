@@ -382,6 +382,21 @@ class ConfigFile(_Section):
                 check_known(k.zone, zones, "zone", i, "zone")
         return kiosks
 
+    @model_validator(mode="after")
+    def _every_service_served(self) -> ConfigFile:
+        """A service no counter lists would take tickets that no officer can ever call."""
+        served = {code for counter in self.counters for code in counter.services}
+        for i, service in enumerate(self.services):
+            if service.code not in served:
+                raise KeyProblem(
+                    f"no counter serves {service.code!r}, so its tickets could never be "
+                    "called; add it to a counter's services or remove the service",
+                    "services",
+                    i,
+                    "code",
+                )
+        return self
+
     def to_settings(
         self,
         *,

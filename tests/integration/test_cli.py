@@ -152,12 +152,21 @@ def test_check_config_reports_a_broken_file_in_one_line_and_exits_2(tmp_path: Pa
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def unserved_service(data: dict) -> None:
+    """No counter serves the last service any more (a counter left with none goes too)."""
+    code = data["services"][-1]["code"]
+    for counter in data["counters"]:
+        counter["services"] = [s for s in counter["services"] if s != code]
+    data["counters"] = [c for c in data["counters"] if c["services"]]
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
         (duplicate_prefix, ["services[1].prefix", "'A'"]),
         (unknown_zone, ["counters[0].zone", "'Q'"]),
         (unknown_printer, ["laser"]),
+        (unserved_service, ["services[", ".code", "no counter serves"]),
     ],
 )
 def test_each_config_mistake_is_one_line(  # type: ignore[no-untyped-def]

@@ -495,6 +495,12 @@ MISTAKES = [
         "address",
     ),
     ("database url is a file name", lambda d: d.update(database_url="x.db"), "database_url", "URL"),
+    (
+        "a service no counter serves",
+        _set("counters[0].services", ["KTP"]),  # counter 1 was the only one with KK
+        "services[1].code",
+        "no counter serves 'KK'",
+    ),
 ]
 
 
