@@ -107,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command in ("check-config", "serve"):
+            from core.server.hub import session_check_seconds
             from core.server.security import proxy_hops
 
-            proxy_hops()  # the part of the configuration in the environment
+            proxy_hops()  # the parts of the configuration in the environment
+            session_check_seconds()
         if args.command == "check-config":
             _check_config(settings)
             print(
@@ -362,17 +364,6 @@ def _first_admin_file(settings) -> Path:  # type: ignore[no-untyped-def]
     return Path.cwd() / FIRST_ADMIN_FILE
 
 
-def _session_check_seconds() -> float:
-    from core.server.hub import SESSION_CHECK_SECONDS
-
-    raw = os.environ.get("ANTRIAN_SESSION_CHECK_SECONDS", "")
-    try:
-        value = float(raw) if raw else SESSION_CHECK_SECONDS
-    except ValueError:
-        raise DomainError(f"ANTRIAN_SESSION_CHECK_SECONDS must be a number, not {raw!r}.") from None
-    return max(0.2, value)
-
-
 def _banner(settings, host: str, port: int, how: str) -> None:  # type: ignore[no-untyped-def]
     base = f"http://{host}:{port}"
     print(
@@ -386,6 +377,7 @@ def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
     """The production server: gunicorn's threaded workers (core/server/production.py)."""
     from core.server import production
     from core.server.app import prepare_database
+    from core.server.hub import session_check_seconds
 
     if args.workers > 1 and not settings.message_queue:
         raise DomainError(
@@ -393,7 +385,7 @@ def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
             "process reaches the screens connected to the others: set ANTRIAN_MESSAGE_QUEUE "
             "(or message_queue in config.yaml), e.g. redis://127.0.0.1:6379/0."
         )
-    check_seconds = _session_check_seconds()
+    check_seconds = session_check_seconds()
     faulthandler.enable()
     # Once per start, before any worker: the schema, the mall's rows, the first admin.
     prepare_database(
@@ -417,13 +409,14 @@ def _serve_dev(settings, host: str, port: int) -> int:  # type: ignore[no-untype
     """Werkzeug's development server (`--dev`): one process, every duty started here."""
     from core.accounts import warm_up
     from core.server.app import create_app, socketio_of
+    from core.server.hub import session_check_seconds
     from core.server.production import start_duties
 
     # A fatal signal (SIGBUS from a database file's shared memory, SIGSEGV in a C library)
     # must leave a trace in the log instead of a silent exit.
     faulthandler.enable()
     app = create_app(settings)
-    start_duties(app, _session_check_seconds())
+    start_duties(app, session_check_seconds())
     warm_up()
     _first_admin(app.extensions["antrian.accounts"], settings, sys.stdout)
     _banner(settings, host, port, "development server")

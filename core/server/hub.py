@@ -18,10 +18,12 @@ asks for a snapshot is checked again on the spot.
 from __future__ import annotations
 
 import logging
+import math
+import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import request
@@ -29,6 +31,7 @@ from flask_socketio import SocketIO, disconnect, join_room
 
 from core import staff
 from core.accounts import ROLES, Accounts, Unauthorized, token_hash
+from core.config import ConfigError
 from core.context import SYSTEM, Actor
 from core.events import Event, TicketEvent
 from core.handlers import QueueService
@@ -39,6 +42,31 @@ log = logging.getLogger(__name__)
 VERSION_BEACON_SECONDS = 2.0
 
 SESSION_CHECK_SECONDS = 10.0
+SESSION_CHECK_KEY = "ANTRIAN_SESSION_CHECK_SECONDS"
+# Quicker than this the checks would keep the database busy; slower, and a revoked device or
+# a disabled account could keep watching the queue for longer than anyone would expect.
+SESSION_CHECK_RANGE = (0.2, 3600.0)
+
+
+def session_check_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """How often live connections are checked (`ANTRIAN_SESSION_CHECK_SECONDS`), checked at
+    start by `antrian check-config` and `antrian serve`, like the rest of the configuration."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(SESSION_CHECK_KEY, "")
+    if not raw.strip():
+        return SESSION_CHECK_SECONDS
+    low, high = SESSION_CHECK_RANGE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigError(
+            SESSION_CHECK_KEY,
+            f"how often live connections are checked, in seconds from {low:g} to {high:g} "
+            f"(got {raw!r}); leave it unset for {SESSION_CHECK_SECONDS:g}.",
+        )
+    return value
 
 
 class Hub:

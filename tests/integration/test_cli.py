@@ -21,8 +21,11 @@ from tests.integration.conftest import tables_as_before_migrations
 from tests.support.live import ROOT, LiveServer, free_port, write_all_day_config
 
 
-def antrian(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
+def antrian(
+    config: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command in its own process, with only the `ANTRIAN_` variables of `env`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "core.server.cli", "--config", str(config), *args],
         cwd=ROOT,
@@ -196,6 +199,44 @@ def test_check_config_accepts_the_demo(config: Path, capsys: pytest.CaptureFixtu
     code, out, err = run_main(config, "check-config", capsys=capsys)
     assert code == 0, err
     assert out.startswith("OK: Mal Pelayanan Publik Merdeka Kota Malang")
+
+
+BAD_SESSION_CHECKS = ["sepuluh", "0", "-5", "nan", "inf", "86400"]
+
+
+@pytest.mark.parametrize("value", BAD_SESSION_CHECKS)
+def test_check_config_refuses_a_bad_session_check_interval_in_one_line(
+    config: Path, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("ANTRIAN_SESSION_CHECK_SECONDS", value)
+    code, _, err = run_main(config, "check-config", capsys=capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("Configuration error: ANTRIAN_SESSION_CHECK_SECONDS: ")
+    assert repr(value) in lines[0] and "0.2 to 3600" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["sepuluh", "0"])
+def test_serve_refuses_a_bad_session_check_interval_before_anything_starts(
+    config: Path, value: str
+):
+    result = antrian(
+        config, "serve", "--port", str(free_port()), env={"ANTRIAN_SESSION_CHECK_SECONDS": value}
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: ANTRIAN_SESSION_CHECK_SECONDS: ")
+    assert not (config.parent / "antrian.db").exists()  # refused before the database
+
+
+def test_a_good_session_check_interval_passes_check_config(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    monkeypatch.setenv("ANTRIAN_SESSION_CHECK_SECONDS", " 2.5 ")
+    code, out, err = run_main(config, "check-config", capsys=capsys)
+    assert (code, out.startswith("OK: ")) == (0, True), err
 
 
 def test_the_first_start_keeps_the_admin_password_out_of_the_log(tmp_path: Path):
