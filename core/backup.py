@@ -6,6 +6,7 @@ made, and the copy is the database as it was at one commit (taken in one step, i
 pages from before and after a change). The copy goes to a temporary file beside the
 destination and is renamed into place only after SQLite's integrity check passed, so a
 backup that was cut off (disk full, kill) never leaves a half file under the name asked for.
+Like the database, the copy is readable by its owner alone (0600).
 
 PostgreSQL has its own tools for this (`pg_dump`, or base backups with WAL archiving for
 point-in-time recovery); docs/deploy.md says how. `antrian backup` says so instead of
@@ -58,12 +59,20 @@ def backup_database(database_url: str, destination: str | os.PathLike[str]) -> B
         os.replace(partial, target)
     except sqlite3.Error as exc:
         raise DomainError(f"The backup failed and was removed: {exc}") from None
+    except OSError as exc:
+        raise DomainError(
+            f"Cannot write the backup in {target.parent}: {exc.strerror or exc}; "
+            "choose a folder this user may write to (nothing was written)."
+        ) from None
     finally:
         partial.unlink(missing_ok=True)
     return BackupDone(target, target.stat().st_size, tickets, revision)
 
 
 def _copy(source: Path, partial: Path) -> None:
+    # The copy holds the database's NIK and phone numbers: readable by its owner alone (a
+    # stricter umask still applies), like the database itself (core/engine.py).
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # Read-only URI: a backup never creates or changes the source, even by mistake.
     with (
         sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30) as reader,

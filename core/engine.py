@@ -99,8 +99,35 @@ def connection_shortfall(engine: Engine, wanted: int) -> str | None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    event.listen(engine, "do_connect", _create_private_file)
     event.listen(engine, "connect", _on_sqlite_connect)
     event.listen(engine, "begin", _begin_sqlite)
+
+
+def _create_private_file(
+    _dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+) -> None:
+    """Create a new database file readable by its owner alone, before SQLite does.
+
+    The file holds visitors' NIK and phone numbers, and SQLite would create it 0644 (less
+    the umask) for every local user to read. Made here 0600 (a stricter umask still
+    applies); SQLite gives the -wal and -shm files it adds the database file's own mode.
+    A file that exists is left as it is. Run as root (`antrian db upgrade` from an install
+    script) in a folder the service user owns, the file goes to that user, as SQLite does
+    for the -wal and -shm files, so the service can still open it."""
+    path = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(path, str) or path in ("", ":memory:") or cparams.get("uri"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:  # there already, or no folder to create it in: SQLite's own error says
+        return
+    try:
+        folder = os.stat(os.path.dirname(os.path.abspath(path)))
+        if getattr(os, "geteuid", lambda: -1)() == 0 and folder.st_uid != 0:
+            os.fchown(fd, folder.st_uid, folder.st_gid)
+    finally:
+        os.close(fd)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
