@@ -133,6 +133,22 @@ def current(engine: Engine) -> str | None:
         return _found(conn)
 
 
+def is_unknown(revision: str | None) -> bool:
+    """Whether `revision`, read from a database, names no revision of this code: a newer
+    version of Antrian upgraded the database (or it belongs to another program)."""
+    if revision is None or revision == LEGACY:
+        return False
+    return revision not in {script.revision for script in _scripts().walk_revisions()}
+
+
+def newer_schema(revision: str) -> SchemaError:
+    return SchemaError(
+        f"the database's schema is at revision {revision!r}, which this version of Antrian "
+        f"does not know (its newest is {head()!r}): a newer version has upgraded it. Run that "
+        "version, or restore a backup taken before the upgrade (docs/deploy.md, Backups)"
+    )
+
+
 def upgrade(engine: Engine) -> Upgrade:
     """Bring the database to head under the lock; safe to run from many processes at once."""
     target = head()
@@ -140,6 +156,9 @@ def upgrade(engine: Engine) -> Upgrade:
         before = _found(conn)
     if before == target:
         return Upgrade(before, target)  # the usual start: nothing to lock
+    if is_unknown(before):
+        assert before is not None
+        raise newer_schema(before)  # not Alembic's traceback: going back is no upgrade
     with _locked(engine) as conn:
         before = _found(conn)  # again, under the lock: another process may have done it
         if before == target:

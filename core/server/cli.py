@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Alembic announces each of its plugins at INFO when it is imported.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    settings = None
     try:
         settings = load_settings(args.config)
         if args.command in ("check-config", "serve"):
@@ -141,6 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        from core.server.startup import database_problem
+
+        problem = settings and database_problem(exc, settings.database_url)
+        if not problem:
+            raise
+        print(f"Database error: {problem}", file=sys.stderr)
+        return 1
 
 
 def _positive(raw: str) -> int:
@@ -152,14 +161,18 @@ def _positive(raw: str) -> int:
 
 def _check_config(settings) -> None:  # type: ignore[no-untyped-def]
     """What start-up checks beyond loading the file, without opening the database or a
-    printer: the printers' entries and the database URL's driver."""
+    printer: the printers' entries, the database URL's driver and a SQLite data folder."""
     from core.server.printing import printer_specs
+    from core.server.startup import sqlite_folder_problem
     from core.store import make_engine
     from printers.devices import build_printer
 
     for spec in printer_specs(settings).values():
         build_printer(spec)  # opens nothing
     make_engine(settings.database_url).dispose()  # connects to nothing
+    problem = sqlite_folder_problem(settings.database_url)  # stat and access calls only
+    if problem:
+        raise ConfigError("database_url", problem)
 
 
 def _backup(settings, path: str) -> int:  # type: ignore[no-untyped-def]
@@ -174,8 +187,6 @@ def _backup(settings, path: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
-    from sqlalchemy.exc import OperationalError
-
     from core import migrations
     from core.store import make_engine
 
@@ -188,6 +199,9 @@ def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
                 print("none: tables made before migrations ('antrian db upgrade' adopts them)")
             elif found is None:
                 print("none: no tables yet")
+            elif migrations.is_unknown(found):
+                print(f"{found}: newer than this version of Antrian, whose head is {head}")
+                return 0
             else:
                 print(f"{found}{' (head)' if found == head else ''}")
             if found != head:
@@ -205,11 +219,8 @@ def _db(settings, args) -> int:  # type: ignore[no-untyped-def]
         path = migrations.new_revision(engine, args.message, autogenerate=args.autogenerate)
         print(f"Wrote {path}; read it through before committing it.")
         return 0
-    except (migrations.SchemaError, OperationalError) as exc:
-        print(f"Database error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 1
     finally:
-        engine.dispose()
+        engine.dispose()  # a failure is explained by main()
 
 
 def _build_app(settings):  # type: ignore[no-untyped-def]
