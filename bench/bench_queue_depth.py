@@ -144,6 +144,11 @@ def mall_overrides(code: str, url: str, message_queue: str | None) -> dict[str, 
     for counter in counters:
         if counter["number"] in OFFICERS:
             counter.update(agency="DISDUKCAPIL", services=list(CALLED), zone="A")
+    # The services only counters 1..8 served go to a counter no officer signs in to: the
+    # configuration needs a counter for every service, and the race stays on the four.
+    served = {code for counter in counters for code in counter["services"]}
+    spare = next(c for c in counters if c["number"] not in OFFICERS)
+    spare["services"] += [s["code"] for s in data["services"] if s["code"] not in served]
     overrides["counters"] = counters
     overrides["database_url"] = url
     if message_queue:
