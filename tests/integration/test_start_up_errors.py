@@ -8,7 +8,6 @@ traceback.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sqlite3
 import subprocess
@@ -20,32 +19,30 @@ import pytest
 
 from tests.support.live import ROOT, free_port, write_all_day_config
 
-PR_CAPBSET_DROP = 24
-CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2
-
-
-def _as_an_ordinary_user() -> None:
-    """In the child, before it runs Python: without root's power to write anywhere, so a
-    folder's mode counts for the test run as root too (a container's CI). Other users have
-    no such power to drop."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+# Root may write into any folder, whatever its mode: a test run as root (a container's CI)
+# starts the command through this launcher, which gives that power up for good before the
+# command's Python starts (dropped from the bounding set, it is gone after the exec), so the
+# folder's mode counts. Other users have no such power to give up.
+AS_AN_ORDINARY_USER = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+    if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+os.execv(sys.executable, [sys.executable, "-m", "core.server.cli", *sys.argv[1:]])
+"""
 
 
 def antrian(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
+    start = ["-c", AS_AN_ORDINARY_USER] if os.geteuid() == 0 else ["-m", "core.server.cli"]
     return subprocess.run(
-        [sys.executable, "-m", "core.server.cli", "--config", str(config), *args],
+        [sys.executable, *start, "--config", str(config), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=_as_an_ordinary_user,
     )
 
 
