@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         from core.server.startup import database_problem
 
-        problem = settings and database_problem(exc, settings.database_url)
+        problem = database_problem(exc, settings.database_url) if settings else None
         if not problem:
             raise
         print(f"Database error: {problem}", file=sys.stderr)
@@ -338,6 +338,13 @@ def _first_admin(accounts, settings, out) -> None:  # type: ignore[no-untyped-de
     manager, output sent to a file) it is written to a file only this user can read, beside the
     database (or the configuration file), and the output says where."""
     password = secrets.token_urlsafe(12)
+    path = None if out.isatty() else _first_admin_file(settings)
+    if path is not None and not accounts.list_users():
+        from core.server.startup import first_admin_file_problem
+
+        problem = first_admin_file_problem(path)  # before an admin no one could sign in as
+        if problem:
+            raise DomainError(problem)
     # Only if there is no account at all; of processes starting at once, one adds it.
     if not accounts.add_first_admin(password):
         return
@@ -349,7 +356,7 @@ def _first_admin(accounts, settings, out) -> None:  # type: ignore[no-untyped-de
         )
         out.flush()
         return
-    path = _first_admin_file(settings)
+    assert path is not None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # an older file of the same name keeps no wider mode

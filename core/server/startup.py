@@ -85,6 +85,21 @@ def sqlite_folder_problem(database_url: str) -> str | None:
     return None
 
 
+def first_admin_file_problem(path: Path) -> str | None:
+    """Why the first admin's password could not be written to `path` (the server's output
+    is no terminal), or None. Asked before the admin is created: an admin whose password
+    went nowhere would lock the operator out of a new mall."""
+    folder = path.parent
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK | os.X_OK)
+    if writable:
+        return None
+    return (
+        f"the first start writes the new admin's password to {path}, but the user {_user()} "
+        f"may not write there: make {folder} writable for that user, or start the server "
+        "once on a terminal (it shows the password), or add an admin with 'antrian user add'."
+    )
+
+
 def _sqlite_failure(exc: BaseException, database: str | None) -> str:
     said = describe(exc)
     damaged = "not a database" in said or "malformed" in said

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from core.store import make_engine, users
 from tests.support.live import ROOT, free_port, write_all_day_config
 
 # Root may write into any folder, whatever its mode: a test run as root (a container's CI)
@@ -162,3 +164,32 @@ def test_a_schema_upgraded_by_a_newer_version(
     current = antrian(config, "db", "current")
     assert current.stdout.startswith("0999: newer than this version of Antrian")
     assert "upgrades" not in current.stdout  # no upgrade goes backwards
+
+
+# --------------------------------------------------------------------------- first admin
+
+
+@pytest.mark.postgres
+def test_the_first_start_refuses_to_make_an_admin_whose_password_it_cannot_write(
+    tmp_path: Path, postgres_url: str
+):
+    """On PostgreSQL the password file goes beside the configuration file; under a service
+    manager that folder may be read-only (/etc/antrian). The server says so before it makes
+    an admin nobody could sign in as."""
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    config = write_all_day_config(folder, port=5000, database_url=postgres_url)
+    assert antrian(config, "db", "upgrade").returncode == 0  # its log lines out of the way
+    folder.chmod(0o555)
+    try:
+        line = one_line(antrian(config, *serve()), "Error: ")
+    finally:
+        folder.chmod(0o755)
+    assert f"writes the new admin's password to {folder / 'antrian-admin-password.txt'}" in line
+    assert "antrian user add" in line
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(users)).scalar_one() == 0
+    finally:
+        engine.dispose()
