@@ -8,17 +8,17 @@ from datetime import date, time
 from core.config import Settings
 from core.forecast import Span, without_breaks
 
-SERVE_AFTER_HOURS_MINUTES = 60.0  # officers serve who took a number before closing
-
 
 def plan_from_config(settings: Settings, day: date) -> dict[int, list[Span]]:
     """Without a staffing plan, a counter works from the first of its services' opening
-    to an hour after the last one's closing (officers serve who took a number), less the
+    to `mall.serve_after_closing_minutes` after the last one's closing (officers serve who
+    took a number; the day closes then, core/usecases/closing.py), less the
     mall's breaks of the weekday (`calendar.breaks`, Friday prayers) and its own
     (`counters[].breaks`, a lunch rotation). Services closed on the date (a holiday, a
     local closure) give it no hours; a counter with none left does not work."""
     weekday = day.weekday()
     mall_break = settings.calendar.breaks.get(weekday)
+    grace = float(settings.mall.serve_after_closing_minutes)
     plan: dict[int, list[Span]] = {}
     for counter in settings.counters:
         hours = [
@@ -31,7 +31,7 @@ def plan_from_config(settings: Settings, day: date) -> dict[int, list[Span]]:
             continue
         start = min(_minute_of(h.start) for h in hours)
         end = max(_minute_of(h.end) for h in hours)
-        day_span = Span(start, min(24 * 60, end + SERVE_AFTER_HOURS_MINUTES))
+        day_span = Span(start, min(24 * 60, end + grace))
         pauses = [*counter.breaks_on(weekday), *([mall_break] if mall_break else [])]
         spans = without_breaks(
             day_span, [Span(_minute_of(b.start), _minute_of(b.end)) for b in pauses]

@@ -213,6 +213,11 @@ AmberPercent = Annotated[
 ServiceMinutes = Annotated[
     float, Field(strict=True, gt=0), worded("must be a positive number of minutes")
 ]
+ServeAfterClosing = Annotated[
+    int,
+    Field(strict=True, ge=0, le=1440),
+    worded("must be a whole number of minutes from 0 to 1440 (0: the day closes with the hours)"),
+]
 DatabaseConnections = Annotated[
     int,
     Field(strict=True, ge=1, le=1000),

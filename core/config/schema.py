@@ -41,6 +41,7 @@ from core.config.fields import (
     Prefix,
     Printer,
     PriorityRatio,
+    ServeAfterClosing,
     ServiceCodes,
     ServiceMinutes,
     TargetWait,
@@ -61,6 +62,7 @@ from core.config.values import (
     DEFAULT_PRIORITY_RATIO,
     DEFAULT_PUBLIC_BASE_URL,
     DEFAULT_REMOTE_SHARE,
+    DEFAULT_SERVE_AFTER_CLOSING_MINUTES,
     DEFAULT_SERVICE_MINUTES,
     DEFAULT_TARGET_WAIT_MINUTES,
     Agency,
@@ -88,6 +90,7 @@ class MallSection(_Section):
     public_base_url: OptionalText = None
     running_text: OptionalText = None
     opening_hours: Week
+    serve_after_closing_minutes: ServeAfterClosing = DEFAULT_SERVE_AFTER_CLOSING_MINUTES
 
     @field_validator("public_base_url")
     @classmethod
@@ -113,6 +116,7 @@ class MallSection(_Section):
             opening_hours=self.opening_hours.to_value(),
             public_base_url=base_url,
             running_text=self.running_text or "",
+            serve_after_closing_minutes=self.serve_after_closing_minutes,
         )
 
 

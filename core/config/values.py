@@ -27,6 +27,7 @@ DEFAULT_REMOTE_SHARE = 0.5
 DEFAULT_ALERT_AHEAD = 3
 DEFAULT_AMBER_PERCENT = 75
 DEFAULT_BREAK_LIMIT_MINUTES = 30
+DEFAULT_SERVE_AFTER_CLOSING_MINUTES = 60
 
 ENV_CONFIG = "ANTRIAN_CONFIG"
 ENV_DATABASE_URL = "ANTRIAN_DATABASE_URL"
@@ -177,6 +178,9 @@ class Mall:
     opening_hours: dict[int, TimeRange | None]
     public_base_url: str
     running_text: str
+    # Officers still call and serve who took a number before the last service closed; the
+    # day closes this long after its hours end (core/usecases/closing.py).
+    serve_after_closing_minutes: int = DEFAULT_SERVE_AFTER_CLOSING_MINUTES
 
 
 @dataclass(frozen=True)

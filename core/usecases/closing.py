@@ -2,11 +2,19 @@
 
 Without this a day never ended: after midnight yesterday's called tickets blocked their
 counters, waiting ones stayed "7 ahead" for days and held ones vanished into a queue nobody
-could call. A day closes `SERVE_AFTER_CLOSING` after the last service of that day stops
-issuing (officers still serve the visitors who took a number before closing), and in any
-case once the next local day has begun. Every ticket still open then ends `unserved` with an
-event row of its own (reports count them; the visitor's page says so), and counters left
-open or on break are closed, once, when the day closes.
+could call. A day closes `mall.serve_after_closing_minutes` (config.yaml, an hour by
+default) after the last service of that day stops issuing (officers still serve the visitors
+who took a number before closing), and in any case once the next local day has begun. Every
+ticket still waiting, called or held then ends `unserved` with an event row of its own
+(reports count them; the visitor's page says so), and counters left open or on break are
+closed, once, when the day closes.
+
+A visit in progress is spared: a ticket being served (`serving`) is the officer's to finish,
+and its counter stays open until the officer closes it. Ending it would cut a visitor off at
+the desk, and a restart after today's hours were shortened in config.yaml closes the day at
+once. At the latest it ends `unserved` (from `serving`) when the next local day begins (the
+mall's midnight), and its counter closes with it, so a forgotten ticket never blocks a
+counter into the next day.
 
 It runs from a background task of the server every minute, and before the first command of a
 new day in each process (`DayCloser.before_command`), so a server that slept through
@@ -30,25 +38,28 @@ from core.context import SYSTEM
 from core.store import app_settings, counter_state, daily_sequences, service_state, tickets
 from core.tickets import TicketStatus
 from core.usecases.summarizing import CLOSE_LOOKBACK, build_closed_days
-from core.usecases.unit import changing
+from core.usecases.unit import Change, changing
 
 if TYPE_CHECKING:
     from core.context import MallContext
 
 log = logging.getLogger(__name__)
 
-SERVE_AFTER_CLOSING = timedelta(hours=1)
 OPEN_STATUSES = (
     TicketStatus.WAITING.value,
     TicketStatus.CALLED.value,
     TicketStatus.SERVING.value,
     TicketStatus.ON_HOLD.value,
 )
+# What the closing by the hours ends: all but a visit being served, which ends, at the
+# latest, with the next local day.
+CLOSED_AT_CLOSING = tuple(s for s in OPEN_STATUSES if s != TicketStatus.SERVING.value)
 
 
 def day_closes_at(ctx: MallContext, day: date) -> datetime:
     """When `day` closes, in the mall's time zone: the latest end of that weekday's hours
-    (the mall's and each service's) plus `SERVE_AFTER_CLOSING`, at the latest midnight."""
+    (the mall's and each service's) plus `mall.serve_after_closing_minutes`, at the latest
+    midnight."""
     settings = ctx.settings
     tz = settings.mall.tz
     midnight = datetime.combine(day + timedelta(days=1), time(0), tz)
@@ -63,7 +74,8 @@ def day_closes_at(ctx: MallContext, day: date) -> datetime:
         return datetime.combine(day, time(0), tz)
     if time.max in ends:
         return midnight
-    return min(midnight, datetime.combine(day, max(ends), tz) + SERVE_AFTER_CLOSING)
+    grace = timedelta(minutes=settings.mall.serve_after_closing_minutes)
+    return min(midnight, datetime.combine(day, max(ends), tz) + grace)
 
 
 def last_closed_day(ctx: MallContext) -> date:
@@ -76,42 +88,52 @@ def last_closed_day(ctx: MallContext) -> date:
 def close_ended_days(ctx: MallContext) -> int:
     """Close every ended day that still has open tickets; the number of tickets closed."""
     through = last_closed_day(ctx)
+    today = ctx.now().astimezone(ctx.settings.mall.tz).date().isoformat()
     closed = 0
     with changing(ctx) as change:
         conn = change.conn
         marker = _lock_marker(ctx, conn)
+        left_serving: list[int] = []  # counters whose visit in progress outlived its day
         for day in _days_to_sweep(ctx, conn, marker, through):
+            # Today (closed by its hours) spares the visits in progress; a past day does not.
+            statuses = OPEN_STATUSES if day < today else CLOSED_AT_CLOSING
             for row in conn.execute(
                 select(tickets)
                 .where(
                     tickets.c.mall == ctx.mall,
                     tickets.c.day == day,
-                    tickets.c.status.in_(OPEN_STATUSES),
+                    tickets.c.status.in_(statuses),
                 )
                 .order_by(tickets.c.seq)
             ):
                 ticket = repository.ticket_from_row(row)
                 from_status = ticket.status
+                if from_status == TicketStatus.SERVING and ticket.counter is not None:
+                    left_serving.append(ticket.counter)
                 ticket.close_with_the_day(ctx.now())
                 repository.save_ticket(conn, ticket)
                 change.record_ticket(ticket, "close_day", SYSTEM, from_status)
                 closed += 1
+        if left_serving:
+            _close_counters(ctx, change, left_serving)
         if marker is None or marker < through.isoformat():
-            # The day closes now, once: counters left open or on break close with it.
+            # The day closes now, once: counters left open or on break close with it, but
+            # for those still serving a visitor (their officer closes them after it).
+            serving = select(tickets.c.counter).where(
+                tickets.c.mall == ctx.mall,
+                tickets.c.status == TicketStatus.SERVING.value,
+                tickets.c.counter.is_not(None),
+            )
             numbers = list(
                 conn.execute(
                     select(counter_state.c.number).where(
-                        counter_state.c.mall == ctx.mall, counter_state.c.status != "closed"
+                        counter_state.c.mall == ctx.mall,
+                        counter_state.c.status != "closed",
+                        counter_state.c.number.not_in(serving),
                     )
                 ).scalars()
             )
-            if numbers:
-                conn.execute(
-                    update(counter_state)
-                    .where(counter_state.c.mall == ctx.mall, counter_state.c.number.in_(numbers))
-                    .values(status="closed", reason=None, officer=None, updated_at=ctx.now())
-                )
-            change.counters_changed.extend(numbers)
+            _close_counters(ctx, change, numbers)
             # A service closed "for today" with a reason opens again with the next day.
             reopened = list(
                 conn.execute(
@@ -129,6 +151,27 @@ def close_ended_days(ctx: MallContext) -> int:
     if closed:
         log.info("closed the day through %s: %d tickets unserved", through, closed)
     return closed
+
+
+def _close_counters(ctx: MallContext, change: Change, numbers: list[int]) -> None:
+    """Close these counters (those not closed already) and tell their terminals."""
+    conn = change.conn
+    still_open = list(
+        conn.execute(
+            select(counter_state.c.number).where(
+                counter_state.c.mall == ctx.mall,
+                counter_state.c.number.in_(numbers),
+                counter_state.c.status != "closed",
+            )
+        ).scalars()
+    )
+    if still_open:
+        conn.execute(
+            update(counter_state)
+            .where(counter_state.c.mall == ctx.mall, counter_state.c.number.in_(still_open))
+            .values(status="closed", reason=None, officer=None, updated_at=ctx.now())
+        )
+    change.counters_changed.extend(n for n in still_open if n not in change.counters_changed)
 
 
 def _marker_key(ctx: MallContext) -> str:
@@ -163,15 +206,22 @@ def _days_to_sweep(
 
 
 class DayCloser:
-    """Runs `close_ended_days` before the first command after a day ended, once per process."""
+    """Runs `close_ended_days` before the first command after a day ended, and the first of
+    a new local day (a visit in progress spared at yesterday's close ends then), once per
+    process."""
 
     def __init__(self, ctx: MallContext) -> None:
         self.ctx = ctx
-        self._closed_through: date | None = None
+        self._closed: tuple[date, date] | None = None  # (closed through, on local day)
         self._lock = threading.Lock()
 
+    def _due(self) -> tuple[date, date]:
+        return last_closed_day(self.ctx), self.ctx.now().astimezone(
+            self.ctx.settings.mall.tz
+        ).date()
+
     def before_command(self) -> None:
-        if self._closed_through != last_closed_day(self.ctx):
+        if self._closed != self._due():
             self.close_now(only_if_due=True)
 
     def close_now(self, *, only_if_due: bool = False) -> int:
@@ -184,11 +234,12 @@ class DayCloser:
 
     def _close(self, only_if_due: bool) -> int:
         with self._lock:
-            through = last_closed_day(self.ctx)
-            if only_if_due and self._closed_through == through:
+            due = self._due()
+            through = due[0]
+            if only_if_due and self._closed == due:
                 return 0  # another thread closed it while this one waited
             closed = close_ended_days(self.ctx)
-            self._closed_through = through
+            self._closed = due
         # The closed days' report rows, from their events, once (core/usecases/summarizing.py).
         try:
             build_closed_days(self.ctx, through, since=through - CLOSE_LOOKBACK)

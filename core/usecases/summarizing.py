@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from core.store import daily_sequences, insert_if_absent
+from core.store import daily_sequences, insert_if_absent, tickets
 from core.store_reports import (
     SUMMED_COLUMNS,
     report_day_channels,
@@ -41,7 +41,7 @@ def build_closed_days(
 ) -> int:
     """Build every day with tickets from `since` up to `through` (default: the last closed
     day) that has no rows yet; the number of days built."""
-    from core.usecases.closing import last_closed_day
+    from core.usecases.closing import OPEN_STATUSES, last_closed_day
 
     latest = last_closed_day(ctx)
     through = min(through, latest) if through else latest
@@ -60,6 +60,19 @@ def build_closed_days(
         days -= set(
             conn.execute(
                 select(report_days_built.c.day).where(report_days_built.c.mall == ctx.mall)
+            ).scalars()
+        )
+        # A visit still being served when its day closed (core/usecases/closing.py) is
+        # counted once it ends: its day is built then, at the latest the next day.
+        days -= set(
+            conn.execute(
+                select(tickets.c.day)
+                .distinct()
+                .where(
+                    tickets.c.mall == ctx.mall,
+                    tickets.c.day.in_(sorted(days)),
+                    tickets.c.status.in_(OPEN_STATUSES),
+                )
             ).scalars()
         )
     for day in sorted(days):

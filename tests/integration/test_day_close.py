@@ -4,18 +4,19 @@ is told; at the day's closing time, at the first command of a new day and after 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import idempotency
 from core.bus import InMemoryPublisher
-from core.config import Settings, load_settings
+from core.config import Settings, TimeRange, load_settings
 from core.handlers import QueueService
 from core.server import housekeeping
 from core.store import idempotency_keys, ticket_events
+from core.store_reports import report_days, report_days_built
 from core.tickets import CounterClosed, TicketStatus
 from core.usecases.closing import day_closes_at
 from tests.conftest import KIOSK, ROOT, FakeClock, officer
@@ -65,8 +66,10 @@ def test_at_closing_time_every_open_ticket_ends_unserved_with_an_event(
     clock.now = CLOSING_PLUS_GRACE
     published = len(publisher.events)
 
-    assert housekeeping.run_once(queue) == 5
-    for ticket in tickets.values():
+    assert housekeeping.run_once(queue) == 4
+    for name, ticket in tickets.items():
+        if name == "serving":
+            continue  # the visit in progress is spared (the next test)
         status = queue.ticket_status(ticket["id"])
         assert (status["status"], status["ahead"], status["eta_minutes"]) == (
             "unserved",
@@ -79,26 +82,100 @@ def test_at_closing_time_every_open_ticket_ends_unserved_with_an_event(
                 ticket_events.c.action == "close_day"
             )
         ).all()
-    assert sorted(r.from_status for r in rows) == [
-        "called",
-        "on_hold",
-        "serving",
-        "waiting",
-        "waiting",
-    ]
+    assert sorted(r.from_status for r in rows) == ["called", "on_hold", "waiting", "waiting"]
     assert {r.officer for r in rows} == {"system"}
     names = [e.name for e in publisher.events[published:]]
-    assert names.count("ticket.unserved") == 5
-    assert names.count("counter.updated") == 2
-    # Counters are released and closed with the day; nothing is left on them.
-    for number in (1, 2):
-        state = queue.counter_state(number, officer(number))
-        assert state["counter"]["status"] == "closed"
-        assert (state["current"], state["on_hold"], state["waiting"]) == (None, [], [])
+    assert names.count("ticket.unserved") == 4
+    assert names.count("counter.updated") == 1
+    # Counter 2 is released and closed with the day; nothing is left on it.
+    state = queue.counter_state(2, officer(2))
+    assert state["counter"]["status"] == "closed"
+    assert (state["current"], state["on_hold"], state["waiting"]) == (None, [], [])
     # Running again changes nothing and does not close counters opened since.
-    queue.open_counter(1, officer(1))
+    queue.open_counter(2, officer(2))
     assert housekeeping.run_once(queue) == 0
-    assert queue.counter_state(1, officer(1))["counter"]["status"] == "open"
+    assert queue.counter_state(2, officer(2))["counter"]["status"] == "open"
+
+
+def test_the_close_lets_the_officer_finish_the_visit_in_progress(
+    queue: QueueService, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE + timedelta(minutes=5)
+    housekeeping.run_once(queue)
+    state = queue.counter_state(1, officer(1))
+    assert state["counter"]["status"] == "open"  # the officer is still at the desk
+    assert state["current"]["id"] == tickets["serving"]["id"]
+    assert state["current"]["status"] == "serving"
+    clock.now += timedelta(minutes=20)
+    assert housekeeping.run_once(queue) == 0
+    queue.act(tickets["serving"]["id"], "finish", officer(1))
+    assert queue.ticket(tickets["serving"]["id"]).status == TicketStatus.DONE
+    assert queue.set_counter_status(1, "closed", None, officer(1))["status"] == "closed"
+
+
+def test_a_visit_left_in_progress_ends_with_the_next_day_and_frees_its_counter(
+    queue: QueueService, clock: FakeClock, publisher: InMemoryPublisher
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE
+    housekeeping.run_once(queue)
+    clock.now = datetime(2026, 11, 24, 16, 59, tzinfo=UTC)  # 23:59 WIB: still that day
+    assert housekeeping.run_once(queue) == 0
+    assert queue.ticket(tickets["serving"]["id"]).status == TicketStatus.SERVING
+    clock.now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # the mall's midnight
+    published = len(publisher.events)
+    assert housekeeping.run_once(queue) == 1
+    assert queue.ticket(tickets["serving"]["id"]).status == TicketStatus.UNSERVED
+    assert [e.name for e in publisher.events[published:]].count("counter.updated") == 1
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "closed"
+
+
+def test_the_first_command_of_the_next_day_ends_a_visit_left_in_progress(
+    queue: QueueService, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE
+    queue.open_counter(2, officer(2))  # a command after the close: the day closes first
+    assert queue.ticket(tickets["serving"]["id"]).status == TicketStatus.SERVING
+    clock.now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 08:00 WIB, no housekeeping ran
+    queue.open_counter(1, officer(1))
+    today = issue(queue)
+    assert queue.ticket(tickets["serving"]["id"]).status == TicketStatus.UNSERVED
+    assert queue.call_next(1, officer(1))["id"] == today["id"]
+
+
+def test_the_grace_after_closing_comes_from_config(
+    queue: QueueService, make_queue, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    mall = dataclasses.replace(queue.ctx.settings.mall, serve_after_closing_minutes=15)
+    shorter = make_queue(dataclasses.replace(queue.ctx.settings, mall=mall))
+    day = datetime(2026, 11, 24).date()
+    assert day_closes_at(shorter.ctx, day).astimezone(UTC) == datetime(
+        2026, 11, 24, 8, 45, tzinfo=UTC
+    )  # 15:30 + 15 minutes WIB
+    clock.now = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
+    assert housekeeping.run_once(shorter) == 4
+    assert queue.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
+
+
+def test_a_restart_after_todays_hours_were_shortened_spares_the_visit_in_progress(
+    queue: QueueService, make_queue, clock: FakeClock
+):
+    """An admin ends today's hours early in config.yaml and restarts at 11:00: the day has
+    closed by the new hours, but the visitor at counter 1 is still being served."""
+    tickets = a_busy_afternoon(queue)
+    clock.now = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 11:00 WIB
+    settings = queue.ctx.settings
+    short = TimeRange(time(7, 30), time(9, 30))
+    mall = dataclasses.replace(settings.mall, opening_hours={1: short})
+    services = tuple(dataclasses.replace(s, hours={1: short}) for s in settings.services)
+    restarted = make_queue(dataclasses.replace(settings, mall=mall, services=services))
+    assert restarted.ticket(tickets["serving"]["id"]).status == TicketStatus.SERVING
+    assert restarted.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
+    restarted.act(tickets["serving"]["id"], "finish", officer(1))
+    assert restarted.ticket(tickets["serving"]["id"]).status == TicketStatus.DONE
 
 
 def test_the_first_command_of_a_new_day_closes_yesterday_first(
@@ -179,3 +256,23 @@ def test_a_service_and_counters_removed_overnight_do_not_stop_the_next_day(
     served = next(t for t in tickets.values() if t["number"] == tickets["serving"]["number"])
     assert next_day.ticket_status(served["id"])["counter_name"] == "Loket 1"
     assert next_day.issue_ticket("KK", None, KIOSK)["number"].endswith("001")
+
+
+def test_the_days_report_waits_for_the_visit_in_progress_and_counts_it_served(
+    queue: QueueService, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE
+    housekeeping.run_once(queue)
+    with queue.uow.reading() as conn:  # not built while a visit of the day goes on
+        assert conn.execute(select(report_days_built.c.day)).all() == []
+    clock.now += timedelta(minutes=10)
+    queue.act(tickets["serving"]["id"], "finish", officer(1))
+    housekeeping.run_once(queue)
+    with queue.uow.reading() as conn:
+        served, unserved = conn.execute(
+            select(func.sum(report_days.c.served), func.sum(report_days.c.unserved)).where(
+                report_days.c.day == "2026-11-24"
+            )
+        ).one()
+    assert (served, unserved) == (1, 4)

@@ -198,6 +198,16 @@ def test_optional_keys_get_sensible_defaults() -> None:
     assert settings.announcement.template == "Nomor antrean {number}, silakan menuju {counter}"
     assert settings.database_url == "sqlite:///antrian.db"
     assert settings.secret_key is None
+    assert settings.mall.serve_after_closing_minutes == 60  # the day closes an hour late
+
+
+def test_the_grace_after_closing_may_be_set_or_zero() -> None:
+    late = parse(minimal(_set("mall.serve_after_closing_minutes", 90)))
+    assert late.mall.serve_after_closing_minutes == 90
+    assert (
+        parse(minimal(_set("mall.serve_after_closing_minutes", 0))).mall.serve_after_closing_minutes
+        == 0
+    )
 
 
 # --------------------------------------------------------------------------- environment
@@ -500,6 +510,18 @@ MISTAKES = [
         _set("counters[0].services", ["KTP"]),  # counter 1 was the only one with KK
         "services[1].code",
         "no counter serves 'KK'",
+    ),
+    (
+        "grace after closing in hours",
+        _set("mall.serve_after_closing_minutes", "1h"),
+        "mall.serve_after_closing_minutes",
+        "must be a whole number of minutes from 0 to 1440",
+    ),
+    (
+        "negative grace after closing",
+        _set("mall.serve_after_closing_minutes", -30),
+        "mall.serve_after_closing_minutes",
+        "from 0 to 1440",
     ),
 ]
 
