@@ -1,9 +1,10 @@
 """The counters' working hours of a day as the configuration gives them, for the wait
-estimate (`core/estimate.py`) where no staffing plan says otherwise. Pure Python."""
+estimate (`core/estimate.py`) where no staffing plan says otherwise, and when the day closes
+(core/usecases/closing.py; the counter terminal warns before). Pure Python."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from core.config import Settings
 from core.forecast import Span, without_breaks
@@ -44,3 +45,24 @@ def plan_from_config(settings: Settings, day: date) -> dict[int, list[Span]]:
 def _minute_of(t: time) -> float:
     """A wall-clock time as minutes past midnight (`time.max`, written 24:00, is 1440)."""
     return 24 * 60 if t == time.max else t.hour * 60 + t.minute
+
+
+def day_closes_at(settings: Settings, day: date) -> datetime:
+    """When `day` closes, in the mall's time zone: the latest end of that weekday's hours
+    (the mall's and each service's) plus `mall.serve_after_closing_minutes`, at the latest
+    midnight."""
+    tz = settings.mall.tz
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tz)
+    weekday = day.weekday()
+    ends = [
+        hours.end
+        for hours in [settings.mall.opening_hours.get(weekday)]
+        + [settings.service_hours(s.code, weekday) for s in settings.services]
+        if hours is not None
+    ]
+    if not ends:  # closed all day: nothing to serve
+        return datetime.combine(day, time(0), tz)
+    if time.max in ends:
+        return midnight
+    grace = timedelta(minutes=settings.mall.serve_after_closing_minutes)
+    return min(midnight, datetime.combine(day, max(ends), tz) + grace)

@@ -194,6 +194,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.none": {"id": "Tidak ada layanan yang cocok.", "en": "No service matches."},
     "transfer.cancel": {"id": "Batal", "en": "Cancel"},
     # ---------------------------------------------------------------- connection & messages
+    "day_close.banner": {
+        "id": "Hari layanan ditutup pukul {time}: antrean yang belum dipanggil saat itu berakhir "
+        "tidak terlayani. Pengunjung yang sedang dilayani tetap dapat diselesaikan.",
+        "en": "The day closes at {time}: visitors not called by then end unserved. A visitor "
+        "being served can still be finished.",
+    },
     "printer.failed": {
         "id": "Printer anjungan {kiosk} bermasalah: {message}. Tiket tampil di layar anjungan.",
         "en": "Kiosk {kiosk} printer problem: {message}. Visitors see their ticket on screen.",

@@ -265,6 +265,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": obj({"code": STRING, "name": STRING, "name_en": STRING, "agency": STRING}),
             },
+            "day_close": {
+                **obj({"at": STRING, "warn_from": STRING, "local_time": STRING}),
+                "description": "When today closes (visitors not called by then end unserved; "
+                "a visit being served may still be finished) and from when the terminal warns.",
+            },
             "version": INTEGER,
         }
     ),

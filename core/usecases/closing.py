@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, select, update
@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from core import idempotency, repository
 from core.context import SYSTEM
+from core.counter_hours import day_closes_at as closes_at
 from core.store import app_settings, counter_state, daily_sequences, service_state, tickets
 from core.tickets import TicketStatus
 from core.usecases.summarizing import CLOSE_LOOKBACK, build_closed_days
@@ -57,25 +58,8 @@ CLOSED_AT_CLOSING = tuple(s for s in OPEN_STATUSES if s != TicketStatus.SERVING.
 
 
 def day_closes_at(ctx: MallContext, day: date) -> datetime:
-    """When `day` closes, in the mall's time zone: the latest end of that weekday's hours
-    (the mall's and each service's) plus `mall.serve_after_closing_minutes`, at the latest
-    midnight."""
-    settings = ctx.settings
-    tz = settings.mall.tz
-    midnight = datetime.combine(day + timedelta(days=1), time(0), tz)
-    weekday = day.weekday()
-    ends = [
-        hours.end
-        for hours in [settings.mall.opening_hours.get(weekday)]
-        + [settings.service_hours(s.code, weekday) for s in settings.services]
-        if hours is not None
-    ]
-    if not ends:  # closed all day: nothing to serve
-        return datetime.combine(day, time(0), tz)
-    if time.max in ends:
-        return midnight
-    grace = timedelta(minutes=settings.mall.serve_after_closing_minutes)
-    return min(midnight, datetime.combine(day, max(ends), tz) + grace)
+    """When `day` closes, in the mall's time zone (`core.counter_hours.day_closes_at`)."""
+    return closes_at(ctx.settings, day)
 
 
 def last_closed_day(ctx: MallContext) -> date:

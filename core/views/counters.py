@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, not_, select
@@ -10,7 +11,8 @@ from sqlalchemy import Connection, and_, func, not_, select
 from core import repository
 from core.booked_streaks import booked_streak
 from core.channels import channel_badge
-from core.context import minutes_between
+from core.context import iso, minutes_between
+from core.counter_hours import day_closes_at
 from core.numbering import local_day_start
 from core.queueing import call_order
 from core.repository import BOOKING
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from core.context import MallContext
 
 RECENT_NO_SHOWS = 10
+# The terminal warns this long before the day closes (core/usecases/closing.py).
+DAY_CLOSE_WARNING = timedelta(minutes=30)
 WAITING_SHOWN = 100  # of the waiting list, in call order; `waiting_total` counts them all
 
 
@@ -84,8 +88,20 @@ def counter_state(ctx: MallContext, number: int) -> dict[str, Any]:
                 {"code": s.code, "name": s.name, "name_en": s.name_en, "agency": s.agency}
                 for s in ctx.settings.services
             ],
+            "day_close": day_close(ctx),
             "version": repository.version(conn, ctx.mall),
         }
+
+
+def day_close(ctx: MallContext) -> dict[str, Any]:
+    """When today closes (`at`, and `local_time` on the mall's clock) and from when the
+    terminal warns of it (`warn_from`): visitors not called by then end unserved."""
+    closes = day_closes_at(ctx.settings, ctx.today())
+    return {
+        "at": iso(closes),
+        "warn_from": iso(closes - DAY_CLOSE_WARNING),
+        "local_time": closes.strftime("%H:%M"),
+    }
 
 
 def _tickets_at_counter(

@@ -250,6 +250,7 @@
     renderHeld(data.on_hold);
     renderNoShows(data.no_shows || []);
     renderFigures(data.figures);
+    renderDayClose(data.day_close);
     document.querySelectorAll("button[data-action]").forEach(function (button) {
       const action = button.dataset.action;
       button.disabled = action === "call_next" ? !canCall() : !allowed(data.current, action);
@@ -262,6 +263,17 @@
     $("btn-close").disabled = idle || status === "closed";
     document.body.classList.toggle("is-busy", view.busy);
     keepFocus();
+  }
+
+  // Shortly before the day closes: who is not called by then ends unserved (the visit being
+  // served may still be finished). Redrawn by the ticking render, on the server's clock.
+  function renderDayClose(close) {
+    const banner = $("day-close-banner");
+    const now = Date.now() + view.clockOffset;
+    const shown = !!close && !view.signedOut &&
+      now >= Date.parse(close.warn_from) && now < Date.parse(close.at);
+    banner.hidden = !shown;
+    banner.textContent = shown ? t("day_close.banner", { time: close.local_time }) : "";
   }
 
   function renderStatus(counter) {

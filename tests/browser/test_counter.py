@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -657,3 +658,31 @@ def test_a_state_read_older_than_the_officers_own_call_does_not_undraw_it(
     page.wait_for_timeout(500)
     assert page.evaluate("() => window.undrawn") is False
     expect(current).to_have_text(first["number"])
+
+
+def test_the_terminal_warns_half_an_hour_before_the_day_closes(
+    live_server: LiveServer, contexts: Any
+) -> None:
+    """The all-day test mall closes at midnight; the state the terminal reads is made to say
+    the day closes in twenty minutes, as it would at 16:10 on a weekday of the demo."""
+    page = contexts()
+    sign_in(page, live_server, 1)
+    banner = page.locator("#day-close-banner")
+    expect(banner).to_be_hidden()
+
+    def closing_soon(route: Any) -> None:
+        response = route.fetch()
+        state = response.json()
+        now = datetime.now(UTC)  # the server's clock: the same machine
+        state["day_close"] = {
+            "at": (now + timedelta(minutes=20)).isoformat(),
+            "warn_from": (now - timedelta(minutes=10)).isoformat(),
+            "local_time": "16:30",
+        }
+        route.fulfill(response=response, json=state)
+
+    page.route(re.compile(r".*/api/v1/counters/1$"), closing_soon)
+    page.evaluate("window.AntrianTerminal.refresh()")  # as after any event of the counter
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("ditutup pukul 16:30")
+    expect(banner).to_contain_text("sedang dilayani tetap dapat diselesaikan")

@@ -276,3 +276,15 @@ def test_the_days_report_waits_for_the_visit_in_progress_and_counts_it_served(
             )
         ).one()
     assert (served, unserved) == (1, 4)
+
+
+def test_the_counter_terminal_is_told_when_the_day_closes_and_when_to_warn(
+    queue: QueueService,
+):
+    queue.open_counter(1, officer(1))
+    close = queue.counter_state(1, officer(1))["day_close"]
+    assert close == {
+        "at": "2026-11-24T09:30:00Z",
+        "warn_from": "2026-11-24T09:00:00Z",  # half an hour before
+        "local_time": "16:30",
+    }
