@@ -142,6 +142,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "level.amber": {"id": "waspada", "en": "watch"},
     "level.red": {"id": "lewat target", "en": "past target"},
     "closed_reason": {"id": "Ditutup: {reason}", "en": "Closed: {reason}"},
+    "not_open_reason": {"id": "Belum buka: {reason}", "en": "Not open yet: {reason}"},
 }
 
 

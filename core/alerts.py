@@ -6,6 +6,13 @@ to wait (the estimate every screen shows), so a queue growing faster than the co
 turns amber before anyone has waited long. Amber from `amber_percent` of the target, red at
 the target. The evaluator turns the dashboard's figures into the conditions that should be
 open now; core/usecases/alerting.py keeps the stored alerts in step with them.
+
+Outside its hours a service nobody waits for has no wait to judge: before opening the
+estimate for a "visitor arriving now" is the time until the counters open (three hours at
+05:00), which made every service red and raised an alert for each before the first visitor.
+It is `not_open` (belum buka) until its hours of the day begin, `closed` after they end or on
+a closed day: neutral, never an alert. Visitors still waiting there (served after the last
+number, a checked-in booking) are judged as always.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 LEVELS = ("green", "amber", "red")
+NEUTRAL_LEVELS = ("not_open", "closed")  # outside the service's hours, nobody waiting
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,22 @@ def wait_level(
     if worst * 100 >= target * amber_percent or (waiting > 0 and eta is None):
         return "amber"
     return "green"
+
+
+def service_level(
+    longest_wait: int | None,
+    eta: int | None,
+    target: int,
+    amber_percent: int,
+    waiting: int,
+    outside_hours: str | None,
+) -> str:
+    """`wait_level`, unless the service is outside its hours (`outside_hours`: "not_open"
+    before they begin today, "closed" after they end or on a closed day, None inside them)
+    with nobody waiting: then that neutral level."""
+    if outside_hours is not None and waiting == 0:
+        return outside_hours
+    return wait_level(longest_wait, eta, target, amber_percent, waiting)
 
 
 def evaluate(

@@ -128,8 +128,10 @@
       if (!shown) { return; }
       $("services").replaceChildren.apply($("services"), shown.services.map(function (s) {
         const name = window.AntrianI18n.language() === "en" ? s.name_en : s.name;
+        // Before its hours begin a service is "not open yet", never red (core/alerts.py).
         const state = s.open ? t("level." + s.level)
-          : t("closed_reason", { reason: s.closed_reason || "" });
+          : t(s.level === "not_open" ? "not_open_reason" : "closed_reason",
+            { reason: s.closed_reason || "" });
         // A closed service is not "safe" whatever its wait: its badge is grey, not green.
         const rowClass = "level-" + s.level + (s.open ? "" : " service-closed");
         return el("tr", { className: rowClass, "data-service": s.code, "data-level": s.level }, [

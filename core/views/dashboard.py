@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from core import numbering, repository
-from core.alerts import wait_level
+from core.alerts import service_level
 from core.availability import availability
 from core.context import iso, minutes_between
 from core.numbering import local_day_start
@@ -103,8 +103,13 @@ def service_rows(
                 "longest_wait_minutes": longest,
                 "eta_minutes": eta,
                 "target_wait_minutes": service.target_wait_minutes,
-                "level": wait_level(
-                    longest, eta, service.target_wait_minutes, amber, waiting.get(code, 0)
+                "level": service_level(
+                    longest,
+                    eta,
+                    service.target_wait_minutes,
+                    amber,
+                    waiting.get(code, 0),
+                    _outside_hours(ctx, code, state.reason_code),
                 ),
                 "issued": issued.get(code, 0),
                 "served": outcomes.get((code, "finish"), 0),
@@ -121,6 +126,24 @@ def service_rows(
             }
         )
     return rows
+
+
+# Why a service may be shut by the clock or the calendar (core/availability.py), not by a
+# person or its quota.
+_BY_THE_CLOCK = ("outside_hours", "mall_closed", "holiday", "cuti_bersama", "closure")
+
+
+def _outside_hours(ctx: MallContext, code: str, reason_code: str | None) -> str | None:
+    """ "not_open" before the service's hours of today begin, "closed" after they end or on
+    a day it is closed, None while it may take tickets (or is shut by an admin or its
+    quota: its queue is still judged)."""
+    if reason_code not in _BY_THE_CLOCK:
+        return None
+    local = ctx.now().astimezone(ctx.settings.mall.tz)
+    hours = ctx.settings.service_hours(code, local.weekday())
+    if reason_code == "outside_hours" and hours is not None and local.time() < hours.start:
+        return "not_open"
+    return "closed"
 
 
 def counter_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.alerts import evaluate, wait_level
+from core.alerts import evaluate, service_level, wait_level
 from core.config import Settings
 from core.context import SYSTEM, Actor
 from core.scope import (
@@ -87,6 +87,18 @@ def test_visitors_waiting_with_no_counter_open_are_amber_at_least():
     assert wait_level(0, None, 20, 75, waiting=2) == "amber"
     assert wait_level(25, None, 20, 75, waiting=2) == "red"
     assert wait_level(None, None, 20, 75, waiting=0) == "green"
+
+
+def test_outside_its_hours_a_service_nobody_waits_for_is_neutral_whatever_the_estimate():
+    # 05:00: the estimate for a visitor arriving now is the three hours until opening.
+    assert service_level(None, 180, 20, 75, 0, "not_open") == "not_open"
+    assert service_level(None, None, 20, 75, 0, "closed") == "closed"
+    assert service_level(30, 5, 20, 75, 1, "closed") == "red"  # still waiting: judged
+    assert service_level(None, 180, 20, 75, 0, None) == "red"  # inside its hours
+
+
+def test_a_neutral_service_raises_no_alert():
+    assert evaluate([_service("KTP", "not_open"), _service("KK", "closed")], [], {}, 30) == []
 
 
 def _service(code: str, level: str) -> dict:
