@@ -11,7 +11,15 @@ when it never reached one):
   served counts as served: the last word wins);
 - wait: from the visit's start (issue or transfer) to its first call; service time: from the
   start of service (or, without one, the last call) to the finish; both in whole minutes.
-- within_target: served visits whose wait was at most the service's target.
+- not_called: visits that ended unserved with the day or cancelled (the visitor left) before
+  anyone called them. They waited too, until their ticket ended: that wait is kept in a
+  histogram of its own, and the report's waits (p50/p90, and the share within target) are
+  *including visitors not served*: a day whose queue was so long that people gave up or were
+  sent home does not look best because its worst waits were never called. The waits of the
+  called alone stay in the report as `called_wait_p50` / `called_wait_p90`.
+- within_target: served visits whose wait was at most the service's target; its share is
+  over the served and the not called (a visitor never called was not served within target,
+  however long they waited).
 
 Per (service, counter) the sums add up: issued + transferred_in = served + no_show +
 cancelled + unserved + transferred_out (+ still open, on a day not closed yet).
@@ -30,7 +38,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 COUNTS = (
@@ -43,6 +51,7 @@ COUNTS = (
     "transferred_in",
     "waits",
     "within_target",
+    "not_called",
 )
 OUTCOMES = {
     "finish": "served",
@@ -66,6 +75,7 @@ BOUNDS: tuple[int, ...] = (
 BUCKETS = len(BOUNDS)
 WAIT_COLUMNS = tuple(f"w{i}" for i in range(BUCKETS))
 SERVICE_COLUMNS = tuple(f"s{i}" for i in range(BUCKETS))
+NOT_CALLED_COLUMNS = tuple(f"n{i}" for i in range(BUCKETS))  # the waits of the not called
 HOUR_COLUMNS = tuple(f"h{i}" for i in range(24))
 
 
@@ -82,6 +92,7 @@ class Figures:
     counts: Counter[str] = field(default_factory=Counter)
     wait_hist: Counter[int] = field(default_factory=Counter)
     service_hist: Counter[int] = field(default_factory=Counter)
+    not_called_hist: Counter[int] = field(default_factory=Counter)
     arrivals: Counter[int] = field(default_factory=Counter)  # hour of day
     heatmap: Counter[tuple[int, int]] = field(default_factory=Counter)  # (weekday, hour)
     channels: Counter[str] = field(default_factory=Counter)
@@ -90,6 +101,7 @@ class Figures:
         self.counts.update(other.counts)
         self.wait_hist.update(other.wait_hist)
         self.service_hist.update(other.service_hist)
+        self.not_called_hist.update(other.not_called_hist)
         self.arrivals.update(other.arrivals)
         self.heatmap.update(other.heatmap)
         self.channels.update(other.channels)
@@ -103,6 +115,8 @@ class Figures:
                 self.wait_hist[i] += int(sums[f"w{i}"])
             if sums[f"s{i}"]:
                 self.service_hist[i] += int(sums[f"s{i}"])
+            if sums[f"n{i}"]:
+                self.not_called_hist[i] += int(sums[f"n{i}"])
         for hour in range(24):
             if sums[f"h{hour}"]:
                 self.arrivals[hour] += int(sums[f"h{hour}"])
@@ -113,19 +127,24 @@ class Figures:
             **{name: self.counts[name] for name in COUNTS},
             **{column: self.wait_hist[i] for i, column in enumerate(WAIT_COLUMNS)},
             **{column: self.service_hist[i] for i, column in enumerate(SERVICE_COLUMNS)},
+            **{column: self.not_called_hist[i] for i, column in enumerate(NOT_CALLED_COLUMNS)},
             **{column: self.arrivals[h] for h, column in enumerate(HOUR_COLUMNS)},
         }
 
     def summary(self) -> dict[str, Any]:
         counts = {name: self.counts[name] for name in COUNTS if name != "waits"}
-        served = counts["served"]
+        waited = counts["served"] + counts["not_called"]
+        every_wait = self.wait_hist + self.not_called_hist
         return {
             **counts,
-            "wait_p50": percentile(self.wait_hist, 0.5),
-            "wait_p90": percentile(self.wait_hist, 0.9),
+            # Including visitors not served: the not called waited until their ticket ended.
+            "wait_p50": percentile(every_wait, 0.5),
+            "wait_p90": percentile(every_wait, 0.9),
+            "called_wait_p50": percentile(self.wait_hist, 0.5),
+            "called_wait_p90": percentile(self.wait_hist, 0.9),
             "service_p50": percentile(self.service_hist, 0.5),
             "service_p90": percentile(self.service_hist, 0.9),
-            "within_target_share": round(counts["within_target"] / served, 4) if served else None,
+            "within_target_share": round(counts["within_target"] / waited, 4) if waited else None,
             "channels": dict(sorted(self.channels.items())),
         }
 
@@ -161,6 +180,12 @@ class _Visit:
     started_at: datetime | None = None
     service_minutes: int | None = None
     outcome: str | None = None
+    not_called_wait: int | None = None  # ended (unserved, cancelled) before any call
+
+
+def _like(moment: datetime, stored: datetime) -> datetime:
+    """`moment` as the database gives `stored`: SQLite's are naive UTC, PostgreSQL's aware."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if stored.tzinfo is None else moment
 
 
 def _minutes(start: datetime, end: datetime) -> int:
@@ -173,9 +198,12 @@ def summarize_day(
     targets: Mapping[str, int],
     tz: tzinfo,
     day: str,
+    closes_at: datetime | None = None,
 ) -> dict[Key, Figures]:
     """One day's rows from its tickets' events (in id order); `channels` per ticket seq,
-    `targets` the target wait in minutes per service."""
+    `targets` the target wait in minutes per service. `closes_at`, when the day closed by its
+    hours: a visitor the close ended waited until then, however late the close ran (a server
+    down for the night closes the day the next morning)."""
     weekday = date.fromisoformat(day).weekday()
     by_ticket: dict[int, list[Mapping[str, Any]]] = {}
     for event in events:
@@ -183,7 +211,7 @@ def summarize_day(
     rows: dict[Key, Figures] = {}
     for seq, ticket_events in by_ticket.items():
         issued_at: datetime | None = None
-        for visit in _visits(ticket_events):
+        for visit in _visits(ticket_events, closes_at):
             figures = rows.setdefault((visit.service, visit.counter, visit.officer), Figures())
             counts = figures.counts
             if visit.issued:
@@ -202,12 +230,15 @@ def summarize_day(
                 figures.wait_hist[bucket(visit.wait)] += 1
                 if visit.outcome == "served" and visit.wait <= targets.get(visit.service, 0):
                     counts["within_target"] += 1
+            if visit.not_called_wait is not None:
+                counts["not_called"] += 1
+                figures.not_called_hist[bucket(visit.not_called_wait)] += 1
             if visit.service_minutes is not None:
                 figures.service_hist[bucket(visit.service_minutes)] += 1
     return rows
 
 
-def _visits(events: list[Mapping[str, Any]]) -> list[_Visit]:
+def _visits(events: list[Mapping[str, Any]], closes_at: datetime | None) -> list[_Visit]:
     visits: list[_Visit] = []
     visit: _Visit | None = None
     for e in events:
@@ -237,6 +268,11 @@ def _visits(events: list[Mapping[str, Any]]) -> list[_Visit]:
             visit.outcome = "served"
         elif action in OUTCOMES:
             visit.outcome = OUTCOMES[action]
+            if visit.wait is None and action in ("cancel", "close_day"):
+                ended = at
+                if action == "close_day" and closes_at is not None:
+                    ended = min(at, _like(closes_at, at))
+                visit.not_called_wait = _minutes(visit.entered_at, ended)
         elif action == "transfer":
             visit.outcome = "transferred_out"
             visit = _Visit(e["to_service"], at, issued=False, transferred_in=True)

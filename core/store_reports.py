@@ -22,11 +22,17 @@ from sqlalchemy import (
     Text,
 )
 
-from core.reporting import COUNTS, HOUR_COLUMNS, SERVICE_COLUMNS, WAIT_COLUMNS
+from core.reporting import (
+    COUNTS,
+    HOUR_COLUMNS,
+    NOT_CALLED_COLUMNS,
+    SERVICE_COLUMNS,
+    WAIT_COLUMNS,
+)
 from core.store import Id, metadata
 from core.store_types import UtcDateTime
 
-HISTOGRAM_COLUMNS = (*WAIT_COLUMNS, *SERVICE_COLUMNS, *HOUR_COLUMNS)
+HISTOGRAM_COLUMNS = (*WAIT_COLUMNS, *SERVICE_COLUMNS, *HOUR_COLUMNS, *NOT_CALLED_COLUMNS)
 SUMMED_COLUMNS = (*COUNTS, *HISTOGRAM_COLUMNS)
 
 report_days = Table(
@@ -46,9 +52,12 @@ report_days = Table(
     Column("transferred_in", Integer, nullable=False),
     Column("waits", Integer, nullable=False),
     Column("within_target", Integer, nullable=False),
+    # Visits ended before any call (unserved, cancelled); their waits are the n… histogram.
+    Column("not_called", Integer, nullable=False, default=0),
     Column("weekday", SmallInteger, nullable=False),  # 0 Monday … 6 Sunday, for the heatmap
-    # Histograms of wait and service time (bucket i counts minutes from BOUNDS[i]) and the
-    # arrivals per hour of the day: plain integer columns that SQL sums.
+    # Histograms of wait and service time (bucket i counts minutes from BOUNDS[i]), the
+    # arrivals per hour of the day and the waits of the visitors never called (until their
+    # ticket ended): plain integer columns that SQL sums.
     *(Column(name, Integer, nullable=False, default=0) for name in HISTOGRAM_COLUMNS),
 )
 

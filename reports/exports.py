@@ -28,11 +28,27 @@ REPORT_COLUMNS = (
     ("unserved", "Tidak terlayani / Unserved"),
     ("transferred_out", "Dialihkan keluar / Transferred out"),
     ("transferred_in", "Dialihkan masuk / Transferred in"),
-    ("wait_p50", "Tunggu p50 (menit) / Wait p50 (min)"),
-    ("wait_p90", "Tunggu p90 (menit) / Wait p90 (min)"),
+    ("not_called", "Tidak pernah dipanggil / Never called"),
+    # The waits count the visitors never called until their ticket ended (core/reporting.py).
+    (
+        "wait_p50",
+        "Tunggu p50 (menit, termasuk pengunjung yang tidak terlayani) / "
+        "Wait p50 (min, including visitors not served)",
+    ),
+    (
+        "wait_p90",
+        "Tunggu p90 (menit, termasuk pengunjung yang tidak terlayani) / "
+        "Wait p90 (min, including visitors not served)",
+    ),
+    ("called_wait_p50", "Tunggu p50 yang dipanggil (menit) / Wait p50 of the called (min)"),
+    ("called_wait_p90", "Tunggu p90 yang dipanggil (menit) / Wait p90 of the called (min)"),
     ("service_p50", "Layanan p50 (menit) / Service p50 (min)"),
     ("service_p90", "Layanan p90 (menit) / Service p90 (min)"),
-    ("within_target_share", "Dalam target tunggu / Within target wait"),
+    (
+        "within_target_share",
+        "Dalam target tunggu (termasuk pengunjung yang tidak terlayani) / "
+        "Within target wait (including visitors not served)",
+    ),
 )
 PROFILE_TITLES = {
     "sex": "Jenis kelamin / Sex",

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from core import skm
+from core.counter_hours import day_closes_at
 from core.reporting import (
     COUNTS,
     GROUPS,
     HOUR_COLUMNS,
+    NOT_CALLED_COLUMNS,
     SERVICE_COLUMNS,
     WAIT_COLUMNS,
     Figures,
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from core.context import MallContext
 
 MAX_DAYS = 366
-SUMMED = (*COUNTS, *WAIT_COLUMNS, *SERVICE_COLUMNS, *HOUR_COLUMNS)
+SUMMED = (*COUNTS, *WAIT_COLUMNS, *SERVICE_COLUMNS, *HOUR_COLUMNS, *NOT_CALLED_COLUMNS)
 
 
 def day_figures(ctx: MallContext, conn: Connection, day: str) -> dict[Key, Figures]:
@@ -66,7 +68,8 @@ def day_figures(ctx: MallContext, conn: Connection, day: str) -> dict[Key, Figur
         events.append(row)
         channels[row["ticket_seq"]] = row["channel"]
     targets = {s.code: s.target_wait_minutes for s in ctx.settings.services}
-    return summarize_day(events, channels, targets, ctx.settings.mall.tz, day)
+    closes_at = day_closes_at(ctx.settings, date.fromisoformat(day))
+    return summarize_day(events, channels, targets, ctx.settings.mall.tz, day, closes_at)
 
 
 def built_days(ctx: MallContext, conn: Connection, start: str, end: str) -> set[str]:

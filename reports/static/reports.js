@@ -13,13 +13,18 @@
     booking: "Booking",
     late_booking: "Booking terlambat / Late booking",
   };
+  // The waits and the share within target include the visitors never called, who waited
+  // until their ticket ended (unserved at the close, or cancelled); "dipanggil" those of the
+  // called alone.
   const HEAD = ["Kelompok", "Diterbitkan", "Dilayani", "Tidak hadir", "Batal", "Tak terlayani",
-    "Dialihkan keluar", "Dialihkan masuk", "Tunggu p50", "Tunggu p90", "Layanan p50", "Layanan p90",
-    "Dalam target"];
+    "Dialihkan keluar", "Dialihkan masuk", "Tak pernah dipanggil / Never called",
+    "Tunggu p50*", "Tunggu p90*", "Tunggu p50 dipanggil / called", "Tunggu p90 dipanggil / called",
+    "Layanan p50", "Layanan p90", "Dalam target*"];
 
   function cells(label, f) {
     const counts = [f.issued, f.served, f.no_show, f.cancelled, f.unserved, f.transferred_out,
-      f.transferred_in, f.wait_p50, f.wait_p90, f.service_p50, f.service_p90];
+      f.transferred_in, f.not_called, f.wait_p50, f.wait_p90, f.called_wait_p50,
+      f.called_wait_p90, f.service_p50, f.service_p90];
     return [label].concat(counts.map(function (n) { return R.fmtNum(n, 0); }),
       [R.fmtShare(f.within_target_share)]);
   }
@@ -30,9 +35,12 @@
     totals.textContent = "";
     const n = function (v) { return R.fmtNum(v, 0); };
     [["Diterbitkan / Issued", n(t.issued)], ["Dilayani / Served", n(t.served)],
-      ["Tidak hadir / No-show", n(t.no_show)], ["Tunggu p50 / p90 (menit)", n(t.wait_p50) + " / " + n(t.wait_p90)],
+      ["Tidak hadir / No-show", n(t.no_show)],
+      ["Tak pernah dipanggil / Never called", n(t.not_called)],
+      ["Tunggu p50 / p90 (menit)*", n(t.wait_p50) + " / " + n(t.wait_p90)],
+      ["Tunggu yang dipanggil p50 / p90 / Wait of the called", n(t.called_wait_p50) + " / " + n(t.called_wait_p90)],
       ["Layanan p50 / p90 (menit)", n(t.service_p50) + " / " + n(t.service_p90)],
-      ["Dalam target tunggu", R.fmtShare(t.within_target_share)]].forEach(function (pair) {
+      ["Dalam target tunggu*", R.fmtShare(t.within_target_share)]].forEach(function (pair) {
       const box = R.el("div", null, "tile");
       box.appendChild(R.el("span", pair[0], "tile-label"));
       box.appendChild(R.el("strong", pair[1], "tile-value"));

@@ -9,23 +9,27 @@ The day (Tuesday 24 November 2026, times in WIB; targets: KTP and KK 20 minutes)
     09:30  counter 4 calls T4 (wait 30)     09:31 starts   09:45 finishes (service 14)
     09:45  counter 4 calls T2 in KK (wait 25 since the transfer)  09:46 starts  09:49 finishes (3)
     09:50  T5 takes KTP                     09:52 cancelled by counter 1 while waiting
-    10:05  T6 takes KTP and is never called: the day closes it unserved
+    10:05  T6 takes KTP and is never called: the day closes it unserved (at 16:30: wait 385)
+
+T5 and T6 waited too, never called: the report's waits include them (T5 2 minutes, T6 385,
+in the bucket from 360), and so does the share within target (neither was served in it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from core import skm
 from core.config import Settings
 from core.handlers import QueueService
 from core.reporting import percentile
 from core.store import ticket_events, tickets
-from core.store_reports import report_days
+from core.store_reports import report_days, report_months
 from core.usecases.summarizing import build_closed_days
 from core.usecases.surveying import answer_for_ticket
 from core.views.reports import built_days, built_months, report, skm_report
@@ -83,22 +87,27 @@ def rows_by_key(result: dict) -> dict[str, dict]:
 
 KTP = {
     "issued": 5, "served": 1, "no_show": 1, "cancelled": 1, "unserved": 1,
-    "transferred_out": 1, "transferred_in": 0, "within_target": 1,
-    "wait_p50": 16, "wait_p90": 25, "service_p50": 10, "service_p90": 10,
-    "within_target_share": 1.0, "channels": {"kiosk": 5},
+    "transferred_out": 1, "transferred_in": 0, "within_target": 1, "not_called": 2,
+    # waits 5 16 25 of the called, 2 and 385 of the not called: ranks 3 and 5
+    "wait_p50": 16, "wait_p90": 360, "called_wait_p50": 16, "called_wait_p90": 25,
+    "service_p50": 10, "service_p90": 10,
+    "within_target_share": 0.3333, "channels": {"kiosk": 5},  # 1 of 1 served + 2 not called
 }  # fmt: skip
 KK = {
     "issued": 1, "served": 2, "no_show": 0, "cancelled": 0, "unserved": 0,
-    "transferred_out": 0, "transferred_in": 1, "within_target": 0,
-    "wait_p50": 25, "wait_p90": 30, "service_p50": 3, "service_p90": 14,
+    "transferred_out": 0, "transferred_in": 1, "within_target": 0, "not_called": 0,
+    "wait_p50": 25, "wait_p90": 30, "called_wait_p50": 25, "called_wait_p90": 30,
+    "service_p50": 3, "service_p90": 14,
     "within_target_share": 0.0, "channels": {"kiosk": 1},
 }  # fmt: skip
 MALL = {
     "issued": 6, "served": 3, "no_show": 1, "cancelled": 1, "unserved": 1,
-    "transferred_out": 1, "transferred_in": 1, "within_target": 1,
-    # waits 5 16 25 25 30: ranks ⌈2.5⌉ = 3 and ⌈4.5⌉ = 5; service 3 10 14: ranks 2 and 3
-    "wait_p50": 25, "wait_p90": 30, "service_p50": 10, "service_p90": 14,
-    "within_target_share": 0.3333, "channels": {"kiosk": 6},
+    "transferred_out": 1, "transferred_in": 1, "within_target": 1, "not_called": 2,
+    # waits 2 5 16 25 25 30 385: ranks ⌈3.5⌉ = 4 and ⌈6.3⌉ = 7; of the called alone
+    # (5 16 25 25 30) ranks ⌈2.5⌉ = 3 and ⌈4.5⌉ = 5; service 3 10 14: ranks 2 and 3
+    "wait_p50": 25, "wait_p90": 360, "called_wait_p50": 25, "called_wait_p90": 30,
+    "service_p50": 10, "service_p90": 14,
+    "within_target_share": 0.2, "channels": {"kiosk": 6},  # 1 of 3 served + 2 not called
 }  # fmt: skip
 
 
@@ -129,6 +138,9 @@ def test_every_figure_of_a_known_day_by_service_agency_counter_and_officer(
         "-": (2, 0, 0, 0, 0, 1, 1),  # T5 cancelled while waiting, T6 never called
     }  # fmt: skip
     assert (by_counter["1"]["wait_p50"], by_counter["1"]["wait_p90"]) == (16, 25)
+    # The not called waited at no counter: their waits are on the "-" row.
+    assert (by_counter["-"]["wait_p50"], by_counter["-"]["wait_p90"]) == (2, 360)
+    assert by_counter["-"]["called_wait_p50"] is None
     by_officer = rows_by_key(report(ctx, DAY, DAY, "officer"))
     assert by_officer["officer1"]["served"] == 1 and by_officer["officer4"]["served"] == 2
 
@@ -215,6 +227,54 @@ def test_a_whole_month_is_read_from_its_monthly_sums(queue: QueueService, clock:
     assert wider["total"] == MALL
     # The weekday × hour heatmap comes from the daily rows (deleted here: now empty).
     assert sum(map(sum, month["heatmap"])) == 0
+
+
+def test_a_worst_day_looks_worst_with_the_visitors_never_called(
+    queue: QueueService, clock: FakeClock
+):
+    """Ten visitors wait all afternoon for KTP; one is served at 09:05, the others are never
+    called (the counter broke down) and the day sends them home at its close. Counting only
+    the called, the day looked perfect (p90 5 minutes, all within target)."""
+    o1 = officer(1)
+    first = queue.issue_ticket("KTP", None, KIOSK)["id"]
+    queue.open_counter(1, o1)
+    at(clock, 5), queue.call_ticket(first, 1, o1)
+    at(clock, 6), queue.act(first, "start", o1)
+    at(clock, 16), queue.act(first, "finish", o1)
+    at(clock, 4 * 60)  # 13:00 WIB
+    for _ in range(9):
+        queue.issue_ticket("KTP", None, KIOSK)
+    close_the_day(queue, clock)  # 16:30 WIB: three and a half hours of waiting each
+    ktp = rows_by_key(report(queue.ctx, DAY, DAY, "service"))["KTP"]
+    assert (ktp["called_wait_p50"], ktp["called_wait_p90"]) == (5, 5)
+    assert (ktp["wait_p50"], ktp["wait_p90"]) == (210, 210)
+    assert (ktp["served"], ktp["unserved"], ktp["not_called"]) == (1, 9, 9)
+    assert ktp["within_target_share"] == 0.1
+
+
+def test_the_upgrade_fills_in_the_waits_of_the_not_called_on_days_built_before_it(
+    queue: QueueService, clock: FakeClock
+):
+    """A day built before the reports counted the not called has zeros there; the
+    revision that adds the columns reads them from the day's events, months included."""
+    fill_in = importlib.import_module(
+        "core.migrations.versions.0009_waits_of_the_not_called"
+    )._fill_in_the_built_days
+    the_known_day(queue, clock)
+    at(clock, 7 * 60 + 30)  # 16:30 WIB, the day's close on time
+    queue.close_ended_days()
+    clock.advance(days=10)
+    queue.close_ended_days()  # November built, its month summed
+    old = dict.fromkeys(fill_in.__globals__["COLUMNS"], 0)
+    with queue.uow.writing() as conn:
+        conn.execute(update(report_days).values(old))
+        conn.execute(update(report_months).values(old))
+    assert report(queue.ctx, DAY, DAY, "service")["total"]["not_called"] == 0
+    with queue.uow.writing() as conn:
+        fill_in(conn)
+    assert report(queue.ctx, DAY, DAY, "service")["total"] == MALL
+    november = report(queue.ctx, date(2026, 11, 1), date(2026, 11, 30), "service")
+    assert november["total"] == MALL
 
 
 def test_a_survey_report_lists_a_served_service_without_answers_and_names_its_scope(

@@ -246,7 +246,10 @@ def test_exports_open_as_csv_and_xlsx(api: Api, kiosk: str, siti: str, admin: st
     values = [row for row in sheet.iter_rows(values_only=True)]
     header = next(n for n, row in enumerate(values) if row[0] == "Kode / Code")
     assert values[header + 1][:4] == ("1", "Loket 1", 1, 1)
-    share = values[header].index("Dalam target tunggu / Within target wait")
+    share = values[header].index(
+        "Dalam target tunggu (termasuk pengunjung yang tidak terlayani) / "
+        "Within target wait (including visitors not served)"
+    )
     assert sheet.cell(row=header + 2, column=share + 1).number_format == "0.0%"
     response = client.get("/api/v1/skm?by=agency&format=xlsx", headers=headers)
     book = load_workbook(io.BytesIO(response.data))
