@@ -14,7 +14,7 @@ and its counter stays open until the officer closes it. Ending it would cut a vi
 the desk, and a restart after today's hours were shortened in config.yaml closes the day at
 once. At the latest it ends `unserved` (from `serving`) when the next local day begins (the
 mall's midnight), and its counter closes with it, so a forgotten ticket never blocks a
-counter into the next day.
+counter into the next day; a counter still open then since the day before closes too.
 
 It runs from a background task of the server every minute, and before the first command of a
 new day in each process (`DayCloser.before_command`), so a server that slept through
@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from core import idempotency, repository
 from core.context import SYSTEM
 from core.counter_hours import day_closes_at as closes_at
+from core.numbering import local_day_start
 from core.store import app_settings, counter_state, daily_sequences, service_state, tickets
 from core.tickets import TicketStatus
 from core.usecases.summarizing import CLOSE_LOOKBACK, build_closed_days
@@ -100,14 +101,25 @@ def close_ended_days(ctx: MallContext) -> int:
                 closed += 1
         if left_serving:
             _close_counters(ctx, change, left_serving)
+        serving = select(tickets.c.counter).where(
+            tickets.c.mall == ctx.mall,
+            tickets.c.status == TicketStatus.SERVING.value,
+            tickets.c.counter.is_not(None),
+        )
+        # A counter spared for its visit in progress whose officer finished and left it
+        # open (or one opened after the close) closes when the next day begins.
+        overnight = conn.execute(
+            select(counter_state.c.number).where(
+                counter_state.c.mall == ctx.mall,
+                counter_state.c.status != "closed",
+                counter_state.c.updated_at < local_day_start(today, ctx.settings.mall.tz),
+                counter_state.c.number.not_in(serving),
+            )
+        ).scalars()
+        _close_counters(ctx, change, list(overnight))
         if marker is None or marker < through.isoformat():
             # The day closes now, once: counters left open or on break close with it, but
             # for those still serving a visitor (their officer closes them after it).
-            serving = select(tickets.c.counter).where(
-                tickets.c.mall == ctx.mall,
-                tickets.c.status == TicketStatus.SERVING.value,
-                tickets.c.counter.is_not(None),
-            )
             numbers = list(
                 conn.execute(
                     select(counter_state.c.number).where(
@@ -149,7 +161,7 @@ def _close_counters(ctx: MallContext, change: Change, numbers: list[int]) -> Non
             )
         ).scalars()
     )
-    if still_open:
+    if still_open:  # most rounds close nothing: no write then
         conn.execute(
             update(counter_state)
             .where(counter_state.c.mall == ctx.mall, counter_state.c.number.in_(still_open))

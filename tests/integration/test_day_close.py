@@ -114,6 +114,24 @@ def test_the_close_lets_the_officer_finish_the_visit_in_progress(
     assert queue.set_counter_status(1, "closed", None, officer(1))["status"] == "closed"
 
 
+def test_a_counter_left_open_after_the_visit_in_progress_closes_with_the_next_day(
+    queue: QueueService, clock: FakeClock
+):
+    tickets = a_busy_afternoon(queue)
+    clock.now = CLOSING_PLUS_GRACE
+    housekeeping.run_once(queue)
+    queue.act(tickets["serving"]["id"], "finish", officer(1))  # and the officer goes home
+    clock.now = datetime(2026, 11, 24, 16, 59, tzinfo=UTC)  # 23:59 WIB
+    housekeeping.run_once(queue)
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "open"
+    clock.now = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # the mall's midnight
+    housekeeping.run_once(queue)
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "closed"
+    queue.open_counter(1, officer(1))  # opened on the new day: left alone
+    housekeeping.run_once(queue)
+    assert queue.counter_state(1, officer(1))["counter"]["status"] == "open"
+
+
 def test_a_visit_left_in_progress_ends_with_the_next_day_and_frees_its_counter(
     queue: QueueService, clock: FakeClock, publisher: InMemoryPublisher
 ):
