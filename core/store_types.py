@@ -4,7 +4,9 @@
 SQLite stores a value's wall-clock digits and drops its zone, so a local midnight in
 Asia/Jayapura (UTC+9) bound as a lower limit read as 00:00 UTC and missed the mall's first
 nine hours of the day. Values are turned to UTC before they are bound, on both databases;
-a naive value is taken as UTC already (as read back from SQLite)."""
+a naive value is taken as UTC already (as read back from SQLite). Values read back are aware
+UTC on both: SQLite's naive digits given to `astimezone` would be taken as the server's own
+zone, and a server set to WIB put the report's arrivals seven hours early."""
 
 from __future__ import annotations
 
@@ -23,3 +25,8 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is None or value.utcoffset() == timedelta(0):
             return value
         return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
