@@ -177,7 +177,18 @@ def check_slot(settings: Settings, service: str, day: date, slot: Slot, now: dat
 
 
 def arrival(settings: Settings, service: str, day: date, slot: Slot) -> tuple[datetime, datetime]:
-    """From when until when a booked visitor checks in (UTC instants)."""
+    """From when until when a booked visitor checks in (UTC instants), never outside the
+    slot's own local day: a ticket is numbered on the day it is issued and ends with that
+    day's close, so a 00:00 slot checked in at 23:50 the evening before would get the
+    evening's number and be closed at midnight, before its slot even began. Its window opens
+    at midnight instead (the same cut at the day's end, for a slot just before midnight)."""
     window = rules(settings, service).arrival_window
     start = starts_at(settings, day, slot)
-    return start - timedelta(minutes=window.before_min), start + timedelta(minutes=window.after_min)
+    tz = settings.mall.tz
+    midnight = datetime.combine(day, time.min, tz).astimezone(UTC)
+    next_midnight = datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
+    opens = max(start - timedelta(minutes=window.before_min), midnight)
+    closes = min(
+        start + timedelta(minutes=window.after_min), next_midnight - timedelta(microseconds=1)
+    )
+    return opens, closes
