@@ -14,7 +14,10 @@
   the request came over TLS (or `ANTRIAN_SECURE_COOKIES=1` says the deployment is behind TLS);
   `Cache-Control: no-store` on every HTML page unless its view chose otherwise.
 - **Cookies** are `Secure` when the request is https, always when `public_base_url` is an
-  https address or with `ANTRIAN_SECURE_COOKIES=1` (a TLS-terminating proxy in front).
+  https address or with `ANTRIAN_SECURE_COOKIES=1` (a TLS-terminating proxy in front). Then
+  the session cookie is also named `__Host-session` (Path=/, no Domain): a browser refuses
+  such a cookie from a page of another port or subdomain, which could otherwise plant its own
+  session here. On plain http it stays `session` (a `__Host-` cookie needs https).
 - **Socket.IO** accepts connections only from the same origins.
 - **Behind a reverse proxy** (`ANTRIAN_PROXY_HOPS=1` for one nginx), the client's address and
   scheme are read from the last `X-Forwarded-For` / `X-Forwarded-Proto` the proxies added
@@ -172,6 +175,12 @@ def install(app: Flask, policy: SecurityPolicy) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     if policy.secure_cookies:
         app.config["SESSION_COOKIE_SECURE"] = True
+        # `__Host-`: the browser keeps such a cookie only if it is Secure, for Path=/ and
+        # without a Domain, so no page of another port or subdomain can plant a session here.
+        name = app.config.get("SESSION_COOKIE_NAME", "session")
+        if not name.startswith("__Host-"):
+            app.config["SESSION_COOKIE_NAME"] = f"__Host-{name}"
+        app.config.update(SESSION_COOKIE_PATH="/", SESSION_COOKIE_DOMAIN=None)
     app.session_interface = _SessionInterface()
     cookie_name = app.config.get("SESSION_COOKIE_NAME", "session")
 

@@ -241,6 +241,35 @@ def test_an_https_public_address_makes_cookies_secure_behind_a_plain_proxy(
         app.extensions["antrian.engine"].dispose()
 
 
+def test_the_session_cookie_is_host_only_when_the_public_address_is_https(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Over https the cookie is named `__Host-session`: a browser then takes it only Secure,
+    for Path=/ and without a Domain, so a page of another port or subdomain cannot set one
+    for this server (a planted session would sign the visitor in as someone else)."""
+    for base_url, name in (("https://antrian.mpp.example", "__Host-session"), (None, "session")):
+        mall = dataclasses.replace(settings.mall, public_base_url=base_url or OWN)
+        app = create_app(
+            dataclasses.replace(settings, mall=mall), clock=clock, test_config={"TESTING": True}
+        )
+        try:
+            if app.extensions["antrian.accounts"].user_count() == 0:
+                app.extensions["antrian.accounts"].add_user("siti", PASSWORD, "officer", [1])
+            client = app.test_client()
+            response = sign_in(client)  # plain http, as a TLS proxy forwards it
+            assert response.status_code == 303
+            cookie = response.headers["Set-Cookie"]
+            assert cookie.startswith(f"{name}="), cookie
+            assert "Path=/;" in cookie + ";" and "Domain" not in cookie
+            assert ("Secure" in cookie) is (base_url is not None)
+            # The session works under that name, and the origin check knows it.
+            assert client.get("/api/v1/counters/1").status_code == 200
+            bare = client.post("/api/v1/counters/1/status", json={"status": "break"})
+            assert bare.status_code == 403
+        finally:
+            app.extensions["antrian.engine"].dispose()
+
+
 def wrong_then_right(client: FlaskClient) -> int:
     """Five wrong passwords from one forwarded address, then the right one from another;
     the status of the last."""
