@@ -81,6 +81,12 @@ class Hub:
         self._view_zones: dict[str, str | None] = {}
         self._tokens: dict[str, str] = {}  # sid -> digest of the token it connected with
         self._lock = threading.Lock()
+        # sid -> the version of the snapshot it was just given, until an event past it was
+        # sent: events up to it are not sent to that client (its snapshot holds them). The
+        # emit lock makes "which clients to skip, then emit" one step against "note the
+        # snapshot's version, then send it", so no stale event slips in after a snapshot.
+        self._floors: dict[str, int] = {}
+        self._emit_lock = threading.Lock()
         self._live: Any = None  # the live relay, once started (core/server/live.py)
         # Names the message queue's channels (core/server/relay.py); set by the app.
         self.deployment = ""
@@ -140,22 +146,45 @@ class Hub:
         # Only to this process's own clients: every process's relay sends each event to its
         # own (the message queue carries the events to the relays, not to the sockets).
         emit = self.socketio.emit
-        # One emit for the visitor's own page and the mall room: python-socketio encodes a
-        # packet (and scans it for binary data) per emit, also for a room nobody is in, as
-        # most tickets' rooms are (bench/bench_relay_emit.py). The ticket's room is listed
-        # first, so its one socket is sent to before the hundreds of the mall room (no
-        # client is in both).
-        emit(
-            name,
-            payload,
-            to=[f"ticket:{ticket_id}", self.mall_room] if ticket_id else self.mall_room,
-            ignore_queue=True,
-        )
+        version = payload.get("version")
+        with self._emit_lock:
+            skip = self._skipped_for(version) if isinstance(version, int) else []
+            self._emit_once(name, payload, ticket_id, skip)
         if ticket_id:
             for service in payload.get("waiting") or ():
                 room = f"service:{service}"
                 if self._has_clients(room):
                     emit("queue.moved", {"service": service}, to=room, ignore_queue=True)
+
+    def _skipped_for(self, version: int) -> list[str]:
+        """The clients whose snapshot already holds `version` (called with the emit lock).
+        Events come in version order, so a floor that this event passes is done with."""
+        floors = list(self._floors.items())  # a disconnect may drop one meanwhile
+        for sid, floor in floors:
+            if floor < version:
+                self._floors.pop(sid, None)
+        return [sid for sid, floor in floors if version <= floor]
+
+    def _sent_snapshot(self, sid: str, version: Any) -> None:
+        """Note the version of the snapshot `sid` was given (called with the emit lock)."""
+        if isinstance(version, int):
+            self._floors[sid] = version
+
+    def _emit_once(
+        self, name: str, payload: dict[str, Any], ticket_id: str | None, skip: list[str]
+    ) -> None:
+        # One emit for the visitor's own page and the mall room: python-socketio encodes a
+        # packet (and scans it for binary data) per emit, also for a room nobody is in, as
+        # most tickets' rooms are (bench/bench_relay_emit.py). The ticket's room is listed
+        # first, so its one socket is sent to before the hundreds of the mall room (no
+        # client is in both).
+        self.socketio.emit(
+            name,
+            payload,
+            to=[f"ticket:{ticket_id}", self.mall_room] if ticket_id else self.mall_room,
+            skip_sid=skip or None,
+            ignore_queue=True,
+        )
 
     def _has_clients(self, room: str) -> bool:
         """Whether any client of this process is in `room` (an emit to nobody still encodes)."""
@@ -248,6 +277,8 @@ class Hub:
         self._sids.pop(sid, None)
         self._view_zones.pop(sid, None)
         self._tokens.pop(sid, None)
+        # Not under the emit lock: this runs under `_lock`, and an emit may end a connection.
+        self._floors.pop(sid, None)
 
     def start_session_checks(self, interval: float = SESSION_CHECK_SECONDS) -> None:
         def loop() -> None:
@@ -341,7 +372,8 @@ class Hub:
             view_zone = self._view_zone(actor, auth.get("zone"))
             # Join first, then read the snapshot: every change committed after the read reaches
             # this client as an event. Events that overtake the snapshot are held by the client
-            # and replayed past its version (static/antrian-live.js), so nothing falls between.
+            # and replayed past its version (static/antrian-live.js), so nothing falls between;
+            # events the snapshot holds that were still on their way are not sent after it.
             for room in rooms:
                 join_room(room)
             with self._lock:
@@ -351,7 +383,9 @@ class Hub:
             snapshot = self.queue.snapshot(view_zone)
             if actor.kind == "kiosk" and self.printing is not None:
                 snapshot["printer"] = self.printing.known_state(actor.kiosk)
-            socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
+            with self._emit_lock:
+                self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]
+                socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
             if self._live is not None and not self._live.bus_ok:
                 # The message queue is down: this screen's data may lag behind the database.
                 socketio.emit("live.status", {"ok": False}, to=request.sid)  # type: ignore[attr-defined]
@@ -373,7 +407,10 @@ class Hub:
             if actor is None or digest is None or not self.accounts.valid_tokens({digest}):
                 disconnect()
                 return {"error": {"code": "unauthorized", "message": "Not signed in."}}
-            return self.queue.snapshot(view_zone)
+            snapshot = self.queue.snapshot(view_zone)
+            with self._emit_lock:
+                self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]
+            return snapshot
 
     def _connect_ticket_page(self, ticket_id: Any) -> bool:
         try:
