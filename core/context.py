@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from core import numbering
+from core import numbering, survey_keys
 from core.bus import FanOut, Publisher
 from core.config import Settings
 from core.store import UnitOfWork
@@ -74,6 +74,10 @@ class MallContext:
         # shared message queue; a client that sees a gap asks for a snapshot.
         self.publish_lock = threading.Lock()
         self.estimator: WaitEstimator = WaitEstimator(self)
+        # The server's secret (set by the composition root): it makes the visitor's survey
+        # key (core/survey_keys.py). Without it no address carries a key and no phone's
+        # survey answer is taken.
+        self.secret: str | bytes | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -86,6 +90,15 @@ class MallContext:
         (the default needs no parameter, so most QR codes stay small)."""
         url = f"{self.settings.mall.public_base_url.rstrip('/')}/t/{ticket_id}"
         return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
+
+    def visitor_url(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> str:
+        """The status address as handed to the visitor alone (printed, on the kiosk's screen,
+        in the answer to the phone that took the number): with the survey key in its
+        fragment. Views that anyone with the ticket's id can read use `status_url`."""
+        url = self.status_url(ticket_id, language)
+        if self.secret is None:
+            return url
+        return f"{url}#k={survey_keys.survey_key(self.secret, ticket_id)}"
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -64,6 +64,9 @@ class QueueService:
     def status_url(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> str:
         return self.ctx.status_url(ticket_id, language)
 
+    def visitor_url(self, ticket_id: str, language: str = DEFAULT_LANGUAGE) -> str:
+        return self.ctx.visitor_url(ticket_id, language)
+
     # ------------------------------------------------------------------ commands
     # Each first runs what a day that ended since the last command left to do (closing.py).
     def close_ended_days(self) -> int:

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_socketio import SocketIO
 from qrcode.image.svg import SvgPathFillImage
 
+from core import survey_keys
 from core.config import Settings
 from core.handlers import QueueService
 from core.server.pages import add_device_setup, page_actor, page_token
@@ -139,7 +140,9 @@ def page() -> Any:
 @blueprint.get("/qr/<ticket_id>.svg")
 def ticket_qr(ticket_id: str) -> Response:
     """The QR code of a ticket's status address, drawn here so the kiosk needs no QR library.
-    With `?lang=en` the address opens the status page in English, as the printed one does."""
+    With `?lang=en` the address opens the status page in English, as the printed one does.
+    The survey key (core/survey_keys.py) goes into it only when `?k=` brings it: the kiosk
+    has it from its answer, while anyone else who knows the id gets the address without it."""
     queue = _queue()
     try:
         queue.ticket(ticket_id)
@@ -147,7 +150,9 @@ def ticket_qr(ticket_id: str) -> Response:
         abort(404)
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     language = _asked_language() or DEFAULT_LANGUAGE
-    code.add_data(queue.status_url(ticket_id, language))
+    secret = queue.ctx.secret
+    keyed = secret is not None and survey_keys.matches(secret, ticket_id, request.args.get("k"))
+    code.add_data((queue.visitor_url if keyed else queue.status_url)(ticket_id, language))
     code.make(fit=True)
     svg = code.make_image(image_factory=SvgPathFillImage).to_string(encoding="unicode")
     response = Response(svg, mimetype="image/svg+xml")

@@ -83,6 +83,7 @@ def create_app(
     queue.ensure_ready()
     accounts = Accounts(settings, uow, clock=clock)
     app.secret_key = settings.secret_key or _stored_secret(uow)
+    queue.ctx.secret = app.secret_key  # the visitors' survey keys (core/survey_keys.py)
     policy = security.SecurityPolicy.from_app(app, settings.mall.public_base_url)
     security.install(app, policy)
     Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)

@@ -11,25 +11,35 @@ from core.server.openapi_schemas import BOOLEAN, INTEGER, STRING, body, nullable
 from core.views.reports import SKM_GROUPS
 
 SCORE = {"type": "integer", "minimum": 1, "maximum": 4}
-SURVEY_BODY = body(
-    {
-        "scores": {
-            "type": "object",
-            "required": list(skm.ELEMENT_CODES),
-            "properties": {code: SCORE for code in skm.ELEMENT_CODES},
-            "description": "The answer to each of the nine elements, 1 (worst) to 4 (best)",
-        }
-    },
-    {
-        "suggestion": nullable({"type": "string", "maxLength": skm.MAX_SUGGESTION}),
-        "profile": {
-            "type": "object",
-            "properties": {
-                name: nullable({"type": "string", "enum": list(options)})
-                for name, options in skm.PROFILE.items()
-            },
+_SCORES = {
+    "type": "object",
+    "required": list(skm.ELEMENT_CODES),
+    "properties": {code: SCORE for code in skm.ELEMENT_CODES},
+    "description": "The answer to each of the nine elements, 1 (worst) to 4 (best)",
+}
+_OPTIONAL = {
+    "suggestion": nullable({"type": "string", "maxLength": skm.MAX_SUGGESTION}),
+    "profile": {
+        "type": "object",
+        "properties": {
+            name: nullable({"type": "string", "enum": list(options)})
+            for name, options in skm.PROFILE.items()
         },
     },
+}
+SURVEY_BODY = body({"scores": _SCORES}, _OPTIONAL)
+PHONE_SURVEY_BODY = body(
+    {
+        "key": {
+            "type": "string",
+            "minLength": 16,
+            "maxLength": 16,
+            "description": "The ticket's survey key: the `#k=` fragment of the address its "
+            "QR code opens (never shown to staff)",
+        },
+        "scores": _SCORES,
+    },
+    _OPTIONAL,
 )
 SAVED = obj({"ticket": STRING, "service": STRING, "channel": STRING, "saved": BOOLEAN})
 
@@ -112,11 +122,15 @@ def report_paths(
                 params=[ticket_id],
             ),
             "post": op(
-                "Rate a finished ticket's service (once, anonymous, no login: the id is the key)",
+                "Rate a finished ticket's service (once, anonymous, no login: with the survey "
+                "key the visitor was handed)",
                 {"201": json("Saved", SAVED)},
-                {**survey_refusals, "403": "Sent from a page of another origin"},
+                {
+                    **survey_refusals,
+                    "403": "Not the ticket's survey key, or sent from a page of another origin",
+                },
                 auth=False,
-                body=SURVEY_BODY,
+                body=PHONE_SURVEY_BODY,
                 params=[ticket_id],
             ),
         },

@@ -124,7 +124,11 @@ def check_in(
             "id": ticket.id,
             **day_fields(ctx, ticket),
             "ahead": ahead,
-            "status_url": ctx.status_url(ticket.id, row.language),
+            # The survey key only to the kiosk, which hands it to the visitor (its printed
+            # and on-screen QR code); an officer's terminal gets the plain address.
+            "status_url": (ctx.visitor_url if actor.kind == "kiosk" else ctx.status_url)(
+                ticket.id, row.language
+            ),
         }
     # The estimate from the ticket's own place, which its slot puts ahead of walk-ins (a
     # newcomer's estimate told a visitor called within minutes to wait over two hours).

@@ -345,7 +345,7 @@ class TicketIssuer:
                 "id": ticket.id,
                 **day_fields(ctx, ticket),
                 "ahead": ahead,
-                "status_url": ctx.status_url(ticket.id, request.language),
+                "status_url": ctx.visitor_url(ticket.id, request.language),
             }
             views.append((request, view))
         return views

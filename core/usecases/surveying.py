@@ -1,7 +1,8 @@
 """A visitor answers the satisfaction survey (SKM) about a ticket that was served.
 
-One response per ticket, anonymous: the phone's status page answers for its own ticket (the
-unguessable id is the capability, as for the page itself), and a counter's survey tablet
+One response per ticket, anonymous: the phone's status page answers for its own ticket with
+the survey key its address carries (core/survey_keys.py: staff see tickets' ids, so the id
+alone is not enough), and a counter's survey tablet
 answers for the ticket that counter finished last, within `TABLET_WINDOW` (the tablet never
 learns a ticket id). The unique key on `skm_responses.ticket_seq` refuses a second response
 even when two arrive at once from two processes.
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from core import repository, skm
+from core import repository, skm, survey_keys
 from core.store import ticket_events, tickets
 from core.store_reports import skm_responses
 from core.tickets import (
     DomainError,
+    Forbidden,
     IllegalTransition,
     InvalidRequest,
     NotFound,
@@ -58,10 +60,22 @@ def survey_state(ctx: MallContext, ticket_id: str) -> dict[str, Any]:
     return {"finished": finished, "answered": answered, "open": finished and not answered}
 
 
+class WrongSurveyKey(Forbidden):
+    code = "survey_key_invalid"
+
+
 def answer_for_ticket(ctx: MallContext, ticket_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The phone's answer; `data["key"]` must be the ticket's survey key."""
     row = _validated(data)
     with ctx.uow.writing() as conn:
         ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
+        if ctx.secret is None or not survey_keys.matches(ctx.secret, ticket.id, data.get("key")):
+            raise WrongSurveyKey(
+                "Survei hanya dapat diisi dari halaman tiket yang dibuka lewat kode QR pada "
+                "tiket Anda (kuncinya ada di alamat itu). / The survey can only be answered "
+                "from the ticket page opened by the QR code on your ticket (its address holds "
+                "the key)."
+            )
         if ticket.status != TicketStatus.DONE:
             raise NotFinished(
                 f"Ticket {ticket.number} is {ticket.status.value}: the survey opens once it is "

@@ -383,9 +383,14 @@
     $("issued-ahead").textContent = people(view.ahead);
     $("issued-eta").textContent = ticketWait(view.ahead, view.eta_minutes, view);
     const qr = $("issued-qr");
-    // The QR opens the phone page in the screen's language, as the printed one does.
+    // The QR opens the phone page in the screen's language, as the printed one does, with
+    // the visitor's survey key (the fragment of the address the kiosk was answered with).
+    const key = /#k=([A-Za-z0-9_-]+)$/.exec(view.status_url || "");
+    const query = [];
+    if (i18n.lang !== "id") { query.push("lang=" + i18n.lang); }
+    if (key) { query.push("k=" + key[1]); }
     const source = config.qr_url + encodeURIComponent(view.id) + ".svg" +
-      (i18n.lang === "id" ? "" : "?lang=" + i18n.lang);
+      (query.length ? "?" + query.join("&") : "");
     if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }
     $("print-failed").hidden = !failed;
     // Sent but not confirmed by the printer: a slip may have come out, or not.

@@ -4,6 +4,9 @@
  * keeps on <body data-status>, so it needs nothing from that script. A ticket of an earlier
  * day (<body data-past-day="true">) is asked about that day, as the page writes it (#day),
  * not about "today": the survey stays open for it (core/usecases/surveying.py).
+ * The answer carries the visitor's survey key, the `#k=` fragment of the address the ticket's
+ * QR code opened (core/survey_keys.py): kept on this phone for the ticket, so a page opened
+ * again without it still answers; a page that never had it does not offer the form.
  */
 (function () {
   "use strict";
@@ -12,7 +15,19 @@
   const box = document.getElementById("survey");
   if (!box) { return; }
   const base = "/api/v1/tickets/" + encodeURIComponent(config.ticket_id) + "/survey";
+  const key = surveyKey();
   let asked = false;
+
+  function surveyKey() {
+    const stored = "antrian.survey-key." + config.ticket_id;
+    const found = /(?:^#|&)k=([A-Za-z0-9_-]+)/.exec(window.location.hash);
+    try {
+      if (found) { window.localStorage.setItem(stored, found[1]); return found[1]; }
+      return window.localStorage.getItem(stored);
+    } catch (e) {  // storage blocked (private mode): the address's key, if any
+      return found ? found[1] : null;
+    }
+  }
 
   function language() { return (document.documentElement.lang || "id").slice(0, 2); }
 
@@ -33,12 +48,12 @@
           box.hidden = false;
           return null;
         }
-        if (!state.open) { return null; }
+        if (!state.open || !key) { return null; }
         return fetch("/api/v1/skm/form").then(function (r) { return r.json(); }).then(function (form) {
           const day = document.getElementById("day");
           const past = document.body.dataset.pastDay === "true" && day && day.textContent;
           AntrianSkmForm.render(box, form, language(), function (body) {
-            return AntrianSkmForm.postJson(base, body);
+            return AntrianSkmForm.postJson(base, Object.assign({ key: key }, body));
           }, { day: past || null });
           box.hidden = false;
         });

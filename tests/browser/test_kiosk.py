@@ -65,7 +65,7 @@ def take_number(page: Page, agency: str, service_code: str) -> None:
 
 def issued_ticket_id(page: Page) -> str:
     source = page.locator("#issued-qr").get_attribute("src") or ""
-    match = re.search(r"/kiosk/qr/([^/]+)\.svg(\?lang=\w+)?$", source)
+    match = re.search(r"/kiosk/qr/([^/]+)\.svg(\?[\w=&-]+)?$", source)
     assert match, source
     return match.group(1)
 
@@ -106,12 +106,15 @@ def test_a_visitor_takes_a_number_by_touch(kiosk: Page, live_server: LiveServer)
     row = service(live_server, "KTP")
     assert (row["waiting"], row["quota_left"]) == (1, 149)
 
-    # The QR code on screen opens this ticket's status page.
+    # The QR code on screen opens this ticket's status page, with the visitor's survey key.
     ticket_id = issued_ticket_id(kiosk)
     wait_for_js(kiosk, "document.getElementById('issued-qr').naturalWidth > 0")
     picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
     decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
-    assert decoded == [f"{live_server.base_url}/t/{ticket_id}"]
+    assert len(decoded) == 1
+    assert re.fullmatch(
+        re.escape(f"{live_server.base_url}/t/{ticket_id}#k=") + r"[\w-]{16}", decoded[0]
+    )
 
     kiosk.locator("#issued-done").click()
     expect(kiosk.locator("body")).to_have_attribute("data-screen", "home")
@@ -181,12 +184,16 @@ def test_a_number_taken_in_english_is_issued_and_shown_in_english(
         "Electronic ID card (recording and printing)"
     )
     expect(kiosk.locator("#issued-agency")).to_have_text("Population and Civil Registry Office")
-    # The QR code on screen opens the phone page in English, as the printed one does.
+    # The QR code on screen opens the phone page in English, as the printed one does, with
+    # the visitor's survey key in its fragment.
     ticket_id = issued_ticket_id(kiosk)
     wait_for_js(kiosk, "document.getElementById('issued-qr').naturalWidth > 0")
     picture = Image.open(io.BytesIO(kiosk.locator("#issued-qr").screenshot()))
     decoded = [result.text for result in zxingcpp.read_barcodes(picture)]
-    assert decoded == [f"{live_server.base_url}/t/{ticket_id}?lang=en"]
+    assert len(decoded) == 1
+    assert re.fullmatch(
+        re.escape(f"{live_server.base_url}/t/{ticket_id}?lang=en#k=") + r"[\w-]{16}", decoded[0]
+    )
 
 
 def test_a_closed_service_is_greyed_with_its_reason_and_cannot_be_taken(

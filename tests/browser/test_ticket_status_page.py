@@ -157,7 +157,7 @@ def test_a_ticket_taken_in_english_opens_its_page_in_english(
     )
     assert response.status_code == 201, response.text
     mine = response.json()
-    assert mine["status_url"].endswith("?lang=en")
+    assert "?lang=en#k=" in mine["status_url"]  # and the visitor's survey key
 
     phone.goto(mine["status_url"])
 

