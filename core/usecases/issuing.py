@@ -345,7 +345,11 @@ class TicketIssuer:
                 "id": ticket.id,
                 **day_fields(ctx, ticket),
                 "ahead": ahead,
-                "status_url": ctx.visitor_url(ticket.id, request.language),
+                # The survey key to the kiosk or the phone that hands it to the visitor; an
+                # officer's terminal shows no QR code and gets the plain address.
+                "status_url": (
+                    ctx.status_url if request.actor.kind == "officer" else ctx.visitor_url
+                )(ticket.id, request.language),
             }
             views.append((request, view))
         return views

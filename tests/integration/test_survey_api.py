@@ -141,6 +141,8 @@ def test_the_ticket_id_staff_see_is_not_enough_to_answer_for_the_visitor(
         assert "kode QR" in answer["error"]["message"] and "QR code" in answer["error"]["message"]
     assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True  # nothing stored
     assert api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))[0] == 201
+    # A ticket an officer issues at the counter: the terminal gets the plain address.
+    assert "#k=" not in api.issue(siti)["status_url"]
 
 
 def test_a_survey_tablet_rates_the_ticket_its_counter_finished_last(
