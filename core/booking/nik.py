@@ -17,11 +17,15 @@ import hmac
 import re
 from datetime import date
 
-# Province codes in use (BPS/Kemendagri): Sumatra 11-21, Jawa 31-36, Bali-Nusa 51-53,
-# Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82, Papua 91-97.
+# Province codes as the NIK writes them: Kemendagri's (Kepmendagri on the codes of regions),
+# not BPS's statistical ones, which differ in Papua. Sumatra 11-19 and 21, Jawa 31-36,
+# Bali-Nusa Tenggara 51-53, Kalimantan 61-65, Sulawesi 71-76, Maluku 81-82, Papua 91-96
+# (Papua 91, Papua Barat 92, and since 2022 Papua Selatan 93, Papua Tengah 94, Papua
+# Pegunungan 95, Papua Barat Daya 96; a NIK keeps its code when its province splits). 97 is
+# Papua Pegunungan's code at BPS only: no NIK starts with it.
 PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53}
-    | {61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96, 97}
+    | {61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96}
 )
 _DIGITS = re.compile(r"\d{16}")
 
@@ -62,8 +66,8 @@ def validate(raw: object) -> str:
         )
     if int(nik[:2]) not in PROVINCES:
         raise InvalidNik(
-            f"NIK diawali {nik[:2]}, bukan kode provinsi (11 sampai 97); periksa angka "
-            f"pertamanya. / 'nik' starts with {nik[:2]}, which is no province code (11 to 97); "
+            f"NIK diawali {nik[:2]}, bukan kode provinsi (11 sampai 96); periksa angka "
+            f"pertamanya. / 'nik' starts with {nik[:2]}, which is no province code (11 to 96); "
             "check the first digits."
         )
     if nik[2:4] == "00" or nik[4:6] == "00":

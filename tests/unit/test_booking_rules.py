@@ -15,7 +15,14 @@ from core.config.booking import BookingRules
 
 
 @pytest.mark.parametrize(
-    "good", ["3573011205900001", "3573015208850002", "3573 0152 0885 0002", "1101012902000001"]
+    "good",
+    [
+        "3573011205900001",
+        "3573015208850002",
+        "3573 0152 0885 0002",
+        "1101012902000001",
+        "9601016506100001",  # Papua Barat Daya (since 2022), a woman born 25-06-2010
+    ],
 )
 def test_plausible_niks_pass(good: str):
     assert nik.validate(good) == good.replace(" ", "")
@@ -29,6 +36,8 @@ def test_plausible_niks_pass(good: str):
         ("35730112059000a1", "16 digits"),
         ("9973011205900001", "province"),
         ("1073011205900001", "province"),
+        ("2073011205900001", "province"),  # 20: between Sumatra's and Jawa's
+        ("9773011205900001", "province"),  # 97: a BPS code, never a NIK's
         ("3500011205900001", "regency"),
         ("3573003205900001", "regency"),
         ("3573013205900001", "date"),  # day 32
