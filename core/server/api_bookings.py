@@ -34,11 +34,18 @@ def desk() -> BookingDesk:
     return current_app.extensions["antrian.bookings"]
 
 
+# What the per-client limit counts, as its refusal names it: English, Bahasa Indonesia.
+_ACTS = {
+    "booking requests": "permintaan booking",
+    "booking look-ups": "pencarian kode booking yang tidak ada",
+}
+
+
 def _limit(what: str) -> None:
     throttle = current_app.extensions.get("antrian.throttle")
     if throttle is not None:
         limits = current_app.extensions["antrian.settings"].bookings.client_limits
-        throttle.check_client("booking", limits, what)
+        throttle.check_client("booking", limits, what, _ACTS[what])
 
 
 def _looked_up(produce: Any) -> Any:

@@ -184,9 +184,10 @@ class Throttle:
         self._hit(pairs)
 
     # -------------------------------------------------------------- bookings
-    def check_client(self, kind: str, limits: str, what: str) -> None:
+    def check_client(self, kind: str, limits: str, what: str, what_id: str) -> None:
         """Count one request of `kind` for this client address against `limits` (the
-        `limits` notation), or refuse it with 429 naming the limit (`what` names the act)."""
+        `limits` notation), or refuse it with 429 naming the limit (`what` names the act,
+        `what_id` in Bahasa Indonesia, which the message says first)."""
         items = self._parsed.get(limits)
         if items is None:
             items = self._parsed[limits] = parse_many(limits)
@@ -195,9 +196,9 @@ class Throttle:
         if exhausted is not None:
             item, wait = exhausted
             raise RateLimited(
-                f"Too many {what} from this address (at most {item.amount} per {period_en(item)}); "
-                f"try again in {wait} s. / Terlalu banyak permintaan; coba lagi dalam "
-                f"{wait} detik.",
+                f"Terlalu banyak {what_id} dari alamat ini (paling banyak {item.amount} per "
+                f"{period_id(item)}); coba lagi dalam {wait} detik. / Too many {what} from this "
+                f"address (at most {item.amount} per {period_en(item)}); try again in {wait} s.",
                 wait,
             )
         self._hit(pairs)

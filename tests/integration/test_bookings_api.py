@@ -233,7 +233,11 @@ def test_the_per_client_booking_limit_answers_429_with_retry_after(
         answers = [http.post("/api/v1/bookings", json=body) for _ in range(3)]
         assert [a.status_code for a in answers] == [201, 409, 429]
         assert int(answers[2].headers["Retry-After"]) >= 1
-        assert "2 per minute" in answers[2].get_json()["error"]["message"]
+        message = answers[2].get_json()["error"]["message"]
+        assert "2 per minute" in message
+        # Bahasa Indonesia first, as on every visitor's page.
+        assert message.startswith("Terlalu banyak permintaan booking dari alamat ini")
+        assert "paling banyak 2 per menit" in message
     finally:
         app.extensions["antrian.engine"].dispose()
 
