@@ -149,6 +149,31 @@ def test_a_tablet_that_was_not_listening_when_its_counter_finished_still_offers_
         context.close()
 
 
+def test_only_the_visitors_own_address_offers_the_survey(
+    browser: Browser, phone: Page, live_server: LiveServer, kiosk_token: str, siti: str
+) -> None:
+    """Staff see a ticket's id; the page opened by id alone offers no form. The visitor's
+    phone, once opened from the QR code's address, keeps the key for a later visit."""
+    ticket = serve(live_server, kiosk_token, siti)
+    call(live_server, siti, "POST", f"/tickets/{ticket['id']}/finish")
+    plain = f"{live_server.base_url}/t/{ticket['id']}"
+    staff = browser.new_context(viewport=PHONE)
+    try:
+        page = staff.new_page()
+        page.goto(plain)
+        expect(page.locator("#status")).to_have_text("Selesai")
+        expect(page.locator("#survey .skm-form")).to_have_count(0)
+    finally:
+        staff.close()
+    phone.goto(ticket["status_url"])
+    expect(phone.locator("#survey .skm-form")).to_be_visible()
+    phone.goto("about:blank")
+    phone.goto(plain)  # later, from the browser's history without the fragment
+    expect(phone.locator("#survey .skm-form")).to_be_visible()
+    answer_the_form(phone, 3)
+    expect(phone.locator(".skm-thanks")).to_have_text("Terima kasih atas penilaian Anda!")
+
+
 def test_the_report_pages_draw_and_export_xlsx(
     browser: Browser, live_server: LiveServer, kiosk_token: str, siti: str, artifacts: Path
 ) -> None:

@@ -205,7 +205,9 @@ def test_the_page_and_its_survey_fit_a_narrow_phone_and_200_percent_zoom(
                     (called, "#called-box"),
                     (finished, "#survey .skm-form"),
                 ):
-                    page.goto(f"{live_server.base_url}/t/{ticket['id']}?lang={language}")
+                    # With the survey key the visitor's address carries in its fragment.
+                    key = ticket["status_url"].partition("#")[2]
+                    page.goto(f"{live_server.base_url}/t/{ticket['id']}?lang={language}#{key}")
                     expect(page.locator(shown)).to_be_visible()
                     fit = page.evaluate(SPILLS)
                     where = f"{ticket['number']} at {width} px ({language})"
