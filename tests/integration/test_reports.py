@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from core import skm
+from core import skm, survey_keys
 from core.config import Settings
 from core.handlers import QueueService
 from core.reporting import percentile
@@ -281,7 +281,11 @@ def test_a_survey_report_lists_a_served_service_without_answers_and_names_its_sc
     queue: QueueService, clock: FakeClock
 ):
     t = the_known_day(queue, clock)
-    scores = {"scores": {code: 3 for code in skm.ELEMENT_CODES}}
+    queue.ctx.secret = "test-secret"  # the server's, which makes the visitor's survey key
+    scores = {
+        "scores": {code: 3 for code in skm.ELEMENT_CODES},
+        "key": survey_keys.survey_key("test-secret", t["T1"]),
+    }
     answer_for_ticket(queue.ctx, t["T1"], scores)  # KTP rated; KK served twice, unrated
     by_service = skm_report(queue.ctx, DAY, DAY, "service")
     rows = {row["key"]: row for row in by_service["rows"]}
