@@ -392,13 +392,9 @@ class ConfigFile(_Section):
         served = {code for counter in self.counters for code in counter.services}
         for i, service in enumerate(self.services):
             if service.code not in served:
-                raise KeyProblem(
-                    f"no counter serves {service.code!r}, so its tickets could never be "
-                    "called; add it to a counter's services or remove the service",
-                    "services",
-                    i,
-                    "code",
-                )
+                problem = f"no counter serves {service.code!r}, so its tickets could never be"
+                problem += " called; add it to a counter's services or remove the service"
+                raise KeyProblem(problem, "services", i, "code")
         return self
 
     def to_settings(
