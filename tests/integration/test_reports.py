@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -153,6 +154,28 @@ def test_every_figure_of_a_known_day_by_service_agency_counter_and_officer(
     # Restricted to a set of services (an agency's scope): only KK.
     only_kk = report(ctx, DAY, DAY, "service", {"KK"})
     assert [r["key"] for r in only_kk["rows"]] == ["KK"] and only_kk["total"]["issued"] == 1
+
+
+@pytest.fixture
+def server_zone_jayapura(monkeypatch: pytest.MonkeyPatch):
+    """The server's own clock zone (TZ), set apart from UTC and from the mall's WIB, as on a
+    machine installed in the east of the country."""
+    monkeypatch.setenv("TZ", "Asia/Jayapura")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_hours_are_the_malls_whatever_zone_the_servers_clock_is_in(
+    server_zone_jayapura, queue: QueueService, clock: FakeClock
+):
+    the_known_day(queue, clock)
+    close_the_day(queue, clock)
+    whole = report(queue.ctx, DAY, DAY, "service")
+    assert whole["arrivals_by_hour"][9] == 5 and whole["arrivals_by_hour"][10] == 1
+    assert whole["heatmap"][1][9] == 5 and whole["heatmap"][1][10] == 1
+    assert rows_by_key(whole)["KTP"]["wait_p90"] == 360
 
 
 def test_today_is_live_and_a_closed_day_never_changes(queue: QueueService, clock: FakeClock):
