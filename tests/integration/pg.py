@@ -190,3 +190,20 @@ def past_visit(mall: str, day: date, number: int, at: datetime, **fields: Any) -
         "transfers": [],
         "channel": "kiosk",
     } | fields
+
+
+@contextmanager
+def all_day_app(settings: Settings, clock: Any) -> Iterator[Any]:
+    """The server's app for a mall open around the clock, on `clock`, printing to memory."""
+    from core.server.app import create_app
+
+    app = create_app(
+        all_day(settings),
+        clock=clock,
+        printer_factory=RecordingPrinter,
+        test_config={"TESTING": True},
+    )
+    try:
+        yield app
+    finally:
+        app.extensions["antrian.engine"].dispose()

@@ -11,23 +11,16 @@ import pytest
 from flask import Flask
 
 from core.config import Settings
-from core.server.app import create_app
 from tests.conftest import FakeClock
-from tests.integration.pg import RecordingPrinter, all_day
+from tests.integration.pg import all_day_app
 
 NIK = "3573011205900001"
 
 
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app(
-        all_day(settings),
-        clock=clock,
-        printer_factory=RecordingPrinter,
-        test_config={"TESTING": True},
-    )
-    yield app
-    app.extensions["antrian.engine"].dispose()
+    with all_day_app(settings, clock) as app:
+        yield app
 
 
 def test_a_midnight_slot_checks_in_on_its_own_day_only(app: Flask, clock: FakeClock):

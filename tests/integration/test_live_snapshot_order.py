@@ -14,21 +14,15 @@ from flask import Flask
 
 from core.config import Settings
 from core.events import Event
-from core.server.app import create_app, socketio_of
+from core.server.app import socketio_of
 from tests.conftest import FakeClock
-from tests.integration.pg import RecordingPrinter, all_day
+from tests.integration.pg import all_day_app
 
 
 @pytest.fixture
 def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app(
-        all_day(settings),
-        clock=clock,
-        printer_factory=RecordingPrinter,
-        test_config={"TESTING": True},
-    )
-    yield app
-    app.extensions["antrian.engine"].dispose()
+    with all_day_app(settings, clock) as app:
+        yield app
 
 
 def versions_heard(received: list[dict[str, Any]]) -> list[tuple[str, int]]:
