@@ -38,7 +38,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 COUNTS = (
@@ -183,11 +183,6 @@ class _Visit:
     not_called_wait: int | None = None  # ended (unserved, cancelled) before any call
 
 
-def _like(moment: datetime, stored: datetime) -> datetime:
-    """`moment` as the database gives `stored`: SQLite's are naive UTC, PostgreSQL's aware."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if stored.tzinfo is None else moment
-
-
 def _minutes(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() // 60))
 
@@ -271,7 +266,7 @@ def _visits(events: list[Mapping[str, Any]], closes_at: datetime | None) -> list
             if visit.wait is None and action in ("cancel", "close_day"):
                 ended = at
                 if action == "close_day" and closes_at is not None:
-                    ended = min(at, _like(closes_at, at))
+                    ended = min(at, closes_at)  # both aware: stored moments are read back in UTC
                 visit.not_called_wait = _minutes(visit.entered_at, ended)
         elif action == "transfer":
             visit.outcome = "transferred_out"

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.live import ROOT, LiveServer, write_all_day_config
+from tests.integration.test_cli import antrian
+from tests.support.live import LiveServer, write_all_day_config
 
 NOBODY = 65534  # a user other than this one, for the folder of a service user
 
@@ -24,18 +23,6 @@ def open_umask() -> Iterator[None]:
     before = os.umask(0)
     yield
     os.umask(before)
-
-
-def antrian(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRIAN_")}
-    return subprocess.run(
-        [sys.executable, "-m", "core.server.cli", "--config", str(config), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def mode(path: Path) -> int:
