@@ -92,28 +92,18 @@ class DayResult:
     busy: dict[int, list[tuple[float, float]]]  # counter: (from, to) occupied
     windows: dict[int, list[Window]]
 
-    def by_channel(self) -> dict[str, Any]:
-        """Waits per ticket channel (walk-ins at the kiosk, checked-in bookings, late ones),
-        and how the visitors who meant to book fared: for report.json."""
-        channels: dict[str, Any] = {}
-        for name in sorted({v.channel for v in self.visitors if v.channel}):
-            waits = [v.wait for v in self.visitors if v.channel == name and v.wait is not None]
-            channels[name] = {
-                "issued": sum(1 for v in self.visitors if v.channel == name),
-                "wait_p50_min": round(float(np.percentile(waits, 50)), 2) if waits else None,
-                "wait_p90_min": round(float(np.percentile(waits, 90)), 2) if waits else None,
-            }
+    def bookings(self) -> dict[str, Any]:
+        """How the visitors who meant to book fared: for report.json."""
         wanted = [v for v in self.visitors if v.booked]
         refused: dict[str, int] = {}
         for v in wanted:
             if v.booking_refused:
                 refused[v.booking_refused] = refused.get(v.booking_refused, 0) + 1
-        bookings = {
+        return {
             "wanted": len(wanted),
             "booked": sum(1 for v in wanted if v.booking_code),
             "not_booked": refused,  # by the booking's refusal: they came as walk-ins
         }
-        return {"waits": channels, "bookings": bookings}
 
 
 class Day:

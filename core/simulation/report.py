@@ -1,5 +1,10 @@
 """What a simulated day says: `report.json` (figures) and `report.html` (tables and plots).
 
+The waits count the visitors never called too, as the mall's own reports do
+(core/reporting.py): a ticket still waiting when the last counter closed waited until then, at
+least. Without them a day so overloaded that hundreds went home unserved showed shorter waits
+than a day that served them all. `called_wait_*` keep the waits of the called alone.
+
 ETA accuracy compares, for every estimate a visitor was shown (at issue, and on the phone page
 every few minutes after), the minutes promised against the minutes they really waited from
 then until their first call. Errors are estimate − real: a negative bias is a promise too short.
@@ -160,6 +165,34 @@ def eta_figures(visitors: list[VisitorRecord]) -> dict[str, Any]:
     return out
 
 
+def day_end(result: DayResult) -> float:
+    """The minute the last counter closed: the simulated day ends there."""
+    return max(w[-1].end for w in result.windows.values() if w)
+
+
+def waits_until_called(visitors: list[VisitorRecord], end: float) -> np.ndarray:
+    """Each ticket's wait for its first call; one never called waited until `end`."""
+    return np.array([v.wait if v.wait is not None else end - v.arrive for v in visitors])
+
+
+def wait_figures(visitors: list[VisitorRecord], end: float) -> dict[str, float | None]:
+    """Wait p50, p90 and max of these tickets, the never-called counted until `end`, and
+    the same of the called alone."""
+    waits = waits_until_called(visitors, end)
+    called = np.array([v.wait for v in visitors if v.wait is not None])
+
+    def at(values: np.ndarray, q: float) -> float | None:
+        return _r(np.percentile(values, q)) if len(values) else None
+
+    return {
+        "wait_p50_min": at(waits, 50),
+        "wait_p90_min": at(waits, 90),
+        "wait_max_min": _r(waits.max()) if len(waits) else None,
+        "called_wait_p50_min": at(called, 50),
+        "called_wait_p90_min": at(called, 90),
+    }
+
+
 def _pick(found: tuple[list, list], kind: str) -> tuple[list, list | None]:
     pairs, ranges = found
     return pairs, (ranges if kind != "baseline" else None)
@@ -170,10 +203,10 @@ def figures(result: DayResult) -> dict[str, Any]:
     settings = scenario.settings
     visitors = result.visitors
     services: dict[str, Any] = {}
+    end = day_end(result)
     for code in sorted(scenario.file.services):
         mine = [v for v in visitors if v.service == code]
         issued = [v for v in mine if v.refused is None]
-        waits = np.array([v.wait for v in issued if v.wait is not None])
         target = settings.service(code).target_wait_minutes
         services[code] = {
             "arrived": len(mine),
@@ -182,9 +215,7 @@ def figures(result: DayResult) -> dict[str, Any]:
             "served": sum(1 for v in issued if v.state == "done"),
             "no_show": sum(1 for v in issued if v.state == "no_show"),
             "unserved": sum(1 for v in issued if v.called is None),
-            "wait_p50_min": _r(np.percentile(waits, 50)) if len(waits) else None,
-            "wait_p90_min": _r(np.percentile(waits, 90)) if len(waits) else None,
-            "wait_max_min": _r(waits.max()) if len(waits) else None,
+            **wait_figures(issued, end),
             "target_wait_min": target,
             "within_target": _r(
                 sum(1 for v in issued if v.wait is not None and v.wait <= target)
@@ -212,7 +243,6 @@ def figures(result: DayResult) -> dict[str, Any]:
         if ws
     }
     issued = [v for v in visitors if v.refused is None]
-    all_waits = np.array([v.wait for v in issued if v.wait is not None])
     return {
         "scenario": scenario.file.name,
         "date": scenario.day.isoformat(),
@@ -222,16 +252,22 @@ def figures(result: DayResult) -> dict[str, Any]:
             "issued": len(issued),
             "refused": len(visitors) - len(issued),
             "unserved_at_closing": sum(1 for v in issued if v.called is None),
-            "wait_p50_min": _r(np.percentile(all_waits, 50)),
-            "wait_p90_min": _r(np.percentile(all_waits, 90)),
-            "wait_max_min": _r(all_waits.max()),
+            **wait_figures(issued, end),
         },
         "services": services,
         "utilisation_per_hour": utilisation,
         "utilisation_per_counter": per_counter,
         "queue_length": [[_r(t, 1), n] for t, n in result.queue_length],
         "eta": eta_figures(visitors),
-        "channels": result.by_channel(),  # walk-ins and bookings (core/simulation/day.py)
+        # Waits per ticket channel (walk-ins at the kiosk, checked-in bookings, late ones).
+        "channels": {
+            "waits": {
+                name: {"issued": sum(1 for v in issued if v.channel == name)}
+                | wait_figures([v for v in issued if v.channel == name], end)
+                for name in sorted({v.channel for v in issued if v.channel})
+            },
+            "bookings": result.bookings(),
+        },
     }
 
 
@@ -274,8 +310,12 @@ def _plots(result: DayResult, data: dict[str, Any], out: Path) -> list[tuple[str
 
     fig, ax = plt.subplots(figsize=(9, 4))
     codes = sorted(result.scenario.file.services)
+    end = day_end(result)
     waits = [
-        [v.wait for v in result.visitors if v.service == c and v.wait is not None] or [0]
+        waits_until_called(
+            [v for v in result.visitors if v.service == c and v.refused is None], end
+        ).tolist()
+        or [0]
         for c in codes
     ]
     ax.boxplot(waits, showfliers=False)
@@ -350,6 +390,8 @@ def _html(data: dict[str, Any], images: list[tuple[str, str]]) -> str:
 <table border="1"><tr><th></th>{"".join(f"<th>{k}</th>" for k in keys)}</tr>{eta_rows}</table>
 {width_table}
 <h2>Per layanan / Per service</h2>
+<p>Waktu tunggu termasuk pengunjung yang tidak terlayani (dihitung sampai loket terakhir tutup) /
+waits include the visitors never called (counted until the last counter closed).</p>
 <table border="1"><tr><th>layanan</th><th>issued</th><th>p50</th><th>p90</th><th>max</th>
 <th>within target</th><th>unserved</th></tr>{rows}</table>
 {pics}

@@ -238,6 +238,35 @@ def test_booked_visitors_check_in_and_go_ahead_of_walk_ins(booked_file: Path) ->
     assert report["waits"]["booking"]["wait_p50_min"] < report["waits"]["kiosk"]["wait_p50_min"]
 
 
+def test_waits_count_the_visitors_left_unserved_until_the_day_ended(tmp_path: Path) -> None:
+    # KK's morning rush is far more than counters 2 and 3 serve before they close.
+    path = tmp_path / "rush.yaml"
+    path.write_text(
+        SHORT.replace("arrivals_per_hour: {7: 10, 8: 25}", "arrivals_per_hour: {8: 90}")
+    )
+    result = Day(load_scenario(path, seed=3), oracle=False).run()
+    end = 9 * 60 + 45  # counters 1 and 2 close at 09:45
+    kk = [v for v in result.visitors if v.service == "KK" and v.refused is None]
+    left = [v for v in kk if v.called is None]
+    called = [v.wait for v in kk if v.wait is not None]
+    assert left and called, "the rush should leave some unserved and serve others"
+    figures = report_figures(result)
+    waits = sorted(called + [end - v.arrive for v in left])
+    service = figures["services"]["KK"]
+    assert service["unserved"] == len(left)
+    assert service["wait_max_min"] == round(max(waits), 2)
+    assert service["wait_p90_min"] == round(float(np.percentile(waits, 90)), 2)
+    assert service["called_wait_p90_min"] == round(float(np.percentile(called, 90)), 2)
+    assert service["wait_p90_min"] > service["called_wait_p90_min"]
+    # Overall and per channel alike: every walk-in's wait, the unserved ones' until 09:45.
+    everyone = [v for v in result.visitors if v.refused is None]
+    overall = [v.wait if v.wait is not None else end - v.arrive for v in everyone]
+    assert figures["visitors"]["wait_p50_min"] == round(float(np.percentile(overall, 50)), 2)
+    kiosk = figures["channels"]["waits"]["kiosk"]
+    assert kiosk["issued"] == len(everyone)
+    assert kiosk["wait_max_min"] == round(max(overall), 2)
+
+
 def _day(visitors: list[VisitorRecord]) -> list[tuple]:
     return [
         (v.service, v.channel, v.state, v.refused, v.called, v.started, v.finished, v.wait)
