@@ -43,8 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         help="Werkzeug's development server instead of gunicorn (one process)",
     )
 
-    commands.add_parser(
-        "check-config", help="validate the configuration and exit (touches no database)"
+    check = commands.add_parser(
+        "check-config", help="validate the configuration and exit (writes nothing)"
+    )
+    check.add_argument(
+        "--connect",
+        action="store_true",
+        help="also ask the database (reachable? schema revision?) and the message queue",
+    )
+    check.add_argument(
+        "--workers", type=_positive, default=1, help="with --connect: the processes to plan for"
     )
 
     commands.add_parser(
@@ -114,12 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             proxy_hops()  # the parts of the configuration in the environment
             session_check_seconds()
         if args.command == "check-config":
-            _check_config(settings)
-            print(
-                f"OK: {settings.mall.name}, {len(settings.services)} services, "
-                f"{len(settings.counters)} counters."
-            )
-            return 0
+            from core.server.preflight import run_check
+
+            return run_check(settings, connect=args.connect, workers=args.workers)
         if args.command == "serve":
             if args.dev:
                 return _serve_dev(settings, args.host, args.port)
@@ -157,22 +162,6 @@ def _positive(raw: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
-
-
-def _check_config(settings) -> None:  # type: ignore[no-untyped-def]
-    """What start-up checks beyond loading the file, without opening the database or a
-    printer: the printers' entries, the database URL's driver and a SQLite data folder."""
-    from core.server.printing import printer_specs
-    from core.server.startup import sqlite_folder_problem
-    from core.store import make_engine
-    from printers.devices import build_printer
-
-    for spec in printer_specs(settings).values():
-        build_printer(spec)  # opens nothing
-    make_engine(settings.database_url).dispose()  # connects to nothing
-    problem = sqlite_folder_problem(settings.database_url)  # stat and access calls only
-    if problem:
-        raise ConfigError("database_url", problem)
 
 
 def _backup(settings, path: str) -> int:  # type: ignore[no-untyped-def]
