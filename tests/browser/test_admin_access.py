@@ -102,3 +102,16 @@ def test_the_first_tab_reaches_a_visible_skip_link_on_every_management_page(
         assert box and box["y"] >= 0 and box["height"] > 0, f"{path}: the link is off screen"
         page.keyboard.press("Enter")
         expect(page.locator("main")).to_be_focused()
+    sign_in(page, live_server, "kepala")  # signed out above, on the sign-in page
+    # The report pages: past their links to the filters, where a report begins.
+    for path in ("/admin/reports", "/admin/skm"):
+        page.goto(f"{live_server.base_url}{path}")
+        page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Langsung ke isi / Skip to content")
+        expect(skip).to_be_focused()
+        box = skip.bounding_box()
+        assert box and box["y"] >= 0 and box["height"] > 0, f"{path}: the link is off screen"
+        page.keyboard.press("Enter")
+        expect(page.locator("#filters")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.locator("#from")).to_be_focused()
