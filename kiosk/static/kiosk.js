@@ -7,13 +7,20 @@
  * POST /api/v1/tickets answered 201: any other outcome shows an error, never a number. The
  * confirm button is disabled on the first tap and every confirm screen has its own
  * Idempotency-Key, so impatient taps and retries after a lost answer give one ticket.
+ *
+ * Loaded after kiosk-common.js, which holds the config, the words and the state all the
+ * kiosk's scripts share through window.antrianKiosk.
  */
 (function () {
   "use strict";
 
-  const config = JSON.parse(document.getElementById("page-config").textContent);
-  const i18n = AntrianI18n.create(config.labels, "id");
+  const kiosk = window.antrianKiosk;
+  const config = kiosk.config;
+  const i18n = kiosk.i18n;
   const t = i18n.t;
+  const state = kiosk.state;
+  const people = kiosk.people;
+  const eta = kiosk.eta;
   const $ = function (id) { return document.getElementById(id); };
 
   // A confirm button that appears under a finger still tapping the service card is not armed
@@ -22,19 +29,6 @@
   const ISSUE_TIMEOUT_MS = 30000;
   const HOURS_REFRESH_MS = 60000;
 
-  const state = {
-    services: new Map(),
-    screen: "home",
-    agency: null,
-    priority: null,
-    confirm: null, // {service, priority, key}
-    issuing: false,
-    issued: null,
-    failure: null, // {kind, retry}
-    online: null,
-    eventsSeen: 0,
-  };
-  config.services.forEach(function (row) { state.services.set(row.code, row); });
   const agencies = new Map(config.agencies.map(function (a) { return [a.code, a]; }));
 
   // ------------------------------------------------------------------ small helpers
@@ -46,19 +40,6 @@
   }
 
   function newKey() { return window.AntrianKeys.newKey("kiosk-" + (config.kiosk || "x") + "-"); }
-
-  function people(n) { return t("people", { n: n }); }
-
-  /* A range where the spread is wide, "≈ n" where it is tight, no time after the closing. */
-  function eta(minutes, row) {
-    if (row && row.eta_today === false) { return t("eta_not_today"); }
-    if (minutes === null || minutes === undefined) { return t("eta_unknown"); }
-    const range = row && row.eta_range;
-    if (range && !row.eta_approx && range[1] > range[0]) {
-      return t("minutes_range", { low: range[0], high: range[1] });
-    }
-    return row ? t("minutes_approx", { n: minutes }) : t("minutes", { n: minutes });
-  }
 
   /* A ticket's own wait: with nobody ahead "0 min" reads like a mistake, so say it is next. */
   function ticketWait(ahead, minutes, view) {
@@ -627,5 +608,5 @@
     onEvent: onEvent,
     onStatus: onStatus,
   });
-  window.antrianKiosk = { live: live, state: state };
+  kiosk.live = live;
 })();
