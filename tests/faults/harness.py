@@ -96,7 +96,7 @@ def new_key() -> str:
 @dataclass
 class IssueLoad:
     """Kiosk threads issuing tickets, each request with its own Idempotency-Key, resent with
-    the same key until it is answered (as kiosk.js does), within a deadline."""
+    the same key until it is answered (as kiosk-ticket.js does), within a deadline."""
 
     base_url: str
     token: str
