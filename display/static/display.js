@@ -1,15 +1,10 @@
 /*
- * The hallway display: renders one zone's snapshot, applies live events, announces calls.
+ * The hallway display: renders one zone's snapshot, applies live events, and hands the calls
+ * to the announcer (announcer.js), which says them.
  *
  * State comes only from the server: the snapshot (on every connect and after a version gap,
  * handled by AntrianLive) replaces everything; events then patch it. Events about another
  * zone's counters are ignored here, but AntrianLive still advances the version with them.
- *
- * Every call and recall is announced in arrival order, one at a time: a chime (generated with
- * WebAudio), then the phrase the server built (`announcement.speech`), spoken by the browser's
- * Indonesian voice if it has one, else by the server's espeak-ng WAV, else written under the
- * number for a fixed time. Each step has a safety timeout, so a stuck voice never blocks the
- * queue.
  *
  * The big number ("hero") shows the call being announced; calls still waiting for their turn
  * follow in order. A call is shown there only while it is current: its counter is open and its
@@ -26,6 +21,7 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("display-config").textContent);
+  const announcer = window.AntrianAnnouncer;
 
   const DAYS = ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"];
   const MONTHS = [
@@ -47,19 +43,11 @@
   const AT_COUNTER = ["called", "serving"]; // a counter's current ticket, as the hero sees it
 
   const MAX_CALLS = 10;              // what the snapshot holds
-  const MISSED_CALL_SECONDS = 60;    // calls found by a resync younger than this are announced
-  const CHIME_MS = 1900;
-  const CHIME_TIMEOUT_MS = 4000;
-  const VOICE_START_TIMEOUT_MS = 8000;
-  const GAP_MS = 500;
-  const TEXT_HOLD_MS = 4000;
   const FLASH_MS = 4000;             // display.css: `attention 1s ... 4`
   const SERVICE_PAGE_MS = 10000;     // long enough to find one's service and read its count
   const STALE_AFTER_MS = 30000;      // offline this long: numbers on screen may be wrong, hide them
 
   const $ = (id) => document.getElementById(id);
-  const now = () => performance.now();
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
   const state = {
     connection: "connecting",
@@ -88,8 +76,6 @@
   function rememberVersion(version) {
     try { window.localStorage.setItem(SEEN_KEY, String(version)); } catch (err) { /* none */ }
   }
-  // The announcements: `current` is being said, `queue` waits its turn.
-  const announcer = { queue: [], busy: false, spoken: [], history: [], current: null };
 
   // ---------------------------------------------------------------- snapshot and events
   function inZone(item) { return Boolean(item) && item.zone === config.zone; }
@@ -107,9 +93,9 @@
   // The call the big number shows: the one being announced while it is current; else the
   // newest current call that is not still waiting for its announcement; else none.
   function heroCall() {
-    const speaking = announcer.current ? announcer.current.call : null;
+    const speaking = announcer.currentCall();
     if (speaking && isCurrent(speaking)) { return speaking; }
-    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    const waiting = new Set(announcer.waitingCalls().map((call) => callKey(call)));
     return state.calls.find((call) => !waiting.has(callKey(call)) && isCurrent(call)) || null;
   }
 
@@ -137,13 +123,7 @@
     render();
     tick();
     if (previous !== null) {
-      // Calls made while we were away (a gap or a reconnect) are still worth saying if fresh.
-      const serverNow = Date.now() + state.serverOffsetMs;
-      state.calls
-        .filter((c) => typeof c.version === "number" && c.version > previous)
-        .filter((c) => serverNow - Date.parse(c.at) < MISSED_CALL_SECONDS * 1000)
-        .reverse()
-        .forEach(announce);
+      announcer.announceMissed(state.calls, previous, Date.now() + state.serverOffsetMs);
     }
   }
 
@@ -188,7 +168,7 @@
       const entry = Object.assign({}, call, { version: payload.version });
       state.calls.unshift(entry);
       state.calls.length = Math.min(state.calls.length, MAX_CALLS);
-      announce(entry);
+      announcer.announce(entry);
       render();
       return;
     }
@@ -203,8 +183,10 @@
     return node;
   }
 
+  // Every change to the state is drawn through here, which makes it the place to notice that
+  // the call being said is no longer current and cut it short.
   function render() {
-    stopStaleAnnouncement();
+    announcer.stopStale();
     renderMall();
     renderNow();
     renderRecent();
@@ -278,7 +260,7 @@
   function renderRecent() {
     const list = $("recent");
     // Every call but the hero's and those still waiting for their announcement.
-    const waiting = new Set(announcer.queue.map((item) => callKey(item.call)));
+    const waiting = new Set(announcer.waitingCalls().map((call) => callKey(call)));
     const shown = state.stale ? []
       : state.calls.filter((c) => callKey(c) !== heroKey && !waiting.has(callKey(c)));
     const rows = shown.map((call) => {
@@ -424,7 +406,7 @@
     if (state.connection === "online") { return; }
     state.stale = true;
     document.body.dataset.stale = "true";
-    announcer.queue.length = 0;
+    announcer.dropQueue();
     render();
     renderConnection();
   }
@@ -511,223 +493,9 @@
     }, 1000 - (Date.now() % 1000) + 5);
   }
 
-  // ---------------------------------------------------------------- announcements
-  let audioContext = null;
-
-  function announce(call) {
-    announcer.queue.push({
-      call: call, phrase: call.speech, text: call.text, number: call.number,
-      counter: call.counter, recall: Boolean(call.recall), queuedAt: now(),
-    });
-    if (!announcer.busy) { runQueue(); }
-  }
-
-  function logEntry(item, mode) {
-    const entry = {
-      phrase: item.phrase, number: item.number, counter: item.counter, recall: item.recall,
-      mode: mode, chime: null, queuedAt: item.queuedAt, chimeAt: null, startedAt: null,
-      endedAt: null,
-    };
-    announcer.history.push(entry);
-    if (announcer.history.length > 50) { announcer.history.shift(); }
-    return entry;
-  }
-
-  async function runQueue() {
-    announcer.busy = true;
-    try {
-      while (announcer.queue.length) {
-        const item = announcer.queue.shift();
-        if (!isCurrent(item.call)) {
-          // Its counter moved on while it waited: calling it now would send someone to a
-          // counter that no longer expects them.
-          logEntry(item, "skipped");
-          continue;
-        }
-        item.stopped = new Promise((resolve) => { item.stop = resolve; });
-        announcer.current = item;
-        render();
-        flash();
-        try {
-          await playOne(item);
-        } catch (err) {
-          console.warn("announcement failed", err);
-        }
-        $("now-text").hidden = true;
-        announcer.current = null;
-        render();
-        await sleep(GAP_MS);
-      }
-    } finally {
-      announcer.busy = false;
-    }
-  }
-
-  // The call being said stopped being current (finished, transferred, the counter left):
-  // stop saying it, and let the next one come.
-  function stopStaleAnnouncement() {
-    const item = announcer.current;
-    if (item && item.stop && !item.interrupted && !isCurrent(item.call)) {
-      item.interrupted = true;
-      item.stop();
-    }
-  }
-
-  async function playOne(item) {
-    const entry = logEntry(item, null);
-    item.stopped.then(() => { entry.interrupted = true; });
-    entry.chimeAt = now();
-    entry.chime = await Promise.race([
-      chime(), sleep(CHIME_TIMEOUT_MS).then(() => false), item.stopped.then(() => null),
-    ]);
-    if (item.interrupted) { entry.endedAt = now(); return; }
-    $("now-text").hidden = true;
-    let mode = chooseMode();
-    let voiced = false;
-    if (mode === "browser") {
-      voiced = await speakInBrowser(item, entry);
-      if (!voiced && config.serverSpeech) { mode = "server"; }
-    }
-    if (mode === "server" && !voiced && !item.interrupted) {
-      voiced = await playServerVoice(item, entry);
-    }
-    entry.mode = voiced ? mode : "text";
-    if (!voiced && !item.interrupted) {
-      const caption = $("now-text");
-      caption.textContent = item.text;
-      caption.hidden = false;
-      entry.startedAt = now();
-      await Promise.race([sleep(TEXT_HOLD_MS), item.stopped]);
-      caption.hidden = true; // the written call leaves when its announcement ends
-    }
-    entry.endedAt = now();
-  }
-
-  function started(item, entry) {
-    if (entry.startedAt !== null) { return; }
-    entry.startedAt = now();
-    announcer.spoken.push(item.phrase);
-  }
-
-  function indonesianVoice() {
-    if (!("speechSynthesis" in window)) { return null; }
-    const voices = window.speechSynthesis.getVoices();
-    return voices.find((v) => /^id([-_]|$)/i.test(v.lang) && v.localService)
-      || voices.find((v) => /^id([-_]|$)/i.test(v.lang)) || null;
-  }
-
-  function chooseMode() {
-    const hasSynth = "speechSynthesis" in window;
-    switch (config.voice) {
-      case "off": return "text";
-      case "server": return config.serverSpeech ? "server" : "text";
-      case "browser": return hasSynth ? "browser" : "text";
-      default:
-        if (hasSynth && indonesianVoice()) { return "browser"; }
-        return config.serverSpeech ? "server" : "text";
-    }
-  }
-
-  function speakInBrowser(item, entry) {
-    return new Promise((resolve) => {
-      const synth = window.speechSynthesis;
-      const utterance = new SpeechSynthesisUtterance(item.phrase);
-      utterance.lang = "id-ID";
-      const voice = indonesianVoice();
-      if (voice) { utterance.voice = voice; }
-      utterance.rate = 0.9;
-      let done = false;
-      let timer = null;
-      const finish = () => {
-        if (done) { return; }
-        done = true;
-        clearTimeout(timer);
-        resolve(entry.startedAt !== null);
-      };
-      utterance.onstart = () => {
-        started(item, entry);
-        clearTimeout(timer);
-        // Chrome sometimes never fires `end`: give up after a generous reading time.
-        timer = setTimeout(() => { synth.cancel(); finish(); }, 4000 + item.phrase.length * 150);
-      };
-      utterance.onend = finish;
-      utterance.onerror = finish;
-      item.stopped.then(() => { if (!done) { synth.cancel(); finish(); } });
-      timer = setTimeout(() => { synth.cancel(); finish(); }, VOICE_START_TIMEOUT_MS);
-      synth.cancel();
-      synth.speak(utterance);
-    });
-  }
-
-  function playServerVoice(item, entry) {
-    return new Promise((resolve) => {
-      const audio = $("voice");
-      const query = new URLSearchParams({ number: item.number, counter: String(item.counter) });
-      let done = false;
-      let timer = null;
-      const arm = (ms) => { clearTimeout(timer); timer = setTimeout(finish, ms); };
-      const onPlaying = () => {
-        started(item, entry);
-        if (Number.isFinite(audio.duration)) { arm(audio.duration * 1000 + 3000); }
-      };
-      function finish() {
-        if (done) { return; }
-        done = true;
-        clearTimeout(timer);
-        audio.removeEventListener("playing", onPlaying);
-        audio.removeEventListener("ended", finish);
-        audio.removeEventListener("error", finish);
-        audio.pause();
-        resolve(entry.startedAt !== null);
-      }
-      audio.addEventListener("playing", onPlaying);
-      audio.addEventListener("ended", finish);
-      audio.addEventListener("error", finish);
-      item.stopped.then(finish);
-      arm(VOICE_START_TIMEOUT_MS);
-      audio.src = config.speechUrl + "?" + query.toString();
-      const playing = audio.play();
-      if (playing) { playing.catch(finish); }
-    });
-  }
-
-  function chime() {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) { return Promise.resolve(false); }
-    try {
-      audioContext = audioContext || new Context();
-    } catch (err) {
-      return Promise.resolve(false);
-    }
-    const context = audioContext;
-    const ready = context.state === "suspended" ? context.resume() : Promise.resolve();
-    return ready.then(() => {
-      if (context.state !== "running") { return false; }
-      const start = context.currentTime + 0.05;
-      // A falling three-note bell, G5 E5 C5, each with a soft octave overtone.
-      [[784, 0], [659, 0.45], [523, 0.9]].forEach(([frequency, offset]) => {
-        tone(context, frequency, start + offset, 0.3);
-        tone(context, frequency * 2, start + offset, 0.06);
-      });
-      return sleep(CHIME_MS).then(() => true);
-    });
-  }
-
-  function tone(context, frequency, at, volume) {
-    const oscillator = context.createOscillator();
-    const gain = context.createGain();
-    oscillator.type = "sine";
-    oscillator.frequency.value = frequency;
-    gain.gain.setValueAtTime(0.0001, at);
-    gain.gain.exponentialRampToValueAtTime(volume, at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, at + 1.1);
-    oscillator.connect(gain).connect(context.destination);
-    oscillator.start(at);
-    oscillator.stop(at + 1.2);
-  }
-
   // ---------------------------------------------------------------- the read-only hook
   function publicState() {
+    const said = announcer.log();
     return JSON.parse(JSON.stringify({
       connection: state.connection,
       detail: state.detail,
@@ -739,14 +507,14 @@
       counters: state.counters,
       services: state.services,
       hero: heroKey === null ? null : $("now").dataset.number,
-      announcing: announcer.current ? announcer.current.phrase : null,
-      queued: announcer.queue.map((item) => item.phrase),
-      announcements: announcer.history,
+      announcing: said.announcing,
+      queued: said.queued,
+      announcements: said.announcements,
     }));
   }
 
   window.antrianDisplay = Object.freeze({
-    get spoken() { return announcer.spoken.slice(); },
+    get spoken() { return announcer.spoken(); },
     get state() { return publicState(); },
     get servicePages() { return servicePages.map((page) => page.slice()); },
   });
@@ -758,7 +526,7 @@
 
   function refreshAtNight() {
     const hour = wallClock(new Date(Date.now() + state.serverOffsetMs)).hour;
-    const idle = !announcer.busy && state.connection === "online";
+    const idle = !announcer.busy() && state.connection === "online";
     if (hour !== 3 || !idle || Date.now() - loadedAt < 12 * 3600 * 1000) { return; }
     fetch(location.href, { method: "HEAD", credentials: "same-origin", cache: "no-store" })
       .then((response) => { if (response.ok) { location.reload(); } })
@@ -766,9 +534,7 @@
   }
 
   // ---------------------------------------------------------------- start
-  if ("speechSynthesis" in window) {
-    window.speechSynthesis.getVoices(); // voices load lazily; ask early
-  }
+  announcer.init({ config: config, isCurrent: isCurrent, render: render, flash: flash });
   setConnection("connecting");
   startClock();
   window.addEventListener("resize", () => { if (state.snapshots) { render(); } });
