@@ -71,8 +71,9 @@ def sign_in(page: Page, server: LiveServer, counter: int, name: str | None = Non
     expect(page).to_have_url(f"{server.base_url}/counter")
     expect(page.locator("#counter-status")).to_have_attribute("data-status", "open")
     # The badge is rendered by the server; a key pressed before the script has wired its
-    # shortcuts would be lost, so wait for the terminal to say it is ready.
-    page.wait_for_function("() => window.AntrianTerminal !== undefined")
+    # shortcuts would be lost, so wait for the terminal to say it is ready: `ready`, set once
+    # the keys are wired, not its namespace, which a page of several scripts may make first.
+    page.wait_for_function("() => window.AntrianTerminal?.ready === true")
     return name
 
 
