@@ -478,6 +478,12 @@ def test_signing_in_at_a_disallowed_counter_shows_the_message(server: LiveServer
 
 def test_the_terminal_serves_its_own_static_files(server: LiveServer) -> None:
     for name, kind in (
+        ("terminal-core.js", "javascript"),
+        ("terminal-actions.js", "javascript"),
+        ("terminal-render.js", "javascript"),
+        ("terminal-focus.js", "javascript"),
+        ("terminal-no-show.js", "javascript"),
+        ("terminal-transfer.js", "javascript"),
         ("terminal.js", "javascript"),
         ("counter.css", "css"),
     ):
