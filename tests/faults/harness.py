@@ -198,8 +198,8 @@ def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.00
 class OfficerLoad:
     """Officers at their counters: call-next, start, finish, each action with its own
     Idempotency-Key, resent with the same key for `retry_window` seconds when unanswered
-    (as terminal.js does); after that, like the terminal, they re-read the counter and go on
-    from what the database says."""
+    (as the terminal's terminal-actions.js does); after that, like the terminal, they re-read
+    the counter and go on from what the database says."""
 
     server: LiveServer
     tokens: dict[int, str]  # counter -> officer token
