@@ -198,3 +198,22 @@ def test_no_module_grows_past_what_one_reader_holds(folder: str):
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
     }
     assert not too_long, f"split these by use case: {too_long}"
+
+
+def test_no_page_script_grows_past_what_one_reader_holds():
+    """The same for the pages' own scripts (the vendored libraries aside): a page that needs
+    more splits its script by concern, sharing one namespace object, as the terminal does."""
+    scripts = [
+        path
+        for path in ROOT.glob("*/**/static/**/*.js")
+        if "vendor" not in path.parts
+        and not path.name.endswith(".min.js")
+        and not path.is_relative_to(ROOT / "tests")
+    ]
+    assert len(scripts) > 10  # the search found the pages' scripts
+    too_long = {
+        str(path.relative_to(ROOT)): n
+        for path in scripts
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert not too_long, f"split these by concern: {too_long}"
