@@ -22,6 +22,7 @@ def make_engine(
     echo: bool = False,
     connections: int = DEFAULT_DATABASE_CONNECTIONS,
     application_name: str = "antrian",
+    connect_timeout: int | None = None,
 ) -> Engine:
     """An engine tuned for the backend; no connection is opened here.
 
@@ -29,7 +30,9 @@ def make_engine(
     names them `application_name` (pg_stat_activity shows it; PGAPPNAME wins). A process
     serves hundreds of sockets and requests on as many threads, but its cores run only a few
     statements at once: the rest wait their turn for a connection. A deployment asks
-    PostgreSQL for processes x connections (`connection_shortfall`)."""
+    PostgreSQL for processes x connections (`connection_shortfall`). `connect_timeout`
+    (seconds, PostgreSQL): give up on a server that does not answer, instead of waiting as
+    long as the network does."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
@@ -48,6 +51,8 @@ def make_engine(
     # libpq's PGAPPNAME or a name in the URL wins: the operator's (or a test's) name stands.
     if "PGAPPNAME" not in os.environ and "application_name" not in url:
         args["application_name"] = application_name[:63]
+    if connect_timeout is not None:
+        args["connect_timeout"] = connect_timeout
     # No overflow: a burst of socket connections once opened 40 per process and PostgreSQL,
     # at its default 100, refused the third process ("too many clients already").
     engine = create_engine(

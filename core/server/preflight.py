@@ -20,6 +20,8 @@ from core.engine import connection_shortfall, make_engine
 from core.health import message_queue_problem
 from core.server.startup import database_problem, sqlite_folder_problem
 
+CONNECT_TIMEOUT_SECONDS = 10
+
 
 @dataclass
 class Findings:
@@ -66,7 +68,10 @@ def check_connected(settings: Settings, workers: int = 1) -> Findings:
     """Ask the database and the message queue what a start of `workers` processes would
     meet; reads only (a SQLite file that does not exist yet is not created)."""
     found = Findings()
-    engine = make_engine(settings.database_url, connections=1)
+    # A host that drops the packets would hold the check for minutes: it answers or it fails.
+    engine = make_engine(
+        settings.database_url, connections=1, connect_timeout=CONNECT_TIMEOUT_SECONDS
+    )
     try:
         _schema(engine, found)
         if not found.problems:

@@ -3,13 +3,17 @@ would meet, writing nothing; exit 1 with one line per cause when a start would f
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from core import migrations
+from core.config import load_settings
+from core.server import preflight
 from core.store import make_engine
 from tests.integration.test_cli import antrian
 from tests.integration.test_production_mode import REDIS_URL, redis_or_skip
@@ -90,3 +94,31 @@ def test_on_postgresql_with_redis_it_plans_the_connections(
     assert crowded.returncode == 0, crowded.stderr
     assert crowded.stderr.startswith("Warning: The server processes may open ")
     assert "Lower database_connections or --workers" in crowded.stderr
+
+
+def test_a_database_that_never_answers_is_given_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as silent:
+        # The kernel completes the handshake for the backlog; nobody ever answers.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        config = write_all_day_config(
+            tmp_path, port=5000, database_url=f"postgresql://postgres@127.0.0.1:{port}/test"
+        )
+        monkeypatch.setattr(preflight, "CONNECT_TIMEOUT_SECONDS", 2)
+        settings = load_settings(config, environ={})
+        found: list[preflight.Findings] = []
+        # In a thread: were the timeout lost, the test fails instead of hanging (closing the
+        # listening socket then resets the connection it waits on).
+        check = threading.Thread(
+            target=lambda: found.append(preflight.check_connected(settings)), daemon=True
+        )
+        check.start()
+        check.join(timeout=30)
+    assert found, "the check still waits for a database that never answers"
+    problems = found[0].problems
+    assert len(problems) == 1
+    assert problems[0].startswith("Database: cannot use the database postgresql://")
+    assert "timeout" in problems[0]
