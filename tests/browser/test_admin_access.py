@@ -87,6 +87,18 @@ def test_a_rows_field_names_its_row_in_the_pages_language(
     )
 
 
+def skip_past_the_links(page: Any, url: str, name: str, target: str) -> None:
+    """The first Tab on `url` reaches a visible skip link `name`; Enter moves to `target`."""
+    page.goto(url)
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name=name)
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box and box["y"] >= 0 and box["height"] > 0, f"{url}: the link is off screen"
+    page.keyboard.press("Enter")
+    expect(page.locator(target)).to_be_focused()
+
+
 def test_the_first_tab_reaches_a_visible_skip_link_on_every_management_page(
     live_server: LiveServer, signed_in: Any
 ) -> None:
@@ -94,24 +106,11 @@ def test_the_first_tab_reaches_a_visible_skip_link_on_every_management_page(
     for path in [*PAGES, "/admin/login"]:
         if path == "/admin/login":
             page.context.clear_cookies()
-        page.goto(f"{live_server.base_url}{path}")
-        page.keyboard.press("Tab")
-        skip = page.get_by_role("link", name="Langsung ke isi")
-        expect(skip).to_be_focused()
-        box = skip.bounding_box()
-        assert box and box["y"] >= 0 and box["height"] > 0, f"{path}: the link is off screen"
-        page.keyboard.press("Enter")
-        expect(page.locator("main")).to_be_focused()
+        skip_past_the_links(page, f"{live_server.base_url}{path}", "Langsung ke isi", "main")
     sign_in(page, live_server, "kepala")  # signed out above, on the sign-in page
     # The report pages: past their links to the filters, where a report begins.
     for path in ("/admin/reports", "/admin/skm"):
-        page.goto(f"{live_server.base_url}{path}")
-        page.keyboard.press("Tab")
-        skip = page.get_by_role("link", name="Langsung ke isi / Skip to content")
-        expect(skip).to_be_focused()
-        box = skip.bounding_box()
-        assert box and box["y"] >= 0 and box["height"] > 0, f"{path}: the link is off screen"
-        page.keyboard.press("Enter")
-        expect(page.locator("#filters")).to_be_focused()
+        url = f"{live_server.base_url}{path}"
+        skip_past_the_links(page, url, "Langsung ke isi / Skip to content", "#filters")
         page.keyboard.press("Tab")
         expect(page.locator("#from")).to_be_focused()
