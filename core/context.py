@@ -78,6 +78,10 @@ class MallContext:
         # key (core/survey_keys.py). Without it no address carries a key and no phone's
         # survey answer is taken.
         self.secret: str | bytes | None = None
+        # Today's close as first promised, (local day, when): hours shortened in config.yaml
+        # during a day stop new tickets at once but end nobody's wait before this
+        # (core/usecases/closing.py keeps it, from the database).
+        self.promised_close: tuple[date, datetime] | None = None
 
     def now(self) -> datetime:
         return self.clock()

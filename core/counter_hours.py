@@ -47,10 +47,20 @@ def _minute_of(t: time) -> float:
     return 24 * 60 if t == time.max else t.hour * 60 + t.minute
 
 
-def day_closes_at(settings: Settings, day: date) -> datetime:
+def day_closes_at(
+    settings: Settings, day: date, promised: tuple[date, datetime] | None = None
+) -> datetime:
     """When `day` closes, in the mall's time zone: the latest end of that weekday's hours
     (the mall's and each service's) plus `mall.serve_after_closing_minutes`, at the latest
-    midnight."""
+    midnight; or `promised`'s later close, when it is for `day` (the close promised by the
+    hours in force earlier that day: core/usecases/closing.py)."""
+    configured = _configured_close(settings, day)
+    if promised is not None and promised[0] == day and promised[1] > configured:
+        return promised[1]
+    return configured
+
+
+def _configured_close(settings: Settings, day: date) -> datetime:
     tz = settings.mall.tz
     midnight = datetime.combine(day + timedelta(days=1), time(0), tz)
     weekday = day.weekday()

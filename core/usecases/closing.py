@@ -10,11 +10,14 @@ ticket still waiting, called or held then ends `unserved` with an event row of i
 closed, once, when the day closes.
 
 A visit in progress is spared: a ticket being served (`serving`) is the officer's to finish,
-and its counter stays open until the officer closes it. Ending it would cut a visitor off at
-the desk, and a restart after today's hours were shortened in config.yaml closes the day at
-once. At the latest it ends `unserved` (from `serving`) when the next local day begins (the
+and its counter stays open until the officer closes it: ending it would cut a visitor off at
+the desk. At the latest it ends `unserved` (from `serving`) when the next local day begins (the
 mall's midnight), and its counter closes with it, so a forgotten ticket never blocks a
 counter into the next day; a counter still open then since the day before closes too.
+
+Today's hours shortened in config.yaml (and the server restarted) stop new tickets at once,
+but today still closes when the hours in force earlier promised: the visitors waiting keep
+their place (`keep_todays_promise`).
 
 It runs from a background task of the server every minute, and before the first command of a
 new day in each process (`DayCloser.before_command`), so a server that slept through
@@ -30,7 +33,7 @@ import threading
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core import idempotency, repository
@@ -59,8 +62,45 @@ CLOSED_AT_CLOSING = tuple(s for s in OPEN_STATUSES if s != TicketStatus.SERVING.
 
 
 def day_closes_at(ctx: MallContext, day: date) -> datetime:
-    """When `day` closes, in the mall's time zone (`core.counter_hours.day_closes_at`)."""
-    return closes_at(ctx.settings, day)
+    """When `day` closes, in the mall's time zone: by today's hours in config.yaml
+    (`core.counter_hours.day_closes_at`), or later where the hours in force earlier that
+    day promised a later close (see `keep_todays_promise`)."""
+    return closes_at(ctx.settings, day, ctx.promised_close)
+
+
+def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
+    """Remember the latest close today's hours have promised, in the database (every
+    process and the next start read it) and in `ctx`.
+
+    The visitors waiting took their numbers under the hours then in force. An admin who
+    shortens today's hours in config.yaml and restarts stops new tickets at once (issuing
+    reads the hours), but ending every waiting, called and held ticket on the spot would
+    throw away hours of waiting; they stay until the close promised when they came, and
+    officers may still call them. Hours made longer count at once. Call it holding the
+    closing marker's lock (`_lock_marker`), so two closers do not race on the row."""
+    today = ctx.today()
+    configured = closes_at(ctx.settings, today)
+    key = f"day_closes:{ctx.mall}"
+    stored = conn.execute(
+        select(app_settings.c.value).where(app_settings.c.key == key)
+    ).scalar_one_or_none()
+    promised = _parse_promise(stored)
+    if promised is None or promised[0] != today or promised[1] < configured:
+        value = f"{today.isoformat()} {configured.isoformat()}"
+        if stored is None:
+            conn.execute(insert(app_settings).values(key=key, value=value))
+        else:
+            conn.execute(update(app_settings).where(app_settings.c.key == key).values(value=value))
+        promised = (today, configured)
+    ctx.promised_close = promised
+
+
+def _parse_promise(value: str | None) -> tuple[date, datetime] | None:
+    try:
+        day, at = (value or "").split(" ", 1)
+        return date.fromisoformat(day), datetime.fromisoformat(at)
+    except ValueError:  # none yet, or written by hand: today's hours stand
+        return None
 
 
 def last_closed_day(ctx: MallContext) -> date:
@@ -72,12 +112,13 @@ def last_closed_day(ctx: MallContext) -> date:
 
 def close_ended_days(ctx: MallContext) -> int:
     """Close every ended day that still has open tickets; the number of tickets closed."""
-    through = last_closed_day(ctx)
     today = ctx.now().astimezone(ctx.settings.mall.tz).date().isoformat()
     closed = 0
     with changing(ctx) as change:
         conn = change.conn
         marker = _lock_marker(ctx, conn)
+        keep_todays_promise(ctx, conn)
+        through = last_closed_day(ctx)
         left_serving: list[int] = []  # counters whose visit in progress outlived its day
         for day in _days_to_sweep(ctx, conn, marker, through):
             # Today (closed by its hours) spares the visits in progress; a past day does not.
@@ -230,12 +271,13 @@ class DayCloser:
 
     def _close(self, only_if_due: bool) -> int:
         with self._lock:
-            due = self._due()
-            through = due[0]
-            if only_if_due and self._closed == due:
+            if only_if_due and self._closed == self._due():
                 return 0  # another thread closed it while this one waited
             closed = close_ended_days(self.ctx)
-            self._closed = due
+            # Due again after the closing read today's promised close (a restart's first
+            # guess knows only config.yaml's hours).
+            self._closed = due = self._due()
+            through = due[0]
         # The closed days' report rows, from their events, once (core/usecases/summarizing.py).
         try:
             build_closed_days(self.ctx, through, since=through - CLOSE_LOOKBACK)

@@ -96,7 +96,7 @@ def counter_state(ctx: MallContext, number: int) -> dict[str, Any]:
 def day_close(ctx: MallContext) -> dict[str, Any]:
     """When today closes (`at`, and `local_time` on the mall's clock) and from when the
     terminal warns of it (`warn_from`): visitors not called by then end unserved."""
-    closes = day_closes_at(ctx.settings, ctx.today())
+    closes = day_closes_at(ctx.settings, ctx.today(), ctx.promised_close)
     return {
         "at": iso(closes),
         "warn_from": iso(closes - DAY_CLOSE_WARNING),

@@ -17,7 +17,7 @@ from core.handlers import QueueService
 from core.server import housekeeping
 from core.store import idempotency_keys, ticket_events
 from core.store_reports import report_days, report_days_built
-from core.tickets import CounterClosed, TicketStatus
+from core.tickets import CounterClosed, ServiceClosed, TicketStatus
 from core.usecases.closing import day_closes_at
 from tests.conftest import KIOSK, ROOT, FakeClock, officer
 
@@ -164,25 +164,26 @@ def test_the_first_command_of_the_next_day_ends_a_visit_left_in_progress(
 
 
 def test_the_grace_after_closing_comes_from_config(
-    queue: QueueService, make_queue, clock: FakeClock
+    make_queue, settings: Settings, database_url: str, clock: FakeClock
 ):
-    tickets = a_busy_afternoon(queue)
-    mall = dataclasses.replace(queue.ctx.settings.mall, serve_after_closing_minutes=15)
-    shorter = make_queue(dataclasses.replace(queue.ctx.settings, mall=mall))
+    mall = dataclasses.replace(settings.mall, serve_after_closing_minutes=15)
+    shorter = make_queue(dataclasses.replace(settings, mall=mall, database_url=database_url))
+    tickets = a_busy_afternoon(shorter)
     day = datetime(2026, 11, 24).date()
     assert day_closes_at(shorter.ctx, day).astimezone(UTC) == datetime(
         2026, 11, 24, 8, 45, tzinfo=UTC
     )  # 15:30 + 15 minutes WIB
     clock.now = datetime(2026, 11, 24, 8, 45, tzinfo=UTC)
     assert housekeeping.run_once(shorter) == 4
-    assert queue.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
+    assert shorter.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
 
 
-def test_a_restart_after_todays_hours_were_shortened_spares_the_visit_in_progress(
+def test_hours_shortened_today_stop_new_tickets_but_end_no_wait_before_the_promised_close(
     queue: QueueService, make_queue, clock: FakeClock
 ):
-    """An admin ends today's hours early in config.yaml and restarts at 11:00: the day has
-    closed by the new hours, but the visitor at counter 1 is still being served."""
+    """An admin ends today's hours at 09:30 in config.yaml and restarts at 11:00. The
+    visitors who took a number under the old hours keep their place until the close those
+    hours promised (16:30): officers still call them, nobody new gets a number."""
     tickets = a_busy_afternoon(queue)
     clock.now = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 11:00 WIB
     settings = queue.ctx.settings
@@ -190,10 +191,49 @@ def test_a_restart_after_todays_hours_were_shortened_spares_the_visit_in_progres
     mall = dataclasses.replace(settings.mall, opening_hours={1: short})
     services = tuple(dataclasses.replace(s, hours={1: short}) for s in settings.services)
     restarted = make_queue(dataclasses.replace(settings, mall=mall, services=services))
-    assert restarted.ticket(tickets["serving"]["id"]).status == TicketStatus.SERVING
-    assert restarted.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
+    still = {name: restarted.ticket(t["id"]).status for name, t in tickets.items()}
+    assert still == {
+        "serving": TicketStatus.SERVING,
+        "held": TicketStatus.ON_HOLD,
+        "called": TicketStatus.CALLED,
+        "waiting": TicketStatus.WAITING,
+        "last": TicketStatus.WAITING,
+    }
+    with pytest.raises(ServiceClosed):
+        issue(restarted)
+    assert restarted.counter_state(1, officer(1))["day_close"]["local_time"] == "16:30"
     restarted.act(tickets["serving"]["id"], "finish", officer(1))
-    assert restarted.ticket(tickets["serving"]["id"]).status == TicketStatus.DONE
+    assert restarted.call_next(1, officer(1))["id"] == tickets["waiting"]["id"]
+
+    clock.now = CLOSING_PLUS_GRACE
+    assert housekeeping.run_once(restarted) == 4  # the held, called, waiting and last
+    assert restarted.ticket(tickets["last"]["id"]).status == TicketStatus.UNSERVED
+
+
+def test_hours_made_longer_today_count_at_once(queue: QueueService, make_queue, clock: FakeClock):
+    tickets = a_busy_afternoon(queue)
+    settings = queue.ctx.settings
+    late = TimeRange(time(7, 30), time(18, 0))
+    services = tuple(dataclasses.replace(s, hours={1: late}) for s in settings.services)
+    restarted = make_queue(dataclasses.replace(settings, services=services))
+    clock.now = CLOSING_PLUS_GRACE  # 16:30 WIB: the old close, now before 19:00
+    assert housekeeping.run_once(restarted) == 0
+    assert restarted.ticket(tickets["waiting"]["id"]).status == TicketStatus.WAITING
+    assert restarted.counter_state(1, officer(1))["day_close"]["local_time"] == "19:00"
+
+
+def test_the_promised_close_is_todays_only(queue: QueueService, make_queue, clock: FakeClock):
+    """Shortened hours hold from the next day: its visitors took their numbers under them."""
+    settings = queue.ctx.settings
+    short = TimeRange(time(7, 30), time(9, 30))
+    mall = dataclasses.replace(settings.mall, opening_hours={2: short})
+    services = tuple(dataclasses.replace(s, hours={2: short}) for s in settings.services)
+    restarted = make_queue(dataclasses.replace(settings, mall=mall, services=services))
+    clock.now = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 08:00 WIB
+    waiting = issue(restarted)
+    clock.now = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)  # 10:30 WIB: 09:30 + the grace
+    assert housekeeping.run_once(restarted) == 1
+    assert restarted.ticket(waiting["id"]).status == TicketStatus.UNSERVED
 
 
 def test_the_first_command_of_a_new_day_closes_yesterday_first(
