@@ -85,7 +85,12 @@ def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
         select(app_settings.c.value).where(app_settings.c.key == key)
     ).scalar_one_or_none()
     promised = _parse_promise(stored)
-    if promised is None or promised[0] != today or promised[1] < configured:
+    if (
+        promised is None
+        or promised[0] != today
+        or promised[1] < configured
+        or (promised[1] > configured and not _anyone_came(ctx, conn, today))
+    ):
         value = f"{today.isoformat()} {configured.isoformat()}"
         if stored is None:
             conn.execute(insert(app_settings).values(key=key, value=value))
@@ -93,6 +98,14 @@ def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
             conn.execute(update(app_settings).where(app_settings.c.key == key).values(value=value))
         promised = (today, configured)
     ctx.promised_close = promised
+
+
+def _anyone_came(ctx: MallContext, conn: Connection, day: date) -> bool:
+    """Whether `day` has tickets: hours shortened before its first visitor hold at once."""
+    first = select(tickets.c.seq).where(
+        tickets.c.mall == ctx.mall, tickets.c.day == day.isoformat()
+    )
+    return conn.execute(first.limit(1)).first() is not None
 
 
 def _parse_promise(value: str | None) -> tuple[date, datetime] | None:

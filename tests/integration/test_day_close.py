@@ -222,6 +222,25 @@ def test_hours_made_longer_today_count_at_once(queue: QueueService, make_queue, 
     assert restarted.counter_state(1, officer(1))["day_close"]["local_time"] == "19:00"
 
 
+def test_hours_shortened_before_the_first_visitor_hold_at_once(
+    queue: QueueService, make_queue, clock: FakeClock
+):
+    """The server ran through the night (today's close was promised at 16:30); at 06:00,
+    before anyone came, the admin shortens today's hours and restarts."""
+    clock.now = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # Tuesday 06:00 WIB
+    housekeeping.run_once(queue)
+    settings = queue.ctx.settings
+    short = TimeRange(time(7, 30), time(9, 30))
+    mall = dataclasses.replace(settings.mall, opening_hours={1: short})
+    services = tuple(dataclasses.replace(s, hours={1: short}) for s in settings.services)
+    restarted = make_queue(dataclasses.replace(settings, mall=mall, services=services))
+    clock.now = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 08:00 WIB
+    waiting = issue(restarted)
+    clock.now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 10:30 WIB: 09:30 + the grace
+    assert housekeeping.run_once(restarted) == 1
+    assert restarted.ticket(waiting["id"]).status == TicketStatus.UNSERVED
+
+
 def test_the_promised_close_is_todays_only(queue: QueueService, make_queue, clock: FakeClock):
     """Shortened hours hold from the next day: its visitors took their numbers under them."""
     settings = queue.ctx.settings
