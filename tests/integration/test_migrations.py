@@ -217,11 +217,13 @@ def test_start_up_rows_are_inserted_once_when_processes_race(
         assert count(engines[0], users) == 1
         assert count(engines[0], mall_state) == 1
         assert count(engines[0], counter_state) == len(settings.counters)
-        # One signing secret, and the day closer's marker (written once, under its lock).
+        # One signing secret, and the day closer's marker and today's promised close (each
+        # written once, under the marker's lock).
         with engines[0].connect() as conn:
             keys = sorted(conn.execute(select(app_settings.c.key)).scalars())
         assert keys == [
             f"closed_through:{settings.mall.code}",
+            f"day_closes:{settings.mall.code}",
             "must_change_password:1",  # the first admin chooses their own password
             "secret_key",
         ]
@@ -295,6 +297,7 @@ def test_servers_starting_at_once_on_an_empty_database_all_come_up(
             # Each written once; the first admin must choose their own password.
             assert keys == [
                 f"closed_through:{mall}",
+                f"day_closes:{mall}",
                 "deployment_id",
                 "must_change_password:1",
                 "secret_key",
