@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from core import skm
@@ -186,9 +187,19 @@ def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
     return buffer.getvalue()
 
 
+def _storable(value: Any) -> Any:
+    """`value` as an XLSX cell can hold it. The format has no place for most control
+    characters (a vertical tab or form feed pasted from a word processor into a suggestion):
+    openpyxl refuses them, and one visitor's text would make the whole export an error. They
+    become spaces; tabs and line breaks stay."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
 def _write(sheet: Any, rows: list[list[Any]], *, bold_first: bool = False) -> None:
     for n, row in enumerate(rows):
-        sheet.append(row)
+        sheet.append([_storable(value) for value in row])
         # openpyxl takes any text starting with "=" for a formula; nothing here is one.
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":

@@ -356,3 +356,25 @@ def test_a_suggestion_that_looks_like_a_formula_stays_text_in_the_exports(
     assert exports.as_text(formula) == "'" + formula
     assert exports.as_text("-1") == "'-1" and exports.as_text("Loket 1") == "Loket 1"
     assert exports.as_text(-1) == -1  # numbers are numbers
+
+
+def test_a_suggestion_with_a_control_character_does_not_break_the_xlsx_export(
+    api: Api, kiosk: str, siti: str, admin: str
+):
+    """Text pasted from a word processor can hold a vertical tab or a form feed, which the
+    XLSX format cannot store: one visitor's suggestion must not turn the whole period's export
+    into an error; the character becomes a space and the rest of the text stays."""
+    ticket = served(api, kiosk, siti)
+    suggestion = "Antre lama\x0bsekali\x0cmohon ditambah loket"
+    status, _ = api(
+        "POST",
+        f"/tickets/{ticket['id']}/survey",
+        json=keyed(ticket, {**ANSWERS, "suggestion": suggestion}),
+    )
+    assert status == 201
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = api.client.get("/api/v1/skm?by=mall&format=xlsx", headers=headers)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["Saran"]
+    texts = [c.value for (c,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3)]
+    assert texts == ["Antre lama sekali mohon ditambah loket"]
