@@ -97,6 +97,16 @@ def skm_profile(report: dict[str, Any]) -> Iterator[list[Any]]:
             yield [PROFILE_TITLES[name], labels.get(value, "Tidak diisi / not given"), n]
 
 
+SUGGESTION_COLUMNS = ["Tanggal / Date", "Layanan / Service", "Saran / Suggestion"]
+
+
+def skm_suggestions(report: dict[str, Any]) -> Iterator[list[Any]]:
+    """The visitors' suggestions (the latest first), under their column titles."""
+    yield SUGGESTION_COLUMNS
+    for s in report["suggestions"]:
+        yield [s["day"], s["service"], s["text"]]
+
+
 def _heading(report: dict[str, Any], title: str) -> list[list[Any]]:
     return [
         [title],
@@ -141,6 +151,10 @@ def as_csv(report: dict[str, Any], kind: str) -> bytes:
         writer.writerow([])
         writer.writerow(["Profil responden / Respondent profile"])
         writer.writerows(skm_profile(report))
+        # The regulation's report ends with the suggestions; the XLSX has them on a sheet.
+        writer.writerow([])
+        writer.writerow(["Saran / Suggestions"])
+        writer.writerows(skm_suggestions(report))
     else:
         writer.writerows(report_table(report))
     # A byte-order mark: spreadsheet programs then read the file as UTF-8.
@@ -165,8 +179,7 @@ def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
         profile = book.create_sheet("Profil")
         _write(profile, [["Profil", "Nilai", "Jumlah"], *skm_profile(report)])
         suggestions = book.create_sheet("Saran")
-        _write(suggestions, [["Tanggal", "Layanan", "Saran"]])
-        _write(suggestions, [[s["day"], s["service"], s["text"]] for s in report["suggestions"]])
+        _write(suggestions, list(skm_suggestions(report)))
     else:
         sheet.title = "Laporan"
         _write(sheet, _heading(report, "Laporan Antrian / Queue report"), bold_first=True)

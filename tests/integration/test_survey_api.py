@@ -378,3 +378,21 @@ def test_a_suggestion_with_a_control_character_does_not_break_the_xlsx_export(
     sheet = load_workbook(io.BytesIO(response.data))["Saran"]
     texts = [c.value for (c,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3)]
     assert texts == ["Antre lama sekali mohon ditambah loket"]
+
+
+def test_the_skm_csv_export_lists_the_suggestions_as_text(
+    api: Api, kiosk: str, siti: str, admin: str
+):
+    """The regulation's report ends with the visitors' suggestions, and the XLSX has them:
+    the CSV too, each in one cell whatever its line breaks, commas and quotes, and a formula
+    kept as text."""
+    suggestion = '=1+2\nAntrean "cepat", terima kasih'
+    ticket = served(api, kiosk, siti)
+    answer = keyed(ticket, {**ANSWERS, "suggestion": suggestion})
+    assert api("POST", f"/tickets/{ticket['id']}/survey", json=answer)[0] == 201
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = api.client.get("/api/v1/skm?by=service&format=csv", headers=headers)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    title = rows.index(["Saran / Suggestions"])
+    assert rows[title + 1] == ["Tanggal / Date", "Layanan / Service", "Saran / Suggestion"]
+    assert rows[title + 2] == ["2026-11-24", "KTP", "'" + suggestion]
