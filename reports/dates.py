@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from core.tickets import InvalidRequest
@@ -26,11 +27,18 @@ def period(start: str | None, end: str | None, today: date) -> tuple[date, date]
     return first, last
 
 
+# Exactly YYYY-MM-DD: `date.fromisoformat` also reads ISO week dates ("2026-W48-1") and
+# digits without dashes, which a typo can produce and nobody means as a report's period.
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def _parse(name: str, value: str | None, today: date) -> date:
     if value is None or value == "":
         return today
+    if not DATE.fullmatch(value):
+        return _bad(name, value)
     try:
-        return date.fromisoformat(value) if len(value) == 10 else _bad(name, value)
+        return date.fromisoformat(value)
     except ValueError:
         return _bad(name, value)
 

@@ -255,6 +255,10 @@ BAD_QUERIES = [
     ("from=2025-01-01&to=2026-11-24", "at most"),
     ("from=24-11-2026", "'from'"),
     ("from=2026-02-30", "'from'"),
+    # Python reads these as dates too (an ISO week date, digits without dashes and spaces),
+    # but they are not the YYYY-MM-DD the message asks for: a typo must not become a period.
+    ("from=2026-W48-1", "'from'"),
+    ("to=20261124%20%20", "'to'"),
     ("by=planet", "'by'"),
     ("format=pdf", "'format'"),
 ]
