@@ -89,7 +89,12 @@ def answer_at_counter(counter: int):  # type: ignore[no-untyped-def]
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     value = request.args.get(name, default)
     if value not in allowed:
-        raise InvalidRequest(f"'{name}' must be one of {', '.join(allowed)}, got {value[:40]!r}.")
+        # The report pages show this message as it is: Bahasa Indonesia first.
+        choices, got = ", ".join(allowed), repr(value[:40])
+        raise InvalidRequest(
+            f"Pilihan '{name}' harus salah satu dari {choices}, bukan {got}. / '{name}' must be "
+            f"one of {choices}, got {got}."
+        )
     return value
 
 

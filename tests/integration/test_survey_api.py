@@ -272,6 +272,18 @@ def test_a_bad_period_or_choice_is_400(api: Api, admin: str):
     assert api("GET", "/skm?by=counter", admin)[0] == 400  # the index is per service, not desk
 
 
+def test_a_bad_grouping_or_format_is_explained_in_bahasa_indonesia_first(api: Api, admin: str):
+    """The report pages show the API's message as it is, like the period's."""
+    for query, choices in (
+        ("/skm?by=counter", "mall, agency, service"),
+        ("/reports?format=pdf", "json, csv, xlsx"),
+    ):
+        message = api("GET", query, admin)[1]["error"]["message"]
+        indonesian, english = message.split(" / ", 1)
+        assert indonesian.startswith("Pilihan") and choices in indonesian, message
+        assert english.startswith("'") and "must be one of" in english, message
+
+
 def test_exports_open_as_csv_and_xlsx(api: Api, kiosk: str, siti: str, admin: str):
     ticket = served(api, kiosk, siti)
     api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))
