@@ -62,7 +62,11 @@
     const params = new URLSearchParams(global.location.search);
     $("from").value = params.get("from") || config.today.slice(0, 8) + "01";
     $("to").value = params.get("to") || config.today;
-    $("by").value = params.get("by") || (config.groups.indexOf("service") >= 0 ? "service" : config.groups[0]);
+    // An address kept from the other report page may group by what this one does not offer
+    // (the survey has no per-officer index): its default then, never an empty grouping.
+    const by = params.get("by");
+    $("by").value = config.groups.indexOf(by) >= 0 ? by
+      : (config.groups.indexOf("service") >= 0 ? "service" : config.groups[0]);
 
     function load() {
       const q = query();

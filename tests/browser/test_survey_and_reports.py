@@ -268,3 +268,25 @@ def test_the_report_pages_draw_and_export_xlsx(
     finally:
         context.close()
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_a_report_address_grouped_by_what_the_page_does_not_offer_shows_its_default(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The queue report's address kept for the SKM page (`?by=officer`: the survey is per
+    service, agency or mall) shows the SKM page's own default, not a refusal of an empty
+    grouping."""
+    live_server.add_admin("kepala-skm")
+    admin = live_server.login("kepala-skm", password="rahasia-admin")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base_url}/survey/setup#{admin}")
+        wait_for_js(page, "location.pathname === '/survey/'")
+        page.goto(f"{live_server.base_url}/admin/skm?by=officer")
+        wait_for_js(page, "!!document.body.dataset.loaded")
+        assert page.locator("#by").input_value() == "service"
+        expect(page.locator("#error")).to_be_hidden()
+        assert "by=service" in (page.locator("#export-csv").get_attribute("href") or "")
+    finally:
+        context.close()
