@@ -300,9 +300,11 @@ _POPULATIONS = [p for p, _ in KREJCIE_MORGAN]
 
 def minimum_sample(population: int) -> int:
     """The table's sample for `population`. A population between two rows takes the larger
-    row's sample (the table is read upwards, never interpolated down); below 10 everyone is
-    asked; above the last row (1,000,000) its 384. The original table has no 100,000 row:
-    a population there falls to the 1,000,000 row, 384 (the formula itself gives 383)."""
+    row's sample (the table is read upwards, never interpolated down), but never more than
+    the population itself (11 visitors would otherwise need the 15 row's 14 answers; the
+    formula behind the table never asks more than everyone); below 10 everyone is asked;
+    above the last row (1,000,000) its 384. The original table has no 100,000 row: a
+    population there falls to the 1,000,000 row, 384 (the formula itself gives 383)."""
     if population <= 0:
         return 0
     if population < KREJCIE_MORGAN[0][0]:
@@ -310,7 +312,7 @@ def minimum_sample(population: int) -> int:
     at = bisect_left(_POPULATIONS, population)
     if at >= len(KREJCIE_MORGAN):
         return KREJCIE_MORGAN[-1][1]
-    return KREJCIE_MORGAN[at][1]
+    return min(population, KREJCIE_MORGAN[at][1])
 
 
 def form() -> dict[str, Any]:

@@ -93,6 +93,15 @@ def test_the_minimum_sample_from_the_krejcie_morgan_table(population: int, sampl
     assert skm.minimum_sample(population) == sample
 
 
+@pytest.mark.parametrize(("population", "sample"), [(11, 11), (14, 14), (16, 16), (31, 31)])
+def test_the_minimum_sample_never_exceeds_the_population(population: int, sample: int):
+    """Read upwards, the table asks a unit that served 11 visitors for 14 answers (the row of
+    15), more than there are visitors: the page would warn of too few respondents after every
+    visitor answered. Krejcie & Morgan's formula never asks more than the population."""
+    assert skm.minimum_sample(population) == sample
+    assert all(skm.minimum_sample(n) <= n for n in range(0, 2_000))
+
+
 def test_a_response_is_checked_field_by_field():
     good = {"scores": dict.fromkeys(CODES, 3), "profile": {"sex": "P", "age_band": "30-39"}}
     row = skm.validate_response(good)
