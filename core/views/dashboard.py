@@ -16,10 +16,9 @@ from core import numbering, repository
 from core.alerts import service_level
 from core.availability import availability
 from core.context import iso, minutes_between
-from core.numbering import local_day_start
 from core.quotas import day_quotas
 from core.scope import Scope, visible_counters, visible_services
-from core.store import counter_state, ticket_events, tickets
+from core.store import counter_state, tickets
 from core.tickets import ACTIVE_AT_COUNTER, TicketStatus, format_number
 from core.views.printing import last_finished_print_job
 
@@ -65,20 +64,20 @@ def service_rows(
         ).all()
     )
     issued = numbering.issued_counts(conn, ctx.mall, day)
+    # Today's tickets by how they ended, in the service that ended them: a no-show called
+    # back and served is served, not also a no-show (counting events said both), as in the
+    # day's report (core/reporting.py: the last word wins). Read from the (mall, day,
+    # service, status) index.
     outcomes: dict[tuple[str, str], int] = {
-        (service, action): int(count)
-        for service, action, count in conn.execute(
-            select(ticket_events.c.service, ticket_events.c.action, func.count())
-            .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
+        (service, status): int(count)
+        for service, status, count in conn.execute(
+            select(tickets.c.service, tickets.c.status, func.count())
             .where(
-                ticket_events.c.mall == ctx.mall,
-                # Today's events only (a visit ends on its day): read from the (mall, at)
-                # index, not every event the mall ever had.
-                ticket_events.c.at >= local_day_start(day.isoformat(), settings.mall.tz),
+                tickets.c.mall == ctx.mall,
                 tickets.c.day == day.isoformat(),
-                ticket_events.c.action.in_(["finish", "no_show"]),
+                tickets.c.status.in_([TicketStatus.DONE.value, TicketStatus.NO_SHOW.value]),
             )
-            .group_by(ticket_events.c.service, ticket_events.c.action)
+            .group_by(tickets.c.service, tickets.c.status)
         )
     }
     open_numbers = repository.open_counters(conn, ctx.mall)
@@ -112,8 +111,8 @@ def service_rows(
                     _outside_hours(ctx, code, state.reason_code),
                 ),
                 "issued": issued.get(code, 0),
-                "served": outcomes.get((code, "finish"), 0),
-                "no_show": outcomes.get((code, "no_show"), 0),
+                "served": outcomes.get((code, TicketStatus.DONE.value), 0),
+                "no_show": outcomes.get((code, TicketStatus.NO_SHOW.value), 0),
                 "open_counters": sum(
                     1 for c in settings.counters_serving(code) if c.number in open_numbers
                 ),

@@ -27,12 +27,15 @@ from sqlalchemy import delete, insert, select, update
 
 from core import skm, survey_keys
 from core.config import Settings
+from core.context import SYSTEM
 from core.handlers import QueueService
 from core.reporting import percentile
+from core.scope import scope_for
 from core.store import ticket_events, tickets
 from core.store_reports import report_days, report_months
 from core.usecases.summarizing import build_closed_days
 from core.usecases.surveying import answer_for_ticket
+from core.views.dashboard import service_rows
 from core.views.reports import built_days, built_months, report, skm_report
 from tests.conftest import KIOSK, OPENING_MORNING, FakeClock, officer
 
@@ -154,6 +157,29 @@ def test_every_figure_of_a_known_day_by_service_agency_counter_and_officer(
     # Restricted to a set of services (an agency's scope): only KK.
     only_kk = report(ctx, DAY, DAY, "service", {"KK"})
     assert [r["key"] for r in only_kk["rows"]] == ["KK"] and only_kk["total"]["issued"] == 1
+
+
+def test_the_dashboard_counts_today_as_the_report_does(queue: QueueService, clock: FakeClock):
+    """A visitor marked no-show, called back and served is served, not also a no-show (the
+    report's "last word wins"): the live dashboard and today's report show the same day."""
+    t = the_known_day(queue, clock)
+    o1 = officer(1)
+    at(clock, 66), queue.call_ticket(t["T6"], 1, o1)
+    at(clock, 68), queue.act(t["T6"], "no_show", o1)
+    at(clock, 70), queue.call_ticket(t["T6"], 1, o1)
+    at(clock, 71), queue.act(t["T6"], "start", o1)
+    at(clock, 75), queue.act(t["T6"], "finish", o1)
+    with queue.uow.reading() as conn:
+        board = service_rows(queue.ctx, conn, scope_for(SYSTEM, None))
+    on_board = {r["code"]: (r["issued"], r["served"], r["no_show"]) for r in board}
+    today = rows_by_key(report(queue.ctx, DAY, DAY, "service"))
+    assert {k: (r["issued"], r["served"], r["no_show"]) for k, r in today.items()} == {
+        "KTP": (5, 2, 1),  # T1 and T6 served; T3 the only no-show
+        "KK": (1, 2, 0),
+    }
+    assert {code: on_board[code] for code in today} == {
+        k: (r["issued"], r["served"], r["no_show"]) for k, r in today.items()
+    }
 
 
 @pytest.fixture
