@@ -16,7 +16,8 @@ from flask_socketio import SocketIO
 
 from core.reporting import GROUPS
 from core.server.pages import add_device_setup, page_actor, page_token
-from core.views.reports import MAX_DAYS, SKM_GROUPS
+from core.views.reports import MAX_DAYS, SKM_GROUPS, covered
+from reports.scope import visible_services
 
 blueprint = Blueprint(
     "reports",
@@ -42,7 +43,11 @@ def _admin_page(template: str, groups: tuple[str, ...], api: str) -> Any:
     if actor is None:
         return redirect(url_for("admin.login"))
     settings = current_app.extensions["antrian.settings"]
-    today = current_app.extensions["antrian.queue"].today().isoformat()
+    queue = current_app.extensions["antrian.queue"]
+    today = queue.today().isoformat()
+    # The header says whose figures the page shows, as the figures' own title does: a
+    # supervisor's printed page must not read as the whole mall's.
+    covers = covered(queue.ctx, visible_services(actor, settings, queue.uow))
     config = {
         "token": page_token(),
         "api": api,
@@ -51,7 +56,7 @@ def _admin_page(template: str, groups: tuple[str, ...], api: str) -> Any:
         "max_days": MAX_DAYS,
         "timezone": settings.mall.timezone,
     }
-    return render_template(template, mall=settings.mall, page_config=config)
+    return render_template(template, mall=settings.mall, covers=covers, page_config=config)
 
 
 @blueprint.get("/admin/reports")
