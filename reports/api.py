@@ -109,7 +109,12 @@ def build_report(kind: str, args: Any) -> tuple[dict[str, Any], str]:
     summarizing.build_closed_days(queue.ctx, end, since=start)
     if kind == "skm":
         group = _choice("by", report_views.SKM_GROUPS, "service")
-        return report_views.skm_report(queue.ctx, start, end, group, services), fmt
+        # A file a manager keeps holds every suggestion; the page the latest.
+        every = fmt != "json"
+        report = report_views.skm_report(
+            queue.ctx, start, end, group, services, every_suggestion=every
+        )
+        return report, fmt
     group = _choice("by", GROUPS, "service")
     return report_views.report(queue.ctx, start, end, group, services), fmt
 

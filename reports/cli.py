@@ -53,7 +53,7 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
         start, end = period(args.start, args.end, queue.today())
         build_closed_days(queue.ctx, end, since=start)
         if args.skm:
-            report = report_views.skm_report(queue.ctx, start, end, args.by)
+            report = report_views.skm_report(queue.ctx, start, end, args.by, every_suggestion=True)
         else:
             report = report_views.report(queue.ctx, start, end, args.by)
     finally:

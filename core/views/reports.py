@@ -272,6 +272,9 @@ def report(
 
 # ---------------------------------------------------------------------- survey (SKM)
 SKM_GROUPS = ("mall", "agency", "service")
+# The page lists the latest suggestions (a busy mall's month has thousands) and says how many
+# there are; the exports hold every one of them.
+SUGGESTIONS_SHOWN = 200
 
 
 def skm_report(
@@ -280,9 +283,12 @@ def skm_report(
     end: date,
     group: str,
     services: Collection[str] | None = None,
+    *,
+    every_suggestion: bool = False,
 ) -> dict[str, Any]:
     """The IKM per group with its per-element NRR table, the respondents against the minimum
-    sample for the period's population (visits served), and the respondent profile."""
+    sample for the period's population (visits served), the respondent profile and the
+    suggestions (the latest `SUGGESTIONS_SHOWN`, or with `every_suggestion` all of them)."""
     if group not in SKM_GROUPS:
         raise ValueError(group)
     r = skm_responses.c
@@ -306,15 +312,17 @@ def skm_report(
             by_channel[channel] = by_channel.get(channel, 0) + count
             for name, value in zip(skm.PROFILE_FIELDS, values, strict=True):
                 profile[name][value or "-"] = profile[name].get(value or "-", 0) + count
+        with_text = [*where, r.suggestion.is_not(None)]
+        latest = select(r.day, r.service, r.suggestion).where(*with_text).order_by(r.id.desc())
+        if not every_suggestion:
+            latest = latest.limit(SUGGESTIONS_SHOWN)
         suggestions = [
             {"day": day, "service": service, "text": text}
-            for day, service, text in conn.execute(
-                select(r.day, r.service, r.suggestion)
-                .where(*where, r.suggestion.is_not(None))
-                .order_by(r.id.desc())
-                .limit(200)
-            )
+            for day, service, text in conn.execute(latest)
         ]
+        suggestions_total = conn.execute(
+            select(func.count()).select_from(skm_responses).where(*with_text)
+        ).scalar_one()
         served = figures(ctx, conn, start, end, group, services, counts_only=True)
     order = _order(ctx, group)
     rows = []
@@ -360,6 +368,7 @@ def skm_report(
         },
         "channels": by_channel,
         "suggestions": suggestions,
+        "suggestions_total": int(suggestions_total),
         "generated_at": ctx.now().isoformat(),
     }
 

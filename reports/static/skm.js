@@ -68,6 +68,12 @@
       list.appendChild(R.el("li", s.day + " · " + s.service + ": " + s.text));
     });
     if (!report.suggestions.length) { list.appendChild(R.el("li", "–")); }
+    // The page lists the latest; the exports hold every one.
+    const more = $("suggestions-more");
+    more.hidden = report.suggestions_total <= report.suggestions.length;
+    more.textContent = report.suggestions.length + " saran terbaru dari " + report.suggestions_total +
+      "; semuanya ada di CSV dan XLSX. / The latest " + report.suggestions.length + " of " +
+      report.suggestions_total + " suggestions; the CSV and XLSX hold them all.";
   }
 
   R.start(render);

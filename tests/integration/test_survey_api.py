@@ -412,3 +412,28 @@ def test_the_skm_csv_export_lists_the_suggestions_as_text(
     title = rows.index(["Saran / Suggestions"])
     assert rows[title + 1] == ["Tanggal / Date", "Layanan / Service", "Saran / Suggestion"]
     assert rows[title + 2] == ["2026-11-24", "KTP", "'" + suggestion]
+
+
+def test_the_exports_hold_every_suggestion_of_the_period_the_page_the_latest(
+    api: Api, kiosk: str, siti: str, admin: str, monkeypatch: pytest.MonkeyPatch
+):
+    """The page lists the latest suggestions (a busy month has thousands) and says how many
+    there are; the files a manager files hold every one of them, never silently the latest."""
+    from core.views import reports as report_views
+
+    monkeypatch.setattr(report_views, "SUGGESTIONS_SHOWN", 2)
+    for n in range(3):
+        ticket = served(api, kiosk, siti)
+        answer = keyed(ticket, {**ANSWERS, "suggestion": f"Saran ke-{n + 1}"})
+        assert api("POST", f"/tickets/{ticket['id']}/survey", json=answer)[0] == 201
+    status, shown = api("GET", "/skm?by=mall", admin)
+    assert [s["text"] for s in shown["suggestions"]] == ["Saran ke-3", "Saran ke-2"]
+    assert shown["suggestions_total"] == 3
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = api.client.get("/api/v1/skm?by=mall&format=xlsx", headers=headers)
+    sheet = load_workbook(io.BytesIO(response.data))["Saran"]
+    texts = [c.value for (c,) in sheet.iter_rows(min_row=2, min_col=3, max_col=3)]
+    assert texts == ["Saran ke-3", "Saran ke-2", "Saran ke-1"]
+    response = api.client.get("/api/v1/skm?by=mall&format=csv", headers=headers)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert [row[2] for row in rows[rows.index(["Saran / Suggestions"]) + 2 :]] == texts
