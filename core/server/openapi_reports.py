@@ -27,7 +27,17 @@ _OPTIONAL = {
         },
     },
 }
-SURVEY_BODY = body({"scores": _SCORES}, _OPTIONAL)
+TABLET_SURVEY_BODY = body(
+    {"scores": _SCORES},
+    {
+        **_OPTIONAL,
+        "number": {
+            "type": "string",
+            "description": "The public number of the ticket the form was shown for (one the "
+            "counter finished in the last 10 minutes); without it, the one it finished last",
+        },
+    },
+)
 PHONE_SURVEY_BODY = body(
     {
         "key": {
@@ -94,7 +104,11 @@ def report_paths(
     """`op`, `json` and the path parameters are openapi.py's own builders."""
     state = obj({"finished": BOOLEAN, "answered": BOOLEAN, "open": BOOLEAN})
     counter_state = obj(
-        {"open": BOOLEAN, "finished_seconds_ago": nullable({"type": "number", "minimum": 0})}
+        {
+            "open": BOOLEAN,
+            "finished_seconds_ago": nullable({"type": "number", "minimum": 0}),
+            "number": nullable(STRING),
+        }
     )
     form = obj(
         {"elements": {"type": "array"}, "profile": {"type": "object"}, "max_suggestion": INTEGER}
@@ -143,14 +157,15 @@ def report_paths(
                 params=[counter],
             ),
             "post": op(
-                "A counter's survey tablet rates the ticket the counter finished last",
+                "A counter's survey tablet rates the ticket its form was shown for (the "
+                "counter finished it lately)",
                 {"201": json("Saved", SAVED)},
                 {
                     "403": "Not this counter's survey tablet",
                     "404": "No such counter",
-                    "409": "The counter finished no ticket lately, or it was already rated",
+                    "409": "The counter finished no such ticket lately, or it was already rated",
                 },
-                body=SURVEY_BODY,
+                body=TABLET_SURVEY_BODY,
                 params=[counter],
             ),
         },

@@ -27,6 +27,7 @@ from core.tickets import (
     NotFound,
     Ticket,
     TicketStatus,
+    format_number,
 )
 
 if TYPE_CHECKING:
@@ -95,23 +96,37 @@ def counter_survey_state(ctx: MallContext, counter: int) -> dict[str, Any]:
     with ctx.uow.reading() as conn:
         last = _finished_last(conn, ctx.mall, counter, now - TABLET_WINDOW)
         if last is None:
-            return {"open": False, "finished_seconds_ago": None}
-        seq, finished_at = last
+            return {"open": False, "finished_seconds_ago": None, "number": None}
+        seq, finished_at, number = last
         answered = _answered(conn, seq)
     ago = max(0.0, (now - finished_at).total_seconds())
-    return {"open": not answered, "finished_seconds_ago": round(ago, 1)}
+    return {"open": not answered, "finished_seconds_ago": round(ago, 1), "number": number}
 
 
 def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> dict[str, Any]:
-    """A tablet's answer, for the ticket its counter finished last (not yet rated)."""
+    """A tablet's answer, for the ticket its form was shown for: `data["number"]`, the public
+    number of a ticket the counter finished within `TABLET_WINDOW` (the officer may have
+    finished the next visitor while this one was still answering); without it, the ticket
+    the counter finished last."""
     _known_counter(ctx, counter)
+    number = data.get("number")
+    if number is not None and not isinstance(number, str):
+        raise InvalidRequest('Send the number the form was shown for: {"number": "A012"}.')
     row = _validated(data)
+    minutes = int(TABLET_WINDOW.total_seconds() // 60)
     with ctx.uow.writing() as conn:
-        last = _finished_last(conn, ctx.mall, counter, ctx.now() - TABLET_WINDOW)
+        last = _finished_last(conn, ctx.mall, counter, ctx.now() - TABLET_WINDOW, number)
+        if last is None and number is not None:
+            raise NothingToRate(
+                f"Loket {counter} tidak menyelesaikan nomor {number[:16]} dalam {minutes} menit "
+                f"terakhir. / Counter {counter} did not finish ticket {number[:16]} in the last "
+                f"{minutes} minutes."
+            )
         if last is None:
             raise NothingToRate(
-                f"Counter {counter} has finished no ticket in the last "
-                f"{int(TABLET_WINDOW.total_seconds() // 60)} minutes."
+                f"Loket {counter} tidak menyelesaikan antrean apa pun dalam {minutes} menit "
+                f"terakhir. / Counter {counter} has finished no ticket in the last {minutes} "
+                "minutes."
             )
         ticket_id = conn.execute(select(tickets.c.id).where(tickets.c.seq == last[0])).scalar_one()
         ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
@@ -126,11 +141,13 @@ def _known_counter(ctx: MallContext, counter: int) -> None:
 
 
 def _finished_last(
-    conn: Connection, mall: str, counter: int, since: datetime
-) -> tuple[int, datetime] | None:
-    """The ticket (seq) the counter finished last since `since`, and when."""
-    row = conn.execute(
-        select(ticket_events.c.ticket_seq, ticket_events.c.at)
+    conn: Connection, mall: str, counter: int, since: datetime, number: str | None = None
+) -> tuple[int, datetime, str] | None:
+    """The ticket (seq) the counter finished last since `since` (of that public `number`,
+    when given), when, and its number. A counter finishes a few tickets in the window."""
+    rows = conn.execute(
+        select(ticket_events.c.ticket_seq, ticket_events.c.at, tickets.c.prefix, tickets.c.sequence)
+        .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
         .where(
             ticket_events.c.mall == mall,
             ticket_events.c.at >= since,
@@ -138,9 +155,12 @@ def _finished_last(
             ticket_events.c.counter == counter,
         )
         .order_by(ticket_events.c.id.desc())
-        .limit(1)
-    ).first()
-    return None if row is None else (row.ticket_seq, repository.as_utc(row.at))
+    )
+    for row in rows:
+        shown = format_number(row.prefix, row.sequence)
+        if number is None or shown == number:
+            return row.ticket_seq, repository.as_utc(row.at), shown
+    return None
 
 
 def _validated(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 /*
  * The counter-side survey tablet: waits in the mall's live room; when its own counter finishes
  * a ticket it shows the form, and goes back to waiting `reset_seconds` after the form appeared
- * or was last touched, or shortly after the thanks. It answers for "the ticket my counter
- * finished last" (POST /api/v1/counters/{n}/survey): it never sees a ticket's id.
+ * or was last touched, or shortly after the thanks. It answers for the ticket the form was
+ * shown for, by its public number (POST /api/v1/counters/{n}/survey): it never sees a
+ * ticket's id. A finish heard while a visitor is filling in the form waits its turn.
  *
  * The `ticket.finished` event is a hint, not the only way in. A tablet that was offline,
  * reloading or resynchronising when its counter finished never hears that event (a snapshot
@@ -23,6 +24,11 @@
   let form = null;
   let wanted = false; // the counter finished before the form had loaded
   let timer = null;
+  // The public number of the ticket the open form rates: the answer names it, so a visitor
+  // still answering when the officer finishes the next one rates their own visit.
+  let rating = null;
+  let touched = false; // the visitor has begun answering the open form
+  let next = false; // a later finish heard meanwhile: its form once this one is done
 
   function idle() {
     clearTimeout(timer);
@@ -30,6 +36,7 @@
     box.textContent = "";
     box.dataset.state = "idle";
     $("idle").hidden = false;
+    if (next) { const number = next; next = false; show(number); }
   }
 
   function arm(ms) {
@@ -37,14 +44,19 @@
     timer = setTimeout(idle, ms);
   }
 
-  function show() {
-    if (!form) { wanted = true; return; }
+  function show(number) {
+    if (!form) { wanted = number || true; return; }
+    // Never wipe a form a visitor is filling in: the next visitor's comes after it.
+    if (box.dataset.state === "open" && touched && number !== rating) { next = number || true; return; }
     wanted = false;
+    rating = typeof number === "string" ? number : null;
+    touched = false;
     $("idle").hidden = true;
     box.hidden = false;
     AntrianSkmForm.render(box, form, "id", function (body) {
-      return AntrianSkmForm.postJson("/api/v1/counters/" + config.counter + "/survey", body, auth)
-        .then(function (answer) { arm(THANKS_MS); return answer; }, function (err) {
+      const answer = rating ? Object.assign({ number: rating }, body) : body;
+      return AntrianSkmForm.postJson("/api/v1/counters/" + config.counter + "/survey", answer, auth)
+        .then(function (saved) { arm(THANKS_MS); return saved; }, function (err) {
           if (err.code === "already_answered") { arm(THANKS_MS); } // thanked all the same
           throw err;
         });
@@ -55,7 +67,7 @@
   function loadForm() {
     fetch("/api/v1/skm/form")
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (body) { form = body; if (wanted) { show(); } })
+      .then(function (body) { form = body; if (wanted) { show(wanted); } })
       .catch(function () { setTimeout(loadForm, FORM_RETRY_MS); });
   }
 
@@ -65,13 +77,13 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (state) {
         const seated = state && state.open && state.finished_seconds_ago < config.reset_seconds;
-        if (seated && box.dataset.state === "idle") { show(); }
+        if (seated && box.dataset.state === "idle") { show(state.number); }
       })
       .catch(function () { /* offline again: the next snapshot asks again */ });
   }
 
   box.addEventListener("input", function () {
-    if (box.dataset.state === "open") { arm(config.reset_seconds * 1000); }
+    if (box.dataset.state === "open") { touched = true; arm(config.reset_seconds * 1000); }
   });
 
   loadForm();
@@ -81,7 +93,7 @@
     onSnapshot: catchUp,
     onEvent: function (name, payload) {
       if (name === "ticket.finished" && payload.ticket && payload.ticket.counter === config.counter) {
-        show();
+        show(payload.ticket.number);
       }
     },
     onStatus: function (state) { $("offline").hidden = state === "online"; },

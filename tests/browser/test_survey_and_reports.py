@@ -152,6 +152,43 @@ def test_a_tablet_that_was_not_listening_when_its_counter_finished_still_offers_
         context.close()
 
 
+def test_a_tablet_keeps_the_form_a_visitor_is_answering_when_the_next_one_finishes(
+    browser: Browser, live_server: LiveServer, kiosk_token: str
+) -> None:
+    """A quick officer finishes the next visitor while the one before is still answering: the
+    form is not wiped, the answer is the first visitor's, and the next one's form follows."""
+    live_server.add_officer("ani", counters=[3])
+    ani = live_server.login("ani", counter=3)
+    tablet_token = live_server.accounts.add_device("tablet-loket-3", "survey", counter=3)
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    tablet = context.new_page()
+    try:
+        tablet.goto(f"{live_server.base_url}/survey/setup#{tablet_token}")
+        wait_for_js(tablet, "document.getElementById('offline').hidden")
+        first = serve(live_server, kiosk_token, ani)
+        call(live_server, ani, "POST", f"/tickets/{first['id']}/finish")
+        expect(tablet.locator("#survey .skm-form")).to_be_visible()
+        tablet.locator("fieldset[data-element='u1'] input[value='2']").check()
+        second = serve(live_server, kiosk_token, ani)
+        call(live_server, ani, "POST", f"/tickets/{second['id']}/finish")
+        tablet.wait_for_timeout(1000)  # the finish event has had its chance to arrive
+        expect(tablet.locator("fieldset[data-element='u1'] input[value='2']")).to_be_checked()
+        answer_the_form(tablet, 2)
+        expect(tablet.locator(".skm-thanks")).to_be_visible()
+        rated = call(live_server, None, "GET", f"/tickets/{first['id']}/survey")  # type: ignore[arg-type]
+        assert rated["answered"] is True
+        waiting = call(live_server, None, "GET", f"/tickets/{second['id']}/survey")  # type: ignore[arg-type]
+        assert waiting["answered"] is False
+        # After the thanks, the next visitor's own form.
+        expect(tablet.locator("#survey .skm-form")).to_be_visible(timeout=10_000)
+        answer_the_form(tablet, 4)
+        expect(tablet.locator(".skm-thanks")).to_be_visible()
+        rated = call(live_server, None, "GET", f"/tickets/{second['id']}/survey")  # type: ignore[arg-type]
+        assert rated["answered"] is True
+    finally:
+        context.close()
+
+
 def test_only_the_visitors_own_address_offers_the_survey(
     browser: Browser, phone: Page, live_server: LiveServer, kiosk_token: str, siti: str
 ) -> None:

@@ -174,13 +174,13 @@ def test_a_tablet_that_reconnects_learns_whether_its_counters_visitor_is_still_t
 ):
     tablet = api.device("tablet-loket-1", "survey", counter=1)
     other = api.device("tablet-loket-2", "survey", counter=2)
-    nothing = {"open": False, "finished_seconds_ago": None}
+    nothing = {"open": False, "finished_seconds_ago": None, "number": None}
     assert api("GET", "/counters/1/survey", tablet) == (200, nothing)
-    served(api, kiosk, siti)
+    ticket = served(api, kiosk, siti)
     clock.advance(seconds=20)
     assert api("GET", "/counters/1/survey", tablet) == (
         200,
-        {"open": True, "finished_seconds_ago": 20.0},
+        {"open": True, "finished_seconds_ago": 20.0, "number": ticket["number"]},
     )
     assert api("GET", "/counters/1/survey", other)[0] == 403
     assert api("GET", "/counters/1/survey")[0] == 401
