@@ -10,13 +10,20 @@ from core.views.reports import MAX_DAYS
 
 
 def period(start: str | None, end: str | None, today: date) -> tuple[date, date]:
-    """Both dates included; each defaults to today. Reversed or longer than a year: refused."""
+    """Both dates included; each defaults to today. Reversed, longer than a year or wholly
+    after today (no figures can exist yet: a mistyped year would read as days nobody came):
+    refused. A period that runs past today (this month so far) is fine."""
     first = _parse("from", start, today)
     last = _parse("to", end, today)
     if last < first:
         raise InvalidRequest(
             f"Tanggal akhir ({last}) sebelum tanggal awal ({first}): tukar keduanya. / 'to' "
             f"({last}) is before 'from' ({first}): swap them."
+        )
+    if first > today:
+        raise InvalidRequest(
+            f"Tanggal awal ({first}) sesudah hari ini ({today}): belum ada angkanya. / 'from' "
+            f"({first}) is after today ({today}): there are no figures for it yet."
         )
     if (last - first).days + 1 > MAX_DAYS:
         raise InvalidRequest(

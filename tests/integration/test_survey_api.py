@@ -259,6 +259,9 @@ BAD_QUERIES = [
     # but they are not the YYYY-MM-DD the message asks for: a typo must not become a period.
     ("from=2026-W48-1", "'from'"),
     ("to=20261124%20%20", "'to'"),
+    # Wholly after today (the test's clock: 24 November 2026): no figures can exist yet, and
+    # an empty report would read as a day nobody came (a mistyped year).
+    ("from=2027-11-01&to=2027-11-30", "'from'"),
     ("by=planet", "'by'"),
     ("format=pdf", "'format'"),
 ]
