@@ -164,6 +164,7 @@ def test_a_tablet_keeps_the_form_a_visitor_is_answering_when_the_next_one_finish
     tablet = context.new_page()
     try:
         tablet.goto(f"{live_server.base_url}/survey/setup#{tablet_token}")
+        expect(tablet.locator("#idle .counter-name")).to_have_text("Loket 3")
         wait_for_js(tablet, "document.getElementById('offline').hidden")
         first = serve(live_server, kiosk_token, ani)
         call(live_server, ani, "POST", f"/tickets/{first['id']}/finish")
