@@ -74,17 +74,22 @@ def report_table(report: dict[str, Any]) -> Iterator[list[Any]]:
 
 def skm_table(report: dict[str, Any]) -> Iterator[list[Any]]:
     codes = [e["code"] for e in report["elements"]]
+    # The regulation's table: per element its NRR and its weighted NRR (× 1/9; their sum is
+    # the IKM), then the index, its grade and the sample.
     yield (
         ["Kelompok / Group"]
         + [f"NRR {c.upper()}" for c in codes]
+        + [f"NRR tertimbang {c.upper()}" for c in codes]
         + ["IKM", "IKM konversi", "Mutu / Grade", "Kinerja / Performance"]
         + ["Responden", "Populasi", "Sampel minimum"]
     )
     for row in [*report["rows"], {"label": "Total", **report["total"]}]:
         nrr = row.get("nrr") or {}
+        weighted = row.get("nrr_weighted") or {}
         yield (
             [row["label"]]
             + [nrr.get(c) for c in codes]
+            + [weighted.get(c) for c in codes]
             + [row.get("ikm"), row.get("ikm_converted"), row.get("grade"), row.get("grade_name")]
             + [row.get("respondents"), row.get("population"), row.get("minimum_sample")]
         )

@@ -440,3 +440,24 @@ def test_the_exports_hold_every_suggestion_of_the_period_the_page_the_latest(
     response = api.client.get("/api/v1/skm?by=mall&format=csv", headers=headers)
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [row[2] for row in rows[rows.index(["Saran / Suggestions"]) + 2 :]] == texts
+
+
+def test_the_skm_exports_have_the_weighted_nrr_of_each_element(
+    api: Api, kiosk: str, siti: str, admin: str
+):
+    """The regulation's table: per element its NRR and its weighted NRR (× 1/9), whose sum is
+    the IKM; the page shows both, and so do the files."""
+    ticket = served(api, kiosk, siti)
+    assert api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))[0] == 201
+    headers = {"Authorization": f"Bearer {admin}"}
+    response = api.client.get("/api/v1/skm?by=mall&format=csv", headers=headers)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header, total = rows[0], next(row for row in rows if row and row[0] == "Total")
+    weighted = [header.index(f"NRR tertimbang U{n}") for n in range(1, 10)]
+    assert [total[i] for i in weighted] == ["0.333"] * 9  # 3 × 1/9
+    assert total[header.index("IKM")] == "3.0"
+    response = api.client.get("/api/v1/skm?by=mall&format=xlsx", headers=headers)
+    sheet = list(load_workbook(io.BytesIO(response.data))["IKM"].iter_rows(values_only=True))
+    at = next(n for n, row in enumerate(sheet) if row[0] == "Kelompok / Group")
+    assert sheet[at][10:19] == tuple(f"NRR tertimbang U{n}" for n in range(1, 10))
+    assert sheet[at + 1][10:19] == (0.333,) * 9
