@@ -2,11 +2,14 @@
 
 Every refusal is a clear 400 that says what to fix, never a 500: a body nested thousands of
 levels deep (Python's JSON parser recurses), a NUL byte (PostgreSQL rejects it inside text,
-with an error of its own), a number with thousands of digits (Python refuses to convert it).
+with an error of its own), a lone UTF-16 surrogate escaped in JSON (half of an emoji: no
+database can store it as UTF-8), a number with thousands of digits (Python refuses to
+convert it).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app, request
@@ -15,6 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core.tickets import InvalidRequest
 
 NUL = "\x00"
+# A NUL byte, or a UTF-16 surrogate left without its pair by a JSON "\uXXXX" escape.
+NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 MAX_NESTING = 32  # our bodies are flat objects; anything deeper is not for us
 
 
@@ -45,6 +50,12 @@ def json_object() -> dict[str, Any]:
     field = _field_with_nul(data)
     if field is not None:
         raise InvalidRequest(f"'{field}' contains a NUL character; remove it.")
+    field = _field_not_text(data)
+    if field is not None:
+        raise InvalidRequest(
+            f"'{field}' berisi karakter yang rusak (setengah emoji); hapus atau ketik ulang. / "
+            f"'{field}' contains a broken character (half of an emoji); remove or retype it."
+        )
     return data
 
 
@@ -62,21 +73,34 @@ def _nesting(raw: bytes) -> int:
 
 
 def _field_with_nul(value: Any, path: str = "") -> str | None:
+    return _field_holding(value, lambda text: NUL in text, path)
+
+
+def _field_not_text(value: Any) -> str | None:
+    """The field holding a lone surrogate; the key path is printed without it."""
+    return _field_holding(value, lambda text: NOT_TEXT.search(text) is not None)
+
+
+def _field_holding(value: Any, bad: Any, path: str = "") -> str | None:
     if isinstance(value, str):
-        return path or "body" if NUL in value else None
+        return path or "body" if bad(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            if NUL in key:
-                return f"{path}.{key}" if path else key
-            found = _field_with_nul(item, f"{path}.{key}" if path else key)
+            if bad(key):
+                return _printable(f"{path}.{key}" if path else key)
+            found = _field_holding(item, bad, f"{path}.{key}" if path else key)
             if found:
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _field_with_nul(item, f"{path}[{index}]")
+            found = _field_holding(item, bad, f"{path}[{index}]")
             if found:
                 return found
     return None
+
+
+def _printable(path: str) -> str:
+    return NOT_TEXT.sub("", path)
 
 
 def nul_in_request() -> str | None:

@@ -461,3 +461,22 @@ def test_the_skm_exports_have_the_weighted_nrr_of_each_element(
     at = next(n for n, row in enumerate(sheet) if row[0] == "Kelompok / Group")
     assert sheet[at][10:19] == tuple(f"NRR tertimbang U{n}" for n in range(1, 10))
     assert sheet[at + 1][10:19] == (0.333,) * 9
+
+
+def test_a_suggestion_holding_half_an_emoji_is_a_clear_400_not_a_500(
+    api: Api, kiosk: str, siti: str
+):
+    """JSON may escape half of a UTF-16 pair ("\\ud83d" without its partner), which no
+    database can store as text: the visitor is told which field to fix."""
+    ticket = served(api, kiosk, siti)
+    scores = ", ".join(f'"{code}": 3' for code in skm.ELEMENT_CODES)
+    key = ticket["status_url"].split("#k=")[1]
+    raw = f'{{"key": "{key}", "scores": {{{scores}}}, "suggestion": "Bagus \\ud83d"}}'
+    status, body = api(
+        "POST",
+        f"/tickets/{ticket['id']}/survey",
+        data=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert status == 400 and "'suggestion'" in body["error"]["message"], body
+    assert api("GET", f"/tickets/{ticket['id']}/survey")[1]["open"] is True
