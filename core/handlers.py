@@ -152,8 +152,10 @@ class QueueService:
     def start_print_job(self, ticket_id: str, kiosk: str, actor: Actor) -> int:
         return printing.start_print_job(self.ctx, ticket_id, kiosk, actor)
 
-    def finish_print_job(self, job_id: int, ok: bool, error: str | None) -> None:
-        printing.finish_print_job(self.ctx, job_id, ok, error)
+    def finish_print_job(
+        self, job_id: int, ok: bool, error: str | None, announce: bool = False
+    ) -> None:
+        printing.finish_print_job(self.ctx, job_id, ok, error, announce)
 
     def printer_status(self, kiosk: str, ok: bool, message: str) -> None:
         printing.printer_status(self.ctx, kiosk, ok, message)

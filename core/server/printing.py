@@ -147,11 +147,19 @@ class KioskPrinting:
             outcome = PrintOutcome(False, f"could not render the ticket: {exc}", 0.0)
         else:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
-        # A ticket sent to a printer that did not say how it is: printed, and the job keeps
-        # why its state is unknown (the core's job row has one text column, `error`).
-        self.queue.finish_print_job(job, outcome.ok, outcome.error or outcome.note)
         with self._lock:
+            before = self._known.get(kiosk)
             self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
+        # A ticket sent to a printer that did not say how it is: printed, and the job keeps
+        # why its state is unknown (the core's job row has one text column, `error`). A health
+        # check that failed since the last print is known here only: a print that works now
+        # must take its warning off the kiosk, even when the last print job worked too.
+        self.queue.finish_print_job(
+            job,
+            outcome.ok,
+            outcome.error or outcome.note,
+            announce=before is not None and before[0] != outcome.ok,
+        )
         for listener in self.outcome_listeners:
             listener(kiosk, outcome.ok)
         return {

@@ -33,7 +33,12 @@ def start_print_job(ctx: MallContext, ticket_id: str, kiosk: str, actor: Actor) 
         )
 
 
-def finish_print_job(ctx: MallContext, job_id: int, ok: bool, error: str | None) -> None:
+def finish_print_job(
+    ctx: MallContext, job_id: int, ok: bool, error: str | None, announce: bool = False
+) -> None:
+    """Record how a print ended. The screens hear of it when it failed, when it differs from
+    the kiosk's previous print, or when the caller says so (`announce`): a health check the
+    caller made since said otherwise, and it is stored nowhere a print job can see."""
     with changing(ctx) as change:
         job = change.conn.execute(select(print_jobs).where(print_jobs.c.id == job_id)).one()
         change.conn.execute(
@@ -42,7 +47,8 @@ def finish_print_job(ctx: MallContext, job_id: int, ok: bool, error: str | None)
             .values(status="printed" if ok else "failed", error=error, finished_at=ctx.now())
         )
         previous = last_finished_print_job(change.conn, ctx.mall, job.kiosk, job_id)
-        if (previous.status if previous else None) != ("printed" if ok else "failed") or not ok:
+        changed = (previous.status if previous else None) != ("printed" if ok else "failed")
+        if changed or announce or not ok:
             change.printer_changes.append((job.kiosk, ok, error or "OK"))
 
 

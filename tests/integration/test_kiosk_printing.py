@@ -467,3 +467,29 @@ def test_a_reprint_is_marked_as_a_copy_and_may_be_in_english(
     address, key = ticket["status_url"].split("#")
     assert english_copy.qr_payloads == [f"{address}?lang=en#{key}".encode()]
     assert len(mall.print_jobs(ticket["id"])) == 3
+
+
+def test_a_ticket_printed_after_a_failed_health_check_clears_the_kiosk_warning(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """Yesterday's tickets printed; this morning the printer was off when the kiosk started
+    (its health check failed), then it was switched on: the first ticket it prints must take
+    the warning off the kiosk and the counters, not leave it up all day."""
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    assert mall.issue().get_json()["print"]["status"] == "printed"
+    printer.failure = "printer 10.0.0.9:9100 refused the connection"  # switched off
+
+    seen: list[dict[str, Any]] = []
+    client = connect_kiosk(mall)
+    [warning] = wait_for(client, "printer.status", seen)
+    assert warning["ok"] is False
+    printer.failure = None  # switched on again
+    seen.clear()
+
+    assert mall.issue().get_json()["print"]["status"] == "printed"
+
+    [cleared] = wait_for(client, "printer.status", seen)
+    assert (cleared["kiosk"], cleared["ok"]) == ("K1", True)
+    assert [e.ok for e in mall.printer_events()][-2:] == [False, True]
+    client.disconnect()
