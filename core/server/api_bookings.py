@@ -129,12 +129,14 @@ def check_in(code: str):  # type: ignore[no-untyped-def]
             throttle.check_issue(actor.name)
     view, created = desk().check_in(code, actor, data.get("priority"))
     printing = current_app.extensions.get("antrian.printing")
-    if (
-        created
-        and actor.kind == "kiosk"
-        and printing is not None
-        and printing.has_printer(actor.kiosk)
-    ):
-        view["print"] = printing.print_ticket(view["id"], actor.kiosk, actor, language)
+    if actor.kind == "kiosk" and printing is not None and printing.has_printer(actor.kiosk):
+        # A repeat (a retry whose answer was lost, the visitor scanning again) gets how the
+        # slip's printing ended, or the slip printed now if it never was (the first request
+        # died before or while printing): never a slip per scan, never none at all.
+        view["print"] = (
+            printing.print_ticket(view["id"], actor.kiosk, actor, language)
+            if created
+            else printing.outcome_or_print(view["id"], actor.kiosk, actor, language)
+        )
     view["repeat"] = not created
     return jsonify(view), 201 if created else 200

@@ -452,3 +452,31 @@ def test_a_second_booking_and_an_unknown_code_are_told_in_both_languages(api: Cl
     status, body = api("POST", "/bookings/ZZZZ2222/check-in", {}, token=api.kiosk())
     assert status == 404
     assert body["error"]["message"].startswith("Kode booking ZZZZ-2222 tidak dikenal. / ")
+
+
+def test_a_check_in_cut_off_before_its_slip_printed_prints_it_when_scanned_again(
+    api: Client, clock: FakeClock, app: Flask, monkeypatch: pytest.MonkeyPatch
+):
+    """The server died between the check-in's commit and its print (a kill, a crash): the
+    kiosk's retry, or the visitor scanning again, gets the ticket and its slip, once."""
+    code = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+    kiosk = api.kiosk()
+    clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB
+    printing = app.extensions["antrian.printing"]
+    printer = printing.printers["K1"]
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the process died while printing")
+
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError):
+        patch.setattr(printing, "print_ticket", killed)
+        api("POST", f"/bookings/{code}/check-in", {}, token=kiosk)
+    assert printer.printed == []
+
+    status, again = api("POST", f"/bookings/{code}/check-in", {}, token=kiosk)
+    status_3, third = api("POST", f"/bookings/{code}/check-in", {}, token=kiosk)
+
+    assert status == 200 and again["repeat"] is True
+    assert again["print"]["status"] == "printed" and again["print"]["show_on_screen"] is False
+    assert status_3 == 200 and third["print"]["job"] == again["print"]["job"]
+    assert len(printer.printed) == 1, "printed once, not once per scan"
