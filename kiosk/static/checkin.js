@@ -26,6 +26,7 @@
 
   function clear() {
     typed = "";
+    showQr(null);
     $("checkin-result").hidden = true;
     $("checkin-error").hidden = true;
     render();
@@ -55,6 +56,32 @@
     return " · ≈ " + body.eta_minutes + " menit / min";
   }
 
+  /* A slip that did not come out (or that the printer did not confirm) is no "take your
+     ticket": say so, as the walk-in's issued screen does, and keep the QR on screen. */
+  function printTrouble(body) {
+    if (!body.print || !body.print.show_on_screen) { return ""; }
+    return body.print.status === "printed"
+      ? "Printer tidak memastikan tiket Anda tercetak. Jika tiket tidak keluar, foto layar ini "
+        + "atau kode QR-nya. / The printer did not confirm your ticket was printed. If no "
+        + "ticket came out, take a photo of this screen or its QR code."
+      : "Printer gagal mencetak tiket. Nomor Anda sudah tercatat: foto layar ini atau kode "
+        + "QR-nya. / The printer could not print your ticket. Your number is registered: take "
+        + "a photo of this screen or its QR code.";
+  }
+
+  /* The ticket's status QR (with the survey key the answer carries), or none. */
+  function showQr(body) {
+    const qr = $("checkin-qr");
+    qr.hidden = !body;
+    if (!body) { qr.removeAttribute("src"); return; }
+    const key = /#k=([A-Za-z0-9_-]+)$/.exec(body.status_url || "");
+    const query = [];
+    if (document.documentElement.lang === "en") { query.push("lang=en"); }
+    if (key) { query.push("k=" + key[1]); }
+    qr.setAttribute("src", config.qr_url + encodeURIComponent(body.id) + ".svg"
+      + (query.length ? "?" + query.join("&") : ""));
+  }
+
   async function submit(code) {
     if (busy) { return; }
     busy = true;
@@ -80,9 +107,11 @@
       $("checkin-slot").textContent = (body.slot ? "BOOKING " + body.slot : "")
         + (body.priority ? " · PRIORITAS / PRIORITY" : "");
       $("checkin-slot").hidden = !body.slot;
-      $("checkin-message").textContent = body.repeat
+      const trouble = printTrouble(body);
+      $("checkin-message").textContent = trouble || (body.repeat
         ? "Tiket Anda sudah dicetak sebelumnya / Your ticket was issued before"
-        : "Silakan ambil tiket Anda / Please take your ticket";
+        : "Silakan ambil tiket Anda / Please take your ticket");
+      showQr(trouble ? body : null);
       // Its place in the real call order: booked visitors whose slot began go first.
       $("checkin-message").textContent += " · " + body.ahead + " di depan Anda / ahead of you"
         + waitText(body);

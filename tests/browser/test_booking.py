@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.test_counter import sign_in
+from tests.browser.test_kiosk import LANDSCAPE as LANDSCAPE_KIOSK
+from tests.browser.test_kiosk import PORTRAIT as PORTRAIT_KIOSK
 from tests.browser.test_kiosk import open_kiosk
 from tests.support.live import LiveServer
 
@@ -33,6 +36,14 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The all-day demo mall, where KTP bookings can be made up to the slot's start and
     checked in up to ten hours ahead: tests run at any hour of the day."""
     server = LiveServer(tmp_path)
+    open_for_check_in(server)
+    server.start()
+    yield server
+    server.stop()
+
+
+def open_for_check_in(server: LiveServer) -> None:
+    """KTP books up to the slot's start and checks in up to ten hours ahead."""
     data = yaml.safe_load(server.config_path.read_text())
     for entry in data["services"]:
         if entry["code"] == "KTP":
@@ -43,9 +54,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
                 online_quota=None,
             )
     server.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    server.start()
-    yield server
-    server.stop()
+
+
+def qr_ticket_id(source: str | None) -> str:
+    """The ticket id in a kiosk QR image's address."""
+    match = re.search(r"/kiosk/qr/([^/?]+)\.svg", source or "")
+    assert match, source
+    return match.group(1)
 
 
 def first_open_slot(server: LiveServer) -> tuple[str, str]:
@@ -279,3 +294,39 @@ def test_an_officer_checks_a_booking_in_again_after_the_network_failed(
         expect(answer).to_contain_text(f"Sudah check-in: tiket {number}")
     finally:
         context.close()
+
+
+def test_a_check_in_whose_slip_did_not_print_keeps_its_qr_on_screen(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The kiosk's printer is off: the check-in must not say "please take your ticket" when
+    none came out, but say the printer failed and show the ticket's QR code for a photo."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
+    server = LiveServer(
+        tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
+    )
+    open_for_check_in(server)
+    server.start()
+    try:
+        kiosk = open_kiosk(browser, server)
+        scan(kiosk, book(server, "3573011205900001"))
+        expect(kiosk.locator("#checkin-result")).to_be_visible()
+        message = kiosk.locator("#checkin-message")
+        expect(message).to_contain_text("Printer gagal mencetak")
+        expect(message).not_to_contain_text("take your ticket")
+        qr = kiosk.locator("#checkin-qr")
+        expect(qr).to_be_visible()
+        ticket = server.api("GET", f"/tickets/{qr_ticket_id(qr.get_attribute('src'))}").json()
+        assert ticket["number"] == kiosk.locator("#checkin-number").inner_text()
+        # The kiosk does not scroll: the message and the QR fit the screen either way round.
+        for viewport in (PORTRAIT_KIOSK, LANDSCAPE_KIOSK):
+            kiosk.set_viewport_size(viewport)
+            for part in (message, qr):
+                box = part.bounding_box()
+                assert box is not None and box["y"] + box["height"] <= viewport["height"]
+        kiosk.context.close()
+    finally:
+        server.stop()
