@@ -89,11 +89,15 @@ class NetworkPrinter:
             if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
                 raise PrinterError(f"printer {self.address} is out of paper")
             self._send(connection, data, deadline, timeout)
-            if self._paper_status(connection, deadline, sent=len(data)) is None:
+            after = self._paper_status(connection, deadline, sent=len(data))
+            if after is None:
                 return (
                     f"printer {self.address} took the ticket ({len(data)} bytes) but did not "
                     f"confirm it within {_seconds(timeout)}: printer state unknown"
                 )
+            if after & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
+                # The roll ended under this ticket: a slip torn off half-way, or none at all.
+                raise PrinterError(f"printer {self.address} ran out of paper during the ticket")
             return None
 
     def check(self, timeout: float) -> PrinterHealth:

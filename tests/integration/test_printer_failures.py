@@ -57,7 +57,8 @@ TICKET = render_ticket(
 
 class FakePrinter:
     """A raw-TCP printer on 127.0.0.1 that answers DLE EOT 4 with `status` (None: never; only
-    the first `answers` requests when that is set), and closes a connection once it has read
+    the first `answers` requests when that is set; `later` after the first answer, as when
+    the roll runs out during a ticket), and closes a connection once it has read
     `drop_after` bytes."""
 
     def __init__(
@@ -66,8 +67,10 @@ class FakePrinter:
         drop_after: int | None = None,
         one_shot: bool = False,
         answers: int | None = None,
+        later: int | None = None,
     ) -> None:
         self.status = status
+        self.later = later
         self.answers = answers
         self.drop_after = drop_after
         self.one_shot = one_shot
@@ -128,6 +131,8 @@ class FakePrinter:
                             break
                         self.answers -= 1
                     connection.sendall(bytes([self.status]))
+                    if self.later is not None:
+                        self.status = self.later
 
 
 @pytest.fixture
@@ -343,6 +348,18 @@ def test_a_printer_without_paper_is_not_sent_the_ticket() -> None:
     assert error == f"printer 127.0.0.1:{printer.port} is out of paper"
     assert TICKET not in bytes(printer.received)
     assert not health.ok and health.reachable
+
+
+def test_a_roll_that_runs_out_during_the_ticket_fails_the_print() -> None:
+    """Paper at the start, none when the printer confirms the ticket: the slip came out torn
+    off half-way or not at all, and the kiosk must keep the number on screen."""
+    with FakePrinter(status=PAPER_OK, later=PAPER_OUT) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        ok, error, _ = timed_print(network)
+
+    assert TICKET in bytes(printer.received)
+    assert not ok
+    assert error == f"printer 127.0.0.1:{printer.port} ran out of paper during the ticket"
 
 
 # --- drivers that block or break --------------------------------------------------------------
