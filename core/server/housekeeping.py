@@ -56,6 +56,34 @@ def start(
     socketio.start_background_task(loop)
 
 
+# How often a kiosk printer last seen failing is asked again. A health check costs a
+# connection and a status byte; one that cannot connect waits out the printer's timeout
+# (5 s by default) in this background task, so the interval stays well above that.
+PRINTER_RECHECK_SECONDS = 30.0
+
+
+def recheck_printers(printing: Any) -> list[str]:
+    """One round: ask the failing printers again (server/printing.py). Never raises."""
+    try:
+        return list(printing.recheck_failing())
+    except Exception:
+        log.exception("asking the failing printers again failed; trying again later")
+        return []
+
+
+def start_printer_checks(
+    socketio: Any, printing: Any, interval: float = PRINTER_RECHECK_SECONDS
+) -> None:
+    """Run `recheck_printers` every `interval` seconds in a background task of the server."""
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(interval)
+            recheck_printers(printing)
+
+    socketio.start_background_task(loop)
+
+
 ALERT_TICK_SECONDS = 2.0
 
 

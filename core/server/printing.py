@@ -248,6 +248,19 @@ class KioskPrinting:
         if before is None or before["ok"] != health.ok or unknown_news:
             self.queue.printer_status(kiosk, health.ok, health.message)
 
+    def recheck_failing(self) -> list[str]:
+        """Ask again each printer last seen failing (by a print or a health check), and
+        announce the ones that recovered: a roll put in or a printer switched on takes the
+        warning off the kiosk and the counters without waiting for the next visitor's
+        ticket. Printers seen working are left alone. Returns the kiosks asked."""
+        asked = []
+        for kiosk in self.printers:
+            state = self.known_state(kiosk)
+            if state is not None and not state["ok"]:
+                self.probe(kiosk)
+                asked.append(kiosk)
+        return asked
+
     def health(self) -> dict[str, dict[str, Any]]:
         result = {}
         for kiosk, printer in self.printers.items():

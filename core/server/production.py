@@ -265,6 +265,9 @@ def start_duties(app: Any, session_check_seconds: float) -> None:
     )
     # The managers' alerts: waits past their target, long breaks, failed printers.
     housekeeping.start_alerts(socketio_of(app), app.extensions["antrian.alerts"])
+    # A kiosk printer that failed is asked again now and then: its recovery is news.
+    if app.extensions.get("antrian.printing") is not None:
+        housekeeping.start_printer_checks(socketio_of(app), app.extensions["antrian.printing"])
     # Cut live connections whose session ended (expired, revoked, disabled) and close the
     # counters their officers left open; ANTRIAN_SESSION_CHECK_SECONDS sets how often.
     hub.start_session_checks(session_check_seconds)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 
 from core.config import Kiosk, Settings
 from core.events import PrinterStatusChanged
+from core.server import housekeeping
 from core.server.app import create_app
 from printers.devices import PrinterSpec, RecordingPrinter, build_printer
 from printers.jobs import GRACE_SECONDS
@@ -492,4 +494,44 @@ def test_a_ticket_printed_after_a_failed_health_check_clears_the_kiosk_warning(
     [cleared] = wait_for(client, "printer.status", seen)
     assert (cleared["kiosk"], cleared["ok"]) == ("K1", True)
     assert [e.ok for e in mall.printer_events()][-2:] == [False, True]
+    client.disconnect()
+
+
+@dataclasses.dataclass
+class CheckedPrinter(RecordingPrinter):
+    """A recording printer that says when it was first asked how it is."""
+
+    asked: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    def check(self, timeout: float) -> Any:
+        health = super().check(timeout)
+        self.asked.set()
+        return health
+
+
+def test_a_printer_that_failed_is_asked_again_on_its_own_and_its_recovery_announced(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """Paper ran out on a ticket; an officer put a new roll in. The kiosk's warning and the
+    counters' banner must go without waiting for the next visitor or a kiosk reload."""
+    printer = CheckedPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    seen: list[dict[str, Any]] = []
+    client = connect_kiosk(mall)
+    wait_for(client, "snapshot", seen)
+    printer.asked.wait(5)  # the health check made when the kiosk connected: fine
+    printer.failure = "printer 10.0.0.9:9100 is out of paper"
+    assert mall.issue().get_json()["print"]["status"] == "failed"
+    [warning] = wait_for(client, "printer.status", seen)
+    assert warning["ok"] is False
+    printer.failure = None  # a new roll
+    seen.clear()
+
+    housekeeping.recheck_printers(mall.app.extensions["antrian.printing"])
+
+    [cleared] = wait_for(client, "printer.status", seen)
+    assert (cleared["kiosk"], cleared["ok"]) == ("K1", True)
+    # A printer that is fine is not asked every round: nothing new to say.
+    housekeeping.recheck_printers(mall.app.extensions["antrian.printing"])
+    assert [e.ok for e in mall.printer_events()] == [False, True]
     client.disconnect()
