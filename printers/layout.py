@@ -94,6 +94,9 @@ class TicketSlip:
     copy: bool = False
     # A checked-in booking: "BOOKING 10:00", its slot time, printed under the number.
     booking_label: str | None = None
+    # False when the queue ahead outlasts the day (the estimate's `eta_today`): the slip says
+    # the visitor may not be served today, as the kiosk's screen does, not "not yet known".
+    served_today: bool | None = True
 
     def __post_init__(self) -> None:
         # A naive datetime would print the server's clock time as if it were the mall's.
@@ -215,6 +218,7 @@ _WORDS = {
         "ahead": "Antrean di depan Anda: {n}",
         "wait": "Perkiraan tunggu: \u00b1 {n} menit",
         "wait_unknown": "Perkiraan tunggu: belum tersedia",
+        "not_today": "Mungkin tidak terlayani hari ini",
         "next": "Anda berikutnya",
         "scan": "Pindai untuk cek status antrean",
     },
@@ -223,6 +227,7 @@ _WORDS = {
         "ahead": "People ahead of you: {n}",
         "wait": "Estimated wait: \u00b1 {n} min",
         "wait_unknown": "Estimated wait: not yet known",
+        "not_today": "May not be served today",
         "next": "You are next",
         "scan": "Scan to check your queue status",
     },
@@ -333,7 +338,10 @@ def render_ticket(
     printer.text("\n")
     lines(format_issued_at(slip.issued_at, slip.timezone_label, slip.language))
     lines(words["ahead"].format(n=slip.ahead))
-    if slip.eta_minutes is None:  # no counter for the service is open: no honest estimate
+    if slip.served_today is False:  # more ahead than the day has time for
+        lines(words["not_today"], bold=True)
+        printer.set(bold=False)
+    elif slip.eta_minutes is None:  # no counter for the service is open: no honest estimate
         lines(words["wait_unknown"])
     elif slip.ahead == 0:  # "+/- 0 menit" reads like a mistake; say what it means
         lines(words["next"], bold=True)

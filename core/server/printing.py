@@ -87,6 +87,7 @@ class KioskPrinting:
             timezone_label=_zone_label(mall.timezone),
             ahead=view["ahead"],
             eta_minutes=view["eta_minutes"],
+            served_today=view.get("eta_today", True),
             status_url=self.queue.visitor_url(ticket_id, language),
             footer=FOOTER[language],
             priority_label=PRIORITY_LABEL[language] if view["priority"] else None,

@@ -24,6 +24,7 @@ from core.server import housekeeping
 from core.server.app import create_app
 from printers.devices import PrinterSpec, RecordingPrinter, build_printer
 from printers.jobs import GRACE_SECONDS
+from printers.layout import PaperWidth, render_ticket
 from printers.reader import read_ticket
 from tests.conftest import FakeClock, officer
 
@@ -240,6 +241,24 @@ def test_the_slip_shows_the_place_and_wait_the_kiosk_screen_shows(
     assert f"Antrean di depan Anda: {body['ahead']}" in printed
     # The printer's code page has no "±": the layout writes it "+/-".
     assert f"Perkiraan tunggu: +/- {body['eta_minutes']} menit" in printed
+
+
+def test_a_ticket_the_day_may_not_serve_is_printed_with_that_warning(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """Taken late with a long queue: the kiosk's screen says "may not be served today"
+    (`eta_today` false), and so must the slip."""
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    body = mall.issue().get_json()
+    late = {**body, "ahead": 57, "eta_minutes": None, "eta_range": None, "eta_today": False}
+    printing = mall.app.extensions["antrian.printing"]
+
+    slip = printing.slip(body["id"], "id", view=late)
+
+    assert slip.served_today is False
+    text = read_ticket(render_ticket(slip, PaperWidth.MM80)).text
+    assert "Mungkin tidak terlayani hari ini" in text
 
 
 def test_a_retried_request_with_the_same_key_prints_once(

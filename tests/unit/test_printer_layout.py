@@ -194,6 +194,22 @@ def test_an_unknown_wait_says_it_is_not_available_yet(paper: PaperWidth) -> None
     assert "Perkiraan tunggu: belum tersedia" in lines
 
 
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("id", "Mungkin tidak terlayani hari ini"), ("en", "May not be served today")],
+)
+def test_a_ticket_the_day_may_not_serve_says_so_instead_of_an_unknown_wait(
+    paper: PaperWidth, language: str, words: str
+) -> None:
+    """The kiosk's screen says so; the slip the visitor keeps must not say "not yet known"."""
+    slip = replace(SLIP, ahead=60, eta_minutes=None, served_today=False, language=language)
+
+    texts = [line.text for line in read_ticket(render_ticket(slip, paper)).lines]
+
+    assert words in texts
+    assert not [text for text in texts if "belum tersedia" in text or "not yet known" in text]
+
+
 def test_nobody_ahead_says_the_visitor_is_next_instead_of_a_zero_wait(paper: PaperWidth) -> None:
     slip = replace(SLIP, ahead=0, eta_minutes=0)
 
