@@ -383,6 +383,9 @@ class Hub:
             snapshot = self.queue.snapshot(view_zone)
             if actor.kind == "kiosk" and self.printing is not None:
                 snapshot["printer"] = self.printing.known_state(actor.kiosk)
+            elif actor.kind in ROLES and self.printing is not None:
+                # Staff hear of a printer's trouble by events; one who signs in later must too.
+                snapshot["printers"] = self.printing.known_states()
             with self._emit_lock:
                 self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]
                 socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]

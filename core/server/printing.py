@@ -227,6 +227,10 @@ class KioskPrinting:
         ok, message = known if known is not None else (True, "")
         return {"kiosk": kiosk, "ok": ok, "message": message}
 
+    def known_states(self) -> list[dict[str, Any]]:
+        """`known_state` of every kiosk with a printer, for the staff's snapshots."""
+        return [state for kiosk in self.printers if (state := self.known_state(kiosk))]
+
     def probe(self, kiosk: str | None) -> None:
         """Ask the kiosk's printer whether it can print (paper, cover, connection) and, when
         the answer differs from what was known, publish `printer.status` like a failed print

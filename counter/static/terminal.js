@@ -123,6 +123,8 @@
       if (snapshot.server_time) {
         view.clockOffset = Date.parse(snapshot.server_time) - Date.now();
       }
+      // Kiosk printers already in trouble when this terminal connected (or reconnected).
+      (snapshot.printers || []).forEach(showPrinterStatus);
       refresh();
     },
     onEvent: function (name, payload) {

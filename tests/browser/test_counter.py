@@ -369,8 +369,8 @@ def test_a_kiosk_printer_failure_is_shown_on_the_terminal(tmp_path: Path, contex
     server.start()
     try:
         page = contexts()
-        # The failure is an event: the terminal must be connected before the print fails
-        # (its snapshot does not carry the kiosks' printers), so wait for its first snapshot.
+        # Here the failure comes as an event: the terminal must be connected before the
+        # print fails, so wait for its first snapshot.
         snapshots: list[str] = []
         page.on(
             "websocket",
@@ -391,6 +391,34 @@ def test_a_kiosk_printer_failure_is_shown_on_the_terminal(tmp_path: Path, contex
         response = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
         assert response.status_code == 201, response.text
         assert response.json()["print"]["status"] == "failed"
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("K1")
+    finally:
+        server.stop()
+
+
+def test_a_printer_that_failed_before_the_officer_signed_in_is_shown_at_once(
+    tmp_path: Path, contexts: Any
+) -> None:
+    """The paper ran out at 07:55; the officer signs in at 08:00. The terminal's snapshot
+    carries the kiosks' printers, so the banner shows without waiting for another failure."""
+    from tests.support.live import free_port
+
+    printer = {"kind": "network", "host": "127.0.0.1", "port": free_port(), "timeout_seconds": 1}
+    server = LiveServer(
+        tmp_path,
+        kiosks=[{"code": "K1", "name": "Anjungan Pintu Utama", "zone": "A", "printer": printer}],
+    )
+    server.start()
+    try:
+        kiosk = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+        response = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
+        assert response.json()["print"]["status"] == "failed"
+
+        page = contexts()
+        sign_in(page, server, 1)
+
+        banner = page.locator("#printer-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("K1")
     finally:

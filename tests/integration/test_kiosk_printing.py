@@ -554,3 +554,28 @@ def test_a_printer_that_failed_is_asked_again_on_its_own_and_its_recovery_announ
     housekeeping.recheck_printers(mall.app.extensions["antrian.printing"])
     assert [e.ok for e in mall.printer_events()] == [False, True]
     client.disconnect()
+
+
+def test_an_officer_signing_in_sees_the_kiosk_printers_already_in_trouble(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """The counters' banner came from `printer.status` events alone: an officer who signed
+    in (or reloaded) after the paper ran out never heard of it."""
+    printer = RecordingPrinter(failure="printer 10.0.0.9:9100 is out of paper")
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    assert mall.issue().get_json()["print"]["status"] == "failed"
+    mall.app.extensions["antrian.accounts"].add_user("siti", "rahasia-123", "officer", [1])
+    response = mall.client.post(
+        "/api/v1/auth/login", json={"username": "siti", "password": "rahasia-123", "counter": 1}
+    )
+    token = response.get_json()["token"]
+    socketio = mall.app.extensions["antrian.socketio"]
+
+    officer_client = socketio.test_client(mall.app, auth={"token": token})
+    [snapshot] = wait_for(officer_client, "snapshot", [])
+
+    assert snapshot["printers"] == [
+        {"kiosk": "K1", "ok": False, "message": "printer 10.0.0.9:9100 is out of paper"},
+        {"kiosk": "K2", "ok": True, "message": ""},
+    ]
+    officer_client.disconnect()
