@@ -380,12 +380,7 @@ class Hub:
                 self._sids[request.sid] = actor  # type: ignore[attr-defined]
                 self._view_zones[request.sid] = view_zone  # type: ignore[attr-defined]
                 self._tokens[request.sid] = token_hash(auth["token"])  # type: ignore[attr-defined]
-            snapshot = self.queue.snapshot(view_zone)
-            if actor.kind == "kiosk" and self.printing is not None:
-                snapshot["printer"] = self.printing.known_state(actor.kiosk)
-            elif actor.kind in ROLES and self.printing is not None:
-                # Staff hear of a printer's trouble by events; one who signs in later must too.
-                snapshot["printers"] = self.printing.known_states()
+            snapshot = self._with_printers(actor, self.queue.snapshot(view_zone))
             with self._emit_lock:
                 self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]
                 socketio.emit("snapshot", snapshot, to=request.sid)  # type: ignore[attr-defined]
@@ -410,10 +405,20 @@ class Hub:
             if actor is None or digest is None or not self.accounts.valid_tokens({digest}):
                 disconnect()
                 return {"error": {"code": "unauthorized", "message": "Not signed in."}}
-            snapshot = self.queue.snapshot(view_zone)
+            snapshot = self._with_printers(actor, self.queue.snapshot(view_zone))
             with self._emit_lock:
                 self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]
             return snapshot
+
+    def _with_printers(self, actor: Actor, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """A kiosk's snapshot says how its printer was last seen; a staff member's, every
+        kiosk's (the counters' banner): a `printer.status` event missed while away, or sent
+        before they signed in, is caught up like any other change."""
+        if self.printing is not None and actor.kind == "kiosk":
+            snapshot["printer"] = self.printing.known_state(actor.kiosk)
+        elif self.printing is not None and actor.kind in ROLES:
+            snapshot["printers"] = self.printing.known_states()
+        return snapshot
 
     def _connect_ticket_page(self, ticket_id: Any) -> bool:
         try:
