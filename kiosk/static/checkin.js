@@ -60,7 +60,7 @@
      ticket": say so, as the walk-in's issued screen does, and keep the QR on screen. */
   function printTrouble(body) {
     if (!body.print || !body.print.show_on_screen) { return ""; }
-    return body.print.status === "printed"
+    return body.print.status !== "failed" // sent unconfirmed, or still printing
       ? "Printer tidak memastikan tiket Anda tercetak. Jika tiket tidak keluar, foto layar ini "
         + "atau kode QR-nya. / The printer did not confirm your ticket was printed. If no "
         + "ticket came out, take a photo of this screen or its QR code."

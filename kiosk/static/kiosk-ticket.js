@@ -113,8 +113,9 @@
       (query.length ? "?" + query.join("&") : "");
     if (qr.getAttribute("src") !== source) { qr.setAttribute("src", source); }
     $("print-failed").hidden = !failed;
-    // Sent but not confirmed by the printer: a slip may have come out, or not.
-    const unsure = failed && view.print.status === "printed";
+    // Sent but not confirmed by the printer, or still being printed by the first request
+    // (a retry's answer): a slip may come out, or not. Only "failed" is a print that failed.
+    const unsure = failed && view.print.status !== "failed";
     $("print-failed-title").dataset.t = unsure ? "printer_unsure" : "printer_failed";
     $("print-failed-detail").dataset.t = unsure ? "printer_unsure_detail" : "printer_failed_detail";
     $("print-failed-title").textContent = t($("print-failed-title").dataset.t);

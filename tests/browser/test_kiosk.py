@@ -442,6 +442,33 @@ def test_a_print_the_printer_did_not_confirm_keeps_the_number_on_screen(
             server.stop()
 
 
+def test_a_ticket_still_printing_is_not_called_a_failed_print(kiosk: Page) -> None:
+    """A retry answered while the first request still prints its slip (`status` pending):
+    the slip may yet come out, so the kiosk must not say the printer failed."""
+
+    def still_printing(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["print"] = {
+            "job": 1,
+            "status": "pending",
+            "error": None,
+            "printer_state": "unknown",
+            "note": "the first request is still printing this ticket",
+            "show_on_screen": True,
+        }
+        route.fulfill(response=response, json=body)
+
+    kiosk.route("**/api/v1/tickets", still_printing)
+    take_number(kiosk, "SAMSAT", "PKB")
+
+    shown = kiosk.locator("#print-failed")
+    expect(shown).to_be_visible()
+    expect(shown).to_contain_text("tidak memastikan")
+    expect(shown).not_to_contain_text("gagal")
+    expect(kiosk.locator("#issued-qr")).to_be_visible()
+
+
 def test_a_broken_printer_shows_its_warning_before_anyone_takes_a_number(
     browser: Browser, tmp_path: Path
 ) -> None:
