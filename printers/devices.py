@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from printers.base import (
     DEFAULT_BAUDRATE,
@@ -296,8 +296,11 @@ def _first_line(output: bytes) -> str:
 
 @dataclass
 class RecordingPrinter:
-    """Keeps every ticket in memory. Set `failure` to make the next prints fail with it, or
-    `delay` to make them take that long (to stand in for a printer that hangs)."""
+    """Keeps the latest `KEEP` tickets in memory (a `dummy` kiosk printer runs as long as the
+    server: all of them would grow without end). Set `failure` to make the next prints fail
+    with it, or `delay` to make them take that long (to stand in for a printer that hangs)."""
+
+    KEEP: ClassVar[int] = 500
 
     jobs: list[bytes] = field(default_factory=list, repr=False)
     failure: str | None = None
@@ -311,6 +314,7 @@ class RecordingPrinter:
             raise PrinterError(self.failure)
         with self._lock:
             self.jobs.append(bytes(data))
+            del self.jobs[: -self.KEEP]
 
     def check(self, timeout: float) -> PrinterHealth:
         if self.failure is not None:

@@ -522,3 +522,16 @@ def test_a_good_printer_entry_builds_the_printer_it_describes() -> None:
     usb = PrinterSpec.from_mapping(specs["usb"], "p")
     assert (usb.vendor_id, usb.product_id, usb.paper_width) == (0x04B8, 3624, PaperWidth.MM58)
     assert PrinterSpec.from_mapping(specs["dummy"], "p").timeout_seconds == 2.0
+
+
+def test_a_dummy_printer_keeps_only_its_latest_tickets() -> None:
+    """A kiosk configured with `kind: dummy` runs for months: its tickets must not pile up in
+    the server's memory, one per visitor, for as long as it runs."""
+    printer = build_printer(PrinterSpec.from_mapping({"kind": "dummy"}, "kiosks[0].printer"))
+    assert isinstance(printer, RecordingPrinter)
+
+    for number in range(3000):  # a busy day's tickets at one kiosk
+        printer.print_bytes(f"ticket {number}".encode(), TIMEOUT)
+
+    assert len(printer.jobs) <= 1000
+    assert printer.last == b"ticket 2999"
