@@ -274,7 +274,16 @@ class KioskPrinting:
         return result
 
 
+# Indonesia's time zones as visitors know them. Asia/Pontianak (West and Central Kalimantan)
+# keeps WIB under a name of its own, as the hallway display knows (display/static/screen.js).
+_INDONESIAN_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
 def _zone_label(timezone: str) -> str:
-    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
-        timezone, timezone
-    )
+    """WIB, WITA or WIT for the mall's zone; a zone outside Indonesia keeps its name."""
+    return _INDONESIAN_LABELS.get(timezone, timezone)

@@ -8,11 +8,13 @@ through `printer_factory`). Requests go through the Flask test client with real 
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -100,11 +102,13 @@ def make_mall(demo_settings: Settings, sqlite_url: str) -> Iterator[Callable[...
     def build(
         printer: dict[str, Any] | None,
         printer_factory: Callable[[PrinterSpec], Any] | None = None,
+        **mall: Any,
     ) -> Mall:
         settings = dataclasses.replace(
             demo_settings,
             database_url=sqlite_url,
             kiosks=(kiosk("K1", printer), kiosk("K2", {"kind": "dummy"})),
+            mall=dataclasses.replace(demo_settings.mall, **mall),
         )
         app = create_app(settings, clock=FakeClock(), printer_factory=printer_factory)
         engines.append(app.extensions["antrian.engine"])
@@ -586,3 +590,21 @@ def test_an_officer_signing_in_sees_the_kiosk_printers_already_in_trouble(
     assert kiosk_client.emit("snapshot", None, callback=True)["printer"] == expected[0]
     kiosk_client.disconnect()
     officer_client.disconnect()
+
+
+def test_a_mall_in_pontianak_prints_its_time_as_wib(make_mall: Callable[..., Mall]) -> None:
+    """West and Central Kalimantan keep WIB under their own zone name, Asia/Pontianak: the
+    slip must say "WIB", as the hallway display does, not the zone's database name."""
+    printer = RecordingPrinter()
+    mall = make_mall(
+        {"kind": "dummy"},
+        printer_factory=lambda spec: printer,
+        timezone="Asia/Pontianak",
+        tz=ZoneInfo("Asia/Pontianak"),
+    )
+
+    mall.issue()
+
+    text = read_ticket(printer.last or b"").text
+    assert re.search(r"\b\d{2}:\d{2} WIB\b", text), text
+    assert "Asia/Pontianak" not in text
