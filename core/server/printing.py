@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.config import ConfigError, Settings
@@ -37,7 +37,35 @@ def printer_specs(settings: Settings) -> dict[str, PrinterSpec]:
         except PrinterConfigError as exc:
             # Reported like every other configuration mistake: one line, the key path.
             raise ConfigError("", str(exc)) from None
+        _check_drawable(settings, specs[kiosk.code], kiosk.printer_path)
     return specs
+
+
+def _check_drawable(settings: Settings, spec: PrinterSpec, path: str) -> None:
+    """Draw a ticket with the longest status address the mall prints (English, with its
+    survey key) for this printer, once, at start-up: a profile without room for a readable
+    QR code, or an address a QR code cannot carry, would otherwise fail every ticket of the
+    day and be reported as a broken printer."""
+    sample = TicketSlip(
+        mall_name=settings.mall.name,
+        mall_address=settings.mall.address,
+        agency_name="-",
+        service_name="-",
+        number="A001",
+        issued_at=datetime.now(UTC),
+        timezone_label="WIB",
+        ahead=0,
+        eta_minutes=None,
+        status_url=f"{settings.mall.public_base_url}/t/{'x' * 16}?lang=en#k={'x' * 16}",
+    )
+    try:
+        render_ticket(sample, spec.paper_width, native_qr=spec.native_qr, profile=spec.profile)
+    except ValueError as exc:
+        raise ConfigError(
+            "",
+            f"{path}: no ticket can be printed on it ({exc}); check its profile and paper, "
+            "and mall.public_base_url",
+        ) from None
 
 
 class KioskPrinting:

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from core.config import Kiosk, Settings
+from core.config import ConfigError, Kiosk, Settings
 from core.events import PrinterStatusChanged
 from core.server import housekeeping
 from core.server.app import create_app
@@ -35,7 +35,13 @@ ADMIN_PASSWORD = "rahasia-admin-1"
 
 
 def kiosk(code: str, printer: dict[str, Any] | None) -> Kiosk:
-    return Kiosk(code=code, name=f"Anjungan {code}", zone="A", printer=printer, printer_path="test")
+    return Kiosk(
+        code=code,
+        name=f"Anjungan {code}",
+        zone="A",
+        printer=printer,
+        printer_path=f"kiosks[{code}].printer",
+    )
 
 
 @pytest.fixture
@@ -608,3 +614,29 @@ def test_a_mall_in_pontianak_prints_its_time_as_wib(make_mall: Callable[..., Mal
     text = read_ticket(printer.last or b"").text
     assert re.search(r"\b\d{2}:\d{2} WIB\b", text), text
     assert "Asia/Pontianak" not in text
+
+
+@pytest.mark.parametrize(
+    ("printer", "mall", "reason"),
+    [
+        # A customer display's profile: 240 dots, no room for a readable QR code.
+        ({"kind": "dummy", "profile": "AF-240"}, {}, "too long for a readable QR code"),
+        # An address phones open but a QR code on paper cannot carry as it is written.
+        (
+            {"kind": "dummy"},
+            {"public_base_url": "https://antrián.example.id"},
+            "printable ASCII",
+        ),
+    ],
+    ids=["customer-display-profile", "non-ascii-address"],
+)
+def test_a_printer_no_ticket_can_be_drawn_for_is_a_start_up_error(
+    make_mall: Callable[..., Mall], printer: dict[str, Any], mall: dict[str, Any], reason: str
+) -> None:
+    """Found at the first visitor's ticket, every ticket of the day failed and the printer
+    was reported broken; found at start-up, the error names the printer entry."""
+    with pytest.raises(ConfigError) as refused:
+        make_mall(printer, **mall)
+
+    assert "kiosks" in str(refused.value) and "printer" in str(refused.value)
+    assert reason in str(refused.value)
