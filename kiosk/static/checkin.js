@@ -56,10 +56,15 @@
     return " · ≈ " + body.eta_minutes + " menit / min";
   }
 
-  /* A slip that did not come out (or that the printer did not confirm) is no "take your
-     ticket": say so, as the walk-in's issued screen does, and keep the QR on screen. */
+  /* A slip that did not come out (or that the printer did not confirm, or no printer at
+     all) is no "take your ticket": say so, as the walk-in's issued screen does, and keep the
+     QR on screen. */
   function printTrouble(body) {
-    if (!body.print || !body.print.show_on_screen) { return ""; }
+    if (!body.print) { // a kiosk without a printer: nothing to take, the QR stands in
+      return "Nomor Anda sudah tercatat: pindai atau foto kode QR-nya. / Your number is "
+        + "registered: scan or photograph its QR code.";
+    }
+    if (!body.print.show_on_screen) { return ""; }
     return body.print.status !== "failed" // sent unconfirmed, or still printing
       ? "Printer tidak memastikan tiket Anda tercetak. Jika tiket tidak keluar, foto layar ini "
         + "atau kode QR-nya. / The printer did not confirm your ticket was printed. If no "

@@ -330,3 +330,26 @@ def test_a_check_in_whose_slip_did_not_print_keeps_its_qr_on_screen(
         kiosk.context.close()
     finally:
         server.stop()
+
+
+def test_a_check_in_at_a_kiosk_without_a_printer_shows_its_qr_instead_of_a_slip(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A tablet kiosk has no printer: nothing to take, so the check-in shows the ticket's QR
+    code to scan or photograph, as the walk-in's issued screen always does."""
+    server = LiveServer(
+        tmp_path, kiosks=[{"code": "K1", "name": "Anjungan Tablet", "zone": "A", "printer": None}]
+    )
+    open_for_check_in(server)
+    server.start()
+    try:
+        kiosk = open_kiosk(browser, server)
+        scan(kiosk, book(server, "3573011205900001"))
+        expect(kiosk.locator("#checkin-result")).to_be_visible()
+        message = kiosk.locator("#checkin-message")
+        expect(message).to_contain_text("Nomor Anda sudah tercatat")
+        expect(message).not_to_contain_text("ambil tiket")
+        expect(kiosk.locator("#checkin-qr")).to_be_visible()
+        kiosk.context.close()
+    finally:
+        server.stop()
