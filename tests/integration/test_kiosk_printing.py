@@ -548,7 +548,13 @@ def test_a_printer_that_failed_is_asked_again_on_its_own_and_its_recovery_announ
     seen: list[dict[str, Any]] = []
     client = connect_kiosk(mall)
     wait_for(client, "snapshot", seen)
-    printer.asked.wait(5)  # the health check made when the kiosk connected: fine
+    # The health check made when the kiosk connected found it fine, and has said so.
+    assert printer.asked.wait(5)
+    printing = mall.app.extensions["antrian.printing"]
+    deadline = time.monotonic() + 5
+    while printing.known_state("K1")["message"] != "recording printer is ready":
+        assert time.monotonic() < deadline, printing.known_state("K1")
+        time.sleep(0.01)
     printer.failure = "printer 10.0.0.9:9100 is out of paper"
     assert mall.issue().get_json()["print"]["status"] == "failed"
     [warning] = wait_for(client, "printer.status", seen)
@@ -556,12 +562,12 @@ def test_a_printer_that_failed_is_asked_again_on_its_own_and_its_recovery_announ
     printer.failure = None  # a new roll
     seen.clear()
 
-    housekeeping.recheck_printers(mall.app.extensions["antrian.printing"])
+    housekeeping.recheck_printers(printing)
 
     [cleared] = wait_for(client, "printer.status", seen)
     assert (cleared["kiosk"], cleared["ok"]) == ("K1", True)
     # A printer that is fine is not asked every round: nothing new to say.
-    housekeeping.recheck_printers(mall.app.extensions["antrian.printing"])
+    assert housekeeping.recheck_printers(printing) == []
     assert [e.ok for e in mall.printer_events()] == [False, True]
     client.disconnect()
 
