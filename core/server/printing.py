@@ -85,6 +85,8 @@ class KioskPrinting:
         # What this process last learnt of each printer (a print or a probe): ok, message.
         self._known: dict[str, tuple[bool, str]] = {}
         self._printing: set[str] = set()
+        # Prints recorded per kiosk: a health check that a print overtook records nothing.
+        self._prints: dict[str, int] = {}
         self._lock = threading.Lock()
         # Told of every print's outcome (kiosk, ok): the metrics count the failures.
         self.outcome_listeners: list[Callable[[str, bool], None]] = []
@@ -179,6 +181,7 @@ class KioskPrinting:
         with self._lock:
             before = self._known.get(kiosk)
             self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
+            self._prints[kiosk] = self._prints.get(kiosk, 0) + 1
         # A ticket sent to a printer that did not say how it is: printed, and the job keeps
         # why its state is unknown (the core's job row has one text column, `error`). A health
         # check that failed since the last print is known here only: a print that works now
@@ -269,9 +272,14 @@ class KioskPrinting:
         with self._lock:
             if kiosk in self._printing:
                 return
+            prints = self._prints.get(kiosk, 0)
         before = self.known_state(kiosk)
         health = self.printers[kiosk].check(self.specs[kiosk].timeout_seconds)
         with self._lock:
+            if self._prints.get(kiosk, 0) != prints or kiosk in self._printing:
+                # A print began or ended while the printer was asked (a check may take the
+                # whole timeout): its outcome is newer than this answer, which is dropped.
+                return
             self._known[kiosk] = (health.ok, health.message)
         # A printer whose state is unknown is not a warning for visitors (tickets print
         # regardless) but counters and admins hear of it, once per new message.

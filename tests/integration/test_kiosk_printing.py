@@ -646,3 +646,40 @@ def test_a_printer_no_ticket_can_be_drawn_for_is_a_start_up_error(
 
     assert "kiosks" in str(refused.value) and "printer" in str(refused.value)
     assert reason in str(refused.value)
+
+
+@dataclasses.dataclass
+class SlowCheckPrinter(RecordingPrinter):
+    """A recording printer whose health check answers as things were when it was asked,
+    but only once `release` is set: a print can end in between."""
+
+    asked: threading.Event = dataclasses.field(default_factory=threading.Event)
+    release: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+    def check(self, timeout: float) -> Any:
+        health = super().check(timeout)
+        self.asked.set()
+        self.release.wait(5)
+        return health
+
+
+def test_a_health_check_overtaken_by_a_failed_print_does_not_undo_its_news(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """The kiosk connected and its printer was asked how it is (fine); before the answer was
+    recorded, a ticket found the paper out. The older answer must not mark the printer fine
+    again: the kiosk's warning and the recheck of failing printers depend on it."""
+    printer = SlowCheckPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    printing = mall.app.extensions["antrian.printing"]
+    probe = threading.Thread(target=printing.probe, args=("K1",))
+    probe.start()
+    assert printer.asked.wait(5)
+    printer.failure = "printer 10.0.0.9:9100 is out of paper"
+    assert mall.issue().get_json()["print"]["status"] == "failed"
+
+    printer.release.set()
+    probe.join(5)
+
+    assert printing.known_state("K1")["ok"] is False
+    assert [e.ok for e in mall.printer_events()] == [False]
