@@ -12,7 +12,11 @@
   let typed = "";
   let busy = false;
 
+  /* Through the kiosk's own screen switch (kiosk.js), which also arms its idle timer: a
+     check-in's number and QR code must not wait on the screen for the next visitor. */
   function show() {
+    const kiosk = window.antrianKiosk;
+    if (kiosk && kiosk.show) { kiosk.show("checkin"); return; }
     document.body.dataset.screen = "checkin";
     document.querySelectorAll(".screen").forEach(function (section) {
       section.hidden = section.id !== "screen-checkin";

@@ -353,3 +353,28 @@ def test_a_check_in_at_a_kiosk_without_a_printer_shows_its_qr_instead_of_a_slip(
         kiosk.context.close()
     finally:
         server.stop()
+
+
+def test_a_check_in_result_leaves_the_screen_for_the_next_visitor(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The check-in's number and QR code (with the visitor's survey key) are theirs alone:
+    after a minute untouched the kiosk goes back to its start, as every other screen does."""
+    token = live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+    context = browser.new_context(viewport=PORTRAIT_KIOSK, has_touch=True)
+    context.clock.install()  # real time flows; the test jumps ahead instead of sleeping
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base_url}/kiosk/setup#{token}")
+        expect(page.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
+        scan(page, book(live_server, "3573011205900001"))
+        expect(page.locator("#checkin-result")).to_be_visible()
+
+        page.clock.fast_forward(61_000)
+
+        expect(page.locator("body")).to_have_attribute("data-screen", "home")
+        expect(page.locator("#screen-checkin")).to_be_hidden()
+        page.locator("#booking-open").click()
+        expect(page.locator("#checkin-result")).to_be_hidden()
+    finally:
+        context.close()
