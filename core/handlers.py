@@ -157,6 +157,9 @@ class QueueService:
     ) -> None:
         printing.finish_print_job(self.ctx, job_id, ok, error, announce)
 
+    def end_interrupted_print_jobs(self) -> int:
+        return printing.end_interrupted_print_jobs(self.ctx)
+
     def printer_status(self, kiosk: str, ok: bool, message: str) -> None:
         printing.printer_status(self.ctx, kiosk, ok, message)
 

@@ -21,8 +21,9 @@ INTERVAL_SECONDS = 60.0
 
 def run_once(queue: QueueService, desk: BookingDesk | None = None) -> int:
     """One round of housekeeping; never raises (a failed round is retried next time).
-    Bookings' personal data (the NIK hash) past its retention is deleted too, and
-    idempotency keys past the day a retry could come in."""
+    Bookings' personal data (the NIK hash) past its retention is deleted too, print jobs a
+    dead process left pending end `interrupted`, and idempotency keys past the day a retry
+    could come in are forgotten."""
     closed = 0
     try:
         closed = queue.close_ended_days()
@@ -33,6 +34,10 @@ def run_once(queue: QueueService, desk: BookingDesk | None = None) -> int:
             desk.forget_identities()
         except Exception:
             log.exception("deleting old booking data failed; trying again later")
+    try:
+        queue.end_interrupted_print_jobs()
+    except Exception:
+        log.exception("ending interrupted print jobs failed; trying again later")
     try:
         idempotency.forget_old(queue.uow)
     except Exception:

@@ -185,7 +185,8 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": INTEGER,
             "kiosk": STRING,
-            "status": STRING,
+            # `interrupted`: still pending long after it began; the process printing it died.
+            "status": {"type": "string", "enum": ["pending", "printed", "failed", "interrupted"]},
             "error": nullable(STRING),
             "created_at": nullable(INSTANT),
         }

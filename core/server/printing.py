@@ -214,9 +214,10 @@ class KioskPrinting:
         ever finished (the first attempt died before or while printing), print it now. A
         visitor may then hold two slips of one number, never two numbers."""
         jobs = self.queue.print_jobs_for(ticket_id)
-        finished = [job for job in jobs if job["status"] != "pending"]
+        finished = [job for job in jobs if job["status"] in ("printed", "failed")]
         if not finished:
-            if jobs and kiosk in self.specs and self._still_printing(jobs[-1], kiosk):
+            pending = jobs and jobs[-1]["status"] == "pending"
+            if pending and kiosk in self.specs and self._still_printing(jobs[-1], kiosk):
                 # The first attempt is printing right now: no second slip; the screen shows
                 # the number and its QR meanwhile.
                 return {

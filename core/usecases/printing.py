@@ -7,6 +7,8 @@ state changes, and of every failure.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import insert, select, update
 
 from core import repository
@@ -50,6 +52,37 @@ def finish_print_job(
         changed = (previous.status if previous else None) != ("printed" if ok else "failed")
         if changed or announce or not ok:
             change.printer_changes.append((job.kiosk, ok, error or "OK"))
+
+
+# A print job still pending this long after it began was cut off: no printer timeout reaches
+# it (at most 300 s, printers/spec.py), so the process printing it died (kill -9, a power
+# cut) before it could say how the print ended.
+INTERRUPTED_AFTER = timedelta(minutes=10)
+INTERRUPTED = "interrupted"
+
+
+def end_interrupted_print_jobs(ctx: MallContext) -> int:
+    """End the print jobs a dead process left pending as `interrupted`; how many.
+
+    Left pending, the ticket's jobs said "printing" for ever. `interrupted` is not a printer
+    failure: nobody knows whether the slip came out, so it raises no alert and does not
+    count as the kiosk's last outcome; a retry of the ticket's request prints it again, as
+    when no job had finished (core/server/printing.py)."""
+    with ctx.uow.writing() as conn:
+        result = conn.execute(
+            update(print_jobs)
+            .where(
+                print_jobs.c.mall == ctx.mall,
+                print_jobs.c.status == "pending",
+                print_jobs.c.created_at < ctx.now() - INTERRUPTED_AFTER,
+            )
+            .values(
+                status=INTERRUPTED,
+                error="the server stopped while printing; the slip may not have come out",
+                finished_at=ctx.now(),
+            )
+        )
+        return int(result.rowcount or 0)
 
 
 def printer_status(ctx: MallContext, kiosk: str, ok: bool, message: str) -> None:

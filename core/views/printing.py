@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 def last_finished_print_job(
     conn: Connection, mall: str, kiosk: str, before_id: int | None = None
 ) -> Any:
-    """The kiosk's latest print job that printed or failed (before `before_id`, if given)."""
+    """The kiosk's latest print job that printed or failed (before `before_id`, if given):
+    not one still printing, nor one a dead process cut off (it says nothing of the printer)."""
     query = select(print_jobs.c.status, print_jobs.c.error).where(
         print_jobs.c.mall == mall,
         print_jobs.c.kiosk == kiosk,
-        print_jobs.c.status != "pending",
+        print_jobs.c.status.in_(("printed", "failed")),
     )
     if before_id is not None:
         query = query.where(print_jobs.c.id < before_id)

@@ -28,7 +28,7 @@ from printers.devices import PrinterSpec, RecordingPrinter, build_printer
 from printers.jobs import GRACE_SECONDS
 from printers.layout import PaperWidth, render_ticket
 from printers.reader import read_ticket
-from tests.conftest import FakeClock, officer
+from tests.conftest import KIOSK, FakeClock, officer
 
 TIMEOUT = 1.0
 ADMIN_PASSWORD = "rahasia-admin-1"
@@ -683,3 +683,34 @@ def test_a_health_check_overtaken_by_a_failed_print_does_not_undo_its_news(
 
     assert printing.known_state("K1")["ok"] is False
     assert [e.ok for e in mall.printer_events()] == [False]
+
+
+def test_a_print_cut_off_by_a_dead_process_ends_interrupted_and_a_retry_prints_it(
+    make_mall: Callable[..., Mall],
+) -> None:
+    """The server died (kill -9) while printing: its job stayed pending. Housekeeping ends it
+    `interrupted` once no printer timeout can explain it, without calling the printer
+    broken; the kiosk's retry then prints the slip, which may never have come out."""
+    printer = RecordingPrinter()
+    mall = make_mall({"kind": "dummy"}, printer_factory=lambda spec: printer)
+    queue = mall.app.extensions["antrian.queue"]
+    ticket = queue.issue_ticket("KTP", None, KIOSK)
+    queue.start_print_job(ticket["id"], "K1", KIOSK)  # the dead process's job
+    printing = mall.app.extensions["antrian.printing"]
+
+    queue.ctx.clock.advance(minutes=9)
+    housekeeping.run_once(queue)
+    assert [j["status"] for j in mall.print_jobs(ticket["id"])] == ["pending"]
+
+    queue.ctx.clock.advance(minutes=2)
+    housekeeping.run_once(queue)
+    (job,) = mall.print_jobs(ticket["id"])
+    assert job["status"] == "interrupted"
+    assert "stopped while printing" in job["error"]
+    assert mall.printer_events() == []  # nothing said of the printer itself
+    assert printing.known_state("K1")["ok"] is True
+
+    again = printing.outcome_or_print(ticket["id"], "K1", KIOSK)
+    assert again["status"] == "printed"
+    assert len(printer.jobs) == 1
+    assert [j["status"] for j in mall.print_jobs(ticket["id"])] == ["interrupted", "printed"]
