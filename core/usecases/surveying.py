@@ -79,6 +79,7 @@ def answer_for_ticket(ctx: MallContext, ticket_id: str, data: dict[str, Any]) ->
             )
         if ticket.status != TicketStatus.DONE:
             raise NotFinished(
+                f"Survei tiket {ticket.number} dibuka setelah layanannya selesai di loket. / "
                 f"Ticket {ticket.number} is {ticket.status.value}: the survey opens once it is "
                 "finished at the counter."
             )
@@ -111,7 +112,10 @@ def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> d
     _known_counter(ctx, counter)
     number = data.get("number")
     if number is not None and not isinstance(number, str):
-        raise InvalidRequest('Send the number the form was shown for: {"number": "A012"}.')
+        raise InvalidRequest(
+            'Kirim nomor antrean yang formulirnya ditampilkan, mis. {"number": "A012"}. / '
+            'Send the number the form was shown for: {"number": "A012"}.'
+        )
     row = _validated(data)
     minutes = int(TABLET_WINDOW.total_seconds() // 60)
     with ctx.uow.writing() as conn:
@@ -174,11 +178,17 @@ def _answered(conn: Connection, seq: int) -> bool:
     return bool(conn.execute(select(exists().where(skm_responses.c.ticket_seq == seq))).scalar())
 
 
+_ALREADY = (
+    "Tiket {number} sudah dinilai; terima kasih. / Ticket {number} has already been rated; "
+    "thank you."
+)
+
+
 def _insert(
     ctx: MallContext, conn: Connection, ticket: Ticket, channel: str, row: dict[str, Any]
 ) -> dict[str, Any]:
     if _answered(conn, ticket.seq):  # type: ignore[arg-type]
-        raise AlreadyAnswered(f"Ticket {ticket.number} has already been rated; thank you.")
+        raise AlreadyAnswered(_ALREADY.format(number=ticket.number))
     service = ctx.settings.service(ticket.service)
     values = {
         "mall": ctx.mall,
@@ -195,7 +205,5 @@ def _insert(
         with conn.begin_nested():
             conn.execute(insert(skm_responses).values(**values))
     except IntegrityError:  # another process stored one in between
-        raise AlreadyAnswered(
-            f"Ticket {ticket.number} has already been rated; thank you."
-        ) from None
+        raise AlreadyAnswered(_ALREADY.format(number=ticket.number)) from None
     return {"ticket": ticket.number, "service": service.code, "channel": channel, "saved": True}

@@ -53,6 +53,8 @@ def test_a_phone_rates_its_finished_ticket_once(api: Api, kiosk: str, siti: str)
     assert (status, body) == (200, {"finished": False, "answered": False, "open": False})
     status, body = api("POST", f"/tickets/{waiting['id']}/survey", json=keyed(waiting, ANSWERS))
     assert status == 409 and body["error"]["code"] == "ticket_not_finished"
+    # The phone shows the message as it is: Bahasa Indonesia first, then English.
+    assert body["error"]["message"].startswith(f"Survei tiket {waiting['number']} dibuka")
     assert "finished" in body["error"]["message"]
 
     ticket = served(api, kiosk, siti)
@@ -67,6 +69,7 @@ def test_a_phone_rates_its_finished_ticket_once(api: Api, kiosk: str, siti: str)
     }
     status, body = api("POST", f"/tickets/{ticket['id']}/survey", json=keyed(ticket, ANSWERS))
     assert status == 409 and body["error"]["code"] == "already_answered"
+    assert body["error"]["message"].startswith(f"Tiket {ticket['number']} sudah dinilai")
     assert api("GET", f"/tickets/{ticket['id']}/survey")[1] == {
         "finished": True,
         "answered": True,
