@@ -109,6 +109,12 @@ def evaluate(
     for kiosk, (ok, message) in sorted(printers.items()):
         if not ok:
             found.append(
-                Condition("printer", kiosk, None, f"Printer {kiosk}: {message} / printer failed")
+                # The message is the device's own words (what failed), shown once.
+                Condition(
+                    "printer",
+                    kiosk,
+                    None,
+                    f"Printer anjungan {kiosk} gagal mencetak / kiosk printer failed: {message}",
+                )
             )
     return found

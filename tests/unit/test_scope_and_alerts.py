@@ -132,5 +132,7 @@ def test_the_evaluator_finds_red_waits_long_breaks_and_failed_printers():
     )
     assert [c.key for c in found] == ["wait:KTP", "break:7", "printer:K1"]
     assert found[1].agency == "POLRESTA" and "Sholat" in found[1].message
-    assert found[2].agency is None and "Kertas habis" in found[2].message
+    assert found[2].agency is None and found[2].message == (
+        "Printer anjungan K1 gagal mencetak / kiosk printer failed: Kertas habis"
+    )
     assert "menunggu 30 mnt" in found[0].message and "target 20" in found[0].message
