@@ -27,7 +27,7 @@ PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53}
     | {61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96}
 )
-_DIGITS = re.compile(r"\d{16}")
+_DIGITS = re.compile(r"[0-9]{16}")
 
 
 class InvalidNik(ValueError):
@@ -35,10 +35,14 @@ class InvalidNik(ValueError):
 
 
 def normalize(raw: object) -> str:
-    """The NIK as 16 digits: spaces, dots and dashes people type between groups removed."""
+    """The NIK as 16 digits: spaces, dots and dashes people type between groups removed, and
+    digits of other scripts (a phone keyboard's fullwidth or Arabic-Indic ones) written as
+    ASCII. Otherwise the same NIK typed on two keyboards hashed as two people, and one person
+    held several bookings of one service and day."""
     if not isinstance(raw, str):
         raise InvalidNik("NIK harus 16 angka. / 'nik' must be a text of 16 digits.")
-    return re.sub(r"[\s.\-]", "", raw)
+    text = re.sub(r"[\s.\-]", "", raw)
+    return "".join(str(int(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def birth_date(nik: str) -> date | None:
