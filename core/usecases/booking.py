@@ -279,8 +279,11 @@ def reschedule(ctx: MallContext, raw_code: object, raw_day: object, raw_slot: ob
                 conn, ctx.mall, service, day.isoformat(), row.active_nik
             ):
                 raise _already_booked(service, day.isoformat())
-            _take_places(ctx, conn, service, day, slot)
+            # Give the old place back first: a move within the day keeps its place of the
+            # day's online quota, so a day whose quota is used up must not refuse it. A
+            # refusal rolls the whole transaction back, the old place with it.
             _give_back(ctx, conn, service, row.day, row.slot)
+            _take_places(ctx, conn, service, day, slot)
             conn.execute(
                 update(bookings)
                 .where(bookings.c.id == row.id)

@@ -4,6 +4,7 @@ characters. The clock is the demo's Tuesday morning (24 November 2026, 09:00 WIB
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,8 @@ from flask import Flask
 from core.config import Settings
 from core.server.app import create_app
 from tests.conftest import FakeClock
-from tests.integration.test_bookings_api import NIK_MAN, Client
+from tests.integration.conftest import service_with
+from tests.integration.test_bookings_api import NIK_MAN, TOMORROW, Client
 
 
 @pytest.fixture
@@ -40,3 +42,28 @@ def test_a_nik_typed_in_other_digits_is_the_same_person(api: Client, zero: int):
     status, body = api.book(slot="09:00", nik=_other_digits(NIK_MAN, zero))
     assert status == 409, body
     assert body["error"]["code"] == "already_booked"
+
+
+def test_a_booking_moves_to_another_slot_of_its_day_when_the_day_s_quota_is_used_up(
+    settings: Settings, clock: FakeClock
+):
+    """The booking already holds one of its day's online places: moving it within the day
+    takes no new one, so a full day's quota must not refuse the move."""
+    rules = dataclasses.replace(settings.service("KTP").booking, online_quota=2)
+    app = create_app(
+        service_with(settings, "KTP", booking=rules), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        api = Client(app)
+        code = api.book(slot="08:00")[1]["code"]
+        assert api.book(slot="08:00", nik="3573015208850002")[0] == 201  # the day is full
+        status, moved = api(
+            "POST", f"/bookings/{code}/reschedule", {"date": TOMORROW, "slot": "10:00"}
+        )
+        assert status == 200, moved
+        assert moved["slot"] == "10:00"
+        day = api("GET", f"/services/KTP/slots?date={TOMORROW}")[1]["slots"]
+        free = {slot["start"]: slot["available"] for slot in day}
+        assert free["10:00"] == 0 and free["08:00"] == 0  # still two of two taken
+    finally:
+        app.extensions["antrian.engine"].dispose()
