@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from core.booking import codes
 from core.bookings_desk import BookingDesk
 from core.context import Actor
 from core.server import validation
@@ -102,10 +103,13 @@ def reschedule_booking(code: str):  # type: ignore[no-untyped-def]
 @bookings_api.get("/bookings/<code>/calendar.ics")
 def booking_calendar(code: str):  # type: ignore[no-untyped-def]
     text = _looked_up(lambda: desk().ics(code))
+    # The file is named by the code as stored, not as asked: the address may carry spaces,
+    # line breaks or lowercase that the lookup forgives but a header must not contain.
+    name = codes.normalize(code)
     return Response(
         text,
         mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="booking-{code[:16]}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="booking-{name}.ics"'},
     )
 
 

@@ -67,3 +67,13 @@ def test_a_booking_moves_to_another_slot_of_its_day_when_the_day_s_quota_is_used
         assert free["10:00"] == 0 and free["08:00"] == 0  # still two of two taken
     finally:
         app.extensions["antrian.engine"].dispose()
+
+
+def test_a_calendar_file_asked_with_a_line_break_in_the_code_is_not_a_server_error(
+    api: Client,
+):
+    code = api.book()[1]["code"]
+    odd = f"{code[:4]}%0D%0A{code[4:].lower()}"
+    response = api.http.get(f"/api/v1/bookings/{odd}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="booking-{code}.ics"'
