@@ -38,6 +38,13 @@ def _local(ctx: MallContext, moment: datetime) -> str:
     return f"{moment.astimezone(ctx.settings.mall.tz):%H:%M}"
 
 
+def _status_url(ctx: MallContext, actor: Actor, ticket_id: str, language: str) -> str:
+    """The survey key only to the kiosk, which hands it to the visitor (its printed and
+    on-screen QR code), also when a scan is repeated; an officer's terminal gets the plain
+    address."""
+    return (ctx.visitor_url if actor.kind == "kiosk" else ctx.status_url)(ticket_id, language)
+
+
 def check_in(
     ctx: MallContext, raw_code: object, actor: Actor, priority: object = None
 ) -> tuple[dict[str, Any], bool]:
@@ -59,7 +66,9 @@ def check_in(
                     f"{ticket.status}. / Booking {row.code} was used: ticket {ticket.number} is "
                     f"{ticket.status}.",
                 )
-            return public_view(ctx, conn, ticket, with_position=True), False
+            view = public_view(ctx, conn, ticket, with_position=True)
+            view["status_url"] = _status_url(ctx, actor, ticket.id, row.language)
+            return view, False
         now = ctx.now()
         if row.status == "booked" and row.day < ctx.today().isoformat():
             raise BookingConflict(
@@ -124,11 +133,7 @@ def check_in(
             "id": ticket.id,
             **day_fields(ctx, ticket),
             "ahead": ahead,
-            # The survey key only to the kiosk, which hands it to the visitor (its printed
-            # and on-screen QR code); an officer's terminal gets the plain address.
-            "status_url": (ctx.visitor_url if actor.kind == "kiosk" else ctx.status_url)(
-                ticket.id, row.language
-            ),
+            "status_url": _status_url(ctx, actor, ticket.id, row.language),
         }
     # The estimate from the ticket's own place, which its slot puts ahead of walk-ins (a
     # newcomer's estimate told a visitor called within minutes to wait over two hours).

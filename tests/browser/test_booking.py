@@ -31,19 +31,9 @@ SLOT_MARGIN = timedelta(minutes=10)
 BOOKING_PAGE = re.compile(r"/booking/[A-Z0-9]{8}$")
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def open_for_bookings(server: LiveServer) -> LiveServer:
     """The all-day demo mall, where KTP bookings can be made up to the slot's start and
     checked in up to ten hours ahead: tests run at any hour of the day."""
-    server = LiveServer(tmp_path)
-    open_for_check_in(server)
-    server.start()
-    yield server
-    server.stop()
-
-
-def open_for_check_in(server: LiveServer) -> None:
-    """KTP books up to the slot's start and checks in up to ten hours ahead."""
     data = yaml.safe_load(server.config_path.read_text())
     for entry in data["services"]:
         if entry["code"] == "KTP":
@@ -54,6 +44,12 @@ def open_for_check_in(server: LiveServer) -> None:
                 online_quota=None,
             )
     server.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return server
+
+
+def open_for_check_in(server: LiveServer) -> None:
+    """KTP books up to the slot's start and checks in up to ten hours ahead."""
+    open_for_bookings(server)
 
 
 def qr_ticket_id(source: str | None) -> str:
@@ -61,6 +57,14 @@ def qr_ticket_id(source: str | None) -> str:
     match = re.search(r"/kiosk/qr/([^/?]+)\.svg", source or "")
     assert match, source
     return match.group(1)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = open_for_bookings(LiveServer(tmp_path))
+    server.start()
+    yield server
+    server.stop()
 
 
 def first_open_slot(server: LiveServer) -> tuple[str, str]:
@@ -247,6 +251,36 @@ def test_a_kiosk_checks_in_by_scanner_and_by_keypad(
     assert kiosk.locator("#checkin-number").inner_text() != first
     expect(kiosk.locator("#checkin-slot")).not_to_contain_text("PRIORITAS")
     kiosk.context.close()
+
+
+def test_a_check_in_the_printer_failed_keeps_the_number_and_qr_on_screen(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """No slip came out: the visitor is not told to take one, but shown the number and its
+    QR code to photograph, as a walk-in is; scanned again, the same ticket the same way."""
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    printer = {"kind": "network", "host": "127.0.0.1", "port": closed_port, "timeout_seconds": 1}
+    kiosks = [{"code": "K1", "name": "Anjungan Uji", "zone": "A", "printer": printer}]
+    server = open_for_bookings(LiveServer(tmp_path, kiosks=kiosks))
+    server.start()
+    try:
+        kiosk = open_kiosk(browser, server)
+        code = book(server, "3573011205900001")
+        for _ in range(2):
+            scan(kiosk, code)
+            expect(kiosk.locator("#checkin-result")).to_be_visible()
+            expect(kiosk.locator("#checkin-message")).to_contain_text("Printer gagal mencetak")
+            ticket = server.api("GET", f"/bookings/{code}").json()["ticket"]
+            expect(kiosk.locator("#checkin-number")).to_have_text(ticket["number"])
+            # Its QR code opens the phone page with the visitor's survey key, the repeated
+            # scan's too.
+            expect(kiosk.locator("#checkin-qr")).to_have_attribute("src", re.compile(r"[?&]k="))
+            kiosk.evaluate("document.getElementById('checkin-number').textContent = ''")
+        kiosk.context.close()
+    finally:
+        server.stop()
 
 
 def test_a_scan_in_priority_mode_checks_the_booking_in_as_priority(
