@@ -171,8 +171,9 @@ def check_slot(settings: Settings, service: str, day: date, slot: Slot, now: dat
         raise BookingRefused(
             "slot",
             "slot_closed",
-            f"'slot' {slot.label} on {day.isoformat()} can no longer be booked; choose a "
-            "later slot.",
+            f"Jam {slot.label} pada {day.isoformat()} sudah tidak dapat dibooking; pilih jam "
+            f"yang lebih akhir. / 'slot' {slot.label} on {day.isoformat()} can no longer be "
+            "booked; choose a later slot.",
         )
 
 

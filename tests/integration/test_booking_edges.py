@@ -77,3 +77,12 @@ def test_a_calendar_file_asked_with_a_line_break_in_the_code_is_not_a_server_err
     response = api.http.get(f"/api/v1/bookings/{odd}/calendar.ics")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="booking-{code}.ics"'
+
+
+def test_a_slot_past_today_s_cut_off_is_refused_in_indonesian_first_then_english(api: Client):
+    """The booking page shows the refusal as it comes; a slot that closed while the page
+    was open is told in Bahasa Indonesia first, like every other refusal."""
+    status, body = api.book(day="2026-11-24", slot="09:30")  # 30 minutes away, cut-off 60
+    assert (status, body["error"]["code"]) == (409, "slot_closed")
+    first, _, english = body["error"]["message"].partition(" / ")
+    assert "09:30" in first and "tidak dapat" in first.lower() and "'slot'" in english
