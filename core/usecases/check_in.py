@@ -45,6 +45,18 @@ def _status_url(ctx: MallContext, actor: Actor, ticket_id: str, language: str) -
     return (ctx.visitor_url if actor.kind == "kiosk" else ctx.status_url)(ticket_id, language)
 
 
+def _closed_message(ctx: MallContext, service: str, reason: str) -> str:
+    """Why a check-in is refused now, in Bahasa Indonesia first (the kiosk shows it as it
+    comes). A reason given in both languages ("Jam layanan ... / Service hours ...") is
+    split between the two halves; an admin's reason is quoted as written in both."""
+    named = ctx.settings.service(service)
+    reason_id, _, reason_en = reason.partition(" / ")
+    return (
+        f"{named.name} tidak menerima pengunjung saat ini: {reason_id}. / {named.name_en} "
+        f"is not taking visitors now: {reason_en or reason_id}."
+    )
+
+
 def check_in(
     ctx: MallContext, raw_code: object, actor: Actor, priority: object = None
 ) -> tuple[dict[str, Any], bool]:
@@ -105,7 +117,7 @@ def check_in(
             )
         state = availability(ctx, conn, service, check_quota=False)
         if not state.open and (late or state.reason_code == "closed_by_admin"):
-            raise ServiceClosed(f"{service} is not taking visitors now: {state.reason}.")
+            raise ServiceClosed(_closed_message(ctx, service, state.reason or ""))
         number = numbering.claim_next_number(conn, ctx.mall, service, today)
         ticket = Ticket(
             id=secrets.token_urlsafe(12),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -86,3 +87,21 @@ def test_a_slot_past_today_s_cut_off_is_refused_in_indonesian_first_then_english
     assert (status, body["error"]["code"]) == (409, "slot_closed")
     first, _, english = body["error"]["message"].partition(" / ")
     assert "09:30" in first and "tidak dapat" in first.lower() and "'slot'" in english
+
+
+def test_a_check_in_at_a_closed_service_is_told_in_indonesian_first(
+    api: Client, app: Flask, clock: FakeClock
+):
+    """The kiosk shows the refusal of a check-in as it comes: a booked visitor who arrives
+    while the service is closed reads why in Bahasa Indonesia first."""
+    from tests.conftest import ADMIN
+
+    code = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+    clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB, within the window
+    app.extensions["antrian.queue"].set_service_closed("KTP", "Jaringan SIAK terputus", ADMIN)
+    status, body = api("POST", f"/bookings/{code}/check-in", {}, token=api.kiosk())
+    assert (status, body["error"]["code"]) == (409, "service_closed")
+    first, _, english = body["error"]["message"].partition(" / ")
+    assert first.startswith("Perekaman & Cetak KTP-el tidak") and "Jaringan SIAK" in first
+    assert "not taking visitors" in english
+    assert api("GET", f"/bookings/{code}")[1]["status"] == "booked"  # nothing was used up
