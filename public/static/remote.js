@@ -4,7 +4,7 @@
  * POST /api/v1/tickets {"service", "channel": "online", "language"} with an Idempotency-Key
  * kept in sessionStorage until an answer arrives: a double tap or a retry after a network
  * drop gets the same ticket, never a second one. On success the phone remembers the number
- * (so this page can offer it again) and opens the ticket's status page.
+ * (so this page can offer it again) and opens the ticket's status page with its survey key.
  */
 (function () {
   "use strict";
@@ -28,6 +28,14 @@
   const newKey = window.AntrianKeys.newKey;
 
   function statusPath(id) { return "/t/" + encodeURIComponent(id) + langQuery; }
+
+  /* The visitor's survey key, the `#k=` fragment of the status address the server answered
+     with: the status page keeps it on this phone and offers the survey once the visit is
+     finished (without it, a number from home was never asked to rate the service). */
+  function keyFragment(view) {
+    const found = /#k=[A-Za-z0-9_-]+$/.exec(view.status_url || "");
+    return found ? found[0] : "";
+  }
 
   function today() { return new Date().toDateString(); }
 
@@ -85,7 +93,7 @@
     if (response.status === 201 && body && body.id) {
       store(sessionStorage, KEY_STORE, null);
       remember(body);
-      window.location.assign(statusPath(body.id));
+      window.location.assign(statusPath(body.id) + keyFragment(body));
       return;
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 409) {

@@ -98,7 +98,7 @@ def test_a_visitor_reads_the_requirements_takes_a_number_from_home_and_is_alerte
     # Called: the title, a vibration and the counter in large type.
     api_ok(live_server, f"/tickets/{first['id']}/start", siti)
     api_ok(live_server, f"/tickets/{first['id']}/finish", siti)
-    mine = phone.url.rsplit("/", 1)[1].split("?")[0]
+    mine = phone.url.rsplit("/", 1)[1].split("#")[0].split("?")[0]
     called = api_ok(live_server, f"/tickets/{mine}/call", siti, json={"counter": 1})
     assert called["channel"] == "online"
     expect(phone.locator("body")).to_have_attribute("data-alerts", "1")
@@ -110,3 +110,28 @@ def test_a_visitor_reads_the_requirements_takes_a_number_from_home_and_is_alerte
     # Back on the service page the phone remembers the number it took.
     phone.goto(f"{live_server.base_url}/layanan/KTP")
     expect(phone.locator("#mine")).to_contain_text("A005")
+
+
+def test_a_number_from_home_is_offered_the_survey_once_served(
+    phone: Page, live_server: LiveServer
+) -> None:
+    """The phone that took the number holds its survey key: the status page it opens carries
+    it, so once the visit is finished the visitor is asked to rate it, as a kiosk's ticket
+    is (its QR code carries the key)."""
+    phone.goto(f"{live_server.base_url}/layanan/KTP")
+    phone.locator("#take").click()
+    phone.wait_for_url("**/t/*")
+    assert "#k=" in phone.url
+    mine = phone.url.rsplit("/", 1)[1].split("#")[0].split("?")[0]
+    live_server.add_officer("siti", counters=[1])
+    siti = live_server.login("siti", counter=1)
+    api_ok(live_server, f"/tickets/{mine}/call", siti, json={"counter": 1})
+    api_ok(live_server, f"/tickets/{mine}/start", siti)
+    api_ok(live_server, f"/tickets/{mine}/finish", siti)
+    expect(phone.locator("#survey")).to_be_visible()
+    expect(phone.locator("#survey button[type=submit]")).to_be_visible()
+    # Opened again from the service page's reminder (no key in that address), still asked.
+    phone.goto(f"{live_server.base_url}/layanan/KTP")
+    phone.locator("#mine-link").click()
+    phone.wait_for_url("**/t/*")
+    expect(phone.locator("#survey button[type=submit]")).to_be_visible()
