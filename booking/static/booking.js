@@ -36,7 +36,9 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (!response.ok) {
-          throw new Error((data.error && data.error.message) || response.statusText);
+          var error = new Error((data.error && data.error.message) || response.statusText);
+          error.code = data.error && data.error.code;
+          throw error;
         }
         return data;
       });
@@ -51,7 +53,17 @@
     Array.prototype.slice.call(box.querySelectorAll(".slot")).forEach(function (b) { b.remove(); });
   }
 
-  function loadSlots(service, day) {
+  // Refusals that mean the list on screen is out of date: someone took the last place, or
+  // the slot or the day closed while the page was open.
+  var STALE = ["slot_full", "quota_full", "slot_closed", "day_closed"];
+
+  /* After a refusal, the list is read again (the refusal stays shown): the slot that was
+     chosen no longer looks free and chosen. */
+  function reloadAfter(err, service, day) {
+    if (STALE.indexOf(err.code) >= 0) { loadSlots(service, day, true); }
+  }
+
+  function loadSlots(service, day, keepError) {
     var box = document.getElementById("slots");
     var closed = document.getElementById("closed");
     var load = ++slotLoads;
@@ -61,7 +73,7 @@
     call("GET", "/services/" + encodeURIComponent(service) + "/slots?date=" + day).then(function (data) {
       if (load !== slotLoads) { return; }
       clearSlots(box);
-      showError("");
+      if (!keepError) { showError(""); }
       if (closed) {
         closed.textContent = data.closed_reason || "";
         closed.hidden = !data.closed_reason;
@@ -111,6 +123,7 @@
       }).catch(function (err) {
         submit.disabled = false;
         showError(err.message);
+        reloadAfter(err, service.value, date.value);
       });
     });
   }
@@ -141,7 +154,10 @@
       if (!chosenSlot) { showError("Pilih jam / Choose a time."); return; }
       call("POST", "/bookings/" + config.code + "/reschedule", { date: moveDate.value, slot: chosenSlot })
         .then(function () { window.location.reload(); })
-        .catch(function (err) { showError(err.message); });
+        .catch(function (err) {
+          showError(err.message);
+          reloadAfter(err, config.service, moveDate.value);
+        });
     });
   }
 })();

@@ -205,6 +205,38 @@ def test_a_booking_whose_reply_was_lost_is_found_by_sending_again(
         context.close()
 
 
+def test_a_slot_taken_while_the_form_was_open_is_shown_full_and_another_can_be_chosen(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Someone else took the last place between the page's list and the tap: the visitor is
+    told so, and the list is read again, the full slot no longer offered as free."""
+    server = open_for_bookings(LiveServer(tmp_path))
+    data = yaml.safe_load(server.config_path.read_text())
+    next(s for s in data["services"] if s["code"] == "KTP")["booking"]["capacity_per_slot"] = 1
+    server.config_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    server.start()
+    try:
+        page = browser.new_context(viewport=PHONE, has_touch=True).new_page()
+        day, slot = first_open_slot(server)
+        page.goto(f"{server.base_url}/booking/")
+        fill_the_form(page, day, slot, "3573011205900001")
+        body = {"service": "KTP", "date": day, "slot": slot, "nik": "3573015208850002"}
+        assert server.api("POST", "/bookings", json=body).status_code == 201
+        page.locator("#submit").click()
+        expect(page.locator("#error")).to_contain_text("sudah penuh")
+        taken = page.locator(f".slot[data-slot='{slot}']")
+        expect(taken).to_be_disabled()
+        expect(taken).to_have_attribute("aria-pressed", "false")
+        expect(page.locator("#error")).to_contain_text("sudah penuh")  # still said
+        later = page.locator(".slot:not([disabled])").first
+        later.click()
+        page.locator("#submit").click()
+        page.wait_for_url(BOOKING_PAGE)
+        page.context.close()
+    finally:
+        server.stop()
+
+
 def test_a_phone_is_told_what_is_wrong_with_its_nik(
     browser: Browser, live_server: LiveServer
 ) -> None:
