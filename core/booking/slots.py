@@ -50,6 +50,13 @@ def rules(settings: Settings, service: str) -> BookingRules:
     return found
 
 
+def kept_rules(settings: Settings, service: str) -> BookingRules:
+    """The rules a booking already made is held to (its check-in window, the late rule): the
+    service's own even once it stopped taking new bookings (`enabled: false`), the defaults
+    if its section was removed. Visitors who hold a booking still see, cancel and use it."""
+    return settings.service(service).booking or BookingRules()
+
+
 def closure_reason(settings: Settings, service: str, day: date) -> str | None:
     """Why the service is closed all of `day` (a dated closure or its weekday), else None."""
     closed = settings.calendar.closure(day, service)
@@ -183,7 +190,7 @@ def arrival(settings: Settings, service: str, day: date, slot: Slot) -> tuple[da
     day's close, so a 00:00 slot checked in at 23:50 the evening before would get the
     evening's number and be closed at midnight, before its slot even began. Its window opens
     at midnight instead (the same cut at the day's end, for a slot just before midnight)."""
-    window = rules(settings, service).arrival_window
+    window = kept_rules(settings, service).arrival_window
     start = starts_at(settings, day, slot)
     tz = settings.mall.tz
     midnight = datetime.combine(day, time.min, tz).astimezone(UTC)

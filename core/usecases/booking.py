@@ -124,7 +124,7 @@ def _take_places(ctx: MallContext, conn: Connection, service: str, day: date, sl
 
 def _give_back(ctx: MallContext, conn: Connection, service: str, day: str, slot: str) -> None:
     _release_place(conn, ctx.mall, service, day, slot)
-    if slots.rules(ctx.settings, service).online_quota is not None:
+    if slots.kept_rules(ctx.settings, service).online_quota is not None:
         _release_place(conn, ctx.mall, service, day, DAY_TOTAL)
 
 

@@ -90,7 +90,7 @@ def check_in(
             )
         ensure_active(row)
         service = row.service
-        rules = slots.rules(ctx.settings, service)
+        rules = slots.kept_rules(ctx.settings, service)
         day = date.fromisoformat(row.day)
         begin = time.fromisoformat(row.slot)
         slot = Slot(begin, begin)  # only the start matters here

@@ -81,8 +81,8 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
     service = settings.service(row.service)
     day = date.fromisoformat(row.day)
     start = time.fromisoformat(row.slot)
-    rules = service.booking
-    minutes = rules.slot_minutes if rules is not None else 30
+    rules = slots.kept_rules(settings, service.code)
+    minutes = rules.slot_minutes
     end = (datetime.combine(day, start) + timedelta(minutes=minutes)).time()
     view: dict[str, Any] = {
         "code": row.code,
@@ -101,12 +101,11 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
         "ticket": ticket,
         "url": f"{settings.mall.public_base_url.rstrip('/')}/booking/{row.code}",
     }
-    if rules is not None:
-        opens, closes = slots.arrival(settings, service.code, day, Slot(start, end))
-        tz = settings.mall.tz
-        view["check_in_from"] = f"{opens.astimezone(tz):%H:%M}"
-        view["check_in_until"] = f"{closes.astimezone(tz):%H:%M}"
-        view["late_rule"] = rules.late
+    opens, closes = slots.arrival(settings, service.code, day, Slot(start, end))
+    tz = settings.mall.tz
+    view["check_in_from"] = f"{opens.astimezone(tz):%H:%M}"
+    view["check_in_until"] = f"{closes.astimezone(tz):%H:%M}"
+    view["late_rule"] = rules.late
     return view
 
 

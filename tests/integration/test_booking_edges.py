@@ -105,3 +105,38 @@ def test_a_check_in_at_a_closed_service_is_told_in_indonesian_first(
     assert first.startswith("Perekaman & Cetak KTP-el tidak") and "Jaringan SIAK" in first
     assert "not taking visitors" in english
     assert api("GET", f"/bookings/{code}")[1]["status"] == "booked"  # nothing was used up
+
+
+def test_bookings_made_before_a_service_stopped_taking_them_are_still_honoured(
+    settings: Settings, clock: FakeClock
+):
+    """config.yaml turns a service's bookings off (`enabled: false`) while visitors hold
+    some: new bookings and moves are refused, but the ones made can still be seen, cancelled
+    and checked in, never a server error."""
+    before = create_app(settings, clock=clock, test_config={"TESTING": True})
+    try:
+        api = Client(before)
+        kept = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+        dropped = api.book(day="2026-11-24", slot="10:00", nik="3573015208850002")[1]["code"]
+    finally:
+        before.extensions["antrian.engine"].dispose()
+    rules = dataclasses.replace(settings.service("KTP").booking, enabled=False)
+    after = create_app(
+        service_with(settings, "KTP", booking=rules), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        api = Client(after)
+        status, view = api("GET", f"/bookings/{kept}")
+        assert status == 200 and view["check_in_from"] == "09:30"
+        assert after.test_client().get(f"/booking/{kept}").status_code == 200
+        assert api.http.get(f"/api/v1/bookings/{kept}/calendar.ics").status_code == 200
+        status, moved = api(
+            "POST", f"/bookings/{kept}/reschedule", {"date": TOMORROW, "slot": "10:00"}
+        )
+        assert (status, moved["error"]["code"]) == (409, "booking_disabled")
+        assert api("DELETE", f"/bookings/{dropped}")[1]["status"] == "cancelled"
+        clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB, within the window
+        status, ticket = api("POST", f"/bookings/{kept}/check-in", {}, token=api.kiosk())
+        assert status == 201 and ticket["channel"] == "booking"
+    finally:
+        after.extensions["antrian.engine"].dispose()
