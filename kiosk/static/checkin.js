@@ -96,6 +96,9 @@
     busy = true;
     render();
     $("checkin-error").hidden = true;
+    // A code typed on the keypad is kept when the server was not reached, so one more tap
+    // sends it again (a repeated check-in answers with the same ticket); any answer clears it.
+    let answered = false;
     try {
       const response = await fetch("/api/v1/bookings/" + encodeURIComponent(code) + "/check-in", {
         method: "POST",
@@ -107,6 +110,7 @@
           priority: (window.antrianKiosk && window.antrianKiosk.state.priority) || null,
         }),
       });
+      answered = true;
       const body = await response.json();
       if (!response.ok) {
         failed((body.error && body.error.message) || response.statusText);
@@ -129,7 +133,7 @@
       failed("Gagal terhubung / Cannot reach the server: " + err.message);
     } finally {
       busy = false;
-      typed = "";
+      if (answered) { typed = ""; }
       render();
     }
   }

@@ -315,6 +315,30 @@ def test_a_check_in_the_printer_failed_keeps_the_number_and_qr_on_screen(
         server.stop()
 
 
+def test_a_code_typed_at_the_kiosk_is_kept_when_the_server_was_not_reached(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The kiosk lost its network for a moment: the visitor who typed the eight characters
+    is told so and checks in with one more tap, without typing them again."""
+    kiosk = open_kiosk(browser, live_server)
+    code = book(live_server, "3573011205900001")
+    kiosk.locator("#booking-open").click()
+    for ch in code:
+        kiosk.locator(f"#checkin-keypad [data-key='{ch}']").click()
+    check_in = f"{live_server.base_url}/api/v1/bookings/{code}/check-in"
+    kiosk.route(check_in, lambda route: route.abort("connectionreset"))  # never sent
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-error")).to_contain_text("Gagal terhubung")
+    expect(kiosk.locator("#checkin-code")).to_have_text(f"{code[:4]}-{code[4:]}")
+    kiosk.unroute(check_in)
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    ticket = live_server.api("GET", f"/bookings/{code}").json()["ticket"]
+    expect(kiosk.locator("#checkin-number")).to_have_text(ticket["number"])
+    expect(kiosk.locator("#checkin-code")).to_have_text("")  # ready for the next visitor
+    kiosk.context.close()
+
+
 def test_a_scan_in_priority_mode_checks_the_booking_in_as_priority(
     browser: Browser, live_server: LiveServer
 ) -> None:
