@@ -9,6 +9,9 @@
   const ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789";
   const LENGTH = 8;
   const SCAN_GAP_MS = 50;
+  // A reply this late is taken as lost (the walk-in's issue waits as long): a request that
+  // hung kept the check-in busy, every later scan and tap ignored, until the kiosk reloaded.
+  const CHECK_IN_TIMEOUT_MS = 30000;
   let typed = "";
   let busy = false;
 
@@ -99,9 +102,12 @@
     // A code typed on the keypad is kept when the server was not reached, so one more tap
     // sends it again (a repeated check-in answers with the same ticket); any answer clears it.
     let answered = false;
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, CHECK_IN_TIMEOUT_MS);
     try {
       const response = await fetch("/api/v1/bookings/" + encodeURIComponent(code) + "/check-in", {
         method: "POST",
+        signal: controller.signal,
         headers: { "Authorization": "Bearer " + config.token, "Content-Type": "application/json" },
         body: JSON.stringify({
           language: document.documentElement.lang === "en" ? "en" : "id",
@@ -132,6 +138,7 @@
     } catch (err) {
       failed("Gagal terhubung / Cannot reach the server: " + err.message);
     } finally {
+      clearTimeout(timer);
       busy = false;
       if (answered) { typed = ""; }
       render();

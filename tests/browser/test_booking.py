@@ -339,6 +339,34 @@ def test_a_code_typed_at_the_kiosk_is_kept_when_the_server_was_not_reached(
     kiosk.context.close()
 
 
+def test_a_check_in_whose_reply_never_comes_gives_up_and_can_be_sent_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A request that hangs (the kiosk's network half up) must not leave the check-in busy
+    for good: after a while the visitor is told to try again, and trying again works."""
+    token = live_server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+    kiosk = browser.new_context(viewport={"width": 1080, "height": 1920}).new_page()
+    kiosk.clock.install()  # real time runs on; the test jumps it ahead
+    kiosk.goto(f"{live_server.base_url}/kiosk/setup#{token}")
+    expect(kiosk.locator("body")).to_have_attribute("data-online", "online", timeout=15_000)
+    code = book(live_server, "3573011205900001")
+    check_in = f"{live_server.base_url}/api/v1/bookings/{code}/check-in"
+    held: list[Route] = []
+    kiosk.route(check_in, lambda route: held.append(route))  # never answered
+    kiosk.locator("#booking-open").click()
+    for ch in code:
+        kiosk.locator(f"#checkin-keypad [data-key='{ch}']").click()
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-submit")).to_be_disabled()  # sent, waiting
+    kiosk.clock.fast_forward(31_000)
+    expect(kiosk.locator("#checkin-error")).to_contain_text("Gagal terhubung")
+    kiosk.unroute(check_in)
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    assert held  # the first request did hang
+    kiosk.context.close()
+
+
 def test_a_scan_in_priority_mode_checks_the_booking_in_as_priority(
     browser: Browser, live_server: LiveServer
 ) -> None:
