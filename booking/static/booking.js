@@ -12,6 +12,9 @@
 
   var OFFLINE = "Tidak tersambung ke server; silakan coba lagi. / " +
     "Cannot reach the server; please try again.";
+  // An answer that is not the API's own (a proxy's error page while the server restarts).
+  var UNEXPECTED = "Server sedang bermasalah; silakan coba lagi sebentar lagi. / " +
+    "The server had a problem; please try again in a moment.";
 
   var newKey = window.AntrianKeys.newKey;
 
@@ -34,9 +37,12 @@
     return fetch("/api/v1" + path, options).catch(function () {
       throw new Error(OFFLINE); // the server was not reached, or its reply was lost
     }).then(function (response) {
-      return response.json().then(function (data) {
+      return response.json().catch(function () {
+        if (response.ok) { throw new Error(UNEXPECTED); }
+        return {};
+      }).then(function (data) {
         if (!response.ok) {
-          var error = new Error((data.error && data.error.message) || response.statusText);
+          var error = new Error((data.error && data.error.message) || UNEXPECTED);
           error.code = data.error && data.error.code;
           throw error;
         }

@@ -237,6 +237,33 @@ def test_a_slot_taken_while_the_form_was_open_is_shown_full_and_another_can_be_c
         server.stop()
 
 
+def test_a_proxy_s_error_page_is_told_plainly_and_the_booking_can_be_sent_again(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A reverse proxy answers 502 with its own HTML page while the server restarts: the
+    phone says so in both languages (not a JSON parser's error), and sending again books."""
+    page = browser.new_context(viewport=PHONE, has_touch=True).new_page()
+    day, slot = first_open_slot(live_server)
+    bookings = f"{live_server.base_url}/api/v1/bookings"
+    page.route(
+        bookings,
+        lambda route: route.fulfill(
+            status=502, content_type="text/html", body="<html><h1>502 Bad Gateway</h1></html>"
+        ),
+    )
+    page.goto(f"{live_server.base_url}/booking/")
+    fill_the_form(page, day, slot, "3573011205900001")
+    page.locator("#submit").click()
+    error = page.locator("#error")
+    expect(error).to_contain_text("silakan coba lagi")
+    expect(error).to_contain_text("please try again")
+    expect(error).not_to_contain_text("JSON")
+    page.unroute(bookings)
+    page.locator("#submit").click()
+    page.wait_for_url(BOOKING_PAGE)
+    page.context.close()
+
+
 def test_a_phone_is_told_what_is_wrong_with_its_nik(
     browser: Browser, live_server: LiveServer
 ) -> None:
