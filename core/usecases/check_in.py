@@ -116,7 +116,11 @@ def check_in(
                 "please book again or take a ticket if the service has walk-ins.",
             )
         state = availability(ctx, conn, service, check_quota=False)
-        if not state.open and (late or state.reason_code == "closed_by_admin"):
+        # Before opening hours an on-time visitor checks in early (a slot at opening with
+        # its window before it); any other reason the service is closed (an admin's, a
+        # holiday or closure added to the calendar after the booking) refuses, with it:
+        # a ticket the closed service never calls would only end unserved.
+        if not state.open and (late or state.reason_code != "outside_hours"):
             raise ServiceClosed(_closed_message(ctx, service, state.reason or ""))
         number = numbering.claim_next_number(conn, ctx.mall, service, today)
         ticket = Ticket(

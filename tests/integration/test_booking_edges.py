@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
@@ -138,5 +138,34 @@ def test_bookings_made_before_a_service_stopped_taking_them_are_still_honoured(
         clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB, within the window
         status, ticket = api("POST", f"/bookings/{kept}/check-in", {}, token=api.kiosk())
         assert status == 201 and ticket["channel"] == "booking"
+    finally:
+        after.extensions["antrian.engine"].dispose()
+
+
+def test_a_booking_on_a_day_closed_after_it_was_made_is_refused_with_the_reason(
+    settings: Settings, clock: FakeClock
+):
+    """A closure added to the calendar after the booking (the agency's system down for the
+    day): the walk-in is refused with its reason, and so is the booked visitor, rather than
+    given a number the closed service will never call."""
+    from core.config.booking import ClosedDate
+
+    before = create_app(settings, clock=clock, test_config={"TESTING": True})
+    try:
+        code = Client(before).book(day="2026-11-24", slot="10:00")[1]["code"]
+    finally:
+        before.extensions["antrian.engine"].dispose()
+    closure = ClosedDate(date(2026, 11, 24), "closure", "Jaringan SIAK pusat dimatikan", ("KTP",))
+    calendar = dataclasses.replace(settings.calendar, closed=(*settings.calendar.closed, closure))
+    after = create_app(
+        dataclasses.replace(settings, calendar=calendar), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        api = Client(after)
+        clock.now = datetime(2026, 11, 24, 2, 40, tzinfo=UTC)  # 09:40 WIB, within the window
+        status, body = api("POST", f"/bookings/{code}/check-in", {}, token=api.kiosk())
+        assert (status, body["error"]["code"]) == (409, "service_closed")
+        assert "Jaringan SIAK pusat dimatikan" in body["error"]["message"]
+        assert api("GET", f"/bookings/{code}")[1]["status"] == "booked"
     finally:
         after.extensions["antrian.engine"].dispose()
