@@ -55,6 +55,8 @@ SCHEMAS: dict[str, Any] = {
             "slot": STRING,
             "slot_end": STRING,
             "status": {"type": "string", "enum": ["booked", "cancelled", "checked_in", "missed"]},
+            # Why the booked day is closed (a closure added after the booking), else null.
+            "closed_reason": nullable(STRING),
             "created_at": nullable(INSTANT),
             "ticket": nullable(obj({"id": STRING, "number": STRING, "status": STRING})),
             "url": STRING,

@@ -84,6 +84,9 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
     rules = slots.kept_rules(settings, service.code)
     minutes = rules.slot_minutes
     end = (datetime.combine(day, start) + timedelta(minutes=minutes)).time()
+    status = (
+        "missed" if row.status == "booked" and row.day < ctx.today().isoformat() else row.status
+    )
     view: dict[str, Any] = {
         "code": row.code,
         "code_display": codes.grouped(row.code),
@@ -94,9 +97,12 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
         "slot": row.slot,
         "slot_end": f"{end:%H:%M}",
         # A booking nobody checked in whose day is past reads "missed".
-        "status": "missed"
-        if row.status == "booked" and row.day < ctx.today().isoformat()
-        else row.status,
+        "status": status,
+        # A holiday or closure added to the calendar after the booking was made: the
+        # visitor reads why before setting out (check-in is refused with it).
+        "closed_reason": slots.closure_reason(settings, service.code, day)
+        if status == "booked"
+        else None,
         "created_at": iso(row.created_at),
         "ticket": ticket,
         "url": f"{settings.mall.public_base_url.rstrip('/')}/booking/{row.code}",

@@ -166,6 +166,11 @@ def test_a_booking_on_a_day_closed_after_it_was_made_is_refused_with_the_reason(
         status, body = api("POST", f"/bookings/{code}/check-in", {}, token=api.kiosk())
         assert (status, body["error"]["code"]) == (409, "service_closed")
         assert "Jaringan SIAK pusat dimatikan" in body["error"]["message"]
-        assert api("GET", f"/bookings/{code}")[1]["status"] == "booked"
+        # The booking's own page says so before the visitor sets out.
+        view = api("GET", f"/bookings/{code}")[1]
+        assert view["status"] == "booked"
+        assert view["closed_reason"] == "Jaringan SIAK pusat dimatikan"
+        page = after.test_client().get(f"/booking/{code}").get_data(as_text=True)
+        assert "Jaringan SIAK pusat dimatikan" in page
     finally:
         after.extensions["antrian.engine"].dispose()
