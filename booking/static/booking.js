@@ -20,11 +20,37 @@
 
   // A booking sent again after a lost reply carries the same Idempotency-Key, so the server
   // answers with the booking it made (not "already booked" to someone who never saw the
-  // code); another booking asked for is a new request with a new key.
-  var sent = { body: null, key: null };
+  // code); another booking asked for is a new request with a new key. Kept in this tab's
+  // sessionStorage, so a reload before sending again (a flaky mobile network) keeps it too;
+  // the request is known by a fingerprint, never its text, which holds the NIK.
+  var SENT_STORE = "antrian.booking.sent";
+  var sent = null;  // where sessionStorage is blocked (private mode): this page only
+
+  function fingerprint(text) {
+    var h1 = 0x9e3779b9, h2 = 0x85ebca6b;
+    for (var i = 0; i < text.length; i += 1) {
+      var ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 0x9e3779b1);
+      h2 = Math.imul(h2 ^ ch, 0x5bd1e995);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 15), 0x85ebca77) ^ Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae3d);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x27d4eb2f) ^ Math.imul(h1 ^ (h1 >>> 13), 0x165667b1);
+    return (h1 >>> 0).toString(16) + "-" + (h2 >>> 0).toString(16);
+  }
+
   function keyFor(text) {
-    if (sent.body !== text) { sent = { body: text, key: newKey() }; }
+    var print = fingerprint(text);
+    try { sent = JSON.parse(window.sessionStorage.getItem(SENT_STORE)) || sent; } catch (err) { /* blocked */ }
+    if (!sent || sent.print !== print) {
+      sent = { print: print, key: newKey() };
+      try { window.sessionStorage.setItem(SENT_STORE, JSON.stringify(sent)); } catch (err) { /* blocked */ }
+    }
     return sent.key;
+  }
+
+  function forgetSent() {
+    sent = null;
+    try { window.sessionStorage.removeItem(SENT_STORE); } catch (err) { /* blocked */ }
   }
 
   function call(method, path, body, keyed) {
@@ -125,6 +151,7 @@
         service: service.value, date: date.value, slot: chosenSlot,
         nik: document.getElementById("nik").value
       }, true).then(function (booking) {
+        forgetSent();  // answered: a later booking from this tab is a new request
         window.location.assign("/booking/" + booking.code);
       }).catch(function (err) {
         submit.disabled = false;

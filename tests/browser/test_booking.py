@@ -264,6 +264,43 @@ def test_a_proxy_s_error_page_is_told_plainly_and_the_booking_can_be_sent_again(
     page.context.close()
 
 
+def test_a_booking_whose_reply_was_lost_is_found_again_after_the_page_is_reloaded(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """On a flaky mobile network the visitor reloads the page before sending again: the
+    same booking asked again still gets the booking made, not "already booked" for a code
+    they never saw. The phone keeps no NIK for that, only a fingerprint of the request."""
+    context = browser.new_context(viewport=PHONE, has_touch=True)
+    page = context.new_page()
+    made: list[str] = []
+
+    def reply_lost(route: Route) -> None:
+        reply = route.fetch()  # the server books...
+        made.append(reply.json()["code"])
+        route.abort("connectionreset")  # ...and the phone never hears back
+
+    try:
+        day, slot = first_open_slot(live_server)
+        bookings = f"{live_server.base_url}/api/v1/bookings"
+        page.route(bookings, reply_lost)
+        page.goto(f"{live_server.base_url}/booking/")
+        fill_the_form(page, day, slot, "3573011205900004")
+        page.locator("#submit").click()
+        expect(page.locator("#error")).to_contain_text("Tidak tersambung")
+        assert len(made) == 1
+        stored = page.evaluate("() => JSON.stringify(window.sessionStorage)")
+        assert "3573011205900004" not in stored
+
+        page.unroute(bookings)
+        page.reload()
+        fill_the_form(page, day, slot, "3573011205900004")
+        page.locator("#submit").click()
+        page.wait_for_url(BOOKING_PAGE)
+        assert page.url.rsplit("/", 1)[1] == made[0]
+    finally:
+        context.close()
+
+
 def test_a_phone_is_told_what_is_wrong_with_its_nik(
     browser: Browser, live_server: LiveServer
 ) -> None:
