@@ -97,8 +97,17 @@ def check_in(
         opens, closes = slots.arrival(ctx.settings, service, day, slot)
         starts = slots.starts_at(ctx.settings, day, slot)
         today = ctx.today()
+        if now < opens and day != today:
+            # Coming on the wrong day is the commonest mistake: say which day it is for.
+            raise BookingConflict(
+                "too_early",
+                f"Booking {row.code} untuk {row.day} jam {row.slot}, bukan hari ini: silakan "
+                f"kembali pada {row.day} pukul {_local(ctx, opens)}. / Booking {row.code} is "
+                f"for {row.day} at {row.slot}, not today: come back on {row.day} at "
+                f"{_local(ctx, opens)}.",
+            )
         if now < opens:
-            when = _local(ctx, opens) if day == today else f"{day.isoformat()} {_local(ctx, opens)}"
+            when = _local(ctx, opens)
             raise BookingConflict(
                 "too_early",
                 f"Terlalu awal untuk jam {row.slot}: silakan kembali pukul {when}. / Too early "

@@ -174,3 +174,15 @@ def test_a_booking_on_a_day_closed_after_it_was_made_is_refused_with_the_reason(
         assert "Jaringan SIAK pusat dimatikan" in page
     finally:
         after.extensions["antrian.engine"].dispose()
+
+
+def test_a_visitor_who_comes_on_the_wrong_day_is_told_the_booking_s_day(api: Client):
+    """Coming a day early is the commonest mistake: the kiosk says the booking is for
+    another day and when to come back, not only "too early"."""
+    code = api.book()[1]["code"]  # tomorrow, 08:00
+    status, body = api("POST", f"/bookings/{code}/check-in", {}, token=api.kiosk())
+    assert (status, body["error"]["code"]) == (409, "too_early")
+    first, _, english = body["error"]["message"].partition(" / ")
+    assert f"untuk {TOMORROW}" in first and "bukan hari ini" in first
+    assert f"pada {TOMORROW} pukul 07:30" in first
+    assert "not today" in english and f"on {TOMORROW} at 07:30" in english

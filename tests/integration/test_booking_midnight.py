@@ -40,7 +40,7 @@ def test_a_midnight_slot_checks_in_on_its_own_day_only(app: Flask, clock: FakeCl
     early = http.post(f"/api/v1/bookings/{code}/check-in", json={}, headers=headers)
     assert early.status_code == 409
     error = early.get_json()["error"]
-    assert error["code"] == "too_early" and "2026-11-25 00:00" in error["message"]
+    assert error["code"] == "too_early" and "on 2026-11-25 at 00:00" in error["message"]
 
     clock.now = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)  # 00:05 WIB on the booking's day
     checked = http.post(f"/api/v1/bookings/{code}/check-in", json={}, headers=headers)
