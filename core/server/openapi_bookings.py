@@ -61,7 +61,12 @@ SCHEMAS: dict[str, Any] = {
             "ticket": nullable(obj({"id": STRING, "number": STRING, "status": STRING})),
             "url": STRING,
         },
-        {"check_in_from": STRING, "check_in_until": STRING, "late_rule": STRING},
+        {
+            "check_in_from": STRING,
+            "check_in_until": STRING,
+            "late_rule": STRING,
+            "check_in_closed": {"type": "boolean"},
+        },
     ),
 }
 

@@ -112,6 +112,9 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
     view["check_in_from"] = f"{opens.astimezone(tz):%H:%M}"
     view["check_in_until"] = f"{closes.astimezone(tz):%H:%M}"
     view["late_rule"] = rules.late
+    # Past the window a booking still booked is checked in no more (`late: refuse`) or as
+    # an ordinary walk-in number (`late: walk_in`): the page says so instead of its times.
+    view["check_in_closed"] = status == "booked" and ctx.now() > closes
     return view
 
 

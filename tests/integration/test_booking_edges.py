@@ -186,3 +186,38 @@ def test_a_visitor_who_comes_on_the_wrong_day_is_told_the_booking_s_day(api: Cli
     assert f"untuk {TOMORROW}" in first and "bukan hari ini" in first
     assert f"pada {TOMORROW} pukul 07:30" in first
     assert "not today" in english and f"on {TOMORROW} at 07:30" in english
+
+
+def test_a_booking_page_after_its_check_in_closed_says_what_is_left(
+    settings: Settings, clock: FakeClock
+):
+    """Past the check-in window the page no longer invites the visitor to check in then:
+    with `late: refuse` it says the time is past and to reschedule; with `late: walk_in`
+    that the kiosk gives an ordinary number."""
+    refuse = dataclasses.replace(settings.service("KTP").booking, late="refuse")
+    app = create_app(
+        service_with(settings, "KTP", booking=refuse), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        api = Client(app)
+        code = api.book(day="2026-11-24", slot="10:00")[1]["code"]
+        page = app.test_client().get(f"/booking/{code}").get_data(as_text=True)
+        assert "Check-in di anjungan pukul 09:30" in page
+        clock.now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 10:30 WIB, closed at 10:15
+        view = api("GET", f"/bookings/{code}")[1]
+        assert view["status"] == "booked" and view["check_in_closed"] is True
+        page = app.test_client().get(f"/booking/{code}").get_data(as_text=True)
+        assert "Check-in di anjungan pukul" not in page
+        assert "sudah lewat" in page and "reschedule" in page.lower()
+    finally:
+        app.extensions["antrian.engine"].dispose()
+    other = create_app(settings, clock=clock, test_config={"TESTING": True})  # walk_in
+    try:
+        api = Client(other)
+        clock.now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+        code = api.book(day="2026-11-24", slot="10:00", nik="3573015208850002")[1]["code"]
+        clock.now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+        page = other.test_client().get(f"/booking/{code}").get_data(as_text=True)
+        assert "nomor biasa" in page and "ordinary number" in page
+    finally:
+        other.extensions["antrian.engine"].dispose()
