@@ -76,8 +76,11 @@ def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
     shortens today's hours in config.yaml and restarts stops new tickets at once (issuing
     reads the hours), but ending every waiting, called and held ticket on the spot would
     throw away hours of waiting; they stay until the close promised when they came, and
-    officers may still call them. Hours made longer count at once. Call it holding the
-    closing marker's lock (`_lock_marker`), so two closers do not race on the row."""
+    officers may still call them. Hours made longer count at once. A shorter close replaces
+    the promise only while nobody has come yet that day, or when today is now closed
+    outright (no hours today, or a closure in the calendar): an admin's deliberate closing,
+    for a flood or a power cut, ends the day at once. Call it holding the closing marker's
+    lock (`_lock_marker`), so two closers do not race on the row."""
     today = ctx.today()
     configured = closes_at(ctx.settings, today)
     key = f"day_closes:{ctx.mall}"
@@ -89,7 +92,10 @@ def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
         promised is None
         or promised[0] != today
         or promised[1] < configured
-        or (promised[1] > configured and not _anyone_came(ctx, conn, today))
+        or (
+            promised[1] > configured
+            and (_closed_outright(ctx, today, configured) or not _anyone_came(ctx, conn, today))
+        )
     ):
         value = f"{today.isoformat()} {configured.isoformat()}"
         if stored is None:
@@ -98,6 +104,11 @@ def keep_todays_promise(ctx: MallContext, conn: Connection) -> None:
             conn.execute(update(app_settings).where(app_settings.c.key == key).values(value=value))
         promised = (today, configured)
     ctx.promised_close = promised
+
+
+def _closed_outright(ctx: MallContext, day: date, closes: datetime) -> bool:
+    """Whether `day` has no hours at all: it closes at its own start."""
+    return closes <= local_day_start(day.isoformat(), ctx.settings.mall.tz)
 
 
 def _anyone_came(ctx: MallContext, conn: Connection, day: date) -> bool:

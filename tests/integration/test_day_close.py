@@ -210,6 +210,21 @@ def test_hours_shortened_today_stop_new_tickets_but_end_no_wait_before_the_promi
     assert restarted.ticket(tickets["last"]["id"]).status == TicketStatus.UNSERVED
 
 
+def test_today_closed_outright_ends_the_day_at_once(
+    queue: QueueService, make_queue, clock: FakeClock
+):
+    """A flood or a power cut: the admin takes today's hours away altogether and restarts.
+    That is a deliberate closing, not shortened hours: whoever waits ends unserved now."""
+    tickets = a_busy_afternoon(queue)
+    clock.now = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 11:00 WIB
+    settings = queue.ctx.settings
+    mall = dataclasses.replace(settings.mall, opening_hours={})
+    services = tuple(dataclasses.replace(s, hours={}) for s in settings.services)
+    restarted = make_queue(dataclasses.replace(settings, mall=mall, services=services))
+    assert restarted.ticket(tickets["waiting"]["id"]).status == TicketStatus.UNSERVED
+    assert restarted.ticket(tickets["serving"]["id"]).status == TicketStatus.SERVING
+
+
 def test_hours_made_longer_today_count_at_once(queue: QueueService, make_queue, clock: FakeClock):
     tickets = a_busy_afternoon(queue)
     settings = queue.ctx.settings
