@@ -36,7 +36,11 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[Callable[..., FaultServer]]:
-    """Servers in folders of their own under tmp_path; all stopped at the end."""
+    """Servers in folders of their own under tmp_path; all stopped at the end.
+
+    Ask for it after the database fixture (`database_url, make_server`): fixtures end in the
+    reverse order, so the servers stop before their PostgreSQL schema is dropped (a server
+    still writing deadlocked with the DROP SCHEMA)."""
     servers: list[FaultServer] = []
 
     def build(name: str = "server", **overrides: Any) -> FaultServer:

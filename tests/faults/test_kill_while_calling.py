@@ -27,7 +27,7 @@ CYCLES = 12  # calls per counter
 KILL_AFTER = 8  # acknowledged calls before the kill
 
 
-def test_kill_9_while_calling_loses_no_call(make_server, database_url) -> None:
+def test_kill_9_while_calling_loses_no_call(database_url, make_server) -> None:
     server = make_server(database_url=database_url)
     server.start()
     mall = server.settings.mall.code
@@ -96,7 +96,7 @@ def test_kill_9_while_calling_loses_no_call(make_server, database_url) -> None:
 
 @pytest.mark.postgres
 def test_an_officer_action_cut_by_kill_9_is_answered_when_retried(
-    make_server, postgres_url
+    postgres_url, make_server
 ) -> None:
     """Deterministic on PostgreSQL: call-next claims its key, then waits on the counter's row,
     locked by an admin connection; the server is killed there and restarted; the terminal's

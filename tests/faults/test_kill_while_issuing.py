@@ -18,7 +18,7 @@ KILL_AFTER = 25  # acknowledged tickets before the kill (before the n-th: n time
 KILLS_AT_MOST = 3
 
 
-def test_kill_9_while_issuing_loses_and_doubles_nothing(make_server, database_url) -> None:
+def test_kill_9_while_issuing_loses_and_doubles_nothing(database_url, make_server) -> None:
     server = make_server(database_url=database_url)
     server.start()
     token = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")  # prints (dummy printer)

@@ -62,7 +62,7 @@ def start_server(make_server, postgres_url):  # type: ignore[no-untyped-def]
 
 
 def test_killed_database_connections_give_503_and_retries_succeed(
-    make_server, postgres_url
+    postgres_url, make_server
 ) -> None:
     server, application = start_server(make_server, postgres_url)
     mall = server.settings.mall.code
@@ -117,7 +117,7 @@ def test_killed_database_connections_give_503_and_retries_succeed(
 
 @pytest.mark.parametrize("action", ["issue", "call-next"])
 def test_a_request_whose_connection_was_killed_succeeds_when_retried_with_its_key(
-    make_server, postgres_url, action: str
+    postgres_url, make_server, action: str
 ) -> None:
     """Deterministic: the request waits on a row lock the admin connection holds, its backend
     is terminated while it waits, and the client's retry with the same key must then act."""

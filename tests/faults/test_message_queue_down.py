@@ -23,7 +23,7 @@ RECOVERY_SECONDS = 5  # after Redis is back
 
 
 def test_a_call_made_while_redis_is_down_reaches_a_display_on_the_other_process(
-    make_server, postgres_url, tmp_path
+    postgres_url, make_server, tmp_path
 ) -> None:
     redis = PrivateRedis(tmp_path)
     redis.start()
