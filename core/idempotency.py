@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core.prepared import Prepared
 from core.repository import as_utc
-from core.store import Prepared, UnitOfWork, idempotency_keys
+from core.store import UnitOfWork, idempotency_keys
 from core.tickets import DomainError
 
 # A first attempt that has not answered after this long is taken to have died.

@@ -36,7 +36,8 @@ from sqlalchemy import (
     select,
 )
 
-from core.store import Prepared, metadata
+from core.prepared import Prepared
+from core.store import metadata
 from core.store_types import UtcDateTime
 
 # A few hours of a busy mall (an event every second or two), a minute at 300 issues a second;

@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time, tzinfo
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.store import Prepared, daily_sequences
+from core.prepared import Prepared
+from core.store import daily_sequences
 
 
 def _claim_statement(insert):  # type: ignore[no-untyped-def]

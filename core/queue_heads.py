@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, literal_column, or_, select, text, union_all
 
+from core.prepared import Prepared
 from core.queue_lengths import (
     BOOKED_HEAD_INDEX,
     WAITING_BOOKED,
@@ -127,7 +128,8 @@ def _queue_heads_statement(services: int, skip_locked: bool, *, sqlite: bool = F
     return union_all(*heads)
 
 
-_QUEUE_HEADS: dict[tuple[int, bool, bool], Any] = {}
+# Run on the driver's cursor (core/prepared.py): every call reads its heads.
+_QUEUE_HEADS: dict[tuple[int, bool, bool], Prepared] = {}
 
 
 def queue_heads(
@@ -149,11 +151,13 @@ def queue_heads(
     key = (len(services), skip_locked, conn.dialect.name == "sqlite")
     statement = _QUEUE_HEADS.get(key)
     if statement is None:
-        statement = _QUEUE_HEADS[key] = _queue_heads_statement(key[0], skip_locked, sqlite=key[2])
+        statement = _QUEUE_HEADS[key] = Prepared(
+            _queue_heads_statement(key[0], skip_locked, sqlite=key[2])
+        )
     params: dict[str, Any] = {"mall": mall, "day": day, "now": now}
     params.update({f"service_{i}": service for i, service in enumerate(services)})
     heads: dict[str, Candidate | None] = dict.fromkeys(CLASSES)
-    for row in conn.execute(statement, params):
+    for row in statement.rows(conn, params):
         kind = str(row.kind)
         candidate = Candidate(
             row.id,

@@ -9,10 +9,10 @@ from sqlalchemy import Connection, bindparam, select
 
 from core.admin_tables import service_day_quota
 from core.config import Settings
-from core.store import Prepared
+from core.prepared import Prepared
 
 # Read by every batch of issued tickets: compiled once and run on the driver's cursor
-# (core/store.py `Prepared`), so it costs what the closed services' read beside it costs.
+# (core/prepared.py), so it costs what the closed services' read beside it costs.
 _DAY_QUOTAS = Prepared(
     select(service_day_quota.c.service, service_day_quota.c.quota).where(
         service_day_quota.c.mall == bindparam("mall"), service_day_quota.c.day == bindparam("day")

@@ -6,7 +6,7 @@ several times what SQLite spends running it; a prebuilt statement memoizes its c
 each execution only binds values and finds its compiled form in the engine's cache
 (bench/RESULTS-server.md has the measurements). The statements every issued ticket runs, and
 every change's version bump and event rows, go one step further as `Prepared` statements:
-compiled once and run on the driver's cursor (core/store.py says what that rules out).
+compiled once and run on the driver's cursor (core/prepared.py says what that rules out).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 
+from core.prepared import Prepared
 from core.queue_heads import (  # noqa: F401  (callers find the call order's classes here)
     _NOW,
     BOOKING,
@@ -40,7 +41,7 @@ from core.queue_heads import (  # noqa: F401  (callers find the call order's cla
     sqlite_booked,
 )
 from core.queue_lengths import WAITING_BOOKED, queue_lengths
-from core.store import Prepared, counter_state, mall_state, service_state, ticket_events, tickets
+from core.store import counter_state, mall_state, service_state, ticket_events, tickets
 from core.tickets import ACTIVE_AT_COUNTER, NotFound, Priority, Ticket, TicketStatus
 
 TICKET_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -50,8 +51,9 @@ DONE = TicketStatus.DONE.value
 _MALL = bindparam("mall")
 _DAY = bindparam("day")
 
-_LOAD_TICKET = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
-_LOAD_TICKET_FOR_UPDATE = _LOAD_TICKET.with_for_update()
+_TICKET_BY_ID = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
+_LOAD_TICKET = Prepared(_TICKET_BY_ID)
+_LOAD_TICKET_FOR_UPDATE = Prepared(_TICKET_BY_ID.with_for_update())
 _INSERT_TICKET = Prepared(
     insert(tickets).returning(tickets.c.seq),
     columns=[c.name for c in tickets.c if c.name != "seq"],
@@ -71,12 +73,13 @@ _SAVE_TICKET = Prepared(
 )
 
 
-_ACTIVE_AT_COUNTER = (
+_ACTIVE_AT_COUNTER = Prepared(
     select(tickets)
     .where(
         tickets.c.mall == _MALL,
         tickets.c.counter == bindparam("counter"),
-        tickets.c.status.in_([s.value for s in ACTIVE_AT_COUNTER]),
+        # Not `in_`: its list is expanded per call, which a prepared statement cannot do.
+        or_(*(tickets.c.status == s.value for s in sorted(ACTIVE_AT_COUNTER))),
     )
     .order_by(tickets.c.called_at.desc())
     .limit(1)
@@ -155,10 +158,11 @@ _COUNTER_ROWS = select(counter_state).where(counter_state.c.mall == _MALL)
 _OPEN_COUNTERS = select(counter_state.c.number).where(
     counter_state.c.mall == _MALL, counter_state.c.status == "open"
 )
-_COUNTER_ROW = select(counter_state).where(
+_COUNTER_BY_NUMBER = select(counter_state).where(
     counter_state.c.mall == _MALL, counter_state.c.number == bindparam("number")
 )
-_COUNTER_ROW_FOR_UPDATE = _COUNTER_ROW.with_for_update()
+_COUNTER_ROW = Prepared(_COUNTER_BY_NUMBER)
+_COUNTER_ROW_FOR_UPDATE = Prepared(_COUNTER_BY_NUMBER.with_for_update())
 # Bind names in an UPDATE must differ from its column names (those name the SET values).
 _SET_PRIORITY_STREAK = Prepared(
     update(counter_state)
@@ -216,7 +220,7 @@ def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool
         # and must not reach a driver that rejects it with an error of its own.
         raise NotFound(f"No ticket with id {str(ticket_id)[:40]!r}.")
     query = _LOAD_TICKET_FOR_UPDATE if for_update else _LOAD_TICKET
-    row = conn.execute(query, {"mall": mall, "id": ticket_id}).first()
+    row = query.first(conn, {"mall": mall, "id": ticket_id})
     if row is None:
         raise NotFound(f"No ticket with id {ticket_id!r}.")
     return ticket_from_row(row)
@@ -268,7 +272,7 @@ def save_ticket(conn: Connection, ticket: Ticket) -> None:
 
 
 def active_ticket_at(conn: Connection, mall: str, counter: int) -> Ticket | None:
-    row = conn.execute(_ACTIVE_AT_COUNTER, {"mall": mall, "counter": counter}).first()
+    row = _ACTIVE_AT_COUNTER.first(conn, {"mall": mall, "counter": counter})
     return ticket_from_row(row) if row else None
 
 
@@ -339,7 +343,7 @@ def open_counters(conn: Connection, mall: str) -> set[int]:
 
 def counter_row(conn: Connection, mall: str, number: int, *, for_update: bool = False) -> Any:
     query = _COUNTER_ROW_FOR_UPDATE if for_update else _COUNTER_ROW
-    return conn.execute(query, {"mall": mall, "number": number}).first()
+    return query.first(conn, {"mall": mall, "number": number})
 
 
 def existing_counter_row(

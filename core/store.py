@@ -9,9 +9,8 @@ Reads use a deferred transaction, which WAL lets run beside a writer.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -20,7 +19,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    Dialect,
     Engine,
     ForeignKey,
     Index,
@@ -33,7 +31,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.expression import Executable
 
 from core.engine import make_engine  # noqa: F401  (where callers have always found it)
 from core.health import DATABASE_ERRORS, StorageHealth
@@ -246,135 +243,6 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "sqlite":
         return sqlite_insert(table)
     return postgresql_insert(table)
-
-
-@dataclass(frozen=True)
-class _DriverForm:
-    """A statement as its driver takes it: the SQL text and how to lay out its values."""
-
-    sql: str
-    # For each placeholder in order (or by name): the caller's key, or None for a literal,
-    # the literal's value, and the column type's conversion for this driver.
-    slots: tuple[tuple[str, str | None, Any, Callable[[Any], Any] | None], ...]
-    positional: bool
-
-    def values(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        laid_out = []
-        for name, key, literal, convert in self.slots:
-            value = literal if key is None else params[key]
-            laid_out.append((name, convert(value) if convert and value is not None else value))
-        if self.positional:
-            return [value for _, value in laid_out]
-        return dict(laid_out)
-
-
-# Called with (SQL, the driver's values) before a prepared statement runs: SQLAlchemy's own
-# cursor events do not see these statements, and tests that check every read need them.
-PREPARED_LISTENERS: list[Callable[[str, Any], None]] = []
-
-
-class Prepared:
-    """A Core statement compiled once per dialect and run on the driver's own cursor.
-
-    For the statements every ticket runs (its number, its row, the mall's version and its
-    event): SQLAlchemy's `Connection.execute` spent about 60 µs of interpreter time around
-    each of them where SQLite itself spent 7 (bench/RESULTS-server.md). The statement is still
-    written once, in SQLAlchemy, and its values still pass through the column types' bind
-    conversions; only the per-execution bookkeeping is skipped. That rules out what needs it:
-    expanding `IN` lists, and result columns that need converting (dates on SQLite), which
-    are refused here when first compiled. Rows come back as plain tuples. SQLAlchemy's
-    statement events and echo do not see these statements, and their errors are the driver's
-    own exceptions, not wrapped by SQLAlchemy (a connection the driver lost is found by the
-    pool's pre-ping at its next checkout; the transaction still rolls back as usual).
-    """
-
-    def __init__(
-        self,
-        statement: Executable,
-        *,
-        columns: Sequence[str] | None = None,
-        sqlite: Executable | None = None,
-    ) -> None:
-        """`columns`: for an INSERT or UPDATE without `.values()`, the columns it sets, by
-        name; each execution gives their values under those names. `sqlite`: the same
-        statement as SQLite should run it (where its planner needs telling which index)."""
-        self.statement = statement
-        self.sqlite = sqlite
-        self.columns = list(columns) if columns is not None else None
-        self._forms: dict[str, _DriverForm] = {}
-
-    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        form = self._form(conn.dialect)
-        values = form.values(params)
-        for listener in PREPARED_LISTENERS:
-            listener(form.sql, values)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(form.sql, values)
-            return cursor.fetchall() if cursor.description else []
-        finally:
-            cursor.close()
-
-    def run(self, conn: Connection, params: Mapping[str, Any]) -> None:
-        self.rows(conn, params)
-
-    def start(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """Send the statement and hand back the driver's cursor, its rows not yet read: in
-        psycopg's pipeline they come once the pipeline is sent. The caller closes it."""
-        form = self._form(conn.dialect)
-        values = form.values(params)
-        for listener in PREPARED_LISTENERS:
-            listener(form.sql, values)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(form.sql, values)
-        return cursor
-
-    def scalar(self, conn: Connection, params: Mapping[str, Any]) -> Any:
-        """The first column of the one row the statement returns."""
-        rows = self.rows(conn, params)
-        if len(rows) != 1:
-            raise LookupError(f"expected one row, got {len(rows)}: {self._form(conn.dialect).sql}")
-        return rows[0][0]
-
-    def run_many(self, conn: Connection, many: Sequence[Mapping[str, Any]]) -> None:
-        """Run the statement once per mapping with one driver call (no rows come back)."""
-        form = self._form(conn.dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(form.sql, [form.values(params) for params in many])
-        finally:
-            cursor.close()
-
-    def _form(self, dialect: Dialect) -> _DriverForm:
-        form = self._forms.get(dialect.name)
-        if form is None:
-            form = self._forms[dialect.name] = self._compile(dialect)
-        return form
-
-    def _compile(self, dialect: Dialect) -> _DriverForm:
-        statement = self.statement
-        if dialect.name == "sqlite" and self.sqlite is not None:
-            statement = self.sqlite
-        compiled = statement.compile(dialect=dialect, column_keys=self.columns)
-        for column in getattr(statement, "exported_columns", ()):
-            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-                raise TypeError(
-                    f"{column.name!r} needs converting when read on {dialect.name}; "
-                    "run this statement through Connection.execute instead"
-                )
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
-        if any(bind.expanding for bind in by_name.values()):
-            raise TypeError("expanding IN parameters are compiled per call; use execute")
-        names = compiled.positiontup if compiled.positional else list(by_name)
-        slots = []
-        for name in names or ():
-            bind = by_name[name]
-            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if bind.required:
-                slots.append((name, bind.key, None, convert))
-            else:
-                slots.append((name, None, bind.effective_value, convert))
-        return _DriverForm(compiled.string, tuple(slots), compiled.positional)
 
 
 class UnitOfWork:

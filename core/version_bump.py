@@ -23,8 +23,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from core import live_log, repository
 from core.live_log import live_events
+from core.prepared import Prepared
 from core.queue_lengths import queue_lengths
-from core.store import Prepared, mall_state, ticket_events
+from core.store import mall_state, ticket_events
 
 _COUNT_HELD = Prepared(
     select(queue_lengths.c.waiting_normal + queue_lengths.c.waiting_priority)

@@ -16,8 +16,9 @@ from sqlalchemy import Connection, delete, event, insert, select, text
 from core.bookings_desk import BookingDesk
 from core.context import SYSTEM
 from core.handlers import QueueService
+from core.prepared import PREPARED_LISTENERS
 from core.scope import scope_for
-from core.store import PREPARED_LISTENERS, print_jobs, ticket_events, tickets
+from core.store import print_jobs, ticket_events, tickets
 from core.usecases.alerting import AlertMonitor
 from core.views.dashboard import counter_rows, service_rows
 from tests.conftest import KIOSK, officer

@@ -1,6 +1,6 @@
 """Prepared statements: written in SQLAlchemy, run on the driver's cursor, same rows as execute.
 
-The hot paths of issuing run their statements this way (core/store.py says why). What they
+The hot paths of issuing run their statements this way (core/prepared.py says why). What they
 write must read back exactly as if SQLAlchemy had run them, on SQLite and on PostgreSQL, and
 what the shortcut cannot do right must be refused when the statement is first used.
 """
@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from core.prepared import Prepared
 from core.repository import as_utc
-from core.store import Prepared, UnitOfWork, mall_state, tickets
+from core.store import UnitOfWork, mall_state, tickets
 
 ISSUED_AT = datetime(2026, 11, 28, 1, 2, 3, 456789, tzinfo=UTC)
 COLUMNS = [c.name for c in tickets.c if c.name != "seq"]
@@ -104,10 +105,19 @@ def test_statements_the_cursor_cannot_run_right_are_refused(conn: Connection):
     )
     with pytest.raises(TypeError, match="expanding IN"):
         expanding.rows(conn, {"codes": ["KTP"]})
-    if conn.dialect.name == "sqlite":  # SQLite hands dates back as text for SQLAlchemy to parse
-        dates = Prepared(select(tickets.c.issued_at))
-        with pytest.raises(TypeError, match="'issued_at' needs converting when read on sqlite"):
-            dates.rows(conn, {})
+
+
+def test_rows_read_through_the_cursor_are_converted_as_execute_converts_them(conn: Connection):
+    """SQLite hands dates back as text and JSON as a string: the column types convert them,
+    as they do for execute; the rows carry the columns' names."""
+    conn.execute(insert(tickets), [ticket_row(1, transfers=["KK"], priority="lansia")])
+    statement = select(tickets).where(tickets.c.id == bindparam("id"))
+    mine = Prepared(statement).first(conn, {"id": "t1"})
+    theirs = conn.execute(statement, {"id": "t1"}).one()
+    assert tuple(mine) == tuple(theirs)
+    assert mine.issued_at == theirs.issued_at and as_utc(mine.issued_at) == ISSUED_AT
+    assert mine.transfers == ["KK"] and mine.status == "waiting"
+    assert Prepared(statement).first(conn, {"id": "nobody"}) is None
 
 
 def test_a_driver_error_rolls_the_transaction_back_and_leaves_the_pool_usable(uow: UnitOfWork):
