@@ -37,6 +37,7 @@ from core.booked_streaks import booked_ticket_count
 from core.config import Service
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor, MallContext
 from core.estimate import NO_ESTIMATE
+from core.health import DATABASE_ERRORS
 from core.position import people_ahead_of_new
 from core.quotas import day_quotas
 from core.tickets import (
@@ -96,7 +97,9 @@ def with_wait_estimate(
             ticket = repository.load_ticket(conn, ctx.mall, view["id"])
             if ticket.status == TicketStatus.WAITING:
                 eta = ctx.estimator.for_ticket(conn, ticket)
-    except (SQLAlchemyError, NotFound) as exc:  # the ticket stands; its estimate is missing
+    # The reads run through SQLAlchemy and on the driver's cursor (core/prepared.py), whose
+    # errors are the driver's own.
+    except (SQLAlchemyError, *DATABASE_ERRORS, NotFound) as exc:  # the ticket stands
         log.warning("No wait estimate for ticket %s: %s", view["id"], exc)
     return {**view, **eta.fields()}
 
