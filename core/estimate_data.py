@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, case, func, select
 
+from core.prepared import Prepared, PreparedPerCount, any_of, one_of
 from core.repository import BOOKING, as_utc
 from core.store import counter_state, ticket_events, tickets
 from core.store_bookings import bookings
@@ -39,74 +40,101 @@ class CounterRow(NamedTuple):
     status_since: datetime | None = None  # when an officer last set its status
 
 
-# Written once: every ticket issued plays its part of the mall, and building these anew
-# for each play was a third of their cost (the values still go through the column types).
+# Written once and run on the driver's cursor (core/prepared.py): every ticket issued plays
+# its part of the mall, and building these anew for each play was a third of their cost
+# (the values still go through the column types). Those with a list of services or counters
+# are prepared once for each length of the list.
 _MALL, _DAY = bindparam("mall"), bindparam("day")
-_SERVICES = bindparam("services", expanding=True)
-_WAITING = select(
-    tickets.c.id,
-    tickets.c.service,
-    tickets.c.priority,
-    tickets.c.arrived_at,
-    tickets.c.seq,
-    tickets.c.sequence,
-    tickets.c.channel,
-).where(
-    tickets.c.mall == _MALL,
-    tickets.c.day == _DAY,
-    tickets.c.status == "waiting",
-    tickets.c.service.in_(_SERVICES),
-)
-_NUMBERS = bindparam("numbers", expanding=True)
-_AT_COUNTERS = select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
-    tickets.c.mall == _MALL,
-    tickets.c.counter.in_(_NUMBERS),
-    tickets.c.status.in_(("called", "serving", "on_hold")),
-)
-_COUNTER_STATES = (
-    select(
-        counter_state.c.number,
-        counter_state.c.status,
-        counter_state.c.priority_streak,
-        counter_state.c.updated_at,
+
+
+def _waiting(services: int) -> Any:
+    return select(
+        tickets.c.id,
+        tickets.c.service,
+        tickets.c.priority,
+        tickets.c.arrived_at,
+        tickets.c.seq,
+        tickets.c.sequence,
+        tickets.c.channel,
+    ).where(
+        tickets.c.mall == _MALL,
+        tickets.c.day == _DAY,
+        tickets.c.status == "waiting",
+        any_of(tickets.c.service, "services", services),
     )
-    .where(counter_state.c.mall == _MALL, counter_state.c.number.in_(_NUMBERS))
-    .order_by(counter_state.c.number)
-)
-_COUNTER_TIMES = (
+
+
+def _at_counters(numbers: int) -> Any:
+    return select(tickets.c.counter, tickets.c.called_at, tickets.c.service).where(
+        tickets.c.mall == _MALL,
+        any_of(tickets.c.counter, "numbers", numbers),
+        one_of(tickets.c.status, ("called", "serving", "on_hold")),
+    )
+
+
+def _counter_states(numbers: int) -> Any:
+    return (
+        select(
+            counter_state.c.number,
+            counter_state.c.status,
+            counter_state.c.priority_streak,
+            counter_state.c.updated_at,
+        )
+        .where(counter_state.c.mall == _MALL, any_of(counter_state.c.number, "numbers", numbers))
+        .order_by(counter_state.c.number)
+    )
+
+
+def _issued_today(services: int) -> Any:
+    priority_since = and_(
+        tickets.c.priority.is_not(None), tickets.c.issued_at >= bindparam("since")
+    )
+    return (
+        select(
+            tickets.c.origin_service,
+            func.count(),
+            func.count(tickets.c.priority),
+            func.count(case((priority_since, 1))),
+        )
+        .where(
+            tickets.c.mall == _MALL,
+            tickets.c.day == _DAY,
+            any_of(tickets.c.origin_service, "services", services),
+        )
+        .group_by(tickets.c.origin_service)
+    )
+
+
+def _bookings_to_come(services: int) -> Any:
+    return select(bookings.c.service, bookings.c.slot).where(
+        bookings.c.mall == _MALL,
+        bookings.c.day == _DAY,
+        any_of(bookings.c.service, "services", services),
+        bookings.c.status == "booked",
+    )
+
+
+_WAITING = PreparedPerCount(_waiting, "services")
+_AT_COUNTERS = PreparedPerCount(_at_counters, "numbers")
+_COUNTER_STATES = PreparedPerCount(_counter_states, "numbers")
+_ISSUED_TODAY = PreparedPerCount(_issued_today, "services")
+_BOOKINGS_TO_COME = PreparedPerCount(_bookings_to_come, "services")
+_COUNTER_TIMES_QUERY = (
     select(tickets.c.id, tickets.c.called_at, tickets.c.finished_at, tickets.c.counter)
     .where(
         tickets.c.mall == _MALL,
         tickets.c.day == _DAY,
         tickets.c.service == bindparam("service"),
-        tickets.c.status.in_(("done", "no_show")),
+        one_of(tickets.c.status, ("done", "no_show")),
         tickets.c.called_at.is_not(None),
         tickets.c.finished_at.is_not(None),
     )
     .order_by(tickets.c.finished_at.desc())
     .limit(SAMPLE_LIMIT)
 )
-_COUNTER_TIMES_SINCE = _COUNTER_TIMES.where(tickets.c.finished_at >= bindparam("since"))
-_PRIORITY_SINCE = and_(tickets.c.priority.is_not(None), tickets.c.issued_at >= bindparam("since"))
-_ISSUED_TODAY = (
-    select(
-        tickets.c.origin_service,
-        func.count(),
-        func.count(tickets.c.priority),
-        func.count(case((_PRIORITY_SINCE, 1))),
-    )
-    .where(
-        tickets.c.mall == _MALL,
-        tickets.c.day == _DAY,
-        tickets.c.origin_service.in_(_SERVICES),
-    )
-    .group_by(tickets.c.origin_service)
-)
-_BOOKINGS_TO_COME = select(bookings.c.service, bookings.c.slot).where(
-    bookings.c.mall == _MALL,
-    bookings.c.day == _DAY,
-    bookings.c.service.in_(_SERVICES),
-    bookings.c.status == "booked",
+_COUNTER_TIMES = Prepared(_COUNTER_TIMES_QUERY)
+_COUNTER_TIMES_SINCE = Prepared(
+    _COUNTER_TIMES_QUERY.where(tickets.c.finished_at >= bindparam("since"))
 )
 
 
@@ -114,7 +142,7 @@ def waiting(conn: Connection, mall: str, day: str, services: Iterable[str]) -> l
     """Today's waiting visitors of `services` (one part of the mall's queues is played at a
     time, and the rest can be many thousands of rows)."""
     params = {"mall": mall, "day": day, "services": sorted(services)}
-    rows = conn.execute(_WAITING, params)
+    rows = _WAITING.rows(conn, params)
     return [
         WaitingRow(id_, service, priority is not None, as_utc(at), seq, sequence, ch == BOOKING)  # type: ignore[arg-type]
         for id_, service, priority, at, seq, sequence, ch in rows
@@ -127,13 +155,13 @@ def counters(conn: Connection, mall: str, numbers: Iterable[int]) -> list[Counte
     params = {"mall": mall, "numbers": sorted(numbers)}
     active = {
         counter: (as_utc(called_at), service)
-        for counter, called_at, service in conn.execute(_AT_COUNTERS, params)
+        for counter, called_at, service in _AT_COUNTERS.rows(conn, params)
     }
     return [
         CounterRow(
             number, status, int(streak), *active.get(number, (None, None)), as_utc(updated_at)
         )
-        for number, status, streak, updated_at in conn.execute(_COUNTER_STATES, params)
+        for number, status, streak, updated_at in _COUNTER_STATES.rows(conn, params)
     ]
 
 
@@ -169,9 +197,8 @@ def counter_times(
     to finish, counter)), newest first."""
     params = {"mall": mall, "day": day.isoformat(), "service": service, "since": since}
     found = []
-    for id_, called_at, finished_at, counter in conn.execute(
-        _COUNTER_TIMES if since is None else _COUNTER_TIMES_SINCE, params
-    ):
+    statement = _COUNTER_TIMES if since is None else _COUNTER_TIMES_SINCE
+    for id_, called_at, finished_at, counter in statement.rows(conn, params):
         finished = as_utc(finished_at)
         minutes = max(0.0, (finished - as_utc(called_at)).total_seconds() / 60)  # type: ignore[operator]
         found.append((id_, finished, (minutes, counter)))
@@ -184,7 +211,7 @@ def bookings_to_come(
     """Today's bookings of `services` not checked in yet, as (service, slot "HH:MM"): they
     will be called ahead of the walk-ins from their slot's start."""
     params = {"mall": mall, "day": day, "services": sorted(services)}
-    return [(service, slot) for service, slot in conn.execute(_BOOKINGS_TO_COME, params)]
+    return [(service, slot) for service, slot in _BOOKINGS_TO_COME.rows(conn, params)]
 
 
 def visits_ended(
@@ -244,7 +271,7 @@ def issued_today(
     params = {"mall": mall, "day": day, "services": sorted(services), "since": since}
     return {
         service: (int(n), int(p), int(recent))
-        for service, n, p, recent in conn.execute(_ISSUED_TODAY, params)
+        for service, n, p, recent in _ISSUED_TODAY.rows(conn, params)
     }
 
 

@@ -13,11 +13,11 @@ per-execution bookkeeping is skipped.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect
+from sqlalchemy import Connection, Dialect, bindparam, literal
 from sqlalchemy.sql.expression import Executable
 
 # Called with (SQL, the driver's values) before a prepared statement runs: SQLAlchemy's own
@@ -45,8 +45,8 @@ class _DriverForm:
 
     def values(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         laid_out = []
-        for name, key, literal, convert in self.slots:
-            value = literal if key is None else params[key]
+        for name, key, fixed, convert in self.slots:
+            value = fixed if key is None else params[key]
             laid_out.append((name, convert(value) if convert and value is not None else value))
         if self.positional:
             return [value for _, value in laid_out]
@@ -187,3 +187,38 @@ def _result_shape(statement: Executable, dialect: Dialect) -> tuple[bool | None,
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
     )
     return True, row_type, converts
+
+
+def one_of(column: Any, values: Iterable[Any]) -> Any:
+    """`column IN (...)` of values fixed when the statement is written, as literals a
+    prepared statement can carry (`in_` of a plain list is expanded per call)."""
+    return column.in_([literal(value, column.type) for value in values])
+
+
+def any_of(column: Any, key: str, count: int) -> Any:
+    """`column IN (:key_0, ..., :key_{count-1})`: a list of `count` values given per call
+    under `key` (see `PreparedPerCount`)."""
+    return column.in_([bindparam(f"{key}_{i}", type_=column.type) for i in range(count)])
+
+
+class PreparedPerCount:
+    """A statement with a list of values (`key`), prepared once for each length of the list
+    it is run with: a play of the wait estimate asks for one group of services or counters,
+    and a mall has few group sizes. `build(n)` writes the statement for a list of n, with
+    `any_of(column, key, n)` where the list goes, as a condition every row must meet."""
+
+    def __init__(self, build: Callable[[int], Executable], key: str) -> None:
+        self.build = build
+        self.key = key
+        self._by_count: dict[int, Prepared] = {}
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        values = list(params[self.key])
+        if not values:  # `IN ()` matches nothing, and SQL has no way to write it
+            return []
+        prepared = self._by_count.get(len(values))
+        if prepared is None:
+            prepared = self._by_count[len(values)] = Prepared(self.build(len(values)))
+        laid_out = {name: value for name, value in params.items() if name != self.key}
+        laid_out.update({f"{self.key}_{i}": value for i, value in enumerate(values)})
+        return prepared.rows(conn, laid_out)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedPerCount, any_of, one_of
 from core.repository import as_utc
 from core.store import UnitOfWork, mall_state, tickets
 
@@ -132,3 +132,20 @@ def test_a_driver_error_rolls_the_transaction_back_and_leaves_the_pool_usable(uo
         prepared.scalar(conn, ticket_row(3))
         ids = conn.execute(select(tickets.c.id).order_by(tickets.c.seq)).scalars().all()
     assert ids == ["t1", "t3"]
+
+
+def test_a_list_of_values_is_prepared_once_for_each_length(conn: Connection):
+    conn.execute(insert(tickets), [ticket_row(n, service=s) for n, s in enumerate("ABC", 1)])
+    by_services = PreparedPerCount(
+        lambda n: (
+            select(tickets.c.id)
+            .where(any_of(tickets.c.service, "services", n), one_of(tickets.c.status, ["waiting"]))
+            .order_by(tickets.c.id)
+        ),
+        "services",
+    )
+    assert by_services.rows(conn, {"services": ["A", "C"]}) == [("t1",), ("t3",)]
+    assert by_services.rows(conn, {"services": ["B", "Z"]}) == [("t2",)]
+    assert by_services.rows(conn, {"services": ["C"]}) == [("t3",)]
+    assert by_services.rows(conn, {"services": []}) == []
+    assert sorted(by_services._by_count) == [1, 2]
