@@ -29,7 +29,7 @@ NEUTRAL_LEVELS = ("not_open", "closed")  # outside the service's hours, nobody w
 class Condition:
     """Something wrong now; `key` names it, so the same condition is one alert while it lasts."""
 
-    kind: str  # wait | break | printer
+    kind: str  # wait | break | printer | paper (a roll running low: a warning, it still prints)
     subject: str
     agency: str | None
     message: str
@@ -77,10 +77,11 @@ def evaluate(
     counters: Iterable[Mapping[str, Any]],
     printers: Mapping[str, tuple[bool, str]],
     break_limit_minutes: int,
+    paper_low: Iterable[str] = (),
 ) -> list[Condition]:
     """The conditions open now, from the dashboard's rows (`level`, `longest_wait_minutes`,
-    `eta_minutes`, `target_wait_minutes` per service; `status`, `minutes_in_state` per counter)
-    and the kiosks' last printer outcomes."""
+    `eta_minutes`, `target_wait_minutes` per service; `status`, `minutes_in_state` per counter),
+    the kiosks' last printer outcomes and the kiosks whose printer's roll is running low."""
     found: list[Condition] = []
     for s in services:
         if s["level"] == "red":
@@ -117,4 +118,16 @@ def evaluate(
                     f"Printer anjungan {kiosk} gagal mencetak / kiosk printer failed: {message}",
                 )
             )
+    for kiosk in sorted(set(paper_low)):
+        # Its own kind: the kiosk still prints, and a new roll ends it (the failure alert,
+        # if the roll runs out first, is a separate one).
+        found.append(
+            Condition(
+                "paper",
+                kiosk,
+                None,
+                f"Kertas printer anjungan {kiosk} hampir habis, siapkan gulungan baru / "
+                f"kiosk {kiosk} printer paper is running low, fetch a new roll",
+            )
+        )
     return found

@@ -122,11 +122,13 @@ class CounterUpdated(Event):
 
 @dataclass(frozen=True)
 class PrinterStatusChanged(Event):
-    """A kiosk printer's health changed; counters and admins see it."""
+    """A kiosk printer's health changed; counters and admins see it. `paper_low`: the roll's
+    near-end sensor is on (a warning: it still prints), off, or None when not read."""
 
     kiosk: str = ""
     ok: bool = True
     message: str = ""
+    paper_low: bool | None = None
 
     name = "printer.status"
 

@@ -153,15 +153,22 @@ class QueueService:
         return printing.start_print_job(self.ctx, ticket_id, kiosk, actor)
 
     def finish_print_job(
-        self, job_id: int, ok: bool, error: str | None, announce: bool = False
+        self,
+        job_id: int,
+        ok: bool,
+        error: str | None,
+        announce: bool = False,
+        paper_low: bool | None = None,
     ) -> None:
-        printing.finish_print_job(self.ctx, job_id, ok, error, announce)
+        printing.finish_print_job(self.ctx, job_id, ok, error, announce, paper_low)
 
     def end_interrupted_print_jobs(self) -> int:
         return printing.end_interrupted_print_jobs(self.ctx)
 
-    def printer_status(self, kiosk: str, ok: bool, message: str) -> None:
-        printing.printer_status(self.ctx, kiosk, ok, message)
+    def printer_status(
+        self, kiosk: str, ok: bool, message: str, paper_low: bool | None = None
+    ) -> None:
+        printing.printer_status(self.ctx, kiosk, ok, message, paper_low)
 
     # ------------------------------------------------------------------ queries
     def version(self) -> int:

@@ -37,6 +37,9 @@ class PrinterHealth:
     reachable: bool = True
     # False when the printer is there but did not say whether it can print (no status reply).
     known: bool = True
+    # The roll's near-end sensor is on: it still prints, but someone should fetch a roll
+    # before it runs out (a warning, not a failure).
+    paper_low: bool = False
 
 
 @runtime_checkable

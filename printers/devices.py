@@ -298,13 +298,15 @@ def _first_line(output: bytes) -> str:
 class RecordingPrinter:
     """Keeps the latest `KEEP` tickets in memory (a `dummy` kiosk printer runs as long as the
     server: all of them would grow without end). Set `failure` to make the next prints fail
-    with it, or `delay` to make them take that long (to stand in for a printer that hangs)."""
+    with it, `delay` to make them take that long (to stand in for a printer that hangs), or
+    `paper_low` to stand in for a roll whose near-end sensor is on."""
 
     KEEP: ClassVar[int] = 500
 
     jobs: list[bytes] = field(default_factory=list, repr=False)
     failure: str | None = None
     delay: float = 0.0
+    paper_low: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def print_bytes(self, data: bytes, timeout: float) -> None:
@@ -319,6 +321,10 @@ class RecordingPrinter:
     def check(self, timeout: float) -> PrinterHealth:
         if self.failure is not None:
             return PrinterHealth(False, self.failure)
+        if self.paper_low:
+            return PrinterHealth(
+                True, "recording printer is ready; paper is running low", paper_low=True
+            )
         return PrinterHealth(True, "recording printer is ready")
 
     @property

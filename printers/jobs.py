@@ -29,6 +29,9 @@ class PrintOutcome:
     # With ok: the printer took the ticket but its state is unknown, and why (see
     # `TicketPrinter.print_bytes`).
     note: str | None = None
+    # What the printer's near-end sensor said during this print (None: it was not asked, or
+    # the printer has no such sensor here).
+    paper_low: bool | None = None
 
     @property
     def printer_state(self) -> str:
@@ -66,4 +69,6 @@ def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> P
         # The list is only appended to by the worker, so an empty one means it is still busy.
         return PrintOutcome(False, f"printer did not finish within {timeout:g} s", duration_ms)
     error, note = result[0]
-    return PrintOutcome(error is None, error, duration_ms, note)
+    # Printers that read the roll's sensor keep what it said (printers.network); others do not.
+    paper_low = getattr(printer, "paper_low", None)
+    return PrintOutcome(error is None, error, duration_ms, note, paper_low)

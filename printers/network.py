@@ -48,6 +48,9 @@ class NetworkPrinter:
         # Set when a status request went unanswered; cleared when one is answered.
         self.silent = False
         self._silent_since = 0.0
+        # What the last status byte said of the roll's near-end sensor (None: none heard
+        # yet). A ticket reads it too, so a roll running low is known without a health check.
+        self.paper_low: bool | None = None
 
     @property
     def address(self) -> str:
@@ -124,7 +127,9 @@ class NetworkPrinter:
         if status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT:
             return PrinterHealth(False, f"printer {self.address} is out of paper")
         if status & _PAPER_NEAR_END:
-            return PrinterHealth(True, f"printer {self.address} is ready; paper is running low")
+            return PrinterHealth(
+                True, f"printer {self.address} is ready; paper is running low", paper_low=True
+            )
         return PrinterHealth(True, f"printer {self.address} is ready")
 
     def _connect(self, timeout: float) -> socket.socket:
@@ -185,6 +190,7 @@ class NetworkPrinter:
                     raise PrinterError(dropped)
                 # Bytes the printer volunteers on its own do not carry the fixed status bits.
                 if reply[0] & _STATUS_FIXED_MASK == _STATUS_FIXED_BITS:
+                    self.paper_low = bool(reply[0] & _PAPER_NEAR_END)
                     return reply[0]
         except TimeoutError:
             return None

@@ -87,6 +87,9 @@ class KioskPrinting:
         self._printing: set[str] = set()
         # Prints recorded per kiosk: a health check that a print overtook records nothing.
         self._prints: dict[str, int] = {}
+        # Whether each printer's roll was last heard running low (its near-end sensor): a
+        # warning for whoever fetches rolls, told once when it starts and once when it ends.
+        self._paper_low: dict[str, bool] = {}
         self._lock = threading.Lock()
         # Told of every print's outcome (kiosk, ok): the metrics count the failures.
         self.outcome_listeners: list[Callable[[str, bool], None]] = []
@@ -178,10 +181,14 @@ class KioskPrinting:
             outcome = PrintOutcome(False, f"could not render the ticket: {exc}", 0.0)
         else:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
+        # The sensor is believed only from a print the printer confirmed: a failed one may
+        # have read nothing, and a silent printer's last reading is old.
+        paper_low = outcome.paper_low if outcome.printer_state == "ok" else None
         with self._lock:
             before = self._known.get(kiosk)
             self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
             self._prints[kiosk] = self._prints.get(kiosk, 0) + 1
+            paper_news = self._heard_paper(kiosk, paper_low)
         # A ticket sent to a printer that did not say how it is: printed, and the job keeps
         # why its state is unknown (the core's job row has one text column, `error`). A health
         # check that failed since the last print is known here only: a print that works now
@@ -190,7 +197,8 @@ class KioskPrinting:
             job,
             outcome.ok,
             outcome.error or outcome.note,
-            announce=before is not None and before[0] != outcome.ok,
+            announce=(before is not None and before[0] != outcome.ok) or paper_news,
+            paper_low=paper_low,
         )
         for listener in self.outcome_listeners:
             listener(kiosk, outcome.ok)
@@ -282,23 +290,37 @@ class KioskPrinting:
                 # whole timeout): its outcome is newer than this answer, which is dropped.
                 return
             self._known[kiosk] = (health.ok, health.message)
+            paper_low = health.paper_low if health.ok and health.known else None
+            paper_news = self._heard_paper(kiosk, paper_low)
         # A printer whose state is unknown is not a warning for visitors (tickets print
         # regardless) but counters and admins hear of it, once per new message.
         unknown_news = (
             not health.known and before is not None and before["message"] != health.message
         )
-        if before is None or before["ok"] != health.ok or unknown_news:
-            self.queue.printer_status(kiosk, health.ok, health.message)
+        if before is None or before["ok"] != health.ok or unknown_news or paper_news:
+            self.queue.printer_status(kiosk, health.ok, health.message, paper_low)
+
+    def _heard_paper(self, kiosk: str, paper_low: bool | None) -> bool:
+        """Note what the roll's sensor said (None: nothing); whether that is news. Called
+        with the lock held."""
+        if paper_low is None:
+            return False
+        before = self._paper_low.get(kiosk, False)
+        self._paper_low[kiosk] = paper_low
+        return before != paper_low
 
     def recheck_failing(self) -> list[str]:
-        """Ask again each printer last seen failing (by a print or a health check), and
-        announce the ones that recovered: a roll put in or a printer switched on takes the
-        warning off the kiosk and the counters without waiting for the next visitor's
-        ticket. Printers seen working are left alone. Returns the kiosks asked."""
+        """Ask again each printer last seen failing (by a print or a health check) or with
+        its roll running low, and announce the ones that recovered: a roll put in or a
+        printer switched on takes the warning off the kiosk, the counters and the alerts
+        without waiting for the next visitor's ticket. Printers seen working are left alone.
+        Returns the kiosks asked."""
         asked = []
         for kiosk in self.printers:
             state = self.known_state(kiosk)
-            if state is not None and not state["ok"]:
+            with self._lock:
+                low = self._paper_low.get(kiosk, False)
+            if state is not None and (not state["ok"] or low):
                 self.probe(kiosk)
                 asked.append(kiosk)
         return asked

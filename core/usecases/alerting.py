@@ -165,6 +165,8 @@ class AlertMonitor:
     def __init__(self, ctx: MallContext) -> None:
         self.ctx = ctx
         self._probed: dict[str, tuple[bool, str]] = {}
+        # Kiosks whose printer's roll was last heard running low (news only when it changes).
+        self._paper_low: set[str] = set()
         self._dirty = threading.Event()
         self._last = 0.0
 
@@ -173,6 +175,10 @@ class AlertMonitor:
             return
         if isinstance(event, PrinterStatusChanged):
             self._probed[event.kiosk] = (event.ok, event.message)  # type: ignore[attr-defined]
+            if event.paper_low:
+                self._paper_low.add(event.kiosk)
+            elif event.paper_low is not None:  # a new roll: None says nothing of the roll
+                self._paper_low.discard(event.kiosk)
         self._dirty.set()
 
     def due(self) -> bool:
@@ -189,7 +195,13 @@ class AlertMonitor:
             printers = printer_outcomes(ctx, conn)
         # A health check heard later than the last ticket speaks for the printer now.
         printers.update(self._probed)
-        return evaluate(services, counters, printers, ctx.settings.management.break_limit_minutes)
+        return evaluate(
+            services,
+            counters,
+            printers,
+            ctx.settings.management.break_limit_minutes,
+            paper_low=self._paper_low,
+        )
 
     def run_once(self) -> list[AlertChanged]:
         """One evaluation; never raises (a failed round is retried next time)."""

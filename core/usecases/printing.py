@@ -36,11 +36,17 @@ def start_print_job(ctx: MallContext, ticket_id: str, kiosk: str, actor: Actor) 
 
 
 def finish_print_job(
-    ctx: MallContext, job_id: int, ok: bool, error: str | None, announce: bool = False
+    ctx: MallContext,
+    job_id: int,
+    ok: bool,
+    error: str | None,
+    announce: bool = False,
+    paper_low: bool | None = None,
 ) -> None:
     """Record how a print ended. The screens hear of it when it failed, when it differs from
     the kiosk's previous print, or when the caller says so (`announce`): a health check the
-    caller made since said otherwise, and it is stored nowhere a print job can see."""
+    caller made since said otherwise, or the roll began or stopped running low. `paper_low`:
+    what the printer's near-end sensor says now, if known."""
     with changing(ctx) as change:
         job = change.conn.execute(select(print_jobs).where(print_jobs.c.id == job_id)).one()
         change.conn.execute(
@@ -51,7 +57,7 @@ def finish_print_job(
         previous = last_finished_print_job(change.conn, ctx.mall, job.kiosk, job_id)
         changed = (previous.status if previous else None) != ("printed" if ok else "failed")
         if changed or announce or not ok:
-            change.printer_changes.append((job.kiosk, ok, error or "OK"))
+            change.printer_changes.append((job.kiosk, ok, error or "OK", paper_low))
 
 
 # A print job still pending this long after it began was cut off: no printer timeout reaches
@@ -85,7 +91,10 @@ def end_interrupted_print_jobs(ctx: MallContext) -> int:
         return int(result.rowcount or 0)
 
 
-def printer_status(ctx: MallContext, kiosk: str, ok: bool, message: str) -> None:
-    """A probe of the kiosk's printer found it `ok` or not: tell the screens."""
+def printer_status(
+    ctx: MallContext, kiosk: str, ok: bool, message: str, paper_low: bool | None = None
+) -> None:
+    """A probe of the kiosk's printer found it `ok` or not (and its roll running low or not,
+    if known): tell the screens."""
     with changing(ctx) as change:
-        change.printer_changes.append((kiosk, ok, message))
+        change.printer_changes.append((kiosk, ok, message, paper_low))

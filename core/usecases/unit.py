@@ -36,7 +36,8 @@ class Change:
         default_factory=list
     )
     counters_changed: list[int] = field(default_factory=list)
-    printer_changes: list[tuple[str, bool, str]] = field(default_factory=list)
+    # (kiosk, ok, message, paper_low: None when the roll's sensor was not read)
+    printer_changes: list[tuple[str, bool, str, bool | None]] = field(default_factory=list)
     services_changed: list[str] = field(default_factory=list)
     # Other facts (a new running text): each makes its event from the version it is given.
     other_events: list[Callable[[int], Event]] = field(default_factory=list)
@@ -226,9 +227,13 @@ def _record(
             )
         for view in counters:
             events.append(CounterUpdated(mall, steps + len(events) + 1, counter=view))
-        for kiosk, ok, message in change.printer_changes:
+        for kiosk, ok, message, paper_low in change.printer_changes:
             at = steps + len(events) + 1
-            events.append(PrinterStatusChanged(mall, at, kiosk=kiosk, ok=ok, message=message))
+            events.append(
+                PrinterStatusChanged(
+                    mall, at, kiosk=kiosk, ok=ok, message=message, paper_low=paper_low
+                )
+            )
         for service in changed_services:
             events.append(ServiceUpdated(mall, steps + len(events) + 1, service=service))
         for make in change.other_events:

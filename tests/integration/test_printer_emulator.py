@@ -28,12 +28,17 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from flask import Flask
 from PIL import Image, ImageOps
 
+from core.config import Kiosk, Settings
+from core.events import PrinterStatusChanged
+from core.server.app import create_app
 from printers.devices import PrinterSpec, TicketPrinter, build_printer
 from printers.jobs import print_with_timeout
 from printers.layout import PaperWidth, TicketSlip, render_ticket
 from printers.reader import read_ticket
+from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.emulator
 
@@ -366,3 +371,74 @@ def test_a_checked_in_booking_prints_its_slot_time_and_reads_back(emulator: Emul
     assert outcome.ok, outcome.error
     assert "A013" in printed and "BOOKING 10:00" in printed
     assert decode_qr(emulator.receipt_image(PaperWidth.MM80, receipt["id"])) == [url]
+
+
+# --- a roll running low, seen by the people who fetch rolls -----------------------------------
+
+
+def kiosk_mall(settings: Settings, emulator: Emulator, codes: tuple[str, ...]) -> Flask:
+    """An app whose kiosks `codes` all print on the emulator's 80 mm printer."""
+    printer = {"kind": "network", "host": "127.0.0.1", "port": emulator.ports[PaperWidth.MM80]}
+    kiosks = tuple(
+        Kiosk(code, f"Anjungan {code}", "A", printer, f"kiosks[{code}].printer") for code in codes
+    )
+    app = create_app(dataclasses.replace(settings, kiosks=kiosks), clock=FakeClock())
+    app.extensions["antrian.accounts"].add_user("admin", "rahasia-admin-1", "admin")
+    return app
+
+
+def issue_at(app: Flask, kiosk: str) -> dict:
+    token = app.extensions["antrian.accounts"].add_device(
+        f"kiosk-{kiosk.lower()}-{time.monotonic_ns()}", "kiosk", kiosk=kiosk
+    )
+    response = app.test_client().post(
+        "/api/v1/tickets", json={"service": "KTP"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_paper_running_low_is_one_warning_alert_until_a_new_roll_goes_in(
+    emulator: Emulator, settings: Settings
+) -> None:
+    app = kiosk_mall(settings, emulator, ("K1",))
+    monitor = app.extensions["antrian.alerts"]
+    printing = app.extensions["antrian.printing"]
+    published: list = []
+    app.extensions["antrian.queue"].publisher.subscribe(published.append)
+    fault = f"/api/v1/devices/{DEVICE_IDS[PaperWidth.MM80]}/faults/paper-near-end"
+    try:
+        assert monitor.run_once() == []
+        emulator.send("PUT", fault)
+        tickets = [issue_at(app, "K1") for _ in range(3)]
+        raised = monitor.run_once()
+        for _ in range(2):
+            tickets.append(issue_at(app, "K1"))
+        again = monitor.run_once()
+        client = app.test_client()
+        login = client.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": "rahasia-admin-1"}
+        ).get_json()
+        listed = client.get(
+            "/api/v1/admin/alerts", headers={"Authorization": f"Bearer {login['token']}"}
+        ).get_json()["alerts"]
+    finally:
+        emulator.send("DELETE", fault)
+    asked = printing.recheck_failing()
+    cleared = monitor.run_once()
+
+    # The kiosk still prints: a warning, not a failure.
+    assert all(t["print"]["status"] == "printed" for t in tickets)
+    assert all(t["print"]["printer_state"] == "ok" for t in tickets)
+    [alert] = [e.alert for e in raised]
+    assert (alert["kind"], alert["subject"]) == ("paper", "K1")
+    assert alert["message"].startswith("Kertas printer anjungan K1 hampir habis")
+    assert "paper is running low" in alert["message"]
+    assert again == []  # once per roll, not once per ticket
+    assert [(a["kind"], a["subject"]) for a in listed] == [("paper", "K1")]
+    # The counters and admins hear it once when it starts and once when it ends.
+    told = [e.paper_low for e in published if isinstance(e, PrinterStatusChanged)]
+    assert told == [True, False]
+    assert asked == ["K1"]
+    assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", "K1")]
+    app.extensions["antrian.engine"].dispose()

@@ -136,3 +136,18 @@ def test_the_evaluator_finds_red_waits_long_breaks_and_failed_printers():
         "Printer anjungan K1 gagal mencetak / kiosk printer failed: Kertas habis"
     )
     assert "menunggu 30 mnt" in found[0].message and "target 20" in found[0].message
+
+
+def test_a_roll_running_low_is_a_paper_warning_of_its_own_beside_a_failure():
+    found = evaluate(
+        [],
+        [],
+        {"K1": (False, "Kertas habis"), "K2": (True, "OK")},
+        break_limit_minutes=30,
+        paper_low={"K2", "K1"},
+    )
+    assert [c.key for c in found] == ["printer:K1", "paper:K1", "paper:K2"]
+    assert found[2].agency is None and found[2].message == (
+        "Kertas printer anjungan K2 hampir habis, siapkan gulungan baru / "
+        "kiosk K2 printer paper is running low, fetch a new roll"
+    )
