@@ -205,8 +205,8 @@ class QueueService:
         counter_for(self.ctx, actor, number, "view_counter")  # refused (and audited) if not theirs
         return counter_views.counter_state(self.ctx, number)
 
-    def last_print_outcome(self, kiosk: str) -> tuple[bool, str] | None:
-        return print_views.last_print_outcome(self.ctx, kiosk)
+    def last_print_outcome(self, *kiosks: str) -> tuple[bool, str] | None:
+        return print_views.last_print_outcome(self.ctx, *kiosks)
 
     def print_jobs_for(self, ticket_id: str) -> list[dict[str, Any]]:
         return print_views.print_jobs_for(self.ctx, ticket_id)

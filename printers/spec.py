@@ -38,6 +38,22 @@ class PrinterSpec:
     status_query: bool = True
 
     @property
+    def device_key(self) -> str | None:
+        """Which printer this is, so that kiosks configured with the same one share what is
+        known of it (`network:host:port`, `usb:vid:pid`, the device path, the CUPS queue);
+        None for a `dummy`, which is each kiosk's own."""
+        match self.kind:
+            case "network":
+                return f"network:{(self.host or '').lower()}:{self.port}"
+            case "usb":
+                return f"usb:{self.vendor_id or 0:04x}:{self.product_id or 0:04x}"
+            case "serial" | "file":  # one device node, however it is written to
+                return f"device:{self.device}"
+            case "cups":
+                return f"cups:{self.queue}"
+        return None
+
+    @property
     def paper_width(self) -> PaperWidth:
         return PaperWidth.from_millimetres(self.paper)
 

@@ -79,13 +79,24 @@ class KioskPrinting:
         self.queue = queue
         factory = printer_factory or build_printer
         self.specs: dict[str, PrinterSpec] = printer_specs(settings)
-        self.printers: dict[str, TicketPrinter] = {
-            code: factory(spec) for code, spec in self.specs.items()
+        # Kiosks configured with the same printer (same host:port, USB ids, device or
+        # queue) share one printer and one state: what one kiosk learns of it (out of paper,
+        # switched off), the others know at once, instead of offering a print that fails.
+        self._device: dict[str, str] = {
+            code: spec.device_key or f"dummy:{code}" for code, spec in self.specs.items()
         }
+        shared: dict[str, TicketPrinter] = {}
+        self.printers: dict[str, TicketPrinter] = {}
+        for code, spec in self.specs.items():
+            if self._device[code] not in shared:
+                shared[self._device[code]] = factory(spec)
+            self.printers[code] = shared[self._device[code]]
+        # The rest is by device (`_device`), not by kiosk.
         # What this process last learnt of each printer (a print or a probe): ok, message.
         self._known: dict[str, tuple[bool, str]] = {}
-        self._printing: set[str] = set()
-        # Prints recorded per kiosk: a health check that a print overtook records nothing.
+        # Prints under way on each printer (kiosks sharing it may print at once).
+        self._printing: dict[str, int] = {}
+        # Prints recorded per printer: a health check that a print overtook records nothing.
         self._prints: dict[str, int] = {}
         # Whether each printer's roll was last heard running low (its near-end sensor): a
         # warning for whoever fetches rolls, told once when it starts and once when it ends.
@@ -96,6 +107,11 @@ class KioskPrinting:
 
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
+
+    def _sharing(self, kiosk: str) -> list[str]:
+        """The other kiosks configured with this kiosk's printer."""
+        device = self._device[kiosk]
+        return [code for code in self.printers if code != kiosk and self._device[code] == device]
 
     def slip(
         self,
@@ -151,13 +167,14 @@ class KioskPrinting:
             raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
         spec = self.specs[kiosk]
         job = self.queue.start_print_job(ticket_id, kiosk, actor)
+        device = self._device[kiosk]
         with self._lock:
-            self._printing.add(kiosk)
+            self._printing[device] = self._printing.get(device, 0) + 1
         try:
             return self._print(ticket_id, kiosk, spec, job, language, copy, issued)
         finally:
             with self._lock:
-                self._printing.discard(kiosk)
+                self._printing[device] -= 1
 
     def _print(
         self,
@@ -184,11 +201,15 @@ class KioskPrinting:
         # The sensor is believed only from a print the printer confirmed: a failed one may
         # have read nothing, and a silent printer's last reading is old.
         paper_low = outcome.paper_low if outcome.printer_state == "ok" else None
+        device, sharing = self._device[kiosk], self._sharing(kiosk)
+        # How the kiosks sharing this printer last saw it: told when this print says otherwise.
+        shared_before = self.known_state(kiosk) if sharing else None
+        message = outcome.error or outcome.note or "OK"
         with self._lock:
-            before = self._known.get(kiosk)
-            self._known[kiosk] = (outcome.ok, outcome.error or outcome.note or "OK")
-            self._prints[kiosk] = self._prints.get(kiosk, 0) + 1
-            paper_news = self._heard_paper(kiosk, paper_low)
+            before = self._known.get(device)
+            self._known[device] = (outcome.ok, message)
+            self._prints[device] = self._prints.get(device, 0) + 1
+            paper_news = self._heard_paper(device, paper_low)
         # A ticket sent to a printer that did not say how it is: printed, and the job keeps
         # why its state is unknown (the core's job row has one text column, `error`). A health
         # check that failed since the last print is known here only: a print that works now
@@ -200,6 +221,9 @@ class KioskPrinting:
             announce=(before is not None and before[0] != outcome.ok) or paper_news,
             paper_low=paper_low,
         )
+        if shared_before is not None and (shared_before["ok"] != outcome.ok or paper_news):
+            for other in sharing:
+                self.queue.printer_status(other, outcome.ok, message, paper_low)
         for listener in self.outcome_listeners:
             listener(kiosk, outcome.ok)
         return {
@@ -261,9 +285,9 @@ class KioskPrinting:
         if kiosk is None or kiosk not in self.printers:
             return None
         with self._lock:
-            known = self._known.get(kiosk)
+            known = self._known.get(self._device[kiosk])
         if known is None:
-            known = self.queue.last_print_outcome(kiosk)
+            known = self.queue.last_print_outcome(kiosk, *self._sharing(kiosk))
         ok, message = known if known is not None else (True, "")
         return {"kiosk": kiosk, "ok": ok, "message": message}
 
@@ -274,52 +298,59 @@ class KioskPrinting:
     def probe(self, kiosk: str | None) -> None:
         """Ask the kiosk's printer whether it can print (paper, cover, connection) and, when
         the answer differs from what was known, publish `printer.status` like a failed print
-        would: the kiosk shows its warning before a visitor takes a number, counters see it.
-        Skipped while the printer is printing (the print reports its own outcome)."""
+        would: the kiosk shows its warning before a visitor takes a number, counters see it,
+        and so do the kiosks sharing its printer. Skipped while the printer is printing (the
+        print reports its own outcome)."""
         if kiosk is None or kiosk not in self.printers:
             return
+        device = self._device[kiosk]
         with self._lock:
-            if kiosk in self._printing:
+            if self._printing.get(device):
                 return
-            prints = self._prints.get(kiosk, 0)
+            prints = self._prints.get(device, 0)
         before = self.known_state(kiosk)
         health = self.printers[kiosk].check(self.specs[kiosk].timeout_seconds)
         with self._lock:
-            if self._prints.get(kiosk, 0) != prints or kiosk in self._printing:
+            if self._prints.get(device, 0) != prints or self._printing.get(device):
                 # A print began or ended while the printer was asked (a check may take the
                 # whole timeout): its outcome is newer than this answer, which is dropped.
                 return
-            self._known[kiosk] = (health.ok, health.message)
+            self._known[device] = (health.ok, health.message)
             paper_low = health.paper_low if health.ok and health.known else None
-            paper_news = self._heard_paper(kiosk, paper_low)
+            paper_news = self._heard_paper(device, paper_low)
         # A printer whose state is unknown is not a warning for visitors (tickets print
         # regardless) but counters and admins hear of it, once per new message.
         unknown_news = (
             not health.known and before is not None and before["message"] != health.message
         )
         if before is None or before["ok"] != health.ok or unknown_news or paper_news:
-            self.queue.printer_status(kiosk, health.ok, health.message, paper_low)
+            for told in (kiosk, *self._sharing(kiosk)):
+                self.queue.printer_status(told, health.ok, health.message, paper_low)
 
-    def _heard_paper(self, kiosk: str, paper_low: bool | None) -> bool:
+    def _heard_paper(self, device: str, paper_low: bool | None) -> bool:
         """Note what the roll's sensor said (None: nothing); whether that is news. Called
         with the lock held."""
         if paper_low is None:
             return False
-        before = self._paper_low.get(kiosk, False)
-        self._paper_low[kiosk] = paper_low
+        before = self._paper_low.get(device, False)
+        self._paper_low[device] = paper_low
         return before != paper_low
 
     def recheck_failing(self) -> list[str]:
         """Ask again each printer last seen failing (by a print or a health check) or with
         its roll running low, and announce the ones that recovered: a roll put in or a
         printer switched on takes the warning off the kiosk, the counters and the alerts
-        without waiting for the next visitor's ticket. Printers seen working are left alone.
-        Returns the kiosks asked."""
-        asked = []
+        without waiting for the next visitor's ticket. Printers seen working are left alone;
+        a printer kiosks share is asked once, for the first of them. Returns the kiosks asked."""
+        asked, devices = [], set()
         for kiosk in self.printers:
+            device = self._device[kiosk]
+            if device in devices:
+                continue
+            devices.add(device)
             state = self.known_state(kiosk)
             with self._lock:
-                low = self._paper_low.get(kiosk, False)
+                low = self._paper_low.get(device, False)
             if state is not None and (not state["ok"] or low):
                 self.probe(kiosk)
                 asked.append(kiosk)

@@ -29,10 +29,25 @@ def last_finished_print_job(
     return conn.execute(query.order_by(print_jobs.c.id.desc()).limit(1)).first()
 
 
-def last_print_outcome(ctx: MallContext, kiosk: str) -> tuple[bool, str] | None:
-    """(printed?, error or "OK") of the kiosk's last finished print job, if it has one."""
+def last_print_outcome(ctx: MallContext, *kiosks: str) -> tuple[bool, str] | None:
+    """(printed?, error or "OK") of the last finished print job of these kiosks (those that
+    share one printer: what any of them printed last says how the printer is), if any."""
+    if not kiosks:
+        return None
     with ctx.uow.reading() as conn:
-        row = last_finished_print_job(conn, ctx.mall, kiosk)
+        if len(kiosks) == 1:
+            row = last_finished_print_job(conn, ctx.mall, kiosks[0])
+        else:
+            row = conn.execute(
+                select(print_jobs.c.status, print_jobs.c.error)
+                .where(
+                    print_jobs.c.mall == ctx.mall,
+                    print_jobs.c.kiosk.in_(kiosks),
+                    print_jobs.c.status.in_(("printed", "failed")),
+                )
+                .order_by(print_jobs.c.id.desc())
+                .limit(1)
+            ).first()
     if row is None:
         return None
     return row.status == "printed", row.error or "OK"

@@ -383,7 +383,8 @@ def kiosk_mall(settings: Settings, emulator: Emulator, codes: tuple[str, ...]) -
         Kiosk(code, f"Anjungan {code}", "A", printer, f"kiosks[{code}].printer") for code in codes
     )
     app = create_app(dataclasses.replace(settings, kiosks=kiosks), clock=FakeClock())
-    app.extensions["antrian.accounts"].add_user("admin", "rahasia-admin-1", "admin")
+    if not app.extensions["antrian.accounts"].list_users():
+        app.extensions["antrian.accounts"].add_user("admin", "rahasia-admin-1", "admin")
     return app
 
 
@@ -441,4 +442,37 @@ def test_paper_running_low_is_one_warning_alert_until_a_new_roll_goes_in(
     assert told == [True, False]
     assert asked == ["K1"]
     assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", "K1")]
+    app.extensions["antrian.engine"].dispose()
+
+
+def test_two_kiosks_on_one_printer_share_what_either_learns_of_it(
+    emulator: Emulator, settings: Settings
+) -> None:
+    app = kiosk_mall(settings, emulator, ("K1", "K2"))
+    printing = app.extensions["antrian.printing"]
+    published: list = []
+    app.extensions["antrian.queue"].publisher.subscribe(published.append)
+    fault = f"/api/v1/devices/{DEVICE_IDS[PaperWidth.MM80]}/faults/paper-out"
+    first = issue_at(app, "K1")  # both kiosks have seen the printer work
+    published.clear()
+    emulator.send("PUT", fault)
+    try:
+        failed = issue_at(app, "K1")
+        k2_while_out = printing.known_state("K2")
+    finally:
+        emulator.send("DELETE", fault)
+    asked = printing.recheck_failing()
+    k2_after = printing.known_state("K2")
+
+    assert first["print"]["status"] == "printed"
+    assert failed["print"]["status"] == "failed"
+    # K2 printed nothing, yet knows its printer is out of paper: its screen warns before a
+    # visitor takes a number there.
+    assert k2_while_out["ok"] is False and "out of paper" in k2_while_out["message"]
+    told = [(e.kiosk, e.ok) for e in published if isinstance(e, PrinterStatusChanged)]
+    assert sorted(told[:2]) == [("K1", False), ("K2", False)]
+    # The new roll is found once for the shared printer, and both kiosks hear of it.
+    assert asked == ["K1"]
+    assert sorted(told[2:]) == [("K1", True), ("K2", True)]
+    assert k2_after["ok"] is True
     app.extensions["antrian.engine"].dispose()
