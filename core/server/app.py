@@ -275,6 +275,7 @@ def _add_management(app: Flask, queue: QueueService, accounts: Accounts, publish
     app.extensions["antrian.management"] = Management(queue, accounts)
     monitor = AlertMonitor(queue.ctx)
     publisher.subscribe(monitor.on_event)
+    app.extensions["antrian.hub"].printer_listeners.append(monitor.heard_printer)
     app.extensions["antrian.alerts"] = monitor
     app.register_blueprint(admin_api)
 

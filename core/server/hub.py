@@ -93,6 +93,10 @@ class Hub:
         # Kiosk printing (set by the app): a kiosk's snapshot says how its printer is, and
         # the printer is asked again in the background when the kiosk connects.
         self.printing: Any = None
+        # Told each `printer.status` payload the relay passes on, from whichever process (the
+        # alert monitor, set by the app): else each process's alerts judge a printer by what
+        # this process alone heard, and one clears what another raised.
+        self.printer_listeners: list[Callable[[dict[str, Any]], None]] = []
         # Told how long each relayed event took from its commit to its emit (the metrics).
         self.relay_lag_listener: Callable[[float], None] | None = None
 
@@ -138,6 +142,14 @@ class Hub:
             self._emit(event.name, event.payload(), ticket_id)
 
     def _emit_record(self, record: Any) -> None:
+        if record.name == "printer.status":
+            # Whichever process learnt it (a print, a health check), this one's kiosk
+            # printing knows it as soon as the relay does: before, a printer another process
+            # found recovered stayed failing here until this process's own recheck (30 s).
+            if self.printing is not None:
+                self.printing.heard(record.payload)
+            for listener in self.printer_listeners:
+                listener(record.payload)
         self._emit(record.name, record.payload, record.ticket_id)
         if record.made_at is not None and self.relay_lag_listener is not None:
             self.relay_lag_listener(time.time() - record.made_at)

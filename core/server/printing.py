@@ -327,6 +327,19 @@ class KioskPrinting:
             for told in (kiosk, *self._sharing(kiosk)):
                 self.queue.printer_status(told, health.ok, health.message, paper_low)
 
+    def heard(self, status: dict[str, Any]) -> None:
+        """A `printer.status` event's payload, relayed in version order from whichever
+        process sent it: take it as what is known of the printer, announcing nothing (it was
+        announced). Events from this process come back here too; they say what it knows."""
+        kiosk = status.get("kiosk")
+        if not isinstance(kiosk, str) or kiosk not in self.printers:
+            return
+        device = self._device[kiosk]
+        with self._lock:
+            self._known[device] = (bool(status.get("ok")), str(status.get("message") or ""))
+            if isinstance(status.get("paper_low"), bool):
+                self._paper_low[device] = status["paper_low"]
+
     def _heard_paper(self, device: str, paper_low: bool | None) -> bool:
         """Note what the roll's sensor said (None: nothing); whether that is news. Called
         with the lock held."""

@@ -181,6 +181,20 @@ class AlertMonitor:
                 self._paper_low.discard(event.kiosk)
         self._dirty.set()
 
+    def heard_printer(self, status: dict[str, Any]) -> None:
+        """A `printer.status` event relayed from any process (its payload): every process's
+        monitor then judges the printer alike, instead of clearing what another raised."""
+        self.on_event(
+            PrinterStatusChanged(
+                self.ctx.mall,
+                int(status.get("version") or 0),
+                kiosk=str(status.get("kiosk") or ""),
+                ok=bool(status.get("ok")),
+                message=str(status.get("message") or ""),
+                paper_low=status.get("paper_low"),
+            )
+        )
+
     def due(self) -> bool:
         return self._dirty.is_set() or time.monotonic() - self._last >= EVALUATE_SECONDS
 

@@ -476,3 +476,40 @@ def test_two_kiosks_on_one_printer_share_what_either_learns_of_it(
     assert sorted(told[2:]) == [("K1", True), ("K2", True)]
     assert k2_after["ok"] is True
     app.extensions["antrian.engine"].dispose()
+
+
+def test_a_printer_one_process_finds_recovered_is_recovered_in_the_others_within_seconds(
+    emulator: Emulator, settings: Settings
+) -> None:
+    """Two server processes on one database (two apps; the second relays as `antrian serve`
+    does, reading the others' events from the database once a second without Redis)."""
+    finder, other = kiosk_mall(settings, emulator, ("K1",)), kiosk_mall(settings, emulator, ("K1",))
+    other.extensions["antrian.hub"].start_relay(message_queue="")
+    fault = f"/api/v1/devices/{DEVICE_IDS[PaperWidth.MM80]}/faults/paper-out"
+    emulator.send("PUT", fault)
+    try:
+        failed = issue_at(other, "K1")  # the other process itself saw the printer fail
+    finally:
+        emulator.send("DELETE", fault)
+    try:
+        asked = finder.extensions["antrian.printing"].recheck_failing()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            state = other.extensions["antrian.printing"].known_state("K1")
+            alerting = {c.key for c in other.extensions["antrian.alerts"].conditions()}
+            if state["ok"] and "printer:K1" not in alerting:
+                break
+            time.sleep(0.1)
+        took = 5 - (deadline - time.monotonic())
+    finally:
+        other.extensions["antrian.hub"].stop_relay()
+        for app in (finder, other):
+            app.extensions["antrian.engine"].dispose()
+
+    assert failed["print"]["status"] == "failed"
+    assert asked == ["K1"]
+    # Not the other process's own recheck, 30 s later: its relay heard the news.
+    assert state["ok"] is True, state
+    # Its alerts agree: it no longer raises the failure alert the finder cleared.
+    assert "printer:K1" not in alerting
+    assert took < 3
