@@ -204,6 +204,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Printer anjungan {kiosk} bermasalah: {message}. Tiket tampil di layar anjungan.",
         "en": "Kiosk {kiosk} printer problem: {message}. Visitors see their ticket on screen.",
     },
+    "printer.paper_low": {
+        "id": "Kertas printer anjungan {kiosk} hampir habis: siapkan gulungan baru.",
+        "en": "Kiosk {kiosk} printer paper is running low: fetch a new roll.",
+    },
     "offline.banner": {
         "id": "Koneksi ke server terputus. Mencoba menyambung kembali…",
         "en": "Connection to the server lost. Reconnecting…",

@@ -286,10 +286,11 @@ class KioskPrinting:
             return None
         with self._lock:
             known = self._known.get(self._device[kiosk])
+            paper_low = self._paper_low.get(self._device[kiosk], False)
         if known is None:
             known = self.queue.last_print_outcome(kiosk, *self._sharing(kiosk))
         ok, message = known if known is not None else (True, "")
-        return {"kiosk": kiosk, "ok": ok, "message": message}
+        return {"kiosk": kiosk, "ok": ok, "message": message, "paper_low": paper_low}
 
     def known_states(self) -> list[dict[str, Any]]:
         """`known_state` of every kiosk with a printer, for the staff's snapshots."""

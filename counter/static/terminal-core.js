@@ -159,16 +159,24 @@
 
   // Kiosk printers in trouble, by kiosk code: officers tell visitors to use the on-screen QR.
   const printerProblems = {};
+  // Kiosk printers whose roll is running low (they still print): someone fetches a roll.
+  const paperLow = {};
 
   function showPrinterStatus(payload) {
     if (payload.ok) { delete printerProblems[payload.kiosk]; }
     else { printerProblems[payload.kiosk] = payload.message; }
+    // null: the event says nothing of the roll.
+    if (payload.paper_low === true) { paperLow[payload.kiosk] = true; }
+    else if (payload.paper_low === false) { delete paperLow[payload.kiosk]; }
     const banner = $("printer-banner");
     const kiosks = Object.keys(printerProblems);
-    banner.hidden = kiosks.length === 0;
+    const low = Object.keys(paperLow).filter(function (kiosk) { return !(kiosk in printerProblems); });
+    banner.hidden = kiosks.length + low.length === 0;
     banner.replaceChildren.apply(banner, kiosks.map(function (kiosk) {
       return el("div", { text: t("printer.failed", { kiosk: kiosk, message: printerProblems[kiosk] }) });
-    }));
+    }).concat(low.map(function (kiosk) {
+      return el("div", { text: t("printer.paper_low", { kiosk: kiosk }) });
+    })));
   }
 
   function setOffline(offline) {

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -423,6 +426,63 @@ def test_a_printer_that_failed_before_the_officer_signed_in_is_shown_at_once(
         expect(banner).to_contain_text("K1")
     finally:
         server.stop()
+
+
+class _PrinterLowOnPaper:
+    """A network printer on 127.0.0.1 that takes every ticket and answers each paper-status
+    request (DLE EOT 4) with its near-end sensor on: 0x12 (the fixed bits) | 0x0C."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.server.accept()
+                threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
+
+    def _talk(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            while chunk := connection.recv(65536):
+                connection.sendall(b"\x1e" * chunk.count(b"\x10\x04\x04"))
+
+
+def test_a_kiosk_printer_running_low_on_paper_is_a_warning_on_the_counter(
+    tmp_path: Path, contexts: Any
+) -> None:
+    """The roll's near-end sensor came on at the last ticket: the ticket printed, and the
+    officer who signs in next reads that someone should fetch a roll."""
+    printer = _PrinterLowOnPaper()
+    server = LiveServer(
+        tmp_path,
+        kiosks=[
+            {
+                "code": "K1",
+                "name": "Anjungan Pintu Utama",
+                "zone": "A",
+                "printer": {"kind": "network", "host": "127.0.0.1", "port": printer.port},
+            }
+        ],
+    )
+    server.start()
+    try:
+        kiosk = server.device_token("kiosk-lobby", "kiosk", kiosk="K1")
+        response = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
+        assert response.json()["print"]["status"] == "printed", response.text
+
+        page = contexts()
+        sign_in(page, server, 1)
+
+        banner = page.locator("#printer-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_have_text(
+            "Kertas printer anjungan K1 hampir habis: siapkan gulungan baru."
+        )
+    finally:
+        server.stop()
+        printer.server.close()
 
 
 # The officers' screens: a 1366x768 laptop, the most common size in the malls.

@@ -347,7 +347,8 @@ def test_a_kiosk_learns_of_a_broken_printer_as_soon_as_it_connects(
     seen: list[dict[str, Any]] = []
     client = connect_kiosk(mall)
     [snapshot] = wait_for(client, "snapshot", seen)
-    assert snapshot["printer"] == {"kiosk": "K1", "ok": True, "message": ""}  # nothing known
+    # Nothing known yet.
+    assert snapshot["printer"] == {"kiosk": "K1", "ok": True, "message": "", "paper_low": False}
     # Nobody has taken a number yet: the printer is asked when the kiosk connects.
     [status] = wait_for(client, "printer.status", seen)
     assert (status["kiosk"], status["ok"]) == ("K1", False)
@@ -376,7 +377,12 @@ def test_a_printer_that_recovered_is_announced_when_the_kiosk_connects(
     seen: list[dict[str, Any]] = []
     client = connect_kiosk(mall)
     [snapshot] = wait_for(client, "snapshot", seen)
-    assert snapshot["printer"] == {"kiosk": "K1", "ok": False, "message": "out of paper"}
+    assert snapshot["printer"] == {
+        "kiosk": "K1",
+        "ok": False,
+        "message": "out of paper",
+        "paper_low": False,
+    }
     [status] = wait_for(client, "printer.status", seen)
     assert status["ok"] is True
     client.disconnect()
@@ -591,8 +597,13 @@ def test_an_officer_signing_in_sees_the_kiosk_printers_already_in_trouble(
     [snapshot] = wait_for(officer_client, "snapshot", [])
 
     expected = [
-        {"kiosk": "K1", "ok": False, "message": "printer 10.0.0.9:9100 is out of paper"},
-        {"kiosk": "K2", "ok": True, "message": ""},
+        {
+            "kiosk": "K1",
+            "ok": False,
+            "message": "printer 10.0.0.9:9100 is out of paper",
+            "paper_low": False,
+        },
+        {"kiosk": "K2", "ok": True, "message": "", "paper_low": False},
     ]
     assert snapshot["printers"] == expected
     # The snapshot asked for after a gap in the versions catches up the same way.
