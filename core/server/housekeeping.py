@@ -63,7 +63,9 @@ def start(
 
 # How often a kiosk printer last seen failing is asked again. A health check costs a
 # connection and a status byte; one that cannot connect waits out the printer's timeout
-# (5 s by default) in this background task, so the interval stays well above that.
+# (5 s by default) in this background task, so the interval stays well above that. Every
+# process asks on its own, but what one finds the others take from their relay at once
+# (Hub._emit_record): they do not wait for their own round.
 PRINTER_RECHECK_SECONDS = 30.0
 
 
