@@ -99,7 +99,12 @@ def _clock(minutes: int) -> time:
 
 def find_slot(settings: Settings, service: str, day: date, label: object) -> Slot:
     if not isinstance(label, str):
-        raise BookingRefused("slot", "invalid_request", "'slot' must be a start time 'HH:MM'.")
+        raise BookingRefused(
+            "slot",
+            "invalid_request",
+            "Jam harus diisi dengan jam mulai JJ:MM, mis. \"08:00\". / 'slot' must be a start "
+            "time 'HH:MM'.",
+        )
     for slot in day_slots(settings, service, day):
         if slot.label == label.strip():
             return slot
@@ -119,12 +124,20 @@ def starts_at(settings: Settings, day: date, slot: Slot) -> datetime:
 
 def parse_day(raw: object) -> date:
     if not isinstance(raw, str):
-        raise BookingRefused("date", "invalid_request", "'date' must be a date 'YYYY-MM-DD'.")
+        raise BookingRefused(
+            "date",
+            "invalid_request",
+            "Tanggal harus diisi dengan format TTTT-BB-HH, mis. 2026-11-25. / 'date' must be a "
+            "date 'YYYY-MM-DD'.",
+        )
     try:
         return date.fromisoformat(raw.strip()) if len(raw) <= 10 else date.fromisoformat("x")
     except ValueError:
         raise BookingRefused(
-            "date", "invalid_request", f"'date' must be a date 'YYYY-MM-DD', got {raw[:20]!r}."
+            "date",
+            "invalid_request",
+            f"Tanggal {raw[:20]!r} tidak dikenali; tulis dengan format TTTT-BB-HH, mis. "
+            f"2026-11-25. / 'date' must be a date 'YYYY-MM-DD', got {raw[:20]!r}.",
         ) from None
 
 

@@ -55,11 +55,18 @@ def refusal(exc: BookingRefused) -> DomainError:
 
 def known_service(ctx: MallContext, code: object) -> str:
     if not isinstance(code, str) or not code:
-        raise InvalidRequest("'service' must be a service code, e.g. \"KTP\".")
+        raise InvalidRequest(
+            "Layanan harus diisi dengan kode layanan, mis. \"KTP\". / 'service' must be a "
+            'service code, e.g. "KTP".'
+        )
     try:
         return ctx.settings.service(code).code
     except KeyError:
-        raise NotFound(f"Unknown service {code[:40]!r}; GET /api/v1/services lists them.") from None
+        raise NotFound(
+            f"Layanan {code[:40]!r} tidak dikenal; pilih layanan dari daftar "
+            f"(GET /api/v1/services). / Unknown 'service' {code[:40]!r}; GET /api/v1/services "
+            "lists them."
+        ) from None
 
 
 def checked_slot(
