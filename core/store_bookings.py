@@ -36,6 +36,9 @@ bookings = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("checked_in_at", UtcDateTime()),
     Column("ticket_id", String(32)),
+    # The iCalendar SEQUENCE of the booking's event: one more at each move or cancellation,
+    # so a calendar that imported the .ics before replaces its event (core/views/bookings.py).
+    Column("sequence", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("mall", "service", "day", "active_nik", name="uq_booking_active_nik"),
     Index("ix_bookings_day", "mall", "day"),
 )

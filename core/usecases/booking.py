@@ -266,7 +266,12 @@ def cancel(ctx: MallContext, raw_code: object) -> str:
         change.conn.execute(
             update(bookings)
             .where(bookings.c.id == row.id)
-            .values(status="cancelled", active_nik=None, updated_at=ctx.now())
+            .values(
+                status="cancelled",
+                active_nik=None,
+                updated_at=ctx.now(),
+                sequence=bookings.c.sequence + 1,  # the calendar's event is revised
+            )
         )
         return row.code
 
@@ -294,7 +299,12 @@ def reschedule(ctx: MallContext, raw_code: object, raw_day: object, raw_slot: ob
             conn.execute(
                 update(bookings)
                 .where(bookings.c.id == row.id)
-                .values(day=day.isoformat(), slot=slot.label, updated_at=ctx.now())
+                .values(
+                    day=day.isoformat(),
+                    slot=slot.label,
+                    updated_at=ctx.now(),
+                    sequence=bookings.c.sequence + 1,  # the calendar's event is revised
+                )
             )
             return row.code
     except IntegrityError as exc:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from core import repository
-from core.booking import codes, slots
+from core.booking import codes, ical, slots
 from core.booking.slots import BookingRefused, Slot
 from core.context import iso
 from core.store_bookings import booking_slots
@@ -119,41 +119,59 @@ def view_of(ctx: MallContext, row: Any, ticket: dict[str, Any] | None) -> dict[s
 
 
 def ics(ctx: MallContext, raw_code: object) -> str:
-    """The booking as an iCalendar event for the phone's calendar (RFC 5545)."""
-    view = booking_view(ctx, raw_code)
-    tz = ctx.settings.mall.tz
+    """The booking as an iCalendar event for the phone's calendar (RFC 5545, published as
+    RFC 5546 says). Every file of a booking has the same UID and the booking's SEQUENCE, one
+    more at each move or cancellation: a calendar that imported an earlier file replaces
+    that event instead of keeping a stale or second one. A cancelled booking's file is a
+    CANCEL of the event (STATUS:CANCELLED), which removes or strikes it through."""
+    with ctx.uow.reading() as conn:
+        row = load_row(conn, ctx.mall, raw_code)
+    view = view_of(ctx, row, None)
+    mall = ctx.settings.mall
+    tz = mall.tz
     day = date.fromisoformat(view["date"])
     start = datetime.combine(day, time.fromisoformat(view["slot"]), tz)
     end = datetime.combine(day, time.fromisoformat(view["slot_end"]), tz)
-    stamp = ctx.now()
+    cancelled = row.status == "cancelled"
 
     def utc(moment: datetime) -> str:
         return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    mall = ctx.settings.mall
-
-    def text(value: str) -> str:
-        return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Antrian//Booking//ID",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{view['code']}@{text(mall.code)}",
-        f"DTSTAMP:{utc(stamp)}",
-        f"DTSTART:{utc(start)}",
-        f"DTEND:{utc(end)}",
-        f"SUMMARY:{text(view['service_name'])} ({view['code_display']})",
-        f"LOCATION:{text(mall.name + ', ' + mall.address)}",
-        "DESCRIPTION:"
-        + text(
-            f"Kode booking {view['code_display']}. Check-in {view['check_in_from']}-"
-            f"{view['check_in_until']} di anjungan. {view['url']}"
-        ),
-        f"URL:{view['url']}",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(lines) + "\r\n"
+    code = view["code_display"]
+    summary = f"{view['service_name']} ({code})"
+    if cancelled:
+        summary = f"DIBATALKAN / CANCELLED: {summary}"
+        about = f"Booking {code} sudah dibatalkan. / Booking {code} was cancelled."
+    else:
+        window = f"{view['check_in_from']}-{view['check_in_until']}"
+        about = (
+            f"Kode booking {code}. Check-in {window} di anjungan: pindai QR atau ketik kodenya. / "
+            f"Booking code {code}. Check in {window} at a kiosk: scan the QR code or type the "
+            "code."
+        )
+    where = ", ".join(part for part in (mall.name, mall.address) if part)
+    return ical.document(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//Antrian//Booking//ID",
+            f"METHOD:{'CANCEL' if cancelled else 'PUBLISH'}",
+            "BEGIN:VEVENT",
+            f"UID:{view['code']}@{ical.text(mall.code)}",
+            f"SEQUENCE:{row.sequence}",
+            f"DTSTAMP:{utc(ctx.now())}",
+            f"LAST-MODIFIED:{utc(row.updated_at)}",
+            f"DTSTART:{utc(start)}",
+            f"DTEND:{utc(end)}",
+            f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+            # RFC 5546 asks an ORGANIZER of a published event and of its CANCEL: the mall,
+            # at its public address (it has no mailbox of its own here).
+            f"ORGANIZER;CN={ical.param(mall.name)}:{mall.public_base_url.rstrip('/')}",
+            f"SUMMARY:{ical.text(summary)}",
+            f"LOCATION:{ical.text(where)}",
+            f"DESCRIPTION:{ical.text(about + ' ' + view['url'])}",
+            f"URL:{view['url']}",
+            "END:VEVENT",
+            "END:VCALENDAR",
+        ]
+    )
