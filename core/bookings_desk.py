@@ -25,8 +25,8 @@ class BookingDesk:
         self.ctx = ctx
         self._secret = secret
 
-    def slots(self, service: object, day: object) -> dict[str, Any]:
-        return views.slots_view(self.ctx, service, day)
+    def slots(self, service: object, day: object, booking: object = None) -> dict[str, Any]:
+        return views.slots_view(self.ctx, service, day, booking)
 
     def book(
         self,

@@ -4,6 +4,10 @@
   var config = JSON.parse(document.getElementById("page-config").textContent);
   var errorBox = document.getElementById("error");
   var chosenSlot = null;
+  // On a booking's own page the slots are asked for a move of that booking: the places it
+  // holds count as its own, so a day whose online quota it helps fill still offers its
+  // other slots (the move gives its place back before taking the new one).
+  var moving = document.getElementById("reschedule") ? config.code : null;
 
   function showError(message) {
     errorBox.textContent = message || "";
@@ -102,7 +106,9 @@
     chosenSlot = null;
     clearSlots(box);
     if (!service || !day) { return; }
-    call("GET", "/services/" + encodeURIComponent(service) + "/slots?date=" + day).then(function (data) {
+    var path = "/services/" + encodeURIComponent(service) + "/slots?date=" + encodeURIComponent(day);
+    if (moving) { path += "&booking=" + encodeURIComponent(moving); }
+    call("GET", path).then(function (data) {
       if (load !== slotLoads) { return; }
       clearSlots(box);
       if (!keepError) { showError(""); }
@@ -115,8 +121,9 @@
         button.type = "button";
         button.className = "slot";
         button.dataset.slot = slot.start;
-        button.textContent = slot.start + "–" + slot.end + " (" + slot.available + ")";
-        button.disabled = slot.available < 1;
+        button.textContent = slot.start + "–" + slot.end + (slot.yours
+          ? " (jadwal Anda / your slot)" : " (" + slot.available + ")");
+        button.disabled = slot.yours || slot.available < 1;
         button.setAttribute("aria-pressed", "false");
         button.addEventListener("click", function () {
           chosenSlot = slot.start;

@@ -60,7 +60,9 @@ def _looked_up(produce: Any) -> Any:
 
 @bookings_api.get("/services/<code>/slots")
 def service_slots(code: str):  # type: ignore[no-untyped-def]
-    return jsonify(desk().slots(code, request.args.get("date")))
+    # `booking`: the code of a booking being moved, whose own places count as free to it.
+    day, booking = request.args.get("date"), request.args.get("booking")
+    return jsonify(_looked_up(lambda: desk().slots(code, day, booking)))
 
 
 @bookings_api.post("/bookings")

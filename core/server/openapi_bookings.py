@@ -39,7 +39,9 @@ SCHEMAS: dict[str, Any] = {
                         "end": STRING,
                         "capacity": {"type": "integer", "minimum": 1},
                         "available": {"type": "integer", "minimum": 0},
-                    }
+                    },
+                    # The slot held by the booking asked about (`booking=`), when it is one.
+                    {"yours": {"type": "boolean"}},
                 ),
             },
         }
@@ -86,11 +88,23 @@ def booking_paths(op: Any, path_param: Any, json: Any) -> dict[str, Any]:
             "get": op(
                 "The slots of a day with their capacity and the places left (public)",
                 {"200": json("The slots", ref("Slots"))},
-                {"404": "Unknown service", "409": "The service takes no bookings"},
+                {
+                    "404": "Unknown service, or unknown booking code",
+                    "409": "The service takes no bookings",
+                    "429": refusals["429"],
+                },
                 auth=False,
                 params=[
                     service,
                     {"name": "date", "in": "query", "required": False, "schema": DATE},
+                    {
+                        "name": "booking",
+                        "in": "query",
+                        "required": False,
+                        "schema": STRING,
+                        "description": "The code of a booking being moved: its own places "
+                        "count as free to it",
+                    },
                 ],
             )
         },

@@ -19,9 +19,16 @@ if TYPE_CHECKING:
     from core.context import MallContext
 
 
-def slots_view(ctx: MallContext, service_code: object, raw_day: object) -> dict[str, Any]:
+def slots_view(
+    ctx: MallContext, service_code: object, raw_day: object, raw_booking: object = None
+) -> dict[str, Any]:
     """The slots of a day with their capacity and the places still free now. A day that
-    cannot be booked has no slots and says why (`closed_reason`)."""
+    cannot be booked has no slots and says why (`closed_reason`).
+
+    With `raw_booking` (the code of a booking being moved), the places that booking holds
+    count as its visitor's: a move within its day gives them back before it takes new ones
+    (core/usecases/booking.py), so a day whose online quota it helps fill still offers the
+    visitor its other slots, and the slot it holds is marked `yours`."""
     service = known_service(ctx, service_code)
     settings, now = ctx.settings, ctx.now()
     try:
@@ -36,6 +43,12 @@ def slots_view(ctx: MallContext, service_code: object, raw_day: object) -> dict[
             closed_reason = exc.message
     except BookingRefused as exc:
         raise refusal(exc) from None
+    held = None  # the slot label of the booking being moved, if it holds places on this day
+    if raw_booking is not None:
+        with ctx.uow.reading() as conn:
+            row = load_row(conn, ctx.mall, raw_booking)  # an unknown code: 404, as elsewhere
+        if row.status == "booked" and (row.service, row.day) == (service, day.isoformat()):
+            held = row.slot
     answer: dict[str, Any] = {"service": service, "date": day.isoformat(), "slots": []}
     answer["closed_reason"] = closed_reason
     if closed_reason is not None:
@@ -50,6 +63,9 @@ def slots_view(ctx: MallContext, service_code: object, raw_day: object) -> dict[
                 )
             ).all()
         )
+    if held is not None:
+        for label in (held, DAY_TOTAL):
+            taken[label] = max(0, taken.get(label, 0) - 1)
     day_left = None
     if rules.online_quota is not None:
         day_left = max(0, rules.online_quota - taken.get(DAY_TOTAL, 0))
@@ -59,9 +75,10 @@ def slots_view(ctx: MallContext, service_code: object, raw_day: object) -> dict[
             free = min(free, day_left)
         if not slots.bookable(settings, service, day, slot, now):
             free = 0
-        answer["slots"].append(
-            {**slot.to_dict(), "capacity": rules.capacity_per_slot, "available": free}
-        )
+        shown = {**slot.to_dict(), "capacity": rules.capacity_per_slot, "available": free}
+        if slot.label == held:
+            shown["yours"] = True
+        answer["slots"].append(shown)
     return answer
 
 

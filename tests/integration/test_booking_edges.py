@@ -70,6 +70,55 @@ def test_a_booking_moves_to_another_slot_of_its_day_when_the_day_s_quota_is_used
         app.extensions["antrian.engine"].dispose()
 
 
+def test_the_slots_asked_for_a_move_count_the_booking_s_own_places_as_its_own(
+    settings: Settings, clock: FakeClock
+):
+    """The booking page asks the day's slots for the booking it moves: on a day whose online
+    quota is used up, its other slots have room for this move, the slot it holds is marked
+    as its own, and the move the page then offers is made."""
+    rules = dataclasses.replace(settings.service("KTP").booking, online_quota=2)
+    app = create_app(
+        service_with(settings, "KTP", booking=rules), clock=clock, test_config={"TESTING": True}
+    )
+    try:
+        api = Client(app)
+        code = api.book(slot="08:00")[1]["code"]
+        other = api.book(slot="09:00", nik="3573015208850002")[1]["code"]  # the day is full
+
+        def free(query: str) -> dict[str, int | str]:
+            status, body = api("GET", f"/services/KTP/slots?date={TOMORROW}{query}")
+            assert status == 200, body
+            return {
+                s["start"]: "yours" if s.get("yours") else s["available"] for s in body["slots"]
+            }
+
+        assert set(free("").values()) == {0}  # a new booking has no room that day
+        mine = free(f"&booking={code.lower()}")
+        assert mine["08:00"] == "yours" and mine["10:00"] == 1 and mine["09:00"] == 1
+        # Another day: the move would take a place there, nothing of this one is given back.
+        after = "2026-11-26"
+        status, body = api("GET", f"/services/KTP/slots?date={after}&booking={code}")
+        assert not any(s.get("yours") for s in body["slots"])
+        assert body == api("GET", f"/services/KTP/slots?date={after}")[1]
+
+        status, moved = api(
+            "POST", f"/bookings/{code}/reschedule", {"date": TOMORROW, "slot": "10:00"}
+        )
+        assert (status, moved["slot"]) == (200, "10:00")
+        assert free(f"&booking={code}")["10:00"] == "yours"
+        # A cancelled booking holds no place: it is offered nothing more than anyone.
+        api("DELETE", f"/bookings/{other}")
+        assert free(f"&booking={other}") == free("")
+    finally:
+        app.extensions["antrian.engine"].dispose()
+
+
+def test_the_slots_asked_for_an_unknown_booking_are_refused_in_both_languages(api: Client):
+    status, body = api("GET", f"/services/KTP/slots?date={TOMORROW}&booking=ZZZZ2222")
+    assert status == 404
+    assert body["error"]["message"].startswith("Kode booking ZZZZ-2222 tidak dikenal. / ")
+
+
 def test_a_calendar_file_asked_with_a_line_break_in_the_code_is_not_a_server_error(
     api: Client,
 ):
