@@ -74,3 +74,8 @@ def test_any_line_folds_to_75_octets_and_unfolds_back(value: str):
     data = ical.document([line])
     assert all(len(physical) <= 75 for physical in physical_lines(data))
     assert unfold(data) == line + "\r\n"
+
+
+def test_a_parameter_value_is_quoted_and_cannot_end_its_quotes():
+    # The mall's name as ORGANIZER's CN: its comma and semicolon stay inside the quotes.
+    assert ical.param('MPP "Kota" Malang, Jatim; Lt. 2') == '"MPP Kota Malang, Jatim; Lt. 2"'
