@@ -29,6 +29,7 @@
   function render() {
     $("checkin-code").textContent = typed.length > 4 ? typed.slice(0, 4) + "-" + typed.slice(4) : typed;
     $("checkin-submit").disabled = typed.length !== LENGTH || busy;
+    $("checkin-backspace").disabled = typed.length === 0 || busy;
   }
 
   function clear() {
@@ -162,6 +163,12 @@
   });
   $("booking-open").addEventListener("click", open);
   $("checkin-clear").addEventListener("click", clear);
+  // One wrong tap takes back one character, not all eight.
+  $("checkin-backspace").addEventListener("click", function () {
+    typed = typed.slice(0, -1);
+    $("checkin-error").hidden = true;
+    render();
+  });
   $("checkin-submit").addEventListener("click", function () { submit(typed); });
 
   // The scanner.

@@ -1,0 +1,64 @@
+"""The kiosk's booking check-in in Debian's Chromium, beyond the happy path of
+test_booking.py: the keypad's backspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.test_booking import book, open_for_bookings
+from tests.browser.test_kiosk import open_kiosk
+from tests.support.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = open_for_bookings(LiveServer(tmp_path))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kiosk(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    page = open_kiosk(browser, live_server)
+    yield page
+    page.context.close()
+
+
+def type_code(kiosk: Page, text: str) -> None:
+    for ch in text:
+        kiosk.locator(f"#checkin-keypad [data-key='{ch}']").click()
+
+
+def test_the_keypad_s_backspace_takes_back_one_character(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    """A visitor who taps a wrong key takes back that one, by touch or from the keyboard,
+    instead of clearing all eight and starting over."""
+    code = book(live_server, "3573011205900001")
+    kiosk.locator("#booking-open").click()
+    backspace = kiosk.get_by_role("button", name="Hapus satu karakter")
+    expect(backspace).to_be_visible()
+    expect(backspace).to_be_disabled()  # nothing typed yet
+    wrong = "Z" if code[3] != "Z" else "Y"
+    type_code(kiosk, code[:3] + wrong)
+    expect(kiosk.locator("#checkin-code")).to_have_text(code[:3] + wrong)
+    backspace.tap()
+    expect(kiosk.locator("#checkin-code")).to_have_text(code[:3])
+    type_code(kiosk, code[3:7] + wrong)
+    expect(kiosk.locator("#checkin-code")).to_have_text(f"{code[:4]}-{code[4:7]}{wrong}")
+    expect(kiosk.locator("#checkin-submit")).to_be_enabled()
+    backspace.focus()
+    kiosk.keyboard.press("Enter")
+    expect(kiosk.locator("#checkin-code")).to_have_text(f"{code[:4]}-{code[4:7]}")
+    expect(kiosk.locator("#checkin-submit")).to_be_disabled()  # seven characters
+    type_code(kiosk, code[7])
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    expect(backspace).to_be_disabled()  # the code was cleared for the next visitor
