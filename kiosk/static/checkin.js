@@ -12,6 +12,11 @@
   // A reply this late is taken as lost (the walk-in's issue waits as long): a request that
   // hung kept the check-in busy, every later scan and tap ignored, until the kiosk reloaded.
   const CHECK_IN_TIMEOUT_MS = 30000;
+  // No answer from the server itself (the network, a proxy's error page, an empty body):
+  // said in words, never the browser's own message ("Failed to fetch", "Unexpected token").
+  const UNREACHABLE = "Gagal terhubung ke server. Silakan coba lagi atau hubungi petugas. / "
+    + "Cannot reach the server. Please try again or ask an officer.";
+  const readJson = window.antrianKiosk.readJson;
   let typed = "";
   let busy = false;
 
@@ -117,10 +122,14 @@
           priority: (window.antrianKiosk && window.antrianKiosk.state.priority) || null,
         }),
       });
+      const body = await readJson(response);
+      if (!body) { // not the server's answer: the code is kept for one more tap
+        failed(UNREACHABLE);
+        return;
+      }
       answered = true;
-      const body = await response.json();
       if (!response.ok) {
-        failed((body.error && body.error.message) || response.statusText);
+        failed((body.error && body.error.message) || UNREACHABLE);
         return;
       }
       $("checkin-number").textContent = body.number;
@@ -137,7 +146,7 @@
         + waitText(body);
       $("checkin-result").hidden = false;
     } catch (err) {
-      failed("Gagal terhubung / Cannot reach the server: " + err.message);
+      failed(UNREACHABLE);
     } finally {
       clearTimeout(timer);
       busy = false;

@@ -38,6 +38,20 @@
     return row ? t("minutes_approx", { n: minutes }) : t("minutes", { n: minutes });
   }
 
+  /* An answer's JSON body, or null when it has none: a proxy's HTML error page, a 502 with
+     an empty body. The parser's own message ("Unexpected token '<'") tells a visitor nothing,
+     so every fetch on the kiosk reads its answer here and says in words what happened. */
+  async function readJson(response) {
+    try {
+      const body = await response.json();
+      return body && typeof body === "object" ? body : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
   // The other scripts add their entry points here; kiosk.js adds `live` once connected.
-  window.antrianKiosk = { config: config, i18n: i18n, state: state, people: people, eta: eta };
+  window.antrianKiosk = {
+    config: config, i18n: i18n, state: state, people: people, eta: eta, readJson: readJson,
+  };
 })();

@@ -44,9 +44,7 @@
         credentials: "same-origin",
         signal: controller.signal,
       });
-      let body = null;
-      try { body = await response.json(); } catch (err) { body = null; }
-      return { status: response.status, body: body };
+      return { status: response.status, body: await kiosk.readJson(response) };
     } finally {
       clearTimeout(timer);
     }

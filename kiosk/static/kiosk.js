@@ -88,8 +88,8 @@
     const seen = state.eventsSeen;
     try {
       const response = await fetch("/api/v1/services", { credentials: "same-origin" });
-      if (!response.ok) { return; }
-      const body = await response.json();
+      const body = response.ok ? await kiosk.readJson(response) : null;
+      if (!body) { return; } // a proxy's page: the next event or reconnect reads again
       // An event that arrived meanwhile may be newer than this answer: ask again instead.
       if (state.eventsSeen !== seen) { scheduleRefresh(200); return; }
       replaceServices(body.services);

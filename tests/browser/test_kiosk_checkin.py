@@ -1,5 +1,6 @@
 """The kiosk's booking check-in in Debian's Chromium, beyond the happy path of
-test_booking.py: the keypad's backspace."""
+test_booking.py: the keypad's backspace and answers that are not JSON (a proxy's error page, a
+dropped connection)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from tests.browser.test_kiosk import open_kiosk
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
+
+PROXY_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+UNREACHABLE = "Gagal terhubung ke server"
 
 
 @pytest.fixture
@@ -62,3 +66,49 @@ def test_the_keypad_s_backspace_takes_back_one_character(
     kiosk.locator("#checkin-submit").click()
     expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
     expect(backspace).to_be_disabled()  # the code was cleared for the next visitor
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 502, "content_type": "text/html", "body": PROXY_PAGE},
+        {"status": 200, "content_type": "text/html", "body": PROXY_PAGE},
+        {"status": 503, "content_type": "application/json", "body": ""},
+    ],
+    ids=["proxy-502", "html-200", "empty-503"],
+)
+def test_a_check_in_answered_with_no_json_says_so_in_both_languages(
+    kiosk: Page, live_server: LiveServer, answer: dict
+) -> None:
+    """A proxy's error page is no reason to show a JavaScript parser message: the visitor is
+    told the server was not reached, keeps the typed code, and one more tap checks in."""
+    code = book(live_server, "3573011205900001")
+    route = f"{live_server.base_url}/api/v1/bookings/{code}/check-in"
+    kiosk.route(route, lambda r: r.fulfill(**answer))
+    kiosk.locator("#booking-open").click()
+    type_code(kiosk, code)
+    kiosk.locator("#checkin-submit").click()
+    error = kiosk.locator("#checkin-error")
+    expect(error).to_contain_text(UNREACHABLE)
+    expect(error).to_contain_text("Cannot reach the server")
+    expect(error).to_contain_text("ask an officer")
+    assert "token" not in error.inner_text().lower()
+    assert "JSON" not in error.inner_text()
+    expect(kiosk.locator("#checkin-code")).to_have_text(f"{code[:4]}-{code[4:]}")
+    kiosk.unroute(route)
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    expect(error).to_be_hidden()
+
+
+def test_a_check_in_whose_connection_drops_says_so_without_a_browser_message(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    code = book(live_server, "3573011205900001")
+    route = f"{live_server.base_url}/api/v1/bookings/{code}/check-in"
+    kiosk.route(route, lambda r: r.abort("connectionreset"))
+    kiosk.locator("#booking-open").click()
+    type_code(kiosk, code)
+    kiosk.locator("#checkin-submit").click()
+    expect(kiosk.locator("#checkin-error")).to_contain_text(UNREACHABLE)
+    assert "Failed to fetch" not in kiosk.locator("#checkin-error").inner_text()
