@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.context import DEFAULT_LANGUAGE, Actor, MallContext
-from core.usecases import booking, check_in
+from core.usecases import booking, check_in, scanning
 from core.views import bookings as views
 
 if TYPE_CHECKING:
@@ -55,6 +55,10 @@ class BookingDesk:
         self, code: object, actor: Actor, priority: object = None
     ) -> tuple[dict[str, Any], bool]:
         return check_in.check_in(self.ctx, code, actor, priority)
+
+    def scanned_code(self, scanned: object, actor: Actor) -> str:
+        """The booking code in what a check-in scanner read, or why it holds none."""
+        return scanning.booking_code(self.ctx, scanned, actor)
 
     def ics(self, code: object) -> str:
         return views.ics(self.ctx, code)

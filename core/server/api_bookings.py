@@ -3,8 +3,8 @@
 Public routes (no token): the slots of a day, booking, and a booking by its code (view,
 cancel, reschedule, calendar file). The code is the visitor's key, like a ticket's id; the
 writes, and lookups of codes that do not exist, count against a per-client limit
-(`bookings.client_limits`), so codes cannot be guessed by trying. Check-in needs a kiosk's
-or an officer's token.
+(`bookings.client_limits`), so codes cannot be guessed by trying. Check-in, by code or by
+what a scanner read (`/check-ins`), needs a kiosk's or an officer's token.
 """
 
 from __future__ import annotations
@@ -124,8 +124,19 @@ def _checked_in(code: str) -> bool:
 
 @bookings_api.post("/bookings/<code>/check-in")
 def check_in(code: str):  # type: ignore[no-untyped-def]
+    return _check_in(code, validation.json_object(), current_actor())
+
+
+@bookings_api.post("/check-ins")
+def check_in_scanned():  # type: ignore[no-untyped-def]
+    """What the kiosk's scanner read, as it read it: a booking's code checks in; a printed
+    queue ticket's QR code (an address, which no URL path can carry) is told apart."""
     actor = current_actor()
     data = validation.json_object()
+    return _check_in(desk().scanned_code(data.get("scan"), actor), data, actor)
+
+
+def _check_in(code: str, data: dict[str, Any], actor: Actor):  # type: ignore[no-untyped-def]
     language = language_of(data)
     if actor.kind == "kiosk":
         throttle = current_app.extensions.get("antrian.throttle")

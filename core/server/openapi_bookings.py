@@ -186,4 +186,28 @@ def booking_paths(op: Any, path_param: Any, json: Any) -> dict[str, Any]:
                 body_required=False,
             )
         },
+        "/api/v1/check-ins": {
+            "post": op(
+                "Check in what a kiosk's scanner read (`scan`, as read): a booking's code "
+                "answers as /bookings/{code}/check-in; a queue ticket's QR code (its status "
+                "address) is refused with 409 `queue_ticket`, its number and state, and nothing "
+                "changes",
+                {
+                    "201": json("The ticket", ref("NewTicket")),
+                    "200": json("The ticket issued before", ref("NewTicket")),
+                },
+                {
+                    "400": "`unreadable_scan`: neither a booking code nor a ticket's address",
+                    "403": "Only kiosks and officers check bookings in",
+                    "404": "Unknown booking code, or `unknown_ticket`: another mall's ticket",
+                    "409": "`queue_ticket`: a ticket, already in the queue; or as the "
+                    "booking's check-in: too early, too late, cancelled or used",
+                    "429": "This kiosk's ticket rate limit is used up (Retry-After)",
+                },
+                body=body(
+                    {"scan": STRING},
+                    {"language": LANGUAGE, "priority": nullable(PRIORITY)},
+                ),
+            )
+        },
     }
