@@ -100,7 +100,9 @@
       + (query.length ? "?" + query.join("&") : ""));
   }
 
-  async function submit(code) {
+  /* `code` typed or scanned; or `scanned`, a scan that is no booking code, sent as read (an
+     address cannot go into the check-in's path) for the server to say what it is. */
+  async function submit(code, scanned) {
     if (busy) { return; }
     busy = true;
     render();
@@ -111,11 +113,14 @@
     const controller = new AbortController();
     const timer = setTimeout(function () { controller.abort(); }, CHECK_IN_TIMEOUT_MS);
     try {
-      const response = await fetch("/api/v1/bookings/" + encodeURIComponent(code) + "/check-in", {
+      const url = scanned === undefined
+        ? "/api/v1/bookings/" + encodeURIComponent(code) + "/check-in" : "/api/v1/check-ins";
+      const response = await fetch(url, {
         method: "POST",
         signal: controller.signal,
         headers: { "Authorization": "Bearer " + config.token, "Content-Type": "application/json" },
         body: JSON.stringify({
+          scan: scanned,
           language: document.documentElement.lang === "en" ? "en" : "id",
           // In priority mode (the priority button, as for a walk-in): a booking does not
           // say the visitor is elderly, disabled or pregnant, so the kiosk does.
@@ -188,8 +193,17 @@
     if (now - last > SCAN_GAP_MS) { burst = ""; }
     last = now;
     if (event.key === "Enter") {
-      const code = burst.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+      const raw = burst;
+      const code = raw.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
       burst = "";
+      // An address is no booking's QR code (that holds the code alone): most often the QR
+      // code of a printed queue ticket. The server is asked what it is, and says so.
+      if (raw.indexOf("/") >= 0 && raw.length >= LENGTH) {
+        event.preventDefault();
+        open();
+        submit(null, raw);
+        return;
+      }
       if (code.length >= LENGTH) {
         event.preventDefault();
         open();

@@ -1,6 +1,6 @@
 """The kiosk's booking check-in in Debian's Chromium, beyond the happy path of
-test_booking.py: the keypad's backspace and answers that are not JSON (a proxy's error page, a
-dropped connection)."""
+test_booking.py: the keypad's backspace, answers that are not JSON (a proxy's error page, a
+dropped connection) and the QR code of a printed queue ticket held to the scanner."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_booking import book, open_for_bookings
+from tests.browser.test_booking import book, open_for_bookings, scan
 from tests.browser.test_kiosk import open_kiosk
 from tests.support.live import LiveServer
 
@@ -112,3 +112,29 @@ def test_a_check_in_whose_connection_drops_says_so_without_a_browser_message(
     kiosk.locator("#checkin-submit").click()
     expect(kiosk.locator("#checkin-error")).to_contain_text(UNREACHABLE)
     assert "Failed to fetch" not in kiosk.locator("#checkin-error").inner_text()
+
+
+def test_a_printed_ticket_s_qr_at_the_scanner_says_it_is_already_in_the_queue(
+    kiosk: Page, live_server: LiveServer
+) -> None:
+    """The QR code on a walk-in's slip is its status address, not a booking: the visitor is
+    told it is their ticket, already in the queue, and nothing is issued or changed."""
+    other_kiosk = live_server.device_token("kiosk-2", "kiosk", kiosk="K1")
+    issued = live_server.api("POST", "/tickets", other_kiosk, json={"service": "KTP"}).json()
+    assert "#k=" in issued["status_url"]  # the address as printed, survey key and all
+    scan(kiosk, issued["status_url"])
+    error = kiosk.locator("#checkin-error")
+    expect(error).to_contain_text(f"Ini tiket antrean {issued['number']}, bukan kode booking")
+    expect(error).to_contain_text("Anda sudah dalam antrean (menunggu dipanggil)")
+    expect(error).to_contain_text("you are already in the queue")
+    expect(kiosk.locator("#checkin-result")).to_be_hidden()
+    ticket = live_server.api("GET", f"/tickets/{issued['id']}").json()
+    assert ticket["status"] == "waiting"
+    services = live_server.api("GET", "/services").json()["services"]
+    assert next(s for s in services if s["code"] == "KTP")["waiting"] == 1  # no second one
+    # Another mall's slip, then a booking: the kiosk tells each and stays usable.
+    scan(kiosk, "https://antrian.mpp-lain.example.go.id/t/Zz9_Other-Mall01")
+    expect(error).to_contain_text("bukan tiket mal ini")
+    scan(kiosk, book(live_server, "3573011205900001"))
+    expect(kiosk.locator("#checkin-message")).to_contain_text("take your ticket")
+    expect(error).to_be_hidden()
