@@ -81,9 +81,12 @@ class QueueService:
         channel: str = "kiosk",
         *,
         language: str = DEFAULT_LANGUAGE,
+        holder: str | None = None,
     ) -> dict[str, Any]:
         self._day.before_command()
-        return self._issuer.issue_ticket(service_code, priority, actor, channel, language=language)
+        return self._issuer.issue_ticket(
+            service_code, priority, actor, channel, language=language, holder=holder
+        )
 
     def issue_ticket_once(
         self,
@@ -95,6 +98,7 @@ class QueueService:
         channel: str = "kiosk",
         language: str = DEFAULT_LANGUAGE,
         fingerprint: str | None = None,
+        holder: str | None = None,
     ) -> dict[str, Any] | idempotency.Claim:
         self._day.before_command()
         return self._issuer.issue_ticket_once(
@@ -105,7 +109,14 @@ class QueueService:
             channel=channel,
             language=language,
             fingerprint=fingerprint,
+            holder=holder,
         )
+
+    def held_remote_ticket(
+        self, service_code: str, holder: str, language: str = DEFAULT_LANGUAGE
+    ) -> dict[str, Any] | None:
+        """The live number from home a phone already holds for the service today, or None."""
+        return self._issuer.held_before(service_code, holder, language)
 
     def issued_before(
         self, actor: Actor, key: str, fingerprint: str | None

@@ -45,6 +45,8 @@ LABELS: dict[str, dict[str, str]] = {
         "remote_closed": "Nomor dari rumah hanya bisa diambil saat layanan buka.",
         "remote_quota_reached": "Kuota layanan ini hari ini sudah habis.",
         "remote_mine": "Nomor Anda untuk layanan ini: {number}",
+        "remote_already": "Anda sudah memiliki nomor {number} untuk layanan ini; nomor itu "
+        "tetap berlaku.",
         "remote_open_status": "Lihat status",
         "error_network": "Server tidak dapat dihubungi; belum ada nomor yang diambil. Silakan "
         "coba lagi.",
@@ -87,6 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
         "remote_closed": "Numbers from home can only be taken while the service is open.",
         "remote_quota_reached": "This service's quota for today is used up.",
         "remote_mine": "Your number for this service: {number}",
+        "remote_already": "You already have number {number} for this service; it still stands.",
         "remote_open_status": "Open its status",
         "error_network": "The server cannot be reached; no number was taken. Please try again.",
         "error_other": "No number was taken. Please try again.",

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from core.handlers import QueueService
+from core.server import phone
 from core.tickets import NotFound
 from public.labels import DEFAULT_LANGUAGE, LABELS, LANGUAGES
 
@@ -90,4 +91,5 @@ def service(code: str) -> Response:
         return _page("public/not_found.html", status=404)
     language = _language()
     config = {"service": entry["code"], "language": language, "labels": LABELS[language]}
-    return _page("public/service.html", service=entry, page_config=config)
+    # The phone's cookie: its tabs are one phone when they take a number from home.
+    return phone.ensure_cookie(_page("public/service.html", service=entry, page_config=config))

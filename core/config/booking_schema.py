@@ -26,6 +26,15 @@ _LIMIT = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|yea
 Minutes = Annotated[int, Field(strict=True, ge=0, le=1440)]
 
 
+def check_limits(value: str) -> str:
+    """Rate limits in the notation of the `limits` library, checked here by their shape (the
+    domain does not import it); the server parses them."""
+    if not all(_LIMIT.fullmatch(part.strip()) for part in value.split(";")):
+        example = "'10 per minute; 60 per hour'"
+        raise ValueError(f"must read like {example}, got {value!r}")
+    return value
+
+
 class ArrivalWindowEntry(_Section):
     before_min: Minutes = 30
     after_min: Minutes = 15
@@ -99,9 +108,4 @@ class BookingsSection(_Section):
     @field_validator("client_limits")
     @classmethod
     def _limits(cls, value: str) -> str:
-        # The notation of the `limits` library, checked here by its shape (the domain does
-        # not import it); the server parses it.
-        if not all(_LIMIT.fullmatch(part.strip()) for part in value.split(";")):
-            example = "'10 per minute; 60 per hour'"
-            raise ValueError(f"must read like {example}, got {value!r}")
-        return value
+        return check_limits(value)

@@ -54,6 +54,7 @@ from core.config.fields import (
     check_url,
     list_of,
 )
+from core.config.remote_schema import RemoteNumbersSection, RemoteSection
 from core.config.sections import Week, _Section
 from core.config.values import (
     DEFAULT_ALERT_AHEAD,
@@ -61,7 +62,6 @@ from core.config.values import (
     DEFAULT_DATABASE_CONNECTIONS,
     DEFAULT_PRIORITY_RATIO,
     DEFAULT_PUBLIC_BASE_URL,
-    DEFAULT_REMOTE_SHARE,
     DEFAULT_SERVE_AFTER_CLOSING_MINUTES,
     DEFAULT_SERVICE_MINUTES,
     DEFAULT_TARGET_WAIT_MINUTES,
@@ -73,13 +73,14 @@ from core.config.values import (
     Mall,
     Management,
     Remote,
+    RemoteNumbers,
     Requirement,
     Service,
     Settings,
     StatusPage,
     Zone,
 )
-from core.config.visitors import AlertAhead, Fee, RequirementList, Share, Switch
+from core.config.visitors import AlertAhead, Fee, RequirementList
 
 
 class MallSection(_Section):
@@ -158,27 +159,6 @@ class RequirementEntry(_Section):
 
     def to_value(self) -> Requirement:
         return Requirement(text=self.id, text_en=self.en or self.id)
-
-
-class RemoteSection(_Section):
-    """``{enabled: true, share: 0.3}``: numbers from home, within a share of the quota."""
-
-    expected: ClassVar[str] = "a mapping like {enabled: true, share: 0.3}"
-
-    enabled: Switch = False
-    share: Share = DEFAULT_REMOTE_SHARE
-
-    @model_validator(mode="after")
-    def _some_share(self) -> RemoteSection:
-        if self.enabled and self.share == 0:
-            raise KeyProblem(
-                "0 leaves no number for remote visitors; write a share above 0 or enabled: false",
-                "share",
-            )
-        return self
-
-    def to_value(self) -> Remote:
-        return Remote(enabled=self.enabled, share=self.share)
 
 
 class StatusPageSection(_Section):
@@ -304,6 +284,7 @@ class ConfigFile(_Section):
     # After `services`: a dated closure may name services.
     calendar: CalendarSection | None = None
     bookings: BookingsSection | None = None
+    remote_numbers: RemoteNumbersSection | None = None
 
     @field_validator("calendar")
     @classmethod
@@ -445,4 +426,7 @@ class ConfigFile(_Section):
                 )
             ),
             management=Management() if self.management is None else self.management.to_value(),
+            remote_numbers=(
+                RemoteNumbers() if self.remote_numbers is None else self.remote_numbers.to_value()
+            ),
         )

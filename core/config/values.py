@@ -28,6 +28,10 @@ DEFAULT_ALERT_AHEAD = 3
 DEFAULT_AMBER_PERCENT = 75
 DEFAULT_BREAK_LIMIT_MINUTES = 30
 DEFAULT_SERVE_AFTER_CLOSING_MINUTES = 60
+# Numbers from home: one phone behind a carrier's CGNAT shares its address with hundreds.
+DEFAULT_REMOTE_PHONE_LIMITS = "3 per hour; 6 per day"
+DEFAULT_REMOTE_ADDRESS_LIMITS = "60 per hour"
+DEFAULT_TRAVEL_MARGIN_MINUTES = 30
 
 ENV_CONFIG = "ANTRIAN_CONFIG"
 ENV_DATABASE_URL = "ANTRIAN_DATABASE_URL"
@@ -110,6 +114,18 @@ class Remote:
         if daily_quota is None:
             return None
         return int(self.share * daily_quota + 1e-9)
+
+
+@dataclass(frozen=True)
+class RemoteNumbers:
+    """Mall-wide rules of numbers from home: requests per phone (the main limit) and per
+    client address (a loose backstop: a carrier's CGNAT puts many phones behind one), in the
+    `limits` notation; and how long a visitor may need to travel to the mall (a number taken
+    with less time than that before the service closes comes with a warning)."""
+
+    phone_limits: str = DEFAULT_REMOTE_PHONE_LIMITS
+    address_limits: str = DEFAULT_REMOTE_ADDRESS_LIMITS
+    travel_margin_minutes: int = DEFAULT_TRAVEL_MARGIN_MINUTES
 
 
 @dataclass(frozen=True)
@@ -230,6 +246,7 @@ class Settings:
     calendar: Any = None  # core.config.booking.Calendar (None: no closures, no breaks)
     bookings: Any = None  # core.config.booking.BookingSettings (None: the defaults)
     management: Management = field(default_factory=Management)
+    remote_numbers: RemoteNumbers = field(default_factory=RemoteNumbers)
 
     _index: dict[str, dict[Any, Any]] = field(init=False, repr=False, compare=False)
 

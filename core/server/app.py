@@ -88,7 +88,7 @@ def create_app(
     security.install(app, policy)
     Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)
     deployment = deployment_id(settings.deployment_id, uow)
-    remote_tickets.install(app)
+    remote_tickets.install(app, settings.remote_numbers)
 
     socketio = SocketIO(
         app,

@@ -1,11 +1,18 @@
 """`POST /api/v1/tickets` with `"channel": "online"`: a number from home, without a token.
 
-Public, so bounded twice: per client address by `REMOTE_TICKET_LIMITS` (the `limits` engine
-of :mod:`core.server.throttle`, in Redis when the deployment has one; override with
-`ANTRIAN_REMOTE_TICKET_LIMITS`), and per service by its remote share of the daily quota
-(:mod:`core.usecases.remote`). Every request that reaches issuing counts against the client's
-limit, a refused one or a retry too: the count is taken atomically before issuing, so a
-burst of parallel requests cannot slip past it.
+Public, so bounded three times, by the `limits` engine of :mod:`core.server.throttle` (in
+Redis when the deployment has one) and by the service's remote share of the daily quota
+(:mod:`core.usecases.remote`):
+- per phone (its cookie, :mod:`core.server.phone`): `remote_numbers.phone_limits` in
+  config.yaml, the limit a visitor meets;
+- per client address: `remote_numbers.address_limits`, a loose backstop (override with
+  `ANTRIAN_REMOTE_TICKET_LIMITS`). Indonesian carriers put hundreds of phones behind one
+  address (CGNAT), so a tight limit there refused visitors who never asked before; it bounds
+  a script that drops or invents cookies.
+Every request that reaches issuing counts, a refused one or a retry too: the count is taken
+atomically before issuing, so a burst of parallel requests cannot slip past it. A phone that
+already holds a live number of the service gets it back (200, `already_held`, `notice`)
+before anything is counted.
 
 Cross-site: a browser sends `Origin` with every cross-origin POST, and
 :mod:`core.server.security` refuses origins that are not the mall's own, so a hostile page
@@ -30,44 +37,59 @@ from limits import RateLimitItem, parse_many
 
 from core import idempotency
 from core.accounts import RateLimited
+from core.config import RemoteNumbers
 from core.context import Actor
+from core.server import phone
 from core.server.keys import first_answer, public_idempotency_key, request_fingerprint
 from core.server.throttle import Throttle, client_address, period_en, period_id
 from core.tickets import InvalidRequest
-from core.usecases.remote import CHANNEL
+from core.usecases.remote import CHANNEL, holder_of
 
 log = logging.getLogger(__name__)
 
-REMOTE_TICKET_LIMITS = "3 per hour"
 LIMITS_KEY = "ANTRIAN_REMOTE_TICKET_LIMITS"
 ONLINE = Actor(CHANNEL, CHANNEL)
 
 
-def install(app: Flask, environ: Mapping[str, str] | None = None) -> None:
-    """Read the limits once at start-up: a mistake stops the server, not a visitor."""
-    environ = os.environ if environ is None else environ
-    raw = app.config.get(LIMITS_KEY, environ.get(LIMITS_KEY, REMOTE_TICKET_LIMITS))
+def _parsed(raw: str, where: str) -> list[RateLimitItem]:
     try:
-        app.extensions["antrian.remote_limits"] = parse_many(str(raw))
+        return parse_many(raw)
     except ValueError as exc:
         raise ValueError(
-            f"{LIMITS_KEY}: {raw!r} is not a limit like '3 per hour; 10 per day' ({exc})"
+            f"{where}: {raw!r} is not a limit like '3 per hour; 10 per day' ({exc})"
         ) from None
+
+
+def install(app: Flask, rules: RemoteNumbers, environ: Mapping[str, str] | None = None) -> None:
+    """Read the limits once at start-up: a mistake stops the server, not a visitor."""
+    environ = os.environ if environ is None else environ
+    app.extensions["antrian.remote_phone_limits"] = _parsed(
+        rules.phone_limits, "remote_numbers.phone_limits"
+    )
+    if LIMITS_KEY in app.config or LIMITS_KEY in environ:
+        raw, where = str(app.config.get(LIMITS_KEY, environ.get(LIMITS_KEY))), LIMITS_KEY
+    else:
+        raw, where = rules.address_limits, "remote_numbers.address_limits"
+    app.extensions["antrian.remote_limits"] = _parsed(raw, where)
 
 
 def wants_remote(data: Any) -> bool:
     return isinstance(data, dict) and data.get("channel") == CHANNEL
 
 
-def _count_request() -> None:
-    """Count this request for its client, or refuse it (429) when a limit is used up."""
+def _count_request(holder: str | None) -> None:
+    """Count this request for its phone and its address, or refuse it (429) when a limit is
+    used up (the phone's first: it is the one a visitor can act on)."""
     throttle: Throttle | None = current_app.extensions.get("antrian.throttle")
-    items: list[RateLimitItem] = current_app.extensions.get("antrian.remote_limits", [])
     if throttle is None:
         return
-    client = client_address()
-    for item in items:
-        keys = (throttle.prefix, "remote-ticket", client)
+    pairs: list[tuple[RateLimitItem, tuple[str, ...], bool]] = []
+    if holder is not None:
+        for item in current_app.extensions.get("antrian.remote_phone_limits", []):
+            pairs.append((item, (throttle.prefix, "remote-phone", holder), True))
+    for item in current_app.extensions.get("antrian.remote_limits", []):
+        pairs.append((item, (throttle.prefix, "remote-ticket", client_address()), False))
+    for item, keys, per_phone in pairs:
         try:
             allowed = throttle.limiter.hit(item, *keys)
             if allowed:
@@ -78,13 +100,24 @@ def _count_request() -> None:
             return
         wait = max(1, math.ceil(stats.reset_time - time.time()))
         minutes = max(1, math.ceil(wait / 60))
+        whom_id, whom_en = ("ponsel", "phone") if per_phone else ("alamat", "address")
         raise RateLimited(
-            f"Terlalu banyak permintaan nomor dari rumah dari alamat ini (paling banyak "
+            f"Terlalu banyak permintaan nomor dari rumah dari {whom_id} ini (paling banyak "
             f"{item.amount} per {period_id(item)}); coba lagi dalam {minutes} menit. / Too many "
-            f"requests for numbers from home from this address (at most {item.amount} per "
+            f"requests for numbers from home from this {whom_en} (at most {item.amount} per "
             f"{period_en(item)}); try again in {wait} s.",
             wait,
         )
+
+
+def _held_answer(view: dict[str, Any]) -> tuple[Response, int]:
+    """The number the phone already holds, said so in both languages (200: nothing new)."""
+    number = view["number"]
+    notice = (
+        f"Anda sudah memiliki nomor {number} untuk layanan ini; nomor itu tetap berlaku. / You "
+        f"already have number {number} for this service; it still stands."
+    )
+    return jsonify({**view, "notice": notice}), 200
 
 
 def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
@@ -109,20 +142,33 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
         if first is not None:
             body, status = first_answer(first)
             return jsonify(body), status
-    _count_request()
+    token = phone.phone()
+    holder = None if token is None else holder_of(token)
+    if holder is not None:
+        # Another tab of the phone took it already: that number, counted against nothing.
+        held = queue.held_remote_ticket(service, holder, language)
+        if held is not None:
+            return _held_answer(held)
+    _count_request(holder)
     if key is None:
-        view = queue.issue_ticket(service, None, ONLINE, channel=CHANNEL, language=language)
-        return jsonify(view), 201
-    outcome = queue.issue_ticket_once(
-        service,
-        None,
-        ONLINE,
-        key,
-        channel=CHANNEL,
-        language=language,
-        fingerprint=request_fingerprint(),
-    )
-    if isinstance(outcome, idempotency.Claim):
-        body, status = first_answer(outcome)
-        return jsonify(body), status
-    return jsonify(outcome), 201
+        view = queue.issue_ticket(
+            service, None, ONLINE, channel=CHANNEL, language=language, holder=holder
+        )
+    else:
+        outcome = queue.issue_ticket_once(
+            service,
+            None,
+            ONLINE,
+            key,
+            channel=CHANNEL,
+            language=language,
+            fingerprint=request_fingerprint(),
+            holder=holder,
+        )
+        if isinstance(outcome, idempotency.Claim):
+            body, status = first_answer(outcome)
+            return jsonify(body), status
+        view = outcome
+    if view.get("already_held"):  # the other tab's request won the race
+        return _held_answer(view)
+    return jsonify(view), 201

@@ -72,6 +72,9 @@ class IssueRequest:
     key: str | None = None
     fingerprint: str | None = None  # the request the key came with (see core/idempotency.py)
     language: str = DEFAULT_LANGUAGE
+    # A number from home: the phone that asks (core.usecases.remote.holder_of), or None.
+    holder: str | None = None
+    held: str | None = None  # the live ticket the phone already holds: no new one
     view: dict[str, Any] | None = None
     issued: tuple[Ticket, int] | None = None  # the ticket written, and its event's version
     replay: idempotency.Claim | None = None  # the key was used before: no ticket now
@@ -120,9 +123,12 @@ class TicketIssuer:
         channel: str = "kiosk",
         *,
         language: str = DEFAULT_LANGUAGE,
+        holder: str | None = None,
     ) -> dict[str, Any]:
+        """The new ticket's view; for a phone (`holder`) that already holds a live number of
+        the service, that number's view with `already_held` set, and no new ticket."""
         service, level = self._validated(service_code, priority, actor, language)
-        request = IssueRequest(service, level, actor, channel, language=language)
+        request = IssueRequest(service, level, actor, channel, language=language, holder=holder)
         view = self._issue(request)
         assert isinstance(view, dict)  # without a key there is nothing to replay
         return self._estimated(view, request.issued)
@@ -137,6 +143,7 @@ class TicketIssuer:
         channel: str = "kiosk",
         language: str = DEFAULT_LANGUAGE,
         fingerprint: str | None = None,
+        holder: str | None = None,
     ) -> dict[str, Any] | idempotency.Claim:
         """Issue a ticket for a request with an Idempotency-Key, claimed and answered in the
         ticket's own transaction: the new ticket's view, or (the key was used before) what
@@ -144,7 +151,14 @@ class TicketIssuer:
         the stored answer: a crash there must not hide the ticket from the retry."""
         service, level = self._validated(service_code, priority, actor, language)
         request = IssueRequest(
-            service, level, actor, channel, key=key, fingerprint=fingerprint, language=language
+            service,
+            level,
+            actor,
+            channel,
+            key=key,
+            fingerprint=fingerprint,
+            language=language,
+            holder=holder,
         )
         outcome = self._issue(request)
         if isinstance(outcome, dict):
@@ -163,6 +177,16 @@ class TicketIssuer:
         if first is not None and isinstance(first.body, dict) and "id" in first.body:
             return dataclasses.replace(first, body=self._estimated(first.body))
         return first
+
+    def held_before(self, service_code: str, holder: str, language: str) -> dict[str, Any] | None:
+        """The live number a phone already holds for the service today, as `issue_ticket`
+        would answer it, or None (a read: the issue that follows checks again under the
+        service's lock, so a race is settled there)."""
+        if service_code not in {s.code for s in self.ctx.settings.services}:
+            return None  # issuing answers the unknown service
+        with self.ctx.uow.reading() as conn:
+            held = remote.held_ticket(conn, self.ctx.mall, service_code, self.ctx.today(), holder)
+        return None if held is None else self._held_view(held, language)
 
     def _estimated(
         self, view: dict[str, Any], issued: tuple[Ticket, int] | None = None
@@ -191,8 +215,22 @@ class TicketIssuer:
             raise request.error
         if request.replay is not None:
             return request.replay
+        if request.held is not None:
+            return self._held_view(request.held, request.language)
         assert request.view is not None
         return request.view
+
+    def _held_view(self, ticket_id: str, language: str) -> dict[str, Any]:
+        """The number a phone already holds, as the status page shows it, with the survey
+        key its status address carries for the phone."""
+        with self.ctx.uow.reading() as conn:
+            ticket = repository.load_ticket(conn, self.ctx.mall, ticket_id)
+            view = public_view(self.ctx, conn, ticket, with_position=True)
+        return {
+            **view,
+            "status_url": self.ctx.visitor_url(ticket_id, language),
+            "already_held": True,
+        }
 
     def _issue_together(self, request: IssueRequest) -> None:
         """Group commit: join the queue; the first to get the leader lock issues everyone
@@ -239,6 +277,7 @@ class TicketIssuer:
                             continue
                     # A remote ticket's refusals (its share) are not a kiosk visitor's.
                     kind = (code, request.channel == remote.CHANNEL)
+                    held: str | None = None
                     try:
                         if kind in refused:  # the same refusal, as its own exception
                             raise type(refused[kind])(refused[kind].message)
@@ -247,16 +286,36 @@ class TicketIssuer:
                             for r, t in issued
                             if r.channel == request.channel == remote.CHANNEL and t.service == code
                         )
-                        ticket = self._new_ticket(conn, request, closed, quotas, now, day, pending)
+                        held = next(
+                            (
+                                t.id
+                                for r, t in issued
+                                if request.holder
+                                and r.holder == request.holder
+                                and t.service == code
+                            ),
+                            None,
+                        )
+                        if held is None:
+                            ticket = self._new_ticket(
+                                conn, request, closed, quotas, now, day, pending
+                            )
+                    except remote.AlreadyHeld as already:
+                        held = already.ticket_id
                     except (ServiceClosed, QuotaReached) as refusal:
                         refused.setdefault(kind, refusal)
                         request.error = refusal
                         if request.key is not None:  # the client may fix it and resend the key
                             idempotency.forget_in(conn, request.key, request.actor.name)
                         continue
+                    if held is not None:  # the phone's number, issued before or in this batch
+                        request.held = held
+                        if request.key is not None:  # its answer is that ticket as it is then
+                            idempotency.forget_in(conn, request.key, request.actor.name)
+                        continue
                     issued.append((request, ticket))
                 repository.insert_tickets(
-                    conn, ctx.mall, [(t, r.channel, r.actor.name) for r, t in issued]
+                    conn, ctx.mall, [(t, r.channel, r.holder or r.actor.name) for r, t in issued]
                 )
                 for request, ticket in issued:
                     change.record_ticket(ticket, "issue", request.actor)
@@ -297,6 +356,12 @@ class TicketIssuer:
         if not state.open:
             raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
         number = numbering.claim_next_number(conn, ctx.mall, service.code, day)
+        if online and request.holder is not None:
+            # After the claim: its row lock orders this phone's requests (see remote.py).
+            held = remote.held_ticket(conn, ctx.mall, service.code, day, request.holder)
+            if held is not None:
+                numbering.release_last_number(conn, ctx.mall, service.code, day)
+                raise remote.AlreadyHeld(held)
         quota = quotas.get(service.code, service.daily_quota)
         if (
             quota is not None

@@ -8,6 +8,13 @@ no-show like any other. What is its own:
 - remote tickets of a service may use at most ``floor(share x daily_quota)`` of the day's
   numbers (``OnlineShareUsed``), so visitors in the hall always find numbers left.
 
+A phone holds one live number of a service a day: two tabs, or a double tap sent from two
+tabs, get the number the phone already holds back (`held_ticket`), not a second one. The
+phone is known by a first-party cookie its service page set (core/server/phone.py); what is
+stored with the ticket (`issued_by`) is a hash of it, `holder_of`, never the cookie itself,
+so a copy of the database cannot speak for a phone. Without the cookie (a script, a browser
+that refuses cookies) there is no holder and only the limits per address apply.
+
 The share is counted after the ticket's number is claimed: on PostgreSQL that claim locks the
 service's number row, so issuers of one service count one after another and never both see
 the last remote number free; on SQLite one transaction writes at a time and the batch's own
@@ -16,6 +23,7 @@ earlier remote tickets are added (``pending``).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -23,12 +31,14 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from core.config import Service
 from core.store import tickets
-from core.tickets import QuotaReached, ServiceClosed
+from core.tickets import QuotaReached, ServiceClosed, TicketStatus
 
 if TYPE_CHECKING:
     from core.context import MallContext
 
 CHANNEL = "online"
+# What a phone may hold only once per service and day: a number still to be served.
+LIVE_STATUSES = (TicketStatus.WAITING.value, TicketStatus.CALLED.value, TicketStatus.ON_HOLD.value)
 
 _ONLINE_ISSUED = select(func.count()).where(
     tickets.c.mall == bindparam("mall"),
@@ -36,6 +46,44 @@ _ONLINE_ISSUED = select(func.count()).where(
     tickets.c.origin_service == bindparam("service"),
     tickets.c.channel == CHANNEL,
 )
+
+_HELD = (
+    select(tickets.c.id)
+    .where(
+        tickets.c.mall == bindparam("mall"),
+        tickets.c.day == bindparam("day"),
+        tickets.c.service == bindparam("service"),
+        tickets.c.status.in_(LIVE_STATUSES),
+        tickets.c.channel == CHANNEL,
+        tickets.c.issued_by == bindparam("holder"),
+    )
+    .order_by(tickets.c.seq)
+    .limit(1)
+)
+
+
+def holder_of(phone: str) -> str:
+    """What a phone's tickets record as their issuer: `online:` and a hash of its cookie
+    (it fits `issued_by`, 64 characters)."""
+    return f"{CHANNEL}:{hashlib.sha256(phone.encode()).hexdigest()[:40]}"
+
+
+def held_ticket(conn: Connection, mall: str, service: str, day: date, holder: str) -> str | None:
+    """The id of the live number `holder` already holds for `service` on `day`, or None.
+
+    Asked after the service's number is claimed: on PostgreSQL that claim's row lock makes a
+    second request of the same phone wait for the first one's commit, and then see its ticket.
+    """
+    params = {"mall": mall, "day": day.isoformat(), "service": service, "holder": holder}
+    return conn.execute(_HELD, params).scalar_one_or_none()
+
+
+class AlreadyHeld(Exception):
+    """Not a refusal: the phone already holds `ticket_id`, a live number of the service."""
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
 
 
 class RemoteNotOffered(ServiceClosed):

@@ -3,7 +3,8 @@
  *
  * POST /api/v1/tickets {"service", "channel": "online", "language"} with an Idempotency-Key
  * kept in sessionStorage until an answer arrives: a double tap or a retry after a network
- * drop gets the same ticket, never a second one. On success the phone remembers the number
+ * drop gets the same ticket, never a second one; another tab of the phone (its cookie) is told
+ * the number the phone already holds (200, `already_held`). On success the phone remembers the number
  * (so this page can offer it again) and opens the ticket's status page with its survey key.
  */
 (function () {
@@ -94,6 +95,17 @@
       store(sessionStorage, KEY_STORE, null);
       remember(body);
       window.location.assign(statusPath(body.id) + keyFragment(body));
+      return;
+    }
+    if (response.status === 200 && body && body.already_held) {
+      /* Another tab of this phone took it: say so, and offer that number's page. */
+      store(sessionStorage, KEY_STORE, null);
+      remember(body);
+      $("taking").hidden = true;
+      $("take").disabled = false;
+      $("mine-text").textContent = t.remote_already.replace("{number}", body.number);
+      $("mine-link").href = statusPath(body.id) + keyFragment(body);
+      $("mine").hidden = false;
       return;
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 409) {
