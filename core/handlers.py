@@ -9,7 +9,7 @@ holds SQL or business rules of their own. `QueueService` holds none either: comm
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from core.config import Settings
 from core.context import DEFAULT_LANGUAGE, Actor, MallContext, utc_now
 from core.store import UnitOfWork
 from core.tickets import Ticket
-from core.usecases import calling, counters, printing, services, setup, ticket_actions
+from core.usecases import calling, counters, printing, remote, services, setup, ticket_actions
 from core.usecases.closing import DayCloser
 from core.usecases.issuing import TicketIssuer
 from core.usecases.unit import counter_for
@@ -117,6 +117,13 @@ class QueueService:
     ) -> dict[str, Any] | None:
         """The live number from home a phone already holds for the service today, or None."""
         return self._issuer.held_before(service_code, holder, language)
+
+    def remote_warning(
+        self, service_code: str, eta: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        """What a visitor at home is warned of before (or with) a number from home; raises
+        `RemoteTooLate` before issuing when no time is left (core/usecases/remote.py)."""
+        return remote.warning_now(self.ctx, service_code, eta)
 
     def issued_before(
         self, actor: Actor, key: str, fingerprint: str | None

@@ -12,7 +12,9 @@ Redis when the deployment has one) and by the service's remote share of the dail
 Every request that reaches issuing counts, a refused one or a retry too: the count is taken
 atomically before issuing, so a burst of parallel requests cannot slip past it. A phone that
 already holds a live number of the service gets it back (200, `already_held`, `notice`)
-before anything is counted.
+before anything is counted. A new number's answer carries `warning` (or null) when the
+service closes within the travel margin or the estimate reaches past its closing, and no
+number is issued when the estimate leaves no time at all (409 `remote_too_late`).
 
 Cross-site: a browser sends `Origin` with every cross-origin POST, and
 :mod:`core.server.security` refuses origins that are not the mall's own, so a hostile page
@@ -149,6 +151,8 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
         held = queue.held_remote_ticket(service, holder, language)
         if held is not None:
             return _held_answer(held)
+    # No time left today refuses here (409 remote_too_late), before the request counts.
+    queue.remote_warning(service)
     _count_request(holder)
     if key is None:
         view = queue.issue_ticket(
@@ -171,4 +175,5 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
         view = outcome
     if view.get("already_held"):  # the other tab's request won the race
         return _held_answer(view)
-    return jsonify(view), 201
+    # The warning from the ticket's own estimate: the page may have shown one from earlier.
+    return jsonify({**view, "warning": queue.remote_warning(service, view)}), 201

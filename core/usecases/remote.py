@@ -5,6 +5,8 @@ A remote ticket is an ordinary ticket with channel ``online``: issued by
 no-show like any other. What is its own:
 
 - only services whose ``remote.enabled`` is set offer it (``RemoteNotOffered``);
+- a visitor still at home is warned when the service closes soon or the estimate reaches past
+  its closing, and refused when the estimate leaves no time at all (`travel_warning`);
 - remote tickets of a service may use at most ``floor(share x daily_quota)`` of the day's
   numbers (``OnlineShareUsed``), so visitors in the hall always find numbers left.
 
@@ -24,8 +26,10 @@ earlier remote tickets are added (``pending``).
 from __future__ import annotations
 
 import hashlib
-from datetime import date
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
@@ -133,3 +137,84 @@ def check_share(
             f"diambil di anjungan / today's {cap} numbers from home for {service.name_en} are "
             "taken; numbers are still available at the kiosk in the hall."
         )
+
+
+class RemoteTooLate(ServiceClosed):
+    """No time is left today for a visitor still at home: by the estimate, the queue already
+    fills the service's hours (the kiosk in the hall still issues: that visitor is there)."""
+
+    code = "remote_too_late"
+
+
+def _closes_at(ctx: MallContext, service: Service) -> datetime | None:
+    """When the service stops working today (its hours' end), or None: closed today."""
+    local = ctx.now().astimezone(ctx.settings.mall.tz)
+    hours = ctx.settings.service_hours(service.code, local.weekday())
+    if hours is None:
+        return None
+    if hours.end == time.max:  # "24:00": midnight
+        return datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
+    return datetime.combine(local.date(), hours.end, local.tzinfo)
+
+
+def travel_warning(
+    ctx: MallContext, service: Service, eta: Mapping[str, Any], *, issued: bool = False
+) -> dict[str, Any] | None:
+    """What a visitor still at home must hear before taking a number, from the estimate
+    `eta` (the `eta_*` fields of a new visitor or of the issued ticket): None, or a warning
+    `{code, closes, minutes_left, message}`. Raises `RemoteTooLate` when no time is left.
+
+    - `may_not_be_served`: the estimate's range reaches past the service's closing;
+    - `closes_soon`: the service closes within `remote_numbers.travel_margin_minutes`, so
+      someone who still has to travel may arrive after it closes.
+    `issued`: the ticket exists already (its answer warns, it is not refused any more).
+    """
+    closes = _closes_at(ctx, service)
+    if closes is None:
+        return None
+    left = max(0, math.floor((closes - ctx.now()).total_seconds() / 60))
+    at = f"{closes:%H:%M}" if closes.time() != time(0) else "24:00"
+    past_closing = eta.get("eta_today") is False
+    if past_closing and not issued:
+        raise RemoteTooLate(
+            f"{service.name}: waktu layanan hari ini tidak cukup lagi; menurut perkiraan, "
+            f"antrean yang ada sudah mengisi jam layanan sampai tutup pukul {at}. Silakan "
+            f"datang di hari lain. / No time is left today for {service.name_en}: by the "
+            f"estimate, the queue already fills its hours until it closes at {at}. Please "
+            "come another day."
+        )
+    high = (eta.get("eta_range") or [None, eta.get("eta_minutes")])[1]
+    if past_closing or (high is not None and high > left):
+        code = "may_not_be_served"
+        message = (
+            f"Menurut perkiraan, Anda mungkin belum dilayani sebelum layanan tutup pukul {at}. "
+            f"/ By the estimate, you may not be served before the service closes at {at}."
+        )
+    elif left <= ctx.settings.remote_numbers.travel_margin_minutes:
+        code = "closes_soon"
+        message = (
+            f"Layanan tutup pukul {at} ({left} menit lagi); bila Anda masih harus menempuh "
+            f"perjalanan, Anda mungkin tiba setelah layanan tutup. / The service closes at "
+            f"{at} (in {left} min); if you still have to travel, you may arrive after it closes."
+        )
+    else:
+        return None
+    return {"code": code, "closes": at, "minutes_left": left, "message": message}
+
+
+def warning_now(
+    ctx: MallContext, code: str, eta: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """`travel_warning` for a number from home of service `code`: for a new visitor now
+    (`eta` None: the estimate is read) or for the ticket just issued (its `eta` fields).
+    Nothing for a service unknown or without numbers from home: issuing answers those."""
+    try:
+        service = ctx.settings.service(code)
+    except KeyError:
+        return None
+    if not service.remote.enabled:
+        return None
+    if eta is None:
+        with ctx.uow.reading() as conn:
+            return travel_warning(ctx, service, ctx.estimator.for_new(conn, code).fields())
+    return travel_warning(ctx, service, eta, issued=True)

@@ -75,7 +75,11 @@ def _remote_state(
         return {"available": False, "reason_code": row["closed_reason_code"], "left": left}
     if left == 0:
         return {"available": False, "reason_code": "online_quota_reached", "left": 0}
-    return {"available": True, "reason_code": None, "left": left}
+    try:  # from the estimate for a new visitor: the page warns before the tap
+        warning = remote.travel_warning(ctx, service, row)
+    except remote.RemoteTooLate:
+        return {"available": False, "reason_code": "remote_too_late", "left": left}
+    return {"available": True, "reason_code": None, "left": left, "warning": warning}
 
 
 def service_page(ctx: MallContext, code: str) -> dict[str, Any]:

@@ -58,6 +58,23 @@
     store(localStorage, MINE_STORE, JSON.stringify(all));
   }
 
+  function warningText(warning) {
+    if (warning.code === "may_not_be_served") {
+      return t.remote_may_not_be_served.replace("{time}", warning.closes);
+    }
+    return t.remote_closes_soon.replace("{time}", warning.closes)
+      .replace("{n}", String(warning.minutes_left));
+  }
+
+  /* A number the phone holds, with what the visitor must read, and the link to its page. */
+  function showTaken(ticket, text) {
+    $("taking").hidden = true;
+    $("take").disabled = false;
+    $("mine-text").textContent = text;
+    $("mine-link").href = statusPath(ticket.id) + keyFragment(ticket);
+    $("mine").hidden = false;
+  }
+
   function fail(message) {
     $("taking").hidden = true;
     $("take").disabled = false;
@@ -94,6 +111,11 @@
     if (response.status === 201 && body && body.id) {
       store(sessionStorage, KEY_STORE, null);
       remember(body);
+      if (body.warning && !$("remote-warning")) {
+        /* Closing came near since the page was loaded: say so before leaving the page. */
+        showTaken(body, t.remote_mine.replace("{number}", body.number) + " " + warningText(body.warning));
+        return;
+      }
       window.location.assign(statusPath(body.id) + keyFragment(body));
       return;
     }
@@ -101,11 +123,7 @@
       /* Another tab of this phone took it: say so, and offer that number's page. */
       store(sessionStorage, KEY_STORE, null);
       remember(body);
-      $("taking").hidden = true;
-      $("take").disabled = false;
-      $("mine-text").textContent = t.remote_already.replace("{number}", body.number);
-      $("mine-link").href = statusPath(body.id) + keyFragment(body);
-      $("mine").hidden = false;
+      showTaken(body, t.remote_already.replace("{number}", body.number));
       return;
     }
     if (response.status >= 400 && response.status < 500 && response.status !== 409) {
@@ -117,6 +135,7 @@
       online_quota_reached: t.remote_online_quota_reached,
       service_closed: t.remote_closed,
       quota_reached: t.remote_quota_reached,
+      remote_too_late: t.remote_too_late,
     };
     fail(known[code] || (body && body.error && body.error.message) || t.error_other);
   }
