@@ -75,14 +75,18 @@ def page() -> Any:
     if actor is None:
         return render_template("reports/survey_not_set_up.html", mall=_mall())
     settings = current_app.extensions["antrian.settings"]
+    # Anyone but the counter's own tablet (an admin) previews: the page says so, shows the
+    # form at once and rates no visitor; the API stores no answer of theirs (reports/api.py).
+    preview = actor.kind != "survey"
     counter = actor.counter
-    if counter is None:  # an admin previewing: the first counter
+    if counter is None:  # an admin previewing: the first counter's form
         counter = settings.counters[0].number
     config = {
         "token": page_token(),
         "counter": counter,
         "counter_name": settings.counter(counter).name,
         "reset_seconds": TABLET_RESET_SECONDS,
+        "preview": preview,
     }
     return render_template("reports/survey.html", mall=settings.mall, page_config=config)
 

@@ -137,6 +137,15 @@ def answer_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> d
         return _insert(ctx, conn, ticket, "tablet", row)
 
 
+def preview_at_counter(ctx: MallContext, counter: int, data: dict[str, Any]) -> dict[str, Any]:
+    """An admin's answer on the tablet page opened to preview it: checked like a visitor's
+    (the preview shows what a visitor would be told) and never stored. Stored, it rated
+    the counter's last visitor in the SKM/IKM reports with the admin's test answers."""
+    _known_counter(ctx, counter)
+    _validated(data)
+    return {"ticket": None, "service": None, "channel": "preview", "saved": False}
+
+
 def _known_counter(ctx: MallContext, counter: int) -> None:
     try:
         ctx.settings.counter(counter)

@@ -88,6 +88,13 @@
 
   loadForm();
   idle();
+  if (config.preview) {
+    /* An admin's preview: the form at once, again after each answer, never a visitor's. */
+    const idleScreen = idle;
+    idle = function () { idleScreen(); show(true); };
+    show(true);
+    return;
+  }
   window.AntrianLive.connect({
     auth: { token: config.token },
     onSnapshot: catchUp,

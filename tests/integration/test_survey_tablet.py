@@ -46,3 +46,36 @@ def test_a_number_the_counter_did_not_just_finish_is_refused_by_name(
     assert "Z999" in body["error"]["message"]
     status, body = api("POST", "/counters/1/survey", tablet, json={**ANSWERS, "number": 7})
     assert status == 400 and "number" in body["error"]["message"]
+
+
+def test_an_admins_preview_of_the_tablet_is_marked_and_stores_no_rating(
+    app, api: Api, kiosk: str, siti: str
+):
+    visitor = served(api, kiosk, siti)  # counter 1 just finished a real visitor
+    token = api.login("admin")
+    browser = app.test_client()  # the admin opens the tablet's page on their own screen
+    assert browser.post("/survey/session", json={"token": token}).status_code == 200
+    page = browser.get("/survey/").get_data(as_text=True)
+    assert 'id="preview"' in page and "Pratinjau" in page and "not stored" in page
+
+    # The preview's answer is checked like a visitor's, then dropped.
+    status, body = api("POST", "/counters/1/survey", token, json=ANSWERS)
+    assert status == 200 and body["saved"] is False and body["channel"] == "preview"
+    status, body = api("POST", "/counters/1/survey", token, json={"scores": {"u1": 9}})
+    assert status == 400 and "scores" in body["error"]["message"]
+
+    # The visitor's own rating is still theirs, and the SKM report counts nobody yet.
+    tablet = api.device("tablet-loket-1", "survey", counter=1)
+    assert api("GET", "/counters/1/survey", tablet)[1]["open"] is True
+    assert api("GET", "/skm?by=service", token)[1]["total"]["respondents"] == 0
+    status, body = api("POST", "/counters/1/survey", tablet, json=ANSWERS)
+    assert status == 201 and body["ticket"] == visitor["number"]
+    assert api("GET", "/skm?by=service", token)[1]["total"]["respondents"] == 1
+
+
+def test_the_counters_own_tablet_is_no_preview(app, api: Api):
+    tablet = api.device("tablet-loket-1", "survey", counter=1)
+    client = app.test_client()
+    assert client.post("/survey/session", json={"token": tablet}).status_code == 200
+    page = client.get("/survey/").get_data(as_text=True)
+    assert 'id="preview"' not in page
