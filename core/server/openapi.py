@@ -182,16 +182,22 @@ def openapi_document() -> dict[str, Any]:
                     "Issue a ticket (kiosk, officer or admin); an Idempotency-Key makes retries "
                     'safe. With "channel": "online" and no token: a number from home (public, '
                     "for services that offer it, within their remote share of the daily quota, "
-                    "a few per client address an hour; an Idempotency-Key must then be at "
-                    "least 16 characters).",
-                    {"201": _json("The ticket, with its status address", ref("NewTicket"))},
+                    "a few per phone (its antrian_phone cookie) and a looser number per client "
+                    "address; an Idempotency-Key must then be at least 16 characters). A number "
+                    "from home's answer carries 'warning' (null, or {code, closes, "
+                    "minutes_left, message}) when the service closes soon.",
+                    {
+                        "201": _json("The ticket, with its status address", ref("NewTicket")),
+                        "200": _json("The phone's live number (already_held)", ref("NewTicket")),
+                    },
                     {
                         "403": "This token cannot issue tickets, or a browser page of another "
                         "origin asked",
                         "404": "Unknown service",
                         "409": "The service is closed, its quota (or its share for numbers from "
-                        "home) is reached, it offers no numbers from home, or the same "
-                        "request is still running",
+                        "home) is reached, it offers no numbers from home, no time is left "
+                        "today for a visitor at home (remote_too_late), or the same request "
+                        "is still running",
                         "429": "This kiosk's or this client's ticket rate limit is used up "
                         "(Retry-After)",
                     },
