@@ -22,7 +22,8 @@ cannot make its visitors' browsers take numbers (each would count as another cli
 without `Origin` is not a browser's forged request; it meets the limit per address.
 
 No credential is read: a remote number is the visitor's, whoever else is signed in on the
-phone, and its issuer is recorded as `online` (no address is stored with the ticket).
+phone. Its issuer is recorded as `online`, with a hash of the phone's cookie when it sent one
+(core/usecases/remote.py); no address is stored with the ticket.
 """
 
 from __future__ import annotations
