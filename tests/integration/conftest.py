@@ -6,10 +6,12 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 
 from core.bus import InMemoryPublisher
 from core.config import Settings
 from core.handlers import QueueService
+from core.server.app import create_app
 from core.store import UnitOfWork, make_engine
 from tests.conftest import FakeClock
 from tests.integration.pg import postgres_schema
@@ -99,6 +101,14 @@ def service_with(settings: Settings, code: str, **changes: object) -> Settings:
         dataclasses.replace(s, **changes) if s.code == code else s for s in settings.services
     )
     return dataclasses.replace(settings, services=services)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
+    """The server's app on the demo mall at the test clock (a module may define its own)."""
+    app = create_app(settings, clock=clock, test_config={"TESTING": True})
+    yield app
+    app.extensions["antrian.engine"].dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ characters. The clock is the demo's Tuesday morning (24 November 2026, 09:00 WIB
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,13 +15,6 @@ from core.server.app import create_app
 from tests.conftest import FakeClock
 from tests.integration.conftest import service_with
 from tests.integration.test_bookings_api import NIK_MAN, TOMORROW, Client
-
-
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app(settings, clock=clock, test_config={"TESTING": True})
-    yield app
-    app.extensions["antrian.engine"].dispose()
 
 
 @pytest.fixture

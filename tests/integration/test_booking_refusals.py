@@ -5,23 +5,12 @@ field, as the booking page shows it. The clock is the demo's Tuesday morning (24
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from core.config import Settings
-from core.server.app import create_app
-from tests.conftest import FakeClock
 from tests.integration.test_bookings_api import NIK_MAN, TOMORROW, Client
-
-
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app(settings, clock=clock, test_config={"TESTING": True})
-    yield app
-    app.extensions["antrian.engine"].dispose()
 
 
 @pytest.fixture

@@ -5,22 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from core.config import Settings
-from core.server.app import create_app
-from tests.conftest import FakeClock
-
-
-@pytest.fixture
-def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
-    app = create_app(settings, clock=clock, test_config={"TESTING": True})
-    yield app
-    app.extensions["antrian.engine"].dispose()
 
 
 @pytest.fixture
