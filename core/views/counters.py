@@ -6,7 +6,7 @@ import statistics
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, func, not_, select
+from sqlalchemy import Connection, and_, distinct, func, not_, or_, select
 
 from core import repository
 from core.booked_streaks import booked_streak
@@ -205,9 +205,11 @@ def _waiting_in_call_order(
 
 
 def counter_figures(ctx: MallContext, conn: Connection, number: int, day: str) -> dict[str, Any]:
-    """The counter's day so far: served, no-shows, mean service time."""
+    """The counter's day so far: served, no-shows, mean service time. A visitor counts once,
+    as what they are now: one marked a no-show here and called back later (here or at
+    another counter) is no longer a no-show, and one marked twice is one visitor."""
     rows = conn.execute(
-        select(ticket_events.c.action, func.count())
+        select(ticket_events.c.action, func.count(distinct(ticket_events.c.ticket_seq)))
         .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
         .where(
             ticket_events.c.mall == ctx.mall,
@@ -216,7 +218,13 @@ def counter_figures(ctx: MallContext, conn: Connection, number: int, day: str) -
             # every event the counter ever had.
             ticket_events.c.at >= local_day_start(day, ctx.settings.mall.tz),
             tickets.c.day == day,
-            ticket_events.c.action.in_(["finish", "no_show"]),
+            or_(
+                ticket_events.c.action == "finish",
+                and_(
+                    ticket_events.c.action == "no_show",
+                    tickets.c.status == TicketStatus.NO_SHOW.value,
+                ),
+            ),
         )
         .group_by(ticket_events.c.action)
     )

@@ -367,6 +367,24 @@ def test_a_no_show_of_today_can_be_called_back_not_one_of_yesterday(
     assert queue.counter_state(1, officer(1))["no_shows"] == []
 
 
+def test_the_counters_figures_count_a_visitor_once_as_what_they_are_now(queue: QueueService):
+    missed, absent = issue(queue), issue(queue)
+    queue.open_counter(1, officer(1))
+    for ticket in (missed, absent):
+        queue.call_next(1, officer(1))
+        queue.act(ticket["id"], "no_show", officer(1))
+    figures = queue.counter_state(1, officer(1))["figures"]
+    assert (figures["served"], figures["no_show"]) == (0, 2)
+    # One came back after all and was served; the other was called back and missed twice.
+    queue.call_ticket(missed["id"], 1, officer(1))
+    queue.act(missed["id"], "start", officer(1))
+    queue.act(missed["id"], "finish", officer(1))
+    queue.call_ticket(absent["id"], 1, officer(1))
+    queue.act(absent["id"], "no_show", officer(1))
+    figures = queue.counter_state(1, officer(1))["figures"]
+    assert (figures["served"], figures["no_show"]) == (1, 1)
+
+
 def test_cancel_a_waiting_ticket_and_a_held_one(queue: QueueService):
     waiting, held = issue(queue), issue(queue)
     queue.open_counter(1, officer(1))
