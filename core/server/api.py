@@ -80,7 +80,10 @@ def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
     description = exc.description or ""
     if exc.code == 413:  # Werkzeug's text does not say the limit
         limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
-        description = f"The request body must be at most {limit} KiB."
+        description = (
+            f"Isi permintaan paling besar {limit} KiB. / "
+            f"The request body must be at most {limit} KiB."
+        )
     return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), description)
 
 

@@ -194,9 +194,9 @@ def create_app(
 
     @app.before_request
     def _refuse_nul_bytes():  # type: ignore[no-untyped-def]
-        where = nul_in_request()
-        if where is not None:
-            return _error_response(400, "invalid_request", f"{where} contains a NUL character.")
+        refusal = nul_in_request()
+        if refusal is not None:
+            return _error_response(400, "invalid_request", refusal)
         return None
 
     @app.errorhandler(HTTPException)

@@ -35,21 +35,33 @@ def json_object() -> dict[str, Any]:
     if not raw:
         return {}
     if _nesting(raw) > MAX_NESTING:
-        raise InvalidRequest("The request body is nested too deeply; send a flat JSON object.")
+        raise InvalidRequest(
+            "Isi permintaan bersarang terlalu dalam; kirim objek JSON yang datar. / "
+            "The request body is nested too deeply; send a flat JSON object."
+        )
     try:
         data = request.get_json(silent=True)
     except RecursionError:  # defence in depth: _nesting counts brackets, not strings
-        raise InvalidRequest("The request body is nested too deeply.") from None
-    if data is None and not request.is_json:
         raise InvalidRequest(
-            "Send the body as JSON with the header Content-Type: application/json (it came as "
-            f"{(request.mimetype or 'no Content-Type')[:60]})."
+            "Isi permintaan bersarang terlalu dalam. / The request body is nested too deeply."
+        ) from None
+    if data is None and not request.is_json:
+        came_as = (request.mimetype or "no Content-Type")[:60]
+        raise InvalidRequest(
+            "Kirim isi permintaan sebagai JSON dengan header Content-Type: application/json "
+            f"(yang datang: {came_as}). / Send the body as JSON with the header "
+            f"Content-Type: application/json (it came as {came_as})."
         )
     if not isinstance(data, dict):
-        raise InvalidRequest("The request body must be a JSON object.")
+        raise InvalidRequest(
+            "Isi permintaan harus berupa objek JSON. / The request body must be a JSON object."
+        )
     field = _field_with_nul(data)
     if field is not None:
-        raise InvalidRequest(f"'{field}' contains a NUL character; remove it.")
+        raise InvalidRequest(
+            f"'{field}' berisi karakter NUL; hapus karakter itu. / "
+            f"'{field}' contains a NUL character; remove it."
+        )
     field = _field_not_text(data)
     if field is not None:
         raise InvalidRequest(
@@ -104,16 +116,29 @@ def _printable(path: str) -> str:
 
 
 def nul_in_request() -> str | None:
-    """Which part of the address or form holds a NUL byte, if any."""
+    """The refusal of an address or form holding a NUL byte, naming where; None if none."""
+    where = _nul_in_request()
+    if where is None:
+        return None
+    indonesian, english = where
+    return (
+        f"{indonesian} berisi karakter NUL; hapus karakter itu. / "
+        f"{english} contains a NUL character; remove it."
+    )
+
+
+def _nul_in_request() -> tuple[str, str] | None:
+    """Which part of the address or form holds a NUL byte (in Indonesian and English)."""
     if NUL in request.path:
-        return "the address"
+        return "Alamat", "The address"
     for key, value in request.args.items(multi=True):
         if NUL in key or NUL in value:
-            return f"the query parameter '{key.replace(NUL, '')}'"
+            name = key.replace(NUL, "")
+            return f"Parameter '{name}'", f"The query parameter '{name}'"
     if request.mimetype == "application/x-www-form-urlencoded":
         # Read the raw body (cached), not request.form: parsing the form would consume the
         # body that a JSON view reads later.
         raw = request.get_data(cache=True)
         if b"%00" in raw or b"\x00" in raw:
-            return "a form field"
+            return "Isian formulir", "A form field"
     return None

@@ -88,7 +88,8 @@ def test_a_counter_number_in_other_digits_is_refused_clearly(app: Flask, counter
 def test_a_nul_byte_in_an_address_is_a_clear_400(app: Flask, path: str):
     response = app.test_client().open(path, method="POST" if path.endswith("start") else "GET")
     assert response.status_code == 400, response.data[:300]
-    assert b"NUL" in response.data
+    assert b"Alamat berisi karakter NUL" in response.data
+    assert b"The address contains a NUL character" in response.data
 
 
 def test_nul_bytes_and_long_texts_in_fields_are_refused(api: Api):
@@ -148,7 +149,25 @@ def test_a_nul_byte_in_a_form_field_is_a_clear_400(app: Flask):
     form = {"username": "si\x00ti", "password": PASSWORD, "counter": "1"}
     response = app.test_client().post("/counter/login", data=form)
     assert response.status_code == 400
-    assert b"NUL" in response.data
+    assert b"Isian formulir berisi karakter NUL" in response.data
+    assert b"A form field contains a NUL character" in response.data
+
+
+def test_refusals_of_malformed_bodies_speak_indonesian_first(app: Flask):
+    client = app.test_client()
+    cases = [
+        ("[1, 2]", "Isi permintaan harus berupa objek JSON."),
+        ("[" * 100 + "]" * 100, "Isi permintaan bersarang terlalu dalam"),
+        ('{"service": "KTP\\u0000"}', "'service' berisi karakter NUL"),
+    ]
+    for body, indonesian in cases:
+        response = client.post("/kiosk/session", data=body, content_type="application/json")
+        assert response.status_code == 400, (body, response.data[:200])
+        message = response.get_json()["error"]["message"]
+        assert message.startswith(indonesian) and " / " in message, message
+    response = client.get("/api/v1/ping?lang%00=en")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"].startswith("Parameter 'lang' berisi")
 
 
 def test_a_malformed_call_body_is_refused_for_an_officer_too(api: Api):
@@ -172,7 +191,9 @@ def test_a_body_over_the_limit_is_a_413_that_says_the_limit(app: Flask):
     response = app.test_client().post("/api/v1/tickets", data=body, content_type="application/json")
     assert response.status_code == 413
     error = response.get_json()["error"]
-    assert error["message"] == "The request body must be at most 64 KiB."
+    assert error["message"] == (
+        "Isi permintaan paling besar 64 KiB. / The request body must be at most 64 KiB."
+    )
 
 
 def test_json_sent_as_plain_text_is_told_to_say_so(app: Flask):
@@ -181,4 +202,6 @@ def test_json_sent_as_plain_text_is_told_to_say_so(app: Flask):
     )
     assert response.status_code == 400
     message = response.get_json()["error"]["message"]
-    assert "Content-Type: application/json" in message and "text/plain" in message
+    indonesian, _, english = message.partition(" / ")
+    assert indonesian.startswith("Kirim isi permintaan sebagai JSON") and "text/plain" in indonesian
+    assert "Content-Type: application/json" in english and "text/plain" in english
