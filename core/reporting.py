@@ -11,6 +11,11 @@ when it never reached one):
   served counts as served: the last word wins);
 - wait: from the visit's start (issue or transfer) to its first call; service time: from the
   start of service (or, without one, the last call) to the finish; both in whole minutes.
+  A booked visitor's wait starts at the later of their check-in (the ticket's issue) and
+  their slot's start (`core.tickets.wait_starts_at`): one who checks in at 09:20 for a 10:00
+  slot waits for it by choice, and is counted from 10:00 (called at 09:55: no wait at all);
+  one who checks in late, from their check-in. A transfer starts a visit of its own, whose
+  wait counts from the transfer as any other's.
 - not_called: visits that ended unserved with the day or cancelled (the visitor left) before
   anyone called them. They waited too, until their ticket ended: that wait is kept in a
   histogram of its own, and the report's waits (p50/p90, and the share within target) are
@@ -40,6 +45,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
+
+from core.tickets import wait_starts_at
 
 COUNTS = (
     "issued",
@@ -173,6 +180,7 @@ class _Visit:
     entered_at: datetime
     issued: bool
     transferred_in: bool
+    wait_from: datetime  # entered_at, or a booked visitor's slot start when later
     counter: int = 0
     officer: str = ""
     wait: int | None = None
@@ -194,11 +202,14 @@ def summarize_day(
     tz: tzinfo,
     day: str,
     closes_at: datetime | None = None,
+    arrivals: Mapping[int, datetime] | None = None,
 ) -> dict[Key, Figures]:
     """One day's rows from its tickets' events (in id order); `channels` per ticket seq,
     `targets` the target wait in minutes per service. `closes_at`, when the day closed by its
     hours: a visitor the close ended waited until then, however late the close ran (a server
-    down for the night closes the day the next morning)."""
+    down for the night closes the day the next morning). `arrivals`: each ticket's
+    `arrived_at` per seq (a checked-in booking's slot start), from which a wait may start
+    later than the issue (`wait_starts_at`); without it every wait starts at the issue."""
     weekday = date.fromisoformat(day).weekday()
     by_ticket: dict[int, list[Mapping[str, Any]]] = {}
     for event in events:
@@ -206,7 +217,8 @@ def summarize_day(
     rows: dict[Key, Figures] = {}
     for seq, ticket_events in by_ticket.items():
         issued_at: datetime | None = None
-        for visit in _visits(ticket_events, closes_at):
+        arrived = arrivals.get(seq) if arrivals else None
+        for visit in _visits(ticket_events, closes_at, arrived):
             figures = rows.setdefault((visit.service, visit.counter, visit.officer), Figures())
             counts = figures.counts
             if visit.issued:
@@ -233,23 +245,26 @@ def summarize_day(
     return rows
 
 
-def _visits(events: list[Mapping[str, Any]], closes_at: datetime | None) -> list[_Visit]:
+def _visits(
+    events: list[Mapping[str, Any]], closes_at: datetime | None, arrived: datetime | None
+) -> list[_Visit]:
     visits: list[_Visit] = []
     visit: _Visit | None = None
     for e in events:
         action, at = e["action"], e["at"]
         if action == "issue":
-            visit = _Visit(e["service"], at, issued=True, transferred_in=False)
+            begins = wait_starts_at(at, arrived) if arrived is not None else at
+            visit = _Visit(e["service"], at, issued=True, transferred_in=False, wait_from=begins)
             visits.append(visit)
             continue
         if visit is None:  # a ticket of an earlier day seen from its later events only
-            visit = _Visit(e["service"], at, issued=False, transferred_in=False)
+            visit = _Visit(e["service"], at, issued=False, transferred_in=False, wait_from=at)
             visits.append(visit)
         if action in ("call", "start", "finish", "recall", "resume") and e["counter"]:
             visit.counter, visit.officer = int(e["counter"]), e["officer"] or ""
         if action == "call":
             if visit.wait is None:
-                visit.wait = _minutes(visit.entered_at, at)
+                visit.wait = _minutes(visit.wait_from, at)
             visit.last_call_at = at
             visit.outcome = None  # a no-show called back is open again
         elif action == "resume":
@@ -267,10 +282,10 @@ def _visits(events: list[Mapping[str, Any]], closes_at: datetime | None) -> list
                 ended = at
                 if action == "close_day" and closes_at is not None:
                     ended = min(at, closes_at)  # both aware: stored moments are read back in UTC
-                visit.not_called_wait = _minutes(visit.entered_at, ended)
+                visit.not_called_wait = _minutes(visit.wait_from, ended)
         elif action == "transfer":
             visit.outcome = "transferred_out"
-            visit = _Visit(e["to_service"], at, issued=False, transferred_in=True)
+            visit = _Visit(e["to_service"], at, issued=False, transferred_in=True, wait_from=at)
             visits.append(visit)
     return visits
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -50,6 +51,14 @@ DONE = TicketStatus.DONE.value
 
 _MALL = bindparam("mall")
 _DAY = bindparam("day")
+
+# `core.tickets.wait_starts_at` in SQL, for waits a query aggregates (the dashboard's longest
+# wait): the later of a ticket's issue and its arrival (a checked-in booking's slot start).
+# A CASE, not max()/GREATEST(): one spelling on SQLite and PostgreSQL.
+WAIT_STARTS_AT = case(
+    (tickets.c.arrived_at > tickets.c.issued_at, tickets.c.arrived_at),
+    else_=tickets.c.issued_at,
+)
 
 _TICKET_BY_ID = select(tickets).where(tickets.c.mall == _MALL, tickets.c.id == bindparam("id"))
 _LOAD_TICKET = Prepared(_TICKET_BY_ID)

@@ -17,7 +17,7 @@ from core.numbering import local_day_start
 from core.queueing import call_order
 from core.repository import BOOKING
 from core.store import ticket_events, tickets
-from core.tickets import Ticket, TicketStatus, format_number
+from core.tickets import Ticket, TicketStatus, format_number, wait_starts_at
 from core.views.tickets import officer_view
 
 if TYPE_CHECKING:
@@ -189,7 +189,11 @@ def _waiting_in_call_order(
                 if row.channel == BOOKING
                 else None
             ),
-            "waiting_minutes": minutes_between(repository.as_utc(row.arrived_at), now),
+            # As the reports count it: a booking's from its check-in or its slot, the later.
+            "waiting_minutes": minutes_between(
+                wait_starts_at(repository.as_utc(row.issued_at), repository.as_utc(row.arrived_at)),
+                now,
+            ),
             "transferred": bool(row.transfers),
             "channel_badge": channel_badge(
                 row.channel,

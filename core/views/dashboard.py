@@ -54,7 +54,8 @@ def service_rows(
     waiting = repository.waiting_counts(conn, ctx.mall, day.isoformat())
     oldest = dict(
         conn.execute(
-            select(tickets.c.service, func.min(tickets.c.arrived_at))
+            # The longest wait as the reports count it (a booking's from check-in or slot).
+            select(tickets.c.service, func.min(repository.WAIT_STARTS_AT))
             .where(
                 tickets.c.mall == ctx.mall,
                 tickets.c.day == day.isoformat(),

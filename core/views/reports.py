@@ -58,18 +58,20 @@ def day_figures(ctx: MallContext, conn: Connection, day: str) -> dict[Key, Figur
             ticket_events.c.officer,
             ticket_events.c.at,
             tickets.c.channel,
+            tickets.c.arrived_at,
         )
         .join(tickets, tickets.c.seq == ticket_events.c.ticket_seq)
         .where(tickets.c.mall == ctx.mall, tickets.c.day == day)
         .order_by(ticket_events.c.id)
     )
-    events, channels = [], {}
+    events, channels, arrivals = [], {}, {}
     for row in conn.execute(query).mappings():
         events.append(row)
         channels[row["ticket_seq"]] = row["channel"]
+        arrivals[row["ticket_seq"]] = row["arrived_at"]  # a checked-in booking's: its slot
     targets = {s.code: s.target_wait_minutes for s in ctx.settings.services}
     closes_at = day_closes_at(ctx.settings, date.fromisoformat(day))
-    return summarize_day(events, channels, targets, ctx.settings.mall.tz, day, closes_at)
+    return summarize_day(events, channels, targets, ctx.settings.mall.tz, day, closes_at, arrivals)
 
 
 def built_days(ctx: MallContext, conn: Connection, start: str, end: str) -> set[str]:

@@ -11,7 +11,7 @@ from core.channels import channel_badge
 from core.context import iso, minutes_between
 from core.estimate import NO_ESTIMATE
 from core.position import people_ahead
-from core.tickets import Ticket, TicketStatus, allowed_actions
+from core.tickets import Ticket, TicketStatus, allowed_actions, wait_starts_at
 from core.views.calls import call_view
 
 if TYPE_CHECKING:
@@ -125,7 +125,9 @@ def officer_view(ctx: MallContext, conn: Connection, ticket: Ticket) -> dict[str
     view["finished_at"] = iso(ticket.finished_at)
     view["call_count"] = ticket.call_count
     view["transfers"] = list(ticket.transfers)
-    view["waiting_minutes"] = minutes_between(ticket.arrived_at, ctx.now())
+    view["waiting_minutes"] = minutes_between(
+        wait_starts_at(ticket.issued_at, ticket.arrived_at), ctx.now()
+    )
     view["allowed_actions"] = allowed_actions(ticket.status)
     return view
 
