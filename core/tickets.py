@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
+
+# A moment: a datetime, or the simulator's minutes of the day (core/simulation).
+When = TypeVar("When", datetime, float)
 
 
 class TicketStatus(StrEnum):
@@ -141,7 +145,7 @@ _ACTION_WORDS = {
 }
 
 
-def wait_starts_at(issued_at: datetime, arrived_at: datetime) -> datetime:
+def wait_starts_at(issued_at: When, arrived_at: When) -> When:
     """When a visitor's wait for their first call begins, for every figure that reports a
     wait (the day's report and the dashboard, core/reporting.py and core/views/; the counter's
     "waiting" minutes): the later of taking the number and `arrived_at`.
@@ -151,7 +155,8 @@ def wait_starts_at(issued_at: datetime, arrived_at: datetime) -> datetime:
     check-in and the slot's start. A visitor who checks in at 09:20 for 10:00 waits for their
     slot by choice, and counting from 09:20 blamed the mall for their early arrival; one who
     checks in at 10:10 waits from 10:10, not from the slot they missed. For every other
-    ticket `arrived_at` is its issue (a late booking's too)."""
+    ticket `arrived_at` is its issue (a late booking's too). The simulator's report counts
+    its visitors' waits by this rule too, in minutes of the day."""
     return max(issued_at, arrived_at)
 
 

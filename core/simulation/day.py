@@ -31,7 +31,7 @@ from core.simulation.model import NO_SHOW_MINUTES, WALK_MINUTES, SimClock, Windo
 from core.simulation.oracle import Oracle
 from core.simulation.scenario import Scenario
 from core.store import UnitOfWork, make_engine
-from core.tickets import DomainError, Priority
+from core.tickets import DomainError, Priority, wait_starts_at
 
 KIOSK = Actor("kiosk", "sim-kiosk", kiosk="SIM")
 # The key of the NIK's hash in the day's throw-away database (the server keeps its own).
@@ -79,8 +79,16 @@ class VisitorRecord:
     slot_start: float | None = None  # a checked-in booking's: its place in the call order
 
     @property
+    def waits_from(self) -> float:
+        """When the wait counts from, as the mall's reports count it: a checked-in booking's
+        from the later of its check-in and its slot's start (`wait_starts_at`)."""
+        if self.slot_start is None:
+            return self.arrive
+        return wait_starts_at(self.arrive, self.slot_start)
+
+    @property
     def wait(self) -> float | None:
-        return None if self.called is None else self.called - self.arrive
+        return None if self.called is None else max(0.0, self.called - self.waits_from)
 
 
 @dataclass

@@ -3,7 +3,8 @@
 The waits count the visitors never called too, as the mall's own reports do
 (core/reporting.py): a ticket still waiting when the last counter closed waited until then, at
 least. Without them a day so overloaded that hundreds went home unserved showed shorter waits
-than a day that served them all. `called_wait_*` keep the waits of the called alone.
+than a day that served them all. `called_wait_*` keep the waits of the called alone. A
+checked-in booking waits from the later of its check-in and its slot's start, as there too.
 
 ETA accuracy compares, for every estimate a visitor was shown (at issue, and on the phone page
 every few minutes after), the minutes promised against the minutes they really waited from
@@ -172,7 +173,9 @@ def day_end(result: DayResult) -> float:
 
 def waits_until_called(visitors: list[VisitorRecord], end: float) -> np.ndarray:
     """Each ticket's wait for its first call; one never called waited until `end`."""
-    return np.array([v.wait if v.wait is not None else end - v.arrive for v in visitors])
+    return np.array(
+        [v.wait if v.wait is not None else max(0.0, end - v.waits_from) for v in visitors]
+    )
 
 
 def wait_figures(visitors: list[VisitorRecord], end: float) -> dict[str, float | None]:

@@ -236,6 +236,13 @@ def test_booked_visitors_check_in_and_go_ahead_of_walk_ins(booked_file: Path) ->
     assert report["bookings"]["wanted"] == len(booked) + len(turned_away)
     assert report["waits"]["booking"]["issued"] == len(booked)
     assert report["waits"]["booking"]["wait_p50_min"] < report["waits"]["kiosk"]["wait_p50_min"]
+    # Their waits count as the mall's reports count them: from the later of the check-in and
+    # the slot's start (one who came early waited for the slot by choice).
+    early = [v for v in booked if v.arrive < v.slot_start]
+    assert early, "some booked visitors should check in before their slot"
+    waits = [max(0.0, v.called - max(v.arrive, v.slot_start)) for v in booked]
+    assert report["waits"]["booking"]["wait_p50_min"] == round(float(np.percentile(waits, 50)), 2)
+    assert report["waits"]["booking"]["wait_max_min"] == round(max(waits), 2)
 
 
 def test_waits_count_the_visitors_left_unserved_until_the_day_ended(tmp_path: Path) -> None:
