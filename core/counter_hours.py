@@ -1,6 +1,8 @@
 """The counters' working hours of a day as the configuration gives them, for the wait
-estimate (`core/estimate.py`) where no staffing plan says otherwise, and when the day closes
-(core/usecases/closing.py; the counter terminal warns before). Pure Python."""
+estimate (`core/estimate.py`) where no staffing plan says otherwise, when the day closes
+(core/usecases/closing.py; the counter terminal warns before), and when a service makes its
+last call (`service_last_call`: what a visitor taking a number from home is told). Pure
+Python."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from core.config import Settings
 from core.forecast import Span, without_breaks
+
+DayPlan = dict[int, list[Span]]  # counter number: its working spans, in minutes of the day
 
 
 def plan_from_config(settings: Settings, day: date) -> dict[int, list[Span]]:
@@ -76,3 +80,39 @@ def _configured_close(settings: Settings, day: date) -> datetime:
         return midnight
     grace = timedelta(minutes=settings.mall.serve_after_closing_minutes)
     return min(midnight, datetime.combine(day, max(ends), tz) + grace)
+
+
+def service_last_call(
+    settings: Settings,
+    code: str,
+    day: date,
+    plan: DayPlan | None = None,
+    promised: tuple[date, datetime] | None = None,
+) -> datetime | None:
+    """The last moment service `code` still calls a visitor on `day`, in the mall's time
+    zone, or None when it takes nobody that day (no hours, a dated closure, no counter).
+
+    A service's listed hours are when it *issues* numbers (`Settings.service_hours`): its
+    counters go on calling who took one until their working day ends, the end of the last
+    working span of any counter that serves it (`plan`, the wait estimate's: by default
+    `plan_from_config`, the latest hours of the counter's services plus
+    `mall.serve_after_closing_minutes`), and never after the day closes (`day_closes_at`,
+    then every ticket still waiting ends unserved). A visitor travelling in with a number
+    from home is served if called by then, so that is when the service "closes" for them;
+    and it is the horizon of the estimate's `eta_today`, so the warning and the refusal
+    agree with the estimate they quote."""
+    if settings.service_hours(code, day.weekday()) is None:
+        return None
+    if settings.calendar.closure(day, code) is not None:
+        return None
+    plan = plan_from_config(settings, day) if plan is None else plan
+    ends = [
+        spans[-1].end
+        for counter in settings.counters_serving(code)
+        if (spans := plan.get(counter.number))
+    ]
+    if not ends:
+        return None
+    midnight = datetime.combine(day, time(0), settings.mall.tz)
+    last = midnight + timedelta(minutes=max(ends))
+    return min(last, day_closes_at(settings, day, promised))

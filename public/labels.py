@@ -45,11 +45,12 @@ LABELS: dict[str, dict[str, str]] = {
         "remote_closed": "Nomor dari rumah hanya bisa diambil saat layanan buka.",
         "remote_quota_reached": "Kuota layanan ini hari ini sudah habis.",
         "remote_too_late": "Waktu layanan hari ini tidak cukup lagi: menurut perkiraan, "
-        "antrean yang ada sudah mengisi jam layanan. Silakan datang di hari lain.",
-        "remote_closes_soon": "Perhatian: layanan tutup pukul {time} ({n} menit lagi). Bila "
-        "Anda masih harus menempuh perjalanan, Anda mungkin tiba setelah layanan tutup.",
+        "antrean yang ada sudah mengisi waktu sampai panggilan terakhir. Silakan datang di "
+        "hari lain.",
+        "remote_closes_soon": "Perhatian: panggilan terakhir layanan pukul {time} ({n} menit "
+        "lagi). Bila Anda masih harus menempuh perjalanan, Anda mungkin tiba setelahnya.",
         "remote_may_not_be_served": "Perhatian: menurut perkiraan, Anda mungkin belum "
-        "dilayani sebelum layanan tutup pukul {time}.",
+        "dilayani sebelum panggilan terakhir layanan pukul {time}.",
         "remote_mine": "Nomor Anda untuk layanan ini: {number}",
         "remote_already": "Anda sudah memiliki nomor {number} untuk layanan ini; nomor itu "
         "tetap berlaku.",
@@ -95,11 +96,11 @@ LABELS: dict[str, dict[str, str]] = {
         "remote_closed": "Numbers from home can only be taken while the service is open.",
         "remote_quota_reached": "This service's quota for today is used up.",
         "remote_too_late": "No time is left today: by the estimate, the queue already fills "
-        "the service's hours. Please come another day.",
-        "remote_closes_soon": "Note: the service closes at {time} (in {n} min). If you still "
-        "have to travel, you may arrive after it closes.",
+        "the time until the service's last call. Please come another day.",
+        "remote_closes_soon": "Note: the service's last call is at {time} (in {n} min). If "
+        "you still have to travel, you may arrive after it.",
         "remote_may_not_be_served": "Note: by the estimate, you may not be served before the "
-        "service closes at {time}.",
+        "service's last call at {time}.",
         "remote_mine": "Your number for this service: {number}",
         "remote_already": "You already have number {number} for this service; it still stands.",
         "remote_open_status": "Open its status",

@@ -5,8 +5,12 @@ A remote ticket is an ordinary ticket with channel ``online``: issued by
 no-show like any other. What is its own:
 
 - only services whose ``remote.enabled`` is set offer it (``RemoteNotOffered``);
-- a visitor still at home is warned when the service closes soon or the estimate reaches past
-  its closing, and refused when the estimate leaves no time at all (`travel_warning`);
+- a visitor still at home is warned when the service makes its last call soon or the
+  estimate reaches past it, and refused when the estimate leaves no time at all
+  (`travel_warning`). The last call is not the end of the listed hours (those are when the
+  service issues numbers) but when its counters stop calling
+  (`core.counter_hours.service_last_call`): a visitor who takes a number at 14:25 for a
+  service issuing until 14:30 is still called until its counters' day ends an hour later;
 - remote tickets of a service may use at most ``floor(share x daily_quota)`` of the day's
   numbers (``OnlineShareUsed``), so visitors in the hall always find numbers left.
 
@@ -28,12 +32,13 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
 from core.config import Service
+from core.counter_hours import service_last_call
 from core.store import tickets
 from core.tickets import QuotaReached, ServiceClosed, TicketStatus
 
@@ -141,20 +146,20 @@ def check_share(
 
 class RemoteTooLate(ServiceClosed):
     """No time is left today for a visitor still at home: by the estimate, the queue already
-    fills the service's hours (the kiosk in the hall still issues: that visitor is there)."""
+    fills the service's time until its last call (the kiosk in the hall still issues: that
+    visitor is there)."""
 
     code = "remote_too_late"
 
 
-def _closes_at(ctx: MallContext, service: Service) -> datetime | None:
-    """When the service stops working today (its hours' end), or None: closed today."""
-    local = ctx.now().astimezone(ctx.settings.mall.tz)
-    hours = ctx.settings.service_hours(service.code, local.weekday())
-    if hours is None:
-        return None
-    if hours.end == time.max:  # "24:00": midnight
-        return datetime.combine(local.date() + timedelta(days=1), time(0), local.tzinfo)
-    return datetime.combine(local.date(), hours.end, local.tzinfo)
+def last_call_at(ctx: MallContext, service: Service) -> datetime | None:
+    """When the service makes its last call today, or None: it takes nobody today. The one
+    definition the remote path asks (`service_last_call`), on the estimator's plan of the
+    counters, whose horizon decides `eta_today`, and the day's promised close."""
+    day = ctx.today()
+    return service_last_call(
+        ctx.settings, service.code, day, ctx.estimator.plan(day), ctx.promised_close
+    )
 
 
 def travel_warning(
@@ -164,12 +169,12 @@ def travel_warning(
     `eta` (the `eta_*` fields of a new visitor or of the issued ticket): None, or a warning
     `{code, closes, minutes_left, message}`. Raises `RemoteTooLate` when no time is left.
 
-    - `may_not_be_served`: the estimate's range reaches past the service's closing;
-    - `closes_soon`: the service closes within `remote_numbers.travel_margin_minutes`, so
-      someone who still has to travel may arrive after it closes.
+    - `may_not_be_served`: the estimate's range reaches past the service's last call;
+    - `closes_soon`: the last call is within `remote_numbers.travel_margin_minutes`, so
+      someone who still has to travel may arrive after it.
     `issued`: the ticket exists already (its answer warns, it is not refused any more).
     """
-    closes = _closes_at(ctx, service)
+    closes = last_call_at(ctx, service)
     if closes is None:
         return None
     left = max(0, math.floor((closes - ctx.now()).total_seconds() / 60))
@@ -178,24 +183,25 @@ def travel_warning(
     if past_closing and not issued:
         raise RemoteTooLate(
             f"{service.name}: waktu layanan hari ini tidak cukup lagi; menurut perkiraan, "
-            f"antrean yang ada sudah mengisi jam layanan sampai tutup pukul {at}. Silakan "
-            f"datang di hari lain. / No time is left today for {service.name_en}: by the "
-            f"estimate, the queue already fills its hours until it closes at {at}. Please "
-            "come another day."
+            f"antrean yang ada sudah mengisi waktu layanan sampai panggilan terakhir pukul "
+            f"{at}. Silakan datang di hari lain. / No time is left today for "
+            f"{service.name_en}: by the estimate, the queue already fills its time until its "
+            f"last call at {at}. Please come another day."
         )
     high = (eta.get("eta_range") or [None, eta.get("eta_minutes")])[1]
     if past_closing or (high is not None and high > left):
         code = "may_not_be_served"
         message = (
-            f"Menurut perkiraan, Anda mungkin belum dilayani sebelum layanan tutup pukul {at}. "
-            f"/ By the estimate, you may not be served before the service closes at {at}."
+            f"Menurut perkiraan, Anda mungkin belum dilayani sebelum panggilan terakhir layanan "
+            f"pukul {at}. / By the estimate, you may not be served before the service's last "
+            f"call at {at}."
         )
     elif left <= ctx.settings.remote_numbers.travel_margin_minutes:
         code = "closes_soon"
         message = (
-            f"Layanan tutup pukul {at} ({left} menit lagi); bila Anda masih harus menempuh "
-            f"perjalanan, Anda mungkin tiba setelah layanan tutup. / The service closes at "
-            f"{at} (in {left} min); if you still have to travel, you may arrive after it closes."
+            f"Panggilan terakhir layanan pukul {at} ({left} menit lagi); bila Anda masih harus "
+            f"menempuh perjalanan, Anda mungkin tiba setelahnya. / The service's last call is "
+            f"at {at} (in {left} min); if you still have to travel, you may arrive after it."
         )
     else:
         return None

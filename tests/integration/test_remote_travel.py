@@ -1,5 +1,7 @@
 """A number from home near closing: the visitor still has to travel, so the page and the
-answer warn, and no number is issued when the estimate leaves no time at all."""
+answer warn, and no number is issued when the estimate leaves no time at all. "Closing" for
+them is the service's last call (its counters' working day, an hour after numbers stop in
+the demo), not the end of its listed hours, when it stops issuing."""
 
 from __future__ import annotations
 
@@ -63,49 +65,86 @@ def test_in_the_morning_no_warning_is_given(app: Flask) -> None:
     assert status == 201 and ticket["warning"] is None
 
 
-def test_within_the_travel_margin_of_closing_the_page_and_the_answer_warn(
+def test_numbers_stop_at_14_30_but_the_last_call_is_an_hour_later(
     app: Flask, clock: FakeClock
 ) -> None:
-    clock.advance(hours=5, minutes=10)  # 14:10 WIB; KTP closes at 14:30 on Tuesdays
+    """KTP issues until 14:30 on Tuesdays; its counters call who took a number until their
+    hour of grace ends, 15:30 (core.counter_hours.service_last_call). A visitor taking one at
+    14:10 has 80 minutes to come, more than the travel margin of 30: no warning."""
+    clock.advance(hours=5, minutes=10)  # 14:10 WIB
     client = app.test_client()
-    page = client.get("/layanan/KTP").get_data(as_text=True)
-    assert 'id="remote-warning"' in page and "tutup pukul 14:30 (20 menit lagi)" in page
-    english = client.get("/layanan/KTP?lang=en").get_data(as_text=True)
-    assert "closes at 14:30 (in 20 min)" in english
+    assert 'id="remote-warning"' not in client.get("/layanan/KTP").get_data(as_text=True)
     status, ticket = take(client)
-    assert status == 201
-    warning = ticket["warning"]
-    assert (warning["code"], warning["closes"], warning["minutes_left"]) == (
-        "closes_soon",
-        "14:30",
-        20,
-    )
-    assert "20 menit lagi" in warning["message"] and "in 20 min" in warning["message"]
+    assert status == 201 and ticket["warning"] is None
+
+
+def test_within_the_travel_margin_of_the_last_call_the_page_and_the_answer_warn(
+    settings: Settings, clock: FakeClock
+) -> None:
+    clock.advance(hours=5, minutes=10)  # 14:10 WIB; KTP's last call is at 15:30 on Tuesdays
+    app = make_app(settings, clock, margin=90)
+    try:
+        client = app.test_client()
+        page = client.get("/layanan/KTP").get_data(as_text=True)
+        assert 'id="remote-warning"' in page
+        assert "panggilan terakhir layanan pukul 15:30 (80 menit lagi)" in page
+        english = client.get("/layanan/KTP?lang=en").get_data(as_text=True)
+        assert "last call is at 15:30 (in 80 min)" in english
+        status, ticket = take(client)
+        assert status == 201
+        warning = ticket["warning"]
+        assert (warning["code"], warning["closes"], warning["minutes_left"]) == (
+            "closes_soon",
+            "15:30",
+            80,
+        )
+        assert "80 menit lagi" in warning["message"] and "in 80 min" in warning["message"]
+    finally:
+        app.extensions["antrian.engine"].dispose()
 
 
 def test_the_travel_margin_comes_from_config(settings: Settings, clock: FakeClock) -> None:
     clock.advance(hours=5, minutes=10)
-    app = make_app(settings, clock, margin=15)
+    app = make_app(settings, clock, margin=75)
     try:
-        assert take(app.test_client())[1]["warning"] is None
-        clock.advance(minutes=6)  # 14:16: 14 minutes left
+        assert take(app.test_client())[1]["warning"] is None  # 80 minutes left
+        clock.advance(minutes=6)  # 14:16: 74 minutes left
         assert take(app.test_client(), "10.7.0.2")[1]["warning"]["code"] == "closes_soon"
     finally:
         app.extensions["antrian.engine"].dispose()
 
 
-def test_when_the_estimate_reaches_past_closing_the_visitor_is_warned(
+def test_an_estimate_past_the_listed_hours_but_before_the_last_call_is_no_warning(
     app: Flask, clock: FakeClock
 ) -> None:
-    clock.advance(hours=4)  # 13:00 WIB: 90 minutes before KTP closes
+    """At 13:00 with 15 waiting the estimate is some 64 to 126 minutes: past 14:30, when
+    numbers stop, but before the last call at 15:30, and the estimate itself says today."""
+    clock.advance(hours=4)
     queue_of(app, 15)
     client = app.test_client()
+    assert 'id="remote-warning"' not in client.get("/layanan/KTP").get_data(as_text=True)
+    status, ticket = take(client)
+    assert status == 201, ticket
+    assert ticket["eta_today"] is True and ticket["eta_range"][1] > 90
+    assert ticket["warning"] is None
+
+
+def test_when_the_estimate_reaches_past_the_last_call_the_visitor_is_warned(
+    app: Flask, clock: FakeClock
+) -> None:
+    clock.advance(hours=4)  # 13:00 WIB: 150 minutes before KTP's last call
+    queue_of(app, 20)
+    client = app.test_client()
     page = client.get("/layanan/KTP").get_data(as_text=True)
-    assert "mungkin belum dilayani sebelum layanan tutup pukul 14:30" in page
+    assert "mungkin belum dilayani sebelum panggilan terakhir layanan pukul 15:30" in page
     status, ticket = take(client)
     assert status == 201, ticket
     assert ticket["warning"]["code"] == "may_not_be_served"
-    assert "may not be served before the service closes at 14:30" in ticket["warning"]["message"]
+    assert ticket["warning"]["closes"] == "15:30"
+    assert (
+        "may not be served before the service's last call at 15:30"
+        in (ticket["warning"]["message"])
+    )
 
 
 def test_when_no_time_is_left_at_all_no_number_is_issued(app: Flask, clock: FakeClock) -> None:
@@ -118,5 +157,6 @@ def test_when_no_time_is_left_at_all_no_number_is_issued(app: Flask, clock: Fake
     assert status == 409 and body["error"]["code"] == "remote_too_late"
     assert "datang di hari lain" in body["error"]["message"]
     assert "come another day" in body["error"]["message"]
+    assert "last call at 15:30" in body["error"]["message"]
     # The hall still issues: that visitor is already there.
     assert app.extensions["antrian.queue"].issue_ticket("KTP", None, officer(1))["number"] == "A041"
