@@ -185,7 +185,8 @@ def openapi_document() -> dict[str, Any]:
                     "a few per phone (its antrian_phone cookie) and a looser number per client "
                     "address; an Idempotency-Key must then be at least 16 characters). A number "
                     "from home's answer carries 'warning' (null, or {code, closes, "
-                    "minutes_left, message}) when the service closes soon.",
+                    "minutes_left, message}; 'closes' is the service's last call, not the end "
+                    "of its issuing hours) when the last call is near.",
                     {
                         "201": _json("The ticket, with its status address", ref("NewTicket")),
                         "200": _json("The phone's live number (already_held)", ref("NewTicket")),

@@ -13,8 +13,9 @@ Every request that reaches issuing counts, a refused one or a retry too: the cou
 atomically before issuing, so a burst of parallel requests cannot slip past it. A phone that
 already holds a live number of the service gets it back (200, `already_held`, `notice`)
 before anything is counted. A new number's answer carries `warning` (or null) when the
-service closes within the travel margin or the estimate reaches past its closing, and no
-number is issued when the estimate leaves no time at all (409 `remote_too_late`).
+service's last call (core.counter_hours.service_last_call) is within the travel margin or
+the estimate reaches past it, and no number is issued when the estimate leaves no time at
+all (409 `remote_too_late`).
 
 Cross-site: a browser sends `Origin` with every cross-origin POST, and
 :mod:`core.server.security` refuses origins that are not the mall's own, so a hostile page
