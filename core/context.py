@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from core import numbering, survey_keys
 from core.bus import FanOut, Publisher
 from core.config import Settings
+from core.promises import PromiseLedger
 from core.store import UnitOfWork
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class MallContext:
         # during a day stop new tickets at once but end nobody's wait before this
         # (core/usecases/closing.py keeps it, from the database).
         self.promised_close: tuple[date, datetime] | None = None
+        # The wait each visitor was first told, written in batches (core/promises.py).
+        self.promises = PromiseLedger()
 
     def now(self) -> datetime:
         return self.clock()

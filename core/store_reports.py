@@ -126,3 +126,19 @@ skm_responses = Table(
     Column("occupation", String(16)),
     Index("ix_skm_responses_day", "mall", "day", "service"),
 )
+
+# The wait each visitor was first told (core/promises.py): the reports compare it with the
+# wait they then had. One row per ticket; `given_at` is when it was told (issue or check-in).
+wait_promises = Table(
+    "wait_promises",
+    metadata,
+    Column("ticket_id", String(32), ForeignKey("tickets.id"), primary_key=True),
+    Column("mall", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("given_at", UtcDateTime(), nullable=False),
+    Column("minutes", SmallInteger, nullable=False),
+    Column("low", SmallInteger),
+    Column("high", SmallInteger),
+    Index("ix_wait_promises_day", "mall", "day", "service"),
+)

@@ -166,6 +166,27 @@ def as_csv(report: dict[str, Any], kind: str) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
+ESTIMATE_COLUMNS = (
+    ("count", "Dibandingkan / Compared"),
+    ("not_called", "Tidak dipanggil / Not called"),
+    ("mean_abs_error_min", "Galat rata-rata (menit) / Mean abs. error (min)"),
+    ("median_abs_error_min", "Galat median (menit) / Median abs. error (min)"),
+    ("p90_abs_error_min", "Galat p90 (menit) / p90 abs. error (min)"),
+    ("within_5_min", "Dalam ±5 menit / Within ±5 min"),
+    ("bias_min", "Bias (menit) / Bias (min)"),
+    ("range_coverage", "Dalam rentang / Within the range"),
+)
+
+
+def estimates_table(report: dict[str, Any]) -> Iterator[list[Any]]:
+    """The wait estimates against the real waits (core/views/estimates.py), per service."""
+    estimates = report["estimates"]
+    yield ["Layanan / Service"] + [title for _, title in ESTIMATE_COLUMNS]
+    for code, figures in estimates["services"].items():
+        yield [code] + [figures.get(key) for key, _ in ESTIMATE_COLUMNS]
+    yield ["Total"] + [estimates["overall"].get(key) for key, _ in ESTIMATE_COLUMNS]
+
+
 def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
     book = Workbook()
     sheet = book.active
@@ -200,6 +221,10 @@ def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
         days = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
         _write(heat, [["Hari / Jam", *range(24)]])
         _write(heat, [[days[d], *hours] for d, hours in enumerate(report["heatmap"])])
+        estimates = book.create_sheet("Perkiraan")
+        _write(estimates, list(estimates_table(report)))
+        for cell in estimates[1]:
+            cell.font = bold
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ visitors "waiting" on their phones all night.
 
 from __future__ import annotations
 
+import atexit
 import logging
 from typing import Any
 
@@ -57,6 +58,27 @@ def start(
         while True:
             socketio.sleep(interval)
             run_once(queue, desk)
+
+    socketio.start_background_task(loop)
+
+
+# The wait estimates visitors were given are written this often (core/promises.py): a
+# process killed outright loses at most these seconds of them.
+PROMISE_FLUSH_SECONDS = 5.0
+
+
+def start_promise_flush(
+    socketio: Any, queue: QueueService, interval: float = PROMISE_FLUSH_SECONDS
+) -> None:
+    """Write the noted wait estimates every `interval` seconds, and at a clean exit."""
+    ledger, uow = queue.ctx.promises, queue.uow
+    atexit.register(ledger.flush, uow)  # the development server; gunicorn's workers flush
+    # in their exit hook (core/server/production.py), which ends them before atexit would
+
+    def loop() -> None:
+        while True:
+            socketio.sleep(interval)
+            ledger.flush(uow)
 
     socketio.start_background_task(loop)
 

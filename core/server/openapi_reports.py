@@ -171,7 +171,8 @@ def report_paths(
         },
         "/api/v1/reports": {
             "get": op(
-                "Queue figures for a period per mall, agency, service, counter or officer",
+                "Queue figures for a period per mall, agency, service, counter or officer, and "
+                "how right the wait estimates were (`estimates`)",
                 {"200": _file_or_json("The report")},
                 {"403": "Not allowed to read reports"},
                 params=_period(GROUPS),

@@ -151,6 +151,9 @@ def _worker_exit(server: Any, worker: Any) -> None:
     leaving = sys.exc_info()[1]
     code = leaving.code if isinstance(leaving, SystemExit) else (1 if leaving else 0)
     app = getattr(worker, "wsgi", None)
+    queue = getattr(app, "extensions", {}).get("antrian.queue")
+    if queue is not None:  # the wait estimates noted since the last flush (core/promises.py)
+        queue.ctx.promises.flush(queue.uow)
     engine = getattr(app, "extensions", {}).get("antrian.engine")
     if engine is not None:
         engine.dispose()
@@ -263,6 +266,7 @@ def start_duties(app: Any, session_check_seconds: float) -> None:
         app.extensions["antrian.queue"],
         desk=app.extensions.get("antrian.bookings"),
     )
+    housekeeping.start_promise_flush(socketio_of(app), app.extensions["antrian.queue"])
     # The managers' alerts: waits past their target, long breaks, failed printers.
     housekeeping.start_alerts(socketio_of(app), app.extensions["antrian.alerts"])
     # A kiosk printer that failed is asked again now and then: its recovery is news.

@@ -32,6 +32,7 @@ from core.simulation.oracle import Oracle
 from core.simulation.scenario import Scenario
 from core.store import UnitOfWork, make_engine
 from core.tickets import DomainError, Priority, wait_starts_at
+from core.views.estimates import estimate_accuracy
 
 KIOSK = Actor("kiosk", "sim-kiosk", kiosk="SIM")
 # The key of the NIK's hash in the day's throw-away database (the server keeps its own).
@@ -99,6 +100,9 @@ class DayResult:
     queue_length: list[tuple[float, int]]  # (minute, visitors waiting)
     busy: dict[int, list[tuple[float, float]]]  # counter: (from, to) occupied
     windows: dict[int, list[Window]]
+    # The estimates as the mall's own report measures them (core/views/estimates.py), from
+    # what the day's database kept of them: beside the simulator's own count of the same.
+    recorded_eta: dict[str, Any] | None = None
 
     def bookings(self) -> dict[str, Any]:
         """How the visitors who meant to book fared: for report.json."""
@@ -199,8 +203,18 @@ class Day:
                 visitor.state, visitor.refused = "refused", "AfterClosing"
             elif visitor.state == "waiting":
                 visitor.state = "unserved"
+        self.queue.ctx.promises.flush(self.queue.uow)
+        with self.queue.uow.reading() as conn:
+            day = self.scenario.day
+            recorded = estimate_accuracy(self.queue.ctx, conn, day, day)
         return DayResult(
-            self.scenario, self.seed, self.visitors, self.queue_length, self.busy, self.windows
+            self.scenario,
+            self.seed,
+            self.visitors,
+            self.queue_length,
+            self.busy,
+            self.windows,
+            recorded["overall"],
         )
 
     @property

@@ -261,7 +261,8 @@ def figures(result: DayResult) -> dict[str, Any]:
         "utilisation_per_hour": utilisation,
         "utilisation_per_counter": per_counter,
         "queue_length": [[_r(t, 1), n] for t, n in result.queue_length],
-        "eta": eta_figures(visitors),
+        # `recorded`: the mall's own report of the same estimates, from the day's database.
+        "eta": {**eta_figures(visitors), "recorded": result.recorded_eta},
         # Waits per ticket channel (walk-ins at the kiosk, checked-in bookings, late ones).
         "channels": {
             "waits": {

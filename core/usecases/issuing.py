@@ -36,9 +36,10 @@ from core.availability import availability
 from core.booked_streaks import booked_ticket_count
 from core.config import Service
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor, MallContext
-from core.estimate import NO_ESTIMATE
+from core.estimate import NO_ESTIMATE, Eta
 from core.health import DATABASE_ERRORS
 from core.position import people_ahead_of_new
+from core.promises import Promise
 from core.quotas import day_quotas
 from core.tickets import (
     DomainError,
@@ -90,21 +91,38 @@ def with_wait_estimate(
     other change waits for (and the stored answer of a keyed request leaves it out: a retry
     gets it as it is then). `issued`: the ticket as written and its event's version, for
     an answer from a play in hand without reading the ticket again."""
-    if issued is not None:
-        known = ctx.estimator.for_issued(*issued)
-        if known is not None:
-            return {**view, **known.fields()}
-    eta = NO_ESTIMATE
-    try:
-        with ctx.uow.reading() as conn:
-            ticket = repository.load_ticket(conn, ctx.mall, view["id"])
-            if ticket.status == TicketStatus.WAITING:
-                eta = ctx.estimator.for_ticket(conn, ticket)
-    # The reads run through SQLAlchemy and on the driver's cursor (core/prepared.py), whose
-    # errors are the driver's own.
-    except (SQLAlchemyError, *DATABASE_ERRORS, NotFound) as exc:  # the ticket stands
-        log.warning("No wait estimate for ticket %s: %s", view["id"], exc)
+    eta = ctx.estimator.for_issued(*issued) if issued is not None else None
+    if eta is None:
+        eta = NO_ESTIMATE
+        try:
+            with ctx.uow.reading() as conn:
+                ticket = repository.load_ticket(conn, ctx.mall, view["id"])
+                if ticket.status == TicketStatus.WAITING:
+                    eta = ctx.estimator.for_ticket(conn, ticket)
+        # The reads run through SQLAlchemy and on the driver's cursor (core/prepared.py),
+        # whose errors are the driver's own.
+        except (SQLAlchemyError, *DATABASE_ERRORS, NotFound) as exc:  # the ticket stands
+            log.warning("No wait estimate for ticket %s: %s", view["id"], exc)
+    _note_promise(ctx, view, eta)
     return {**view, **eta.fields()}
+
+
+def _note_promise(ctx: MallContext, view: Mapping[str, Any], eta: Eta) -> None:
+    """Keep what the visitor was told, to measure it against their wait (core/promises.py)."""
+    if eta.minutes is None:
+        return
+    ctx.promises.note(
+        Promise(
+            ticket_id=view["id"],
+            mall=ctx.mall,
+            day=view.get("day") or ctx.today().isoformat(),
+            service=view["service"],
+            given_at=ctx.now(),
+            minutes=eta.minutes,
+            low=eta.low,
+            high=eta.high,
+        )
+    )
 
 
 class TicketIssuer:

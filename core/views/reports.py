@@ -38,6 +38,7 @@ from core.store_reports import (
     report_months_built,
     skm_responses,
 )
+from core.views.estimates import estimate_accuracy
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -251,6 +252,7 @@ def report(
     heat = Figures()
     with ctx.uow.reading() as conn:
         per_key = figures(ctx, conn, start, end, group, services, heatmap=heat)
+        estimates = estimate_accuracy(ctx, conn, start, end, services)
     order = _order(ctx, group)
     total = Figures()
     rows = []
@@ -268,6 +270,8 @@ def report(
         "total": total.summary(),
         "arrivals_by_hour": [total.arrivals[h] for h in range(24)],
         "heatmap": [[heat.heatmap[(d, h)] for h in range(24)] for d in range(7)],
+        # How right the wait estimates were: each visitor's first one against their wait.
+        "estimates": estimates,
         "generated_at": ctx.now().isoformat(),
     }
 

@@ -116,6 +116,24 @@
     $("channels").querySelectorAll("tbody tr").forEach(function (row, n) {
       if (channels[n]) { row.dataset.channel = channels[n][0]; }
     });
+
+    // The wait each visitor was first told against the wait they had (core/views/estimates.py).
+    const estimates = report.estimates;
+    const one = function (v) { return R.fmtNum(v, 1); };
+    const estimateRow = function (label, f) {
+      return [label, n(f.count), n(f.not_called), one(f.mean_abs_error_min),
+        one(f.median_abs_error_min), one(f.p90_abs_error_min), R.fmtShare(f.within_5_min),
+        one(f.bias_min), R.fmtShare(f.range_coverage)];
+    };
+    const estimateRows = Object.entries(estimates.services).map(function (s) {
+      return estimateRow(s[0], s[1]);
+    });
+    estimateRows.push(estimateRow("Total", estimates.overall));
+    estimateRows.lastIsTotal = true;
+    R.table($("estimates"), ["Layanan / Service", "Dibandingkan / Compared",
+      "Tak dipanggil / Not called", "Galat rata-rata / Mean error", "Galat median / Median error",
+      "Galat p90 / p90 error", "Dalam ±5 menit / Within ±5 min", "Bias",
+      "Dalam rentang / Within the range"], estimateRows);
   }
 
   R.start(render);
