@@ -116,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command in ("check-config", "serve"):
+            from core.server.housekeeping import promise_flush_seconds
             from core.server.hub import session_check_seconds
             from core.server.security import proxy_hops
 
             proxy_hops()  # the parts of the configuration in the environment
             session_check_seconds()
+            promise_flush_seconds()
         if args.command == "check-config":
             from core.server.preflight import run_check
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from core import idempotency
 from core.bookings_desk import BookingDesk
+from core.config import ConfigError
 from core.handlers import QueueService
 
 log = logging.getLogger(__name__)
@@ -65,11 +69,32 @@ def start(
 # The wait estimates visitors were given are written this often (core/promises.py): a
 # process killed outright loses at most these seconds of them.
 PROMISE_FLUSH_SECONDS = 5.0
+PROMISE_FLUSH_KEY = "ANTRIAN_ESTIMATE_FLUSH_SECONDS"
+PROMISE_FLUSH_RANGE = (0.5, 3600.0)
 
 
-def start_promise_flush(
-    socketio: Any, queue: QueueService, interval: float = PROMISE_FLUSH_SECONDS
-) -> None:
+def promise_flush_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """How often the noted estimates are written (`ANTRIAN_ESTIMATE_FLUSH_SECONDS`, checked
+    at start with the rest of the configuration)."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(PROMISE_FLUSH_KEY, "")
+    if not raw.strip():
+        return PROMISE_FLUSH_SECONDS
+    low, high = PROMISE_FLUSH_RANGE
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also refuses nan
+        raise ConfigError(
+            PROMISE_FLUSH_KEY,
+            f"how often the wait estimates given are written, in seconds from {low:g} to "
+            f"{high:g} (got {raw!r}); leave it unset for {PROMISE_FLUSH_SECONDS:g}.",
+        )
+    return value
+
+
+def start_promise_flush(socketio: Any, queue: QueueService, interval: float) -> None:
     """Write the noted wait estimates every `interval` seconds, and at a clean exit."""
     ledger, uow = queue.ctx.promises, queue.uow
     atexit.register(ledger.flush, uow)  # the development server; gunicorn's workers flush

@@ -266,7 +266,10 @@ def start_duties(app: Any, session_check_seconds: float) -> None:
         app.extensions["antrian.queue"],
         desk=app.extensions.get("antrian.bookings"),
     )
-    housekeeping.start_promise_flush(socketio_of(app), app.extensions["antrian.queue"])
+    # The wait estimates given: written in batches (ANTRIAN_ESTIMATE_FLUSH_SECONDS).
+    housekeeping.start_promise_flush(
+        socketio_of(app), app.extensions["antrian.queue"], housekeeping.promise_flush_seconds()
+    )
     # The managers' alerts: waits past their target, long breaks, failed printers.
     housekeeping.start_alerts(socketio_of(app), app.extensions["antrian.alerts"])
     # A kiosk printer that failed is asked again now and then: its recovery is news.

@@ -52,6 +52,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path)
+    # The wait estimates given are in the reports within half a second (5 s in service).
+    server.extra_env["ANTRIAN_ESTIMATE_FLUSH_SECONDS"] = "0.5"
     server.start()
     yield server
     server.stop()

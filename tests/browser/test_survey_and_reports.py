@@ -259,6 +259,11 @@ def test_the_report_pages_draw_and_export_xlsx(
         # Chart.js drew on its canvases (under the CSP: no eval, no inline style).
         arrivals = page.evaluate("Chart.getChart('chart-hours').data.datasets[0].data")
         assert len(arrivals) == 24 and sum(arrivals) >= 1
+        # What the served visitor was told, against their wait: compared once it was called.
+        estimates = page.locator("#estimates tbody tr")
+        expect(estimates.first.locator("th")).to_have_text("KTP")
+        expect(estimates.first.locator("td").first).not_to_have_text("0")
+        expect(estimates.last.locator("th")).to_have_text("Total")
         page.screenshot(path=str(artifacts / "report-page.png"), full_page=True)
         with page.expect_download() as download:
             page.locator("#export-xlsx").click()
@@ -266,6 +271,9 @@ def test_the_report_pages_draw_and_export_xlsx(
         rows = list(book["Laporan"].iter_rows(values_only=True))
         header = next(n for n, row in enumerate(rows) if row[0] == "Kode / Code")
         ktp = rows[header + 1]
+        told = list(book["Perkiraan"].iter_rows(values_only=True))
+        assert told[0][:2] == ("Layanan / Service", "Dibandingkan / Compared")
+        assert told[1][0] == "KTP" and told[1][1] >= 1 and told[-1][0] == "Total"
         assert ktp[:2] == ("KTP", "Perekaman & Cetak KTP-el") and ktp[2] >= 1 and ktp[3] >= 1
         assert ktp[2:4] == tuple(
             page.evaluate(

@@ -6,19 +6,22 @@ from __future__ import annotations
 import dataclasses
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from core.config import Settings
+from core.config import ConfigError, Settings
 from core.estimate import NO_ESTIMATE
 from core.handlers import QueueService
 from core.promises import Promise, PromiseLedger
+from core.server.housekeeping import promise_flush_seconds
 from core.store_reports import wait_promises
 from core.usecases.issuing import _note_promise
 from core.views.reports import report
 from tests.conftest import KIOSK, OPENING_MORNING, FakeClock, officer
+from tests.support.live import LiveServer
 
 
 @pytest.fixture
@@ -115,3 +118,32 @@ def test_estimates_noted_while_the_database_is_away_are_written_when_it_is_back(
     with queue.uow.reading() as conn:
         kept = conn.execute(select(wait_promises.c.ticket_id)).scalars().all()
     assert kept == [ticket["id"]]
+
+
+def test_a_server_stopped_right_after_issuing_keeps_what_the_visitor_was_told(
+    tmp_path: Path,
+) -> None:
+    # The notes are written every few seconds; a clean stop writes the rest on its way out.
+    server = LiveServer(tmp_path)
+    server.extra_env["ANTRIAN_ESTIMATE_FLUSH_SECONDS"] = "3600"  # only the stop writes them
+    server.start()
+    try:
+        kiosk = server.device_token("kiosk-1", "kiosk", kiosk="K1")
+        server.add_officer("budi", counters=[1])
+        server.login("budi", counter=1)  # opens counter 1: KTP has a wait to tell
+        answer = server.api("POST", "/tickets", kiosk, json={"service": "KTP"})
+        assert answer.status_code == 201, answer.text
+    finally:
+        server.stop()
+    ticket = answer.json()
+    with server.accounts.uow.reading() as conn:
+        kept = conn.execute(select(wait_promises.c.ticket_id, wait_promises.c.minutes)).all()
+    assert [tuple(row) for row in kept] == [(ticket["id"], ticket["eta_minutes"])]
+
+
+@pytest.mark.parametrize("raw", ["0", "soon", "nan", "7200"])
+def test_a_flush_interval_out_of_range_is_refused_with_its_name(raw: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        promise_flush_seconds({"ANTRIAN_ESTIMATE_FLUSH_SECONDS": raw})
+    assert "ANTRIAN_ESTIMATE_FLUSH_SECONDS" in str(refused.value) and raw in str(refused.value)
+    assert promise_flush_seconds({}) == 5.0
