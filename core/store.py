@@ -185,6 +185,22 @@ print_jobs = Table(
     Index("ix_print_jobs_ticket", "ticket_seq"),
 )
 
+# What was last said of each kiosk printer (the last `printer.status` about it, written in the
+# same transaction): a process that starts, or restarts, knows at once that a printer is
+# offline, out of paper or low on paper, instead of only after its next print or health
+# check; and every process's alerts judge the printer from the same row. `printer` is the
+# printer's identity (core/server/printing.py), shared by the kiosks configured with it.
+printer_states = Table(
+    "printer_states",
+    metadata,
+    Column("mall", String(64), primary_key=True),
+    Column("printer", String(64), primary_key=True),
+    Column("ok", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("paper_low", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

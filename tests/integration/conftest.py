@@ -94,7 +94,8 @@ def undo_later_revisions(engine) -> None:  # type: ignore[no-untyped-def]
         conn.execute(text("DROP INDEX ix_print_jobs_ticket"))
         conn.execute(text("DROP INDEX ix_tickets_counter"))
         conn.execute(text("CREATE INDEX ix_tickets_counter ON tickets (mall, counter, status)"))
-        conn.execute(text("DROP TABLE wait_promises"))  # 0011
+        conn.execute(text("DROP TABLE printer_states"))  # 0011
+        conn.execute(text("DROP TABLE wait_promises"))  # 0012
 
 
 def service_with(settings: Settings, code: str, **changes: object) -> Settings:
