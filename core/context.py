@@ -85,9 +85,17 @@ class MallContext:
         self.promised_close: tuple[date, datetime] | None = None
         # The wait each visitor was first told, written in batches (core/promises.py).
         self.promises = PromiseLedger()
+        # Kiosk code -> the identity of the printer it prints on (set by the composition root,
+        # core/server/printer_keys.py): kiosks sharing a printer share its stored state and its
+        # alerts. A kiosk not in it is its own printer.
+        self.printers: dict[str, str] = {}
 
     def now(self) -> datetime:
         return self.clock()
+
+    def printer_of(self, kiosk: str) -> str:
+        """The identity of the printer `kiosk` prints on."""
+        return self.printers.get(kiosk, kiosk)
 
     def today(self) -> date:
         return numbering.local_day(self.now(), self.settings.mall.tz)

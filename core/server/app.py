@@ -122,6 +122,8 @@ def create_app(
     from core.server.printing import KioskPrinting
 
     printing = KioskPrinting(settings, queue, printer_factory=printer_factory)
+    # Kiosks sharing a printer share its stored state and its alerts (core/usecases).
+    queue.ctx.printers = printing.printer_keys()
     app.extensions["antrian.printing"] = printing
     hub.printing = printing
 

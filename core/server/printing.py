@@ -15,6 +15,7 @@ from typing import Any
 from core.config import ConfigError, Settings
 from core.context import DEFAULT_LANGUAGE, Actor
 from core.handlers import QueueService
+from core.server.printer_keys import printer_key
 from core.tickets import NotFound
 from printers.devices import PrinterConfigError, PrinterSpec, TicketPrinter, build_printer
 from printers.jobs import GRACE_SECONDS, PrintOutcome, print_with_timeout
@@ -83,7 +84,7 @@ class KioskPrinting:
         # queue) share one printer and one state: what one kiosk learns of it (out of paper,
         # switched off), the others know at once, instead of offering a print that fails.
         self._device: dict[str, str] = {
-            code: spec.device_key or f"dummy:{code}" for code, spec in self.specs.items()
+            code: printer_key(code, spec) for code, spec in self.specs.items()
         }
         shared: dict[str, TicketPrinter] = {}
         self.printers: dict[str, TicketPrinter] = {}
@@ -104,6 +105,10 @@ class KioskPrinting:
         self._lock = threading.Lock()
         # Told of every print's outcome (kiosk, ok): the metrics count the failures.
         self.outcome_listeners: list[Callable[[str, bool], None]] = []
+
+    def printer_keys(self) -> dict[str, str]:
+        """Kiosk code -> the identity of the printer it prints on (core/server/printer_keys.py)."""
+        return dict(self._device)
 
     def has_printer(self, kiosk: str | None) -> bool:
         return kiosk is not None and kiosk in self.printers
