@@ -226,5 +226,8 @@ class QueueService:
     def last_print_outcome(self, *kiosks: str) -> tuple[bool, str] | None:
         return print_views.last_print_outcome(self.ctx, *kiosks)
 
+    def stored_printer_states(self) -> dict[str, tuple[bool, str, bool]]:
+        return print_views.read_printer_states(self.ctx)
+
     def print_jobs_for(self, ticket_id: str) -> list[dict[str, Any]]:
         return print_views.print_jobs_for(self.ctx, ticket_id)

@@ -105,6 +105,22 @@ class KioskPrinting:
         self._lock = threading.Lock()
         # Told of every print's outcome (kiosk, ok): the metrics count the failures.
         self.outcome_listeners: list[Callable[[str, bool], None]] = []
+        self._remember_stored()
+
+    def _remember_stored(self) -> None:
+        """Start from what was last said of each printer (stored with its `printer.status`,
+        by this process before a restart or by another one): a roll running low, or a printer
+        a health check found off, is known to the kiosks and the counters' banner at once,
+        not only after the next ticket or health check. The recheck asks those again soon
+        (`recheck_failing`)."""
+        if not self.printers:
+            return
+        stored = self.queue.stored_printer_states()
+        for device in set(self._device.values()):
+            if device in stored:
+                ok, message, paper_low = stored[device]
+                self._known[device] = (ok, message)
+                self._paper_low[device] = paper_low
 
     def printer_keys(self) -> dict[str, str]:
         """Kiosk code -> the identity of the printer it prints on (core/server/printer_keys.py)."""
@@ -285,8 +301,9 @@ class KioskPrinting:
         return self.queue.now() - started < patience
 
     def known_state(self, kiosk: str | None) -> dict[str, Any] | None:
-        """The kiosk's printer as last seen (by this process, else by its last print job);
-        None for a kiosk without a printer. Never touches the printer."""
+        """The kiosk's printer as last seen (by this process, or as stored when it started,
+        else by its last print job); None for a kiosk without a printer. Never touches the
+        printer."""
         if kiosk is None or kiosk not in self.printers:
             return None
         with self._lock:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from core import repository
 from core.context import Actor, MallContext
-from core.store import print_jobs
-from core.usecases.unit import changing
+from core.store import dialect_insert, print_jobs, printer_states
+from core.usecases.unit import Change, changing
 from core.views.printing import last_finished_print_job
 
 
@@ -57,7 +57,7 @@ def finish_print_job(
         previous = last_finished_print_job(change.conn, ctx.mall, job.kiosk, job_id)
         changed = (previous.status if previous else None) != ("printed" if ok else "failed")
         if changed or announce or not ok:
-            change.printer_changes.append((job.kiosk, ok, error or "OK", paper_low))
+            _tell(ctx, change, job.kiosk, ok, error or "OK", paper_low)
 
 
 # A print job still pending this long after it began was cut off: no printer timeout reaches
@@ -97,4 +97,33 @@ def printer_status(
     """A probe of the kiosk's printer found it `ok` or not (and its roll running low or not,
     if known): tell the screens."""
     with changing(ctx) as change:
-        change.printer_changes.append((kiosk, ok, message, paper_low))
+        _tell(ctx, change, kiosk, ok, message, paper_low)
+
+
+def _tell(
+    ctx: MallContext, change: Change, kiosk: str, ok: bool, message: str, paper_low: bool | None
+) -> None:
+    """A `printer.status` event for the kiosk, and its printer's stored state, in one
+    transaction: the row says what the last event said, so a process that starts later
+    knows it without having heard the event."""
+    change.printer_changes.append((kiosk, ok, message, paper_low))
+    _remember(change.conn, ctx, ctx.printer_of(kiosk), ok, message, paper_low)
+
+
+def _remember(
+    conn: Connection,
+    ctx: MallContext,
+    printer: str,
+    ok: bool,
+    message: str,
+    paper_low: bool | None,
+) -> None:
+    now = ctx.now()
+    values = {"ok": ok, "message": message, "updated_at": now}
+    if paper_low is not None:  # None says nothing of the roll: its last reading stands
+        values["paper_low"] = paper_low
+    conn.execute(
+        dialect_insert(conn, printer_states)
+        .values({"mall": ctx.mall, "printer": printer, "paper_low": False, **values})
+        .on_conflict_do_update(index_elements=["mall", "printer"], set_=values)
+    )

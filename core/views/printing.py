@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select
 
 from core import repository
 from core.context import iso
-from core.store import print_jobs
+from core.store import print_jobs, printer_states
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -51,6 +51,25 @@ def last_print_outcome(ctx: MallContext, *kiosks: str) -> tuple[bool, str] | Non
     if row is None:
         return None
     return row.status == "printed", row.error or "OK"
+
+
+def stored_printer_states(conn: Connection, mall: str) -> dict[str, tuple[bool, str, bool]]:
+    """Printer identity -> (ok, message, paper_low), as the last `printer.status` about the
+    printer said (core/usecases/printing.py keeps them)."""
+    rows = conn.execute(
+        select(
+            printer_states.c.printer,
+            printer_states.c.ok,
+            printer_states.c.message,
+            printer_states.c.paper_low,
+        ).where(printer_states.c.mall == mall)
+    )
+    return {r.printer: (bool(r.ok), r.message, bool(r.paper_low)) for r in rows}
+
+
+def read_printer_states(ctx: MallContext) -> dict[str, tuple[bool, str, bool]]:
+    with ctx.uow.reading() as conn:
+        return stored_printer_states(conn, ctx.mall)
 
 
 def print_jobs_for(ctx: MallContext, ticket_id: str) -> list[dict[str, Any]]:
