@@ -17,7 +17,7 @@ number, a checked-in booking) are judged as always.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,7 @@ class Condition:
     """Something wrong now; `key` names it, so the same condition is one alert while it lasts."""
 
     kind: str  # wait | break | printer | paper (a roll running low: a warning, it still prints)
-    subject: str
+    subject: str  # service code, counter number, printer identity (printer and paper)
     agency: str | None
     message: str
 
@@ -78,10 +78,15 @@ def evaluate(
     printers: Mapping[str, tuple[bool, str]],
     break_limit_minutes: int,
     paper_low: Iterable[str] = (),
+    kiosks: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Condition]:
     """The conditions open now, from the dashboard's rows (`level`, `longest_wait_minutes`,
     `eta_minutes`, `target_wait_minutes` per service; `status`, `minutes_in_state` per counter),
-    the kiosks' last printer outcomes and the kiosks whose printer's roll is running low."""
+    the kiosk printers as last seen and the printers whose roll is running low.
+
+    Printers are keyed by the printer's identity, so kiosks sharing one printer have one alert
+    for it, naming them all (`kiosks`: printer -> the kiosks printing on it; a printer not in
+    it is named by its key, as when each kiosk is its own printer)."""
     found: list[Condition] = []
     for s in services:
         if s["level"] == "red":
@@ -107,27 +112,39 @@ def evaluate(
                     f"{break_limit_minutes} mnt / on break past the limit",
                 )
             )
-    for kiosk, (ok, message) in sorted(printers.items()):
+    named = kiosks or {}
+    for printer, (ok, message) in sorted(printers.items()):
         if not ok:
+            codes, shared = _kiosks_of(printer, named)
+            english = f"printer of kiosks {codes}" if shared else f"kiosk {codes} printer"
             found.append(
                 # The message is the device's own words (what failed), shown once.
                 Condition(
                     "printer",
-                    kiosk,
+                    printer,
                     None,
-                    f"Printer anjungan {kiosk} gagal mencetak / kiosk printer failed: {message}",
+                    f"Printer anjungan {codes} gagal mencetak / {english} failed: {message}",
                 )
             )
-    for kiosk in sorted(set(paper_low)):
+    for printer in sorted(set(paper_low)):
+        codes, shared = _kiosks_of(printer, named)
+        english = f"printer paper of kiosks {codes}" if shared else f"kiosk {codes} printer paper"
         # Its own kind: the kiosk still prints, and a new roll ends it (the failure alert,
         # if the roll runs out first, is a separate one).
         found.append(
             Condition(
                 "paper",
-                kiosk,
+                printer,
                 None,
-                f"Kertas printer anjungan {kiosk} hampir habis, siapkan gulungan baru / "
-                f"kiosk {kiosk} printer paper is running low, fetch a new roll",
+                f"Kertas printer anjungan {codes} hampir habis, siapkan gulungan baru / "
+                f"{english} is running low, fetch a new roll",
             )
         )
     return found
+
+
+def _kiosks_of(printer: str, kiosks: Mapping[str, Sequence[str]]) -> tuple[str, bool]:
+    """The kiosks printing on `printer`, as a message names them, and whether they are
+    several."""
+    codes = list(kiosks.get(printer) or (printer,))
+    return ", ".join(codes), len(codes) > 1

@@ -25,12 +25,13 @@ from core import repository
 from core.admin_tables import alerts
 from core.alerts import Condition, evaluate
 from core.context import SYSTEM, MallContext, iso
-from core.events import Event, PrinterStatusChanged
+from core.events import Event
 from core.scope import Scope, scope_for
 from core.store import dialect_insert
 from core.tickets import NotFound
 from core.usecases.unit import audit
-from core.views.dashboard import counter_rows, printer_outcomes, service_rows
+from core.views.dashboard import counter_rows, service_rows
+from core.views.printing import printers_now
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def alert_view(row: Any) -> dict[str, Any]:
 
 
 def sees(scope: Scope, agency: str | None) -> bool:
-    """A kiosk's printer serves every agency: every manager sees its alerts."""
+    """A kiosk printer serves every agency: every manager sees its alerts."""
     return agency is None or scope.covers(agency)
 
 
@@ -158,42 +159,27 @@ def alert_list(
 class AlertMonitor:
     """Evaluates the rules now and then, and soon after any event moved the hall.
 
-    A printer's health check reaches the monitor as an event (it is not stored); the kiosks'
-    last print jobs are read from the database, so a failure seen by another process counts.
+    The kiosk printers are judged from the database: the stored state of each printer (the
+    last `printer.status` about it, whichever process sent it), else its kiosks' last print
+    jobs. Every process's monitor judges a printer alike, also one that started after the
+    news (a restart forgot nothing: an open paper alert stays open, not cleared and raised
+    anew). Kiosks sharing a printer have one alert for it (`ctx.printers`).
     """
 
     def __init__(self, ctx: MallContext) -> None:
         self.ctx = ctx
-        self._probed: dict[str, tuple[bool, str]] = {}
-        # Kiosks whose printer's roll was last heard running low (news only when it changes).
-        self._paper_low: set[str] = set()
         self._dirty = threading.Event()
         self._last = 0.0
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, AlertChanged):
             return
-        if isinstance(event, PrinterStatusChanged):
-            self._probed[event.kiosk] = (event.ok, event.message)  # type: ignore[attr-defined]
-            if event.paper_low:
-                self._paper_low.add(event.kiosk)
-            elif event.paper_low is not None:  # a new roll: None says nothing of the roll
-                self._paper_low.discard(event.kiosk)
         self._dirty.set()
 
     def heard_printer(self, status: dict[str, Any]) -> None:
-        """A `printer.status` event relayed from any process (its payload): every process's
-        monitor then judges the printer alike, instead of clearing what another raised."""
-        self.on_event(
-            PrinterStatusChanged(
-                self.ctx.mall,
-                int(status.get("version") or 0),
-                kiosk=str(status.get("kiosk") or ""),
-                ok=bool(status.get("ok")),
-                message=str(status.get("message") or ""),
-                paper_low=status.get("paper_low"),
-            )
-        )
+        """A `printer.status` event relayed from any process (its payload): look again soon.
+        What it said is in the database already (written with the event)."""
+        self._dirty.set()
 
     def due(self) -> bool:
         return self._dirty.is_set() or time.monotonic() - self._last >= EVALUATE_SECONDS
@@ -206,15 +192,17 @@ class AlertMonitor:
             # alert (a wait's level a few seconds late), and cost no play of the mall.
             services = service_rows(ctx, conn, everything, timedelta(seconds=EVALUATE_SECONDS))
             counters = counter_rows(ctx, conn, everything)
-            printers = printer_outcomes(ctx, conn)
-        # A health check heard later than the last ticket speaks for the printer now.
-        printers.update(self._probed)
+            printers = printers_now(ctx, conn)
+        kiosks: dict[str, list[str]] = {}
+        for kiosk in ctx.settings.kiosks:
+            kiosks.setdefault(ctx.printer_of(kiosk.code), []).append(kiosk.code)
         return evaluate(
             services,
             counters,
-            printers,
+            {printer: (ok, message) for printer, (ok, message, _) in printers.items()},
             ctx.settings.management.break_limit_minutes,
-            paper_low=self._paper_low,
+            paper_low=[printer for printer, (_, _, low) in printers.items() if low],
+            kiosks=kiosks,
         )
 
     def run_once(self) -> list[AlertChanged]:

@@ -20,7 +20,6 @@ from core.quotas import day_quotas
 from core.scope import Scope, visible_counters, visible_services
 from core.store import counter_state, tickets
 from core.tickets import ACTIVE_AT_COUNTER, TicketStatus, format_number
-from core.views.printing import last_finished_print_job
 
 if TYPE_CHECKING:
     from core.context import MallContext
@@ -198,15 +197,3 @@ def counter_rows(ctx: MallContext, conn: Connection, scope: Scope) -> list[dict[
             }
         )
     return rows
-
-
-def printer_outcomes(ctx: MallContext, conn: Connection) -> dict[str, tuple[bool, str]]:
-    """Each kiosk's last finished print job: (printed?, the error or "OK"). Read kiosk by
-    kiosk from the (mall, kiosk, id) index: the latest of every kiosk at once would read
-    every print job the mall ever had, and the alert round asks every few seconds."""
-    outcomes = {}
-    for kiosk in ctx.settings.kiosks:
-        row = last_finished_print_job(conn, ctx.mall, kiosk.code)
-        if row is not None:
-            outcomes[kiosk.code] = (row.status == "printed", row.error or "OK")
-    return outcomes

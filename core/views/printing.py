@@ -19,7 +19,7 @@ def last_finished_print_job(
 ) -> Any:
     """The kiosk's latest print job that printed or failed (before `before_id`, if given):
     not one still printing, nor one a dead process cut off (it says nothing of the printer)."""
-    query = select(print_jobs.c.status, print_jobs.c.error).where(
+    query = select(print_jobs.c.id, print_jobs.c.status, print_jobs.c.error).where(
         print_jobs.c.mall == mall,
         print_jobs.c.kiosk == kiosk,
         print_jobs.c.status.in_(("printed", "failed")),
@@ -65,6 +65,26 @@ def stored_printer_states(conn: Connection, mall: str) -> dict[str, tuple[bool, 
         ).where(printer_states.c.mall == mall)
     )
     return {r.printer: (bool(r.ok), r.message, bool(r.paper_low)) for r in rows}
+
+
+def printers_now(ctx: MallContext, conn: Connection) -> dict[str, tuple[bool, str, bool]]:
+    """Each kiosk printer as last seen, by printer identity: (ok, message, paper_low). Its
+    stored state; for a printer without one (nothing said of it since printer states were
+    kept), the last finished print job of the kiosks printing on it, read kiosk by kiosk from
+    the (mall, kiosk, id) index: the latest of every kiosk at once would read every print job
+    the mall ever had, and the alert round asks every few seconds."""
+    states = stored_printer_states(conn, ctx.mall)
+    latest: dict[str, tuple[int, bool, str]] = {}
+    for kiosk in ctx.settings.kiosks:
+        printer = ctx.printer_of(kiosk.code)
+        if printer in states:
+            continue
+        row = last_finished_print_job(conn, ctx.mall, kiosk.code)
+        if row is not None and (printer not in latest or latest[printer][0] < row.id):
+            latest[printer] = (int(row.id), row.status == "printed", row.error or "OK")
+    for printer, (_, ok, message) in latest.items():
+        states[printer] = (ok, message, False)
+    return states
 
 
 def read_printer_states(ctx: MallContext) -> dict[str, tuple[bool, str, bool]]:

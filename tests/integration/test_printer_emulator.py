@@ -432,16 +432,17 @@ def test_paper_running_low_is_one_warning_alert_until_a_new_roll_goes_in(
     assert all(t["print"]["status"] == "printed" for t in tickets)
     assert all(t["print"]["printer_state"] == "ok" for t in tickets)
     [alert] = [e.alert for e in raised]
-    assert (alert["kind"], alert["subject"]) == ("paper", "K1")
+    printer = f"network:127.0.0.1:{emulator.ports[PaperWidth.MM80]}"
+    assert (alert["kind"], alert["subject"]) == ("paper", printer)
     assert alert["message"].startswith("Kertas printer anjungan K1 hampir habis")
     assert "paper is running low" in alert["message"]
     assert again == []  # once per roll, not once per ticket
-    assert [(a["kind"], a["subject"]) for a in listed] == [("paper", "K1")]
+    assert [(a["kind"], a["subject"]) for a in listed] == [("paper", printer)]
     # The counters and admins hear it once when it starts and once when it ends.
     told = [e.paper_low for e in published if isinstance(e, PrinterStatusChanged)]
     assert told == [True, False]
     assert asked == ["K1"]
-    assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", "K1")]
+    assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", printer)]
     app.extensions["antrian.engine"].dispose()
 
 
@@ -456,13 +457,16 @@ def test_two_kiosks_on_one_printer_share_what_either_learns_of_it(
     first = issue_at(app, "K1")  # both kiosks have seen the printer work
     published.clear()
     emulator.send("PUT", fault)
+    monitor = app.extensions["antrian.alerts"]
     try:
         failed = issue_at(app, "K1")
         k2_while_out = printing.known_state("K2")
+        raised = monitor.run_once()
     finally:
         emulator.send("DELETE", fault)
     asked = printing.recheck_failing()
     k2_after = printing.known_state("K2")
+    cleared = monitor.run_once()
 
     assert first["print"]["status"] == "printed"
     assert failed["print"]["status"] == "failed"
@@ -475,6 +479,12 @@ def test_two_kiosks_on_one_printer_share_what_either_learns_of_it(
     assert asked == ["K1"]
     assert sorted(told[2:]) == [("K1", True), ("K2", True)]
     assert k2_after["ok"] is True
+    # One printer, one alert naming both kiosks; one new roll clears it.
+    printer = f"network:127.0.0.1:{emulator.ports[PaperWidth.MM80]}"
+    [alert] = [e.alert for e in raised]
+    assert (alert["kind"], alert["subject"]) == ("printer", printer)
+    assert alert["message"].startswith("Printer anjungan K1, K2 gagal mencetak")
+    assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", printer)]
     app.extensions["antrian.engine"].dispose()
 
 
@@ -486,6 +496,7 @@ def test_a_printer_one_process_finds_recovered_is_recovered_in_the_others_within
     finder, other = kiosk_mall(settings, emulator, ("K1",)), kiosk_mall(settings, emulator, ("K1",))
     other.extensions["antrian.hub"].start_relay(message_queue="")
     fault = f"/api/v1/devices/{DEVICE_IDS[PaperWidth.MM80]}/faults/paper-out"
+    failure = f"printer:network:127.0.0.1:{emulator.ports[PaperWidth.MM80]}"
     emulator.send("PUT", fault)
     try:
         failed = issue_at(other, "K1")  # the other process itself saw the printer fail
@@ -497,7 +508,7 @@ def test_a_printer_one_process_finds_recovered_is_recovered_in_the_others_within
         while time.monotonic() < deadline:
             state = other.extensions["antrian.printing"].known_state("K1")
             alerting = {c.key for c in other.extensions["antrian.alerts"].conditions()}
-            if state["ok"] and "printer:K1" not in alerting:
+            if state["ok"] and failure not in alerting:
                 break
             time.sleep(0.1)
         took = 5 - (deadline - time.monotonic())
@@ -511,5 +522,5 @@ def test_a_printer_one_process_finds_recovered_is_recovered_in_the_others_within
     # Not the other process's own recheck, 30 s later: its relay heard the news.
     assert state["ok"] is True, state
     # Its alerts agree: it no longer raises the failure alert the finder cleared.
-    assert "printer:K1" not in alerting
+    assert failure not in alerting
     assert took < 3

@@ -133,7 +133,7 @@ def test_the_evaluator_finds_red_waits_long_breaks_and_failed_printers():
     assert [c.key for c in found] == ["wait:KTP", "break:7", "printer:K1"]
     assert found[1].agency == "POLRESTA" and "Sholat" in found[1].message
     assert found[2].agency is None and found[2].message == (
-        "Printer anjungan K1 gagal mencetak / kiosk printer failed: Kertas habis"
+        "Printer anjungan K1 gagal mencetak / kiosk K1 printer failed: Kertas habis"
     )
     assert "menunggu 30 mnt" in found[0].message and "target 20" in found[0].message
 
@@ -150,4 +150,25 @@ def test_a_roll_running_low_is_a_paper_warning_of_its_own_beside_a_failure():
     assert found[2].agency is None and found[2].message == (
         "Kertas printer anjungan K2 hampir habis, siapkan gulungan baru / "
         "kiosk K2 printer paper is running low, fetch a new roll"
+    )
+
+
+def test_a_printer_kiosks_share_is_one_condition_naming_them_all():
+    """Printers are keyed by the printer: two kiosks on one empty roll are one alert."""
+    shared = "network:10.0.0.9:9100"
+    found = evaluate(
+        [],
+        [],
+        {shared: (False, "Kertas habis"), "dummy:K3": (True, "OK")},
+        break_limit_minutes=30,
+        paper_low={shared},
+        kiosks={shared: ["K1", "K2"], "dummy:K3": ["K3"]},
+    )
+    assert [c.key for c in found] == [f"printer:{shared}", f"paper:{shared}"]
+    assert found[0].message == (
+        "Printer anjungan K1, K2 gagal mencetak / printer of kiosks K1, K2 failed: Kertas habis"
+    )
+    assert found[1].message == (
+        "Kertas printer anjungan K1, K2 hampir habis, siapkan gulungan baru / "
+        "printer paper of kiosks K1, K2 is running low, fetch a new roll"
     )
