@@ -128,12 +128,17 @@ def recheck_printers(printing: Any) -> list[str]:
 def start_printer_checks(
     socketio: Any, printing: Any, interval: float = PRINTER_RECHECK_SECONDS
 ) -> None:
-    """Run `recheck_printers` every `interval` seconds in a background task of the server."""
+    """Run `recheck_printers` at once and then every `interval` seconds, in a background
+    task of the server."""
 
     def loop() -> None:
+        # A first round at once, in this background task (a printer that does not answer
+        # delays nothing else): a printer stored as failing or low on paper when the process
+        # started is asked now, so a roll put in while the server was down is known within
+        # seconds, not after the first interval.
         while True:
-            socketio.sleep(interval)
             recheck_printers(printing)
+            socketio.sleep(interval)
 
     socketio.start_background_task(loop)
 

@@ -8,6 +8,7 @@ two processes are two apps on it at once. On a SQLite file and on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
@@ -244,3 +245,35 @@ def test_a_process_that_heard_nothing_judges_the_printer_as_the_one_that_learnt_
 
     assert second.extensions["antrian.alerts"].run_once() == []
     assert open_alerts(second) == [("paper", SHARED_KEY)]
+
+
+class FirstRound:
+    """Stands in for Socket.IO's background tasks: runs the task until its first sleep."""
+
+    class Slept(Exception):
+        pass
+
+    def start_background_task(self, task: Callable[[], None]) -> None:
+        with contextlib.suppress(self.Slept):
+            task()
+
+    def sleep(self, _seconds: float) -> None:
+        raise self.Slept
+
+
+def test_the_printer_checks_ask_a_printer_stored_as_failing_as_soon_as_the_process_starts(
+    start: Callable[[], Flask], printers: Printers
+) -> None:
+    before = start()
+    printers.shared.failure = "printer 10.0.0.9:9100 is out of paper"
+    assert issue_at(before, "K1")["status"] == "failed"
+    stop(before)
+    printers.shared.failure = None  # a new roll while the server was down
+
+    after = start()
+    published: list[Any] = []
+    after.extensions["antrian.queue"].publisher.subscribe(published.append)
+    housekeeping.start_printer_checks(FirstRound(), after.extensions["antrian.printing"])
+
+    told = sorted((e.kiosk, e.ok) for e in published if e.name == "printer.status")
+    assert told == [("K1", True), ("K2", True)]
