@@ -35,9 +35,11 @@ alerts = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("mall", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # wait | break | printer
-    Column("subject", String(64), nullable=False),  # service code, counter number, kiosk code
-    Column("agency", String(32)),  # null: the whole mall's (a kiosk)
+    Column("kind", String(16), nullable=False),  # wait | break | printer | paper
+    # service code, counter number, or the printer's identity (kiosks sharing one printer
+    # share its alerts: core/server/printer_keys.py)
+    Column("subject", String(64), nullable=False),
+    Column("agency", String(32)),  # null: the whole mall's (a kiosk printer)
     Column("message", Text, nullable=False),
     Column("raised_at", UtcDateTime(), nullable=False),
     Column("cleared_at", UtcDateTime()),

@@ -73,7 +73,14 @@ def printers_now(ctx: MallContext, conn: Connection) -> dict[str, tuple[bool, st
     kept), the last finished print job of the kiosks printing on it, read kiosk by kiosk from
     the (mall, kiosk, id) index: the latest of every kiosk at once would read every print job
     the mall ever had, and the alert round asks every few seconds."""
-    states = stored_printer_states(conn, ctx.mall)
+    configured = {ctx.printer_of(kiosk.code) for kiosk in ctx.settings.kiosks}
+    # A printer no kiosk is configured with any more (moved, replaced) is nobody's concern:
+    # its last state would otherwise hold its alert open for ever.
+    states = {
+        printer: state
+        for printer, state in stored_printer_states(conn, ctx.mall).items()
+        if printer in configured
+    }
     latest: dict[str, tuple[int, bool, str]] = {}
     for kiosk in ctx.settings.kiosks:
         printer = ctx.printer_of(kiosk.code)

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import insert
 
 from core.config import Kiosk, Settings
 from core.server import housekeeping
 from core.server.app import create_app
+from core.store import printer_states
 from printers.devices import PrinterSpec, RecordingPrinter
 from tests.conftest import FakeClock
 
@@ -245,6 +247,27 @@ def test_a_process_that_heard_nothing_judges_the_printer_as_the_one_that_learnt_
 
     assert second.extensions["antrian.alerts"].run_once() == []
     assert open_alerts(second) == [("paper", SHARED_KEY)]
+
+
+def test_a_printer_no_kiosk_is_configured_with_any_more_raises_no_alert(
+    start: Callable[[], Flask], clock: FakeClock
+) -> None:
+    """K1 and K2 printed on 10.0.0.8 until it was replaced by 10.0.0.9 in config.yaml; the old
+    printer's last state (out of paper) must not hold an alert open for ever."""
+    app = start()
+    with app.extensions["antrian.engine"].begin() as conn:
+        conn.execute(
+            insert(printer_states).values(
+                mall=app.extensions["antrian.settings"].mall.code,
+                printer="network:10.0.0.8:9100",
+                ok=False,
+                message="printer 10.0.0.8:9100 is out of paper",
+                paper_low=True,
+                updated_at=clock(),
+            )
+        )
+
+    assert app.extensions["antrian.alerts"].run_once() == []
 
 
 class FirstRound:
