@@ -33,7 +33,8 @@ from core.simulation.oracle_plays import AtCounter, Player, Snapshot, components
 from core.simulation.scenario import Scenario
 
 if TYPE_CHECKING:
-    from core.simulation.day import Day, Estimate, VisitorRecord
+    from core.simulation.day import Day
+    from core.simulation.records import Estimate, VisitorRecord
 
 __all__ = ["AtCounter", "Oracle", "Player", "Snapshot", "components", "snapshot"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from core.simulation.day import DayResult, Estimate, VisitorRecord
+from core.simulation.records import DayResult, Estimate, VisitorRecord
 
 NEAR_FRONT = 5
 # The width goal: the model's range at most this many times the oracle's on the same visitor.

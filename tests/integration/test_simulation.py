@@ -23,8 +23,9 @@ from sqlalchemy.engine import make_url
 from core.server.cli import main
 from core.simulation import database
 from core.simulation.database import temporary_database
-from core.simulation.day import Day, VisitorRecord
+from core.simulation.day import Day
 from core.simulation.history import write_days_before
+from core.simulation.records import VisitorRecord
 from core.simulation.report import figures as report_figures
 from core.simulation.report import write
 from core.simulation.scenario import load_scenario
