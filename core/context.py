@@ -29,6 +29,21 @@ DEFAULT_LANGUAGE = "id"
 # The kinds of actor that are people with accounts (a supervisor: see core/scope.py); the
 # others are devices with tokens.
 ROLES = ("officer", "admin", "supervisor")
+# The kinds of actor as a refusal names them in its Indonesian half.
+KIND_NAMES_ID = {
+    "officer": "petugas",
+    "admin": "admin",
+    "supervisor": "pengawas",
+    "kiosk": "anjungan",
+    "display": "layar",
+    "survey": "tablet survei",
+    "system": "sistem",
+}
+
+
+def kind_id(kind: str) -> str:
+    """The Indonesian name of a kind of actor (the code itself when it has none)."""
+    return KIND_NAMES_ID.get(kind, kind)
 
 
 def utc_now() -> datetime:

@@ -45,25 +45,36 @@ class DeviceRegistry:
                 f"Device name {name!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
             )
         if kind not in DEVICE_KINDS:
-            raise InvalidRequest(f"Device kind must be one of {', '.join(DEVICE_KINDS)}.")
+            raise InvalidRequest(
+                f"Jenis perangkat harus salah satu dari {', '.join(DEVICE_KINDS)}. / "
+                f"Device kind must be one of {', '.join(DEVICE_KINDS)}."
+            )
         if kind == "display":
             zone = zone or self.settings.zones[0].code
             try:
                 self.settings.zone(zone)
             except KeyError:
                 known = ", ".join(z.code for z in self.settings.zones)
-                raise InvalidRequest(f"Unknown zone {zone!r}; known zones: {known}.") from None
+                raise InvalidRequest(
+                    f"Zona {zone!r} tidak dikenal; zona yang ada: {known}. / "
+                    f"Unknown zone {zone!r}; known zones: {known}."
+                ) from None
         if kind == "kiosk":
             kiosk = kiosk or self.settings.kiosks[0].code if self.settings.kiosks else kiosk
             try:
                 self.settings.kiosk(kiosk)  # type: ignore[arg-type]
             except KeyError:
                 known = ", ".join(k.code for k in self.settings.kiosks)
-                raise InvalidRequest(f"Unknown kiosk {kiosk!r}; known kiosks: {known}.") from None
+                raise InvalidRequest(
+                    f"Anjungan {kiosk!r} tidak dikenal; anjungan yang ada: {known}. / "
+                    f"Unknown kiosk {kiosk!r}; known kiosks: {known}."
+                ) from None
         if kind == "survey":
             numbers = [c.number for c in self.settings.counters]
             if counter not in numbers:
                 raise InvalidRequest(
+                    "Tablet survei ditempatkan di loket: --counter harus salah satu dari "
+                    f"{', '.join(map(str, numbers))}, bukan {counter!r}. / "
                     f"A survey tablet stands at a counter: --counter must be one of "
                     f"{', '.join(map(str, numbers))}, got {counter!r}."
                 )
@@ -110,5 +121,5 @@ class DeviceRegistry:
                 update(devices).where(devices.c.name == name).values(active=False)
             ).rowcount
         if not done:
-            raise NotFound(f"No device named {name!r}.")
+            raise NotFound(f"Tidak ada perangkat bernama {name!r}. / No device named {name!r}.")
         self._forget(lambda actor: actor.kind in DEVICE_KINDS and actor.name == name)

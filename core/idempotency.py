@@ -140,6 +140,8 @@ def claim_in(conn: Connection, key: str, actor: str, request: str | None = None)
         first = conn.execute(_FIRST_ATTEMPT, params).one_or_none()
     if request is not None and first.fingerprint is not None and first.fingerprint != request:
         raise KeyReused(
+            "Idempotency-Key ini sudah dipakai untuk permintaan lain (metode, alamat, atau isi "
+            "yang berbeda); kirim kunci baru untuk permintaan baru. / "
             "This Idempotency-Key was already used for a different request (another method, "
             "address or body); send a new key for a new request."
         )

@@ -127,24 +127,35 @@ class Management:
         scope = self.scope(actor)
         username, password = data.get("username"), data.get("password")
         if not isinstance(username, str) or not isinstance(password, str):
-            raise InvalidRequest("Send 'username' and 'password' as strings.")
+            raise InvalidRequest(
+                "Kirim 'username' dan 'password' sebagai teks. / "
+                "Send 'username' and 'password' as strings."
+            )
         role = data.get("role", "officer")
         if role not in ROLES:
-            raise InvalidRequest(f"'role' must be one of {', '.join(ROLES)}.")
+            raise InvalidRequest(
+                f"'role' harus salah satu dari {', '.join(ROLES)}. / "
+                f"'role' must be one of {', '.join(ROLES)}."
+            )
         counters = staff.check_counters(self.settings, data.get("counters", []))
         agencies = staff.check_agencies(self.settings, data.get("agencies", []))
         if not scope.whole_mall:
             if role != "officer":
-                raise self._refused(
-                    actor, "add_user", Forbidden("A supervisor adds officers only.")
+                refusal = Forbidden(
+                    "Pengawas hanya dapat menambahkan petugas. / A supervisor adds officers only."
                 )
+                raise self._refused(actor, "add_user", refusal)
             if not counters:
                 raise InvalidRequest(
+                    "'counters': sebutkan loket instansi Anda tempat petugas ini bertugas. / "
                     "'counters': name the counters of your agencies this officer works at."
                 )
             self._check(actor, "add_user", lambda: require_counters(scope, self.settings, counters))
         if role == "supervisor" and not agencies:
-            raise InvalidRequest("'agencies': a supervisor needs at least one agency.")
+            raise InvalidRequest(
+                "'agencies': pengawas memerlukan sedikitnya satu instansi. / "
+                "'agencies': a supervisor needs at least one agency."
+            )
         self.accounts.add_user(username, password, role, counters)
         if role == "supervisor":
             staff.set_supervisor_agencies(self.accounts.uow, username, agencies)
@@ -158,7 +169,10 @@ class Management:
         cuts their live connections)."""
         self._managed_user(actor, username, "disable_user" if not active else "enable_user")
         if username == actor.name and not active:
-            raise InvalidRequest("You cannot disable your own account.")
+            raise InvalidRequest(
+                "Anda tidak dapat menonaktifkan akun Anda sendiri. / "
+                "You cannot disable your own account."
+            )
         self.accounts.set_active(username, active)
         if not active:
             self.queue.close_counters_of(username, SYSTEM)
@@ -168,7 +182,7 @@ class Management:
     def reset_password(self, actor: Actor, username: str, password: Any) -> dict[str, Any]:
         self._managed_user(actor, username, "reset_password")
         if not isinstance(password, str):
-            raise InvalidRequest("Send 'password' as a string.")
+            raise InvalidRequest("Kirim 'password' sebagai teks. / Send 'password' as a string.")
         self.accounts.set_password(username, password)
         staff.require_password_change(self.accounts.uow, username)  # theirs at next sign-in
         audit(self.ctx, actor, "user.reset_password", username)
@@ -180,7 +194,10 @@ class Management:
         numbers = staff.check_counters(self.settings, counters)
         if not scope.whole_mall:
             if not numbers:
-                raise InvalidRequest("'counters': a supervisor names at least one counter.")
+                raise InvalidRequest(
+                    "'counters': pengawas harus menyebutkan sedikitnya satu loket. / "
+                    "'counters': a supervisor names at least one counter."
+                )
             self._check(
                 actor, "set_counters", lambda: require_counters(scope, self.settings, numbers)
             )
@@ -213,15 +230,23 @@ class Management:
         name, kind = data.get("name"), data.get("kind")
         if not isinstance(name, str) or not isinstance(kind, str):
             raise InvalidRequest(
+                'Kirim \'name\' dan \'kind\' ("kiosk", "display" atau "survey") sebagai teks. / '
                 'Send \'name\' and \'kind\' ("kiosk", "display" or "survey") as strings.'
             )
         zone, kiosk, counter = data.get("zone"), data.get("kiosk"), data.get("counter")
         if zone is not None and not isinstance(zone, str):
-            raise InvalidRequest("'zone' must be a zone code or null.")
+            raise InvalidRequest(
+                "'zone' harus kode zona atau null. / 'zone' must be a zone code or null."
+            )
         if kiosk is not None and not isinstance(kiosk, str):
-            raise InvalidRequest("'kiosk' must be a kiosk code or null.")
+            raise InvalidRequest(
+                "'kiosk' harus kode anjungan atau null. / 'kiosk' must be a kiosk code or null."
+            )
         if counter is not None and (not isinstance(counter, int) or isinstance(counter, bool)):
-            raise InvalidRequest("'counter' must be a counter number (a survey tablet's) or null.")
+            raise InvalidRequest(
+                "'counter' harus nomor loket (untuk tablet survei) atau null. / "
+                "'counter' must be a counter number (a survey tablet's) or null."
+            )
         token = self.accounts.add_device(name, kind, zone=zone, kiosk=kiosk, counter=counter)
         audit(self.ctx, actor, "device.add", f"{kind} {name}")
         return token
@@ -238,7 +263,9 @@ class Management:
         scope = self.scope(actor)
         self._check(actor, "close_counter", lambda: require_counter(scope, self.settings, number))
         if reason is not None and not isinstance(reason, str):
-            raise InvalidRequest("'reason' must be a string or null.")
+            raise InvalidRequest(
+                "'reason' harus teks atau null. / 'reason' must be a string or null."
+            )
         self.queue.set_counter_status(number, "closed", reason, SYSTEM)
         audit(self.ctx, actor, "counter.close", f"{number}: {reason}" if reason else str(number))
         with self.ctx.uow.reading() as conn:
@@ -251,6 +278,7 @@ class Management:
         self._check(actor, "close_service", lambda: require_service(scope, self.settings, code))
         if reason is not None and (not isinstance(reason, str) or not reason.strip()):
             raise InvalidRequest(
+                "'reason' harus teks yang tidak kosong (menutup) atau null (membuka kembali). / "
                 "'reason' must be a non-empty string (closing) or null (reopening)."
             )
         self.queue.set_service_closed(code, reason, actor)

@@ -227,11 +227,14 @@ def load_ticket(conn: Connection, mall: str, ticket_id: str, *, for_update: bool
     if not isinstance(ticket_id, str) or not TICKET_ID.fullmatch(ticket_id):
         # Ids are URL-safe tokens: anything else (a NUL byte, a megabyte) is no ticket of ours,
         # and must not reach a driver that rejects it with an error of its own.
-        raise NotFound(f"No ticket with id {str(ticket_id)[:40]!r}.")
+        shown = str(ticket_id)[:40]
+        raise NotFound(f"Tidak ada tiket dengan id {shown!r}. / No ticket with id {shown!r}.")
     query = _LOAD_TICKET_FOR_UPDATE if for_update else _LOAD_TICKET
     row = query.first(conn, {"mall": mall, "id": ticket_id})
     if row is None:
-        raise NotFound(f"No ticket with id {ticket_id!r}.")
+        raise NotFound(
+            f"Tidak ada tiket dengan id {ticket_id!r}. / No ticket with id {ticket_id!r}."
+        )
     return ticket_from_row(row)
 
 
@@ -362,7 +365,10 @@ def existing_counter_row(
     config.yaml while the server ran)."""
     row = counter_row(conn, mall, number, for_update=for_update)
     if row is None:
-        raise NotFound(f"No state for counter {number}; restart the server to create it.")
+        raise NotFound(
+            f"Status loket {number} belum ada; jalankan ulang server untuk membuatnya. / "
+            f"No state for counter {number}; restart the server to create it."
+        )
     return row
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.config import Counter, Service, Settings
-from core.context import Actor
+from core.context import Actor, kind_id
 from core.tickets import Forbidden, NotFound
 
 MANAGER_KINDS = ("admin", "supervisor", "system")
@@ -37,7 +37,10 @@ def scope_for(actor: Actor, agencies: Iterable[str] | None) -> Scope:
     """The scope of a manager; Forbidden for anyone else. A supervisor bound to no agency sees
     nothing (never the whole mall)."""
     if actor.kind not in MANAGER_KINDS:
-        raise Forbidden(f"A {actor.kind} cannot use the management pages; ask an admin.")
+        raise Forbidden(
+            f"{kind_id(actor.kind).capitalize()} tidak dapat membuka halaman pengelolaan; hubungi "
+            f"admin. / A {actor.kind} cannot use the management pages; ask an admin."
+        )
     if actor.is_admin:
         return Scope(actor, None)
     return Scope(actor, frozenset(agencies or ()))
@@ -80,7 +83,7 @@ def require_service(scope: Scope, settings: Settings, code: str) -> Service:
     try:
         service = settings.service(code)
     except KeyError:
-        raise NotFound(f"Unknown service {code!r}.") from None
+        raise NotFound(f"Layanan {code!r} tidak dikenal. / Unknown service {code!r}.") from None
     if not scope.covers(service.agency):
         raise _outside(scope, (f"Layanan {code}", f"Service {code}"), service.agency)
     return service
@@ -90,7 +93,7 @@ def require_counter(scope: Scope, settings: Settings, number: int) -> Counter:
     try:
         counter = settings.counter(number)
     except KeyError:
-        raise NotFound(f"No counter number {number}.") from None
+        raise NotFound(f"Tidak ada loket nomor {number}. / No counter number {number}.") from None
     if not scope.covers(counter.agency):
         raise _outside(scope, (f"Loket {number}", f"Counter {number}"), counter.agency)
     return counter

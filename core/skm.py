@@ -198,37 +198,62 @@ def validate_response(data: dict[str, Any]) -> dict[str, Any]:
     element must be answered (an IKM over partly answered forms would weigh them unevenly)."""
     scores = data.get("scores")
     if not isinstance(scores, dict):
-        raise SurveyInvalid('Send "scores": {"u1": 1-4, …, "u9": 1-4}, one answer per element.')
+        raise SurveyInvalid(
+            'Kirim "scores": {"u1": 1-4, …, "u9": 1-4}, satu jawaban untuk setiap unsur. / '
+            'Send "scores": {"u1": 1-4, …, "u9": 1-4}, one answer per element.'
+        )
     unknown = sorted(set(scores) - set(ELEMENT_CODES))
     if unknown:
-        raise SurveyInvalid(f"scores: unknown element {unknown[0]!r}; elements are u1 … u9.")
+        raise SurveyInvalid(
+            f"scores: unsur {unknown[0]!r} tidak dikenal; unsurnya u1 … u9. / "
+            f"scores: unknown element {unknown[0]!r}; elements are u1 … u9."
+        )
     row: dict[str, Any] = {}
     for code in ELEMENT_CODES:
         value = scores.get(code)
         if value is None:
-            raise SurveyInvalid(f"scores.{code}: answer every element (1-4).")
+            raise SurveyInvalid(
+                f"scores.{code}: jawab setiap unsur (1-4). / "
+                f"scores.{code}: answer every element (1-4)."
+            )
         if isinstance(value, bool) or not isinstance(value, int) or value not in SCORES:
-            raise SurveyInvalid(f"scores.{code}: must be 1, 2, 3 or 4, got {value!r}.")
+            raise SurveyInvalid(
+                f"scores.{code}: harus 1, 2, 3 atau 4, bukan {value!r}. / "
+                f"scores.{code}: must be 1, 2, 3 or 4, got {value!r}."
+            )
         row[code] = value
     suggestion = data.get("suggestion")
     if suggestion is not None:
         if not isinstance(suggestion, str):
-            raise SurveyInvalid("suggestion: must be text or null.")
+            raise SurveyInvalid(
+                "suggestion: harus teks atau null. / suggestion: must be text or null."
+            )
         if len(suggestion) > MAX_SUGGESTION:
-            raise SurveyInvalid(f"suggestion: at most {MAX_SUGGESTION} characters.")
+            raise SurveyInvalid(
+                f"suggestion: paling banyak {MAX_SUGGESTION} karakter. / "
+                f"suggestion: at most {MAX_SUGGESTION} characters."
+            )
         suggestion = suggestion.strip() or None
     row["suggestion"] = suggestion
     profile = data.get("profile") or {}
     if not isinstance(profile, dict):
-        raise SurveyInvalid("profile: must be an object of sex, age_band, education, occupation.")
+        raise SurveyInvalid(
+            "profile: harus objek berisi sex, age_band, education, occupation. / "
+            "profile: must be an object of sex, age_band, education, occupation."
+        )
     unknown = sorted(set(profile) - set(PROFILE_FIELDS))
     if unknown:
-        raise SurveyInvalid(f"profile: unknown field {unknown[0]!r}.")
+        raise SurveyInvalid(
+            f"profile: isian {unknown[0]!r} tidak dikenal. / profile: unknown field {unknown[0]!r}."
+        )
     for name in PROFILE_FIELDS:
         value = profile.get(name)
         if value is not None and (not isinstance(value, str) or value not in PROFILE[name]):
             choices = ", ".join(PROFILE[name])
-            raise SurveyInvalid(f"profile.{name}: must be one of {choices}, got {value!r}.")
+            raise SurveyInvalid(
+                f"profile.{name}: harus salah satu dari {choices}, bukan {value!r}. / "
+                f"profile.{name}: must be one of {choices}, got {value!r}."
+            )
         row[name] = value
     return row
 

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from core.accounts import _change_key
 from core.admin_tables import supervisor_agencies
 from core.config import Settings
-from core.context import Actor
+from core.context import Actor, kind_id
 from core.scope import Scope, scope_for
 from core.store import UnitOfWork, app_settings, insert_if_absent, users
 from core.tickets import InvalidRequest, NotFound
@@ -25,7 +25,7 @@ def _user_id(conn: Any, username: str) -> int:
         select(users.c.id).where(users.c.username == username)
     ).scalar_one_or_none()
     if user_id is None:
-        raise NotFound(f"No user named {username!r}.")
+        raise NotFound(f"Tidak ada pengguna bernama {username!r}. / No user named {username!r}.")
     return int(user_id)
 
 
@@ -48,12 +48,17 @@ def scope_of(uow: UnitOfWork, actor: Actor) -> Scope:
 
 def check_agencies(settings: Settings, agencies: Any) -> list[str]:
     if not isinstance(agencies, list) or not all(isinstance(a, str) for a in agencies):
-        raise InvalidRequest("'agencies' must be a list of agency codes, e.g. [\"DISDUK\"].")
+        raise InvalidRequest(
+            "'agencies' harus daftar kode instansi, mis. [\"DISDUK\"]. / "
+            "'agencies' must be a list of agency codes, e.g. [\"DISDUK\"]."
+        )
     known = {a.code for a in settings.agencies}
     unknown = [a for a in agencies if a not in known]
     if unknown:
+        listed = ", ".join(sorted(known))
         raise InvalidRequest(
-            f"'agencies': unknown agency {unknown[0]!r}; known: {', '.join(sorted(known))}."
+            f"'agencies': instansi {unknown[0]!r} tidak dikenal; yang ada: {listed}. / "
+            f"'agencies': unknown agency {unknown[0]!r}; known: {listed}."
         )
     return sorted(set(agencies))
 
@@ -62,7 +67,10 @@ def check_counters(settings: Settings, counters: Any) -> list[int]:
     if not isinstance(counters, list) or not all(
         isinstance(n, int) and not isinstance(n, bool) for n in counters
     ):
-        raise InvalidRequest("'counters' must be a list of counter numbers, e.g. [1, 2].")
+        raise InvalidRequest(
+            "'counters' harus daftar nomor loket, mis. [1, 2]. / "
+            "'counters' must be a list of counter numbers, e.g. [1, 2]."
+        )
     for number in counters:
         try:
             settings.counter(number)
@@ -78,7 +86,10 @@ def set_supervisor_agencies(uow: UnitOfWork, username: str, agencies: Iterable[s
         user_id = _user_id(conn, username)
         role = conn.execute(select(users.c.role).where(users.c.id == user_id)).scalar_one()
         if role != "supervisor":
-            raise InvalidRequest(f"{username} is a {role}; only supervisors have agencies.")
+            raise InvalidRequest(
+                f"{username} adalah {kind_id(role)}; hanya pengawas yang memiliki instansi. / "
+                f"{username} is a {role}; only supervisors have agencies."
+            )
         conn.execute(delete(supervisor_agencies).where(supervisor_agencies.c.user_id == user_id))
         rows = [{"user_id": user_id, "agency": a} for a in agencies]
         if rows:
@@ -101,7 +112,7 @@ def require_password_change(uow: UnitOfWork, username: str) -> None:
 def user(uow: UnitOfWork, username: str) -> dict[str, Any]:
     for found in users_list(uow, username):
         return found
-    raise NotFound(f"No user named {username!r}.")
+    raise NotFound(f"Tidak ada pengguna bernama {username!r}. / No user named {username!r}.")
 
 
 def users_list(uow: UnitOfWork, username: str | None = None) -> list[dict[str, Any]]:

@@ -92,10 +92,10 @@ def parse_priority(raw: object) -> Priority | None:
     try:
         return Priority(raw)
     except ValueError:
+        choices = ", ".join(repr(p.value) for p in Priority)
         raise InvalidRequest(
-            f"Unknown 'priority' {raw!r}; use null, "
-            + ", ".join(repr(p.value) for p in Priority)
-            + "."
+            f"'priority' {raw!r} tidak dikenal; gunakan null, {choices}. / "
+            f"Unknown 'priority' {raw!r}; use null, {choices}."
         ) from None
 
 
@@ -130,18 +130,30 @@ TRANSITIONS: dict[str, tuple[frozenset[TicketStatus], TicketStatus | None]] = {
 }
 OFFICER_ACTIONS = tuple(action for action in TRANSITIONS if action != "close_day")
 
+# How a refusal of an illegal transition says the action, in Bahasa Indonesia and in English.
 _ACTION_WORDS = {
-    "call": "called",
-    "recall": "recalled",
-    "start": "started",
-    "finish": "finished",
-    "no_show": "marked as no-show",
-    "hold": "put on hold",
-    "resume": "resumed",
-    "requeue": "returned to the queue",
-    "cancel": "cancelled",
-    "transfer": "transferred",
-    "close_day": "closed with the day",
+    "call": ("dipanggil", "called"),
+    "recall": ("dipanggil ulang", "recalled"),
+    "start": ("mulai dilayani", "started"),
+    "finish": ("diselesaikan", "finished"),
+    "no_show": ("ditandai tidak hadir", "marked as no-show"),
+    "hold": ("ditahan", "put on hold"),
+    "resume": ("dilanjutkan", "resumed"),
+    "requeue": ("dikembalikan ke antrean", "returned to the queue"),
+    "cancel": ("dibatalkan", "cancelled"),
+    "transfer": ("dialihkan", "transferred"),
+    "close_day": ("ditutup bersama hari itu", "closed with the day"),
+}
+# The statuses as that refusal says them in Bahasa Indonesia (the English is the value).
+_STATUS_ID = {
+    TicketStatus.WAITING: "menunggu",
+    TicketStatus.CALLED: "dipanggil",
+    TicketStatus.SERVING: "sedang dilayani",
+    TicketStatus.DONE: "selesai",
+    TicketStatus.NO_SHOW: "tidak hadir",
+    TicketStatus.CANCELLED: "dibatalkan",
+    TicketStatus.ON_HOLD: "ditahan",
+    TicketStatus.UNSERVED: "tidak terlayani",
 }
 
 
@@ -200,10 +212,14 @@ class Ticket:
     def _move(self, action: str) -> TicketStatus:
         sources, target = TRANSITIONS[action]
         if self.status not in sources:
+            allowed = ", ".join(allowed_actions(self.status))
+            action_id, action_en = _ACTION_WORDS[action]
             raise IllegalTransition(
+                f"Nomor {self.number} berstatus {_STATUS_ID[self.status]}; tidak dapat "
+                f"{action_id}. Yang dapat dilakukan sekarang: "
+                f"{allowed or 'tidak ada (tiket sudah ditutup)'}. / "
                 f"Ticket {self.number} is {self.status.value}; it cannot be "
-                f"{_ACTION_WORDS[action]}. Allowed now: "
-                f"{', '.join(allowed_actions(self.status)) or 'nothing (the ticket is closed)'}."
+                f"{action_en}. Allowed now: {allowed or 'nothing (the ticket is closed)'}."
             )
         assert target is not None
         self.status = target
@@ -262,7 +278,10 @@ class Ticket:
 
     def transfer(self, service: str) -> None:
         if service == self.service:
-            raise InvalidRequest(f"Ticket {self.number} is already in service {service}.")
+            raise InvalidRequest(
+                f"Nomor {self.number} sudah berada di layanan {service}. / "
+                f"Ticket {self.number} is already in service {service}."
+            )
         self._move("transfer")
         self.transfers.append(self.service)
         self.service = service

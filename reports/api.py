@@ -47,7 +47,10 @@ def _same_origin_if_named() -> None:
     origin = request.headers.get("Origin")
     policy = current_app.extensions.get("antrian.security")
     if origin is not None and policy is not None and not policy.allows(origin, request.host):
-        raise Forbidden(f"Requests from {origin[:80]} may not answer a survey here.")
+        raise Forbidden(
+            f"Permintaan dari {origin[:80]} tidak boleh mengisi survei di sini. / "
+            f"Requests from {origin[:80]} may not answer a survey here."
+        )
 
 
 @blueprint.get("/skm/form")
@@ -70,7 +73,10 @@ def answer_survey(ticket_id: str):  # type: ignore[no-untyped-def]
 def _the_counters_tablet(counter: int) -> None:
     actor = current_actor()
     if not actor.is_admin and not (actor.kind == "survey" and actor.counter == counter):
-        raise Forbidden(f"Only the survey tablet of counter {counter} answers for it.")
+        raise Forbidden(
+            f"Hanya tablet survei loket {counter} yang dapat mengisi untuk loket itu. / "
+            f"Only the survey tablet of counter {counter} answers for it."
+        )
 
 
 @blueprint.get("/counters/<int:counter>/survey")

@@ -45,7 +45,10 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
     kind = "skm" if args.skm else "report"
     groups = report_views.SKM_GROUPS if args.skm else GROUPS
     if args.by not in groups:
-        raise InvalidRequest(f"--by must be one of {', '.join(groups)}, got {args.by!r}.")
+        raise InvalidRequest(
+            f"--by harus salah satu dari {', '.join(groups)}, bukan {args.by!r}. / "
+            f"--by must be one of {', '.join(groups)}, got {args.by!r}."
+        )
     engine = make_engine(settings.database_url)
     try:
         queue = QueueService(settings, UnitOfWork(engine))

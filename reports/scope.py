@@ -18,5 +18,8 @@ def visible_services(actor: Actor, settings: Settings, uow: UnitOfWork) -> Colle
     if actor.is_admin:
         return None
     if actor.kind != "supervisor":
-        raise Forbidden("Only an admin or a supervisor can read the reports.")
+        raise Forbidden(
+            "Hanya admin atau pengawas yang dapat membaca laporan. / "
+            "Only an admin or a supervisor can read the reports."
+        )
     return {service.code for service in services_in_scope(scope_of(uow, actor), settings)}

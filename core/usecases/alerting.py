@@ -126,7 +126,10 @@ def acknowledge(ctx: MallContext, scope: Scope, alert_id: int) -> dict[str, Any]
             select(alerts).where(alerts.c.mall == ctx.mall, alerts.c.id == alert_id)
         ).first()
         if row is None or not sees(scope, row.agency):
-            raise NotFound(f"No alert {alert_id} among those you look after.")
+            raise NotFound(
+                f"Tidak ada peringatan {alert_id} di antara yang Anda awasi. / "
+                f"No alert {alert_id} among those you look after."
+            )
         if row.acknowledged_at is None:
             conn.execute(
                 update(alerts)

@@ -170,7 +170,10 @@ def book(
     again after a lost reply gets its booking's code, never "already booked"."""
     service = known_service(ctx, service_code)
     if language not in LANGUAGES:
-        raise InvalidRequest(f"'language' must be one of {', '.join(LANGUAGES)}.")
+        raise InvalidRequest(
+            f"'language' harus salah satu dari {', '.join(LANGUAGES)}. / "
+            f"'language' must be one of {', '.join(LANGUAGES)}."
+        )
     try:
         number = nik.validate(raw_nik)
     except nik.InvalidNik as exc:

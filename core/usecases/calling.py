@@ -62,12 +62,15 @@ def call_ticket(
                 ctx,
                 actor,
                 "call_ticket",
-                f"{counter.name} does not serve {ticket.service}; ticket {ticket.number} "
-                "belongs to another counter's queue.",
+                f"{counter.name} tidak melayani {ticket.service}; nomor {ticket.number} "
+                f"termasuk antrean loket lain. / {counter.name} does not serve {ticket.service}; "
+                f"ticket {ticket.number} belongs to another counter's queue.",
                 change,
             )
         if ticket.status == TicketStatus.NO_SHOW and ticket.day != ctx.today().isoformat():
             raise IllegalTransition(
+                f"Nomor {ticket.number} tidak hadir pada {ticket.day}; hanya yang tidak hadir "
+                "hari ini yang dapat dipanggil kembali. / "
                 f"Ticket {ticket.number} was a no-show on {ticket.day}; only today's no-shows "
                 "can be called back."
             )

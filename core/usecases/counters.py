@@ -19,6 +19,8 @@ from core.views.counters import counter_view
 
 COUNTER_STATUSES = ("open", "break", "closed")
 MAX_REASON_LENGTH = 200
+# A counter's status as a refusal says it in Bahasa Indonesia.
+_COUNTER_STATUS_ID = {"open": "buka", "break": "istirahat", "closed": "tutup"}
 
 
 def set_counter_status(
@@ -26,9 +28,13 @@ def set_counter_status(
 ) -> dict[str, Any]:
     counter = counter_for(ctx, actor, number, "set_counter_status")
     if status not in COUNTER_STATUSES:
-        raise InvalidRequest(f"Counter status must be one of {', '.join(COUNTER_STATUSES)}.")
+        raise InvalidRequest(
+            f"Status loket harus salah satu dari {', '.join(COUNTER_STATUSES)}. / "
+            f"Counter status must be one of {', '.join(COUNTER_STATUSES)}."
+        )
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         raise InvalidRequest(
+            f"Alasan lebih dari {MAX_REASON_LENGTH} karakter; persingkat. / "
             f"The reason is longer than {MAX_REASON_LENGTH} characters; shorten it."
         )
     with changing(ctx) as change:
@@ -93,10 +99,16 @@ def close_counters_of(
 def ensure_can_call(ctx: MallContext, conn: Connection, number: int, state: Any) -> None:
     """A counter calls (or takes back a held visitor) only while open and free."""
     if state.status != "open":
-        raise CounterClosed(f"Counter {number} is {state.status}; open it before calling visitors.")
+        status_id = _COUNTER_STATUS_ID.get(state.status, state.status)
+        raise CounterClosed(
+            f"Loket {number} sedang {status_id}; buka loket sebelum memanggil pengunjung. / "
+            f"Counter {number} is {state.status}; open it before calling visitors."
+        )
     active = repository.active_ticket_at(conn, ctx.mall, number)
     if active is not None:
         raise CounterBusy(
+            f"Loket {number} masih menangani nomor {active.number}; selesaikan, tandai tidak "
+            "hadir, tahan, atau alihkan nomor itu terlebih dahulu. / "
             f"Counter {number} still has ticket {active.number} ({active.status.value}); "
             "finish it, mark it no-show, hold or transfer it first."
         )

@@ -216,13 +216,17 @@ class TicketIssuer:
     ) -> tuple[Service, Priority | None]:
         require_kind(self.ctx, actor, "issue_ticket", "kiosk", "officer", remote.CHANNEL)
         if language not in LANGUAGES:
+            choices = ", ".join(map(repr, LANGUAGES))
             raise InvalidRequest(
-                f"'language' must be one of {', '.join(map(repr, LANGUAGES))}, got {language!r}."
+                f"'language' harus salah satu dari {choices}, bukan {language!r}. / "
+                f"'language' must be one of {choices}, got {language!r}."
             )
         try:
             service = self.ctx.settings.service(service_code)
         except KeyError:
             raise NotFound(
+                f"Layanan {service_code!r} tidak dikenal; daftar kodenya ada di "
+                f"GET /api/v1/services. / "
                 f"Unknown service {service_code!r}; GET /api/v1/services lists the codes."
             ) from None
         return service, parse_priority(priority)
@@ -372,7 +376,13 @@ class TicketIssuer:
             remote.check_offered(service)
         state = availability(ctx, conn, service.code, check_quota=False, closed=closed)
         if not state.open:
-            raise ServiceClosed(f"{service.name} is not taking tickets now: {state.reason}.")
+            # A reason given in both languages ("Jam layanan ... / Service hours ...") is split
+            # between the two halves; an admin's reason is quoted as written in both.
+            reason_id, _, reason_en = (state.reason or "").partition(" / ")
+            raise ServiceClosed(
+                f"{service.name} tidak menerima nomor antrean saat ini: {reason_id}. / "
+                f"{service.name} is not taking tickets now: {reason_en or reason_id}."
+            )
         number = numbering.claim_next_number(conn, ctx.mall, service.code, day)
         if online and request.holder is not None:
             # After the claim: its row lock orders this phone's requests (see remote.py).
@@ -393,7 +403,10 @@ class TicketIssuer:
         ):
             # Hand the number back in the same transaction: no gap.
             numbering.release_last_number(conn, ctx.mall, service.code, day)
-            raise QuotaReached(f"{service.name} has reached today's quota of {quota} tickets.")
+            raise QuotaReached(
+                f"Kuota hari ini untuk {service.name}, {quota} nomor, sudah habis. / "
+                f"{service.name} has reached today's quota of {quota} tickets."
+            )
         if online:
             try:
                 remote.check_share(ctx, conn, service, day, pending_online)

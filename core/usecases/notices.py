@@ -38,12 +38,20 @@ def set_notices(ctx: MallContext, actor: Actor, values: dict[str, Any]) -> dict[
     require_kind(ctx, actor, "set_notices")
     changes = {k: values[k] for k in KEYS if k in values}
     if not changes:
-        raise InvalidRequest("Send 'running_text' and/or 'announcement' (strings).")
+        raise InvalidRequest(
+            "Kirim 'running_text' dan/atau 'announcement' (teks). / "
+            "Send 'running_text' and/or 'announcement' (strings)."
+        )
     for which, value in changes.items():
         if value is not None and not isinstance(value, str):
-            raise InvalidRequest(f"'{which}' must be a string or null.")
+            raise InvalidRequest(
+                f"'{which}' harus teks atau null. / '{which}' must be a string or null."
+            )
         if value is not None and len(value) > MAX_NOTICE_LENGTH:
-            raise InvalidRequest(f"'{which}' is longer than {MAX_NOTICE_LENGTH} characters.")
+            raise InvalidRequest(
+                f"'{which}' lebih dari {MAX_NOTICE_LENGTH} karakter. / "
+                f"'{which}' is longer than {MAX_NOTICE_LENGTH} characters."
+            )
     with changing(ctx) as change:
         conn = change.conn
         for which, value in changes.items():

@@ -28,7 +28,9 @@ def set_day_quota(ctx: MallContext, service_code: str, quota: int | None, actor:
     try:
         ctx.settings.service(service_code)
     except KeyError:
-        raise NotFound(f"Unknown service {service_code!r}.") from None
+        raise NotFound(
+            f"Layanan {service_code!r} tidak dikenal. / Unknown service {service_code!r}."
+        ) from None
     day = ctx.today().isoformat()
     with changing(ctx) as change:
         change.conn.execute(

@@ -17,12 +17,15 @@ def set_service_closed(
     require_kind(ctx, actor, "close_service", "supervisor")  # scope: core/scope.py
     if reason is not None and len(reason) > MAX_REASON_LENGTH:
         raise InvalidRequest(
+            f"Alasan lebih dari {MAX_REASON_LENGTH} karakter; persingkat. / "
             f"The reason is longer than {MAX_REASON_LENGTH} characters; shorten it."
         )
     try:
         ctx.settings.service(service_code)
     except KeyError:
-        raise NotFound(f"Unknown service {service_code!r}.") from None
+        raise NotFound(
+            f"Layanan {service_code!r} tidak dikenal. / Unknown service {service_code!r}."
+        ) from None
     with changing(ctx) as change:
         conn = change.conn
         conn.execute(

@@ -150,7 +150,9 @@ def _known_counter(ctx: MallContext, counter: int) -> None:
     try:
         ctx.settings.counter(counter)
     except KeyError:
-        raise NotFound(f"This mall has no counter {counter}.") from None
+        raise NotFound(
+            f"Mal ini tidak memiliki loket {counter}. / This mall has no counter {counter}."
+        ) from None
 
 
 def _finished_last(

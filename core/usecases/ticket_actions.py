@@ -25,7 +25,7 @@ ACTIONS = ("recall", "start", "finish", "no_show", "hold", "resume", "requeue", 
 def act(ctx: MallContext, ticket_id: str, action: str, actor: Actor) -> dict[str, Any]:
     """recall | start | finish | no_show | hold | resume | requeue | cancel"""
     if action not in ACTIONS:
-        raise InvalidRequest(f"Unknown action {action!r}.")
+        raise InvalidRequest(f"Tindakan {action!r} tidak dikenal. / Unknown action {action!r}.")
     require_kind(ctx, actor, action, "officer")
     with changing(ctx) as change:
         conn = change.conn
@@ -56,7 +56,10 @@ def transfer(ctx: MallContext, ticket_id: str, service_code: str, actor: Actor) 
     try:
         target = ctx.settings.service(service_code)
     except KeyError:
-        raise NotFound(f"Unknown service {service_code!r} to transfer to.") from None
+        raise NotFound(
+            f"Layanan tujuan pengalihan {service_code!r} tidak dikenal. / "
+            f"Unknown service {service_code!r} to transfer to."
+        ) from None
     with changing(ctx) as change:
         ticket = repository.load_ticket(change.conn, ctx.mall, ticket_id, for_update=True)
         ensure_owner(ctx, actor, ticket, "transfer", change)
@@ -76,8 +79,9 @@ def ensure_owner(
                 ctx,
                 actor,
                 action,
-                f"Ticket {ticket.number} belongs to counter {ticket.counter}; you are signed "
-                f"into counter {actor.counter}.",
+                f"Nomor {ticket.number} milik loket {ticket.counter}; Anda masuk di loket "
+                f"{actor.counter}. / Ticket {ticket.number} belongs to counter "
+                f"{ticket.counter}; you are signed into counter {actor.counter}.",
                 change,
             )
         return
@@ -87,8 +91,9 @@ def ensure_owner(
             ctx,
             actor,
             action,
-            f"Ticket {ticket.number} waits for {ticket.service}, which counter "
-            f"{actor.counter} does not serve.",
+            f"Nomor {ticket.number} menunggu layanan {ticket.service}, yang tidak dilayani "
+            f"loket {actor.counter}. / Ticket {ticket.number} waits for {ticket.service}, "
+            f"which counter {actor.counter} does not serve.",
             change,
         )
 

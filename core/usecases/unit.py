@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert
 
 from core import idempotency, live_log, repository, version_bump
 from core.config import Counter
-from core.context import Actor, MallContext
+from core.context import Actor, MallContext, kind_id
 from core.events import TICKET_EVENTS, CounterUpdated, Event, PrinterStatusChanged, ServiceUpdated
 from core.store import audit_log
 from core.tickets import Forbidden, NotFound, Ticket, TicketStatus
@@ -312,7 +312,13 @@ def refuse(
 def require_kind(ctx: MallContext, actor: Actor, action: str, *kinds: str) -> None:
     """Only these kinds of actor (and admins) may do `action`."""
     if actor.kind not in kinds and not actor.is_admin:
-        raise refuse(ctx, actor, action, f"A {actor.kind} may not {action.replace('_', ' ')}.")
+        raise refuse(
+            ctx,
+            actor,
+            action,
+            f"{kind_id(actor.kind).capitalize()} tidak boleh melakukan {action!r}. / "
+            f"A {actor.kind} may not {action.replace('_', ' ')}.",
+        )
 
 
 def counter_for(ctx: MallContext, actor: Actor, number: int, action: str) -> Counter:
@@ -320,16 +326,23 @@ def counter_for(ctx: MallContext, actor: Actor, number: int, action: str) -> Cou
     try:
         counter = ctx.settings.counter(number)
     except KeyError:
-        raise NotFound(f"No counter number {number}.") from None
+        raise NotFound(f"Tidak ada loket nomor {number}. / No counter number {number}.") from None
     if actor.is_admin:
         return counter
     if actor.kind != "officer":
-        raise refuse(ctx, actor, action, f"A {actor.kind} cannot act for a counter.")
+        raise refuse(
+            ctx,
+            actor,
+            action,
+            f"{kind_id(actor.kind).capitalize()} tidak dapat bertindak untuk loket. / "
+            f"A {actor.kind} cannot act for a counter.",
+        )
     if actor.counter != number:
         raise refuse(
             ctx,
             actor,
             action,
+            f"Anda masuk di loket {actor.counter}, bukan loket {number}. / "
             f"You are signed into counter {actor.counter}, not counter {number}.",
         )
     return counter

@@ -87,7 +87,7 @@ def service_page(ctx: MallContext, code: str) -> dict[str, Any]:
     try:
         service = ctx.settings.service(code)
     except KeyError:
-        raise NotFound(f"Unknown service {code!r}.") from None
+        raise NotFound(f"Layanan {code!r} tidak dikenal. / Unknown service {code!r}.") from None
     with ctx.uow.reading() as conn:
         row = services(ctx, conn, [code])[0]
         entry = _entry(ctx, row)

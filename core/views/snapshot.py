@@ -27,7 +27,7 @@ def snapshot(ctx: MallContext, zone: str | None = None) -> dict[str, Any]:
         try:
             settings.zone(zone)
         except KeyError:
-            raise NotFound(f"No display zone {zone!r}.") from None
+            raise NotFound(f"Tidak ada zona layar {zone!r}. / No display zone {zone!r}.") from None
     counters = [c for c in settings.counters if zone is None or c.zone == zone]
     numbers = [c.number for c in counters]
     codes = (
