@@ -1,4 +1,5 @@
-"""Officers, admins and devices, and turning a bearer token into an `Actor` (no Flask).
+"""Officers, admins and devices, and turning a bearer token into an `Actor` (no Flask; the
+token half is core/authentication.py).
 
 Passwords are hashed with Argon2id. Tokens are 256-bit random strings; only their SHA-256 is
 stored, so a copy of the database does not let anyone sign in.
@@ -22,17 +23,21 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
+from core.authentication import (
+    TOKEN_CACHE_SECONDS,
+    TOKEN_CACHE_SIZE,
+    TokenAuthentication,
+    Unauthorized,
+)
 from core.config import Settings
 from core.context import ROLES, Actor, utc_now
 from core.credentials import NAME_PATTERN, token_hash
 from core.devices import DeviceRegistry
-from core.repository import as_utc
 from core.session_checks import SessionChecks
 from core.store import (
     UnitOfWork,
     app_settings,
     auth_sessions,
-    devices,
     dialect_insert,
     users,
 )
@@ -40,16 +45,12 @@ from core.tickets import DomainError, Forbidden, InvalidRequest, NotFound
 
 SESSION_HOURS = 14  # one long working day, opening to closing, with margin
 MIN_PASSWORD = 8
+# The same answer for an unknown username and a wrong password: it gives neither away.
+_WRONG_PASSWORD = "Nama pengguna atau kata sandi salah. / Wrong username or password."
 _TOO_SHORT = (
     f"Kata sandi minimal {MIN_PASSWORD} karakter. / The password needs at least {MIN_PASSWORD} "
     "characters."
 )
-# A process trusts a token it has just checked for this long instead of reading the database on
-# every request. Revocations made through this process (logout, disabling a user) take effect
-# at once; one made by another process (the CLI, a second server) within this many seconds.
-TOKEN_CACHE_SECONDS = 2.0
-TOKEN_CACHE_SIZE = 4096
-MAX_TOKEN_LENGTH = 512  # ours are 43 characters; a longer one is not worth hashing
 
 _hasher = PasswordHasher()
 # Password hashes computed at once; the others wait (without using a core) for a slot.
@@ -59,10 +60,6 @@ _hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
 # The dummy hash, with the hasher that made it: a hash made with other parameters would be
 # faster or slower to verify than real ones and give unknown usernames away again.
 _dummy_hash: tuple[PasswordHasher, str] | None = None
-
-
-class Unauthorized(DomainError):
-    code = "unauthorized"
 
 
 class PasswordChangeRequired(Forbidden):
@@ -81,7 +78,11 @@ class RateLimited(DomainError):
 
 def _with_hash_slot(work):  # type: ignore[no-untyped-def]
     if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
-        raise RateLimited("The server is busy checking passwords; try again in a moment.", 2)
+        raise RateLimited(
+            "Server sedang sibuk memeriksa kata sandi; coba lagi sebentar lagi. / "
+            "The server is busy checking passwords; try again in a moment.",
+            2,
+        )
     try:
         return work()
     finally:
@@ -104,7 +105,7 @@ def _dummy() -> str:
     return _dummy_hash[1]
 
 
-class Accounts(DeviceRegistry, SessionChecks):
+class Accounts(DeviceRegistry, SessionChecks, TokenAuthentication):
     def __init__(self, settings: Settings, uow: UnitOfWork, clock=utc_now) -> None:  # type: ignore[no-untyped-def]
         self.settings = settings
         self.uow = uow
@@ -133,7 +134,10 @@ class Accounts(DeviceRegistry, SessionChecks):
                 f"/ Username {username!r} must be 2-64 lowercase letters, digits, '.', '_' or '-'."
             )
         if role not in ROLES:
-            raise InvalidRequest(f"Role must be one of {', '.join(ROLES)}, not {role!r}.")
+            raise InvalidRequest(
+                f"Peran harus salah satu dari {', '.join(ROLES)}, bukan {role!r}. / "
+                f"Role must be one of {', '.join(ROLES)}, not {role!r}."
+            )
         if len(password) < MIN_PASSWORD:
             raise InvalidRequest(_TOO_SHORT)
         for number in counters or []:
@@ -141,6 +145,7 @@ class Accounts(DeviceRegistry, SessionChecks):
                 self.settings.counter(number)
             except KeyError:
                 raise InvalidRequest(
+                    f"Loket {number} tidak ada dalam konfigurasi. / "
                     f"There is no counter {number} in the configuration."
                 ) from None
         with self.uow.writing() as conn:
@@ -174,7 +179,9 @@ class Accounts(DeviceRegistry, SessionChecks):
                 select(users.c.id).where(users.c.username == username)
             ).scalar_one_or_none()
             if user_id is None:
-                raise NotFound(f"No user named {username!r}.")
+                raise NotFound(
+                    f"Tidak ada pengguna bernama {username!r}. / No user named {username!r}."
+                )
             conn.execute(update(users).where(users.c.id == user_id).values(password_hash=digest))
             conn.execute(delete(app_settings).where(app_settings.c.key == _change_key(user_id)))
             self.end_sessions_in(conn, user_id, keeping)
@@ -203,9 +210,12 @@ class Accounts(DeviceRegistry, SessionChecks):
                 select(users.c.password_hash).where(users.c.username == username)
             ).scalar_one_or_none()
         if stored is None or not _password_ok(stored, current):
-            raise Unauthorized("The current password is wrong.")
+            raise Unauthorized("Kata sandi saat ini salah. / The current password is wrong.")
         if new == current:
-            raise InvalidRequest("Choose a new password, different from the current one.")
+            raise InvalidRequest(
+                "Pilih kata sandi baru yang berbeda dari kata sandi saat ini. / "
+                "Choose a new password, different from the current one."
+            )
         self.set_password(username, new, keeping)
 
     def password_change_required(self, username: str) -> bool:
@@ -238,7 +248,9 @@ class Accounts(DeviceRegistry, SessionChecks):
                 select(users.c.id).where(users.c.username == username)
             ).scalar_one_or_none()
             if user_id is None:
-                raise NotFound(f"No user named {username!r}.")
+                raise NotFound(
+                    f"Tidak ada pengguna bernama {username!r}. / No user named {username!r}."
+                )
             conn.execute(update(users).where(users.c.id == user_id).values(active=active))
             if not active:
                 conn.execute(
@@ -300,26 +312,38 @@ class Accounts(DeviceRegistry, SessionChecks):
             user = conn.execute(select(users).where(users.c.username == username)).first()
         if user is None:
             _password_ok(_dummy(), password)  # as long as a real check: no timing difference
-            raise Unauthorized("Wrong username or password.")
+            raise Unauthorized(_WRONG_PASSWORD)
         if not _password_ok(user.password_hash, password):
-            raise Unauthorized("Wrong username or password.")
+            raise Unauthorized(_WRONG_PASSWORD)
         if not user.active:
-            raise Forbidden(f"The account {username!r} is disabled; ask an admin.")
+            raise Forbidden(
+                f"Akun {username!r} dinonaktifkan; hubungi admin. / "
+                f"The account {username!r} is disabled; ask an admin."
+            )
         if user.role == "officer":
             if counter is None:
-                raise InvalidRequest("Choose the counter you are working at.")
+                raise InvalidRequest(
+                    "Pilih loket tempat Anda bertugas. / Choose the counter you are working at."
+                )
             try:
                 self.settings.counter(counter)
             except KeyError:
-                raise NotFound(f"There is no counter {counter}.") from None
+                raise NotFound(
+                    f"Loket {counter} tidak ada. / There is no counter {counter}."
+                ) from None
             if user.counters and counter not in user.counters:
                 allowed = ", ".join(str(c) for c in user.counters)
-                raise Forbidden(f"{username} may work at counters {allowed}, not at {counter}.")
+                raise Forbidden(
+                    f"{username} boleh bertugas di loket {allowed}, bukan di loket {counter}. / "
+                    f"{username} may work at counters {allowed}, not at {counter}."
+                )
         elif counter is not None:
             try:
                 self.settings.counter(counter)
             except KeyError:
-                raise NotFound(f"There is no counter {counter}.") from None
+                raise NotFound(
+                    f"Loket {counter} tidak ada. / There is no counter {counter}."
+                ) from None
         token = secrets.token_urlsafe(32)
         now = self.clock()
         with self.uow.writing() as conn:
@@ -352,76 +376,6 @@ class Accounts(DeviceRegistry, SessionChecks):
             ).scalar_one_or_none()
         numbers = [c.number for c in self.settings.counters]
         return [n for n in numbers if not allowed or n in allowed]
-
-    # ------------------------------------------------------------------ authentication
-    def authenticate(self, token: str | None) -> Actor:
-        """The actor behind a bearer token, or Unauthorized with the reason.
-
-        A token checked in the last `TOKEN_CACHE_SECONDS` is not read again (every API request
-        authenticates, and a database read per request was a large share of its cost); a
-        session's own expiry is still checked on every call. Refusals are never cached.
-        """
-        if not token:
-            raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
-            raise Unauthorized("That is not a token of this server; sign in again.")
-        digest = token_hash(token)
-        recent = self._recent.get(digest)
-        if recent is not None:
-            deadline, expires, actor = recent
-            if time.monotonic() < deadline and (expires is None or self.clock() <= expires):
-                return actor
-            self._recent.pop(digest, None)
-        actor, expires = self._read_token(digest)
-        with self._recent_lock:
-            if len(self._recent) >= TOKEN_CACHE_SIZE:
-                self._recent.clear()
-            self._recent[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, expires, actor)
-        return actor
-
-    def forget_tokens(self, digests: set[str]) -> None:
-        """Drop these token digests from the cache (found revoked by a periodic check)."""
-        with self._recent_lock:
-            for digest in digests:
-                self._recent.pop(digest, None)
-
-    def _forget(self, matches) -> None:  # type: ignore[no-untyped-def]
-        """Drop remembered tokens whose actor `matches` (after revoking them)."""
-        with self._recent_lock:
-            for digest in [d for d, (_, _, actor) in self._recent.items() if matches(actor)]:
-                del self._recent[digest]
-
-    def _read_token(self, digest: str) -> tuple[Actor, datetime | None]:
-        with self.uow.reading() as conn:
-            session = conn.execute(
-                select(auth_sessions, users.c.username, users.c.role, users.c.active)
-                .join(users, users.c.id == auth_sessions.c.user_id)
-                .where(auth_sessions.c.token_hash == digest)
-            ).first()
-            if session is not None:
-                if session.revoked or not session.active:
-                    raise Unauthorized("This session has ended; sign in again.")
-                expires = as_utc(session.expires_at)
-                if expires < self.clock():  # type: ignore[operator]
-                    raise Unauthorized("This session has expired; sign in again.")
-                return Actor(session.role, session.username, counter=session.counter), expires
-            device = conn.execute(select(devices).where(devices.c.token_hash == digest)).first()
-        if device is None:
-            raise Unauthorized("Unknown or revoked token; sign in again.")
-        if not device.active:
-            raise Unauthorized(f"The device {device.name!r} has been disabled.")
-        actor = Actor(
-            device.kind, device.name, zone=device.zone, kiosk=device.kiosk, counter=device.counter
-        )
-        return actor, None
-
-    def session_user_id(self, token: str) -> int | None:
-        with self.uow.reading() as conn:
-            return conn.execute(
-                select(auth_sessions.c.user_id).where(
-                    auth_sessions.c.token_hash == token_hash(token)
-                )
-            ).scalar_one_or_none()
 
 
 def _change_key(user_id: int) -> str:
