@@ -22,7 +22,7 @@ from flask import (
 from core import announcement, speech
 from core.accounts import Accounts, Unauthorized
 from core.config import Settings
-from core.context import Actor
+from core.context import Actor, kind_id
 from core.server.api import error
 from core.server.pages import add_device_setup, page_actor, page_token
 
@@ -101,31 +101,63 @@ def speech_wav():  # type: ignore[no-untyped-def]
     """
     actor = _speech_actor()
     if actor is None:
-        return error(401, "unauthorized", "Sign this display in first (/display/setup#TOKEN).")
+        return error(
+            401,
+            "unauthorized",
+            "Hubungkan layar ini terlebih dahulu (/display/setup#TOKEN). / "
+            "Sign this display in first (/display/setup#TOKEN).",
+        )
     if actor.kind != "display" and not actor.is_admin:
-        return error(403, "forbidden", f"A {actor.kind} does not play display announcements.")
+        return error(
+            403,
+            "forbidden",
+            f"{kind_id(actor.kind).capitalize()} tidak memutar pengumuman layar. / "
+            f"A {actor.kind} does not play display announcements.",
+        )
     settings = _settings()
     match = TICKET_NUMBER.fullmatch(request.args.get("number", ""))
     counter_arg = request.args.get("counter", "")
     if match is None or not counter_arg.isascii() or not counter_arg.isdigit():
         return error(
-            400, "invalid_request", "Send ?number=<printed ticket number>&counter=<counter number>."
+            400,
+            "invalid_request",
+            "Kirim ?number=<nomor antrean tercetak>&counter=<nomor loket>. / "
+            "Send ?number=<printed ticket number>&counter=<counter number>.",
         )
     prefix, sequence = match.group(1), int(match.group(2))
     if not any(s.prefix == prefix for s in settings.services):
-        return error(404, "not_found", f"No service prints tickets starting with {prefix!r}.")
+        return error(
+            404,
+            "not_found",
+            f"Tidak ada layanan yang mencetak nomor berawalan {prefix!r}. / "
+            f"No service prints tickets starting with {prefix!r}.",
+        )
     try:
         counter = settings.counter(int(counter_arg))
     except KeyError:
-        return error(404, "not_found", f"No counter number {counter_arg}.")
+        return error(
+            404,
+            "not_found",
+            f"Tidak ada loket nomor {counter_arg}. / No counter number {counter_arg}.",
+        )
     if actor.kind == "display" and counter.zone != actor.zone:
-        return error(403, "forbidden", f"Counter {counter.number} is not in this display's zone.")
+        return error(
+            403,
+            "forbidden",
+            f"Loket {counter.number} tidak berada di zona layar ini. / "
+            f"Counter {counter.number} is not in this display's zone.",
+        )
     phrase = announcement.build_call_phrase(
         settings.announcement.template, prefix, sequence, counter.name, counter.number
     )
     audio = speech.synthesize_wav(phrase)
     if audio is None:
-        return error(404, "no_speech", "This server cannot synthesize speech (espeak-ng).")
+        return error(
+            404,
+            "no_speech",
+            "Server ini tidak dapat membuat suara (espeak-ng). / "
+            "This server cannot synthesize speech (espeak-ng).",
+        )
     response = Response(audio, mimetype="audio/wav")
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

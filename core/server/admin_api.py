@@ -55,7 +55,10 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     if raw is None or raw == "":
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or not low <= int(raw) <= high:
-        raise InvalidRequest(f"'{name}' must be a whole number from {low} to {high}.")
+        raise InvalidRequest(
+            f"'{name}' harus bilangan bulat {low} sampai {high}. / "
+            f"'{name}' must be a whole number from {low} to {high}."
+        )
     return int(raw)
 
 
@@ -87,7 +90,9 @@ def _instant_arg(name: str, *, through: bool = False) -> datetime | None:
 def _text_arg(name: str) -> str | None:
     raw = request.args.get(name)
     if raw is not None and len(raw) > 64:
-        raise InvalidRequest(f"'{name}' is longer than 64 characters.")
+        raise InvalidRequest(
+            f"'{name}' lebih dari 64 karakter. / '{name}' is longer than 64 characters."
+        )
     return raw or None
 
 
@@ -109,14 +114,14 @@ def audit_log():  # type: ignore[no-untyped-def]
 def alert_list():  # type: ignore[no-untyped-def]
     scope = request.args.get("state", "open")
     if scope not in ("open", "all"):
-        raise InvalidRequest("'state' must be 'open' or 'all'.")
+        raise InvalidRequest("'state' harus 'open' atau 'all'. / 'state' must be 'open' or 'all'.")
     return jsonify({"alerts": management().alerts(current_actor(), scope == "open")})
 
 
 @admin_api.post("/alerts/<int:alert_id>/acknowledge")
 def acknowledge(alert_id: int):  # type: ignore[no-untyped-def]
     if alert_id >= 2**62:  # beyond any id (and a database integer): not ours
-        raise NotFound(f"No alert {alert_id}.")
+        raise NotFound(f"Tidak ada peringatan {alert_id}. / No alert {alert_id}.")
     return jsonify(management().acknowledge(current_actor(), alert_id))
 
 
@@ -155,7 +160,10 @@ def set_counters(username: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     data = json_body()
     if "counters" not in data:
-        raise InvalidRequest("Send 'counters': a list of counter numbers ([] for any counter).")
+        raise InvalidRequest(
+            "Kirim 'counters': daftar nomor loket ([] untuk loket mana saja). / "
+            "Send 'counters': a list of counter numbers ([] for any counter)."
+        )
     return jsonify(management().set_counters(actor, username, data["counters"]))
 
 
@@ -164,7 +172,9 @@ def set_agencies(username: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     data = json_body()
     if "agencies" not in data:
-        raise InvalidRequest("Send 'agencies': a list of agency codes.")
+        raise InvalidRequest(
+            "Kirim 'agencies': daftar kode instansi. / Send 'agencies': a list of agency codes."
+        )
     return jsonify(management().set_agencies(actor, username, data["agencies"]))
 
 
@@ -244,7 +254,10 @@ def set_quota(code: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     data = json_body()
     if "quota" not in data:
-        raise InvalidRequest("Send 'quota': today's quota, or null for the configured one.")
+        raise InvalidRequest(
+            "Kirim 'quota': kuota hari ini, atau null untuk kuota bawaan. / "
+            "Send 'quota': today's quota, or null for the configured one."
+        )
     return jsonify(management().set_quota(actor, code, data["quota"]))
 
 

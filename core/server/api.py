@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, session
+from flask import Blueprint, Response, current_app, jsonify, request, session
 from werkzeug.exceptions import HTTPException
 
 from core import idempotency
-from core.accounts import ROLES, Accounts, PasswordChangeRequired, RateLimited, Unauthorized
-from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor
+from core.accounts import ROLES, Accounts, RateLimited, Unauthorized
+from core.context import Actor
 from core.handlers import QueueService
 from core.server import remote_tickets, sessions, validation
+from core.server.http_errors import http_refusal
 from core.server.keys import first_answer, idempotency_key, idempotent, request_fingerprint
+from core.server.sessions import current_actor, request_token
+from core.server.validation import language_of, optional_str
 from core.tickets import (
     CounterBusy,
     CounterClosed,
@@ -47,6 +50,10 @@ STATUS_FOR: dict[type[DomainError], int] = {
 }
 
 TICKET_ACTIONS = ("recall", "start", "finish", "no-show", "hold", "resume", "requeue", "cancel")
+_SEND_THE_COUNTER = (
+    'Kirim loket yang memanggil: {"counter": NUMBER}. / '
+    'Send the counter that calls: {"counter": NUMBER}.'
+)
 
 
 def queue() -> QueueService:
@@ -77,65 +84,12 @@ def _domain_error(exc: DomainError):  # type: ignore[no-untyped-def]
 
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-    description = exc.description or ""
-    if exc.code == 413:  # Werkzeug's text does not say the limit
-        limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
-        description = (
-            f"Isi permintaan paling besar {limit} KiB. / "
-            f"The request body must be at most {limit} KiB."
-        )
-    return error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), description)
-
-
-def request_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return session.get("token")
-
-
-# What an account that must change its password may still do.
-DURING_PASSWORD_CHANGE = ("api.me", "api.logout", "api.change_password")
-
-
-def current_actor() -> Actor:
-    if "actor" not in g:
-        actor = accounts().authenticate(request_token())
-        if (
-            actor.kind in ROLES
-            and request.endpoint not in DURING_PASSWORD_CHANGE
-            and accounts().password_change_required(actor.name)
-        ):
-            raise PasswordChangeRequired(
-                f"The account {actor.name!r} must choose a new password first: "
-                'POST /api/v1/auth/password {"current_password", "new_password"}.'
-            )
-        g.actor = actor
-    return g.actor
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return error(exc.code or 500, code, http_refusal(exc))
 
 
 def json_body() -> dict[str, Any]:
     return validation.json_object()
-
-
-def _optional_str(data: dict[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequest(f"'{key}' must be a string or null.")
-    return value
-
-
-def language_of(data: dict[str, Any]) -> str:
-    """The visitor's language for what is printed and shown: "id" unless the body says "en"."""
-    if "language" not in data:
-        return DEFAULT_LANGUAGE
-    language = data["language"]
-    if language not in LANGUAGES:
-        raise InvalidRequest(
-            f"'language' must be one of {', '.join(repr(code) for code in LANGUAGES)}, "
-            f"got {language!r}."
-        )
-    return language
 
 
 # ---------------------------------------------------------------------- public
@@ -167,10 +121,15 @@ def login():  # type: ignore[no-untyped-def]
     data = json_body()
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        raise InvalidRequest("Send 'username' and 'password' as strings.")
+        raise InvalidRequest(
+            "Kirim 'username' dan 'password' sebagai teks. / "
+            "Send 'username' and 'password' as strings."
+        )
     counter = data.get("counter")
     if counter is not None and (isinstance(counter, bool) or not isinstance(counter, int)):
-        raise InvalidRequest("'counter' must be a counter number or null.")
+        raise InvalidRequest(
+            "'counter' harus nomor loket atau null. / 'counter' must be a counter number or null."
+        )
     token, actor = sessions.sign_in(username, password, counter)
     return jsonify(
         {
@@ -189,11 +148,17 @@ def change_password():  # type: ignore[no-untyped-def]
     account whose password the server made)."""
     actor = current_actor()
     if actor.kind not in ROLES:
-        raise Forbidden("Only officers and admins have passwords; devices have tokens.")
+        raise Forbidden(
+            "Hanya petugas dan admin yang memiliki kata sandi; perangkat memakai token. / "
+            "Only officers and admins have passwords; devices have tokens."
+        )
     data = json_body()
     current, new = data.get("current_password"), data.get("new_password")
     if not isinstance(current, str) or not isinstance(new, str):
-        raise InvalidRequest("Send 'current_password' and 'new_password' as strings.")
+        raise InvalidRequest(
+            "Kirim 'current_password' dan 'new_password' sebagai teks. / "
+            "Send 'current_password' and 'new_password' as strings."
+        )
     sessions.change_password(actor, current, new, request_token())
     return jsonify({"username": actor.name, "password_change_required": False})
 
@@ -235,13 +200,17 @@ def issue_ticket():  # type: ignore[no-untyped-def]
     channel = data.get("channel")
     if channel is not None and channel != "kiosk":
         raise InvalidRequest(
-            "'channel' must be 'online' (a number from home, sent without a token), 'kiosk' "
-            f"or left out, got {channel!r}."
+            "'channel' harus 'online' (nomor dari rumah, dikirim tanpa token), 'kiosk', atau "
+            f"tidak diisi, bukan {channel!r}. / 'channel' must be 'online' (a number from home, "
+            f"sent without a token), 'kiosk' or left out, got {channel!r}."
         )
     service = data.get("service")
     if not isinstance(service, str) or not service:
-        raise InvalidRequest('Send \'service\' with a service code, e.g. {"service": "KTP"}.')
-    priority = _optional_str(data, "priority")
+        raise InvalidRequest(
+            'Kirim \'service\' berisi kode layanan, mis. {"service": "KTP"}. / '
+            'Send \'service\' with a service code, e.g. {"service": "KTP"}.'
+        )
+    priority = optional_str(data, "priority")
     language = language_of(data)
     key = idempotency_key()
     printing = current_app.extensions.get("antrian.printing")
@@ -297,20 +266,26 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
         data = json_body()
         service = data.get("service")
         if not isinstance(service, str) or not service:
-            raise InvalidRequest('Send the target service: {"service": CODE}.')
+            raise InvalidRequest(
+                'Kirim layanan tujuan: {"service": CODE}. / '
+                'Send the target service: {"service": CODE}.'
+            )
         body, status = idempotent(actor, lambda: (queue().transfer(ticket_id, service, actor), 200))
         return jsonify(body), status
     if action == "call":
         if actor.counter is None and not actor.is_admin:
-            raise Forbidden("Sign into a counter to call tickets.")
+            raise Forbidden(
+                "Masuk ke sebuah loket untuk memanggil nomor antrean. / "
+                "Sign into a counter to call tickets."
+            )
         # The body is read (and refused when malformed) whoever sends it; an officer's
         # counter is the one they are signed into, an admin names one.
         named = json_body().get("counter")
         if named is not None and (isinstance(named, bool) or not isinstance(named, int)):
-            raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
+            raise InvalidRequest(_SEND_THE_COUNTER)
         counter = actor.counter or named
         if counter is None:
-            raise InvalidRequest('Send the counter that calls: {"counter": NUMBER}.')
+            raise InvalidRequest(_SEND_THE_COUNTER)
         body, status = idempotent(
             actor,
             lambda: (queue().call_ticket(ticket_id, counter, actor), 200),  # type: ignore[arg-type]
@@ -319,20 +294,27 @@ def ticket_action(ticket_id: str, action: str):  # type: ignore[no-untyped-def]
     if action == "reprint":
         printing = current_app.extensions.get("antrian.printing")
         if not actor.is_admin:
-            raise Forbidden("Only an admin can reprint a ticket.")
+            raise Forbidden(
+                "Hanya admin yang dapat mencetak ulang tiket. / Only an admin can reprint a ticket."
+            )
         data = json_body()
         language = language_of(data)
         kiosk = data.get("kiosk")
         if not isinstance(kiosk, str) or not kiosk:
-            raise InvalidRequest('Send the kiosk that prints: {"kiosk": CODE}.')
+            raise InvalidRequest(
+                'Kirim anjungan yang mencetak: {"kiosk": CODE}. / '
+                'Send the kiosk that prints: {"kiosk": CODE}.'
+            )
         if printing is None:
-            raise NotFound("No printers are configured.")
+            raise NotFound("Belum ada printer yang dikonfigurasi. / No printers are configured.")
         printed = printing.print_ticket(ticket_id, kiosk, actor, language, copy=True)
         audit(queue().ctx, actor, "ticket.reprint", f"{ticket_id} at {kiosk}")
         return jsonify(printed)
     if action not in TICKET_ACTIONS:
+        actions = f"{', '.join(TICKET_ACTIONS)}, call, transfer"
         raise NotFound(
-            f"Unknown action {action!r}; use one of {', '.join(TICKET_ACTIONS)}, call, transfer."
+            f"Tindakan {action!r} tidak dikenal; gunakan salah satu dari {actions}. / "
+            f"Unknown action {action!r}; use one of {actions}."
         )
     body, status = idempotent(
         actor, lambda: (queue().act(ticket_id, action.replace("-", "_"), actor), 200)
@@ -355,7 +337,10 @@ for _action in (*TICKET_ACTIONS, "call", "transfer", "reprint"):
 def ticket_print_jobs(ticket_id: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     if actor.kind not in ("officer", "admin"):
-        raise Forbidden("Only officers and admins see print jobs.")
+        raise Forbidden(
+            "Hanya petugas dan admin yang dapat melihat tugas cetak. / "
+            "Only officers and admins see print jobs."
+        )
     return jsonify({"print_jobs": queue().print_jobs_for(ticket_id)})
 
 
@@ -385,10 +370,11 @@ def counter_status(counter: int):  # type: ignore[no-untyped-def]
     data = json_body()
     status = data.get("status")
     if not isinstance(status, str):
-        raise InvalidRequest('Send {"status": "open"|"break"|"closed", "reason": ...}.')
-    return jsonify(
-        queue().set_counter_status(counter, status, _optional_str(data, "reason"), actor)
-    )
+        raise InvalidRequest(
+            'Kirim {"status": "open"|"break"|"closed", "reason": ...}. / '
+            'Send {"status": "open"|"break"|"closed", "reason": ...}.'
+        )
+    return jsonify(queue().set_counter_status(counter, status, optional_str(data, "reason"), actor))
 
 
 # ---------------------------------------------------------------------- displays
@@ -396,10 +382,15 @@ def counter_status(counter: int):  # type: ignore[no-untyped-def]
 def snapshot():  # type: ignore[no-untyped-def]
     actor = current_actor()
     if actor.kind not in ("display", "officer", "admin", "kiosk"):
-        raise Forbidden("This token cannot read the snapshot.")
+        raise Forbidden(
+            "Token ini tidak dapat membaca data layar. / This token cannot read the snapshot."
+        )
     zone = request.args.get("zone") or (actor.zone if actor.kind == "display" else None)
     if actor.kind == "display" and zone != actor.zone:
-        raise Forbidden(f"This display belongs to zone {actor.zone}, not {zone}.")
+        raise Forbidden(
+            f"Layar ini milik zona {actor.zone}, bukan {zone}. / "
+            f"This display belongs to zone {actor.zone}, not {zone}."
+        )
     return jsonify(queue().snapshot(zone))
 
 
@@ -409,7 +400,9 @@ def disable_user(username: str):  # type: ignore[no-untyped-def]
     """Disable an account: its sessions are revoked and its live connections cut at once."""
     actor = current_actor()
     if not actor.is_admin:
-        raise Forbidden("Only an admin can disable a user.")
+        raise Forbidden(
+            "Hanya admin yang dapat menonaktifkan pengguna. / Only an admin can disable a user."
+        )
     sessions.disable(username, actor)
     audit(queue().ctx, actor, "user.disable", username)
     return jsonify({"username": username, "active": False})
@@ -419,9 +412,12 @@ def disable_user(username: str):  # type: ignore[no-untyped-def]
 def service_availability(code: str):  # type: ignore[no-untyped-def]
     actor = current_actor()
     if not actor.is_admin:
-        raise Forbidden("Only an admin can open or close a service.")
+        raise Forbidden(
+            "Hanya admin yang dapat membuka atau menutup layanan. / "
+            "Only an admin can open or close a service."
+        )
     data = json_body()
-    reason = _optional_str(data, "closed_reason")
+    reason = optional_str(data, "closed_reason")
     queue().set_service_closed(code, reason, actor)
     audit(queue().ctx, actor, "service.close" if reason else "service.reopen", f"{code}: {reason}")
     return jsonify(next(s for s in queue().services_overview() if s["code"] == code))

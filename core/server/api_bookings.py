@@ -68,7 +68,7 @@ def service_slots(code: str):  # type: ignore[no-untyped-def]
 @bookings_api.post("/bookings")
 def create_booking():  # type: ignore[no-untyped-def]
     data = validation.json_object()
-    public_idempotency_key("a booking")  # refused before it counts against the limit
+    public_idempotency_key(("booking", "a booking"))  # refused before it counts against the limit
 
     def produce() -> tuple[dict[str, Any], int]:
         _limit("booking requests")  # a retry that gets its booking back is not counted

@@ -31,6 +31,7 @@ from core.health import (
 from core.server import remote_tickets, security
 from core.server.api import api
 from core.server.assets import StaticAssets
+from core.server.http_errors import http_refusal
 from core.server.hub import Hub
 from core.server.relay import deployment_id
 from core.server.throttle import Throttle
@@ -207,7 +208,7 @@ def create_app(
         # under /api/ they must still be the API's JSON error, not an HTML page.
         if request.path.startswith("/api/"):
             code = (exc.name or "error").lower().replace(" ", "_")
-            response = _error_response(exc.code or 500, code, exc.description or "")
+            response = _error_response(exc.code or 500, code, http_refusal(exc))
             if exc.code == 405 and getattr(exc, "valid_methods", None):
                 response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
             return response

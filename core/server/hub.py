@@ -416,7 +416,8 @@ class Hub:
                 digest = self._tokens.get(request.sid)  # type: ignore[attr-defined]
             if actor is None or digest is None or not self.accounts.valid_tokens({digest}):
                 disconnect()
-                return {"error": {"code": "unauthorized", "message": "Not signed in."}}
+                message = "Belum masuk. / Not signed in."
+                return {"error": {"code": "unauthorized", "message": message}}
             snapshot = self._with_printers(actor, self.queue.snapshot(view_zone))
             with self._emit_lock:
                 self._sent_snapshot(request.sid, snapshot.get("version"))  # type: ignore[attr-defined]

@@ -31,18 +31,24 @@ MIN_PUBLIC_KEY_LENGTH = 16
 def idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key and len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidRequest(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.")
+        raise InvalidRequest(
+            f"Idempotency-Key paling panjang {MAX_IDEMPOTENCY_KEY} karakter. / "
+            f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters."
+        )
     # A key is bound to its request by the request's fingerprint (see request_fingerprint):
     # sent again with another method, address or body it is refused with 422.
     return key or None
 
 
-def public_idempotency_key(for_what: str) -> str | None:
+def public_idempotency_key(for_what: tuple[str, str]) -> str | None:
+    """The key of a request sent without a token; `for_what` names it in Bahasa Indonesia and
+    in English, for the refusal of a key too short to be unguessable."""
     key = idempotency_key()
     if key is not None and len(key) < MIN_PUBLIC_KEY_LENGTH:
         raise InvalidRequest(
-            f"Idempotency-Key must be at least {MIN_PUBLIC_KEY_LENGTH} random characters for "
-            f"{for_what} (e.g. a UUID)."
+            f"Idempotency-Key untuk {for_what[0]} harus sedikitnya {MIN_PUBLIC_KEY_LENGTH} "
+            f"karakter acak (mis. UUID). / Idempotency-Key must be at least "
+            f"{MIN_PUBLIC_KEY_LENGTH} random characters for {for_what[1]} (e.g. a UUID)."
         )
     return key
 
@@ -61,9 +67,8 @@ def request_fingerprint() -> str:
 def first_answer(first: idempotency.Claim) -> tuple[Any, int]:
     """What a retry gets: the first attempt's answer, or that it has not answered yet."""
     if first.state == "running":
-        return {
-            "error": {"code": "in_progress", "message": "The same request is still running."}
-        }, 409
+        message = "Permintaan yang sama masih diproses. / The same request is still running."
+        return {"error": {"code": "in_progress", "message": message}}, 409
     return first.body, first.status
 
 

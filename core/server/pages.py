@@ -18,7 +18,7 @@ from flask import (
 )
 
 from core.accounts import Accounts, Unauthorized
-from core.context import Actor
+from core.context import Actor, kind_id
 from core.server.validation import json_object
 from core.tickets import Forbidden, InvalidRequest
 
@@ -64,10 +64,16 @@ def add_device_setup(blueprint: Blueprint, kind: str, page_endpoint: str) -> Non
         try:
             token = json_object().get("token")
             if not isinstance(token, str) or not token:
-                raise InvalidRequest("The setup address has no token after '#'.")
+                raise InvalidRequest(
+                    "Alamat penyiapan tidak berisi token setelah '#'. / "
+                    "The setup address has no token after '#'."
+                )
             actor = _accounts().authenticate(token)
             if actor.kind != kind and not actor.is_admin:
-                raise Forbidden(f"This token belongs to a {actor.kind}, not a {kind}.")
+                raise Forbidden(
+                    f"Token ini milik {kind_id(actor.kind)}, bukan {kind_id(kind)}. / "
+                    f"This token belongs to a {actor.kind}, not a {kind}."
+                )
         except (Unauthorized, Forbidden, InvalidRequest) as exc:
             status = (
                 401 if isinstance(exc, Unauthorized) else 403 if isinstance(exc, Forbidden) else 400

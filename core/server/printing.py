@@ -184,8 +184,12 @@ class KioskPrinting:
         printed as the screen shows it (reading its status again played the queue a second
         time for every ticket: a quarter of a kiosk ticket's cost)."""
         if kiosk is None or kiosk not in self.printers:
-            known = ", ".join(self.printers) or "none"
-            raise NotFound(f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known}.")
+            known = ", ".join(self.printers)
+            raise NotFound(
+                f"Anjungan {kiosk!r} tidak memiliki printer; anjungan dengan printer: "
+                f"{known or 'tidak ada'}. / "
+                f"Kiosk {kiosk!r} has no printer; kiosks with printers: {known or 'none'}."
+            )
         spec = self.specs[kiosk]
         job = self.queue.start_print_job(ticket_id, kiosk, actor)
         device = self._device[kiosk]

@@ -131,14 +131,18 @@ def issue_remote(data: dict[str, Any], language: str) -> tuple[Response, int]:
     service = data.get("service")
     if not isinstance(service, str) or not service:
         raise InvalidRequest(
-            'Send \'service\' with a service code, e.g. {"service": "KTP", "channel": "online"}.'
+            'Kirim \'service\' berisi kode layanan, mis. {"service": "KTP", "channel": '
+            '"online"}. / Send \'service\' with a service code, e.g. {"service": "KTP", '
+            '"channel": "online"}.'
         )
     if data.get("priority") is not None:
         raise InvalidRequest(
-            "'priority' must be null for a number from home: priority (lansia, disabilitas, "
-            "ibu hamil) is chosen at the kiosk in the hall."
+            "'priority' harus null untuk nomor dari rumah: prioritas (lansia, disabilitas, ibu "
+            "hamil) dipilih di anjungan di aula pelayanan. / 'priority' must be null for a "
+            "number from home: priority (lansia, disabilitas, ibu hamil) is chosen at the kiosk "
+            "in the hall."
         )
-    key = public_idempotency_key("a number from home")
+    key = public_idempotency_key(("nomor dari rumah", "a number from home"))
     if key is not None:
         # A retry of a number already taken gets it back before the address's requests are
         # counted: a phone that lost the answer must not be told to wait an hour for it.

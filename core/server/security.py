@@ -198,12 +198,16 @@ def install(app: Flask, policy: SecurityPolicy) -> None:
             if cookie_name not in request.cookies:
                 return None  # not a browser's ambient credential: a script or a first sign-in
             return _refusal(
+                "Permintaan ini membawa cookie sesi tetapi tanpa header Origin atau Referer; "
+                "permintaan ditolak untuk melindungi dari pemalsuan permintaan lintas situs. / "
                 "This request carries the session cookie but no Origin or Referer header; "
                 "it is refused to protect against cross-site request forgery."
             )
         if policy.allows(origin, request.host):
             return None
         return _refusal(
+            f"Permintaan dari {origin} tidak boleh mengubah apa pun di sini: hanya halaman "
+            "server ini (atau asal yang tercantum di ANTRIAN_ALLOWED_ORIGINS) yang boleh. / "
             f"Requests from {origin} may not change anything here: only pages of this server "
             "(or an origin listed in ANTRIAN_ALLOWED_ORIGINS) may."
         )

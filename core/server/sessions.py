@@ -1,4 +1,5 @@
-"""Signing officers in and out of a counter: one rule for the API and the terminal's form.
+"""Signing officers in and out of a counter: one rule for the API and the terminal's form;
+and who sends a request (its bearer token, or the page's session cookie).
 
 Signing in at a counter opens it (the displays show it as open); signing out closes it and
 cuts the officer's live connections; an admin disabling an account does the same.
@@ -8,10 +9,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from flask import current_app
+from flask import current_app, g, request, session
 
-from core.accounts import Accounts, Unauthorized
-from core.context import Actor
+from core.accounts import Accounts, PasswordChangeRequired, Unauthorized
+from core.context import ROLES, Actor
 from core.handlers import QueueService
 from core.tickets import DomainError, Forbidden
 from core.usecases.unit import audit
@@ -23,6 +24,35 @@ def _queue() -> QueueService:
 
 def _accounts() -> Accounts:
     return current_app.extensions["antrian.accounts"]
+
+
+def request_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return session.get("token")
+
+
+# What an account that must change its password may still do.
+DURING_PASSWORD_CHANGE = ("api.me", "api.logout", "api.change_password")
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        actor = _accounts().authenticate(request_token())
+        if (
+            actor.kind in ROLES
+            and request.endpoint not in DURING_PASSWORD_CHANGE
+            and _accounts().password_change_required(actor.name)
+        ):
+            raise PasswordChangeRequired(
+                f"Akun {actor.name!r} harus memilih kata sandi baru terlebih dahulu: "
+                'POST /api/v1/auth/password {"current_password", "new_password"}. / '
+                f"The account {actor.name!r} must choose a new password first: "
+                'POST /api/v1/auth/password {"current_password", "new_password"}.'
+            )
+        g.actor = actor
+    return g.actor
 
 
 def _end_live_connections(username: str) -> None:

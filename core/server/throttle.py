@@ -153,12 +153,14 @@ class Throttle:
             return
         item, wait = exhausted
         if any(item is i for i in self.login_account_client):
-            whom = "this account from this address"
+            whom_id, whom = "akun ini dari alamat ini", "this account from this address"
         elif any(item is i for i in self.login_account):
-            whom = "this account"
+            whom_id, whom = "akun ini", "this account"
         else:
-            whom = "this address"
+            whom_id, whom = "alamat ini", "this address"
         raise RateLimited(
+            f"Terlalu banyak percobaan masuk yang gagal untuk {whom_id} (paling banyak "
+            f"{item.amount} per {period_id(item)}); coba lagi dalam {wait} detik. / "
             f"Too many failed sign-ins for {whom} (at most {item.amount} per {period_en(item)}); "
             f"try again in {wait} s.",
             wait,

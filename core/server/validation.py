@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.context import DEFAULT_LANGUAGE, LANGUAGES
 from core.tickets import InvalidRequest
 
 NUL = "\x00"
@@ -82,6 +83,27 @@ def _nesting(raw: bytes) -> int:
         elif byte in b"]}":
             depth -= 1
     return deepest
+
+
+def optional_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"'{key}' harus teks atau null. / '{key}' must be a string or null.")
+    return value
+
+
+def language_of(data: dict[str, Any]) -> str:
+    """The visitor's language for what is printed and shown: "id" unless the body says "en"."""
+    if "language" not in data:
+        return DEFAULT_LANGUAGE
+    language = data["language"]
+    if language not in LANGUAGES:
+        choices = ", ".join(repr(code) for code in LANGUAGES)
+        raise InvalidRequest(
+            f"'language' harus salah satu dari {choices}, bukan {language!r}. / "
+            f"'language' must be one of {choices}, got {language!r}."
+        )
+    return language
 
 
 def _field_with_nul(value: Any, path: str = "") -> str | None:
