@@ -38,29 +38,49 @@ def backup_database(database_url: str, destination: str | os.PathLike[str]) -> B
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         raise DomainError(
+            "'antrian backup' menyalin basis data SQLite bawaan; server ini memakai "
+            f"{url.get_backend_name()}. Cadangkan dengan alat basis data itu sendiri, mis. "
+            "`pg_dump --format=custom --file=antrian.dump DATABASE` (docs/deploy.md, Backups). / "
             f"'antrian backup' copies the embedded SQLite database; this server uses "
             f"{url.get_backend_name()}. Back it up with its own tools, e.g. "
             "`pg_dump --format=custom --file=antrian.dump DATABASE` (docs/deploy.md, Backups)."
         )
     if not url.database or url.database == ":memory:":
-        raise DomainError("The database is in memory: there is nothing on disk to back up.")
+        raise DomainError(
+            "Basis data berada di memori: tidak ada yang dapat dicadangkan dari disk. / "
+            "The database is in memory: there is nothing on disk to back up."
+        )
     source = Path(url.database)
     if not source.exists():
-        raise DomainError(f"No database at {source}: has the server ever started?")
+        raise DomainError(
+            f"Tidak ada basis data di {source}: apakah server pernah dijalankan? / "
+            f"No database at {source}: has the server ever started?"
+        )
     target = Path(destination)
     if target.exists():
-        raise DomainError(f"{target} exists already; choose a new file name (nothing was written).")
+        raise DomainError(
+            f"{target} sudah ada; pilih nama berkas baru (tidak ada yang ditulis). / "
+            f"{target} exists already; choose a new file name (nothing was written)."
+        )
     if not target.parent.is_dir():
-        raise DomainError(f"The folder {target.parent} does not exist; create it first.")
+        raise DomainError(
+            f"Folder {target.parent} tidak ada; buat folder itu terlebih dahulu. / "
+            f"The folder {target.parent} does not exist; create it first."
+        )
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
         _copy(source, partial)
         tickets, revision = _check(partial)
         os.replace(partial, target)
     except sqlite3.Error as exc:
-        raise DomainError(f"The backup failed and was removed: {exc}") from None
+        raise DomainError(
+            f"Pencadangan gagal dan berkasnya dihapus: {exc}. / "
+            f"The backup failed and was removed: {exc}"
+        ) from None
     except OSError as exc:
         raise DomainError(
+            f"Tidak dapat menulis cadangan di {target.parent}: {exc.strerror or exc}; pilih "
+            "folder yang boleh ditulis oleh pengguna ini (tidak ada yang ditulis). / "
             f"Cannot write the backup in {target.parent}: {exc.strerror or exc}; "
             "choose a folder this user may write to (nothing was written)."
         ) from None

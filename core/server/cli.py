@@ -225,7 +225,10 @@ def _read_password(prompt: str = "Password: ") -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass(prompt)
     if first != getpass.getpass("Repeat the password: "):
-        raise DomainError("The two passwords differ; nothing was changed.")
+        raise DomainError(
+            "Kedua kata sandi berbeda; tidak ada yang diubah. / "
+            "The two passwords differ; nothing was changed."
+        )
     return first
 
 
@@ -259,7 +262,10 @@ def _user(accounts, args, noted) -> int:  # type: ignore[no-untyped-def]
             if args.role == "supervisor":
                 agencies = staff.check_agencies(accounts.settings, agencies)
                 if not agencies:
-                    raise DomainError("A supervisor needs --agencies (agency codes).")
+                    raise DomainError(
+                        "Pengawas memerlukan --agencies (kode instansi). / "
+                        "A supervisor needs --agencies (agency codes)."
+                    )
             accounts.add_user(args.name, _read_password(), args.role, counters)
             if args.role == "supervisor":
                 staff.set_supervisor_agencies(accounts.uow, args.name, agencies)
@@ -390,6 +396,9 @@ def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
 
     if args.workers > 1 and not settings.message_queue:
         raise DomainError(
+            f"--workers {args.workers} memerlukan antrean pesan, agar perubahan di satu proses "
+            "sampai ke layar yang terhubung ke proses lain: atur ANTRIAN_MESSAGE_QUEUE (atau "
+            "message_queue di config.yaml), mis. redis://127.0.0.1:6379/0. / "
             f"--workers {args.workers} needs a message queue, so that a change made in one "
             "process reaches the screens connected to the others: set ANTRIAN_MESSAGE_QUEUE "
             "(or message_queue in config.yaml), e.g. redis://127.0.0.1:6379/0."

@@ -93,8 +93,13 @@ def first_admin_file_problem(path: Path) -> str | None:
     writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK | os.X_OK)
     if writable:
         return None
+    user = _user()
     return (
-        f"the first start writes the new admin's password to {path}, but the user {_user()} "
+        f"Saat pertama kali dijalankan, server menulis kata sandi admin baru ke {path}, tetapi "
+        f"pengguna {user} tidak boleh menulis di sana: jadikan {folder} dapat ditulis oleh "
+        "pengguna itu, atau jalankan server sekali di terminal (kata sandinya ditampilkan), "
+        "atau tambahkan admin dengan 'antrian user add'. / "
+        f"the first start writes the new admin's password to {path}, but the user {user} "
         f"may not write there: make {folder} writable for that user, or start the server "
         "once on a terminal (it shows the password), or add an admin with 'antrian user add'."
     )
