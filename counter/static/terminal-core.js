@@ -135,11 +135,18 @@
     box.hidden = false;
     box.dataset.kind = message.kind;
     box.replaceChildren(el("span", { text: t(message.key, localParams(message.params)) }));
-    // The server explains a refusal in English only: a second line in English, never under
-    // the Indonesian text (the terminal's own words say what happened).
+    // The server explains a refusal in both languages ("Indonesian / English"): its English
+    // half follows as a second line in English, never under the Indonesian text (the
+    // terminal's own words say what happened).
     if (message.detail && window.AntrianI18n.language() === "en") {
-      box.appendChild(el("span", { className: "detail", lang: "en", text: message.detail }));
+      box.appendChild(el("span", { className: "detail", lang: "en", text: english(message.detail) }));
     }
+  }
+
+  function english(said) {
+    // The English half of the server's "Indonesian / English"; all of it when it has no halves.
+    const at = said.indexOf(" / ");
+    return at < 0 ? said : said.slice(at + 3);
   }
 
   function refusal(payload, status) {
