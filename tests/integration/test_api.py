@@ -190,6 +190,36 @@ def test_login_refusals(api: Api):
     assert_error(api("POST", "/auth/login", data="not json"), 400)
 
 
+def halves(message: str) -> tuple[str, str]:
+    """A refusal's Indonesian and English halves ("Kalimat Indonesia. / English sentence.")."""
+    indonesian, separator, english = message.partition(" / ")
+    assert separator, message
+    return indonesian, english
+
+
+def test_refusals_speak_indonesian_first_then_english(api: Api, kiosk: str, siti: str):
+    wrong = {"username": "siti", "password": "salah-sekali", "counter": 1}
+    message = assert_error(api("POST", "/auth/login", json=wrong), 401, "unauthorized")
+    assert halves(message) == (
+        "Nama pengguna atau kata sandi salah.",
+        "Wrong username or password.",
+    )
+
+    indonesian, english = halves(assert_error(api("GET", "/auth/me"), 401, "unauthorized"))
+    assert indonesian == "Masuk terlebih dahulu: kirim 'Authorization: Bearer <token>'."
+    assert english == "Sign in first: send 'Authorization: Bearer <token>'."
+
+    # A rule of the queue: a called visitor is started before being finished.
+    ticket = api.issue(kiosk)
+    api("POST", "/counters/1/call-next", siti)
+    message = assert_error(
+        api("POST", f"/tickets/{ticket['id']}/finish", siti), 409, "illegal_transition"
+    )
+    indonesian, english = halves(message)
+    assert indonesian.startswith("Nomor A001 berstatus dipanggil; tidak dapat diselesaikan.")
+    assert english.startswith("Ticket A001 is called; it cannot be finished. Allowed now:")
+
+
 def test_device_tokens_name_the_device(api: Api, kiosk: str, display_a: str):
     assert api("GET", "/auth/me", kiosk)[1] == {
         "kind": "kiosk",

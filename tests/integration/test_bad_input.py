@@ -122,14 +122,22 @@ def test_fields_of_the_wrong_type_are_refused(api: Api):
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "status"),
-    [("GET", "/api/v1/no-such-thing", 404), ("DELETE", "/api/v1/services", 405)],
+    ("method", "path", "status", "indonesian"),
+    [
+        ("GET", "/api/v1/no-such-thing", 404, "Alamat yang diminta tidak ada di server ini."),
+        ("DELETE", "/api/v1/services", 405, "Alamat ini tidak menerima metode permintaan"),
+    ],
 )
-def test_routing_errors_under_the_api_are_json(app: Flask, method: str, path: str, status: int):
+def test_routing_errors_under_the_api_are_json(
+    app: Flask, method: str, path: str, status: int, indonesian: str
+):
     response = app.test_client().open(path, method=method)
     assert response.status_code == status
     assert response.is_json
     assert set(response.get_json()["error"]) == {"code", "message"}
+    # Werkzeug's English description, after the Indonesian sentence.
+    said, _, english = response.get_json()["error"]["message"].partition(" / ")
+    assert said.startswith(indonesian) and english.startswith("The ")
 
 
 def test_a_socket_token_that_is_not_a_string_is_refused(app: Flask):
