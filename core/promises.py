@@ -18,16 +18,20 @@ from __future__ import annotations
 import logging
 import statistics
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.health import DATABASE_ERRORS
 from core.store import UnitOfWork, insert_if_absent
 from core.store_reports import wait_promises
+
+if TYPE_CHECKING:
+    from core.context import MallContext
+    from core.estimate import Eta
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,24 @@ class PromiseLedger:
                     del self._pending[: len(self._pending) - MAX_PENDING]
             return 0
         return len(batch)
+
+
+def note_promise(ctx: MallContext, view: Mapping[str, Any], eta: Eta) -> None:
+    """Keep what a visitor with a new ticket (`view`) was told, to measure it later."""
+    if eta.minutes is None:
+        return
+    ctx.promises.note(
+        Promise(
+            ticket_id=view["id"],
+            mall=ctx.mall,
+            day=view.get("day") or ctx.today().isoformat(),
+            service=view["service"],
+            given_at=ctx.now(),
+            minutes=eta.minutes,
+            low=eta.low,
+            high=eta.high,
+        )
+    )
 
 
 def accuracy(pairs: Iterable[tuple[float, float, int | None, int | None]]) -> dict[str, Any]:

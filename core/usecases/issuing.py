@@ -36,10 +36,10 @@ from core.availability import availability
 from core.booked_streaks import booked_ticket_count
 from core.config import Service
 from core.context import DEFAULT_LANGUAGE, LANGUAGES, Actor, MallContext
-from core.estimate import NO_ESTIMATE, Eta
+from core.estimate import NO_ESTIMATE
 from core.health import DATABASE_ERRORS
 from core.position import people_ahead_of_new
-from core.promises import Promise
+from core.promises import note_promise
 from core.quotas import day_quotas
 from core.tickets import (
     DomainError,
@@ -103,26 +103,8 @@ def with_wait_estimate(
         # whose errors are the driver's own.
         except (SQLAlchemyError, *DATABASE_ERRORS, NotFound) as exc:  # the ticket stands
             log.warning("No wait estimate for ticket %s: %s", view["id"], exc)
-    _note_promise(ctx, view, eta)
+    note_promise(ctx, view, eta)
     return {**view, **eta.fields()}
-
-
-def _note_promise(ctx: MallContext, view: Mapping[str, Any], eta: Eta) -> None:
-    """Keep what the visitor was told, to measure it against their wait (core/promises.py)."""
-    if eta.minutes is None:
-        return
-    ctx.promises.note(
-        Promise(
-            ticket_id=view["id"],
-            mall=ctx.mall,
-            day=view.get("day") or ctx.today().isoformat(),
-            service=view["service"],
-            given_at=ctx.now(),
-            minutes=eta.minutes,
-            low=eta.low,
-            high=eta.high,
-        )
-    )
 
 
 class TicketIssuer:

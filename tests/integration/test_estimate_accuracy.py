@@ -15,10 +15,9 @@ from sqlalchemy.exc import OperationalError
 from core.config import ConfigError, Settings
 from core.estimate import NO_ESTIMATE
 from core.handlers import QueueService
-from core.promises import Promise, PromiseLedger
+from core.promises import Promise, PromiseLedger, note_promise
 from core.server.housekeeping import promise_flush_seconds
 from core.store_reports import wait_promises
-from core.usecases.issuing import _note_promise
 from core.views.reports import report
 from tests.conftest import KIOSK, OPENING_MORNING, FakeClock, officer
 from tests.support.live import LiveServer
@@ -84,7 +83,7 @@ def test_a_visitor_told_twice_is_measured_by_what_they_were_told_first(
         ticket["id"], queue.mall, ticket["day"], "KTP", clock.now, ticket["eta_minutes"] + 30
     )
     ledger.note(again)  # a retried request's answer, estimated again later
-    _note_promise(queue.ctx, ticket, NO_ESTIMATE)  # "no estimate" promises nothing
+    note_promise(queue.ctx, ticket, NO_ESTIMATE)  # "no estimate" promises nothing
     assert ledger.flush(queue.uow) == 2
     with queue.uow.reading() as conn:
         kept = conn.execute(select(wait_promises.c.minutes)).scalars().all()
