@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import atexit
 import logging
-import math
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from core import idempotency
 from core.bookings_desk import BookingDesk
-from core.config import ConfigError
+from core.config.environment import seconds_from_environment
 from core.handlers import QueueService
 
 log = logging.getLogger(__name__)
@@ -74,24 +72,14 @@ PROMISE_FLUSH_RANGE = (0.5, 3600.0)
 
 
 def promise_flush_seconds(environ: Mapping[str, str] | None = None) -> float:
-    """How often the noted estimates are written (`ANTRIAN_ESTIMATE_FLUSH_SECONDS`, checked
-    at start with the rest of the configuration)."""
-    environ = os.environ if environ is None else environ
-    raw = environ.get(PROMISE_FLUSH_KEY, "")
-    if not raw.strip():
-        return PROMISE_FLUSH_SECONDS
-    low, high = PROMISE_FLUSH_RANGE
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # also refuses nan
-        raise ConfigError(
-            PROMISE_FLUSH_KEY,
-            f"how often the wait estimates given are written, in seconds from {low:g} to "
-            f"{high:g} (got {raw!r}); leave it unset for {PROMISE_FLUSH_SECONDS:g}.",
-        )
-    return value
+    """How often the noted estimates are written (`ANTRIAN_ESTIMATE_FLUSH_SECONDS`)."""
+    return seconds_from_environment(
+        PROMISE_FLUSH_KEY,
+        PROMISE_FLUSH_SECONDS,
+        PROMISE_FLUSH_RANGE,
+        "how often the wait estimates given are written",
+        environ,
+    )
 
 
 def start_promise_flush(socketio: Any, queue: QueueService, interval: float) -> None:

@@ -18,8 +18,6 @@ asks for a snapshot is checked again on the spot.
 from __future__ import annotations
 
 import logging
-import math
-import os
 import threading
 import time
 from collections import Counter
@@ -31,7 +29,7 @@ from flask_socketio import SocketIO, disconnect, join_room
 
 from core import staff
 from core.accounts import ROLES, Accounts, Unauthorized, token_hash
-from core.config import ConfigError
+from core.config.environment import seconds_from_environment
 from core.context import SYSTEM, Actor
 from core.events import Event, TicketEvent
 from core.handlers import QueueService
@@ -49,24 +47,14 @@ SESSION_CHECK_RANGE = (0.2, 3600.0)
 
 
 def session_check_seconds(environ: Mapping[str, str] | None = None) -> float:
-    """How often live connections are checked (`ANTRIAN_SESSION_CHECK_SECONDS`), checked at
-    start by `antrian check-config` and `antrian serve`, like the rest of the configuration."""
-    environ = os.environ if environ is None else environ
-    raw = environ.get(SESSION_CHECK_KEY, "")
-    if not raw.strip():
-        return SESSION_CHECK_SECONDS
-    low, high = SESSION_CHECK_RANGE
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # also refuses nan
-        raise ConfigError(
-            SESSION_CHECK_KEY,
-            f"how often live connections are checked, in seconds from {low:g} to {high:g} "
-            f"(got {raw!r}); leave it unset for {SESSION_CHECK_SECONDS:g}.",
-        )
-    return value
+    """How often live connections are checked (`ANTRIAN_SESSION_CHECK_SECONDS`)."""
+    return seconds_from_environment(
+        SESSION_CHECK_KEY,
+        SESSION_CHECK_SECONDS,
+        SESSION_CHECK_RANGE,
+        "how often live connections are checked",
+        environ,
+    )
 
 
 class Hub:
