@@ -1,9 +1,9 @@
 """Tickets printed over TCP to emupos, an ESC/POS printer emulator, and read back as a receipt.
 
 emupos needs Python >= 3.13 while Antrian runs on 3.11, so it lives in its own virtual
-environment, made once and kept in `.cache/emupos-venv` (or $ANTRIAN_EMUPOS_VENV). Python 3.13
-is taken from $ANTRIAN_PYTHON313, then `python3.13` on PATH, then pyenv's versions. Without one
-the test skips, except under CI, where it fails.
+environment, made once and kept in the user's cache, `~/.cache/antrian/emupos-venv`
+(or $ANTRIAN_EMUPOS_VENV). Python 3.13 is taken from $ANTRIAN_PYTHON313, then `python3.13` on
+PATH, then pyenv's versions. Without one the test skips, except under CI, where it fails.
 """
 
 from __future__ import annotations
@@ -97,14 +97,17 @@ def find_python313() -> str | None:
 
 def ensure_emupos(python: str) -> Path:
     """The `emupos` command of a cached virtual environment, made if missing or stale."""
-    venv = Path(os.environ.get("ANTRIAN_EMUPOS_VENV") or REPO_ROOT / ".cache" / "emupos-venv")
+    # In the user's cache, not the clone's: a fresh clone on the same machine (CI) reuses it.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    venv = Path(os.environ.get("ANTRIAN_EMUPOS_VENV") or cache / "antrian" / "emupos-venv")
     command = venv / "bin" / "emupos"
     marker = venv / ".antrian-requirement"
     venv.parent.mkdir(parents=True, exist_ok=True)
     # Parallel test workers share the cache: one builds it while the others wait.
     with open(venv.parent / f".{venv.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        ready = marker.is_file() and marker.read_text() == EMUPOS_REQUIREMENT
+        wanted = f"{EMUPOS_REQUIREMENT} {python}"  # a new Python 3.13 makes it afresh
+        ready = marker.is_file() and marker.read_text() == wanted
         if ready and command.is_file():
             return command
         shutil.rmtree(venv, ignore_errors=True)
@@ -119,7 +122,7 @@ def ensure_emupos(python: str) -> Path:
                     f"could not set up emupos ({' '.join(step)}):\n{done.stderr[-3000:]}",
                     pytrace=False,
                 )
-        marker.write_text(EMUPOS_REQUIREMENT)
+        marker.write_text(wanted)
     return command
 
 
