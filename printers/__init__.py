@@ -6,7 +6,11 @@
 - `printers.reader`: `read_ticket`, reading bytes back (tests and previews)
 """
 
-from printers.devices import (
+from printers.escpos_cache import keep_capabilities_cached
+
+keep_capabilities_cached()  # before python-escpos is first imported, below
+
+from printers.devices import (  # noqa: E402
     PrinterConfigError,
     PrinterError,
     PrinterHealth,
@@ -15,8 +19,8 @@ from printers.devices import (
     TicketPrinter,
     build_printer,
 )
-from printers.jobs import PrintOutcome, print_with_timeout
-from printers.layout import PaperWidth, TicketSlip, render_ticket
+from printers.jobs import PrintOutcome, print_with_timeout  # noqa: E402
+from printers.layout import PaperWidth, TicketSlip, render_ticket  # noqa: E402
 
 __all__ = [
     "PaperWidth",
