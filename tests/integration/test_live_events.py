@@ -124,6 +124,7 @@ def test_an_officer_gets_a_snapshot_then_every_change_in_version_order(
     # (The sign-in's own change may be emitted between joining the rooms and reading the
     # snapshot, so it can arrive just before it.)
     at = next(i for i, (name, _) in enumerate(officer.seen) if name == "snapshot")
+
     def versions(seen: list[tuple[str, Any]]) -> list[int]:
         return [d["version"] for _, d in seen if isinstance(d, dict) and d.get("version")]
 
