@@ -13,10 +13,6 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-
 from core import skm
 
 REPORT_COLUMNS = (
@@ -188,6 +184,11 @@ def estimates_table(report: dict[str, Any]) -> Iterator[list[Any]]:
 
 
 def as_xlsx(report: dict[str, Any], kind: str) -> bytes:
+    # openpyxl is imported here, by the few who export: it adds a seventh of a second to the
+    # start of every server process and command.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     bold = Font(bold=True)
@@ -236,11 +237,15 @@ def _storable(value: Any) -> Any:
     openpyxl refuses them, and one visitor's text would make the whole export an error. They
     become spaces; tabs and line breaks stay."""
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         return ILLEGAL_CHARACTERS_RE.sub(" ", value)
     return value
 
 
 def _write(sheet: Any, rows: list[list[Any]], *, bold_first: bool = False) -> None:
+    from openpyxl.styles import Font
+
     for n, row in enumerate(rows):
         sheet.append([_storable(value) for value in row])
         # openpyxl takes any text starting with "=" for a formula; nothing here is one.
