@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import combinations
@@ -29,6 +30,8 @@ TABLET = {"width": 1024, "height": 768}
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the three scenarios (starting one costs seconds)."""
     server = LiveServer(tmp_path_factory.mktemp("survey"))
+    # The wait estimates given are in the reports within half a second (5 s in service).
+    server.extra_env["ANTRIAN_ESTIMATE_FLUSH_SECONDS"] = "0.5"
     server.start()
     yield server
     server.stop()
@@ -236,6 +239,12 @@ def test_the_report_pages_draw_and_export_xlsx(
     call(live_server, None, "POST", f"/tickets/{ticket['id']}/survey", json=scores)  # type: ignore[arg-type]
     live_server.add_admin("kepala")
     admin = live_server.login("kepala", password="rahasia-admin")
+    # The page reads the report once: the estimate the visitor was given must be written by
+    # then (every half second here).
+    deadline = time.monotonic() + 15
+    while not call(live_server, admin, "GET", "/reports")["estimates"]["services"]:
+        assert time.monotonic() < deadline, "the estimate given was never written"
+        time.sleep(0.2)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
