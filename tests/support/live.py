@@ -18,7 +18,9 @@ from typing import Any
 
 import requests
 import yaml
+from argon2 import PasswordHasher
 
+import core.accounts
 from core.accounts import Accounts
 from core.config import load_settings
 from core.store import UnitOfWork, make_engine
@@ -75,6 +77,9 @@ def write_all_day_config(directory: Path, port: int, **overrides: Any) -> Path:
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     return path
+
+
+QUICK_HASHES = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 class LiveServer:
@@ -146,10 +151,23 @@ class LiveServer:
     def add_officer(
         self, name: str, password: str = "rahasia-123", counters: list[int] | None = None
     ) -> None:
-        self.accounts.add_user(name, password, "officer", counters or [])
+        self._add_user(name, password, "officer", counters or [])
 
     def add_admin(self, name: str = "admin", password: str = "rahasia-admin") -> None:
-        self.accounts.add_user(name, password, "admin")
+        self._add_user(name, password, "admin")
+
+    def _add_user(
+        self, name: str, password: str, role: str, counters: list[int] | None = None
+    ) -> None:
+        """With a cheap Argon2 hash: the server verifies a hash at the cost it was made with,
+        and a test's sign-ins need no production-strength hashing (about 0.2 s of CPU each,
+        twice per account, hundreds of accounts a run)."""
+        production = core.accounts._hasher
+        core.accounts._hasher = QUICK_HASHES
+        try:
+            self.accounts.add_user(name, password, role, counters or [])
+        finally:
+            core.accounts._hasher = production
 
     def login(self, name: str, password: str = "rahasia-123", counter: int | None = None) -> str:
         response = requests.post(
