@@ -2,8 +2,9 @@
 
 On import, python-escpos parses its printer database (`capabilities.json`, read with the
 pure-Python YAML loader: about 0.2 s of CPU) and pickles the result for the next start. By
-default it pickles into a new temporary directory each time: the pickle is never found again,
-every process pays the parse, and every start leaves a directory behind in /tmp.
+default it pickles into a new temporary directory each time: the pickle is never found again
+and every process pays the parse. (The library makes that directory on import whatever the
+setting, so an empty one is still left in /tmp per process: that part is the library's.)
 
 `ESCPOS_CAPABILITIES_PICKLE_DIR` (the library's own setting) points it at a lasting directory
 instead: a private one under the user's cache, since a pickle is code. The first process to
