@@ -14,6 +14,7 @@ from core import speech
 from tests.conftest import require_program, services_required
 from tests.support.live import LiveServer
 
+EXPECT_TIMEOUT_MS = 10_000
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -47,6 +48,25 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def patient_expectations() -> None:
+    """A busy CI machine may need more than Playwright's 5 s default for a page to show what
+    it should. Only a failing expectation waits that long."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
+@pytest.fixture(autouse=True)
+def pages_closed_after_each_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Whatever pages a test left open are closed with it: a display left animating, or
+    reconnecting to its stopped server, would take the CPU from the tests after it."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture

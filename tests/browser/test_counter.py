@@ -25,14 +25,6 @@ ADMIN_NAME = "kepala"  # the server itself creates "admin" on first start
 LIVE = 10_000  # ms: upper bound for a live update to reach the page
 
 
-@pytest.fixture(autouse=True)
-def patient_expectations() -> Iterator[None]:
-    """A busy CI machine may need more than Playwright's 5 s default; restored afterwards."""
-    expect.set_options(timeout=LIVE)
-    yield
-    expect.set_options(timeout=5_000)
-
-
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[Any]:
     opened: list[BrowserContext] = []

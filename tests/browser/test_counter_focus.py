@@ -4,26 +4,18 @@ Focus stays on the same button when it can still be pressed, or moves to the nex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_counter import LIVE, admin, contexts, issue, sign_in
+from tests.browser.test_counter import admin, contexts, issue, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 __all__ = ["admin", "contexts"]  # the counter tests' fixtures, used here too
 
 MOST_TABS = 60  # more than the terminal has controls before its waiting list
-
-
-@pytest.fixture(autouse=True)
-def patient_expectations() -> Iterator[None]:
-    expect.set_options(timeout=LIVE)
-    yield
-    expect.set_options(timeout=5_000)
 
 
 def tab_to(page: Page, selector: str) -> None:

@@ -4,24 +4,16 @@ that another terminal made moot."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_counter import LIVE, admin, contexts, issue, sign_in
+from tests.browser.test_counter import admin, contexts, issue, sign_in
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 __all__ = ["admin", "contexts"]  # the counter tests' fixtures, used here too
-
-
-@pytest.fixture(autouse=True)
-def patient_expectations() -> Iterator[None]:
-    expect.set_options(timeout=LIVE)
-    yield
-    expect.set_options(timeout=5_000)
 
 
 def english(page: Page) -> None:
