@@ -261,7 +261,7 @@ def test_without_a_voice_the_call_is_written_on_screen(live_server, context, dis
     assert page.evaluate("window.antrianDisplay.spoken") == []
     assert display_state(page)["announcements"][0]["mode"] == "text"
     # The written call leaves with its announcement; the number stays while it is current.
-    expect(caption).to_be_hidden(timeout=1000)
+    expect(caption).to_be_hidden()
     assert page.locator("#now-number").inner_text() == ticket["number"]
 
 
@@ -304,7 +304,7 @@ def test_with_no_voice_at_all_each_call_is_written_for_a_while(speechless_server
         page, "window.antrianDisplay.state.announcements[1]?.endedAt > 0", timeout=SETTLE_MS
     )
 
-    expect(caption).to_be_hidden(timeout=1000)
+    expect(caption).to_be_hidden()
     one, two = display_state(page)["announcements"]
     assert one["mode"] == two["mode"] == "text"
     assert two["startedAt"] > one["endedAt"]
@@ -339,10 +339,10 @@ def test_the_big_number_shows_only_a_call_that_is_still_current(live_server, con
     for counter, step in steps:
         step()
         if counter > 3:
-            expect(hero).to_have_text(tickets[counter - 1]["number"], timeout=3000)
+            expect(hero).to_have_text(tickets[counter - 1]["number"])
             assert where.inner_text() == f"Loket {counter - 1}"
         else:
-            expect(hero).to_have_text("—", timeout=3000)
+            expect(hero).to_have_text("—")
             assert where.inner_text() == ""
         assert tickets[counter]["number"] not in page.locator("#now").inner_text()
     # The transferred ticket left counter 5's tile too (its event names no counter).
@@ -391,7 +391,7 @@ def test_a_call_that_stops_being_current_while_announced_is_cut_short(
     wait_for_js(page, "window.antrianDisplay.spoken.length === 1", timeout=SETTLE_MS)
 
     act(live_server, officer, ticket, "hold")
-    wait_for_js(page, "window.antrianDisplay.state.announcing === null", timeout=3000)
+    wait_for_js(page, "window.antrianDisplay.state.announcing === null", timeout=10_000)
 
     entry = display_state(page)["announcements"][0]
     assert entry["interrupted"] is True
