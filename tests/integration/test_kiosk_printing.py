@@ -179,8 +179,9 @@ def test_a_printer_that_never_answers_its_status_request_prints_with_its_state_u
     assert "did not answer the paper-status request within 1 s" in note
     assert "unknown" in note and "bytes sent" not in note
     # The first visitor waits for the status reply at most a second, the next not at all.
-    assert first_took < 1.0 + GRACE_SECONDS + 1.0 < timeout
-    assert second_took < 0.5
+    assert 1.0 <= first_took < 1.0 + GRACE_SECONDS + 1.0 < timeout
+    # (Against the first, not the clock: a loaded machine slows both alike.)
+    assert second_took < first_took - 0.5
     assert second["print"]["printer_state"] == "unknown"
     assert "unknown" in second["print"]["note"]
     [job] = mall.print_jobs(first["id"])
