@@ -107,8 +107,8 @@ MESSAGE_QUEUE_TIMEOUT_SECONDS = 1.0
 def message_queue_problem(url: str | None) -> str | None:
     """Why the message queue (Redis) cannot be used now, or None when it answers a PING.
 
-    Without it every process still serves its own clients, but calls made on another process
-    no longer reach them: a load balancer should send no one here until it is back. The
+    Without it every process still serves, and the events of the others reach its screens
+    through the database, about a second late: the server is degraded, not down. The
     client is kept per URL (its connection pool reconnects by itself) and waits at most a
     second, so a health probe never hangs on a dead Redis."""
     if not url:

@@ -165,10 +165,13 @@ def create_app(
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         problems = health_problems(uow, settings.database_url)
+        # The message queue down leaves this process serving, and every other one: each
+        # relay reads the events from the database meanwhile (core/server/relay.py), so a
+        # call reaches every screen about a second late. A 503 here would have the load
+        # balancer take every process out at once, for what Redis alone lacks.
         queue_problem = message_queue_problem(settings.message_queue)
-        if queue_problem:
-            problems.append(queue_problem)
-        response = jsonify({"ok": not problems, "problems": problems})
+        degraded = [queue_problem] if queue_problem else []
+        response = jsonify({"ok": not problems, "problems": problems, "degraded": degraded})
         response.status_code = 503 if problems else 200
         return response
 
