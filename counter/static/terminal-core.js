@@ -32,6 +32,7 @@
     busy: false,
     ownChanges: 0, // own actions drawn so far (a state read before one is stale)
     signedOut: false,
+    signingOut: false, // the sign-out request is on its way
     message: null,
   };
   const T = window.AntrianTerminal = {
@@ -215,14 +216,14 @@
   let refreshAgain = false;
 
   function refresh() {
-    if (view.signedOut) { return Promise.resolve(); }
+    if (view.signedOut || view.signingOut) { return Promise.resolve(); }
     refreshAgain = true;
     if (refreshing) { return refreshing; }
     refreshing = (async function () {
       // `refreshing` is cleared in the same step as the loop's last check: a refresh asked
       // for between the two (a later `.finally`) was lost, and with it the on-hold list.
       try {
-        while (refreshAgain) {
+        while (refreshAgain && !view.signingOut) {
           refreshAgain = false;
           const changesBefore = view.ownChanges;
           let response;

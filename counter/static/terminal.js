@@ -96,11 +96,15 @@
 
   $("logout-form").addEventListener("submit", async function (event) {
     event.preventDefault();
+    // No reads with the token being given up: the sign-out's own change (the counter
+    // closing) comes back as an event, and its read would be refused (a 401 in the console).
+    view.signingOut = true;
     let response;
     try {
       response = await timedFetch(urls.logout, { method: "POST",
                                                  headers: { Accept: "application/json" } });
     } catch (err) {
+      view.signingOut = false;
       showMessage("msg.not_sent", {}, "error");
       return;
     }
