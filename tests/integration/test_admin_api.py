@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,6 +25,7 @@ from core.context import Actor
 from core.server.app import create_app
 from core.usecases.alerting import AlertMonitor
 from tests.conftest import FakeClock
+from tests.support.live import QUICK_HASHES
 
 PASSWORD = "rahasia-123"
 KIOSK = Actor("kiosk", "kiosk-1", kiosk="K1")
@@ -33,9 +33,7 @@ KIOSK = Actor("kiosk", "kiosk-1", kiosk="K1")
 
 @pytest.fixture(autouse=True)
 def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        core.accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(core.accounts, "_hasher", QUICK_HASHES)
 
 
 @pytest.fixture

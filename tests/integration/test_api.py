@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,6 +16,7 @@ from core.config import Settings
 from core.server.app import create_app
 from tests.conftest import FakeClock
 from tests.integration.pg import RecordingPrinter
+from tests.support.live import QUICK_HASHES
 
 PASSWORD = "rahasia-123"
 
@@ -24,9 +24,7 @@ PASSWORD = "rahasia-123"
 @pytest.fixture(autouse=True)
 def quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     # Argon2 at its production cost takes tens of milliseconds a hash; the API does not care.
-    monkeypatch.setattr(
-        core.accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(core.accounts, "_hasher", QUICK_HASHES)
 
 
 @pytest.fixture
