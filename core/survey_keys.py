@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 LENGTH = 16
 
@@ -25,8 +26,14 @@ def survey_key(secret: str | bytes, ticket_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:LENGTH]
 
 
-def matches(secret: str | bytes, ticket_id: str, given: object) -> bool:
-    """Whether `given` is the ticket's key (compared in constant time)."""
+def matches(
+    secret: str | bytes, ticket_id: str, given: object, previous: Iterable[str | bytes] = ()
+) -> bool:
+    """Whether `given` is the ticket's key (compared in constant time), under the secret or
+    one it replaced (`previous`): a ticket printed before the secret changed keeps its key."""
     if not isinstance(given, str) or len(given) != LENGTH or not given.isascii():
         return False
-    return hmac.compare_digest(given, survey_key(secret, ticket_id))
+    found = False
+    for key in (secret, *previous):  # all of them, so the time does not tell which one
+        found |= hmac.compare_digest(given, survey_key(key, ticket_id))
+    return found

@@ -151,7 +151,9 @@ def ticket_qr(ticket_id: str) -> Response:
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     language = _asked_language() or DEFAULT_LANGUAGE
     secret = queue.ctx.secret
-    keyed = secret is not None and survey_keys.matches(secret, ticket_id, request.args.get("k"))
+    previous = queue.ctx.settings.previous_secret_keys
+    given = request.args.get("k")
+    keyed = secret is not None and survey_keys.matches(secret, ticket_id, given, previous)
     code.add_data((queue.visitor_url if keyed else queue.status_url)(ticket_id, language))
     code.make(fit=True)
     svg = code.make_image(image_factory=SvgPathFillImage).to_string(encoding="unicode")

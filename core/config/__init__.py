@@ -36,6 +36,7 @@ from core.config.values import (
     ENV_CONFIG,
     ENV_DATABASE_URL,
     ENV_MESSAGE_QUEUE,
+    ENV_PREVIOUS_SECRET_KEYS,
     ENV_PUBLIC_BASE_URL,
     ENV_SECRET_KEY,
     WEEKDAYS,
@@ -122,7 +123,8 @@ def parse_settings(
     """Validate an already-parsed mapping (the content of ``config.yaml``).
 
     Environment variables win over the file: ``ANTRIAN_DATABASE_URL``,
-    ``ANTRIAN_MESSAGE_QUEUE``, ``ANTRIAN_PUBLIC_BASE_URL`` and ``ANTRIAN_SECRET_KEY``
+    ``ANTRIAN_MESSAGE_QUEUE``, ``ANTRIAN_PUBLIC_BASE_URL``, ``ANTRIAN_SECRET_KEY`` and
+    ``ANTRIAN_PREVIOUS_SECRET_KEYS`` (keys separated by commas)
     (empty values are ignored). ``environ`` defaults to ``os.environ``; pass ``{}`` for none.
     A relative SQLite path in the file's ``database_url`` is resolved against the directory
     of ``source_path``.
@@ -155,11 +157,17 @@ def parse_settings(
     secret_key = overrides[ENV_SECRET_KEY]
     if secret_key is None:
         secret_key = file.secret_key
+    previous = overrides[ENV_PREVIOUS_SECRET_KEYS]
+    if previous is not None:
+        previous_keys = tuple(key.strip() for key in previous.split(",") if key.strip())
+    else:
+        previous_keys = tuple(file.previous_secret_keys or ())
 
     return file.to_settings(
         database_url=database_url,
         message_queue=message_queue,
         secret_key=secret_key,
+        previous_secret_keys=previous_keys,
         public_base_url=base_url,
         source_path=source_path,
     )
@@ -171,6 +179,7 @@ _OVERRIDDEN: dict[str, tuple[str, ...]] = {
     ENV_DATABASE_URL: ("database_url",),
     ENV_MESSAGE_QUEUE: ("message_queue",),
     ENV_SECRET_KEY: ("secret_key",),
+    ENV_PREVIOUS_SECRET_KEYS: ("previous_secret_keys",),
     ENV_PUBLIC_BASE_URL: ("mall", "public_base_url"),
 }
 """Each environment variable and the key of the file it replaces."""

@@ -269,6 +269,7 @@ class ConfigFile(_Section):
     database_connections: DatabaseConnections = DEFAULT_DATABASE_CONNECTIONS
     message_queue: OptionalText = None
     secret_key: OptionalText = None
+    previous_secret_keys: list[Text] | None = None
     # Names this deployment's message-queue channels (core/server/relay.py); by default an id
     # made once and kept in the database, which every process of the deployment shares.
     deployment_id: OptionalText = None
@@ -384,6 +385,7 @@ class ConfigFile(_Section):
         database_url: str,
         message_queue: str | None,
         secret_key: str | None,
+        previous_secret_keys: tuple[str, ...],
         public_base_url: str | None,
         source_path: str | None,
     ) -> Settings:
@@ -416,6 +418,7 @@ class ConfigFile(_Section):
             database_connections=self.database_connections,
             message_queue=message_queue,
             secret_key=secret_key,
+            previous_secret_keys=previous_secret_keys,
             deployment_id=self.deployment_id,
             source_path=source_path,
             status_page=StatusPage(

@@ -38,6 +38,7 @@ ENV_DATABASE_URL = "ANTRIAN_DATABASE_URL"
 ENV_MESSAGE_QUEUE = "ANTRIAN_MESSAGE_QUEUE"
 ENV_PUBLIC_BASE_URL = "ANTRIAN_PUBLIC_BASE_URL"
 ENV_SECRET_KEY = "ANTRIAN_SECRET_KEY"
+ENV_PREVIOUS_SECRET_KEYS = "ANTRIAN_PREVIOUS_SECRET_KEYS"  # separated by commas
 
 
 class ConfigError(Exception):
@@ -240,6 +241,10 @@ class Settings:
     database_connections: int = DEFAULT_DATABASE_CONNECTIONS
     message_queue: str | None = None
     secret_key: str | None = None
+    # Keys that signed before the current one: still accepted (sessions, survey keys, NIK
+    # hashes), never used to sign, so a secret can be changed without signing every screen
+    # out or voiding the day's tickets (README, "Changing the secret").
+    previous_secret_keys: tuple[str, ...] = ()
     source_path: str | None = None
     deployment_id: str | None = None  # None: the id kept in the database (core/server/relay.py)
     status_page: StatusPage = StatusPage()

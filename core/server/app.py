@@ -85,6 +85,9 @@ def create_app(
     accounts = Accounts(settings, uow, clock=clock)
     app.secret_key = settings.secret_key or _stored_secret(uow)
     queue.ctx.secret = app.secret_key  # the visitors' survey keys (core/survey_keys.py)
+    # Sessions signed with a secret this one replaced stay valid (Flask ≥ 3.1): changing the
+    # secret does not sign every TV, kiosk and counter out at once.
+    app.config["SECRET_KEY_FALLBACKS"] = list(settings.previous_secret_keys)
     policy = security.SecurityPolicy.from_app(app, settings.mall.public_base_url)
     security.install(app, policy)
     Throttle(app, mall=settings.mall.code, message_queue=settings.message_queue)

@@ -135,12 +135,16 @@ def _give_back(ctx: MallContext, conn: Connection, service: str, day: str, slot:
         _release_place(conn, ctx.mall, service, day, DAY_TOTAL)
 
 
-def _active_elsewhere(conn: Connection, mall: str, service: str, day: str, hashed: str) -> bool:
+def _active_elsewhere(
+    conn: Connection, mall: str, service: str, day: str, hashes: list[str]
+) -> bool:
+    """Whether the NIK (its hash under the secret and each one it replaced) already holds an
+    active booking: the unique constraint sees only hashes under the same secret."""
     query = select(func.count()).where(
         bookings.c.mall == mall,
         bookings.c.service == service,
         bookings.c.day == day,
-        bookings.c.active_nik == hashed,
+        bookings.c.active_nik.in_(hashes),
     )
     return bool(conn.execute(query).scalar_one())
 
@@ -182,12 +186,13 @@ def book(
         raise error from None
     day, slot = checked_slot(ctx, service, raw_day, raw_slot)
     hashed = nik.keyed_hash(number, secret)
+    hashes = [hashed, *(nik.keyed_hash(number, old) for old in ctx.settings.previous_secret_keys)]
     for _ in range(3):  # a code collision (one in 10^11) is tried again with a new code
         code = codes.new_code()
         try:
             with changing(ctx) as change:
                 conn = change.conn
-                if _active_elsewhere(conn, ctx.mall, service, day.isoformat(), hashed):
+                if _active_elsewhere(conn, ctx.mall, service, day.isoformat(), hashes):
                     raise _already_booked(service, day.isoformat())
                 _take_places(ctx, conn, service, day, slot)
                 now = ctx.now()
@@ -291,7 +296,7 @@ def reschedule(ctx: MallContext, raw_code: object, raw_day: object, raw_slot: ob
             if (row.day, row.slot) == (day.isoformat(), slot.label):
                 return row.code  # already there: nothing to move
             if row.day != day.isoformat() and _active_elsewhere(
-                conn, ctx.mall, service, day.isoformat(), row.active_nik
+                conn, ctx.mall, service, day.isoformat(), [row.active_nik]
             ):
                 raise _already_booked(service, day.isoformat())
             # Give the old place back first: a move within the day keeps its place of the

@@ -70,7 +70,9 @@ def answer_for_ticket(ctx: MallContext, ticket_id: str, data: dict[str, Any]) ->
     row = _validated(data)
     with ctx.uow.writing() as conn:
         ticket = repository.load_ticket(conn, ctx.mall, ticket_id)
-        if ctx.secret is None or not survey_keys.matches(ctx.secret, ticket.id, data.get("key")):
+        previous = ctx.settings.previous_secret_keys
+        given = data.get("key")
+        if ctx.secret is None or not survey_keys.matches(ctx.secret, ticket.id, given, previous):
             raise WrongSurveyKey(
                 "Survei hanya dapat diisi dari halaman tiket yang dibuka lewat kode QR pada "
                 "tiket Anda (kuncinya ada di alamat itu). / The survey can only be answered "

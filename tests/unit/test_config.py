@@ -227,6 +227,20 @@ def test_environment_variables_override_the_file() -> None:
     assert settings.secret_key == "rahasia"
 
 
+def test_previous_secret_keys_come_from_the_file_or_the_environment() -> None:
+    assert parse(minimal()).previous_secret_keys == ()
+    in_file = parse(minimal(lambda d: d.update(previous_secret_keys=["lama-1", "lama-2"])))
+    assert in_file.previous_secret_keys == ("lama-1", "lama-2")
+    # The environment wins; blanks between commas are ignored.
+    from_env = parse(
+        minimal(lambda d: d.update(previous_secret_keys=["lama-1"])),
+        ANTRIAN_PREVIOUS_SECRET_KEYS=" a1, ,b2 ",
+    )
+    assert from_env.previous_secret_keys == ("a1", "b2")
+    with pytest.raises(ConfigError, match=r"^previous_secret_keys\[1\]: must not be empty"):
+        parse(minimal(lambda d: d.update(previous_secret_keys=["lama", ""])))
+
+
 def test_a_bad_environment_value_names_the_variable() -> None:
     with pytest.raises(ConfigError, match=r"^ANTRIAN_DATABASE_URL: expected a URL"):
         parse(minimal(), ANTRIAN_DATABASE_URL="antrian.db")

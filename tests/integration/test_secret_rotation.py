@@ -1,0 +1,125 @@
+"""Changing the server's secret: with the old one listed in `previous_secret_keys`, a TV signed
+in before keeps its session (and is moved to the new key), a ticket printed before keeps its
+survey key, and a NIK booked before is still one NIK. Without it, all three are lost: the
+reason the setting exists."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from core import skm
+from core.config import Settings
+from core.server.app import create_app
+from tests.conftest import FakeClock
+from tests.integration.pg import RecordingPrinter
+from tests.integration.test_api import Api
+from tests.integration.test_bookings_api import NIK_MAN, TOMORROW
+
+OLD_SECRET = "old-secret-" + "a" * 53
+NEW_SECRET = "new-secret-" + "b" * 53
+
+
+@contextmanager
+def server(
+    settings: Settings, clock: FakeClock, secret: str, previous: tuple[str, ...] = ()
+) -> Iterator[Flask]:
+    """A server process on the shared database, started with `secret` (and `previous`)."""
+    changed = dataclasses.replace(settings, secret_key=secret, previous_secret_keys=previous)
+    app = create_app(
+        changed, clock=clock, printer_factory=RecordingPrinter, test_config={"TESTING": True}
+    )
+    try:
+        yield app
+    finally:
+        app.extensions["antrian.engine"].dispose()
+
+
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def book(app: Flask) -> tuple[int, dict]:
+    response = app.test_client().post(
+        "/api/v1/bookings",
+        json={"service": "KTP", "date": TOMORROW, "slot": "09:00", "nik": NIK_MAN},
+    )
+    return response.status_code, response.get_json()
+
+
+def survey_status(app: Flask, ticket: dict) -> tuple[int, dict]:
+    """The survey's answer to the ticket's key: a waiting ticket with the right key is
+    refused as not finished (409), with a wrong one as unkeyed (403)."""
+    key = ticket["status_url"].split("#k=")[1]
+    response = app.test_client().post(
+        f"/api/v1/tickets/{ticket['id']}/survey",
+        json={"scores": dict.fromkeys(skm.ELEMENT_CODES, 3), "key": key},
+    )
+    return response.status_code, response.get_json()
+
+
+@dataclasses.dataclass
+class BeforeTheChange:
+    cookie: str
+    ticket: dict
+
+
+@pytest.fixture
+def before(settings: Settings, clock: FakeClock) -> BeforeTheChange:
+    """A day under the old secret: a TV signed in, a ticket issued, a NIK booked."""
+    with server(settings, clock, OLD_SECRET) as app:
+        api = Api(app)
+        tv = api.device("tv-lobby", "display", zone="A")
+        client = app.test_client()
+        assert client.post("/display/session", json={"token": tv}).status_code == 200
+        assert client.get("/display/").status_code == 200
+        ticket = api.issue(api.device("kiosk-lobby", "kiosk", kiosk="K1"))
+        status, body = book(app)
+        assert status == 201, body
+        return BeforeTheChange(session_cookie(client), ticket)
+
+
+def test_with_the_old_secret_listed_nothing_signed_before_is_lost(
+    settings: Settings, clock: FakeClock, before: BeforeTheChange
+):
+    with server(settings, clock, NEW_SECRET, previous=(OLD_SECRET,)) as app:
+        tv = app.test_client()
+        tv.set_cookie("session", before.cookie)
+        assert tv.get("/display/").status_code == 200
+        # The answer signed the session again, with the new secret.
+        moved = session_cookie(tv)
+        assert moved != before.cookie
+
+        status, body = survey_status(app, before.ticket)
+        assert status == 409 and body["error"]["code"] == "ticket_not_finished", body
+
+        status, body = book(app)
+        assert status == 409 and body["error"]["code"] == "already_booked", body
+
+    # Later the old secret is dropped: the TV, moved to the new key, stays signed in.
+    with server(settings, clock, NEW_SECRET) as app:
+        tv = app.test_client()
+        tv.set_cookie("session", moved)
+        assert tv.get("/display/").status_code == 200
+
+
+def test_without_it_sessions_survey_keys_and_the_nik_rule_are_lost(
+    settings: Settings, clock: FakeClock, before: BeforeTheChange
+):
+    with server(settings, clock, NEW_SECRET) as app:
+        tv = app.test_client()
+        tv.set_cookie("session", before.cookie)
+        assert tv.get("/display/").status_code != 200  # back to the setup page
+
+        status, body = survey_status(app, before.ticket)
+        assert status == 403 and body["error"]["code"] == "survey_key_invalid", body
+
+        status, body = book(app)
+        assert status == 201, body  # the same NIK, seen as another person
