@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -55,6 +58,52 @@ class TicketPrinter(Protocol):
     def check(self, timeout: float) -> PrinterHealth:
         """Whether the printer can take a ticket now. Never raises."""
         ...
+
+
+class _Busy(PrinterError):
+    """An earlier ticket still holds the device (its driver call has not returned)."""
+
+
+@contextlib.contextmanager
+def _held(lock: threading.Lock, timeout: float, name: str) -> Iterator[None]:
+    # One handle serves every ticket; a write stuck in the driver must not also hang the next
+    # ticket or a health check forever.
+    if not lock.acquire(timeout=max(timeout, 0)):
+        raise _Busy(f"{name} is still busy with an earlier ticket")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def is_status_byte(byte: int) -> bool:
+    """Whether `byte` is a DLE EOT status reply: bytes a printer volunteers on its own do not
+    carry the fixed bits."""
+    return byte & _STATUS_FIXED_MASK == _STATUS_FIXED_BITS
+
+
+def paper_out(status: int) -> bool:
+    return status & _PAPER_NOT_PRESENT == _PAPER_NOT_PRESENT
+
+
+def paper_health(
+    status: int | None, name: str, silent_after: float, reachable: str
+) -> PrinterHealth:
+    """A health check's answer from the paper-status byte (None: no reply within
+    `silent_after` seconds from a printer that is there, in the words of `reachable`)."""
+    if status is None:
+        # Tickets are printed regardless (see print_bytes): nothing to warn visitors about.
+        return PrinterHealth(
+            True,
+            f"{reachable} but did not answer the paper-status request within "
+            f"{_seconds(silent_after)}: printer state unknown",
+            known=False,
+        )
+    if paper_out(status):
+        return PrinterHealth(False, f"{name} is out of paper")
+    if status & _PAPER_NEAR_END:
+        return PrinterHealth(True, f"{name} is ready; paper is running low", paper_low=True)
+    return PrinterHealth(True, f"{name} is ready")
 
 
 def _seconds(value: float) -> str:

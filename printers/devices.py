@@ -14,19 +14,20 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from printers.base import (
-    DEFAULT_BAUDRATE,
     PrinterConfigError,
     PrinterError,
     PrinterHealth,
     TicketPrinter,
+    _Busy,
+    _held,
     _seconds,
 )
 from printers.network import NetworkPrinter
+from printers.serial_port import SerialPrinter
 from printers.spec import _REQUIRED, PrinterSpec
 
 __all__ = [
@@ -45,23 +46,7 @@ __all__ = [
 ]
 
 
-# --- USB and serial (through python-escpos) ---------------------------------------------------
-
-
-class _Busy(PrinterError):
-    """An earlier ticket still holds the device (its driver call has not returned)."""
-
-
-@contextlib.contextmanager
-def _held(lock: threading.Lock, timeout: float, name: str) -> Iterator[None]:
-    # One handle serves every ticket; a write stuck in the driver must not also hang the next
-    # ticket or a health check forever.
-    if not lock.acquire(timeout=max(timeout, 0)):
-        raise _Busy(f"{name} is still busy with an earlier ticket")
-    try:
-        yield
-    finally:
-        lock.release()
+# --- USB (through python-escpos) -------------------------------------------------------------
 
 
 class UsbPrinter:
@@ -134,73 +119,6 @@ class UsbPrinter:
             # A vanished device cannot be released; dropping the handle is enough.
             with contextlib.suppress(Exception):
                 device.close()
-
-
-class SerialPrinter:
-    """A printer on a serial port (RS-232 or a USB serial adapter), opened on first use."""
-
-    def __init__(self, device: str, baudrate: int = DEFAULT_BAUDRATE) -> None:
-        self.device = device
-        self.baudrate = baudrate
-        self._port: Any = None
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"SerialPrinter({self.device}@{self.baudrate})"
-
-    def print_bytes(self, data: bytes, timeout: float) -> None:
-        with _held(self._lock, timeout, f"serial printer {self.device}"):
-            printer = self._open(timeout)
-            try:
-                # pyserial's `timeout` is for reads only; writes block unless told otherwise.
-                printer.device.write_timeout = timeout
-                printer._raw(data)  # python-escpos' documented hook for raw bytes
-                printer.device.flush()
-            except Exception as error:  # SerialTimeoutException, SerialException, OSError
-                self._close()
-                if "timeout" in type(error).__name__.lower():
-                    raise PrinterError(
-                        f"serial printer {self.device} did not take the ticket within "
-                        f"{_seconds(timeout)}"
-                    ) from None
-                raise PrinterError(f"serial printer {self.device} failed: {error}") from None
-
-    def check(self, timeout: float) -> PrinterHealth:
-        try:
-            with _held(self._lock, timeout, f"serial printer {self.device}"):
-                self._open(timeout)
-        except _Busy as error:
-            return PrinterHealth(False, str(error))
-        except PrinterError as error:
-            return PrinterHealth(False, str(error), reachable=False)
-        return PrinterHealth(True, f"serial port {self.device} is open")
-
-    def close(self) -> None:
-        with self._lock:
-            self._close()
-
-    def _open(self, timeout: float) -> Any:
-        if self._port is not None:
-            return self._port
-        from escpos.exceptions import DeviceNotFoundError
-        from escpos.printer import Serial
-
-        if not Serial.is_usable():
-            raise PrinterError(f"serial printer {self.device}: needs the pyserial package")
-        printer = Serial(self.device, baudrate=self.baudrate, timeout=timeout)
-        try:
-            printer.open()
-        except DeviceNotFoundError:
-            raise PrinterError(f"serial port {self.device} cannot be opened") from None
-        self._port = printer
-        return printer
-
-    def _close(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
-            # A port that vanished cannot be flushed; dropping the handle is enough.
-            with contextlib.suppress(Exception):
-                port.close()
 
 
 # --- file and CUPS ----------------------------------------------------------------------------
@@ -340,7 +258,7 @@ def build_printer(spec: PrinterSpec) -> TicketPrinter:
         case "usb" if spec.vendor_id is not None and spec.product_id is not None:
             return UsbPrinter(spec.vendor_id, spec.product_id)
         case "serial" if spec.device:
-            return SerialPrinter(spec.device, spec.baudrate)
+            return SerialPrinter(spec.device, spec.baudrate, status_query=spec.status_query)
         case "file" if spec.device:
             return FilePrinter(spec.device)
         case "cups" if spec.queue:

@@ -34,7 +34,7 @@ class PrinterSpec:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     native_qr: bool = True
     profile: str | None = None
-    # Network printers only: ask for paper status around each ticket (DLE EOT 4).
+    # Network and serial printers: ask for paper status around each ticket (DLE EOT 4).
     status_query: bool = True
 
     @property

@@ -264,14 +264,14 @@ def test_a_status_reply_heard_again_brings_the_status_requests_back() -> None:
 def test_a_silent_printer_is_asked_again_after_a_while(monkeypatch: pytest.MonkeyPatch) -> None:
     # A stall made the printer silent; a minute later it is asked again, so its empty paper
     # roll is found instead of every later ticket passing for printed.
-    import printers.network
+    import printers.status
 
     with FakePrinter(status=None) as printer:
         network = NetworkPrinter("127.0.0.1", printer.port)
         assert "unknown" in noted_print(network)[2]
         printer.status = PAPER_OUT
         assert "without asking" in noted_print(network)[2]  # within the minute: not asked
-        monkeypatch.setattr(printers.network, "ASK_SILENT_AGAIN_SECONDS", 0.0)
+        monkeypatch.setattr(printers.status, "ASK_SILENT_AGAIN_SECONDS", 0.0)
         ok, error, _, _ = noted_print(network)
 
     assert not ok and "out of paper" in error
