@@ -242,7 +242,10 @@ def test_the_status_people_ahead_and_estimate_are_a_polite_live_region(
     expect(phone.locator("#waiting-box .figures")).to_have_attribute("aria-atomic", "true")
 
     # The queue moves behind the visitor: the page reads its status again, and what did not
-    # change is not written again (a screen reader would repeat it at every move).
+    # change is not written again (a screen reader would repeat it at every move). The status
+    # above is the page's own, drawn before its live connection is up: a ticket issued before
+    # the server has put the page in its queue's room moves nothing on it.
+    wait_for_js(phone, "window.antrianTicket.live.socket.connected === true")
     phone.evaluate(WATCH_WRITES)
     reads = phone.evaluate(READS, mine["id"])
     estimate = phone.locator("#eta").inner_text()
