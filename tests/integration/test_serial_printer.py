@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import select
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -80,13 +81,14 @@ def printer(peer: SerialPeer) -> Iterator[SerialPrinter]:
     device.close()
 
 
-def wait_for(condition, seconds: float = 2.0) -> bool:  # type: ignore[no-untyped-def]
-    done = threading.Event()
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return True
-        done.wait(0.02)
-    return condition()
+def wait_for(condition: Callable[[], object], seconds: float = 2.0) -> bool:
+    """Whether `condition` holds within `seconds` (the peer reads on its own thread)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_a_ticket_goes_out_between_two_answered_status_requests(peer, printer):
