@@ -430,5 +430,9 @@ class Hub:
             raise ConnectionRefusedError("Unknown ticket.") from None
         join_room(f"ticket:{ticket_id}")
         join_room(f"service:{status['service']}")
+        # Read again now that the page is in its rooms: a queue that moved between the first
+        # read (which names the service's room) and the join would otherwise stay unseen on
+        # the page until its next move.
+        status = self.queue.ticket_status(ticket_id)
         self.socketio.emit("ticket.status", status, to=request.sid)  # type: ignore[attr-defined]
         return True
