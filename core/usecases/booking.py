@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.booking import codes, nik, slots
@@ -149,6 +149,24 @@ def _active_elsewhere(
     return bool(conn.execute(query).scalar_one())
 
 
+def _rehash(conn: Connection, mall: str, hashes: list[str]) -> None:
+    """Move the NIK's bookings kept under a secret it replaced (`hashes[1:]`) to its hash
+    under the secret (`hashes[0]`). A reschedule knows only its booking's hash, not the NIK,
+    and compares it with the other bookings' as they are stored: an old booking moved onto
+    the day of one made after the change would otherwise be a second booking that day. Any
+    NIK with bookings under two secrets gave itself under the new one, here, so none is
+    left behind."""
+    current, previous = hashes[0], hashes[1:]
+    conn.execute(
+        update(bookings)
+        .where(bookings.c.mall == mall, bookings.c.nik_hash.in_(previous))
+        .values(
+            nik_hash=current,
+            active_nik=case((bookings.c.active_nik.is_(None), None), else_=current),
+        )
+    )
+
+
 def _already_booked(service: str, day: str) -> BookingConflict:
     return BookingConflict(
         "already_booked",
@@ -195,6 +213,8 @@ def book(
                 if _active_elsewhere(conn, ctx.mall, service, day.isoformat(), hashes):
                     raise _already_booked(service, day.isoformat())
                 _take_places(ctx, conn, service, day, slot)
+                if len(hashes) > 1:
+                    _rehash(conn, ctx.mall, hashes)
                 now = ctx.now()
                 conn.execute(
                     bookings.insert().values(

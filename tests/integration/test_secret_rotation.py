@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -23,6 +24,7 @@ from tests.integration.test_bookings_api import NIK_MAN, TOMORROW
 
 OLD_SECRET = "old-secret-" + "a" * 53
 NEW_SECRET = "new-secret-" + "b" * 53
+DAY_AFTER = (date.fromisoformat(TOMORROW) + timedelta(days=1)).isoformat()
 
 
 @contextmanager
@@ -46,10 +48,10 @@ def session_cookie(client: FlaskClient) -> str:
     return cookie.value
 
 
-def book(app: Flask) -> tuple[int, dict]:
+def book(app: Flask, day: str = TOMORROW) -> tuple[int, dict]:
     response = app.test_client().post(
         "/api/v1/bookings",
-        json={"service": "KTP", "date": TOMORROW, "slot": "09:00", "nik": NIK_MAN},
+        json={"service": "KTP", "date": day, "slot": "09:00", "nik": NIK_MAN},
     )
     return response.status_code, response.get_json()
 
@@ -69,6 +71,7 @@ def survey_status(app: Flask, ticket: dict) -> tuple[int, dict]:
 class BeforeTheChange:
     cookie: str
     ticket: dict
+    booking: str
 
 
 @pytest.fixture
@@ -83,7 +86,7 @@ def before(settings: Settings, clock: FakeClock) -> BeforeTheChange:
         ticket = api.issue(api.device("kiosk-lobby", "kiosk", kiosk="K1"))
         status, body = book(app)
         assert status == 201, body
-        return BeforeTheChange(session_cookie(client), ticket)
+        return BeforeTheChange(session_cookie(client), ticket, body["code"])
 
 
 def test_with_the_old_secret_listed_nothing_signed_before_is_lost(
@@ -108,6 +111,34 @@ def test_with_the_old_secret_listed_nothing_signed_before_is_lost(
         tv = app.test_client()
         tv.set_cookie("session", moved)
         assert tv.get("/display/").status_code == 200
+
+
+def test_a_booking_from_before_cannot_be_moved_onto_the_day_of_one_made_after(
+    settings: Settings, clock: FakeClock, before: BeforeTheChange
+):
+    """The reschedule knows only the old booking's stored hash, not the NIK: the booking made
+    under the new secret moved the NIK's older bookings to its hash, so the two still meet."""
+    with server(settings, clock, NEW_SECRET, previous=(OLD_SECRET,)) as app:
+        status, body = book(app, DAY_AFTER)
+        assert status == 201, body
+        api = Api(app)
+        status, body = api(
+            "POST",
+            f"/bookings/{before.booking}/reschedule",
+            json={"date": DAY_AFTER, "slot": "10:00"},
+        )
+        assert status == 409 and body["error"]["code"] == "already_booked", body
+        # Moving it within its own day is no second booking.
+        status, body = api(
+            "POST",
+            f"/bookings/{before.booking}/reschedule",
+            json={"date": TOMORROW, "slot": "10:00"},
+        )
+        assert status == 200, body
+    # And once the old secret is dropped, the old booking is still this NIK's.
+    with server(settings, clock, NEW_SECRET) as app:
+        status, body = book(app)
+        assert status == 409 and body["error"]["code"] == "already_booked", body
 
 
 def test_without_it_sessions_survey_keys_and_the_nik_rule_are_lost(
