@@ -117,13 +117,16 @@ def evaluate(
         if not ok:
             codes, shared = _kiosks_of(printer, named)
             english = f"printer of kiosks {codes}" if shared else f"kiosk {codes} printer"
+            # The printer's message says what failed in both languages ("… / …"); one in a
+            # single language (a device's own words) stands in both halves.
+            said, separator, said_en = message.partition(" / ")
             found.append(
-                # The message is the device's own words (what failed), shown once.
                 Condition(
                     "printer",
                     printer,
                     None,
-                    f"Printer anjungan {codes} gagal mencetak / {english} failed: {message}",
+                    f"Printer anjungan {codes} gagal mencetak: {said} / {english} failed: "
+                    f"{said_en if separator else said}",
                 )
             )
     for printer in sorted(set(paper_low)):

@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from printers.words import both, halves, seconds
+
 KINDS = ("network", "usb", "serial", "file", "cups", "dummy")
+# A printer as its messages name it: (Indonesian, English), e.g. ("printer serial /dev/ttyS0",
+# "serial printer /dev/ttyS0").
+Label = tuple[str, str]
 DEFAULT_PORT = 9100
 DEFAULT_BAUDRATE = 9600
 DEFAULT_TIMEOUT_SECONDS = 5.0
@@ -65,11 +70,16 @@ class _Busy(PrinterError):
 
 
 @contextlib.contextmanager
-def _held(lock: threading.Lock, timeout: float, name: str) -> Iterator[None]:
+def _held(lock: threading.Lock, timeout: float, label: Label) -> Iterator[None]:
     # One handle serves every ticket; a write stuck in the driver must not also hang the next
     # ticket or a health check forever.
     if not lock.acquire(timeout=max(timeout, 0)):
-        raise _Busy(f"{name} is still busy with an earlier ticket")
+        raise _Busy(
+            both(
+                f"{label[0]} masih sibuk dengan tiket sebelumnya",
+                f"{label[1]} is still busy with an earlier ticket",
+            )
+        )
     try:
         yield
     finally:
@@ -87,7 +97,7 @@ def paper_out(status: int) -> bool:
 
 
 def paper_health(
-    status: int | None, name: str, silent_after: float, reachable: str
+    status: int | None, label: Label, silent_after: float, reachable: Label
 ) -> PrinterHealth:
     """A health check's answer from the paper-status byte (None: no reply within
     `silent_after` seconds from a printer that is there, in the words of `reachable`)."""
@@ -95,16 +105,40 @@ def paper_health(
         # Tickets are printed regardless (see print_bytes): nothing to warn visitors about.
         return PrinterHealth(
             True,
-            f"{reachable} but did not answer the paper-status request within "
-            f"{_seconds(silent_after)}: printer state unknown",
+            both(
+                f"{reachable[0]}, tetapi tidak menjawab permintaan status kertas dalam "
+                f"{seconds(silent_after)}: keadaan printer tidak diketahui",
+                f"{reachable[1]} but did not answer the paper-status request within "
+                f"{seconds(silent_after)}: printer state unknown",
+            ),
             known=False,
         )
     if paper_out(status):
-        return PrinterHealth(False, f"{name} is out of paper")
+        return PrinterHealth(False, out_of_paper(label))
     if status & _PAPER_NEAR_END:
-        return PrinterHealth(True, f"{name} is ready; paper is running low", paper_low=True)
-    return PrinterHealth(True, f"{name} is ready")
+        return PrinterHealth(
+            True,
+            both(
+                f"{label[0]} siap; kertas hampir habis",
+                f"{label[1]} is ready; paper is running low",
+            ),
+            paper_low=True,
+        )
+    return PrinterHealth(True, both(f"{label[0]} siap", f"{label[1]} is ready"))
 
 
-def _seconds(value: float) -> str:
-    return f"{value:g} s"
+def out_of_paper(label: Label) -> str:
+    return both(f"{label[0]} kehabisan kertas", f"{label[1]} is out of paper")
+
+
+def not_taken(label: Label, timeout: float) -> str:
+    return both(
+        f"{label[0]} tidak menerima tiket dalam {seconds(timeout)}",
+        f"{label[1]} did not take the ticket within {seconds(timeout)}",
+    )
+
+
+def failed(label: Label, error: object) -> str:
+    """A device's own error (English, or already in both languages) after the printer's name."""
+    error_id, error_en = halves(str(error))
+    return both(f"{label[0]} gagal: {error_id}", f"{label[1]} failed: {error_en}")

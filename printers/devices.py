@@ -18,17 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from printers.base import (
+    Label,
     PrinterConfigError,
     PrinterError,
     PrinterHealth,
     TicketPrinter,
     _Busy,
     _held,
-    _seconds,
+    failed,
+    not_taken,
 )
 from printers.network import NetworkPrinter
 from printers.serial_port import SerialPrinter
 from printers.spec import _REQUIRED, PrinterSpec
+from printers.words import both, seconds
 
 __all__ = [
     "CupsPrinter",
@@ -66,11 +69,15 @@ class UsbPrinter:
     def name(self) -> str:
         return f"USB printer {self.vendor_id:04x}:{self.product_id:04x}"
 
+    @property
+    def label(self) -> Label:
+        return (f"printer USB {self.vendor_id:04x}:{self.product_id:04x}", self.name)
+
     def __repr__(self) -> str:
         return f"UsbPrinter({self.vendor_id:04x}:{self.product_id:04x})"
 
     def print_bytes(self, data: bytes, timeout: float) -> None:
-        with _held(self._lock, timeout, self.name):
+        with _held(self._lock, timeout, self.label):
             device = self._open(timeout)
             try:
                 device.timeout = max(int(timeout * 1000), 1)  # pyusb counts milliseconds
@@ -78,20 +85,18 @@ class UsbPrinter:
             except Exception as error:  # pyusb raises USBError / USBTimeoutError subclasses
                 self._close()
                 if "timeout" in type(error).__name__.lower() or "timed out" in str(error):
-                    raise PrinterError(
-                        f"{self.name} did not take the ticket within {_seconds(timeout)}"
-                    ) from None
-                raise PrinterError(f"{self.name} failed: {error}") from None
+                    raise PrinterError(not_taken(self.label, timeout)) from None
+                raise PrinterError(failed(self.label, error)) from None
 
     def check(self, timeout: float) -> PrinterHealth:
         try:
-            with _held(self._lock, timeout, self.name):
+            with _held(self._lock, timeout, self.label):
                 self._open(timeout)
         except _Busy as error:
             return PrinterHealth(False, str(error))
         except PrinterError as error:
             return PrinterHealth(False, str(error), reachable=False)
-        return PrinterHealth(True, f"{self.name} is connected")
+        return PrinterHealth(True, both(f"{self.label[0]} tersambung", f"{self.name} is connected"))
 
     def close(self) -> None:
         with self._lock:
@@ -104,12 +109,22 @@ class UsbPrinter:
         from escpos.printer import Usb
 
         if not Usb.is_usable():
-            raise PrinterError(f"{self.name}: USB printing needs the pyusb package")
+            raise PrinterError(
+                both(
+                    f"{self.label[0]}: mencetak lewat USB perlu paket pyusb",
+                    f"{self.name}: USB printing needs the pyusb package",
+                )
+            )
         device = Usb(self.vendor_id, self.product_id, timeout=max(int(timeout * 1000), 1))
         try:
             device.open()
         except DeviceNotFoundError:
-            raise PrinterError(f"{self.name} is not connected or not accessible") from None
+            raise PrinterError(
+                both(
+                    f"{self.label[0]} tidak tersambung atau tidak dapat diakses",
+                    f"{self.name} is not connected or not accessible",
+                )
+            ) from None
         self._device = device
         return device
 
@@ -143,24 +158,57 @@ class FilePrinter:
                 device.write(data)
         except FileNotFoundError:
             raise PrinterError(
-                f"printer device {self.path} does not exist (is the printer plugged in?)"
+                both(
+                    f"perangkat printer {self.path} tidak ada (apakah printer sudah dicolok?)",
+                    f"printer device {self.path} does not exist (is the printer plugged in?)",
+                )
             ) from None
         except PermissionError:
-            raise PrinterError(f"no permission to write to printer device {self.path}") from None
+            raise PrinterError(self._no_permission) from None
         except OSError as error:
+            reason = error.strerror or error
             raise PrinterError(
-                f"writing to printer device {self.path} failed: {error.strerror or error}"
+                both(
+                    f"menulis ke perangkat printer {self.path} gagal: {reason}",
+                    f"writing to printer device {self.path} failed: {reason}",
+                )
             ) from None
+
+    @property
+    def _no_permission(self) -> str:
+        return both(
+            f"tidak ada izin menulis ke perangkat printer {self.path}",
+            f"no permission to write to printer device {self.path}",
+        )
 
     def check(self, timeout: float) -> PrinterHealth:
         if os.path.exists(self.path):
             if os.access(self.path, os.W_OK):
-                return PrinterHealth(True, f"printer device {self.path} is writable")
-            return PrinterHealth(False, f"no permission to write to printer device {self.path}")
+                return PrinterHealth(
+                    True,
+                    both(
+                        f"perangkat printer {self.path} dapat ditulisi",
+                        f"printer device {self.path} is writable",
+                    ),
+                )
+            return PrinterHealth(False, self._no_permission)
         parent = os.path.dirname(os.path.abspath(self.path))
         if not self.path.startswith("/dev/") and os.access(parent, os.W_OK):
-            return PrinterHealth(True, f"{self.path} will be created on the first ticket")
-        return PrinterHealth(False, f"printer device {self.path} does not exist", reachable=False)
+            return PrinterHealth(
+                True,
+                both(
+                    f"{self.path} akan dibuat pada tiket pertama",
+                    f"{self.path} will be created on the first ticket",
+                ),
+            )
+        return PrinterHealth(
+            False,
+            both(
+                f"perangkat printer {self.path} tidak ada",
+                f"printer device {self.path} does not exist",
+            ),
+            reachable=False,
+        )
 
 
 class CupsPrinter:
@@ -176,7 +224,12 @@ class CupsPrinter:
         result = self._run(["lp", "-d", self.queue, "-o", "raw"], data, timeout)
         if result.returncode != 0:
             reason = _first_line(result.stderr) or f"lp exited with {result.returncode}"
-            raise PrinterError(f"CUPS queue {self.queue!r} rejected the ticket: {reason}")
+            raise PrinterError(
+                both(
+                    f"antrean CUPS {self.queue!r} menolak tiket: {reason}",
+                    f"CUPS queue {self.queue!r} rejected the ticket: {reason}",
+                )
+            )
 
     def check(self, timeout: float) -> PrinterHealth:
         try:
@@ -186,21 +239,45 @@ class CupsPrinter:
         state = _first_line(result.stdout)
         if result.returncode != 0:
             reason = _first_line(result.stderr) or f"lpstat exited with {result.returncode}"
-            return PrinterHealth(False, f"CUPS queue {self.queue!r}: {reason}", reachable=False)
+            return PrinterHealth(
+                False,
+                both(
+                    f"antrean CUPS {self.queue!r}: {reason}", f"CUPS queue {self.queue!r}: {reason}"
+                ),
+                reachable=False,
+            )
         if "disabled" in state:
-            return PrinterHealth(False, f"CUPS queue {self.queue!r} is disabled: {state}")
-        return PrinterHealth(True, state or f"CUPS queue {self.queue!r} is ready")
+            return PrinterHealth(
+                False,
+                both(
+                    f"antrean CUPS {self.queue!r} dinonaktifkan: {state}",
+                    f"CUPS queue {self.queue!r} is disabled: {state}",
+                ),
+            )
+        return PrinterHealth(
+            True,
+            state
+            or both(f"antrean CUPS {self.queue!r} siap", f"CUPS queue {self.queue!r} is ready"),
+        )
 
     def _run(
         self, command: list[str], data: bytes, timeout: float
     ) -> subprocess.CompletedProcess[bytes]:
         if shutil.which(command[0]) is None:
-            raise PrinterError(f"the {command[0]} command is missing; install the CUPS client")
+            raise PrinterError(
+                both(
+                    f"perintah {command[0]} tidak ada; pasang klien CUPS",
+                    f"the {command[0]} command is missing; install the CUPS client",
+                )
+            )
         try:
             return subprocess.run(command, input=data, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise PrinterError(
-                f"CUPS did not answer within {_seconds(timeout)} (queue {self.queue!r})"
+                both(
+                    f"CUPS tidak menjawab dalam {seconds(timeout)} (antrean {self.queue!r})",
+                    f"CUPS did not answer within {seconds(timeout)} (queue {self.queue!r})",
+                )
             ) from None
 
 
@@ -241,9 +318,14 @@ class RecordingPrinter:
             return PrinterHealth(False, self.failure)
         if self.paper_low:
             return PrinterHealth(
-                True, "recording printer is ready; paper is running low", paper_low=True
+                True,
+                both(
+                    "printer perekam siap; kertas hampir habis",
+                    "recording printer is ready; paper is running low",
+                ),
+                paper_low=True,
             )
-        return PrinterHealth(True, "recording printer is ready")
+        return PrinterHealth(True, both("printer perekam siap", "recording printer is ready"))
 
     @property
     def last(self) -> bytes | None:

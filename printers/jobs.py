@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from printers.devices import PrinterError, TicketPrinter
+from printers.words import both, seconds
 
 __all__ = ["GRACE_SECONDS", "PrintOutcome", "print_with_timeout"]
 
@@ -59,7 +60,16 @@ def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> P
             result.append((str(error) or type(error).__name__, None))
         except Exception as error:  # a driver bug must not take the kiosk down
             logger.exception("printer %r failed unexpectedly", printer)
-            result.append((f"unexpected printer error: {type(error).__name__}: {error}", None))
+            detail = f"{type(error).__name__}: {error}"
+            result.append(
+                (
+                    both(
+                        f"galat printer tak terduga: {detail}",
+                        f"unexpected printer error: {detail}",
+                    ),
+                    None,
+                )
+            )
 
     worker = threading.Thread(target=run, name=f"print-{type(printer).__name__}", daemon=True)
     worker.start()
@@ -67,7 +77,14 @@ def print_with_timeout(printer: TicketPrinter, data: bytes, timeout: float) -> P
     duration_ms = (time.monotonic() - started) * 1000
     if not result:
         # The list is only appended to by the worker, so an empty one means it is still busy.
-        return PrintOutcome(False, f"printer did not finish within {timeout:g} s", duration_ms)
+        return PrintOutcome(
+            False,
+            both(
+                f"printer tidak selesai dalam {seconds(timeout)}",
+                f"printer did not finish within {seconds(timeout)}",
+            ),
+            duration_ms,
+        )
     error, note = result[0]
     # Printers that read the roll's sensor keep what it said (printers.network); others do not.
     paper_low = getattr(printer, "paper_low", None)

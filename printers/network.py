@@ -9,13 +9,14 @@ from printers.base import (
     _PAPER_NEAR_END,
     DEFAULT_PORT,
     PAPER_STATUS_REQUEST,
+    Label,
     PrinterError,
     PrinterHealth,
-    _seconds,
     is_status_byte,
     paper_health,
 )
 from printers.status import StatusQueries
+from printers.words import both, seconds
 
 # --- network ----------------------------------------------------------------------------------
 
@@ -46,6 +47,17 @@ class NetworkPrinter(StatusQueries):
     def name(self) -> str:
         return f"printer {self.address}"
 
+    @property
+    def label(self) -> Label:
+        return (self.name, self.name)  # "printer" is the Indonesian word as well
+
+    @property
+    def _accepts(self) -> Label:
+        return (
+            f"printer {self.address} menerima sambungan",
+            f"printer {self.address} accepts connections",
+        )
+
     def __repr__(self) -> str:
         return f"NetworkPrinter({self.address})"
 
@@ -64,28 +76,40 @@ class NetworkPrinter(StatusQueries):
         try:
             with self._connect(timeout) as connection:
                 if not self.status_query:
-                    return PrinterHealth(True, f"printer {self.address} accepts connections")
+                    return PrinterHealth(True, both(*self._accepts))
                 status = self._paper_status(connection, deadline, sent=None)
         except _NotConnected as error:
             return PrinterHealth(False, str(error), reachable=False)
         except PrinterError as error:
             return PrinterHealth(False, str(error))
         self.heard(status, time.monotonic())
-        reachable = f"printer {self.address} accepts connections"
-        return paper_health(status, f"printer {self.address}", timeout, reachable)
+        return paper_health(status, self.label, timeout, self._accepts)
 
     def _connect(self, timeout: float) -> socket.socket:
         try:
             return socket.create_connection((self.host, self.port), timeout=timeout)
         except ConnectionRefusedError:
-            raise _NotConnected(f"printer {self.address} refused the connection") from None
+            raise _NotConnected(
+                both(
+                    f"printer {self.address} menolak sambungan",
+                    f"printer {self.address} refused the connection",
+                )
+            ) from None
         except TimeoutError:
             raise _NotConnected(
-                f"printer {self.address} did not accept a connection within {_seconds(timeout)}"
+                both(
+                    f"printer {self.address} tidak menerima sambungan dalam {seconds(timeout)}",
+                    f"printer {self.address} did not accept a connection within {seconds(timeout)}",
+                )
             ) from None
         except OSError as error:
             reason = error.strerror or str(error)
-            raise _NotConnected(f"cannot reach printer {self.address}: {reason}") from None
+            raise _NotConnected(
+                both(
+                    f"printer {self.address} tidak dapat dihubungi: {reason}",
+                    f"cannot reach printer {self.address}: {reason}",
+                )
+            ) from None
 
     def _send(
         self, connection: socket.socket, data: bytes, deadline: float, timeout: float
@@ -102,13 +126,21 @@ class NetworkPrinter(StatusQueries):
                 sent += connection.send(view[sent:])
             except TimeoutError:
                 raise PrinterError(
-                    f"printer {self.address} did not take the ticket within {_seconds(timeout)} "
-                    f"({sent} of {len(data)} bytes sent)"
+                    both(
+                        f"printer {self.address} tidak menerima tiket dalam {seconds(timeout)} "
+                        f"({sent} dari {len(data)} byte terkirim)",
+                        f"printer {self.address} did not take the ticket within "
+                        f"{seconds(timeout)} ({sent} of {len(data)} bytes sent)",
+                    )
                 ) from None
             except OSError:
                 raise PrinterError(
-                    f"connection to printer {self.address} dropped after {sent} of "
-                    f"{len(data)} bytes"
+                    both(
+                        f"sambungan ke printer {self.address} terputus setelah {sent} dari "
+                        f"{len(data)} byte",
+                        f"connection to printer {self.address} dropped after {sent} of "
+                        f"{len(data)} bytes",
+                    )
                 ) from None
 
     def _paper_status(
@@ -117,10 +149,17 @@ class NetworkPrinter(StatusQueries):
         """The DLE EOT 4 status byte, or None when none came by `deadline`. `sent` is the
         ticket's size once it has gone out. Raises `PrinterError` when the connection drops."""
         dropped = (
-            f"connection to printer {self.address} dropped"
+            both(
+                f"sambungan ke printer {self.address} terputus",
+                f"connection to printer {self.address} dropped",
+            )
             if sent is None
-            else f"connection to printer {self.address} dropped before the printer confirmed "
-            f"the ticket ({sent} bytes sent)"
+            else both(
+                f"sambungan ke printer {self.address} terputus sebelum printer mengonfirmasi "
+                f"tiket ({sent} byte terkirim)",
+                f"connection to printer {self.address} dropped before the printer confirmed "
+                f"the ticket ({sent} bytes sent)",
+            )
         )
         try:
             connection.settimeout(max(deadline - time.monotonic(), 0.001))

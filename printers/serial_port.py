@@ -14,15 +14,18 @@ from printers.base import (
     _PAPER_NEAR_END,
     DEFAULT_BAUDRATE,
     PAPER_STATUS_REQUEST,
+    Label,
     PrinterError,
     PrinterHealth,
     _Busy,
     _held,
-    _seconds,
+    failed,
     is_status_byte,
+    not_taken,
     paper_health,
 )
 from printers.status import StatusQueries
+from printers.words import both
 
 
 class SerialPrinter(StatusQueries):
@@ -42,11 +45,19 @@ class SerialPrinter(StatusQueries):
     def name(self) -> str:
         return f"serial printer {self.device}"
 
+    @property
+    def label(self) -> Label:
+        return (f"printer serial {self.device}", self.name)
+
+    @property
+    def _open_port(self) -> Label:
+        return (f"port serial {self.device} terbuka", f"serial port {self.device} is open")
+
     def __repr__(self) -> str:
         return f"SerialPrinter({self.device}@{self.baudrate})"
 
     def print_bytes(self, data: bytes, timeout: float) -> str | None:
-        with _held(self._lock, timeout, self.name):
+        with _held(self._lock, timeout, self.label):
             printer = self._open(timeout)
 
             def send() -> None:
@@ -67,30 +78,27 @@ class SerialPrinter(StatusQueries):
             except Exception as error:  # SerialTimeoutException, SerialException, OSError
                 self._close()
                 if "timeout" in type(error).__name__.lower():
-                    raise PrinterError(
-                        f"{self.name} did not take the ticket within {_seconds(timeout)}"
-                    ) from None
-                raise PrinterError(f"{self.name} failed: {error}") from None
+                    raise PrinterError(not_taken(self.label, timeout)) from None
+                raise PrinterError(failed(self.label, error)) from None
 
     def check(self, timeout: float) -> PrinterHealth:
         deadline = time.monotonic() + timeout
         try:
-            with _held(self._lock, timeout, self.name):
+            with _held(self._lock, timeout, self.label):
                 printer = self._open(timeout)
                 if not self.status_query:
-                    return PrinterHealth(True, f"serial port {self.device} is open")
+                    return PrinterHealth(True, both(*self._open_port))
                 try:
                     status = self._paper_status(printer.device, deadline)
                 except Exception as error:  # the adapter vanished under the request
                     self._close()
-                    return PrinterHealth(False, f"{self.name} failed: {error}", reachable=False)
+                    return PrinterHealth(False, failed(self.label, error), reachable=False)
         except _Busy as error:
             return PrinterHealth(False, str(error))
         except PrinterError as error:
             return PrinterHealth(False, str(error), reachable=False)
         self.heard(status, time.monotonic())
-        reachable = f"serial port {self.device} is open"
-        return paper_health(status, self.name, timeout, reachable)
+        return paper_health(status, self.label, timeout, self._open_port)
 
     def close(self) -> None:
         with self._lock:
@@ -118,12 +126,22 @@ class SerialPrinter(StatusQueries):
         from escpos.printer import Serial
 
         if not Serial.is_usable():
-            raise PrinterError(f"{self.name}: needs the pyserial package")
+            raise PrinterError(
+                both(
+                    f"{self.label[0]}: perlu paket pyserial",
+                    f"{self.name}: needs the pyserial package",
+                )
+            )
         printer = Serial(self.device, baudrate=self.baudrate, timeout=timeout)
         try:
             printer.open()
         except DeviceNotFoundError:
-            raise PrinterError(f"serial port {self.device} cannot be opened") from None
+            raise PrinterError(
+                both(
+                    f"port serial {self.device} tidak dapat dibuka",
+                    f"serial port {self.device} cannot be opened",
+                )
+            ) from None
         self._port = printer
         return printer
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from printers.base import STATUS_REPLY_SECONDS, PrinterError, _seconds, paper_out
+from printers.base import STATUS_REPLY_SECONDS, Label, PrinterError, out_of_paper, paper_out
+from printers.words import both, halves, seconds
 
 # A printer that left the status request unanswered is asked again after this long: it may
 # have been stalled only for a while, and without the answer a closed connection, a reset or
@@ -29,7 +30,9 @@ Ask = Callable[[float, "int | None"], "int | None"]
 class StatusQueries:
     """What a printer that answers status requests remembers between tickets."""
 
-    name: str  # in messages: "printer 10.0.0.5:9100", "serial printer /dev/ttyUSB0"
+    # In messages: ("printer 10.0.0.5:9100", "printer 10.0.0.5:9100"), ("printer serial
+    # /dev/ttyUSB0", "serial printer /dev/ttyUSB0").
+    label: Label
 
     def __init__(self, status_query: bool) -> None:
         self.status_query = status_query
@@ -56,34 +59,56 @@ class StatusQueries:
         if not self.status_query:
             send()
             return None
+        label_id, label_en = self.label
         if self.silent and started - self._silent_since < ASK_SILENT_AGAIN_SECONDS:
             send()
-            return (
-                f"ticket sent to {self.name} ({size} bytes) without asking its paper status, "
-                "which it left unanswered before: printer state unknown"
+            return both(
+                f"tiket dikirim ke {label_id} ({size} byte) tanpa menanyakan status kertasnya, "
+                "yang sebelumnya tidak dijawab: keadaan printer tidak diketahui",
+                f"ticket sent to {label_en} ({size} bytes) without asking its paper status, "
+                "which it left unanswered before: printer state unknown",
             )
         wait = min(STATUS_REPLY_SECONDS, timeout / 2)
         status = ask(started + wait, None)
         self.heard(status, started)
         if status is None:
-            unanswered = (
-                f"{self.name} did not answer the paper-status request within {_seconds(wait)}"
+            unanswered_id = (
+                f"{label_id} tidak menjawab permintaan status kertas dalam {seconds(wait)}"
+            )
+            unanswered_en = (
+                f"{label_en} did not answer the paper-status request within {seconds(wait)}"
             )
             try:
                 send()
             except PrinterError as error:
-                raise PrinterError(f"{unanswered}; sending the ticket anyway: {error}") from None
-            return f"{unanswered}; the ticket was sent anyway: printer state unknown"
+                error_id, error_en = halves(str(error))
+                raise PrinterError(
+                    both(
+                        f"{unanswered_id}; tiket tetap dikirim: {error_id}",
+                        f"{unanswered_en}; sending the ticket anyway: {error_en}",
+                    )
+                ) from None
+            return both(
+                f"{unanswered_id}; tiket tetap dikirim: keadaan printer tidak diketahui",
+                f"{unanswered_en}; the ticket was sent anyway: printer state unknown",
+            )
         if paper_out(status):
-            raise PrinterError(f"{self.name} is out of paper")
+            raise PrinterError(out_of_paper(self.label))
         send()
         after = ask(deadline, size)
         if after is None:
-            return (
-                f"{self.name} took the ticket ({size} bytes) but did not confirm it within "
-                f"{_seconds(timeout)}: printer state unknown"
+            return both(
+                f"{label_id} menerima tiket ({size} byte) tetapi tidak mengonfirmasinya dalam "
+                f"{seconds(timeout)}: keadaan printer tidak diketahui",
+                f"{label_en} took the ticket ({size} bytes) but did not confirm it within "
+                f"{seconds(timeout)}: printer state unknown",
             )
         if paper_out(after):
             # The roll ended under this ticket: a slip torn off half-way, or none at all.
-            raise PrinterError(f"{self.name} ran out of paper during the ticket")
+            raise PrinterError(
+                both(
+                    f"{label_id} kehabisan kertas saat mencetak tiket",
+                    f"{label_en} ran out of paper during the ticket",
+                )
+            )
         return None

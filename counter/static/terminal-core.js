@@ -170,6 +170,15 @@
   // Kiosk printers whose roll is running low (they still print): someone fetches a roll.
   const paperLow = {};
 
+  // A printer's message is "Indonesian / English" (printers/words.py): the half of the page's
+  // language; a device's own words in one language are shown as they are.
+  function inLanguage(message) {
+    const text = String(message || "");
+    const cut = text.indexOf(" / ");
+    if (cut < 0) { return text; }
+    return window.AntrianI18n.language() === "en" ? text.slice(cut + 3) : text.slice(0, cut);
+  }
+
   function showPrinterStatus(payload) {
     if (payload.ok) { delete printerProblems[payload.kiosk]; }
     else { printerProblems[payload.kiosk] = payload.message; }
@@ -181,7 +190,7 @@
     const low = Object.keys(paperLow).filter(function (kiosk) { return !(kiosk in printerProblems); });
     banner.hidden = kiosks.length + low.length === 0;
     banner.replaceChildren.apply(banner, kiosks.map(function (kiosk) {
-      return el("div", { text: t("printer.failed", { kiosk: kiosk, message: printerProblems[kiosk] }) });
+      return el("div", { text: t("printer.failed", { kiosk: kiosk, message: inLanguage(printerProblems[kiosk]) }) });
     }).concat(low.map(function (kiosk) {
       return el("div", { text: t("printer.paper_low", { kiosk: kiosk }) });
     })));

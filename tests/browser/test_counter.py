@@ -422,6 +422,9 @@ def test_a_printer_that_failed_before_the_officer_signed_in_is_shown_at_once(
         banner = page.locator("#printer-banner")
         expect(banner).to_be_visible()
         expect(banner).to_contain_text("K1")
+        # The printer's reason in the page's language, not the English half beside it.
+        expect(banner).to_contain_text(f"printer 127.0.0.1:{printer['port']} menolak sambungan")
+        expect(banner).not_to_contain_text("refused")
     finally:
         server.stop()
 

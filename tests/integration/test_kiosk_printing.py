@@ -559,7 +559,9 @@ def test_a_printer_that_failed_is_asked_again_on_its_own_and_its_recovery_announ
     assert printer.asked.wait(5)
     printing = mall.app.extensions["antrian.printing"]
     deadline = time.monotonic() + 5
-    while printing.known_state("K1")["message"] != "recording printer is ready":
+    while (
+        printing.known_state("K1")["message"] != "printer perekam siap / recording printer is ready"
+    ):
         assert time.monotonic() < deadline, printing.known_state("K1")
         time.sleep(0.01)
     printer.failure = "printer 10.0.0.9:9100 is out of paper"

@@ -28,6 +28,7 @@ from printers.devices import (
 )
 from printers.jobs import GRACE_SECONDS, print_with_timeout
 from printers.layout import PaperWidth, TicketSlip, render_ticket
+from printers.words import halves
 
 TIMEOUT = 1.0
 # How late an outcome may come: the grace period, plus room for a busy CI machine.
@@ -160,11 +161,12 @@ def timed_print(printer: object, data: bytes = TICKET) -> tuple[bool, str, float
 
 
 def noted_print(printer: object, data: bytes = TICKET) -> tuple[bool, str, str, float]:
-    """(ok, error, note, seconds taken) of one print with a `TIMEOUT` deadline."""
+    """(ok, error, note, seconds taken) of one print with a `TIMEOUT` deadline; the error and
+    the note in English, their second half (the Indonesian one: `test_..._indonesian_first`)."""
     started = time.monotonic()
     outcome = print_with_timeout(printer, data, TIMEOUT)  # type: ignore[arg-type]
     elapsed = time.monotonic() - started
-    return outcome.ok, outcome.error or "", outcome.note or "", elapsed
+    return outcome.ok, halves(outcome.error or "")[1], halves(outcome.note or "")[1], elapsed
 
 
 # --- a printer that works, for contrast -------------------------------------------------------
@@ -336,6 +338,27 @@ def test_a_drop_during_a_long_job_says_how_far_it_got() -> None:
     assert error.startswith(prefix) and error.endswith(f" of {len(long_job)} bytes")
     assert 120 <= int(error.removeprefix(prefix).split()[0]) < len(long_job)
     assert elapsed <= TIMEOUT + LATENESS
+
+
+def test_a_printers_reasons_come_in_indonesian_first(closed_port: int) -> None:
+    """The officer's banner shows the first half, the English page the second."""
+    refused = print_with_timeout(NetworkPrinter("127.0.0.1", closed_port), TICKET, TIMEOUT)
+    assert halves(refused.error or "") == (
+        f"printer 127.0.0.1:{closed_port} menolak sambungan",
+        f"printer 127.0.0.1:{closed_port} refused the connection",
+    )
+    with FakePrinter(status=PAPER_OUT) as printer:
+        network = NetworkPrinter("127.0.0.1", printer.port)
+        empty = print_with_timeout(network, TICKET, TIMEOUT)
+        health = network.check(TIMEOUT)
+    assert halves(empty.error or "")[0] == f"printer 127.0.0.1:{printer.port} kehabisan kertas"
+    assert halves(health.message) == halves(empty.error or "")
+    with FakePrinter(status=None) as silent:
+        unanswered = print_with_timeout(NetworkPrinter("127.0.0.1", silent.port), TICKET, TIMEOUT)
+    assert unanswered.ok
+    assert halves(unanswered.note or "")[0].endswith(
+        "tiket tetap dikirim: keadaan printer tidak diketahui"
+    )
 
 
 def test_a_printer_without_paper_is_not_sent_the_ticket() -> None:

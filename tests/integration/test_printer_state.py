@@ -148,7 +148,9 @@ def test_a_failed_shared_printer_is_one_alert_and_a_kiosks_own_printer_its_own(
 ) -> None:
     app = start()
     monitor = app.extensions["antrian.alerts"]
-    printers.shared.failure = "printer 10.0.0.9:9100 is out of paper"
+    printers.shared.failure = (
+        "printer 10.0.0.9:9100 kehabisan kertas / printer 10.0.0.9:9100 is out of paper"
+    )
     printers.own.failure = "printer K3 jammed"
 
     assert issue_at(app, "K1")["status"] == "failed"
@@ -159,11 +161,12 @@ def test_a_failed_shared_printer_is_one_alert_and_a_kiosks_own_printer_its_own(
     assert sorted(raised) == ["dummy:K3", SHARED_KEY]
     assert raised[SHARED_KEY]["kind"] == "printer"
     assert raised[SHARED_KEY]["message"] == (
-        "Printer anjungan K1, K2 gagal mencetak / printer of kiosks K1, K2 failed: "
-        "printer 10.0.0.9:9100 is out of paper"
+        "Printer anjungan K1, K2 gagal mencetak: printer 10.0.0.9:9100 kehabisan kertas / "
+        "printer of kiosks K1, K2 failed: printer 10.0.0.9:9100 is out of paper"
     )
     assert raised["dummy:K3"]["message"] == (
-        "Printer anjungan K3 gagal mencetak / kiosk K3 printer failed: printer K3 jammed"
+        "Printer anjungan K3 gagal mencetak: printer K3 jammed / kiosk K3 printer failed: "
+        "printer K3 jammed"
     )
 
 

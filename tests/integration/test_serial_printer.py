@@ -98,7 +98,9 @@ def test_a_ticket_goes_out_between_two_answered_status_requests(peer, printer):
     assert printer.paper_low is False
     health = printer.check(TIMEOUT)
     assert (health.ok, health.known, health.paper_low) == (True, True, False)
-    assert health.message == f"serial printer {peer.path} is ready"
+    assert (
+        health.message == f"printer serial {peer.path} siap / serial printer {peer.path} is ready"
+    )
 
 
 def test_a_roll_running_low_is_known_from_the_ticket_and_the_health_check(peer, printer):
@@ -145,6 +147,8 @@ def test_without_status_queries_the_ticket_is_only_sent(peer):
         assert printer.print_bytes(TICKET, TIMEOUT) is None
         assert wait_for(lambda: peer.received == TICKET)
         assert peer.requests == 0
-        assert printer.check(TIMEOUT).message == f"serial port {peer.path} is open"
+        assert printer.check(TIMEOUT).message == (
+            f"port serial {peer.path} terbuka / serial port {peer.path} is open"
+        )
     finally:
         printer.close()

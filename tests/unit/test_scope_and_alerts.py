@@ -127,13 +127,13 @@ def test_the_evaluator_finds_red_waits_long_breaks_and_failed_printers():
     found = evaluate(
         [_service("KTP", "red"), _service("KK", "amber")],
         [_counter(7, "break", 31, "Sholat"), _counter(8, "break", 29), _counter(9, "closed", 90)],
-        {"K1": (False, "Kertas habis"), "K2": (True, "OK")},
+        {"K1": (False, "Kertas habis / Out of paper"), "K2": (True, "OK")},
         break_limit_minutes=30,
     )
     assert [c.key for c in found] == ["wait:KTP", "break:7", "printer:K1"]
     assert found[1].agency == "POLRESTA" and "Sholat" in found[1].message
     assert found[2].agency is None and found[2].message == (
-        "Printer anjungan K1 gagal mencetak / kiosk K1 printer failed: Kertas habis"
+        "Printer anjungan K1 gagal mencetak: Kertas habis / kiosk K1 printer failed: Out of paper"
     )
     assert "menunggu 30 mnt" in found[0].message and "target 20" in found[0].message
 
@@ -165,8 +165,10 @@ def test_a_printer_kiosks_share_is_one_condition_naming_them_all():
         kiosks={shared: ["K1", "K2"], "dummy:K3": ["K3"]},
     )
     assert [c.key for c in found] == [f"printer:{shared}", f"paper:{shared}"]
+    # A device's own words in one language stand in both halves.
     assert found[0].message == (
-        "Printer anjungan K1, K2 gagal mencetak / printer of kiosks K1, K2 failed: Kertas habis"
+        "Printer anjungan K1, K2 gagal mencetak: Kertas habis / printer of kiosks K1, K2 "
+        "failed: Kertas habis"
     )
     assert found[1].message == (
         "Kertas printer anjungan K1, K2 hampir habis, siapkan gulungan baru / "
