@@ -220,7 +220,11 @@ class KioskPrinting:
             )
         except Exception as exc:  # a layout bug must not hide the ticket from the visitor
             log.exception("rendering ticket %s failed", ticket_id)
-            outcome = PrintOutcome(False, f"could not render the ticket: {exc}", 0.0)
+            outcome = PrintOutcome(
+                False,
+                f"tiket tidak dapat digambar: {exc} / could not render the ticket: {exc}",
+                0.0,
+            )
         else:
             outcome = print_with_timeout(self.printers[kiosk], data, spec.timeout_seconds)
         # The sensor is believed only from a print the printer confirmed: a failed one may
