@@ -27,6 +27,12 @@ NEW_SECRET = "new-secret-" + "b" * 53
 DAY_AFTER = (date.fromisoformat(TOMORROW) + timedelta(days=1)).isoformat()
 
 
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """Each test on SQLite and on PostgreSQL."""
+    return dataclasses.replace(settings, database_url=database_url)
+
+
 @contextmanager
 def server(
     settings: Settings, clock: FakeClock, secret: str, previous: tuple[str, ...] = ()
