@@ -205,7 +205,7 @@ class Day:
             ahead = slots.rules(settings, visitor.service).horizon_days >= 1
             desk = day_before if ahead else same_day
             visitor.booking_refused = "no_slot"  # until a slot covers their arrival
-            for label in self._slots_covering(settings, visitor, day):
+            for label, start in self._slots_covering(settings, visitor, day):
                 try:
                     booking = desk.book(visitor.service, day.isoformat(), label, _nik(visitor))
                 except DomainError as refusal:
@@ -214,18 +214,21 @@ class Day:
                         continue
                     break
                 visitor.booking_code, visitor.booking_refused = booking["code"], None
+                visitor.booked_slot = start
                 break
 
-    def _slots_covering(self, settings: Settings, visitor: VisitorRecord, day: date) -> list[str]:
+    def _slots_covering(
+        self, settings: Settings, visitor: VisitorRecord, day: date
+    ) -> list[tuple[str, float]]:
         """The slots in whose check-in window the visitor arrives, nearest start first (a
-        visitor books the slot they mean to come at)."""
+        visitor books the slot they mean to come at): (label, start in minutes)."""
         window = slots.rules(settings, visitor.service).arrival_window
         found = []
         for slot in slots.day_slots(settings, visitor.service, day):
             start = slot.start.hour * 60.0 + slot.start.minute
             if start - window.before_min <= visitor.arrive <= start + window.after_min:
                 found.append((abs(start - visitor.arrive), start, slot.label))
-        return [label for _, _, label in sorted(found)]
+        return [(label, start) for _, start, label in sorted(found)]
 
     # ------------------------------------------------------------------ visitors
     def _arrive(self, visitor: VisitorRecord):  # type: ignore[no-untyped-def]

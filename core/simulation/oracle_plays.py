@@ -13,12 +13,14 @@ the oracle knows and how it is asked).
 Each counter calls by the rule of `core/queueing.py`, as `core/forecast.py` plays it
 (priority, then checked-in bookings whose slot began within the booking ratio, then
 walk-ins); a visitor sent on to another service joins its queue when their first service
-ends, keeping their arrival and class (and does not hold up that queue before). Bookings
-not checked in yet are not played apart: they are part of the service's arrival rate.
+ends, keeping their arrival and class (and does not hold up that queue before). The day's
+bookings not checked in yet come at their slot's start into the booked queue, and the
+service's walk-ins to come are thinned by as many as the day's bookings are.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -83,7 +85,11 @@ class Snapshot:
     service, priority, will not show up, transfer after service, not called yet, checked-in
     booking) of every visitor waiting in the group's services, the one asked about
     included. The two outcomes are the day's true draws: a player that does not know
-    outcomes draws them again for every visitor not called yet."""
+    outcomes draws them again for every visitor not called yet.
+
+    `bookings`: (slot start, service, will not show up, transfer after service) of the
+    group's bookings not checked in yet; `booked_today`: (service, bookings made for the day),
+    which the arrivals of the service's rate include."""
 
     index: int
     service: str
@@ -91,6 +97,8 @@ class Snapshot:
     waiting: tuple[tuple[float, str, bool, bool, str | None, bool, bool], ...]
     me: int  # the position in `waiting` of the visitor asked about
     counters: tuple[AtCounter, ...]
+    bookings: tuple[tuple[float, str, bool, str | None], ...] = ()
+    booked_today: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,10 @@ class _Service:
     transfers: tuple[tuple[str, float], ...]  # (target, cumulative share)
     time: ServiceTime
     segments: tuple[tuple[float, float, float], ...]  # (from, to, arrivals per minute)
+
+    @property
+    def expected_arrivals(self) -> float:
+        return sum((b - a) * rate for a, b, rate in self.segments)
 
 
 class Player:
@@ -197,11 +209,15 @@ class _Game:
         self.means = [s.time.mean for s in specs]
         self.no_show = [s.no_show for s in specs]
         self.transfers = [tuple((index[t], acc) for t, acc in s.transfers) for s in specs]
-        # Arrivals to come per class: the service's segments thinned by the priority share
-        # (bookings to come arrive among the walk-ins: the rate holds them).
+        # Arrivals to come per class: the service's segments thinned by the priority share and
+        # by the share of its visitors who come with a booking (played apart, below).
+        made = dict(snap.booked_today)
         self.segments: list[tuple[tuple[float, float, float], ...]] = []
-        for s in specs:
+        for code, s in zip(codes, specs, strict=True):
+            expected = s.expected_arrivals
+            unbooked = max(0.0, 1.0 - made.get(code, 0) / expected) if expected > 0 else 1.0
             for share in (s.share_priority, 0.0, 1.0 - s.share_priority):
+                share *= unbooked
                 self.segments.append(
                     tuple((a, b, r * share) for a, b, r in s.segments if b > now and share > 0)
                 )
@@ -221,6 +237,21 @@ class _Game:
                 self.target = len(fate_no_show)
             order[q].append(arrive)
             who[q].append(len(fate_no_show))
+            fate_no_show.append(no_show)
+            fate_transfer.append(index[transfer] if transfer else -1)
+            fate_service.append(s)
+        # Bookings to come, in the booked queue at their slot's start; until then they are
+        # not here (`to_come`). Whether they show up and are sent on is drawn in each play.
+        self.to_come: set[int] = set()
+        for start, code, no_show, transfer in snap.bookings:
+            s = index[code]
+            q, v = 3 * s + 1, len(fate_no_show)
+            at = bisect.bisect_right(order[q], start)
+            order[q].insert(at, start)
+            who[q].insert(at, v)
+            self.to_come.add(v)
+            if not player.knows_outcomes:
+                self.undecided.append(v)
             fate_no_show.append(no_show)
             fate_transfer.append(index[transfer] if transfer else -1)
             fate_service.append(s)
@@ -255,7 +286,7 @@ class _Game:
         fate_service = list(self.fate_service)
         segments, exponential, uniform = self.segments, self.exponential, self.uniform
         service_draws, no_show_share, transfers = self.service_draws, self.no_show, self.transfers
-        target = self.target
+        target, to_come = self.target, self.to_come
 
         def draw_transfer(s: int) -> int:
             if transfers[s]:
@@ -341,6 +372,9 @@ class _Game:
                     if o <= t:
                         if o < b_order:
                             b_order, b_q, b_m = o, qb, -1
+                    elif who[qb][h] in to_come:  # comes at its slot's start
+                        if o < wake:
+                            wake = o
                     elif o < n_order:
                         # Checked in before the slot began: a walk-in, ordered at its start.
                         n_order, n_q, n_m = o, qb, -1

@@ -48,6 +48,7 @@ class VisitorRecord:
     booking_refused: str | None = None  # why no slot could be booked: they come as walk-ins
     channel: str | None = None  # the ticket's: kiosk, booking or late_booking
     slot_start: float | None = None  # a checked-in booking's: its place in the call order
+    booked_slot: float | None = None  # the start of the slot booked before the day
 
     @property
     def waits_from(self) -> float:

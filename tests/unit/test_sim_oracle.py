@@ -148,3 +148,65 @@ def test_the_oracle_draws_the_outcomes_still_to_come_unless_told_it_knows_them(
     )
     told = Snapshot(me, WAITING[me][1], NOW, called_before, me, COUNTERS)
     assert drawing.answer(told) != drawing.answer(honest)
+
+
+def test_bookings_still_to_come_are_called_at_their_slot_as_the_forecast_plays_them(
+    tmp_path: Path,
+) -> None:
+    """The day's bookings are known before it starts, to the estimate and so to the oracle:
+    one that has not checked in yet comes at its slot's start into the booked queue (ahead
+    of the walk-ins within the booking ratio), not among the walk-ins at the back."""
+    path = tmp_path / "s.yaml"
+    path.write_text(FIXED.format(config=ROOT / "config.yaml"))
+    player = Player(load_scenario(path), seed=3)
+    to_come = ((500.0, "KTP", False, None), (503.0, "KTP", False, None), (530.0, "KK", False, None))
+    desks = [
+        Desk(1, ("KTP",), NOW + 2.0, 0, [Span(480, 520), Span(535, 600)]),
+        Desk(2, ("KTP", "KK"), NOW, 1, [Span(480, 600)]),
+        Desk(3, ("KK",), NOW + 1.0, 0, [Span(480, 555)]),
+    ]
+    people = [
+        Visitor((arrive, i), str(i), code, priority, booked=booked)
+        for i, (arrive, code, priority, *_, booked) in enumerate(WAITING)
+    ] + [
+        Visitor((start, 2**60 + k), f"booking:{k}", code, False, start, booked=True)
+        for k, (start, code, *_) in enumerate(to_come)
+    ]
+    minutes = {"KTP": 5.0, "KK": 4.0}
+
+    def occupancy(v: Visitor, desk: Desk, t: float) -> float:
+        no_show = not v.key.startswith("booking:") and WAITING[int(v.key)][3]
+        return 2.0 if no_show else 0.5 + minutes[v.service]
+
+    rules = player.booking_ratio, player.ratio
+    called = play(NOW, desks, people, occupancy, rules[1], booking_ratio=rules[0])
+    without = {}
+    for me in range(len(WAITING)):
+        snap = Snapshot(me, WAITING[me][1], NOW, WAITING, me, COUNTERS, to_come, (("KTP", 2),))
+        median, low, high = player.answer(snap)
+        assert median == low == high == pytest.approx(called[str(me)] - NOW)
+        without[me] = player.answer(Snapshot(me, WAITING[me][1], NOW, WAITING, me, COUNTERS))[0]
+    # The bookings to come put some of the walk-ins later than they would be without them.
+    assert any(called[str(me)] - NOW > without[me] + 1 for me in range(len(WAITING)))
+
+
+def test_the_walk_ins_to_come_are_thinned_by_the_days_bookings() -> None:
+    """A service's arrival rate counts its booked visitors too: those the oracle plays at
+    their slots are taken out of the walk-ins (and priority visitors) still to come."""
+    scenario = load_scenario(ROOT / "scenarios" / "hari-sibuk.yaml")
+    player = Player(scenario, seed=4)
+    expected = player.services["KTP"].expected_arrivals
+    # (Within the service's hours: those who come before tickets are issued are refused.)
+    assert 0 < expected <= sum(scenario.file.services["KTP"].arrivals_per_hour.values())
+    waiting = tuple((480.0 + i, "KTP", False, False, None, True, False) for i in range(40))
+    counters = tuple(AtCounter(c.number, 0) for c in scenario.settings.counters if c.number <= 14)
+
+    def median(made: int) -> float:
+        snap = Snapshot(39, "KTP", 8 * 60 + 30.0, waiting, 39, counters, (), (("KTP", made),))
+        answer = player.answer(snap)[0]
+        assert answer is not None
+        return answer
+
+    # Every KTP visitor still to come booked (and so played apart): no priority visitor
+    # arrives to go ahead of the last one waiting; with none booked, some do.
+    assert median(round(expected)) < median(0)
