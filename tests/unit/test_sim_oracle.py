@@ -65,20 +65,30 @@ COUNTERS = (
 )
 
 
+def fixed_desks() -> list[Desk]:
+    """The counters of COUNTERS as the forecast plays them (next free, streak, spans)."""
+    return [
+        Desk(1, ("KTP",), NOW + 2.0, 0, [Span(480, 520), Span(535, 600)]),
+        Desk(2, ("KTP", "KK"), NOW, 1, [Span(480, 600)]),
+        Desk(3, ("KK",), NOW + 1.0, 0, [Span(480, 555)]),
+    ]
+
+
+def waiting_people() -> list[Visitor]:
+    """WAITING as the forecast's visitors, keyed by their index."""
+    return [
+        Visitor((arrive, i), str(i), code, priority, booked=booked)
+        for i, (arrive, code, priority, *_, booked) in enumerate(WAITING)
+    ]
+
+
 def test_fixed_times_give_the_forecasts_call_times(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(FIXED.format(config=ROOT / "config.yaml"))
     scenario = load_scenario(path)
     player = Player(scenario, seed=3)
-    desks = [
-        Desk(1, ("KTP",), NOW + 2.0, 0, [Span(480, 520), Span(535, 600)]),
-        Desk(2, ("KTP", "KK"), NOW, 1, [Span(480, 600)]),
-        Desk(3, ("KK",), NOW + 1.0, 0, [Span(480, 555)]),
-    ]
-    people = [
-        Visitor((arrive, i), str(i), code, priority, booked=booked)
-        for i, (arrive, code, priority, *_, booked) in enumerate(WAITING)
-    ]
+    desks = fixed_desks()
+    people = waiting_people()
     minutes = {"KTP": 5.0, "KK": 4.0}
 
     def occupancy(v: Visitor, desk: Desk, t: float) -> float:
@@ -160,15 +170,8 @@ def test_bookings_still_to_come_are_called_at_their_slot_as_the_forecast_plays_t
     path.write_text(FIXED.format(config=ROOT / "config.yaml"))
     player = Player(load_scenario(path), seed=3)
     to_come = ((500.0, "KTP", False, None), (503.0, "KTP", False, None), (530.0, "KK", False, None))
-    desks = [
-        Desk(1, ("KTP",), NOW + 2.0, 0, [Span(480, 520), Span(535, 600)]),
-        Desk(2, ("KTP", "KK"), NOW, 1, [Span(480, 600)]),
-        Desk(3, ("KK",), NOW + 1.0, 0, [Span(480, 555)]),
-    ]
-    people = [
-        Visitor((arrive, i), str(i), code, priority, booked=booked)
-        for i, (arrive, code, priority, *_, booked) in enumerate(WAITING)
-    ] + [
+    desks = fixed_desks()
+    people = waiting_people() + [
         Visitor((start, 2**60 + k), f"booking:{k}", code, False, start, booked=True)
         for k, (start, code, *_) in enumerate(to_come)
     ]
