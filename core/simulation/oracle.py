@@ -35,7 +35,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
 
-from core.simulation.oracle_plays import AtCounter, Player, Snapshot, components
+from core.simulation.oracle_plays import Player
+from core.simulation.oracle_state import AtCounter, Snapshot, components
 from core.simulation.scenario import Scenario
 
 if TYPE_CHECKING:
