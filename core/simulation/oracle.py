@@ -9,13 +9,12 @@ into the booked queue at their slot's start, and the walk-ins still to come are 
 many as the day's bookings. (Until 2026-12-04 it played them as walk-ins at the back: on
 waits of half an hour or more it was on average 1.6-4.5 minutes short for the population
 services, which share their counters with the booked KTP-el visitors (4.5 for KTP-el), and
-the model beat it there.) It does
-not know the future draws, among them whether a waiting visitor will not show up or will be
-sent on to another service (`oracle.knows_outcomes` lets it know them, to measure what that
-is worth): it plays the rest of the day forward many times (Monte Carlo) with
-fresh draws, each counter calling by the rule of
-`core/queueing.py` as `core/forecast.py` plays it, and answers with the median call time
-and the 10th–90th percentile range. (Daily quotas are not played: on the busy day they
+the model beat it there.) It does not know the future draws, among them whether a waiting
+visitor will not show up or will be sent on to another service (`oracle.knows_outcomes` lets
+it know them, to measure what that is worth): it plays the rest of the day forward many
+times (Monte Carlo) with fresh draws, each counter calling by the rule of `core/queueing.py`
+as `core/forecast.py` plays it, and answers with the median call time and the 10th–90th
+percentile range. (Daily quotas are not played: on the busy day they
 refuse arrivals only near its end.)
 
 Cost. A steady 10th–90th percentile range takes a hundred plays or more per visitor, so a
@@ -31,6 +30,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
@@ -100,9 +100,7 @@ def snapshot(day: Day, visitor: VisitorRecord, group: frozenset[str]) -> Snapsho
             if v.state == "new" and v.booked_slot is not None
         )
     )
-    made: dict[str, int] = {}
-    for v in booked:
-        made[v.service] = made.get(v.service, 0) + 1
+    made = Counter(v.service for v in booked)
     return Snapshot(
         visitor.index,
         visitor.current_service,
