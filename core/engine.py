@@ -9,11 +9,14 @@ import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 from core.config.values import DEFAULT_DATABASE_CONNECTIONS
 
 # How long a request waits for a free connection before it is answered 503 (core/health.py).
 POOL_WAIT_SECONDS = 10
+# A pooled PostgreSQL connection idle this long is pinged before it is used again.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def make_engine(
@@ -61,11 +64,36 @@ def make_engine(
         pool_size=connections,
         max_overflow=0,
         pool_timeout=POOL_WAIT_SECONDS,
-        pool_pre_ping=True,
         connect_args=args,
     )
     event.listen(engine, "connect", _plan_every_execution)
+    _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle (`PING_AFTER_IDLE_SECONDS`).
+
+    A connection idle overnight may have been cut by a restart of PostgreSQL or a firewall:
+    the ping finds out and the pool opens a new one, so the first kiosk of the morning is not
+    answered 503. `pool_pre_ping` pinged before every transaction, a round trip each: an
+    issue (two transactions) paid two more than its own statements. A connection in steady
+    use is back in the pool within milliseconds; one cut while in use fails its request
+    either way (503, retried with its key), and the pool then replaces every connection
+    opened before the cut (SQLAlchemy's disconnect handling)."""
+
+    def note_idle(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def ping_if_idle(dbapi: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        if not engine.dialect._do_ping_w_event(dbapi):  # False: the connection is gone
+            raise DisconnectionError("a pooled connection was closed by the server")
+
+    event.listen(engine, "checkin", note_idle)
+    event.listen(engine, "checkout", ping_if_idle)
 
 
 def _plan_every_execution(dbapi_connection: Any, _record: Any) -> None:
