@@ -78,8 +78,8 @@ class Prepared:
     shortcut cannot do is refused when the statement is first used: expanding `IN` lists,
     which SQLAlchemy compiles per call. SQLAlchemy's statement events and echo do not see
     these statements, and their errors are the driver's own exceptions, not wrapped by
-    SQLAlchemy (a connection the driver lost is found by the pool's pre-ping at its next
-    checkout; the transaction still rolls back as usual).
+    SQLAlchemy. A connection the driver lost still fails the transaction's rollback, which
+    SQLAlchemy sees: it replaces every pooled connection opened before (core/engine.py).
     """
 
     def __init__(

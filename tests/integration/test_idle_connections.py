@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, literal, select, text
 from sqlalchemy.exc import OperationalError
 
 import core.engine
 from core.engine import make_engine
+from core.prepared import Prepared
 from tests.integration.pg import postgres_base_url
 
 pytestmark = pytest.mark.postgres
@@ -82,9 +83,28 @@ def test_a_connection_in_steady_use_is_not_pinged(engine) -> None:  # type: igno
     pings = count_pings(engine)
     pids = {backend_pid(engine) for _ in range(20)}
     assert len(pids) == 1 and pings[0] == 0
-    # The price: a connection cut within the threshold fails its one request, then the pool
-    # replaces it (a request answered 503 and retried with its key, as in tests/faults).
-    assert cut_connections(name) == 1
-    with pytest.raises(OperationalError):
-        backend_pid(engine)
-    assert backend_pid(engine) not in pids
+
+
+def test_connections_cut_in_steady_use_fail_one_transaction_then_are_all_replaced(
+    postgres_url: str,
+) -> None:
+    """The price of pinging only idle connections: after a cut, the first transaction fails
+    (answered 503 and retried with its key, tests/faults) and the pool replaces every
+    connection it holds, also after a failure on the driver's own cursor (core/prepared.py)."""
+    name = f"antrian-cut-{secrets.token_hex(4)}"
+    engine = make_engine(postgres_url, connections=3, application_name=name)
+    one = Prepared(select(literal(1)))
+    try:
+        held = [engine.connect() for _ in range(3)]
+        for conn in held:
+            conn.execute(text("SELECT 1"))
+        for conn in held:
+            conn.close()
+        assert cut_connections(name) == 3
+        with pytest.raises(OperationalError), engine.connect() as conn, conn.begin():
+            one.rows(conn, {})
+        for _ in range(6):
+            with engine.connect() as conn, conn.begin():
+                assert one.rows(conn, {}) == [(1,)]
+    finally:
+        engine.dispose()
