@@ -188,6 +188,9 @@ class Load:
     # What the failed issues were answered, by status and message, each with its count.
     issue_error_kinds: dict[str, int] = field(default_factory=dict)
     issue_ms: list[float] = field(default_factory=list)
+    # Monotonic seconds: the kiosks' first request and the last answer to one of them.
+    issue_began: float = 0.0
+    issue_ended: float = 0.0
     # call number -> (server index, monotonic ns just before the request, ... at its answer)
     calls: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     call_errors: int = 0
@@ -213,6 +216,7 @@ def issuer(
             status, body = 0, f"{type(exc).__name__}: {exc}"
         i += 1
         with load.lock:
+            load.issue_ended = max(load.issue_ended, time.monotonic())
             if status == 201:
                 load.issued += 1
                 load.issue_ms.append((time.monotonic() - started) * 1000)
@@ -272,6 +276,7 @@ def run_events(args: argparse.Namespace) -> str:
             services = sorted({s for c in counters for s in c.services})
             load = Load()
             began = time.monotonic()
+            load.issue_began = began
             until = began + args.seconds
             threads = [
                 threading.Thread(
@@ -316,6 +321,7 @@ def render_events(
     args: argparse.Namespace, load: Load, reports: list[DisplayReport], elapsed: float
 ) -> str:
     minutes = elapsed / 60
+    issuing = max(load.issue_ended - load.issue_began, 1e-9)
     cross: list[float] = []
     same: list[float] = []
     relayed: list[float] = []  # from the call's answer (committed, published) to the display
@@ -336,8 +342,11 @@ def render_events(
         "",
         "| measure | value |",
         "| --- | ---: |",
-        f"| tickets issued (asked {args.rate:.0f}/s) | {load.issued} = "
-        f"{load.issued / elapsed:.0f}/s, {load.issue_errors} errors, "
+        # The rate over the kiosks' own window: the run's `elapsed` also waits for the
+        # officers' last turn, which made 9,000 of 9,000 asked read as 295/s.
+        f"| tickets issued (asked {args.rate:.0f}/s: {args.rate * args.seconds:.0f}) | "
+        f"{load.issued} in {issuing:.1f} s = {load.issued / issuing:.0f}/s, "
+        f"{load.issue_errors} errors, "
         f"p50 {percentile(load.issue_ms, 50):.0f} ms, p99 {percentile(load.issue_ms, 99):.0f} ms |",
         f"| calls (call-next, start, finish on every process) | {len(load.calls)}, "
         f"{load.call_errors} errors; the call-next request p50 "
