@@ -32,9 +32,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.engine import make_engine  # noqa: F401  (where callers have always found it)
+from core.engine import (
+    POOL_WAIT_SECONDS,
+    make_engine,  # noqa: F401  (where callers have always found it)
+)
 from core.health import DATABASE_ERRORS, StorageHealth
 from core.store_types import UtcDateTime
+from core.write_turns import POSTGRES_WRITERS, WriteTurns
 
 metadata = MetaData()
 
@@ -272,15 +276,21 @@ class UnitOfWork:
         # the slowest writes wait long after the lock was free. Other processes still meet
         # at the file lock (BEGIN IMMEDIATE with a busy timeout).
         self._write_lock = threading.RLock() if self.is_sqlite else None
+        # PostgreSQL takes many writers, but a process's interpreter runs one at a time: a few
+        # at once, the others waiting before they take any row (core/write_turns.py).
+        self._write_turns = (
+            None if self.is_sqlite else WriteTurns(POSTGRES_WRITERS, POOL_WAIT_SECONDS)
+        )
         self.health = StorageHealth()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
         try:
-            if self._write_lock is None:
-                with self._begin_write() as conn:
+            if self._write_turns is not None:
+                with self._write_turns.turn(), self._begin_write() as conn:
                     yield conn
             else:
+                assert self._write_lock is not None
                 with self._write_lock, self._begin_write() as conn:
                     yield conn
         except DATABASE_ERRORS as exc:  # rolled back; health tells /healthz and the log

@@ -1,0 +1,54 @@
+"""How many write transactions one server process runs on PostgreSQL at once.
+
+A process runs one thread of Python at a time (its interpreter lock). Eight officers calling
+at once on one process held eight transactions open, each with its row locks (its service's
+waiting count, the mall's version row), while each waited its turn for the interpreter
+between statements: the locks were held longest exactly when the process was busiest, and the
+racing calls' p99 was 67-90 ms. With at most four open at once the others wait before they
+begin, holding nothing, and the p99 fell to 43-52 ms, with the same or more calls a second and
+less CPU per call (bench/README.md, run 9). SQLite allows one writer at all and queues the
+process's writers on a lock (core/store.py); this is that lock, wider.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+POSTGRES_WRITERS = 4  # 3 and 4 measured alike; 1 and 2 slower, 8 (no limit) the long tail
+
+
+class WriteTurns:
+    """At most `limit` write transactions of this process at once; the rest wait in turn.
+
+    A thread already holding a turn (a write opened inside another) does not take a second,
+    so nesting cannot deadlock the process. A writer that waited `wait_seconds` in vain gets
+    the pool's own timeout error: answered 503 like a pool with no connection free, and not
+    taken for a database fault (core/health.py)."""
+
+    def __init__(self, limit: int, wait_seconds: float) -> None:
+        if limit < 1:
+            raise ValueError(f"at least one writer, got {limit}")
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        self._turns = threading.BoundedSemaphore(limit)
+        self._depth = threading.local()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        depth = getattr(self._depth, "value", 0)
+        if depth == 0 and not self._turns.acquire(timeout=self.wait_seconds):
+            raise PoolTimeout(
+                f"{self.limit} write transactions of this process stayed busy for "
+                f"{self.wait_seconds:g} s"
+            )
+        self._depth.value = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.value = depth
+            if depth == 0:
+                self._turns.release()
