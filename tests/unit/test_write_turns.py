@@ -41,7 +41,7 @@ def test_a_write_inside_another_takes_no_second_turn() -> None:
         pass
     # Every turn was given back: another thread gets one at once.
     got: list[bool] = []
-    thread = threading.Thread(target=lambda: got.append(turns._turns.acquire(timeout=0.5)))
+    thread = threading.Thread(target=lambda: got.append(turns._take()))
     thread.start()
     thread.join(2)
     assert got == [True]
@@ -75,3 +75,37 @@ def test_a_writer_that_waited_in_vain_gets_the_pools_timeout() -> None:
 def test_at_least_one_writer() -> None:
     with pytest.raises(ValueError, match="at least one writer"):
         WriteTurns(0, wait_seconds=1)
+
+
+def test_turns_go_to_writers_in_the_order_they_came() -> None:
+    """A writer that gives its turn back and asks again queues behind those already waiting."""
+    turns = WriteTurns(1, wait_seconds=10)
+    order: list[str] = []
+    first_in = threading.Event()
+    queued = threading.Event()
+
+    def first() -> None:
+        with turns.turn():
+            first_in.set()
+            queued.wait(5)
+        # Straight back for another turn: the waiters came before it.
+        with turns.turn():
+            order.append("first again")
+
+    def waiter(name: str) -> None:
+        with turns.turn():
+            order.append(name)
+
+    runner = threading.Thread(target=first)
+    runner.start()
+    assert first_in.wait(5)
+    waiters = []
+    for name in ("second", "third"):
+        waiters.append(threading.Thread(target=waiter, args=(name,)))
+        waiters[-1].start()
+        while len(turns._waiting) < len(waiters):  # queued in this order
+            time.sleep(0.001)
+    queued.set()
+    for thread in (runner, *waiters):
+        thread.join(5)
+    assert order == ["second", "third", "first again"]
