@@ -89,8 +89,13 @@ def _ping_when_idle(engine: Engine) -> None:
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
             return
-        if not engine.dialect._do_ping_w_event(dbapi):  # False: the connection is gone
-            raise DisconnectionError("a pooled connection was closed by the server")
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi, None):  # the pool opens a new one
+                raise DisconnectionError("a pooled connection was closed by the server") from exc
+            raise
 
     event.listen(engine, "checkin", note_idle)
     event.listen(engine, "checkout", ping_if_idle)

@@ -5,8 +5,8 @@ at once on one process held eight transactions open, each with its row locks (it
 waiting count, the mall's version row), while each waited its turn for the interpreter
 between statements: the locks were held longest exactly when the process was busiest, and the
 racing calls' p99 was 67-90 ms. With at most four open at once the others wait before they
-begin, holding nothing, and the p99 fell to 43-52 ms, with the same or more calls a second and
-less CPU per call (bench/README.md, run 9). SQLite allows one writer at all and queues the
+begin, holding nothing, and the p99 fell to 42-53 ms, with the same or more calls a second and
+less CPU per call (bench/README.md, runs 9 and 10). SQLite allows one writer at all and queues the
 process's writers on a lock (core/store.py); this is that lock, wider.
 """
 
