@@ -10,7 +10,9 @@ waiting) measures:
   call-next x1 one officer: call-next (measured), then no-show; requests taken in turn
   ping x8      GET /api/v1/ping, 8 clients
   issue x8     POST /api/v1/tickets, 8 kiosk clients over the four services
-  call-next x8 8 officers racing over the same four queues
+  call-next x8 8 officers racing over the same four queues; beside it the CPU milliseconds
+               per call (its no-show included) of the servers and of PostgreSQL, and how
+               busy the machine's processors were (load generator included)
 
 The waiting visitors are written straight into the database before each depth (numbered
 after the ones there, 1 in 5 a priority visitor, 80 % in the four services, the rest in four
@@ -52,8 +54,10 @@ from common import (  # noqa: E402
     PhaseResult,
     Step,
     bench_overrides,
+    machine_busy,
     machine_note,
     markdown_table,
+    named_cpu,
     run_phase,
     timed,
 )
@@ -406,7 +410,12 @@ def run_setup(
         issuers = [Issue(ports, kiosk, i) for i in range(8)]
         phase("issue8", issuers)
         racing = [Officer(ports, tokens[n], n) for n in OFFICERS]
-        phase("call8", racing)
+        patiently(fill, url, code, first.settings, depth)
+        # Where the racing calls' processor time goes: the servers, PostgreSQL, and the
+        # machine as a whole (this load generator and the rest included).
+        before = _cpu(servers)
+        results["call8"] = run_phase("call8", racing, args.duration)
+        cpu = [b - a for a, b in zip(before, _cpu(servers), strict=True)]
         answered += [t for o in (officer, *racing) for t in o.called]
         ping1, call1, ping8, issue8, call8 = (
             results[k] for k in ("ping1", "call1", "ping8", "issue8", "call8")
@@ -427,11 +436,25 @@ def run_setup(
                 call8.p(50),
                 call8.p(99),
                 call8.throughput,
+                _per_call(cpu[0], call8),
+                _per_call(cpu[1], call8) if backend == "postgres" else None,
+                100 * cpu[2] / cpu[3] if cpu[3] else None,
                 errors,
             ]
         )
     today = local_day(datetime.now(UTC), first.settings.mall.tz).isoformat()
     return rows, patiently(verify, url, answered, today)
+
+
+def _cpu(servers: list[BenchServer]) -> tuple[float, float, float, float]:
+    """CPU seconds so far: the servers', PostgreSQL's, the machine's busy and its whole."""
+    busy, whole = machine_busy()
+    return sum(s.cpu_seconds() for s in servers), named_cpu("postgres"), busy, whole
+
+
+def _per_call(seconds: float, result: PhaseResult) -> float | None:
+    """CPU milliseconds per answered call (its no-show included)."""
+    return 1000 * seconds / result.ok if result.ok else None
 
 
 def _command(server_root: Path | None) -> Any:
@@ -464,6 +487,9 @@ HEADERS = [
     "call-next x8 p50 ms",
     "call-next x8 p99 ms",
     "call-next x8 /s",
+    "call-next x8 server CPU ms",
+    "call-next x8 PostgreSQL CPU ms",
+    "call-next x8 machine busy %",
     "errors",
 ]
 

@@ -103,6 +103,33 @@ def process_tree_cpu(root: int) -> float:
     return total
 
 
+def named_cpu(name: str) -> float:
+    """User + system CPU time so far of every process called `name` (e.g. `postgres`: the
+    database server shared by the benchmark's processes, its backends included)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1] == name:
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """CPU seconds the whole machine spent busy and in all (every core), from /proc/stat: a
+    phase's share of busy says whether it was bound by the processors."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq + steal
+    return busy / TICKS, (busy + idle + iowait) / TICKS
+
+
 # ---------------------------------------------------------------------- client
 class Client:
     """One HTTP/1.1 connection to the local server, kept alive when the server allows it
