@@ -28,10 +28,12 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import ThreadWorker
 
 from core.config import Settings
@@ -78,6 +80,36 @@ def logging_config() -> dict[str, Any]:
         },
         "formatters": {"antrian": {"format": LOG_FORMAT}},
     }
+
+
+class AccessLine(Logger):
+    """gunicorn's logger, with the access line built from only what ACCESS_LOG_FORMAT names.
+
+    gunicorn builds every value a format could name for each request (every header and
+    environment variable, lowercased twice, the time formatted, a Basic Authorization header
+    decoded): a twelfth of a worker's processor time under eight racing officers on
+    PostgreSQL (bench/README.md, run 11). The line is the same, its request line's quotes
+    escaped as gunicorn escapes them."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        sent = getattr(resp, "sent", None)
+        request_line = (
+            f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
+        )
+        values = {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "r": request_line.replace('"', '\\"'),
+            "s": status,
+            "b": "-" if sent is None else str(sent),
+            "M": request_time.seconds * 1000 + request_time.microseconds // 1000,
+        }
+        try:
+            self.access_log.info(ACCESS_LOG_FORMAT, values)
+        except Exception:
+            self.error(traceback.format_exc())
 
 
 class LiveThreadWorker(ThreadWorker):
@@ -200,6 +232,7 @@ class ProductionServer(BaseApplication):
             "preload_app": False,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": f"{__name__}.AccessLine",
             "logconfig_dict": logging_config(),
             "proc_name": "antrian",
             # gunicorn's runtime control socket sits at one path per user: two servers on a
