@@ -87,8 +87,8 @@ class AccessLine(Logger):
 
     gunicorn builds every value a format could name for each request (every header and
     environment variable, lowercased twice, the time formatted, a Basic Authorization header
-    decoded): a twelfth of a worker's processor time under eight racing officers on
-    PostgreSQL (bench/README.md, run 11). The line is the same, its request line's quotes
+    decoded): about a tenth of a worker's processor time in the queue-depth benchmark
+    on PostgreSQL (bench/README.md, run 11). The line is the same, its request line's quotes
     escaped as gunicorn escapes them."""
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
