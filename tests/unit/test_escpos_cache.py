@@ -19,9 +19,15 @@ PROBE = (
 )
 
 
-def start(cache_home: Path) -> dict[str, object]:
+def start(
+    cache_home: Path, temporary: Path | None = None, setting: str | None = None
+) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if k != SETTING}
+    if setting is not None:
+        env[SETTING] = setting
     env["XDG_CACHE_HOME"] = str(cache_home)
+    if temporary is not None:
+        env["TMPDIR"] = str(temporary)
     done = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -56,3 +62,19 @@ def test_an_operators_own_setting_is_kept(tmp_path: Path):
     assert keep_capabilities_cached(environ) is None
     assert environ[SETTING] == "/srv/escpos"
     assert not (tmp_path / "antrian").exists()
+
+
+def test_a_start_leaves_nothing_in_the_temporary_directory(tmp_path: Path):
+    # python-escpos makes a directory there on import whatever its setting says.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    cache = tmp_path / "cache"
+    first = start(cache, temporary)
+    second = start(cache, temporary)
+    # A process started by a server (a worker, a tool) inherits the setting it made.
+    third = start(cache, temporary, setting=str(cache / "antrian" / "escpos"))
+    assert first["full_load"] is True and second["full_load"] is third["full_load"] is False
+    assert list(temporary.iterdir()) == []
+    assert [p.name for p in (cache / "antrian" / "escpos").iterdir()] == [
+        Path(str(first["pickle"])).name
+    ]
