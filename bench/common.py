@@ -86,15 +86,7 @@ class BenchServer(LiveServer):
 
 
 def process_tree_cpu(root: int) -> float:
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS)
+    stats = {pid: (parent, cpu) for pid, _, parent, cpu in _processes()}
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
@@ -103,10 +95,9 @@ def process_tree_cpu(root: int) -> float:
     return total
 
 
-def named_cpu(name: str) -> float:
-    """User + system CPU time so far of every process called `name` (e.g. `postgres`: the
-    database server shared by the benchmark's processes, its backends included)."""
-    total = 0.0
+def _processes() -> list[tuple[int, str, int, float]]:
+    """(pid, name, parent pid, user + system CPU seconds) of every process, from /proc."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -114,10 +105,16 @@ def named_cpu(name: str) -> float:
             head, tail = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:
             continue
-        if head.split("(", 1)[1] == name:
-            fields = tail.split()
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
+        fields = tail.split()
+        cpu = (int(fields[11]) + int(fields[12])) / TICKS
+        found.append((int(entry.name), head.split("(", 1)[1], int(fields[1]), cpu))
+    return found
+
+
+def named_cpu(name: str) -> float:
+    """User + system CPU time so far of every process called `name` (e.g. `postgres`: the
+    database server shared by the benchmark's processes, its backends included)."""
+    return sum(cpu for _, called, _, cpu in _processes() if called == name)
 
 
 def machine_busy() -> tuple[float, float]:
