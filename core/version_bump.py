@@ -76,10 +76,19 @@ def bump_and_write(
     steps: int,
     actions: Sequence[dict[str, Any]],
     events: Sequence[dict[str, Any]],
+    *,
+    last: bool = False,
 ) -> int:
     """Advance the mall's version by `steps` and write the rows that carry the new versions;
     returns the version before. Each row has `offset` k (1..steps): its version is the old
-    one plus k."""
+    one plus k.
+
+    `last`: nothing follows in this transaction, so on PostgreSQL its COMMIT goes in the same
+    round trip, and the rows it holds (the version row, its counts) are let go as soon as the
+    server has run it, not once this thread has the interpreter again to send it: with other
+    threads of the process running, that wait was up to a switch interval (20 ms) for every
+    other change of the mall. The connection's own commit afterwards finds the transaction
+    over and sends nothing."""
     if conn.dialect.name != "postgresql":
         old = bump(conn, mall, steps)
         write(conn, old, actions, events)
@@ -93,6 +102,8 @@ def bump_and_write(
                 statement.run_many(
                     conn, [{**row, "in_mall": mall, "back": steps - row["offset"]} for row in rows]
                 )
+        if last:
+            driver.execute(b"COMMIT")
     try:
         (new,) = bumped.fetchone()
     finally:

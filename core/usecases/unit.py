@@ -260,7 +260,7 @@ def _record(
         version_bump.write(conn, old, actions, logged(events, old))
     else:
         events, actions = as_sent(0)
-        old = version_bump.bump_and_write(conn, mall, count, actions, logged(events, 0))
+        old = version_bump.bump_and_write(conn, mall, count, actions, logged(events, 0), last=True)
         events = [replace(e, version=old + e.version) for e in events]
     for (ticket, *_), event in zip(change.ticket_actions, events, strict=False):
         change.versions[ticket.id] = event.version
