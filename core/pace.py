@@ -52,9 +52,10 @@ def prior_visits(days: list[list[float]]) -> float:
     within = statistics.fmean(statistics.pvariance(d) for d in full)
     chance = statistics.fmean(within / len(d) for d in full)
     between = statistics.variance([statistics.fmean(d) for d in full]) - chance
-    if between <= within / MOST_PRIOR_VISITS:
-        return MOST_PRIOR_VISITS
-    return max(FEWEST_PRIOR_VISITS, within / between)
+    # The recent days' mean misses today's by the days' difference and by its own chance
+    # (their visits are many, not endless).
+    visits = sum(len(d) for d in full)
+    return max(FEWEST_PRIOR_VISITS, within / (max(between, 0.0) + within / visits))
 
 
 @dataclass(frozen=True)
