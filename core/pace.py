@@ -57,7 +57,10 @@ def prior_visits(days: list[list[float]]) -> float:
     # The recent days' mean misses today's by the days' difference and by its own chance
     # (their visits are many, not endless).
     visits = sum(len(d) for d in full)
-    return max(FEWEST_PRIOR_VISITS, within / (max(between, 0.0) + within / visits))
+    miss = max(between, 0.0) + within / visits
+    if miss <= 0.0:  # every recent visit took the same minutes
+        return float(visits)
+    return max(FEWEST_PRIOR_VISITS, within / miss)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ def test_days_that_differ_let_today_count_soon() -> None:
     assert robust_pace(slow_day, prior, 7.0).mean > 8.2
 
 
+def test_days_of_the_same_minutes_every_visit_weigh_all_their_visits() -> None:
+    assert prior_visits([[7.0] * 20] * 7) == 140.0
+
+
 def test_without_a_week_the_prior_weighs_as_little_as_before() -> None:
     rng = np.random.default_rng(5)
     assert prior_visits(week(rng, [7.0, 7.0])) == 10.0
