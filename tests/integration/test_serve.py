@@ -109,6 +109,9 @@ def test_serve_runs_gunicorn_with_every_start_up_duty(served: LiveServer) -> Non
     secret_file = server.directory / cli.FIRST_ADMIN_FILE
     assert secret_file.stat().st_mode & 0o777 == 0o600
     assert log.count("an admin 'admin' was created") == 1
+    # The worker's start-up is kept out of later garbage collections (production.py).
+    set_aside = re.findall(r"(\d+) objects of the worker's start-up set aside", log)
+    assert len(set_aside) == 1 and int(set_aside[0]) > 10_000, set_aside
     assert requests.get(f"{server.base_url}/healthz", timeout=WAIT).json()["ok"] is True
 
     server.add_officer("rina", counters=[1])
