@@ -111,6 +111,32 @@ def test_bearer_requests_need_no_origin(app: Flask, client: FlaskClient) -> None
     assert response.status_code == 200
 
 
+def test_a_request_without_the_cookie_builds_no_signer_and_the_cookie_still_signs_in(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface = app.session_interface
+    built = []
+    original = interface.get_signing_serializer
+    monkeypatch.setattr(
+        interface, "get_signing_serializer", lambda a: built.append(1) or original(a)
+    )
+    token, _ = app.extensions["antrian.accounts"].login("siti", PASSWORD, 1)
+    bearer = client.post(
+        "/api/v1/counters/1/status",
+        json={"status": "open"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert bearer.status_code == 200 and built == []
+    # Signed in by the form, the cookie is read (and checked) on the next request.
+    assert sign_in(client).status_code == 303
+    built.clear()
+    own = client.post(
+        "/api/v1/counters/1/status", json={"status": "break"}, headers={"Origin": OWN}
+    )
+    assert own.status_code == 200, own.get_json()
+    assert built, "the session cookie was not read"
+
+
 def test_login_from_another_origin_is_refused_form_and_json(client: FlaskClient) -> None:
     form = sign_in(client, origin=OTHER_PORT)
     assert form.status_code == 403
