@@ -279,6 +279,27 @@ def test_alerts_are_raised_cleared_and_acknowledged_in_scope(
     assert {"alert.raised", "alert.acknowledged", "alert.cleared"} <= {e.name for e in sent}
 
 
+def test_a_round_that_changes_no_alert_takes_no_write_transaction(
+    app: Flask, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    queue = app.extensions["antrian.queue"]
+    monitor = app.extensions["antrian.alerts"]
+    queue.issue_ticket("KTP", None, KIOSK)
+    clock.advance(minutes=45)
+    assert [e.alert["subject"] for e in monitor.run_once()] == ["KTP"]
+    uow = monitor.ctx.uow
+    writes: list[int] = []
+    original = uow.writing
+    monkeypatch.setattr(uow, "writing", lambda: writes.append(1) or original())
+    assert monitor.run_once() == [] and writes == []  # still open: nothing to write
+    queue.open_counter(1, Actor("officer", "siti", counter=1))
+    queue.call_next(1, Actor("officer", "siti", counter=1))
+    writes.clear()
+    cleared = monitor.run_once()
+    assert [(e.name, e.alert["subject"]) for e in cleared] == [("alert.cleared", "KTP")]
+    assert writes == [1]
+
+
 def test_a_long_break_and_a_failed_printer_are_alerts(api: Api, app: Flask, clock: FakeClock):
     queue = app.extensions["antrian.queue"]
     monitor = app.extensions["antrian.alerts"]
