@@ -293,8 +293,8 @@ def set_start_up_aside() -> int:
     None of it is ever garbage, yet a full collection walks all of it with the interpreter
     held: 90-120 ms once in each worker's first minute under load and again whenever a
     quarter more objects have lived long, every request in that process waiting meanwhile
-    (bench/README.md, "Garbage collection"). Frozen, a full collection walks only what came
-    after. Returns how many objects were set aside."""
+    (bench/README.md, run 13 and bench_gc_pause.py). Frozen, a full collection walks only
+    what came after. Returns how many objects were set aside."""
     gc.collect()  # what start-up left as garbage is freed, not frozen
     gc.freeze()
     kept = gc.get_freeze_count()
