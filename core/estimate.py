@@ -60,10 +60,15 @@ RANGE_Z_LOW, RANGE_Z_HIGH = 1.3, 1.8  # ~80 % range, skewed like waits are
 #   of one service, and a counter time's spread adds to the next call's wait): twice it;
 # - what no counter time shows (priority visitors and transfers arriving ahead, breaks
 #   moving) grows like a count of arrivals, its variance in proportion to the wait;
-# - a floor: the minute the counters next free up and the shown minutes are rounded to.
+# - a floor: the minute the counters next free up and the shown minutes are rounded to. It
+#   grows over the turn's first SPREAD_FLOOR_MINUTES: a turn due now, at a counter free now,
+#   is certain, and one due in a minute or two waits only on the visits ending soonest (the
+#   oracle's ranges widen about linearly over those minutes; the whole floor there made the
+#   short waits' ranges 2-4 times as wide as the oracle's, holding 95-99 % of those waits).
 # The earlier spread in proportion to the wait itself (0.10 × it) made a two-hour wait's
 # range 40 minutes wide against the oracle's 15, and a 20-minute wait's too narrow.
 SPREAD_COUNTER_FACTOR, SPREAD_PER_MINUTE, SPREAD_FLOOR = 2.0, 0.05, 4.0
+SPREAD_FLOOR_MINUTES = 5.0
 TIGHT_RANGE_MINUTES = 4  # narrower than this, the range is shown as "≈ n menit"
 
 Plan = Callable[[date], dict[int, list[Span]]]
@@ -354,7 +359,7 @@ class WaitEstimator:
             spread = math.sqrt(
                 SPREAD_COUNTER_FACTOR * var / (c * c)
                 + SPREAD_PER_MINUTE * max(0.0, wait)
-                + SPREAD_FLOOR
+                + SPREAD_FLOOR * min(1.0, max(0.0, wait) / SPREAD_FLOOR_MINUTES)
             )
             results[visitor.key] = (wait, spread)
         # One more visitor of a service ahead adds their counter time, shared by the counters

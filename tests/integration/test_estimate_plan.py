@@ -28,6 +28,17 @@ def test_nobody_ahead_but_the_counter_busy_is_not_zero(queue: QueueService) -> N
     assert queue.ticket_status(third["id"])["eta_minutes"] == 12
 
 
+def test_a_turn_due_now_at_a_free_counter_is_certain(queue: QueueService) -> None:
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 300)]}
+    queue.open_counter(1, officer(1))
+    now = queue.issue_ticket("KTP", None, KIOSK)  # counter 1 is free: called at once
+    assert (now["eta_minutes"], now["eta_range"], now["eta_approx"]) == (0, [0, 0], True)
+    # Behind the visitor about to be called, the turn waits on a visit of unknown length.
+    later = queue.issue_ticket("KTP", None, KIOSK)
+    low, high = later["eta_range"]
+    assert later["eta_approx"] is False and low < 6 < high
+
+
 def test_a_break_pushes_the_turn_past_it(queue: QueueService) -> None:
     queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 10), Span(NINE + 60, 900)]}
     _, second, third = _three_waiting(queue)
