@@ -149,8 +149,10 @@ def _queue_heads_statement(services: int, skip_locked: bool, *, sqlite: bool = F
 
 def _lateral_heads_statement(skip_locked: bool) -> Any:
     """PostgreSQL: the head of each class of each service in the `services` array, one row
-    each. Per class, the array's services joined laterally to a range read of the class's
-    partial index: one read per service, planned once for all of them."""
+    each, the whole ticket. Per class, the array's services joined laterally to a range read
+    of the class's partial index: one read per service, planned once for all of them. The
+    head is locked and read whole at once, so the call need not read the one it chooses
+    again (a round trip of every call)."""
     heads = []
     for kind in CLASSES:
         services = (
@@ -159,7 +161,7 @@ def _lateral_heads_statement(skip_locked: bool) -> Any:
             .render_derived(name=f"services_{kind}")
         )
         head = (
-            select(tickets.c.id, tickets.c.arrived_at, tickets.c.seq)
+            select(tickets)
             .where(
                 tickets.c.mall == _MALL,
                 tickets.c.day == _DAY,
@@ -174,7 +176,7 @@ def _lateral_heads_statement(skip_locked: bool) -> Any:
             head = head.with_for_update(skip_locked=True)
         row = head.lateral(f"head_{kind}")
         heads.append(
-            select(row.c.id, row.c.arrived_at, row.c.seq, literal_column(f"'{kind}'").label("kind"))
+            select(*row.c, literal_column(f"'{kind}'").label("kind"))
             .select_from(services)
             .join(row, true())
         )
@@ -194,8 +196,11 @@ def queue_heads(
     now: datetime,
     *,
     skip_locked: bool,
+    whole: dict[str, Any] | None = None,
 ) -> dict[str, Candidate | None]:
     """The oldest waiting ticket of each class (priority, booked, normal) of `services`.
+    `whole`, where given, gets each head's whole row by its id where the read gave it (on
+    PostgreSQL; `repository.ticket_from_row` reads it).
 
     On PostgreSQL each service's heads are locked with SKIP LOCKED, so racing counters each
     get a different head instead of waiting on, then colliding over, the same row. The heads
@@ -221,6 +226,8 @@ def queue_heads(
     heads: dict[str, Candidate | None] = dict.fromkeys(CLASSES)
     for row in statement.rows(conn, params):
         kind = str(row.kind)
+        if whole is not None and conn.dialect.name == "postgresql":
+            whole[row.id] = row
         candidate = Candidate(
             row.id,
             as_utc(row.arrived_at),  # type: ignore[arg-type]

@@ -95,8 +95,15 @@ def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[st
         ensure_can_call(ctx, conn, counter.number, state)
         now = ctx.now()
         day = ctx.today().isoformat()
+        read_whole: dict[str, Any] = {}
         heads = repository.queue_heads(
-            conn, ctx.mall, day, counter.services, now, skip_locked=not ctx.uow.is_sqlite
+            conn,
+            ctx.mall,
+            day,
+            counter.services,
+            now,
+            skip_locked=not ctx.uow.is_sqlite,
+            whole=read_whole,
         )
         calling_rules = ctx.settings.calling
         booked_streak = 0
@@ -116,7 +123,10 @@ def _call_next_once(ctx: MallContext, counter: Counter, actor: Actor) -> dict[st
         )
         if chosen is None:
             return None
-        ticket = repository.load_ticket(conn, ctx.mall, chosen.ticket_id, for_update=True)
+        if chosen.ticket_id in read_whole:  # read whole and locked with the heads
+            ticket = repository.ticket_from_row(read_whole[chosen.ticket_id])
+        else:
+            ticket = repository.load_ticket(conn, ctx.mall, chosen.ticket_id, for_update=True)
         streak = next_streak(state.priority_streak, chosen)
         if streak != state.priority_streak:
             repository.set_priority_streak(conn, ctx.mall, counter.number, streak)

@@ -126,6 +126,51 @@ def test_a_counter_of_several_services_calls_by_arrival_across_them_priority_fir
     assert queue.call_next(6, officer(6)) is None
 
 
+def test_a_call_on_postgresql_takes_the_chosen_ticket_from_the_heads_read(
+    queue: QueueService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    """PostgreSQL reads (and locks) each head whole: the call does not read the one it
+    chooses a second time. SQLite reads only the heads' keys and then the chosen ticket."""
+    normal = queue.issue_ticket("KIA", None, KIOSK)
+    clock.advance(minutes=1)
+    elderly = queue.issue_ticket("AKTA", "lansia", KIOSK)
+    queue.open_counter(6, officer(6))  # AKTA, KIA, IKD
+    loads: list[str] = []
+    load_ticket = repository.load_ticket
+
+    def counted(conn: Connection, mall: str, ticket_id: str, **kw: Any) -> Any:
+        loads.append(ticket_id)
+        return load_ticket(conn, mall, ticket_id, **kw)
+
+    def call() -> dict[str, Any]:
+        with monkeypatch.context() as patched:
+            patched.setattr(repository, "load_ticket", counted)
+            return queue.call_next(6, officer(6))
+
+    first = call()
+    queue.act(first["id"], "no_show", officer(6))
+    second = call()
+    postgresql = not queue.ctx.uow.is_sqlite
+    assert loads == ([] if postgresql else [elderly["id"], normal["id"]])
+    for called, issued in ((first, elderly), (second, normal)):
+        assert (called["id"], called["number"], called["service"]) == (
+            issued["id"],
+            issued["number"],
+            issued["service"],
+        )
+        assert (called["status"], called["counter"], called["priority"]) == (
+            "called",
+            6,
+            issued["priority"],
+        )
+    stored = queue.ticket_status(second["id"])
+    assert (stored["number"], stored["status"], stored["counter"]) == (
+        normal["number"],
+        "called",
+        6,
+    )
+
+
 # ---------------------------------------------------------------------- plans
 def plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield plan
