@@ -215,7 +215,9 @@ def queue_heads(
                 _lateral_heads_statement(skip_locked)
             )
         params["services"] = list(services)
+        kept = whole  # this read gives the whole row
     else:
+        kept = None
         key = (len(services), skip_locked, conn.dialect.name == "sqlite")
         statement = _QUEUE_HEADS.get(key)
         if statement is None:
@@ -226,8 +228,8 @@ def queue_heads(
     heads: dict[str, Candidate | None] = dict.fromkeys(CLASSES)
     for row in statement.rows(conn, params):
         kind = str(row.kind)
-        if whole is not None and conn.dialect.name == "postgresql":
-            whole[row.id] = row
+        if kept is not None:
+            kept[row.id] = row
         candidate = Candidate(
             row.id,
             as_utc(row.arrived_at),  # type: ignore[arg-type]
