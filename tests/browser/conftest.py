@@ -99,13 +99,20 @@ def wait_for_js(page: Any, expression: str, arg: Any = None, timeout: float = 30
     from playwright.sync_api import Error
 
     deadline = time.monotonic() + timeout / 1000
+    last_error: Error | None = None
     while True:
+        # An expression may throw until the page it waits for is there: the page navigated
+        # meanwhile (a setup page opening the next), or a link was clicked and the element
+        # it reads belongs to the page still loading. Only the deadline decides.
         try:
             if page.evaluate(expression, arg):
                 return
-        except Error as exc:  # the page navigated meanwhile (a setup page opening the next)
-            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
-                raise
+            last_error = None
+        except Error as exc:
+            last_error = exc
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout:.0f} ms: {expression}")
+            raise AssertionError(
+                f"not true within {timeout:.0f} ms: {expression}"
+                + (f" (last: {last_error.message})" if last_error else "")
+            )
         page.wait_for_timeout(50)
