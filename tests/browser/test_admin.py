@@ -172,6 +172,8 @@ def test_an_admin_adds_an_officer_and_a_display_and_sets_what_the_displays_say(
     page.fill("#add-device input[name=zone]", "B")
     page.click("#add-device button[type=submit]")
     expect(page.locator("#setup-url")).to_contain_text("/display/setup#")
+    # The QR is an image that decodes after its address is set.
+    wait_for_js(page, "document.getElementById('setup-qr').complete")
     assert page.evaluate("document.getElementById('setup-qr').naturalWidth") > 0
     expect(page.locator("tr[data-device='tv-lantai-2']")).to_be_visible()
     # The setup address signs a display in.
