@@ -119,6 +119,7 @@ class Inflow:
                         target,
                         visitor.priority,
                         booked=visitor.booked,
+                        doubt=1.0 - share,
                     )
             return None
 
