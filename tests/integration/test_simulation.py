@@ -367,15 +367,19 @@ def test_a_role_that_may_not_create_databases_gets_a_temporary_schema(
 def test_simulate_stopped_by_sigterm_drops_its_database(
     booked_file: Path, postgres_url: str, tmp_path: Path
 ) -> None:
-    before = {n for n in _databases(postgres_url) if n.startswith("antrian_sim_")}
+    # Other tests may run days on the same server meanwhile: this day's database is the one
+    # its connections (named by application_name) are on.
+    tag = f"antrian-sigterm-test-{os.getpid()}-{time.monotonic_ns()}"
+    url = make_url(postgres_url).update_query_dict({"application_name": tag})
     command = [sys.executable, "-m", "core.server.cli", "simulate", str(booked_file)]
-    command += ["--no-oracle", "--out", str(tmp_path / "x"), "--database", postgres_url]
+    command += ["--no-oracle", "--out", str(tmp_path / "x")]
+    command += ["--database", url.render_as_string(hide_password=False)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "stderr").open("wb")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
-        while not {n for n in _databases(postgres_url) if n.startswith("antrian_sim_")} - before:
+        while not (days := _databases_used_by(postgres_url, tag)):
             assert process.poll() is None and time.monotonic() < deadline, "no database made"
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
@@ -384,7 +388,24 @@ def test_simulate_stopped_by_sigterm_drops_its_database(
         process.kill()
         process.wait()
         log.close()
-    assert {n for n in _databases(postgres_url) if n.startswith("antrian_sim_")} <= before
+    assert not days & _databases(postgres_url)
+
+
+def _databases_used_by(url: str, application: str) -> set[str]:
+    """The simulators' databases that connections named `application` are on."""
+    admin = database._admin_engine(url)
+    with admin.connect() as conn:
+        found = set(
+            conn.execute(
+                text(
+                    "SELECT datname FROM pg_stat_activity"
+                    " WHERE application_name = :name AND datname LIKE 'antrian_sim_%'"
+                ),
+                {"name": application},
+            ).scalars()
+        )
+    admin.dispose()
+    return found
 
 
 def test_simulate_refuses_a_database_it_cannot_run_on(scenario_file: Path, tmp_path: Path) -> None:
