@@ -21,8 +21,7 @@ transfers says (one in so many, keeping their arrival, when their first turn end
 transfer today between services that share no counter plays them together from then on: a
 queue that transfers feed is not told too little.
 
-It also says how sure it is: the spread of the time until the visitor's turn (the variance of
-the counter times before it, shared by the counters working) gives a range.
+It also says how sure it is: the spread of the time to the visitor's turn gives a range.
 """
 
 from __future__ import annotations
@@ -52,7 +51,12 @@ if TYPE_CHECKING:
 
 BREAK_RETURN_MINUTES = 15.0  # a counter on an unplanned break is expected back after this
 LATE_OPENING_MINUTES = 30.0  # a counter still closed this long into its hours is not staffed
-RANGE_Z_LOW, RANGE_Z_HIGH = 1.3, 1.8  # ~80 % range, skewed like waits are
+# The range is RANGE_SPREADS spreads wide (~80 %); where the point sits in it follows the
+# oracle's 80 % ranges on the busy day (seeds 1-2): a short wait is skewed, its point a third
+# of the way up under 5 minutes; a long one, a sum of many visits, is nearly symmetric (0.48
+# beyond an hour). A fixed 0.42 put long waits' ranges too high (README.md).
+RANGE_SPREADS = 3.1
+RANGE_POINT_LONG, RANGE_POINT_SKEW, RANGE_POINT_MINUTES = 0.49, 0.15, 15.0
 # The spread of the time to a visitor's turn, in squared minutes (measured on the simulated
 # busy day against the oracle, which plays the rest of the day many times over):
 # - the counter times before the turn, summed by the play over the group of linked services
@@ -60,16 +64,14 @@ RANGE_Z_LOW, RANGE_Z_HIGH = 1.3, 1.8  # ~80 % range, skewed like waits are
 #   of one service, and a counter time's spread adds to the next call's wait): twice it;
 # - what no counter time shows (priority visitors and transfers arriving ahead, breaks
 #   moving) grows like a count of arrivals, its variance in proportion to the wait;
-# - each visitor the play sends on from another service ahead of the turn may not come:
-#   its counter time squared times that chance, at the counters of the visitor's service
-#   (Bernoulli's variance; not a fitted factor);
+# - a visitor the play sends on from another service ahead of the turn may not come: its
+#   counter time squared times that chance, at the counters of the visitor's service;
 # - a floor: the minute the counters next free up and the shown minutes are rounded to. It
 #   grows over the turn's first SPREAD_FLOOR_MINUTES: a turn due now, at a counter free now,
 #   is certain, and one due in a minute or two waits only on the visits ending soonest (the
 #   oracle's ranges widen about linearly over those minutes; the whole floor there made the
 #   short waits' ranges 2-4 times as wide as the oracle's, holding 95-99 % of those waits).
-# The earlier spread in proportion to the wait itself (0.10 × it) made a two-hour wait's
-# range 40 minutes wide against the oracle's 15, and a 20-minute wait's too narrow.
+# (A spread of 0.10 × the wait made a two-hour wait's range 40 minutes wide, the oracle's 15.)
 SPREAD_COUNTER_FACTOR, SPREAD_PER_MINUTE, SPREAD_FLOOR = 2.0, 0.05, 4.0
 SPREAD_FLOOR_MINUTES = 5.0
 TIGHT_RANGE_MINUTES = 4  # narrower than this, the range is shown as "≈ n menit"
@@ -106,6 +108,11 @@ class Eta:
 
 
 NO_ESTIMATE = Eta(None, today=None)
+
+
+def range_point_share(minutes: float) -> float:
+    """How far up its range a point of `minutes` sits (0: at the low end, 1: the high)."""
+    return RANGE_POINT_LONG - RANGE_POINT_SKEW * math.exp(-max(0.0, minutes) / RANGE_POINT_MINUTES)
 
 
 def estimate_wait_minutes(
@@ -220,8 +227,9 @@ class WaitEstimator:
         if not result:
             return Eta(None, today=False)
         point, spread = result
-        low = max(0.0, point - RANGE_Z_LOW * spread)
-        high = point + RANGE_Z_HIGH * spread
+        below = RANGE_SPREADS * range_point_share(point)
+        low = max(0.0, point - below * spread)
+        high = point + (RANGE_SPREADS - below) * spread
         # Rounded, not floor and ceiling: "10–20 menit" already reads as 9½ to 20½, and the
         # outward minute made a short wait's range half as wide again as it needed to be.
         return Eta(round(point), round(low), max(round(high), round(point)))

@@ -39,6 +39,26 @@ def test_a_turn_due_now_at_a_free_counter_is_certain(queue: QueueService) -> Non
     assert later["eta_approx"] is False and low < 6 < high
 
 
+def test_a_long_waits_range_is_nearly_even_about_it_and_a_short_ones_leans_up(
+    queue: QueueService,
+) -> None:
+    """A short wait cannot fall far below its point, but a visit ahead can run on; a long
+    one is a sum of many visits, as likely short as long (as the oracle's ranges are)."""
+    queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 600)]}
+    queue.open_counter(1, officer(1))
+    tickets = [queue.issue_ticket("KTP", None, KIOSK) for _ in range(25)]
+    queue.call_next(1, officer(1))
+
+    def place_in_range(ticket: dict) -> float:
+        status = queue.ticket_status(ticket["id"])
+        low, high = status["eta_range"]
+        return (status["eta_minutes"] - low) / (high - low)
+
+    short, long = place_in_range(tickets[2]), place_in_range(tickets[-1])
+    assert queue.ticket_status(tickets[-1]["id"])["eta_minutes"] == 24 * 6
+    assert short < 0.42 < 0.45 < long < 0.55
+
+
 def test_a_break_pushes_the_turn_past_it(queue: QueueService) -> None:
     queue.ctx.estimator.plan = lambda day: {1: [Span(NINE - 60, NINE + 10), Span(NINE + 60, 900)]}
     _, second, third = _three_waiting(queue)
