@@ -64,8 +64,6 @@ RANGE_POINT_LONG, RANGE_POINT_SKEW, RANGE_POINT_MINUTES = 0.49, 0.15, 15.0
 #   of one service, and a counter time's spread adds to the next call's wait): twice it;
 # - what no counter time shows (priority visitors and transfers arriving ahead, breaks
 #   moving) grows like a count of arrivals, its variance in proportion to the wait;
-# - a visitor the play sends on from another service ahead of the turn may not come: its
-#   counter time squared times that chance, at the counters of the visitor's service;
 # - a floor: the minute the counters next free up and the shown minutes are rounded to. It
 #   grows over the turn's first SPREAD_FLOOR_MINUTES: a turn due now, at a counter free now,
 #   is certain, and one due in a minute or two waits only on the visits ending soonest (the
@@ -328,39 +326,20 @@ class WaitEstimator:
         # before walk-ins from their slot's start.
         people += self.inflow.priority_visitors(conn, group, day, t_now, horizon)
         people += self.inflow.bookings_to_come(conn, group, day, t_now)
-        spread_at: dict[str, tuple[float, int, float]] = {}
+        spread_at: dict[str, tuple[float, int]] = {}
         variance = 0.0
         used: set[int] = set()
-        # Visitors the play sent on from another service may not come (each is a share of
-        # that service's visitors): the variance of the counter time they take, per counter.
-        # Only the counters of a visitor's own service share it with them (a queue fed by
-        # transfers, at two counters of a group of ten, was told a range half the oracle's).
-        doubted = {desk.number: 0.0 for desk in desks}
-        serving = {code: [d.number for d in desks if code in d.services] for code in group}
-
-        def transfers_doubt(visitor: Visitor) -> float:
-            numbers = serving.get(visitor.service) or ()
-            if not numbers:
-                return 0.0
-            return sum(doubted[n] for n in numbers) / len(numbers) ** 2
 
         def occupancy(visitor: Visitor, desk: Desk, t: float) -> float:
             nonlocal variance
             if visitor.ghost:  # a newcomer only asked about takes no counter time
-                spread_at[visitor.key] = (
-                    variance,
-                    len(used | {desk.number}),
-                    transfers_doubt(visitor),
-                )
+                spread_at[visitor.key] = (variance, len(used | {desk.number}))
                 return 0.0
             used.add(desk.number)
-            spread_at[visitor.key] = (variance, len(used), transfers_doubt(visitor))
+            spread_at[visitor.key] = (variance, len(used))
             pace = paces[visitor.service]
             variance += pace.variance
-            minutes = pace.at(desk.number)
-            if visitor.doubt:
-                doubted[desk.number] += visitor.doubt * minutes**2
-            return minutes
+            return pace.at(desk.number)
 
         rules = ctx.settings.calling
         called = play(
@@ -381,14 +360,13 @@ class WaitEstimator:
             if at is None:
                 results[visitor.key] = None
                 continue
-            var, counters, sent_doubt = spread_at[visitor.key]
+            var, counters = spread_at[visitor.key]
             c = max(1, min(counters, busy))
             wait = at - t_now
             # The time to the turn is a sum of counter times shared by the counters that
             # work it, and what arrives meanwhile (see SPREAD_COUNTER_FACTOR).
             spread = math.sqrt(
                 SPREAD_COUNTER_FACTOR * var / (c * c)
-                + sent_doubt
                 + SPREAD_PER_MINUTE * max(0.0, wait)
                 + SPREAD_FLOOR * min(1.0, max(0.0, wait) / SPREAD_FLOOR_MINUTES)
             )

@@ -119,7 +119,6 @@ class Inflow:
                         target,
                         visitor.priority,
                         booked=visitor.booked,
-                        doubt=1.0 - share,
                     )
             return None
 

@@ -61,9 +61,6 @@ class Visitor:
     # Only asked about ("when would a newcomer be called?"): called in turn like anyone, but
     # leaves the counter's priority streak as it was (its occupancy should be zero too).
     ghost: bool = field(default=False, compare=False)
-    # The chance the visitor does not come after all: one the play sends on from another
-    # service stands for a share of that service's visitors (it may be none of them).
-    doubt: float = field(default=0.0, compare=False)
 
 
 @dataclass

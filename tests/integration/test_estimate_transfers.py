@@ -7,7 +7,7 @@ from __future__ import annotations
 from core.config import Settings
 from core.config.values import Counter
 from core.estimate import WaitEstimator
-from core.forecast import Span, Visitor
+from core.forecast import Span
 from tests.conftest import KIOSK, FakeClock, officer
 from tests.integration.pg import all_day
 
@@ -53,60 +53,3 @@ def test_a_queue_fed_by_another_services_transfers_is_told_of_them(
     assert without == 4 * 6  # KTP's 6 minutes each
     assert told is not None and told >= without + 6
     assert "KK" in queue.ctx.estimator.inflow.group_of(None, "KTP")  # checked a moment ago
-
-
-def test_the_range_owns_that_the_visitors_sent_on_may_not_come(
-    demo_settings: Settings, sqlite_url: str, make_queue, monkeypatch, clock: FakeClock
-) -> None:
-    """Today's share says how many visitors of the feeding queue will be sent on, not which:
-    each one the play sends on ahead may not come, and the range of the queue they join
-    widens by that (a payment desk fed by the SIM desks was told ranges half the oracle's,
-    and its range held half its visitors' waits on the simulated busy day)."""
-    counters = [
-        Counter(number=1, name="Loket 1", agency="DISDUKCAPIL", services=("KTP",), zone="A"),
-        Counter(number=2, name="Loket 2", agency="DISDUKCAPIL", services=("KK",), zone="A"),
-    ]
-    settings = all_day(demo_settings, database_url=sqlite_url, counters=counters)
-    queue = make_queue(settings)
-    day = {1: [Span(0, 24 * 60)], 2: [Span(0, 24 * 60)]}
-    queue.ctx.estimator.plan = lambda _: day
-    queue.open_counter(1, officer(1))
-    queue.open_counter(2, officer(2))
-    for _ in range(6):  # 6 of 16 KK visits sent on to KTP: a share of 0.375
-        queue.issue_ticket("KK", None, KIOSK)
-        sent = queue.call_next(2, officer(2))
-        queue.act(sent["id"], "start", officer(2))
-        clock.advance(minutes=5)
-        queue.transfer(sent["id"], "KTP", officer(2))
-        served = queue.call_next(1, officer(1))
-        queue.act(served["id"], "start", officer(1))
-        clock.advance(minutes=6)
-        queue.act(served["id"], "finish", officer(1))
-    for _ in range(8):
-        queue.issue_ticket("KK", None, KIOSK)
-    for _ in range(4):
-        queue.issue_ticket("KTP", None, KIOSK)
-    me = queue.issue_ticket("KTP", None, KIOSK)
-    with queue.uow.reading() as conn:
-        told = queue.ctx.estimator.for_waiting(conn, "KTP", me["id"])
-
-    # The same play with the visitors sent on taken as certain to come.
-    def certain(*args, doubt: float = 0.0, **kwargs) -> Visitor:
-        return Visitor(*args, **kwargs)
-
-    monkeypatch.setattr("core.estimate_inflow.Visitor", certain)
-    sure = WaitEstimator(queue.ctx)
-    sure.plan = lambda _: day
-    with queue.uow.reading() as conn:
-        as_if_sure = sure.for_waiting(conn, "KTP", me["id"])
-
-    assert told.minutes == as_if_sure.minutes  # the doubt moves no turn, it widens the range
-    assert told.low is not None and told.high is not None
-    assert as_if_sure.low is not None and as_if_sure.high is not None
-    # In the 4 KTP turns ahead (24 minutes) six KK turns of 5 minutes end: two visitors
-    # sent on (0.375 each) go ahead, each absent with a chance of 0.625 and each 6 minutes
-    # of the one KTP counter: 2 × 0.625 × 36 = 45 squared minutes more, a spread of 6.7
-    # minutes on its own and a range (1.3 + 1.8 spreads) of 20.
-    assert told.minutes == 36
-    assert told.high - told.low >= as_if_sure.high - as_if_sure.low + 5
-    assert told.high - told.low >= 20
