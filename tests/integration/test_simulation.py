@@ -306,12 +306,16 @@ def test_the_same_seed_gives_the_same_day_on_sqlite_and_postgresql(
     assert report == (tmp_path / "sqlite" / "report.json").read_text()
 
 
-def _databases(url: str) -> set[str]:
+def _database_names(url: str, query: str, **params: str) -> set[str]:
     admin = database._admin_engine(url)
     with admin.connect() as conn:
-        found = set(conn.execute(text("SELECT datname FROM pg_database")).scalars())
+        found = set(conn.execute(text(query), params).scalars())
     admin.dispose()
     return found
+
+
+def _databases(url: str) -> set[str]:
+    return _database_names(url, "SELECT datname FROM pg_database")
 
 
 @pytest.mark.postgres
@@ -393,19 +397,12 @@ def test_simulate_stopped_by_sigterm_drops_its_database(
 
 def _databases_used_by(url: str, application: str) -> set[str]:
     """The simulators' databases that connections named `application` are on."""
-    admin = database._admin_engine(url)
-    with admin.connect() as conn:
-        found = set(
-            conn.execute(
-                text(
-                    "SELECT datname FROM pg_stat_activity"
-                    " WHERE application_name = :name AND datname LIKE 'antrian_sim_%'"
-                ),
-                {"name": application},
-            ).scalars()
-        )
-    admin.dispose()
-    return found
+    return _database_names(
+        url,
+        "SELECT datname FROM pg_stat_activity"
+        " WHERE application_name = :name AND datname LIKE 'antrian_sim_%'",
+        name=application,
+    )
 
 
 def test_simulate_refuses_a_database_it_cannot_run_on(scenario_file: Path, tmp_path: Path) -> None:
