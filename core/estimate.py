@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,6 @@ from core import estimate_data, repository
 from core.booked_streaks import booked_streak
 from core.counter_hours import plan_from_config
 from core.estimate_cache import Forecast
-from core.estimate_calibration import RangeCalibration
 from core.estimate_inflow import Inflow
 from core.estimate_paces import Paces
 from core.forecast import Desk, Span, Visitor, play
@@ -87,8 +86,6 @@ class Eta:
     low: int | None = None
     high: int | None = None
     today: bool | None = True  # None: unknown (no counter of the service works today)
-    # The model's own range, before today's visitors scaled it (core/estimate_calibration.py).
-    model_range: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def approx(self) -> bool:
@@ -138,7 +135,6 @@ class WaitEstimator:
         self._playing: dict[frozenset[str], threading.Lock] = {}  # one play per group at once
         self.paces = Paces(ctx)  # counter time per visitor of each service
         self.inflow = Inflow(ctx)  # who will join the queues ahead: priority, bookings, transfers
-        self.calibration = RangeCalibration(ctx)  # how wide today's waits say a range must be
 
     # ------------------------------------------------------------------ asked by the views
     def for_ticket(self, conn: Connection, ticket: Ticket) -> Eta:
@@ -163,7 +159,7 @@ class WaitEstimator:
         result = cached.result(ticket.id, now, ticket, ticket.service)
         if result is False:
             return None
-        return self._answer(cached, result, ticket.service)
+        return self._answer(cached, result)
 
     def for_waiting(self, conn: Connection, service_code: str, ticket_id: str) -> Eta:
         """The estimate for a waiting ticket known by its id (the counter's waiting list)."""
@@ -189,7 +185,7 @@ class WaitEstimator:
                 key = f"new:{service_code}"
                 result = cached.result(key, now, None, service_code)
                 if result is not False:
-                    return self._answer(cached, result, service_code).minutes
+                    return self._answer(cached, result).minutes
         return self.for_new(conn, service_code).minutes
 
     def forget(self, counters_changed: bool, finished_services: Iterable[str]) -> None:
@@ -220,12 +216,10 @@ class WaitEstimator:
             result = cached.result(key, now, ticket, service)
             if result is False:  # an older play, answering while the queue is played again
                 result = cached.result(f"new:{service}", now, None, service)
-        self.calibration.refresh(conn)
-        return self._answer(cached, result, service)
+        return self._answer(cached, result)
 
-    def _answer(
-        self, cached: Forecast, result: tuple[float, float] | None | bool, service: str
-    ) -> Eta:
+    @staticmethod
+    def _answer(cached: Forecast, result: tuple[float, float] | None | bool) -> Eta:
         if not cached.results.get("desks"):
             return NO_ESTIMATE
         if not result:
@@ -236,15 +230,7 @@ class WaitEstimator:
         high = point + (RANGE_SPREADS - below) * spread
         # Rounded, not floor and ceiling: "10–20 menit" already reads as 9½ to 20½, and the
         # outward minute made a short wait's range half as wide again as it needed to be.
-        shown, low, high = round(point), round(low), max(round(high), round(point))
-        # Each side as wide as today's visitors of the service showed it must be.
-        lower, upper = self.calibration.scales(service)
-        return Eta(
-            shown,
-            max(0, round(shown - lower * (shown - low))),
-            max(round(shown + upper * (high - shown)), shown),
-            model_range=(low, high),
-        )
+        return Eta(round(point), round(low), max(round(high), round(point)))
 
     def _fresh(
         self,

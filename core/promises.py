@@ -99,24 +99,18 @@ def note_promise(ctx: MallContext, view: Mapping[str, Any], eta: Eta) -> None:
     """Keep what a visitor with a new ticket (`view`) was told, to measure it later."""
     if eta.minutes is None:
         return
-    given_at = ctx.now()
     ctx.promises.note(
         Promise(
             ticket_id=view["id"],
             mall=ctx.mall,
             day=view.get("day") or ctx.today().isoformat(),
             service=view["service"],
-            given_at=given_at,
+            given_at=ctx.now(),
             minutes=eta.minutes,
             low=eta.low,
             high=eta.high,
         )
     )
-    if eta.model_range is not None:  # today's waits will say how wide such a range must be
-        low, high = eta.model_range
-        ctx.estimator.calibration.note(
-            view["id"], view["service"], given_at, eta.minutes, low, high
-        )
 
 
 def accuracy(pairs: Iterable[tuple[float, float, int | None, int | None]]) -> dict[str, Any]:
